@@ -1,0 +1,43 @@
+import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ADMIN_TOKEN_FILE } from '../../server/admin';
+import { defaultPlatformOptions } from '../../server/platform-config';
+import { startPlatform } from '../../server/platform';
+
+export function registerServerCommand(program: Command): void {
+  const defaults = defaultPlatformOptions();
+  program
+    .command('server')
+    .description('run the platform: API, gateway, registry, controller and workers on one port')
+    .option('--listen <host:port>', 'address to listen on (port 0 picks a free one)', defaults.listen)
+    .option('--data <dir>', 'where the server keeps its state', defaults.dataDir)
+    .option('--admin-token <token>', 'admin token to create on the first start (default: EVERAI_ADMIN_TOKEN or generated)')
+    .action(async (opts: { listen: string; data: string; adminToken?: string }) => {
+      const adminToken = opts.adminToken ?? process.env.EVERAI_ADMIN_TOKEN;
+      const platform = await startPlatform({
+        ...defaults,
+        listen: opts.listen,
+        dataDir: opts.data,
+        ...(adminToken ? { adminToken } : {}),
+      });
+      const token = platform.createdAdminToken ?? readFileSync(join(opts.data, ADMIN_TOKEN_FILE), 'utf8').trim();
+      console.log(`everai server listening on ${platform.url}`);
+      console.log(`data in ${opts.data}`);
+      if (platform.createdAdminToken) console.log('created the admin user; its token is kept in the data folder (mode 0600)');
+      console.log(`everai login --token ${token} --endpoint ${platform.url}`);
+      // Shutting down leaves workers running: the next start adopts them, so apps keep serving state.
+      const shutdown = (signal: string) => {
+        console.log(`${signal}: shutting down`);
+        platform.close().then(
+          () => process.exit(0),
+          (error: unknown) => {
+            console.error(error);
+            process.exit(1);
+          },
+        );
+      };
+      process.once('SIGINT', () => shutdown('SIGINT'));
+      process.once('SIGTERM', () => shutdown('SIGTERM'));
+    });
+}

@@ -1,0 +1,48 @@
+/**
+ * The one catalogue of everai errors. The server turns an EveraiError into
+ * `{"error": {"code", "message"}}` with `status`; the CLI prints `message` and exits with `exit`.
+ * docs/errors.md documents every code (a test checks that).
+ */
+export const ERROR_CATALOGUE = {
+  EVERAI_BAD_REQUEST: { status: 400, exit: 2, summary: 'the request is malformed or a value is invalid' },
+  EVERAI_UNAUTHENTICATED: { status: 401, exit: 3, summary: 'no token, or a token that is not valid' },
+  EVERAI_FORBIDDEN: { status: 403, exit: 3, summary: 'the caller may not do this' },
+  EVERAI_NOT_FOUND: { status: 404, exit: 4, summary: 'the object does not exist (or is not yours)' },
+  EVERAI_IMAGE_NOT_FOUND: { status: 404, exit: 4, summary: 'the image reference resolves to nothing' },
+  EVERAI_CONFLICT: { status: 409, exit: 5, summary: 'the object already exists or changed meanwhile' },
+  EVERAI_BODY_TOO_LARGE: { status: 413, exit: 2, summary: 'the request body is over the limit' },
+  EVERAI_WORKER_FAILED: { status: 502, exit: 6, summary: 'the worker failed while answering' },
+  EVERAI_APP_PAUSED: { status: 503, exit: 6, summary: 'the app is paused' },
+  EVERAI_QUEUE_TIMEOUT: { status: 503, exit: 6, summary: 'no worker could take the request in time' },
+  EVERAI_UNAVAILABLE: { status: 503, exit: 6, summary: 'the app has no worker to serve it' },
+  EVERAI_INTERNAL: { status: 500, exit: 1, summary: 'an unexpected server error (see the server log by request id)' },
+  EVERAI_USAGE: { status: 400, exit: 2, summary: 'the command line is wrong' },
+  EVERAI_APP_INVALID: { status: 400, exit: 2, summary: 'the app definition does not load or is wrong' },
+  EVERAI_UNREACHABLE: { status: 503, exit: 7, summary: 'the CLI cannot reach the server' },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+export class EveraiError extends Error {
+  readonly status: number;
+  readonly exitCode: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'EveraiError';
+    this.status = ERROR_CATALOGUE[code].status;
+    this.exitCode = ERROR_CATALOGUE[code].exit;
+  }
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && value in ERROR_CATALOGUE;
+}
+
+export interface ErrorBody {
+  error: { code: string; message: string; requestId?: string };
+}

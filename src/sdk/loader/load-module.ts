@@ -1,0 +1,45 @@
+import Module from 'node:module';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+/** The SDK's entry file; `import ... from 'everai'` in user code resolves to it. */
+export const SDK_ENTRY = join(__dirname, '..', 'index.js');
+
+let loaders: Promise<void> | undefined;
+
+/**
+ * Makes user code loadable wherever it lives: TypeScript through tsx, and the bare specifier
+ * `everai` mapped to this very SDK (for ESM through a resolve hook, for CommonJS by wrapping the
+ * resolver), so an app needs no `npm install everai` and shares the SDK's singletons
+ * (`context`, the `App` objects) with the worker that loads it.
+ */
+async function registerLoaders(): Promise<void> {
+  const sdkUrl = pathToFileURL(SDK_ENTRY).href;
+  const hook = `export async function resolve(specifier, context, next) {
+    if (specifier === 'everai') return { url: ${JSON.stringify(sdkUrl)}, shortCircuit: true };
+    return next(specifier, context);
+  }`;
+  Module.register(`data:text/javascript,${encodeURIComponent(hook)}`);
+  const cjs = Module as unknown as { _resolveFilename: (request: string, ...rest: unknown[]) => string };
+  const original = cjs._resolveFilename;
+  cjs._resolveFilename = function (request: string, ...rest: unknown[]) {
+    return request === 'everai' ? SDK_ENTRY : original.call(this, request, ...rest);
+  };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (require('tsx/cjs/api') as { register: () => void }).register();
+  // The ESM build of tsx's API: its CommonJS build cannot find its own hooks when registered.
+  const tsxEsm = (await import('tsx/esm/api')) as { register: () => unknown };
+  tsxEsm.register();
+}
+
+/** Imports a user's file (`.ts`, `.js`, `.mjs`) and returns its exports. */
+export async function importUserModule(file: string): Promise<Record<string, unknown>> {
+  await (loaders ??= registerLoaders());
+  const mod = (await import(pathToFileURL(resolve(file)).href)) as Record<string, unknown>;
+  // A file run as CommonJS (no `"type": "module"` near it) shows its exports under `default` only.
+  const keys = Object.keys(mod);
+  if (keys.length === 1 && keys[0] === 'default' && typeof mod.default === 'object' && mod.default !== null) {
+    return { ...(mod.default as Record<string, unknown>) };
+  }
+  return mod;
+}

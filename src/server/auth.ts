@@ -1,0 +1,49 @@
+import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { EveraiError } from '../common/errors';
+import type { UserRecord } from './store/records';
+import type { Store } from './store/store';
+
+/** Tokens carry about 128 random bits, so a plain sha256 is a sound one-way hash for them at rest. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/**
+ * The caller's token from `Authorization: Bearer <token>`, or from Basic auth's password (what
+ * registry clients such as skopeo send: any user name, the token as password).
+ */
+export function tokenFromRequest(req: IncomingMessage): string | undefined {
+  const header = req.headers.authorization;
+  if (!header) return undefined;
+  const [scheme, value = ''] = header.split(' ', 2);
+  if (scheme?.toLowerCase() === 'bearer') return value.trim();
+  if (scheme?.toLowerCase() === 'basic') {
+    const decoded = Buffer.from(value, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    return colon >= 0 ? decoded.slice(colon + 1) : undefined;
+  }
+  return undefined;
+}
+
+export class Authenticator {
+  constructor(private readonly store: Store) {}
+
+  /** The user behind the request's token, or undefined when it has none or a wrong one. */
+  async identify(req: IncomingMessage): Promise<UserRecord | undefined> {
+    const token = tokenFromRequest(req);
+    if (!token) return undefined;
+    return this.store.users.byTokenHash(hashToken(token));
+  }
+
+  async require(req: IncomingMessage): Promise<UserRecord> {
+    const user = await this.identify(req);
+    if (!user) {
+      const message = req.headers.authorization
+        ? 'the token is not valid'
+        : 'missing token: send Authorization: Bearer <token>';
+      throw new EveraiError('EVERAI_UNAUTHENTICATED', message);
+    }
+    return user;
+  }
+}

@@ -1,0 +1,20 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * Content-addressed blobs (image layers and configs now, volume files later), named by their
+ * `sha256:<hex>` digest. The local folder is the embedded default (blobs/local); S3 comes later.
+ */
+export interface BlobStore {
+  has(digest: string): Promise<boolean>;
+  /** Size in bytes, or undefined when the blob is absent. */
+  size(digest: string): Promise<number | undefined>;
+  /** Streams the blob; throws EVERAI_NOT_FOUND when absent. */
+  read(digest: string, range?: { start: number; end: number }): Readable;
+  /**
+   * Streams `body` into the store and verifies it hashes to `expectedDigest` (when given) before it
+   * becomes visible; a mismatch stores nothing. Returns the digest and size written.
+   */
+  write(body: Readable, expectedDigest?: string, signal?: AbortSignal): Promise<{ digest: string; size: number }>;
+  /** A local file path for the blob, for runtimes that link or unpack it without copying. */
+  localPath(digest: string): string | undefined;
+}

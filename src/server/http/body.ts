@@ -1,0 +1,23 @@
+import type { IncomingMessage } from 'node:http';
+import { EveraiError } from '../../common/errors';
+
+/** API bodies are small JSON documents; anything bigger is a mistake or an attack. */
+export const API_BODY_LIMIT = 1024 * 1024;
+
+export async function readJson<T = unknown>(req: IncomingMessage, limit = API_BODY_LIMIT): Promise<T> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) throw new EveraiError('EVERAI_BODY_TOO_LARGE', `request body is over ${limit} bytes`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new EveraiError('EVERAI_BODY_TOO_LARGE', `request body is over ${limit} bytes`);
+    chunks.push(chunk);
+  }
+  if (size === 0) return {} as T;
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as T;
+  } catch {
+    throw new EveraiError('EVERAI_BAD_REQUEST', 'request body is not valid JSON');
+  }
+}

@@ -1,0 +1,40 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { EveraiError, type ErrorBody } from '../../common/errors';
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(payload),
+    ...headers,
+  });
+  res.end(payload);
+}
+
+/**
+ * The one place where an error becomes a response. An EveraiError is the user's; anything else is
+ * ours, logged with a request id that the 500 body carries, and never shown as a stack trace.
+ */
+export function sendError(req: IncomingMessage, res: ServerResponse, error: unknown): void {
+  if (res.headersSent) {
+    res.destroy(error instanceof Error ? error : undefined);
+    return;
+  }
+  let body: ErrorBody;
+  let status: number;
+  let headers: Record<string, string> = {};
+  if (error instanceof EveraiError) {
+    status = error.status;
+    headers = error.headers;
+    body = { error: { code: error.code, message: error.message } };
+  } else {
+    const requestId = randomBytes(8).toString('hex');
+    console.error(`[${requestId}] ${req.method} ${req.url}:`, error);
+    status = 500;
+    body = { error: { code: 'EVERAI_INTERNAL', message: `internal error (request id ${requestId})`, requestId } };
+  }
+  // A body the client is still sending must not keep the socket busy after we answered.
+  if (!req.complete) headers.connection = 'close';
+  sendJson(res, status, body, headers);
+}

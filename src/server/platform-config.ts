@@ -1,0 +1,30 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/** Where the CLI and server keep their files (SPEC §2). */
+export function everaiHome(): string {
+  return process.env.EVERAI_HOME || join(homedir(), '.cache', 'everai');
+}
+
+export const DEFAULT_LISTEN = '127.0.0.1:8480';
+
+export interface PlatformOptions {
+  /** HOST:PORT; port 0 picks a free one. Binds to loopback unless told otherwise. */
+  listen: string;
+  dataDir: string;
+  /** The admin token to create on first start; generated when absent. */
+  adminToken?: string;
+  /** Largest request body the gateway forwards to a worker. */
+  maxRequestBodyBytes: number;
+  /** How long a request may wait in an app's queue before a 503. */
+  queueTimeoutMs: number;
+}
+
+export function defaultPlatformOptions(): PlatformOptions {
+  return {
+    listen: DEFAULT_LISTEN,
+    dataDir: join(everaiHome(), 'server'),
+    maxRequestBodyBytes: 100 * 1024 * 1024,
+    queueTimeoutMs: 60_000,
+  };
+}

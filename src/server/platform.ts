@@ -1,0 +1,86 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { EveraiError } from '../common/errors';
+import { ensureAdmin } from './admin';
+import { buildApi } from './api/api';
+import { Authenticator } from './auth';
+import { LocalBlobStore } from './blobs/local/local-blob-store';
+import { Controller } from './controller/controller';
+import { Gateway } from './gateway/gateway';
+import { sendError } from './http/respond';
+import type { PlatformOptions } from './platform-config';
+import { Registry } from './registry/registry';
+import { ProcessRuntime } from './runtime/process/process-runtime';
+import { SqliteStore } from './store/sqlite/sqlite-store';
+
+export interface RunningPlatform {
+  url: string;
+  /** Set on the first start only: the admin token just created. */
+  createdAdminToken: string | undefined;
+  /** Stops serving and the controller; workers keep running unless `stopWorkers`. */
+  close(options?: { stopWorkers?: boolean }): Promise<void>;
+}
+
+function parseListen(listen: string): { host: string; port: number } {
+  const at = listen.lastIndexOf(':');
+  const host = at > 0 ? listen.slice(0, at).replace(/^\[|\]$/g, '') : '127.0.0.1';
+  const port = Number(at >= 0 ? listen.slice(at + 1) : listen);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new EveraiError('EVERAI_USAGE', `--listen wants HOST:PORT, got '${listen}'`);
+  }
+  return { host, port };
+}
+
+/**
+ * Wires the embedded platform: SQLite state, local blobs, child-process workers, and one HTTP port
+ * for the API (`/api/...`), the gateway (`/api/routes/v1/...`, `/api/apps/v1/routes/...`) and the
+ * registry (`/v2/`).
+ */
+export async function startPlatform(options: PlatformOptions): Promise<RunningPlatform> {
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  const { host, port } = parseListen(options.listen);
+  const store = new SqliteStore(join(options.dataDir, 'state.db'));
+  const blobs = new LocalBlobStore(join(options.dataDir, 'blobs'));
+  await blobs.sweepTemp();
+  const createdAdminToken = await ensureAdmin(store, options.dataDir, options.adminToken);
+  const auth = new Authenticator(store);
+  const registry = new Registry({ store, blobs, auth, uploadDir: join(options.dataDir, 'uploads') });
+  const runtime = new ProcessRuntime({ dataDir: options.dataDir, blobs });
+  const gateway = new Gateway({ store, auth, maxRequestBodyBytes: options.maxRequestBodyBytes, queueTimeoutMs: options.queueTimeoutMs });
+  const controller = new Controller({ store, blobs, runtime, gateway });
+  const api = buildApi({ store, auth, controller, gateway });
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://everai');
+    const path = url.pathname;
+    if (path === '/v2' || path.startsWith('/v2/')) return registry.handle(req, res, url);
+    if (gateway.owns(path)) return gateway.handle(req, res, url);
+    return api(req, res, url);
+  };
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => sendError(req, res, error));
+  });
+  server.keepAliveTimeout = 65_000;
+  await controller.start();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${shownHost}:${address.port}`,
+    createdAdminToken,
+    close: async ({ stopWorkers = false } = {}) => {
+      await controller.stop({ stopWorkers });
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await gateway.close();
+      await store.close();
+    },
+  };
+}

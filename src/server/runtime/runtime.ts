@@ -1,0 +1,4 @@
+/** Placeholder for the worker runtime interface. */
+export interface Runtime {
+  readonly kind: string;
+}

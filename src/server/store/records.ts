@@ -1,0 +1,110 @@
+/** Rows of the state store, as every store implementation returns them. Times are ISO strings (UTC). */
+
+export interface UserRecord {
+  id: string;
+  name: string;
+  tokenHash: string;
+  isAdmin: boolean;
+  createdAt: string;
+}
+
+export type AppStatus = 'PREPARING' | 'DEPLOYED' | 'PAUSED' | 'FAILED';
+export type RouteAuth = 'private' | 'public';
+
+export interface AppRecord {
+  id: string;
+  name: string;
+  namespace: string;
+  ownerId: string;
+  routeName: string;
+  /** The revision every worker should run; a rollout moves workers onto it. */
+  targetRevision: number;
+  desiredWorkers: number;
+  concurrency: number;
+  routeAuth: RouteAuth;
+  paused: boolean;
+  status: AppStatus;
+  statusReason: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** What a worker runs, pinned: changing any of it means a new revision and a rollout. */
+export interface RevisionSpec {
+  imageRef: string;
+  imageDigest: string;
+  /** The app's entry file inside the image's app folder, e.g. `app.ts`. */
+  appFile: string;
+  env: Record<string, string>;
+}
+
+export interface AppRevisionRecord {
+  appId: string;
+  revision: number;
+  spec: RevisionSpec;
+  createdAt: string;
+}
+
+export type WorkerStatus =
+  | 'CREATED'
+  | 'INITIALIZED'
+  | 'PENDING'
+  | 'RUNNING'
+  | 'TERMINATING'
+  | 'TERMINATED'
+  | 'ERROR'
+  | 'UNAVAILABLE';
+
+/** The persisted part of DETAIL_STATUS; FREE and BUSY are derived live from the gateway. */
+export type WorkerPhase = 'IN_FLIGHT' | 'UNSPECIFIED' | 'READY' | 'REMOVE' | '';
+
+export interface WorkerRecord {
+  id: string;
+  appId: string;
+  revision: number;
+  status: WorkerStatus;
+  phase: WorkerPhase;
+  pid: number | null;
+  port: number | null;
+  /** The worker this one was started to replace in a rollout. */
+  replaceWorkerId: string | null;
+  statusReason: string;
+  createdAt: string;
+  launchAt: string | null;
+  deletedAt: string | null;
+  lastServeAt: string | null;
+  successCount: number;
+  failedCount: number;
+}
+
+export type EventType = 'NORMAL' | 'WARNING';
+
+export interface EventRecord {
+  id: number;
+  appId: string;
+  type: EventType;
+  from: string;
+  message: string;
+  createdAt: string;
+}
+
+export interface ImageTagRecord {
+  repository: string;
+  tag: string;
+  digest: string;
+  updatedAt: string;
+}
+
+export interface ManifestRecord {
+  repository: string;
+  digest: string;
+  mediaType: string;
+  size: number;
+  createdAt: string;
+}
+
+export const TERMINAL_WORKER_STATUSES: readonly WorkerStatus[] = ['TERMINATED', 'ERROR'];
+
+export function isTerminal(status: WorkerStatus): boolean {
+  return TERMINAL_WORKER_STATUSES.includes(status);
+}

@@ -1,0 +1,81 @@
+import type {
+  AppRecord,
+  AppRevisionRecord,
+  EventRecord,
+  EventType,
+  ImageTagRecord,
+  ManifestRecord,
+  UserRecord,
+  WorkerRecord,
+} from './records';
+
+/**
+ * The state store: everything the platform must remember across a restart.
+ * SQLite is the embedded default (store/sqlite); PostgreSQL comes later behind the same interface,
+ * which is why every method is async even where SQLite answers at once.
+ * Each method is atomic on its own; `transaction` groups several.
+ */
+export interface Store {
+  users: UserStore;
+  apps: AppStore;
+  workers: WorkerStore;
+  events: EventStore;
+  images: ImageStore;
+  /** Runs `work` so that either all of its writes land or none do. */
+  transaction<T>(work: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface UserStore {
+  create(user: UserRecord): Promise<void>;
+  byTokenHash(tokenHash: string): Promise<UserRecord | undefined>;
+  byName(name: string): Promise<UserRecord | undefined>;
+  count(): Promise<number>;
+}
+
+export interface AppFilter {
+  ownerId?: string;
+  namespace?: string;
+}
+
+export interface AppStore {
+  create(app: AppRecord): Promise<void>;
+  update(id: string, changes: Partial<Omit<AppRecord, 'id'>>): Promise<void>;
+  delete(id: string): Promise<void>;
+  get(id: string): Promise<AppRecord | undefined>;
+  byName(namespace: string, name: string): Promise<AppRecord | undefined>;
+  byRouteName(routeName: string): Promise<AppRecord | undefined>;
+  list(filter?: AppFilter): Promise<AppRecord[]>;
+  addRevision(revision: AppRevisionRecord): Promise<void>;
+  revision(appId: string, revision: number): Promise<AppRevisionRecord | undefined>;
+  revisions(appId: string): Promise<AppRevisionRecord[]>;
+}
+
+export interface WorkerStore {
+  create(worker: WorkerRecord): Promise<void>;
+  update(id: string, changes: Partial<Omit<WorkerRecord, 'id' | 'appId'>>): Promise<void>;
+  get(id: string): Promise<WorkerRecord | undefined>;
+  /** Every worker of the app, oldest first. */
+  listByApp(appId: string): Promise<WorkerRecord[]>;
+  /** Workers not yet TERMINATED or ERROR, across all apps. */
+  listLive(): Promise<WorkerRecord[]>;
+}
+
+export interface EventStore {
+  add(appId: string, type: EventType, from: string, message: string): Promise<void>;
+  /** Newest first. */
+  list(appId: string, limit: number): Promise<EventRecord[]>;
+  /** Drops events older than `before`; returns how many went. */
+  prune(before: string): Promise<number>;
+}
+
+export interface ImageStore {
+  putManifest(manifest: ManifestRecord): Promise<void>;
+  manifest(repository: string, digest: string): Promise<ManifestRecord | undefined>;
+  setTag(tag: ImageTagRecord): Promise<void>;
+  tag(repository: string, tag: string): Promise<ImageTagRecord | undefined>;
+  tags(repository: string): Promise<string[]>;
+  /** The user that owns a repository (its first pusher); undefined for a new repository. */
+  repositoryOwner(repository: string): Promise<string | undefined>;
+  claimRepository(repository: string, ownerId: string): Promise<void>;
+}

@@ -1,0 +1,94 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EVERAI_BIN, runCli, type CliResult } from './cli';
+import { killWorkerProcesses } from '../../src/server/runtime/process/worker-processes';
+
+export interface TestPlatform {
+  url: string;
+  token: string;
+  home: string;
+  dataDir: string;
+  /** The env a user's shell would have after `everai login`. */
+  env: NodeJS.ProcessEnv;
+  /** Runs the CLI as the logged-in admin; `cwd` is where app.ts lives. */
+  cli(args: string[], options?: { cwd?: string; input?: string }): Promise<CliResult>;
+  /** Everything the server printed so far. */
+  log(): string;
+  /** SIGKILL: a crash, leaving workers to a restart. */
+  kill(): Promise<void>;
+  /** Starts the server again on the same data folder (a new port). */
+  restart(): Promise<void>;
+  /** Stops the server and every worker it started, and removes the temp folders. */
+  stop(): Promise<void>;
+}
+
+interface ServerProcess {
+  child: ChildProcess;
+  url: string;
+  token: string;
+}
+
+function spawnServer(home: string, dataDir: string, output: { text: string }): Promise<ServerProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [EVERAI_BIN, 'server', '--listen', '127.0.0.1:0', '--data', dataDir], {
+      env: { ...process.env, EVERAI_HOME: home },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const onData = (d: Buffer) => {
+      output.text += d.toString();
+      const url = /listening on (\S+)/.exec(output.text)?.[1];
+      const token = /everai login --token (\S+)/.exec(output.text)?.[1];
+      if (url && token) resolve({ child, url, token });
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`server exited with ${code} before listening:\n${output.text}`)));
+  });
+}
+
+/** The real server in its own process on port 0, with its own EVERAI_HOME, logged in as admin. */
+export async function startTestPlatform(): Promise<TestPlatform> {
+  const home = mkdtempSync(join(tmpdir(), 'everai-test-'));
+  const dataDir = join(home, 'server');
+  const output = { text: '' };
+  let server = await spawnServer(home, dataDir, output);
+  const env = (): NodeJS.ProcessEnv => ({ EVERAI_HOME: home, EVERAI_ENDPOINT: server.url });
+  const login = await runCli(['login', '--token', server.token], { env: env() });
+  if (login.code !== 0) throw new Error(`login failed: ${login.stderr}`);
+
+  const waitExit = (child: ChildProcess) =>
+    new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+
+  const platform: TestPlatform = {
+    get url() {
+      return server.url;
+    },
+    get token() {
+      return server.token;
+    },
+    home,
+    dataDir,
+    get env() {
+      return env();
+    },
+    cli: (args, options = {}) => runCli(args, { env: env(), ...options }),
+    log: () => output.text,
+    kill: async () => {
+      server.child.kill('SIGKILL');
+      await waitExit(server.child);
+    },
+    restart: async () => {
+      server = await spawnServer(home, dataDir, output);
+    },
+    stop: async () => {
+      server.child.kill('SIGTERM');
+      await waitExit(server.child);
+      // A worker left by a crash test (or a bug) must not outlive the test.
+      await killWorkerProcesses(dataDir);
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+  return platform;
+}
