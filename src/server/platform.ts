@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { EveraiError } from '../common/errors';
 import { ensureAdmin } from './admin';
 import { buildApi } from './api/api';
+import { AppService } from './apps/app-service';
 import { Authenticator } from './auth';
 import { LocalBlobStore } from './blobs/local/local-blob-store';
 import { Controller } from './controller/controller';
@@ -48,9 +49,10 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const auth = new Authenticator(store);
   const registry = new Registry({ store, blobs, auth, uploadDir: join(options.dataDir, 'uploads') });
   const runtime = new ProcessRuntime({ dataDir: options.dataDir, blobs });
-  const gateway = new Gateway({ store, auth, maxRequestBodyBytes: options.maxRequestBodyBytes, queueTimeoutMs: options.queueTimeoutMs });
+  const gateway = new Gateway({ auth, maxRequestBodyBytes: options.maxRequestBodyBytes, queueTimeoutMs: options.queueTimeoutMs });
   const controller = new Controller({ store, blobs, runtime, gateway });
-  const api = buildApi({ store, auth, controller, gateway });
+  const apps = new AppService({ store, blobs, controller });
+  const api = buildApi({ store, auth, apps, gateway });
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://everai');

@@ -36,10 +36,12 @@ function spawnServer(home: string, dataDir: string, output: { text: string }): P
       env: { ...process.env, EVERAI_HOME: home },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    let own = '';
     const onData = (d: Buffer) => {
       output.text += d.toString();
-      const url = /listening on (\S+)/.exec(output.text)?.[1];
-      const token = /everai login --token (\S+)/.exec(output.text)?.[1];
+      own += d.toString();
+      const url = /listening on (\S+)/.exec(own)?.[1];
+      const token = /everai login --token (\S+)/.exec(own)?.[1];
       if (url && token) resolve({ child, url, token });
     };
     child.stdout.on('data', onData);

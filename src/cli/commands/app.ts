@@ -1,5 +1,173 @@
 import type { Command } from 'commander';
+import { EveraiError } from '../../common/errors';
+import type { AppView } from '../../server/api/views';
+import type { EventRecord } from '../../server/store/records';
+import { loadAppFromDir } from '../../sdk/loader/load-app';
+import { ApiClient } from '../api-client';
+import { appPath, appTarget, DEFAULT_NAMESPACE } from '../app-target';
+import { parseOutputFormat, printList, renderTable } from '../output';
+import { APP_COLUMNS, EVENT_COLUMNS, QUEUE_COLUMNS, type QueueEntry } from '../views';
+import { registerAppLocalCommands } from './app-local';
+import { addWorkerListCommands } from './worker';
+
+const NS_OPTION = ['-n, --namespace <ns>', 'namespace', DEFAULT_NAMESPACE] as const;
+const OUTPUT_OPTION = ['-o, --output <format>', 'table, wide, json or yaml', 'table'] as const;
+
+/** The app in the current directory, as the request body the API takes. */
+async function localAppRequest(): Promise<{ name: string; body: { spec: Record<string, unknown>; appFile: string } }> {
+  const { app, appFile } = await loadAppFromDir(process.cwd());
+  const spec = app.toSpec() as unknown as Record<string, unknown> & { name: string };
+  return { name: spec.name, body: { spec, appFile } };
+}
+
+function printApp(app: AppView, format: string): void {
+  printList([app], APP_COLUMNS, parseOutputFormat(format));
+}
 
 export function registerAppCommands(program: Command): void {
-  void program;
+  const group = program.command('app').description('apps: create, upgrade, inspect');
+
+  group
+    .command('create')
+    .description('create the app defined in the current directory and deploy it')
+    .option(...NS_OPTION)
+    .option('--dry-run', 'check the definition and the image, create nothing')
+    .action(async (opts: { namespace: string; dryRun?: boolean }) => {
+      const { name, body } = await localAppRequest();
+      if (opts.dryRun) {
+        console.log(`App '${name}' is valid (dry run: nothing created)`);
+        return;
+      }
+      const { app } = await new ApiClient().request<{ app: AppView }>('POST', `/api/apps/v1/namespaces/${opts.namespace}/apps`, body);
+      console.log(`App '${app.name}' created in namespace '${app.namespace}' (revision ${app.revision}, image ${app.image})`);
+      console.log(`It deploys now; follow it with \`everai app list\` and \`everai worker list\`.`);
+    });
+
+  group
+    .command('update')
+    .description('apply the current definition: settings at once, a changed image by a hot rollout')
+    .option(...NS_OPTION)
+    .action(async (opts: { namespace: string }) => {
+      const { name, body } = await localAppRequest();
+      const before = await new ApiClient().get<{ app: AppView }>(appPath({ namespace: opts.namespace, name }));
+      const { app } = await new ApiClient().request<{ app: AppView }>('PUT', appPath({ namespace: opts.namespace, name }), body);
+      reportRollout(before.app, app);
+    });
+
+  group
+    .command('upgrade')
+    .description('re-resolve what the app runs and roll out a new revision hot if it changed')
+    .option('--image', "re-resolve the image (IMAGE of image_builder.ts) to its digest")
+    .option('--volume-requests', 're-resolve every requested volume to its newest revision')
+    .option('--resource-requests', 'apply changed resource requests')
+    .option(...NS_OPTION)
+    .action(async (opts: { image?: boolean; volumeRequests?: boolean; resourceRequests?: boolean; namespace: string }) => {
+      if (!opts.image && !opts.volumeRequests && !opts.resourceRequests) {
+        throw new EveraiError('EVERAI_USAGE', 'say what to upgrade: --image, --volume-requests or --resource-requests');
+      }
+      if (opts.volumeRequests || opts.resourceRequests) {
+        throw new EveraiError('EVERAI_USAGE', 'only --image can be upgraded so far; volumes and resources come with their issues');
+      }
+      const { name, body } = await localAppRequest();
+      const target = { namespace: opts.namespace, name };
+      const before = await new ApiClient().get<{ app: AppView }>(appPath(target));
+      const { app } = await new ApiClient().request<{ app: AppView }>('POST', appPath(target, ':upgrade'), {
+        image: body.spec.image,
+      });
+      reportRollout(before.app, app);
+    });
+
+  group
+    .command('list')
+    .alias('ls')
+    .description('list apps')
+    .option('-n, --namespace <ns>', 'only this namespace')
+    .option('-A, --all-namespaces', 'every namespace')
+    .option(...OUTPUT_OPTION)
+    .action(async (opts: { namespace?: string; allNamespaces?: boolean; output: string }) => {
+      const format = parseOutputFormat(opts.output);
+      const path = opts.namespace && !opts.allNamespaces ? `/api/apps/v1/namespaces/${opts.namespace}/apps` : '/api/apps/v1/apps';
+      const { apps } = await new ApiClient().get<{ apps: AppView[] }>(path);
+      printList(apps, APP_COLUMNS, format);
+    });
+
+  group
+    .command('get')
+    .description('show one app')
+    .argument('[name]', 'app name (default: the app in the current directory)')
+    .option(...NS_OPTION)
+    .option(...OUTPUT_OPTION)
+    .action(async (name: string | undefined, opts: { namespace: string; output: string }) => {
+      const { app } = await new ApiClient().get<{ app: AppView }>(appPath(await appTarget(name, opts.namespace)));
+      printApp(app, opts.output);
+      if (app.statusReason && (opts.output === 'table' || opts.output === 'wide')) console.log(`reason: ${app.statusReason}`);
+    });
+
+  for (const [verb, description] of [
+    ['pause', 'stop every worker; requests get 503 until resumed'],
+    ['resume', 'start the workers of a paused app again'],
+  ] as const) {
+    group
+      .command(verb)
+      .description(description)
+      .argument('[name]', 'app name (default: the app in the current directory)')
+      .option(...NS_OPTION)
+      .action(async (name: string | undefined, opts: { namespace: string }) => {
+        const target = await appTarget(name, opts.namespace);
+        await new ApiClient().request('POST', appPath(target, `:${verb}`));
+        console.log(`App '${target.name}' ${verb === 'pause' ? 'paused' : 'resumed'}`);
+      });
+  }
+
+  group
+    .command('delete')
+    .description('delete an app once its workers have drained')
+    .argument('[name]', 'app name (default: the app in the current directory)')
+    .option(...NS_OPTION)
+    .option('--force', 'delete without asking (the CLI never asks when stdin is not a terminal)')
+    .action(async (name: string | undefined, opts: { namespace: string }) => {
+      const target = await appTarget(name, opts.namespace);
+      await new ApiClient().request('DELETE', appPath(target));
+      console.log(`App '${target.name}' deleted`);
+    });
+
+  group
+    .command('events')
+    .aliases(['event', 'e'])
+    .description("an app's events, newest first")
+    .argument('[name]', 'app name (default: the app in the current directory)')
+    .option(...NS_OPTION)
+    .option(...OUTPUT_OPTION)
+    .action(async (name: string | undefined, opts: { namespace: string; output: string }) => {
+      const format = parseOutputFormat(opts.output);
+      const { events } = await new ApiClient().get<{ events: EventRecord[] }>(appPath(await appTarget(name, opts.namespace), '/events'));
+      printList(events, EVENT_COLUMNS, format);
+    });
+
+  group
+    .command('queue')
+    .alias('q')
+    .description("requests waiting for a worker of the app")
+    .argument('[name]', 'app name (default: the app in the current directory)')
+    .option(...NS_OPTION)
+    .option(...OUTPUT_OPTION)
+    .action(async (name: string | undefined, opts: { namespace: string; output: string }) => {
+      const format = parseOutputFormat(opts.output);
+      const { queue } = await new ApiClient().get<{ queue: QueueEntry[] }>(appPath(await appTarget(name, opts.namespace), '/queue'));
+      if (format === 'table' || format === 'wide') console.log(renderTable(queue, QUEUE_COLUMNS));
+      else printList(queue, QUEUE_COLUMNS, format);
+    });
+
+  const workers = group.command('worker').aliases(['workers', 'w']).description("the app's workers (same as `everai worker`)");
+  addWorkerListCommands(workers);
+  registerAppLocalCommands(group);
+}
+
+function reportRollout(before: AppView, after: AppView): void {
+  if (after.revision === before.revision) {
+    console.log(`App '${after.name}' is unchanged at revision ${after.revision}: nothing to roll out`);
+    return;
+  }
+  console.log(`App '${after.name}': rolling out revision ${after.revision} (image ${after.image}) hot, replacing revision ${before.revision}`);
+  console.log('Old workers keep serving until new ones are ready; follow it with `everai worker list`.');
 }

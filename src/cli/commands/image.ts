@@ -1,5 +1,16 @@
 import type { Command } from 'commander';
+import { buildAndPush } from '../../image/build-and-push';
 
+/** `everai image ...` (SPEC §8): parse the command line, call src/image. */
 export function registerImageCommands(program: Command): void {
-  void program;
+  const image = program.command('image').description('build app images and push them to the platform registry');
+
+  image
+    .command('build')
+    .description("build the app folder into an image and push it as IMAGE of image_builder.ts (or the manifest's spec.image)")
+    .option('-f, --file <file>', 'an app manifest whose spec.image names the image')
+    .action(async (opts: { file?: string }) => {
+      const pushed = await buildAndPush({ appDir: process.cwd(), ...(opts.file !== undefined ? { manifestFile: opts.file } : {}) });
+      console.log(`pushed ${pushed}`);
+    });
 }

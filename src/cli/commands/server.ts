@@ -26,10 +26,11 @@ export function registerServerCommand(program: Command): void {
       console.log(`data in ${opts.data}`);
       if (platform.createdAdminToken) console.log('created the admin user; its token is kept in the data folder (mode 0600)');
       console.log(`everai login --token ${token} --endpoint ${platform.url}`);
-      // Shutting down leaves workers running: the next start adopts them, so apps keep serving state.
+      // Asked to stop, the server stops its workers gracefully too; only a crash leaves them running
+      // (the next start adopts them).
       const shutdown = (signal: string) => {
-        console.log(`${signal}: shutting down`);
-        platform.close().then(
+        console.log(`${signal}: stopping workers and shutting down`);
+        platform.close({ stopWorkers: true }).then(
           () => process.exit(0),
           (error: unknown) => {
             console.error(error);

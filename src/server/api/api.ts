@@ -1,20 +1,35 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EveraiError } from '../../common/errors';
+import { VERSION } from '../../common/version';
+import type { AppService } from '../apps/app-service';
 import type { Authenticator } from '../auth';
-import type { Controller } from '../controller/controller';
 import type { Gateway } from '../gateway/gateway';
+import { sendJson } from '../http/respond';
+import { Router } from '../http/router';
 import type { Store } from '../store/store';
+import { registerAppRoutes } from './apps-api';
 
 export interface ApiDeps {
   store: Store;
   auth: Authenticator;
-  controller: Controller;
+  apps: AppService;
   gateway: Gateway;
 }
 
+/** The REST API under /api/: every route but /api/v1/version needs a valid token. */
 export function buildApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> {
-  void deps;
-  return async (_req, _res, url) => {
-    throw new EveraiError('EVERAI_NOT_FOUND', `no API route for ${url.pathname}`);
+  const router = new Router();
+  router.on('GET', '/api/v1/version', (_req, res) => sendJson(res, 200, { version: VERSION }));
+  router.on('GET', '/api/v1/whoami', async (req, res) => {
+    const user = await deps.auth.require(req);
+    sendJson(res, 200, { id: user.id, name: user.name, isAdmin: user.isAdmin });
+  });
+  registerAppRoutes(router, deps);
+
+  return async (req, res, url) => {
+    const found = router.match(req.method ?? 'GET', url.pathname);
+    if ('handler' in found) return found.handler(req, res, found.params, url);
+    if (found.methodMismatch) throw new EveraiError('EVERAI_BAD_REQUEST', `${req.method} is not allowed on ${url.pathname}`);
+    throw new EveraiError('EVERAI_NOT_FOUND', `no API route ${req.method} ${url.pathname}`);
   };
 }

@@ -1,7 +1,13 @@
+import { EveraiError } from '../../common/errors';
+import { newId } from '../../common/ids';
+import { nowIso } from '../../common/time';
 import type { BlobStore } from '../blobs/blob-store';
 import type { Gateway } from '../gateway/gateway';
-import type { Runtime } from '../runtime/runtime';
+import type { Runtime, WorkerEndpoint, WorkerExit } from '../runtime/runtime';
+import { isTerminal, type AppRecord, type AppStatus, type WorkerRecord } from '../store/records';
 import type { Store } from '../store/store';
+import { planRollout } from './rollout-plan';
+import { launchFor } from './worker-launcher';
 
 export interface ControllerDeps {
   store: Store;
@@ -10,10 +16,313 @@ export interface ControllerDeps {
   gateway: Gateway;
 }
 
+export interface ControllerTimings {
+  /** The level-triggered loop runs at least this often, and at once after any change. */
+  resyncMs: number;
+  probeIntervalMs: number;
+  /** A worker not ready by then is given up (its prepare hooks may download models: be generous). */
+  readyTimeoutMs: number;
+  /** After SIGTERM, how long a worker has to exit before SIGKILL. */
+  stopGraceMs: number;
+  /** Failed workers in a row on one revision before its rollout is halted. */
+  maxFailures: number;
+}
+
+export const DEFAULT_TIMINGS: ControllerTimings = {
+  resyncMs: 1000,
+  probeIntervalMs: 100,
+  readyTimeoutMs: 10 * 60_000,
+  stopGraceMs: 30_000,
+  maxFailures: 3,
+};
+
+type Task = 'starting' | 'draining';
+
+/**
+ * The controller: compares each app's desired state in the store with the workers that run and
+ * converges them, on a timer and whenever something changes. Nothing it decides depends on an
+ * event having been seen: a restart or a lost wake-up only delays the next pass.
+ * Lifecycles: docs/worker-lifecycle.md and docs/rollout.md.
+ */
 export class Controller {
-  constructor(private readonly deps: ControllerDeps) {}
-  async start(): Promise<void> {
-    void this.deps;
+  private readonly tasks = new Map<string, Task>();
+  /** Workers being stopped on purpose: their exit is TERMINATED, not ERROR. */
+  private readonly stopping = new Set<string>();
+  private readonly failures = new Map<string, number>();
+  private readonly abort = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private readonly timings: ControllerTimings;
+
+  constructor(
+    private readonly deps: ControllerDeps,
+    timings: Partial<ControllerTimings> = {},
+  ) {
+    this.timings = { ...DEFAULT_TIMINGS, ...timings };
+    deps.runtime.onExit((exit) => void this.onWorkerExit(exit).catch(logError));
   }
-  async stop(_options: { stopWorkers: boolean }): Promise<void> {}
+
+  /** Takes back what ran before a restart, then starts the loop. */
+  async start(): Promise<void> {
+    await this.recover();
+    this.timer = setInterval(() => this.wake(), this.timings.resyncMs);
+    this.wake();
+  }
+
+  /** Asks for a reconcile pass soon; passes never overlap. */
+  wake(): void {
+    if (this.abort.signal.aborted) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.reconcileAll()
+      .catch(logError)
+      .finally(() => {
+        this.running = undefined;
+        if (this.again) {
+          this.again = false;
+          this.wake();
+        }
+      });
+  }
+
+  async stop({ stopWorkers }: { stopWorkers: boolean }): Promise<void> {
+    this.abort.abort();
+    clearInterval(this.timer);
+    await this.running;
+    if (stopWorkers) {
+      const live = await this.deps.store.workers.listLive();
+      await Promise.all(live.map((w) => this.stopWorker(w, 'the server is shutting down')));
+    }
+    await this.deps.runtime.close();
+  }
+
+  private async recover(): Promise<void> {
+    const { store, runtime, gateway } = this.deps;
+    for (const app of await store.apps.list()) gateway.syncApp(app);
+    const live = await store.workers.listLive();
+    const adopted = await runtime.recover(live.map((w) => ({ workerId: w.id, port: w.port })));
+    for (const worker of live) {
+      const app = await store.apps.get(worker.appId);
+      const endpoint = adopted.get(worker.id);
+      if (!app || !endpoint) {
+        await this.finish(worker, worker.phase === 'REMOVE' ? 'TERMINATED' : 'ERROR', 'its process was gone after a server restart');
+        continue;
+      }
+      if (worker.phase === 'REMOVE') {
+        void this.stopWorker(worker, 'it was draining when the server restarted').catch(logError);
+      } else {
+        this.tasks.set(worker.id, 'starting');
+        void this.awaitReady(app, worker, endpoint).catch(logError);
+      }
+    }
+  }
+
+  private async reconcileAll(): Promise<void> {
+    for (const app of await this.deps.store.apps.list()) {
+      if (this.abort.signal.aborted) return;
+      await this.reconcileApp(app);
+    }
+  }
+
+  private async reconcileApp(app: AppRecord): Promise<void> {
+    const { store, gateway } = this.deps;
+    gateway.syncApp(app);
+    const live = (await store.workers.listByApp(app.id)).filter((w) => !isTerminal(w.status));
+    const desired = app.paused ? 0 : app.desiredWorkers;
+    const halted = app.status === 'FAILED' && (this.failures.get(`${app.id}/${app.targetRevision}`) ?? 0) >= this.timings.maxFailures;
+    const plan = planRollout(halted ? 0 : desired, app.targetRevision, live);
+
+    for (const id of plan.drain) {
+      const worker = live.find((w) => w.id === id);
+      if (worker && this.tasks.get(id) !== 'draining') void this.drainWorker(app, worker).catch(logError);
+    }
+    const replaceable = live.filter((w) => w.revision !== app.targetRevision && w.phase !== 'REMOVE');
+    for (let i = 0; i < plan.create; i++) {
+      void this.startWorker(app, replaceable[i]?.id ?? null).catch(logError);
+    }
+    await this.updateStatus(app, plan.converged, desired);
+  }
+
+  private async updateStatus(app: AppRecord, converged: boolean, desired: number): Promise<void> {
+    let status: AppStatus;
+    if (app.paused) status = converged || desired === 0 ? 'PAUSED' : 'PREPARING';
+    else if (app.status === 'FAILED') status = 'FAILED';
+    else status = converged ? 'DEPLOYED' : 'PREPARING';
+    if (status === app.status) return;
+    await this.deps.store.apps.update(app.id, { status, statusReason: status === 'FAILED' ? app.statusReason : '' });
+    if (status === 'DEPLOYED') await this.event(app.id, 'NORMAL', 'AppServer', `App is deployed: revision ${app.targetRevision} serves`);
+    if (status === 'PAUSED') await this.event(app.id, 'NORMAL', 'AppServer', 'App is paused: no worker runs');
+  }
+
+  private async startWorker(app: AppRecord, replaceWorkerId: string | null): Promise<void> {
+    const { store, runtime } = this.deps;
+    const worker: WorkerRecord = {
+      id: newId(),
+      appId: app.id,
+      revision: app.targetRevision,
+      status: 'CREATED',
+      phase: 'IN_FLIGHT',
+      pid: null,
+      port: null,
+      replaceWorkerId,
+      statusReason: '',
+      createdAt: nowIso(),
+      launchAt: null,
+      deletedAt: null,
+      lastServeAt: null,
+      successCount: 0,
+      failedCount: 0,
+    };
+    this.tasks.set(worker.id, 'starting');
+    await store.workers.create(worker);
+    await this.event(app.id, 'NORMAL', 'Scheduler', `Successfully assigned worker/${worker.id} to node/${runtime.node}`);
+    try {
+      const revision = await store.apps.revision(app.id, worker.revision);
+      if (!revision) throw new Error(`revision ${worker.revision} is missing`);
+      const launch = await launchFor(this.deps, worker.id, revision);
+      await runtime.prepareImage(launch, this.abort.signal);
+      await store.workers.update(worker.id, { status: 'INITIALIZED' });
+      const endpoint = await runtime.start(launch, this.abort.signal);
+      await store.workers.update(worker.id, {
+        status: 'RUNNING',
+        phase: 'UNSPECIFIED',
+        pid: endpoint.pid,
+        port: endpoint.port,
+        launchAt: nowIso(),
+      });
+      await this.awaitReady(app, { ...worker, status: 'RUNNING', phase: 'UNSPECIFIED' }, endpoint);
+    } catch (error) {
+      this.tasks.delete(worker.id);
+      await this.fail(app.id, worker, `it could not start: ${(error as Error).message}`);
+    }
+  }
+
+  /** Probes until the worker is ready, then hands it to the gateway. Its exit ends the wait. */
+  private async awaitReady(app: AppRecord, worker: WorkerRecord, endpoint: WorkerEndpoint): Promise<void> {
+    const deadline = Date.now() + this.timings.readyTimeoutMs;
+    while (this.tasks.get(worker.id) === 'starting' && !this.abort.signal.aborted) {
+      if (await this.deps.runtime.probe(endpoint, this.abort.signal)) {
+        this.tasks.delete(worker.id);
+        const current = await this.deps.store.workers.get(worker.id);
+        if (!current || isTerminal(current.status)) return;
+        await this.deps.store.workers.update(worker.id, { phase: current.phase === 'REMOVE' ? 'REMOVE' : 'READY' });
+        this.failures.delete(`${app.id}/${worker.revision}`);
+        const latest = (await this.deps.store.apps.get(app.id)) ?? app;
+        this.deps.gateway.addWorker(latest, { id: worker.id, revision: worker.revision, url: endpoint.url });
+        await this.event(app.id, 'NORMAL', 'AppServer', `Worker/${worker.id} is ready now`);
+        this.wake();
+        return;
+      }
+      if (Date.now() > deadline) {
+        this.tasks.delete(worker.id);
+        await this.event(app.id, 'WARNING', 'AppServer', `Worker/${worker.id} was not ready within ${this.timings.readyTimeoutMs / 1000} s`);
+        await this.stopWorker(worker, 'it was not ready in time', 'ERROR');
+        return;
+      }
+      await sleep(this.timings.probeIntervalMs, this.abort.signal);
+    }
+  }
+
+  /** REMOVE: no new request reaches the worker; once it holds none, it stops. */
+  private async drainWorker(app: AppRecord, worker: WorkerRecord): Promise<void> {
+    const wasStarting = this.tasks.get(worker.id) === 'starting';
+    this.tasks.set(worker.id, 'draining');
+    await this.deps.store.workers.update(worker.id, { phase: 'REMOVE' });
+    await this.event(app.id, 'NORMAL', 'AppServer', `Worker/${worker.id} is draining: it finishes its requests and takes no new ones`);
+    if (!wasStarting) await this.deps.gateway.drainWorker(app.id, worker.id);
+    await this.stopWorker(worker, 'it was drained');
+  }
+
+  private async stopWorker(worker: WorkerRecord, why: string, final: 'TERMINATED' | 'ERROR' = 'TERMINATED'): Promise<void> {
+    this.stopping.add(worker.id);
+    await this.deps.store.workers.update(worker.id, { status: 'TERMINATING', phase: 'REMOVE' });
+    await this.deps.gateway.removeWorker(worker.appId, worker.id);
+    await this.deps.runtime.stop(worker.id, this.timings.stopGraceMs);
+    await this.finish(worker, final, why);
+  }
+
+  /** The worker's process ended: on purpose (TERMINATED) or not (ERROR, and it is replaced). */
+  private async onWorkerExit(exit: WorkerExit): Promise<void> {
+    if (this.stopping.has(exit.workerId)) return;
+    const worker = await this.deps.store.workers.get(exit.workerId);
+    if (!worker || isTerminal(worker.status)) return;
+    this.tasks.delete(worker.id);
+    await this.deps.gateway.removeWorker(worker.appId, worker.id);
+    const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code ?? 'unknown'}`;
+    const tail = await this.deps.runtime.tailLog(worker.id, 5);
+    await this.fail(worker.appId, worker, `its process ${how}${tail ? `; last output:\n${tail}` : ''}`);
+  }
+
+  private async fail(appId: string, worker: WorkerRecord, why: string): Promise<void> {
+    await this.finish(worker, 'ERROR', why);
+    await this.event(appId, 'WARNING', 'AppServer', `Worker/${worker.id} failed: ${why}`);
+    const key = `${appId}/${worker.revision}`;
+    const count = (this.failures.get(key) ?? 0) + 1;
+    this.failures.set(key, count);
+    const app = await this.deps.store.apps.get(appId);
+    if (app && count >= this.timings.maxFailures && app.targetRevision === worker.revision && app.status !== 'FAILED') {
+      await this.halt(app, `revision ${worker.revision} failed ${count} times in a row: ${why.split('\n')[0]}`);
+    }
+    this.wake();
+  }
+
+  /**
+   * Stops a rollout whose revision keeps failing: the target goes back to the revision that still
+   * serves (so its workers stay and the failed ones go), and the app shows FAILED until the next
+   * upgrade. With nothing to go back to, no further worker is started.
+   */
+  private async halt(app: AppRecord, reason: string): Promise<void> {
+    const live = (await this.deps.store.workers.listByApp(app.id)).filter((w) => !isTerminal(w.status));
+    const serving = live.find((w) => w.revision !== app.targetRevision && w.phase === 'READY');
+    await this.deps.store.apps.update(app.id, {
+      status: 'FAILED',
+      statusReason: reason,
+      ...(serving ? { targetRevision: serving.revision } : {}),
+    });
+    const kept = serving ? `; revision ${serving.revision} keeps serving` : '';
+    await this.event(app.id, 'WARNING', 'AppServer', `Rollout halted: ${reason}${kept}`);
+  }
+
+  private async finish(worker: WorkerRecord, status: 'TERMINATED' | 'ERROR', why: string): Promise<void> {
+    this.stopping.delete(worker.id);
+    this.tasks.delete(worker.id);
+    await this.deps.store.workers.update(worker.id, { status, phase: '', deletedAt: nowIso(), statusReason: why });
+    if (status === 'TERMINATED') await this.event(worker.appId, 'NORMAL', 'AppServer', `Worker/${worker.id} terminated: ${why}`);
+    this.wake();
+  }
+
+  private async event(appId: string, type: 'NORMAL' | 'WARNING', from: string, message: string): Promise<void> {
+    await this.deps.store.events.add(appId, type, from, message);
+  }
+
+  /** Resolves once the app (paused by the caller) has no live worker left; then forgets its routes. */
+  async retireApp(appId: string): Promise<void> {
+    const { store, gateway } = this.deps;
+    this.wake();
+    while ((await store.workers.listByApp(appId)).some((w) => !isTerminal(w.status))) {
+      await sleep(this.timings.probeIntervalMs, this.abort.signal);
+      if (this.abort.signal.aborted) throw new EveraiError('EVERAI_UNAVAILABLE', 'the server is shutting down');
+    }
+    await gateway.removeApp(appId);
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+function logError(error: unknown): void {
+  if (error instanceof EveraiError) console.error(`controller: ${error.message}`);
+  else console.error('controller:', error);
 }

@@ -1,21 +1,173 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { EveraiError } from '../../common/errors';
 import type { Authenticator } from '../auth';
-import type { Store } from '../store/store';
+import type { AppRecord } from '../store/records';
+import { AppRoute, type QueueReason } from './app-route';
+import { proxyToWorker } from './proxy';
+import { isGatewayPath, parseRoutePath } from './route-path';
+import { WorkerSlot } from './worker-slot';
 
 export interface GatewayDeps {
-  store: Store;
   auth: Authenticator;
   maxRequestBodyBytes: number;
   queueTimeoutMs: number;
 }
 
+/** Idempotent requests (RFC 9110 §9.2.2) that got no answer yet may be tried again on another worker. */
+const RETRYABLE = new Set(['GET', 'HEAD', 'OPTIONS']);
+const MAX_ATTEMPTS = 3;
+
+export interface SlotLoad {
+  inflight: number;
+  concurrency: number;
+  draining: boolean;
+  sessions: number;
+  successCount: number;
+  failedCount: number;
+  lastServeAt: string | null;
+}
+
+/**
+ * Routes requests to an app's workers. It reads only memory: the controller tells it which apps
+ * exist (`syncApp`) and which workers are ready (`addWorker`) or going (`drainWorker`).
+ */
 export class Gateway {
+  private readonly routes = new Map<string, AppRoute>();
+  /** `namespace/name` and route name → app id, so a request finds its app in one lookup. */
+  private readonly byName = new Map<string, string>();
+  private readonly byRouteName = new Map<string, string>();
+
   constructor(private readonly deps: GatewayDeps) {}
-  owns(path: string): boolean {
-    return path.startsWith('/api/routes/v1/') || path.startsWith('/api/apps/v1/routes/');
+
+  owns(pathname: string): boolean {
+    return isGatewayPath(pathname);
   }
-  async handle(_req: IncomingMessage, _res: ServerResponse, _url: URL): Promise<void> {
-    void this.deps;
+
+  syncApp(app: AppRecord): void {
+    const route = this.routes.get(app.id);
+    if (!route) {
+      this.track(new AppRoute(app));
+      return;
+    }
+    route.app = app;
+    for (const slot of route.slots) slot.concurrency = app.concurrency;
+    if (app.paused) route.rejectAll(new EveraiError('EVERAI_APP_PAUSED', `app '${app.name}' is paused`));
+    else route.pump();
   }
-  async close(): Promise<void> {}
+
+  async removeApp(appId: string): Promise<void> {
+    const route = this.routes.get(appId);
+    if (!route) return;
+    this.routes.delete(appId);
+    this.byName.delete(`${route.app.namespace}/${route.app.name}`);
+    this.byRouteName.delete(route.app.routeName);
+    route.rejectAll(new EveraiError('EVERAI_NOT_FOUND', `app '${route.app.name}' was deleted`));
+    await Promise.all(route.slots.map((slot) => slot.close()));
+  }
+
+  /** A worker became ready: from now on it takes requests. */
+  addWorker(app: AppRecord, worker: { id: string; revision: number; url: string }): void {
+    const route = this.routes.get(app.id) ?? this.track(new AppRoute(app));
+    if (route.slots.some((s) => s.id === worker.id)) return;
+    route.addSlot(new WorkerSlot(worker.id, app.id, worker.revision, worker.url, app.concurrency));
+  }
+
+  /** REMOVE: the worker takes nothing new; resolves once every request it holds has ended. */
+  async drainWorker(appId: string, workerId: string): Promise<void> {
+    const slot = this.routes.get(appId)?.slots.find((s) => s.id === workerId);
+    if (slot) await slot.drain();
+  }
+
+  async removeWorker(appId: string, workerId: string): Promise<void> {
+    const slot = this.routes.get(appId)?.removeSlot(workerId);
+    if (slot) await slot.close();
+  }
+
+  load(appId: string, workerId: string): SlotLoad | undefined {
+    const route = this.routes.get(appId);
+    const slot = route?.slots.find((s) => s.id === workerId);
+    if (!route || !slot) return undefined;
+    return {
+      inflight: slot.inflight,
+      concurrency: slot.concurrency,
+      draining: slot.draining,
+      sessions: route.sessionCount(slot.id),
+      successCount: slot.successCount,
+      failedCount: slot.failedCount,
+      lastServeAt: slot.lastServeAt,
+    };
+  }
+
+  queue(appId: string): { index: number; createdAt: string; reason: QueueReason }[] {
+    return this.routes.get(appId)?.queued() ?? [];
+  }
+
+  private track(route: AppRoute): AppRoute {
+    this.routes.set(route.app.id, route);
+    this.byName.set(`${route.app.namespace}/${route.app.name}`, route.app.id);
+    this.byRouteName.set(route.app.routeName, route.app.id);
+    return route;
+  }
+
+  private findRoute(pathname: string): { route: AppRoute; path: string } {
+    const target = parseRoutePath(pathname);
+    const appId =
+      target?.kind === 'namespaced'
+        ? this.byName.get(`${target.namespace}/${target.app}`)
+        : target && this.byRouteName.get(target.routeName);
+    const route = appId === undefined ? undefined : this.routes.get(appId);
+    if (!target || !route) throw new EveraiError('EVERAI_NOT_FOUND', 'no such app route');
+    return { route, path: target.path };
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const { route, path } = this.findRoute(url.pathname);
+    const app = route.app;
+    if (app.routeAuth !== 'public') {
+      const user = await this.deps.auth.require(req);
+      // Another user's app answers as if it did not exist.
+      if (!user.isAdmin && user.id !== app.ownerId) throw new EveraiError('EVERAI_NOT_FOUND', 'no such app route');
+    }
+    if (app.paused) throw new EveraiError('EVERAI_APP_PAUSED', `app '${app.name}' is paused: resume it with \`everai app resume ${app.name}\``);
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > this.deps.maxRequestBodyBytes) {
+      throw new EveraiError('EVERAI_BODY_TOO_LARGE', `request body is over the limit of ${this.deps.maxRequestBodyBytes} bytes`);
+    }
+    const client = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) client.abort();
+    });
+    const sessionHeader = req.headers['x-everai-session-id'];
+    const sessionId = Array.isArray(sessionHeader) ? sessionHeader[0] : sessionHeader;
+    const forwardPath = `${path}${url.search}`;
+
+    for (let attempt = 1; ; attempt++) {
+      const slot = await route.acquire(sessionId, this.deps.queueTimeoutMs, client.signal);
+      let ok = false;
+      try {
+        const outcome = await proxyToWorker(req, res, slot, forwardPath, this.deps.maxRequestBodyBytes, client.signal);
+        ok = outcome.ok;
+        return;
+      } catch (error) {
+        if (error instanceof EveraiError) throw error;
+        // The worker failed before answering (it died, or refused the connection).
+        const retry = RETRYABLE.has(req.method ?? '') && attempt < MAX_ATTEMPTS && !client.signal.aborted;
+        if (!retry) {
+          throw new EveraiError('EVERAI_WORKER_FAILED', `the worker failed before answering: ${(error as Error).message}`);
+        }
+      } finally {
+        route.release(slot, ok);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const route of this.routes.values()) {
+      route.rejectAll(new EveraiError('EVERAI_UNAVAILABLE', 'the server is shutting down'));
+      await Promise.all(route.slots.map((slot) => slot.close()));
+    }
+    this.routes.clear();
+    this.byName.clear();
+    this.byRouteName.clear();
+  }
 }

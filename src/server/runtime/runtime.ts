@@ -1,4 +1,55 @@
-/** Placeholder for the worker runtime interface. */
+/**
+ * The worker runtime: where and how a worker's process runs. Child processes on this machine are
+ * the embedded default (runtime/process); Kubernetes pods come later behind the same interface.
+ * The worker lifecycle it serves is written down in docs/worker-lifecycle.md.
+ */
+
+export interface ImageLayerRef {
+  digest: string;
+  mediaType: string;
+}
+
+export interface WorkerLaunch {
+  workerId: string;
+  appId: string;
+  image: { digest: string; layers: ImageLayerRef[] };
+  /** The app's entry file inside the image's app folder. */
+  appFile: string;
+  env: Record<string, string>;
+}
+
+/** Where a started worker listens. */
+export interface WorkerEndpoint {
+  workerId: string;
+  pid: number;
+  port: number;
+  url: string;
+}
+
+export interface WorkerExit {
+  workerId: string;
+  code: number | null;
+  signal: string | null;
+}
+
 export interface Runtime {
-  readonly kind: string;
+  readonly node: string;
+  /** Gets the image ready for a worker (unpacked once per digest); separate so status can show it. */
+  prepareImage(launch: WorkerLaunch, signal: AbortSignal): Promise<void>;
+  /** Starts the worker's process; resolves once it runs (not once it is ready). */
+  start(launch: WorkerLaunch, signal: AbortSignal): Promise<WorkerEndpoint>;
+  /** One readiness check: true once the worker answers its readiness path with 200. */
+  probe(endpoint: WorkerEndpoint, signal: AbortSignal): Promise<boolean>;
+  /** SIGTERM, then SIGKILL of everything the worker started once `graceMs` has passed. */
+  stop(workerId: string, graceMs: number): Promise<void>;
+  /**
+   * After a server start: takes back the workers in `expected` that still run, and kills every
+   * other worker process this server's data folder owns (orphans of a crash).
+   */
+  recover(expected: { workerId: string; port: number | null }[]): Promise<Map<string, WorkerEndpoint>>;
+  /** Called once for every worker whose process ends, whether asked to or not. */
+  onExit(listener: (exit: WorkerExit) => void): void;
+  /** The last lines a worker printed, for events about its failure. */
+  tailLog(workerId: string, lines: number): Promise<string>;
+  close(): Promise<void>;
 }

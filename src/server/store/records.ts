@@ -31,7 +31,9 @@ export interface AppRecord {
 
 /** What a worker runs, pinned: changing any of it means a new revision and a rollout. */
 export interface RevisionSpec {
+  /** As the user wrote it (`get-start:v1`), and what it resolved to when the revision was made. */
   imageRef: string;
+  imageRepository: string;
   imageDigest: string;
   /** The app's entry file inside the image's app folder, e.g. `app.ts`. */
   appFile: string;

@@ -1,9 +1,177 @@
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, promises as fs } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { request } from 'undici';
 import type { BlobStore } from '../../blobs/blob-store';
-import type { Runtime } from '../runtime';
+import type { Runtime, WorkerEndpoint, WorkerExit, WorkerLaunch } from '../runtime';
+import { freePort } from './free-port';
+import { ImageUnpacker } from './image-unpacker';
+import {
+  DATA_DIR_ENV,
+  WORKER_ID_ENV,
+  findWorkerProcesses,
+  groupAlive,
+  signalGroup,
+} from './worker-processes';
 
+/** The SDK's worker main, run inside the unpacked image's app folder. */
+const WORKER_ENTRY = join(__dirname, '..', '..', '..', 'sdk', 'worker', 'worker-entry.js');
+export const READINESS_PATH = '/.well-known/everai/ready';
+/** How often a worker the server did not spawn itself (adopted after a restart) is checked for life. */
+const ADOPTED_POLL_MS = 500;
+/** What a worker inherits from the server's environment; nothing else (no tokens, no secrets). */
+const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'TZ', 'TMPDIR'];
+
+interface RunningWorker {
+  endpoint: WorkerEndpoint;
+  exited: Promise<void>;
+}
+
+/**
+ * Workers as child processes on this machine. Each leads its own process group (so a stop reaches
+ * whatever it started) and writes to a log file rather than a pipe, so it outlives a server crash
+ * and the next server start adopts it instead of starting a duplicate.
+ */
 export class ProcessRuntime implements Runtime {
-  readonly kind = 'process';
-  constructor(private readonly options: { dataDir: string; blobs: BlobStore }) {
-    void this.options;
+  readonly node = 'local';
+  private readonly dataDir: string;
+  private readonly unpacker: ImageUnpacker;
+  private readonly running = new Map<string, RunningWorker>();
+  private readonly exitListeners: ((exit: WorkerExit) => void)[] = [];
+  private readonly pollers = new Set<NodeJS.Timeout>();
+
+  constructor(options: { dataDir: string; blobs: BlobStore }) {
+    this.dataDir = resolve(options.dataDir);
+    this.unpacker = new ImageUnpacker(options.blobs, join(this.dataDir, 'images'));
+  }
+
+  private logFile(workerId: string): string {
+    return join(this.dataDir, 'workers', workerId, 'output.log');
+  }
+
+  async prepareImage(launch: WorkerLaunch): Promise<void> {
+    await this.unpacker.ensureUnpacked(launch.image);
+  }
+
+  async start(launch: WorkerLaunch, signal: AbortSignal): Promise<WorkerEndpoint> {
+    const rootfs = await this.unpacker.ensureUnpacked(launch.image);
+    signal.throwIfAborted();
+    const port = await freePort();
+    const log = this.logFile(launch.workerId);
+    mkdirSync(join(log, '..'), { recursive: true });
+    const fd = openSync(log, 'a');
+    const env: Record<string, string> = {};
+    for (const name of INHERITED_ENV) if (process.env[name]) env[name] = process.env[name] as string;
+    const child = spawn(process.execPath, [WORKER_ENTRY], {
+      cwd: join(rootfs, 'app'),
+      detached: true,
+      stdio: ['ignore', fd, fd],
+      env: {
+        ...env,
+        ...launch.env,
+        PORT: String(port),
+        EVERAI_APP_FILE: launch.appFile,
+        [WORKER_ID_ENV]: launch.workerId,
+        [DATA_DIR_ENV]: this.dataDir,
+      },
+    });
+    closeSync(fd);
+    const pid = child.pid;
+    if (pid === undefined) throw new Error(`worker ${launch.workerId} did not start`);
+    const endpoint: WorkerEndpoint = { workerId: launch.workerId, pid, port, url: `http://127.0.0.1:${port}` };
+    const exited = new Promise<void>((done) => {
+      child.once('exit', (code, sig) => {
+        this.running.delete(launch.workerId);
+        this.emitExit({ workerId: launch.workerId, code, signal: sig });
+        done();
+      });
+    });
+    this.running.set(launch.workerId, { endpoint, exited });
+    return endpoint;
+  }
+
+  async probe(endpoint: WorkerEndpoint, signal: AbortSignal): Promise<boolean> {
+    try {
+      const res = await request(`${endpoint.url}${READINESS_PATH}`, {
+        signal: AbortSignal.any([signal, AbortSignal.timeout(2000)]),
+      });
+      await res.body.dump();
+      return res.statusCode === 200;
+    } catch {
+      return false;
+    }
+  }
+
+  async stop(workerId: string, graceMs: number): Promise<void> {
+    const worker = this.running.get(workerId);
+    if (!worker) return;
+    const pgid = worker.endpoint.pid;
+    signalGroup(pgid, 'SIGTERM');
+    const timer = setTimeout(() => signalGroup(pgid, 'SIGKILL'), graceMs);
+    await worker.exited;
+    clearTimeout(timer);
+    // The leader is gone; anything it started and left behind goes with it.
+    signalGroup(pgid, 'SIGKILL');
+  }
+
+  async recover(expected: { workerId: string; port: number | null }[]): Promise<Map<string, WorkerEndpoint>> {
+    const found = await findWorkerProcesses(this.dataDir);
+    const adopted = new Map<string, WorkerEndpoint>();
+    for (const { workerId, port } of expected) {
+      const proc = found.get(workerId);
+      if (!proc || port === null) continue;
+      found.delete(workerId);
+      const endpoint: WorkerEndpoint = { workerId, pid: proc.pgid, port, url: `http://127.0.0.1:${port}` };
+      this.running.set(workerId, { endpoint, exited: this.watchAdopted(workerId, proc.pgid) });
+      adopted.set(workerId, endpoint);
+    }
+    for (const orphan of found.values()) signalGroup(orphan.pgid, 'SIGKILL');
+    return adopted;
+  }
+
+  /** An adopted worker is not our child, so no 'exit' event comes: poll its process group. */
+  private watchAdopted(workerId: string, pgid: number): Promise<void> {
+    return new Promise((done) => {
+      const timer = setInterval(() => {
+        if (groupAlive(pgid)) return;
+        clearInterval(timer);
+        this.pollers.delete(timer);
+        this.running.delete(workerId);
+        this.emitExit({ workerId, code: null, signal: null });
+        done();
+      }, ADOPTED_POLL_MS);
+      this.pollers.add(timer);
+    });
+  }
+
+  onExit(listener: (exit: WorkerExit) => void): void {
+    this.exitListeners.push(listener);
+  }
+
+  private emitExit(exit: WorkerExit): void {
+    for (const listener of this.exitListeners) listener(exit);
+  }
+
+  async tailLog(workerId: string, lines: number): Promise<string> {
+    try {
+      const handle = await fs.open(this.logFile(workerId), 'r');
+      try {
+        const { size } = await handle.stat();
+        const length = Math.min(size, 16 * 1024);
+        const buffer = Buffer.alloc(length);
+        await handle.read(buffer, 0, length, size - length);
+        return buffer.toString('utf8').split('\n').filter(Boolean).slice(-lines).join('\n');
+      } finally {
+        await handle.close();
+      }
+    } catch {
+      return '';
+    }
+  }
+
+  /** Stops watching; the workers themselves keep running unless stopped first. */
+  async close(): Promise<void> {
+    for (const timer of this.pollers) clearInterval(timer);
+    this.pollers.clear();
   }
 }

@@ -1,0 +1,93 @@
+import { renderTable } from '../src/cli/output';
+import type { WrkResult } from './wrk';
+
+export type TargetName = 'direct' | 'nginx' | 'gateway';
+const TARGETS: readonly TargetName[] = ['direct', 'nginx', 'gateway'];
+
+export interface LoadResults {
+  connections: number;
+  results: Record<TargetName, WrkResult>;
+}
+
+export interface GatewayReport {
+  /** wrk -t1 -c1: the latency one request pays. */
+  single: LoadResults;
+  /** wrk -t2 -c32: the throughput under load. */
+  many: LoadResults;
+  cpus: number;
+  workersAfter: number;
+  warmupS: number;
+  measureS: number;
+}
+
+// Fixed decimals keep a column's figures aligned in the plain table, which left-aligns strings.
+const ms = (value: number) => value.toFixed(3);
+const signedMs = (value: number) => `${value < 0 ? '' : '+'}${ms(value)}`;
+const ratio = (over: number, under: number) => (over / under).toFixed(2);
+
+function latencyTable(loads: readonly LoadResults[]): string {
+  const rows = loads.flatMap(({ connections, results }) =>
+    TARGETS.map((name) => ({ connections, name, result: results[name], direct: results.direct })),
+  );
+  return renderTable(rows, [
+    { header: 'CONNECTIONS', value: (r) => r.connections },
+    { header: 'TARGET', value: (r) => r.name },
+    { header: 'REQ/S', value: (r) => Math.round(r.result.requestsPerSec) },
+    { header: 'P50_MS', value: (r) => ms(r.result.p50Ms) },
+    { header: 'P99_MS', value: (r) => ms(r.result.p99Ms) },
+    // Added latency: this proxy's percentile minus the direct one's, at the same load.
+    { header: 'ADDED_P50_MS', value: (r) => (r.name === 'direct' ? '-' : signedMs(r.result.p50Ms - r.direct.p50Ms)) },
+    { header: 'ADDED_P99_MS', value: (r) => (r.name === 'direct' ? '-' : signedMs(r.result.p99Ms - r.direct.p99Ms)) },
+    { header: 'FAILED', value: (r) => r.result.failed },
+  ]);
+}
+
+function ratioTable(loads: readonly LoadResults[]): string {
+  const rps = (load: LoadResults, name: TargetName) => load.results[name].requestsPerSec;
+  return renderTable(loads, [
+    { header: 'CONNECTIONS', value: (l) => l.connections },
+    { header: 'GATEWAY/NGINX', value: (l) => ratio(rps(l, 'gateway'), rps(l, 'nginx')) },
+    { header: 'GATEWAY/DIRECT', value: (l) => ratio(rps(l, 'gateway'), rps(l, 'direct')) },
+    { header: 'NGINX/DIRECT', value: (l) => ratio(rps(l, 'nginx'), rps(l, 'direct')) },
+  ]);
+}
+
+/** A target line; a figure from a run with failed requests is not judged, as errors are fast. */
+function verdict(goal: string, figure: string, met: boolean, runs: readonly WrkResult[]): string {
+  const failed = runs.reduce((sum, r) => sum + r.failed, 0);
+  const outcome = failed > 0 ? `NOT JUDGED (${failed} failed requests)` : met ? 'met' : 'MISSED';
+  return `  ${goal}: ${figure}  ${outcome}`;
+}
+
+export function printGatewayReport(report: GatewayReport): void {
+  const { single, many } = report;
+  const loads = [single, many];
+  const throughput = many.results.gateway.requestsPerSec / many.results.nginx.requestsPerSec;
+  const addedP50 = single.results.gateway.p50Ms - single.results.direct.p50Ms;
+  console.log(
+    [
+      '',
+      `Gateway vs nginx vs direct: GET /hello on one worker, wrk ${report.measureS} s per figure after ${report.warmupS} s warm-up.`,
+      `${report.cpus} CPUs, shared by wrk, nginx (1 worker process), the server and the worker: compare ratios, not absolutes.`,
+      '',
+      latencyTable(loads),
+      '',
+      'Throughput ratios (req/s over req/s)',
+      ratioTable(loads),
+      '',
+      'Targets',
+      verdict('gateway throughput >= 0.5x nginx at c=32', `${throughput.toFixed(2)}x`, throughput >= 0.5, [
+        many.results.gateway,
+        many.results.nginx,
+      ]),
+      verdict('gateway p50 added <= 0.3 ms at c=1', `${signedMs(addedP50)} ms`, addedP50 <= 0.3, [
+        single.results.gateway,
+        single.results.direct,
+      ]),
+      ...(report.workersAfter === 1
+        ? []
+        : ['', `WARNING: the app had ${report.workersAfter} ready workers after the run; the gateway figures may spread over them.`]),
+      '',
+    ].join('\n'),
+  );
+}

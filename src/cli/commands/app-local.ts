@@ -1,0 +1,82 @@
+import type { Command } from 'commander';
+import { EveraiError } from '../../common/errors';
+import type { App } from '../../sdk/app';
+import { loadAppFromDir } from '../../sdk/loader/load-app';
+import { listeningPort, serveApp } from '../../sdk/worker/serve-app';
+
+/** `everai app run`'s default port, as the Python platform's. */
+const DEFAULT_RUN_PORT = 8866;
+const DEFAULT_RUN_HOST = '127.0.0.1';
+
+function describeRoutes(app: App): string {
+  const routes = app.service.routes.flatMap((r) => r.methods.map((m) => `${m} ${r.path.template}`));
+  const count = `${routes.length} route${routes.length === 1 ? '' : 's'}`;
+  return routes.length > 0 ? `${count} (${routes.join(', ')})` : count;
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) throw new EveraiError('EVERAI_USAGE', `--port ${value} is not a TCP port`);
+  return port;
+}
+
+/** `HOST`, `HOST:PORT` or `[IPv6]:PORT`; a port here wins over --port. */
+function parseListen(value: string): { host: string; port?: number } {
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(value);
+  if (bracketed?.[1]) return bracketed[2] ? { host: bracketed[1], port: parsePort(bracketed[2]) } : { host: bracketed[1] };
+  const hostPort = /^([^:]+):(\d+)$/.exec(value);
+  if (hostPort?.[1] && hostPort[2]) return { host: hostPort[1], port: parsePort(hostPort[2]) };
+  return { host: value };
+}
+
+async function runPrepareHooks(app: App, prepareMode: boolean): Promise<void> {
+  await app.runPrepareHooks({
+    prepareMode,
+    onHook: (hook, index) =>
+      console.log(`prepare hook ${index + 1}/${app.prepareHooks.length}: ${hook.name || '(anonymous)'}`),
+  });
+}
+
+/** The app commands that work on the app in the current directory, with no server. */
+export function registerAppLocalCommands(appCommand: Command): void {
+  appCommand
+    .command('check')
+    .description('load the app in the current directory and say what is wrong with it, if anything')
+    .action(async () => {
+      const { app } = await loadAppFromDir(process.cwd());
+      console.log(`App '${app.name}' is valid: ${describeRoutes(app)}, image ${app.image?.ref ?? '(none)'}`);
+    });
+
+  appCommand
+    .command('prepare')
+    .description("run the app's prepare hooks here, in prepare mode (context.isPrepareMode is true)")
+    .action(async () => {
+      const { app } = await loadAppFromDir(process.cwd());
+      await runPrepareHooks(app, true);
+      const count = app.prepareHooks.length;
+      console.log(`App '${app.name}': ran ${count} prepare hook${count === 1 ? '' : 's'}`);
+    });
+
+  appCommand
+    .command('run')
+    .description('serve the app in the current directory on this machine, without a server')
+    .option('--port <port>', 'port to listen on (0 picks a free one)', String(DEFAULT_RUN_PORT))
+    .option('--listen <addr>', 'address to listen on: HOST or HOST:PORT', DEFAULT_RUN_HOST)
+    .action(async (opts: { port: string; listen: string }) => {
+      const listen = parseListen(opts.listen);
+      const port = listen.port ?? parsePort(opts.port);
+      const { app } = await loadAppFromDir(process.cwd());
+      await runPrepareHooks(app, false);
+      const server = await serveApp(app, { port, host: listen.host });
+      const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host;
+      console.log(`serving app ${app.name} at http://${host}:${listeningPort(server)}`);
+      // The first signal lets what is in flight finish; a second one does not wait.
+      const stop = (signal: string) => {
+        console.log(`${signal}: stopping after ${server.inFlight()} in-flight request(s); again to stop now`);
+        process.once(signal, () => process.exit(130));
+        void server.drain().then(() => process.exit(0));
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+    });
+}

@@ -1,0 +1,45 @@
+/**
+ * What `App.toSpec()` produces: the JSON the CLI sends to the server to create or update an app.
+ * Types only, so the server can import them without loading the SDK's classes.
+ */
+
+export type RouteAuth = 'private' | 'public';
+
+export type PlaceholderKind = 'Secret' | 'ConfigMap';
+
+/** A value the platform reads from a secret or configmap when it needs it. */
+export interface PlaceholderDocument {
+  placeholder: { kind: PlaceholderKind; name: string; key: string };
+}
+
+export interface ResourceRequestsDocument {
+  cpuNum: number;
+  memoryMb: number;
+  gpuNum: number;
+  gpuConstraints: GpuConstraintsDocument | null;
+}
+
+export interface GpuConstraintsDocument {
+  /** GPU models the app can run on, e.g. `A100 80GB`; any model when empty. */
+  models: string[];
+}
+
+export type AutoscalerKind = 'SimpleAutoScaler' | 'FreeWorkerAutoScaler';
+
+export interface AutoscalerDocument {
+  kind: AutoscalerKind;
+  args: Record<string, number | PlaceholderDocument>;
+}
+
+export interface AppSpecDocument {
+  name: string;
+  /** The image reference as written (`get-start:v1`); the server resolves it to a digest. */
+  image: string | null;
+  concurrency: number;
+  routeAuth: RouteAuth;
+  volumeRequests: string[];
+  secretRequests: string[];
+  configmapRequests: string[];
+  resourceRequests: ResourceRequestsDocument | null;
+  autoscaler: AutoscalerDocument | null;
+}

@@ -1,0 +1,96 @@
+import { EveraiError } from '../common/errors';
+
+/**
+ * What the platform gives a worker, as JSON in its environment (set by the runtime that starts
+ * it; `everai app run` sets them from the local cache):
+ * - `EVERAI_VOLUMES`: `{"NAME": {"path": "/…", "revision": "000001-08a", "ready": true}}`
+ * - `EVERAI_SECRETS`, `EVERAI_CONFIGMAPS`: `{"NAME": {"KEY": "value"}}`
+ */
+export const VOLUMES_ENV = 'EVERAI_VOLUMES';
+export const SECRETS_ENV = 'EVERAI_SECRETS';
+export const CONFIGMAPS_ENV = 'EVERAI_CONFIGMAPS';
+
+export interface VolumeInfo {
+  name: string;
+  /** The directory holding the revision's files; read-only in a worker. */
+  path: string;
+  revision: string;
+  ready: boolean;
+}
+
+/** A secret's or configmap's items. */
+export interface KeyValues {
+  get(key: string): string | undefined;
+  keys(): string[];
+}
+
+/**
+ * Kept on globalThis rather than in this module: a user's file could load its own copy of the SDK,
+ * and its `context` must still see the mode the worker runs in.
+ */
+const PREPARE_MODE = Symbol.for('everai.context.prepareMode');
+type ModeHolder = { [PREPARE_MODE]?: boolean | undefined };
+
+/** Runs `fn` with `context.isPrepareMode` set to `prepareMode`. */
+export async function withPrepareMode<T>(prepareMode: boolean, fn: () => Promise<T>): Promise<T> {
+  const holder = globalThis as ModeHolder;
+  const before = holder[PREPARE_MODE];
+  holder[PREPARE_MODE] = prepareMode;
+  try {
+    return await fn();
+  } finally {
+    holder[PREPARE_MODE] = before;
+  }
+}
+
+function readEnvJson(variable: string): Record<string, unknown> | undefined {
+  const text = process.env[variable];
+  if (text === undefined || text === '') return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch {
+    // Reported below with the variable's name, which is what a reader needs.
+  }
+  throw new EveraiError('EVERAI_INTERNAL', `${variable} is not a JSON object; the platform set it wrongly`);
+}
+
+function keyValues(variable: string, what: string, name: string): KeyValues {
+  const all = readEnvJson(variable);
+  const items = all?.[name];
+  if (typeof items !== 'object' || items === null) {
+    throw new EveraiError('EVERAI_NOT_FOUND', `${what} '${name}' is not available here (is it in the app's ${what}Requests?)`);
+  }
+  const record = items as Record<string, unknown>;
+  return {
+    get: (key) => (typeof record[key] === 'string' ? record[key] : undefined),
+    keys: () => Object.keys(record),
+  };
+}
+
+/** What a worker knows about where it runs: its volumes, secrets and configmaps. */
+class Context {
+  /** True in `everai app prepare`, where prepare hooks build what workers will later read. */
+  get isPrepareMode(): boolean {
+    return (globalThis as ModeHolder)[PREPARE_MODE] === true;
+  }
+
+  getVolume(name: string): VolumeInfo {
+    const volume = readEnvJson(VOLUMES_ENV)?.[name] as Partial<VolumeInfo> | undefined;
+    if (typeof volume?.path !== 'string') {
+      throw new EveraiError('EVERAI_NOT_FOUND', `volume '${name}' is not available here (is it in the app's volumeRequests?)`);
+    }
+    return { name, path: volume.path, revision: String(volume.revision ?? ''), ready: volume.ready ?? true };
+  }
+
+  getSecret(name: string): KeyValues {
+    return keyValues(SECRETS_ENV, 'secret', name);
+  }
+
+  getConfigMap(name: string): KeyValues {
+    return keyValues(CONFIGMAPS_ENV, 'configmap', name);
+  }
+}
+
+export type { Context };
+export const context = new Context();

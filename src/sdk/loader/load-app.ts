@@ -1,0 +1,51 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { EveraiError } from '../../common/errors';
+import { App } from '../app';
+import { describeLoadError } from './describe-load-error';
+import { importUserModule } from './load-module';
+
+/** The app files looked for, in this order, when none is named. */
+export const APP_FILES = ['app.ts', 'app.js', 'app.mjs'] as const;
+
+export interface LoadedApp {
+  app: App;
+  /** The app's file, relative to its folder (`app.ts`). */
+  appFile: string;
+}
+
+function findAppFile(dir: string, appFile: string | undefined): string {
+  if (appFile !== undefined) {
+    if (!existsSync(join(dir, appFile))) throw new EveraiError('EVERAI_APP_INVALID', `no ${appFile} in ${dir}`);
+    return appFile;
+  }
+  const found = APP_FILES.find((name) => existsSync(join(dir, name)));
+  if (!found) throw new EveraiError('EVERAI_APP_INVALID', `no ${APP_FILES.join(', ')} in ${dir}: this folder holds no app`);
+  return found;
+}
+
+/**
+ * Loads the app defined in `dir` (its `app.ts`, `app.js` or `app.mjs`, or `options.appFile`).
+ * Whatever goes wrong becomes one EVERAI_APP_INVALID line naming the file, line and problem.
+ */
+export async function loadAppFromDir(dir: string, options: { appFile?: string } = {}): Promise<LoadedApp> {
+  const root = resolve(dir);
+  const appFile = findAppFile(root, options.appFile);
+  let exports: Record<string, unknown>;
+  try {
+    exports = await importUserModule(join(root, appFile));
+  } catch (error) {
+    throw new EveraiError('EVERAI_APP_INVALID', describeLoadError(error, root, appFile));
+  }
+  const app = exports.app;
+  if (app === undefined) {
+    const names = Object.keys(exports).filter((name) => name !== 'default');
+    const has = names.length > 0 ? `it exports ${names.join(', ')}` : 'it exports nothing';
+    throw new EveraiError('EVERAI_APP_INVALID', `${appFile}: no export named 'app' (${has}); write \`export const app = new App(...)\``);
+  }
+  if (!(app instanceof App)) {
+    const kind = app === null ? 'null' : typeof app === 'object' ? (app.constructor?.name ?? 'object') : typeof app;
+    throw new EveraiError('EVERAI_APP_INVALID', `${appFile}: the export 'app' is not an App (it is ${kind})`);
+  }
+  return { app, appFile };
+}

@@ -1,0 +1,101 @@
+import { EveraiError } from '../../common/errors';
+import { appRequestSchema, parseBody } from '../apps/app-request';
+import { readJson } from '../http/body';
+import { sendJson } from '../http/respond';
+import type { Router } from '../http/router';
+import type { AppRecord } from '../store/records';
+import { isTerminal } from '../store/records';
+import type { ApiDeps } from './api';
+import { appView, workerView } from './views';
+
+const APPS = '/api/apps/v1/namespaces/:ns/apps';
+const DAY_MS = 24 * 3600_000;
+
+/** Apps and their workers, events and queue: `/api/apps/v1/...`. */
+export function registerAppRoutes(router: Router, deps: ApiDeps): void {
+  const { store, auth, apps, gateway } = deps;
+
+  const view = async (app: AppRecord) =>
+    appView(app, await store.apps.revision(app.id, app.targetRevision), await store.workers.listByApp(app.id));
+
+  const list = async (ownerId: string | undefined, namespace?: string) => {
+    const rows = await store.apps.list({ ...(ownerId ? { ownerId } : {}), ...(namespace ? { namespace } : {}) });
+    return Promise.all(rows.map(view));
+  };
+
+  router.on('GET', '/api/apps/v1/apps', async (req, res) => {
+    const user = await auth.require(req);
+    sendJson(res, 200, { apps: await list(user.isAdmin ? undefined : user.id) });
+  });
+
+  router.on('GET', APPS, async (req, res, { ns = '' }) => {
+    const user = await auth.require(req);
+    sendJson(res, 200, { apps: await list(user.isAdmin ? undefined : user.id, ns) });
+  });
+
+  router.on('POST', APPS, async (req, res, { ns = '' }) => {
+    const user = await auth.require(req);
+    const request = parseBody(appRequestSchema, await readJson(req));
+    sendJson(res, 201, { app: await view(await apps.create(user, ns, request)) });
+  });
+
+  router.on('GET', `${APPS}/:name`, async (req, res, { ns = '', name = '' }) => {
+    const user = await auth.require(req);
+    sendJson(res, 200, { app: await view(await apps.find(user, ns, name)) });
+  });
+
+  router.on('PUT', `${APPS}/:name`, async (req, res, { ns = '', name = '' }) => {
+    const user = await auth.require(req);
+    const request = parseBody(appRequestSchema, await readJson(req));
+    sendJson(res, 200, { app: await view(await apps.update(user, ns, name, request)) });
+  });
+
+  router.on('DELETE', `${APPS}/:name`, async (req, res, { ns = '', name = '' }) => {
+    const user = await auth.require(req);
+    await apps.delete(user, ns, name);
+    sendJson(res, 200, { deleted: name });
+  });
+
+  // Custom methods in the reference API's style: POST .../apps/NAME:upgrade (and :pause, :resume).
+  router.on('POST', `${APPS}/:target`, async (req, res, { ns = '', target = '' }) => {
+    const user = await auth.require(req);
+    const [name = '', action] = target.split(':');
+    const body = await readJson<{ image?: unknown }>(req);
+    let app: AppRecord;
+    if (action === 'upgrade') {
+      if (body.image !== undefined && typeof body.image !== 'string') throw new EveraiError('EVERAI_BAD_REQUEST', 'image must be a string');
+      app = await apps.upgradeImage(user, ns, name, body.image);
+    } else if (action === 'pause' || action === 'resume') {
+      app = await apps.setPaused(user, ns, name, action === 'pause');
+    } else {
+      throw new EveraiError('EVERAI_NOT_FOUND', `no app action '${action ?? ''}': use :upgrade, :pause or :resume`);
+    }
+    sendJson(res, 200, { app: await view(app) });
+  });
+
+  router.on('GET', `${APPS}/:name/workers`, async (req, res, { ns = '', name = '' }, url) => {
+    const user = await auth.require(req);
+    const app = await apps.find(user, ns, name);
+    const all = url.searchParams.get('all') === 'true';
+    const days = Number(url.searchParams.get('recentDays') ?? 0);
+    const since = days > 0 ? Date.now() - days * DAY_MS : 0;
+    const workers = (await store.workers.listByApp(app.id))
+      .filter((w) => all || !isTerminal(w.status))
+      .filter((w) => Date.parse(w.createdAt) >= since)
+      .map((w) => workerView(w, gateway.load(app.id, w.id)));
+    sendJson(res, 200, { workers });
+  });
+
+  router.on('GET', `${APPS}/:name/events`, async (req, res, { ns = '', name = '' }, url) => {
+    const user = await auth.require(req);
+    const app = await apps.find(user, ns, name);
+    const limit = Math.min(Number(url.searchParams.get('limit') ?? 100) || 100, 1000);
+    sendJson(res, 200, { events: await store.events.list(app.id, limit) });
+  });
+
+  router.on('GET', `${APPS}/:name/queue`, async (req, res, { ns = '', name = '' }) => {
+    const user = await auth.require(req);
+    const app = await apps.find(user, ns, name);
+    sendJson(res, 200, { queue: gateway.queue(app.id) });
+  });
+}

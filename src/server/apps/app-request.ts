@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { EveraiError } from '../../common/errors';
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+export const nameSchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(63, 'must be at most 63 characters')
+  .regex(DNS_LABEL, 'must be a lowercase DNS label (a-z, 0-9 and -, starting and ending with a letter or digit)');
+
+/** What the CLI sends to create or update an app: the SDK's `app.toSpec()` and where the app's entry is. */
+export const appRequestSchema = z.object({
+  spec: z
+    .object({
+      name: nameSchema,
+      image: z.string().min(1, 'the app needs an image: `image: Image.fromRegistry(IMAGE)`'),
+      concurrency: z.number().int().min(1).max(1000).default(1),
+      routeAuth: z.enum(['private', 'public']).default('private'),
+    })
+    .loose(),
+  appFile: z.string().regex(/^[\w.-]+\.(ts|js|mjs)$/, 'must be app.ts, app.js or app.mjs').default('app.ts'),
+});
+
+export type AppRequest = z.infer<typeof appRequestSchema>;
+
+/** Validates a request body, naming the field of the first problem. */
+export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = issue?.path.join('.') || 'body';
+  throw new EveraiError('EVERAI_BAD_REQUEST', `${field}: ${issue?.message ?? 'invalid'}`);
+}

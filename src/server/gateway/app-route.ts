@@ -1,0 +1,152 @@
+import { EveraiError } from '../../common/errors';
+import type { AppRecord } from '../store/records';
+import type { WorkerSlot } from './worker-slot';
+
+export type QueueReason = 'WorkerBusy' | 'NotDispatch' | 'QueueDueSession';
+
+interface Waiter {
+  sessionId: string | undefined;
+  createdAt: string;
+  resolve(slot: WorkerSlot): void;
+  reject(error: Error): void;
+}
+
+/** How long a session stays pinned to its worker after its last request. */
+const SESSION_TTL_MS = 10 * 60_000;
+
+/**
+ * An app's routing state: its workers, its FIFO queue and its session pins. All of it lives in one
+ * event loop, so choosing a slot and counting the request on it happen with nothing in between:
+ * a slot the controller marks REMOVE never gets a request after that.
+ */
+export class AppRoute {
+  readonly slots: WorkerSlot[] = [];
+  private queue: Waiter[] = [];
+  private readonly sessions = new Map<string, { slotId: string; lastUsed: number }>();
+
+  constructor(public app: AppRecord) {}
+
+  /** Takes a place on a worker, waiting in the queue while none is free. */
+  acquire(sessionId: string | undefined, timeoutMs: number, signal: AbortSignal): Promise<WorkerSlot> {
+    const slot = this.queue.length === 0 ? this.pick(sessionId) : undefined;
+    if (slot) return Promise.resolve(this.take(slot, sessionId));
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        sessionId,
+        createdAt: new Date().toISOString(),
+        resolve: (s) => {
+          cleanup();
+          resolve(s);
+        },
+        reject: (e) => {
+          cleanup();
+          reject(e);
+        },
+      };
+      const leave = (error: Error) => {
+        this.queue = this.queue.filter((w) => w !== waiter);
+        waiter.reject(error);
+      };
+      const timer = setTimeout(
+        () =>
+          leave(
+            new EveraiError(
+              'EVERAI_QUEUE_TIMEOUT',
+              `no worker of app '${this.app.name}' could take the request within ${Math.round(timeoutMs / 1000)} s`,
+              { 'retry-after': '5' },
+            ),
+          ),
+        timeoutMs,
+      );
+      const onAbort = () => leave(new Error('client went away'));
+      signal.addEventListener('abort', onAbort, { once: true });
+      const cleanup = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+      };
+      this.queue.push(waiter);
+    });
+  }
+
+  private reasonFor(sessionId: string | undefined): QueueReason {
+    const live = this.slots.filter((s) => !s.draining);
+    if (live.length === 0) return 'NotDispatch';
+    if (sessionId && this.pinnedSlot(sessionId)) return 'QueueDueSession';
+    return 'WorkerBusy';
+  }
+
+  private pinnedSlot(sessionId: string): WorkerSlot | undefined {
+    const pin = this.sessions.get(sessionId);
+    if (!pin || Date.now() - pin.lastUsed > SESSION_TTL_MS) return undefined;
+    return this.slots.find((s) => s.id === pin.slotId && !s.draining);
+  }
+
+  /** A free slot: the session's own if it has a live one, else the newest revision's least busy. */
+  private pick(sessionId: string | undefined): WorkerSlot | undefined {
+    if (sessionId) {
+      const pinned = this.pinnedSlot(sessionId);
+      if (pinned) return pinned.free ? pinned : undefined;
+    }
+    let best: WorkerSlot | undefined;
+    for (const slot of this.slots) {
+      if (!slot.free) continue;
+      if (!best || slot.revision > best.revision || (slot.revision === best.revision && slot.inflight < best.inflight)) {
+        best = slot;
+      }
+    }
+    return best;
+  }
+
+  private take(slot: WorkerSlot, sessionId: string | undefined): WorkerSlot {
+    slot.inflight++;
+    if (sessionId) this.sessions.set(sessionId, { slotId: slot.id, lastUsed: Date.now() });
+    return slot;
+  }
+
+  /** Hands free places to waiters, first come first served (a session waits for its own worker). */
+  pump(): void {
+    if (this.queue.length === 0) return;
+    const still: Waiter[] = [];
+    for (const waiter of this.queue) {
+      const slot = this.pick(waiter.sessionId);
+      if (slot) waiter.resolve(this.take(slot, waiter.sessionId));
+      else still.push(waiter);
+    }
+    this.queue = still;
+  }
+
+  release(slot: WorkerSlot, ok: boolean): void {
+    slot.release(ok);
+    this.pump();
+  }
+
+  addSlot(slot: WorkerSlot): void {
+    this.slots.push(slot);
+    this.pump();
+  }
+
+  removeSlot(slotId: string): WorkerSlot | undefined {
+    const index = this.slots.findIndex((s) => s.id === slotId);
+    if (index < 0) return undefined;
+    const [slot] = this.slots.splice(index, 1);
+    return slot;
+  }
+
+  queued(): { index: number; createdAt: string; reason: QueueReason }[] {
+    return this.queue.map((w, index) => ({ index, createdAt: w.createdAt, reason: this.reasonFor(w.sessionId) }));
+  }
+
+  /** Fails every waiter (the app was paused or deleted). */
+  rejectAll(error: EveraiError): void {
+    const waiting = this.queue;
+    this.queue = [];
+    for (const waiter of waiting) waiter.reject(error);
+  }
+
+  sessionCount(slotId: string): number {
+    const now = Date.now();
+    let n = 0;
+    for (const pin of this.sessions.values()) if (pin.slotId === slotId && now - pin.lastUsed <= SESSION_TTL_MS) n++;
+    return n;
+  }
+}

@@ -1,0 +1,26 @@
+/** Where a gateway request goes: SPEC §5's two route forms. */
+export type RouteTarget =
+  | { kind: 'namespaced'; namespace: string; app: string; path: string }
+  | { kind: 'routeName'; routeName: string; path: string };
+
+const NAMESPACED = /^\/api\/routes\/v1\/([^/]+)\/([^/]+)(\/.*)?$/;
+const BY_ROUTE_NAME = /^\/api\/apps\/v1\/routes\/([^/]+)(\/.*)?$/;
+
+export function isGatewayPath(pathname: string): boolean {
+  return pathname.startsWith('/api/routes/v1/') || pathname.startsWith('/api/apps/v1/routes/');
+}
+
+export function parseRoutePath(pathname: string): RouteTarget | undefined {
+  const namespaced = NAMESPACED.exec(pathname);
+  if (namespaced) {
+    return {
+      kind: 'namespaced',
+      namespace: decodeURIComponent(namespaced[1] as string),
+      app: decodeURIComponent(namespaced[2] as string),
+      path: namespaced[3] ?? '/',
+    };
+  }
+  const byName = BY_ROUTE_NAME.exec(pathname);
+  if (byName) return { kind: 'routeName', routeName: decodeURIComponent(byName[1] as string), path: byName[2] ?? '/' };
+  return undefined;
+}

@@ -1,0 +1,54 @@
+import { Pool } from 'undici';
+
+/** One routable worker as the gateway sees it: where it listens and how busy it is. */
+export class WorkerSlot {
+  inflight = 0;
+  /** REMOVE: takes nothing new, finishes what it holds. */
+  draining = false;
+  successCount = 0;
+  failedCount = 0;
+  lastServeAt: string | null = null;
+  readonly pool: Pool;
+  private drained: (() => void)[] = [];
+
+  constructor(
+    readonly id: string,
+    readonly appId: string,
+    readonly revision: number,
+    readonly url: string,
+    public concurrency: number,
+  ) {
+    // Keep-alive connections to the worker, as many as it may serve at once (and a spare).
+    this.pool = new Pool(url, { connections: concurrency + 1, pipelining: 1, keepAliveTimeout: 30_000 });
+  }
+
+  get free(): boolean {
+    return !this.draining && this.inflight < this.concurrency;
+  }
+
+  release(ok: boolean): void {
+    this.inflight--;
+    if (ok) this.successCount++;
+    else this.failedCount++;
+    this.lastServeAt = new Date().toISOString();
+    if (this.inflight === 0) this.flushDrained();
+  }
+
+  /** Resolves once the slot holds no request; it takes no new one from now on. */
+  drain(): Promise<void> {
+    this.draining = true;
+    if (this.inflight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drained.push(resolve));
+  }
+
+  private flushDrained(): void {
+    const waiting = this.drained;
+    this.drained = [];
+    for (const resolve of waiting) resolve();
+  }
+
+  async close(): Promise<void> {
+    this.flushDrained();
+    await this.pool.close();
+  }
+}

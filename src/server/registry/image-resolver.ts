@@ -1,0 +1,119 @@
+import { EveraiError } from '../../common/errors';
+import { formatImageRef, parseImageRef } from '../../common/image-ref';
+import { imageConfigSchema, MANIFEST_SIZE_LIMIT, type Descriptor, type OciImageConfig } from '../../common/oci';
+import type { BlobStore } from '../blobs/blob-store';
+import type { UserRecord } from '../store/records';
+import type { Store } from '../store/store';
+import { readBounded } from './bounded-read';
+import { parseManifest } from './manifest-parse';
+
+export interface ImageLayer {
+  digest: string;
+  size: number;
+  mediaType: string;
+}
+
+/** What an app revision pins: the image manifest's digest and what unpacking it needs. */
+export interface ResolvedImage {
+  repository: string;
+  tag?: string;
+  /** The digest of the image manifest (for an index: of the manifest chosen for this platform). */
+  digest: string;
+  config: OciImageConfig;
+  layers: ImageLayer[];
+}
+
+/** Where and for whom a reference is resolved. */
+export interface ImageScope {
+  store: Store;
+  blobs: BlobStore;
+  /** Whose image it is: another user's repository resolves to nothing. Left out: no check. */
+  user?: Pick<UserRecord, 'id' | 'isAdmin'>;
+  /**
+   * Registry hosts (`host:port`) that name this platform; a reference may carry one of them or
+   * none. Loopback names always count.
+   */
+  ownHosts?: readonly string[];
+}
+
+const LOOPBACK = /^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/;
+
+/** The image config is JSON describing the image, small like a manifest. */
+const CONFIG_SIZE_LIMIT = MANIFEST_SIZE_LIMIT;
+
+const ARCHITECTURES: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x' };
+
+/** From an index, the manifest for this machine (linux on our architecture), else the first one. */
+function chooseFromIndex(manifests: Descriptor[]): Descriptor | undefined {
+  const arch = ARCHITECTURES[process.arch] ?? process.arch;
+  return (
+    manifests.find((m) => m.platform?.os === 'linux' && m.platform.architecture === arch) ??
+    manifests.find((m) => m.platform === undefined || m.platform.os === 'linux') ??
+    manifests[0]
+  );
+}
+
+/**
+ * Resolves a reference to an image of the platform's own registry (`name:tag`, `name@sha256:...`,
+ * `host:port/name:tag` with one of our hosts) to a digest and its layers, as the controller pins
+ * them into an app revision.
+ */
+export async function resolveImage(scope: ImageScope, ref: string): Promise<ResolvedImage> {
+  const { store, blobs, user, ownHosts } = scope;
+  const parsed = parseImageRef(ref);
+  const notFound = new EveraiError(
+    'EVERAI_IMAGE_NOT_FOUND',
+    `image '${ref}' was not found in the registry; build and push it with \`everai image build\``,
+  );
+  const { host, ...local } = parsed;
+  if (host !== undefined && !LOOPBACK.test(host) && !ownHosts?.includes(host)) {
+    throw new EveraiError(
+      'EVERAI_BAD_REQUEST',
+      `image '${ref}' is in registry ${host}; images from other registries are not supported yet (push it to everai as ${formatImageRef(local)})`,
+    );
+  }
+  const { repository } = parsed;
+  const owner = await store.images.repositoryOwner(repository);
+  if (owner === undefined || (user && !user.isAdmin && owner !== user.id)) throw notFound;
+
+  const digest = parsed.digest ?? (await store.images.tag(repository, parsed.tag ?? ''))?.digest;
+  const record = digest === undefined ? undefined : await store.images.manifest(repository, digest);
+  if (!record) throw notFound;
+
+  let manifest = parseManifest(await readBlob(blobs, record.digest, MANIFEST_SIZE_LIMIT, 'the manifest'), record.mediaType);
+  let imageDigest = record.digest;
+  if (manifest.kind === 'index') {
+    const child = chooseFromIndex(manifest.index.manifests);
+    if (!child) throw new EveraiError('EVERAI_IMAGE_NOT_FOUND', `image '${ref}' is an empty index`);
+    imageDigest = child.digest;
+    manifest = parseManifest(await readBlob(blobs, child.digest, MANIFEST_SIZE_LIMIT, 'the manifest'), child.mediaType);
+    if (manifest.kind !== 'image') throw new EveraiError('EVERAI_IMAGE_NOT_FOUND', `image '${ref}' nests an index in an index`);
+  }
+  const { config: configBlob, layers } = manifest.manifest;
+  const config = imageConfigSchema.safeParse(parseJson(await readBlob(blobs, configBlob.digest, CONFIG_SIZE_LIMIT, 'the image config')));
+  if (!config.success) throw new EveraiError('EVERAI_BAD_REQUEST', `image '${ref}' has an image config that is not valid`);
+
+  const resolved: ResolvedImage = {
+    repository,
+    digest: imageDigest,
+    config: config.data,
+    layers: layers.map(({ digest: layerDigest, size, mediaType }) => ({ digest: layerDigest, size, mediaType })),
+  };
+  if (parsed.tag !== undefined) resolved.tag = parsed.tag;
+  return resolved;
+}
+
+async function readBlob(blobs: BlobStore, digest: string, limit: number, what: string): Promise<Buffer> {
+  if (!(await blobs.has(digest))) {
+    throw new EveraiError('EVERAI_IMAGE_NOT_FOUND', `${what} ${digest} is missing from the blob store`);
+  }
+  return readBounded(blobs.read(digest), limit, what);
+}
+
+function parseJson(bytes: Buffer): unknown {
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}

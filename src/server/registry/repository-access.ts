@@ -1,0 +1,35 @@
+import type { UserRecord } from '../store/records';
+import type { ImageStore } from '../store/store';
+import { RegistryError } from './registry-errors';
+
+type Caller = Pick<UserRecord, 'id' | 'isAdmin'>;
+
+/** Another user's repository answers exactly like a missing one, so names never leak. */
+function unknown(repository: string): RegistryError {
+  return new RegistryError('NAME_UNKNOWN', `repository '${repository}' is not known`);
+}
+
+/**
+ * A repository belongs to the user who first pushed to it; admins reach every repository
+ * (SPEC §9: no user sees another user's images).
+ */
+export class RepositoryAccess {
+  constructor(private readonly images: ImageStore) {}
+
+  async canRead(caller: Caller, repository: string): Promise<boolean> {
+    const owner = await this.images.repositoryOwner(repository);
+    return owner !== undefined && (caller.isAdmin || owner === caller.id);
+  }
+
+  async requireRead(caller: Caller, repository: string): Promise<void> {
+    if (!(await this.canRead(caller, repository))) throw unknown(repository);
+  }
+
+  /** Claims a new repository for the caller; refuses one that another user owns. */
+  async requireWrite(caller: Caller, repository: string): Promise<void> {
+    await this.images.claimRepository(repository, caller.id);
+    // Re-read: when two users race for a new name, the store keeps the first claim only.
+    const owner = await this.images.repositoryOwner(repository);
+    if (owner !== caller.id && !caller.isAdmin) throw unknown(repository);
+  }
+}

@@ -1,0 +1,65 @@
+/** Looping HTTP clients and long streams, to prove that nothing fails while an app changes under them. */
+
+export interface LoadReport {
+  ok: number;
+  failed: number;
+  failures: string[];
+  bodies: Set<string>;
+}
+
+/** `clients` loops of GET `url` until `stop()`; every non-200 or network error counts as failed. */
+export function startLoop(url: string, token: string, clients: number): { stop: () => Promise<LoadReport> } {
+  const report: LoadReport = { ok: 0, failed: 0, failures: [], bodies: new Set() };
+  let running = true;
+  const loop = async () => {
+    while (running) {
+      try {
+        const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+        const body = await res.text();
+        if (res.status === 200) {
+          report.ok++;
+          report.bodies.add(body);
+        } else {
+          report.failed++;
+          report.failures.push(`${res.status} ${body.slice(0, 200)}`);
+        }
+      } catch (error) {
+        report.failed++;
+        report.failures.push(String((error as Error).cause ?? error));
+      }
+    }
+  };
+  const loops = Array.from({ length: clients }, loop);
+  return {
+    stop: async () => {
+      running = false;
+      await Promise.all(loops);
+      return report;
+    },
+  };
+}
+
+export interface StreamReport {
+  status: number;
+  chunks: { at: number; text: string }[];
+  text: string;
+  error?: string;
+}
+
+/** Reads a streaming response to its end, timing every chunk as it arrives. */
+export async function readStream(url: string, token: string): Promise<StreamReport> {
+  const report: StreamReport = { status: 0, chunks: [], text: '' };
+  try {
+    const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+    report.status = res.status;
+    const decoder = new TextDecoder();
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      const text = decoder.decode(chunk, { stream: true });
+      report.chunks.push({ at: Date.now(), text });
+      report.text += text;
+    }
+  } catch (error) {
+    report.error = String((error as Error).cause ?? error);
+  }
+  return report;
+}

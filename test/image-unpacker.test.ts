@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { after, before, test } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { pack as tarPack, type Header } from 'tar-stream';
+import { EveraiError } from '../src/common/errors';
+import { MEDIA_TYPES } from '../src/common/oci';
+import { LocalBlobStore } from '../src/server/blobs/local/local-blob-store';
+import { ImageUnpacker } from '../src/server/runtime/process/image-unpacker';
+
+type Entry = Partial<Header> & { name: string; body?: string };
+
+async function tarOf(entries: readonly Entry[]): Promise<Buffer> {
+  const pack = tarPack();
+  const chunks: Buffer[] = [];
+  const collecting = (async () => {
+    for await (const chunk of pack) chunks.push(chunk as Buffer);
+  })();
+  for (const { body, ...header } of entries) {
+    await new Promise<void>((resolve, reject) => {
+      const done = (error?: Error | null) => (error ? reject(error) : resolve());
+      if (body !== undefined) pack.entry({ mode: 0o644, ...header }, body, done);
+      else pack.entry(header, done);
+    });
+  }
+  pack.finalize();
+  await collecting;
+  return Buffer.concat(chunks);
+}
+
+let dir: string;
+let blobs: LocalBlobStore;
+let images = 0;
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'everai-unpack-'));
+  blobs = new LocalBlobStore(join(dir, 'blobs'));
+});
+
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Stores each layer (gzip unless told) and returns an image of them with a fresh digest. */
+async function imageOf(layers: readonly (readonly Entry[])[], gzip = true) {
+  const refs = [];
+  for (const entries of layers) {
+    const tar = await tarOf(entries);
+    const { digest } = await blobs.write(Readable.from([gzip ? gzipSync(tar) : tar]));
+    refs.push({ digest, mediaType: gzip ? MEDIA_TYPES.ociLayerGzip : 'application/vnd.oci.image.layer.v1.tar' });
+  }
+  const digest = `sha256:${(++images).toString(16).padStart(64, '0')}`;
+  return { digest, layers: refs };
+}
+
+function cacheDir(): string {
+  return join(dir, 'cache');
+}
+
+async function refused(image: Awaited<ReturnType<typeof imageOf>>, message: RegExp): Promise<void> {
+  await assert.rejects(
+    new ImageUnpacker(blobs, cacheDir()).ensureUnpacked(image),
+    (error: unknown) => error instanceof EveraiError && message.test(error.message),
+  );
+  // Nothing that looks unpacked, and no half tree left behind.
+  assert.equal(existsSync(join(cacheDir(), image.digest.slice(7))), false);
+  assert.deepEqual(readdirSync(cacheDir()).filter((name) => name.startsWith('.unpacking-')), []);
+}
+
+test('layers apply in order: later files win, whiteouts delete, modes are kept', async () => {
+  const image = await imageOf([
+    [
+      { name: 'app/', type: 'directory', mode: 0o755 },
+      { name: 'app/app.ts', body: 'one' },
+      { name: 'app/run.sh', body: '#!/bin/sh', mode: 0o4755 },
+      { name: 'app/old.txt', body: 'old' },
+      { name: 'etc/', type: 'directory' },
+      { name: 'etc/a', body: 'a' },
+      { name: 'etc/b', body: 'b' },
+    ],
+    [
+      { name: './app/app.ts', body: 'two' },
+      { name: 'app/.wh.old.txt', body: '' },
+      { name: 'etc/.wh..wh..opq', body: '' },
+      { name: 'etc/c', body: 'c' },
+      { name: 'app/lib', type: 'symlink', linkname: '/etc' },
+      { name: 'app/again.ts', type: 'link', linkname: 'app/app.ts' },
+    ],
+  ]);
+  const root = await new ImageUnpacker(blobs, cacheDir()).ensureUnpacked(image);
+  assert.equal(readFileSync(join(root, 'app/app.ts'), 'utf8'), 'two');
+  assert.equal(existsSync(join(root, 'app/old.txt')), false);
+  assert.deepEqual(readdirSync(join(root, 'etc')), ['c']);
+  // Set-id bits never reach the tree.
+  assert.equal(statSync(join(root, 'app/run.sh')).mode & 0o7777, 0o755);
+  // An absolute link target means the image root, so it is rewritten to stay inside it.
+  assert.equal(readlinkSync(join(root, 'app/lib')), '../etc');
+  assert.equal(readFileSync(join(root, 'app/lib/c'), 'utf8'), 'c');
+  assert.equal(readFileSync(join(root, 'app/again.ts'), 'utf8'), 'two');
+});
+
+test('plain tar layers unpack too', async () => {
+  const image = await imageOf([[{ name: 'hello.txt', body: 'hi' }]], false);
+  const root = await new ImageUnpacker(blobs, cacheDir()).ensureUnpacked(image);
+  assert.equal(readFileSync(join(root, 'hello.txt'), 'utf8'), 'hi');
+});
+
+test('an image unpacks once: concurrent callers share it, a new unpacker reuses the finished tree', async () => {
+  const image = await imageOf([[{ name: 'app/app.ts', body: 'x' }]]);
+  const unpacker = new ImageUnpacker(blobs, cacheDir());
+  const [a, b] = await Promise.all([unpacker.ensureUnpacked(image), unpacker.ensureUnpacked(image)]);
+  assert.equal(a, b);
+  const before = lstatSync(a).ino;
+  // As after a server restart: the tree is there, so nothing is unpacked again.
+  const again = await new ImageUnpacker(blobs, cacheDir()).ensureUnpacked(image);
+  assert.equal(again, a);
+  assert.equal(lstatSync(again).ino, before);
+});
+
+test("entries with '..' are refused", async () => {
+  await refused(await imageOf([[{ name: 'app/../../evil.txt', body: 'x' }]]), /'app\/..\/..\/evil.txt' climbs out/);
+  assert.equal(existsSync(join(dir, 'evil.txt')), false);
+});
+
+test('entries with absolute paths are refused', async () => {
+  await refused(await imageOf([[{ name: '/tmp/evil.txt', body: 'x' }]]), /has an absolute path/);
+});
+
+test('symlinks that climb out of the image are refused', async () => {
+  await refused(await imageOf([[{ name: 'app/out', type: 'symlink', linkname: '../../outside' }]]), /outside the image/);
+});
+
+test('writing through a symlink never leaves the image root', async () => {
+  // A link planted in one layer, a file written "through" it in the next: the link's absolute
+  // target is resolved inside the root, so the file lands there and not in the real /tmp.
+  const marker = `everai-unpack-${process.pid}-${Date.now()}`;
+  const image = await imageOf([[{ name: 'escape', type: 'symlink', linkname: '/tmp' }], [{ name: `escape/${marker}`, body: 'x' }]]);
+  const root = await new ImageUnpacker(blobs, cacheDir()).ensureUnpacked(image);
+  assert.equal(existsSync(join('/tmp', marker)), false);
+  assert.equal(readFileSync(join(root, 'tmp', marker), 'utf8'), 'x');
+});
+
+test('hard links to files outside the image are refused', async () => {
+  await refused(await imageOf([[{ name: 'passwd', type: 'link', linkname: '../etc/passwd' }]]), /climbs out/);
+  await refused(await imageOf([[{ name: 'passwd', type: 'link', linkname: 'missing' }]]), /is a hard link to 'missing'/);
+});
+
+test('a missing layer blob fails the unpack and a later call may retry', async () => {
+  const image = { digest: `sha256:${'f'.repeat(64)}`, layers: [{ digest: `sha256:${'e'.repeat(64)}`, mediaType: MEDIA_TYPES.ociLayerGzip }] };
+  const unpacker = new ImageUnpacker(blobs, cacheDir());
+  await assert.rejects(unpacker.ensureUnpacked(image), /missing from the blob store/);
+  await assert.rejects(unpacker.ensureUnpacked(image), /missing from the blob store/);
+});
