@@ -26,14 +26,32 @@ export function tokenFromRequest(req: IncomingMessage): string | undefined {
   return undefined;
 }
 
+/** How long a checked token is trusted without asking the store again (the gateway's hot path). */
+const TOKEN_CACHE_MS = 5_000;
+const TOKEN_CACHE_MAX = 10_000;
+
 export class Authenticator {
+  private readonly cache = new Map<string, { user: UserRecord; until: number }>();
+
   constructor(private readonly store: Store) {}
 
   /** The user behind the request's token, or undefined when it has none or a wrong one. */
   async identify(req: IncomingMessage): Promise<UserRecord | undefined> {
     const token = tokenFromRequest(req);
     if (!token) return undefined;
-    return this.store.users.byTokenHash(hashToken(token));
+    const cached = this.cache.get(token);
+    if (cached && cached.until > Date.now()) return cached.user;
+    const user = await this.store.users.byTokenHash(hashToken(token));
+    if (user) {
+      if (this.cache.size >= TOKEN_CACHE_MAX) this.cache.clear();
+      this.cache.set(token, { user, until: Date.now() + TOKEN_CACHE_MS });
+    }
+    return user;
+  }
+
+  /** Whoever changes or deletes a user or token calls this, so the change holds at once. */
+  forgetAll(): void {
+    this.cache.clear();
   }
 
   async require(req: IncomingMessage): Promise<UserRecord> {

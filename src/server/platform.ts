@@ -55,10 +55,11 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const api = buildApi({ store, auth, apps, gateway });
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://everai');
-    const path = url.pathname;
-    if (path === '/v2' || path.startsWith('/v2/')) return registry.handle(req, res, url);
-    if (gateway.owns(path)) return gateway.handle(req, res, url);
+    const target = req.url ?? '/';
+    // The gateway is the hot path: it takes the raw target, without a URL object per request.
+    if (gateway.owns(target)) return gateway.handle(req, res, target);
+    const url = new URL(target, 'http://everai');
+    if (url.pathname === '/v2' || url.pathname.startsWith('/v2/')) return registry.handle(req, res, url);
     return api(req, res, url);
   };
   const server: Server = createServer((req, res) => {

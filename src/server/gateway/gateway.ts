@@ -3,7 +3,7 @@ import { EveraiError } from '../../common/errors';
 import type { Authenticator } from '../auth';
 import type { AppRecord } from '../store/records';
 import { AppRoute, type QueueReason } from './app-route';
-import { proxyToWorker } from './proxy';
+import { CutOffError, proxyToWorker } from './proxy';
 import { isGatewayPath, parseRoutePath } from './route-path';
 import { WorkerSlot } from './worker-slot';
 
@@ -120,8 +120,12 @@ export class Gateway {
     return { route, path: target.path };
   }
 
-  async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const { route, path } = this.findRoute(url.pathname);
+  /** `target` is the request target as sent: path and query, not yet decoded. */
+  async handle(req: IncomingMessage, res: ServerResponse, target: string): Promise<void> {
+    const queryAt = target.indexOf('?');
+    const pathname = queryAt < 0 ? target : target.slice(0, queryAt);
+    const search = queryAt < 0 ? '' : target.slice(queryAt);
+    const { route, path } = this.findRoute(pathname);
     const app = route.app;
     if (app.routeAuth !== 'public') {
       const user = await this.deps.auth.require(req);
@@ -139,17 +143,17 @@ export class Gateway {
     });
     const sessionHeader = req.headers['x-everai-session-id'];
     const sessionId = Array.isArray(sessionHeader) ? sessionHeader[0] : sessionHeader;
-    const forwardPath = `${path}${url.search}`;
+    const forwardPath = `${path}${search}`;
 
     for (let attempt = 1; ; attempt++) {
       const slot = await route.acquire(sessionId, this.deps.queueTimeoutMs, client.signal);
       let ok = false;
       try {
-        const outcome = await proxyToWorker(req, res, slot, forwardPath, this.deps.maxRequestBodyBytes, client.signal);
-        ok = outcome.ok;
+        ok = (await proxyToWorker(req, res, slot, forwardPath, this.deps.maxRequestBodyBytes, client.signal)).ok;
         return;
       } catch (error) {
         if (error instanceof EveraiError) throw error;
+        if (error instanceof CutOffError) return;
         // The worker failed before answering (it died, or refused the connection).
         const retry = RETRYABLE.has(req.method ?? '') && attempt < MAX_ATTEMPTS && !client.signal.aborted;
         if (!retry) {

@@ -1,6 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { EveraiError } from '../../common/errors';
 import type { WorkerSlot } from './worker-slot';
 
@@ -39,14 +38,18 @@ function bodyLimit(limit: number): Transform {
 }
 
 export interface ProxyOutcome {
-  /** True once any part of the worker's answer went to the client. */
-  responded: boolean;
   ok: boolean;
 }
 
+/** A worker's failure after its answer began: nothing can be retried or sent any more. */
+export class CutOffError extends Error {}
+
 /**
- * Forwards one request to a worker and streams the answer back as it comes: no buffering either
- * way, so an SSE event reaches the client as soon as the worker writes it.
+ * Forwards one request to a worker and streams the answer straight into the client's response
+ * (undici's `stream`, no intermediate stream): no buffering either way, so an SSE event reaches
+ * the client as soon as the worker writes it.
+ * Throws CutOffError when the exchange broke after the answer began, anything else when the
+ * worker could not be reached or failed before answering.
  */
 export async function proxyToWorker(
   req: IncomingMessage,
@@ -60,31 +63,28 @@ export async function proxyToWorker(
   const body = hasBody && req.method !== 'GET' && req.method !== 'HEAD' ? req.pipe(bodyLimit(bodyLimitBytes)) : null;
   let bodyError: unknown;
   body?.on('error', (error) => (bodyError = error));
-  let upstream;
+  let status = 0;
   try {
-    upstream = await slot.pool.request({
-      path,
-      method: req.method as 'GET',
-      headers: forwardHeaders(req.headers),
-      body,
-      signal,
-    });
+    await slot.pool.stream(
+      { path, method: req.method as 'GET', headers: forwardHeaders(req.headers), body, signal },
+      ({ statusCode, headers }) => {
+        status = statusCode;
+        const out: Record<string, string | string[]> = {};
+        for (const [name, value] of Object.entries(headers)) {
+          if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
+        }
+        res.writeHead(statusCode, out);
+        // A stream (no length known) shows its start at once, even before its first chunk.
+        if (out['content-length'] === undefined) res.flushHeaders();
+        return res;
+      },
+    );
+    return { ok: status < 500 };
   } catch (error) {
+    if (status !== 0) {
+      res.destroy();
+      throw new CutOffError(`the answer broke off: ${(error as Error).message}`);
+    }
     throw bodyError ?? error;
-  }
-  const headers: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(upstream.headers)) {
-    if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
-  }
-  res.writeHead(upstream.statusCode, headers);
-  // Headers go out at once: a stream that starts slowly is still seen to start.
-  res.flushHeaders();
-  try {
-    await pipeline(upstream.body, res);
-    return { responded: true, ok: upstream.statusCode < 500 };
-  } catch {
-    // The client left or the worker broke off mid-answer: nothing more can be sent either way.
-    res.destroy();
-    return { responded: true, ok: false };
   }
 }

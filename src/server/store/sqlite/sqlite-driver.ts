@@ -15,9 +15,24 @@ export interface SqliteDatabase {
   close(): void;
 }
 
+/** Opens the file; `prepare` is cached per SQL text, since preparing costs more than running on hot paths (token checks). */
 export function openSqlite(file: string): SqliteDatabase {
   // Loaded here so that nothing outside this folder names the driver.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const Database = require('better-sqlite3') as new (file: string) => SqliteDatabase;
-  return new Database(file);
+  const db = new Database(file);
+  const statements = new Map<string, SqliteStatement>();
+  return {
+    exec: (sql) => db.exec(sql),
+    pragma: (sql, options) => db.pragma(sql, options),
+    close: () => db.close(),
+    prepare: (sql) => {
+      let statement = statements.get(sql);
+      if (!statement) {
+        statement = db.prepare(sql);
+        statements.set(sql, statement);
+      }
+      return statement;
+    },
+  };
 }
