@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { buildAndPush } from '../../image/build-and-push';
 
 /** `everai image ...` (SPEC §8): parse the command line, call src/image. */
 export function registerImageCommands(program: Command): void {
@@ -10,6 +9,9 @@ export function registerImageCommands(program: Command): void {
     .description("build the app folder into an image and push it as IMAGE of image_builder.ts (or the manifest's spec.image)")
     .option('-f, --file <file>', 'an app manifest whose spec.image names the image')
     .action(async (opts: { file?: string }) => {
+      // Loaded on use: the push client pulls in undici, which every other command can do without.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { buildAndPush } = require('../../image/build-and-push') as typeof import('../../image/build-and-push');
       const pushed = await buildAndPush({ appDir: process.cwd(), ...(opts.file !== undefined ? { manifestFile: opts.file } : {}) });
       console.log(`pushed ${pushed}`);
     });
