@@ -4,6 +4,7 @@ import { registerAppCommands } from './commands/app';
 import { registerConfigCommands } from './commands/config';
 import { registerImageCommands } from './commands/image';
 import { registerServerCommand } from './commands/server';
+import { registerVolumeCommands } from './commands/volume';
 import { registerWorkerCommands } from './commands/worker';
 import { VERSION } from '../common/version';
 
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerImageCommands(program);
   registerAppCommands(program);
   registerWorkerCommands(program);
+  registerVolumeCommands(program);
   for (const command of allCommands(program)) command.exitOverride();
   return program;
 }

@@ -1,5 +1,5 @@
 import { formatTime } from '../common/time';
-import type { AppView, WorkerView } from '../server/api/views';
+import type { AppView, RevisionView, WorkerView } from '../server/api/views';
 import type { EventRecord } from '../server/store/records';
 import type { Column } from './output';
 
@@ -44,4 +44,13 @@ export const QUEUE_COLUMNS: Column<QueueEntry>[] = [
   { header: 'QUEUE_INDEX', value: (q) => q.index },
   { header: 'CREATE_AT', value: (q) => formatTime(q.createdAt) },
   { header: 'QUEUE_REASON', value: (q) => q.reason },
+];
+
+export const REVISION_COLUMNS: Column<RevisionView>[] = [
+  { header: 'REVISION', value: (r) => r.revision },
+  { header: 'IMAGE', value: (r) => r.image },
+  { header: 'IMAGE_DIGEST', value: (r) => r.imageDigest.slice(0, 19) },
+  { header: 'VOLUMES', value: (r) => r.volumes.map((v) => `${v.name}@${v.revision}`).join(',') },
+  { header: 'CREATED_AT', value: (r) => formatTime(r.createdAt) },
+  { header: 'STATUS', value: (r) => r.status },
 ];

@@ -1,4 +1,5 @@
 import { EveraiError } from '../common/errors';
+import { volumeManager, type VolumeManager } from './volume-manager';
 
 /**
  * What the platform gives a worker, as JSON in its environment (set by the runtime that starts
@@ -81,6 +82,11 @@ class Context {
       throw new EveraiError('EVERAI_NOT_FOUND', `volume '${name}' is not available here (is it in the app's volumeRequests?)`);
     }
     return { name, path: volume.path, revision: String(volume.revision ?? ''), ready: volume.ready ?? true };
+  }
+
+  /** Pushes and pulls volumes' local caches (in `everai app prepare` and `app run`, not in a worker). */
+  get volumeManager(): VolumeManager {
+    return volumeManager;
   }
 
   getSecret(name: string): KeyValues {

@@ -6,6 +6,8 @@ import { EveraiError } from '../common/errors';
 import { ensureAdmin } from './admin';
 import { buildApi } from './api/api';
 import { AppService } from './apps/app-service';
+import { BlobSweeper } from './blob-gc/blob-sweeper';
+import { ImageReferences } from './blob-gc/image-references';
 import { Authenticator } from './auth';
 import { LocalBlobStore } from './blobs/local/local-blob-store';
 import { Controller } from './controller/controller';
@@ -15,6 +17,7 @@ import type { PlatformOptions } from './platform-config';
 import { Registry } from './registry/registry';
 import { ProcessRuntime } from './runtime/process/process-runtime';
 import { SqliteStore } from './store/sqlite/sqlite-store';
+import { VolumeService } from './volumes/volume-service';
 
 export interface RunningPlatform {
   url: string;
@@ -50,9 +53,12 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const registry = new Registry({ store, blobs, auth, uploadDir: join(options.dataDir, 'uploads') });
   const runtime = new ProcessRuntime({ dataDir: options.dataDir, blobs });
   const gateway = new Gateway({ auth, maxRequestBodyBytes: options.maxRequestBodyBytes, queueTimeoutMs: options.queueTimeoutMs });
-  const controller = new Controller({ store, blobs, runtime, gateway });
-  const apps = new AppService({ store, blobs, controller });
-  const api = buildApi({ store, auth, apps, gateway });
+  const volumes = new VolumeService({ store, blobs });
+  const images = new ImageReferences(store, blobs);
+  const blobSweeper = new BlobSweeper({ blobs, guard: volumes.blobGuard, references: [() => volumes.referencedBlobs(), () => images.digests()] });
+  const controller = new Controller({ store, blobs, runtime, gateway, volumes });
+  const apps = new AppService({ store, blobs, controller, volumes });
+  const api = buildApi({ store, auth, apps, gateway, runtime, volumes });
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const target = req.url ?? '/';
@@ -67,6 +73,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   });
   server.keepAliveTimeout = 65_000;
   await controller.start();
+  blobSweeper.start();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, resolve);
@@ -78,6 +85,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     createdAdminToken,
     close: async ({ stopWorkers = false } = {}) => {
       await controller.stop({ stopWorkers });
+      await blobSweeper.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

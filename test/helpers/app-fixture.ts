@@ -7,10 +7,10 @@ import { REPO_ROOT } from './cli';
 import type { TestPlatform } from './platform';
 import { waitFor } from './wait';
 
-/** A copy of examples/get-start in a temp folder, so a test may edit it like a user would. */
-export function copyExampleApp(): string {
+/** A copy of an example app in a temp folder, so a test may edit it like a user would. */
+export function copyExampleApp(example = 'get-start'): string {
   const dir = mkdtempSync(join(tmpdir(), 'everai-app-'));
-  cpSync(join(REPO_ROOT, 'examples', 'get-start'), dir, { recursive: true });
+  cpSync(join(REPO_ROOT, 'examples', example), dir, { recursive: true });
   return dir;
 }
 

@@ -3,6 +3,7 @@ import { EveraiError } from '../../common/errors';
 import type { App } from '../../sdk/app';
 import { loadAppFromDir } from '../../sdk/loader/load-app';
 import { listeningPort, serveApp } from '../../sdk/worker/serve-app';
+import { provideLocalVolumes } from '../local-volumes';
 
 /** `everai app run`'s default port, as the Python platform's. */
 const DEFAULT_RUN_PORT = 8866;
@@ -52,6 +53,7 @@ export function registerAppLocalCommands(appCommand: Command): void {
     .description("run the app's prepare hooks here, in prepare mode (context.isPrepareMode is true)")
     .action(async () => {
       const { app } = await loadAppFromDir(process.cwd());
+      await provideLocalVolumes(app.volumeRequests.map((v) => v.name));
       await runPrepareHooks(app, true);
       const count = app.prepareHooks.length;
       console.log(`App '${app.name}': ran ${count} prepare hook${count === 1 ? '' : 's'}`);
@@ -66,6 +68,7 @@ export function registerAppLocalCommands(appCommand: Command): void {
       const listen = parseListen(opts.listen);
       const port = listen.port ?? parsePort(opts.port);
       const { app } = await loadAppFromDir(process.cwd());
+      await provideLocalVolumes(app.volumeRequests.map((v) => v.name));
       await runPrepareHooks(app, false);
       const server = await serveApp(app, { port, host: listen.host });
       const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host;

@@ -9,6 +9,8 @@ import { parseOutputFormat, printList, renderTable } from '../output';
 import { APP_COLUMNS, EVENT_COLUMNS, QUEUE_COLUMNS, type QueueEntry } from '../views';
 import { registerAppLocalCommands } from './app-local';
 import { addWorkerListCommands } from './worker';
+import { registerAppRevisionCommands } from './app-revisions';
+import { reportRollout } from './app-rollout-report';
 
 const NS_OPTION = ['-n, --namespace <ns>', 'namespace', DEFAULT_NAMESPACE] as const;
 const OUTPUT_OPTION = ['-o, --output <format>', 'table, wide, json or yaml', 'table'] as const;
@@ -65,14 +67,15 @@ export function registerAppCommands(program: Command): void {
       if (!opts.image && !opts.volumeRequests && !opts.resourceRequests) {
         throw new EveraiError('EVERAI_USAGE', 'say what to upgrade: --image, --volume-requests or --resource-requests');
       }
-      if (opts.volumeRequests || opts.resourceRequests) {
-        throw new EveraiError('EVERAI_USAGE', 'only --image can be upgraded so far; volumes and resources come with their issues');
+      if (opts.resourceRequests) {
+        throw new EveraiError('EVERAI_USAGE', '--resource-requests is not supported yet: upgrade with --image or --volume-requests');
       }
       const { name, body } = await localAppRequest();
       const target = { namespace: opts.namespace, name };
       const before = await new ApiClient().get<{ app: AppView }>(appPath(target));
       const { app } = await new ApiClient().request<{ app: AppView }>('POST', appPath(target, ':upgrade'), {
-        image: body.spec.image,
+        ...(opts.image ? { image: body.spec.image } : {}),
+        ...(opts.volumeRequests ? { volumeRequests: body.spec.volumeRequests } : {}),
       });
       reportRollout(before.app, app);
     });
@@ -160,14 +163,6 @@ export function registerAppCommands(program: Command): void {
 
   const workers = group.command('worker').aliases(['workers', 'w']).description("the app's workers (same as `everai worker`)");
   addWorkerListCommands(workers);
+  registerAppRevisionCommands(group);
   registerAppLocalCommands(group);
-}
-
-function reportRollout(before: AppView, after: AppView): void {
-  if (after.revision === before.revision) {
-    console.log(`App '${after.name}' is unchanged at revision ${after.revision}: nothing to roll out`);
-    return;
-  }
-  console.log(`App '${after.name}': rolling out revision ${after.revision} (image ${after.image}) hot, replacing revision ${before.revision}`);
-  console.log('Old workers keep serving until new ones are ready; follow it with `everai worker list`.');
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { WorkerView } from '../../server/api/views';
-import { ApiClient } from '../api-client';
+import { ApiClient, errorFromResponse } from '../api-client';
 import { appPath, appTarget } from '../app-target';
 import { parseOutputFormat, printList } from '../output';
 import { WORKER_COLUMNS } from '../views';
@@ -35,4 +35,16 @@ export function addWorkerListCommands(group: Command): void {
 export function registerWorkerCommands(program: Command): void {
   const worker = program.command('worker').aliases(['workers', 'w']).description("an app's workers");
   addWorkerListCommands(worker);
+  worker
+    .command('logs')
+    .description("what a worker printed (stdout and stderr); -f follows it until the worker ends")
+    .argument('<worker>', 'worker id (see `everai worker list`)')
+    .option('-f, --follow', 'keep printing what the worker prints')
+    .action(async (id: string, opts: { follow?: boolean }) => {
+      const client = new ApiClient();
+      client.requireToken();
+      const res = await client.fetch(`/api/apps/v1/workers/${encodeURIComponent(id)}/logs${opts.follow ? '?follow=true' : ''}`);
+      if (!res.ok) throw errorFromResponse(res.status, await res.text());
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) process.stdout.write(chunk);
+    });
 }

@@ -5,6 +5,7 @@ import type { App } from '../app';
 import { matchRoute } from './match-route';
 import { sendResult } from './send-result';
 import { toWebRequest } from './web-request';
+import { sendJson } from '../../server/http/respond';
 
 /** The platform probes this path; 200 once the worker can take traffic (SPEC §3, §6). */
 export const READINESS_PATH = '/.well-known/everai/ready';
@@ -23,13 +24,6 @@ export interface AppServer extends Server {
    * its end), then closes. Resolves when the last connection is gone.
    */
   drain(): Promise<void>;
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const payload = JSON.stringify(body);
-  res
-    .writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(payload), ...headers })
-    .end(payload);
 }
 
 /** The platform's error shape (SPEC §2), so a client sees the same from a worker as from the API. */

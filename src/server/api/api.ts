@@ -8,12 +8,18 @@ import { sendJson } from '../http/respond';
 import { Router } from '../http/router';
 import type { Store } from '../store/store';
 import { registerAppRoutes } from './apps-api';
+import { registerWorkerRoutes } from './workers-api';
+import type { Runtime } from '../runtime/runtime';
+import type { VolumeService } from '../volumes/volume-service';
+import { registerVolumeRoutes } from './volumes-api';
 
 export interface ApiDeps {
   store: Store;
   auth: Authenticator;
   apps: AppService;
   gateway: Gateway;
+  runtime: Runtime;
+  volumes: VolumeService;
 }
 
 /** The REST API under /api/: every route but /api/v1/version needs a valid token. */
@@ -25,6 +31,8 @@ export function buildApi(deps: ApiDeps): (req: IncomingMessage, res: ServerRespo
     sendJson(res, 200, { id: user.id, name: user.name, isAdmin: user.isAdmin });
   });
   registerAppRoutes(router, deps);
+  registerWorkerRoutes(router, deps);
+  registerVolumeRoutes(router, deps);
 
   return async (req, res, url) => {
     const found = router.match(req.method ?? 'GET', url.pathname);

@@ -1,12 +1,12 @@
 import { EveraiError } from '../../common/errors';
-import { appRequestSchema, parseBody } from '../apps/app-request';
+import { appRequestSchema, parseBody, rollbackRequestSchema, upgradeRequestSchema } from '../apps/app-request';
 import { readJson } from '../http/body';
 import { sendJson } from '../http/respond';
 import type { Router } from '../http/router';
 import type { AppRecord } from '../store/records';
 import { isTerminal } from '../store/records';
 import type { ApiDeps } from './api';
-import { appView, workerView } from './views';
+import { appView, revisionView, workerView } from './views';
 
 const APPS = '/api/apps/v1/namespaces/:ns/apps';
 const DAY_MS = 24 * 3600_000;
@@ -60,15 +60,16 @@ export function registerAppRoutes(router: Router, deps: ApiDeps): void {
   router.on('POST', `${APPS}/:target`, async (req, res, { ns = '', target = '' }) => {
     const user = await auth.require(req);
     const [name = '', action] = target.split(':');
-    const body = await readJson<{ image?: unknown }>(req);
+    const body = await readJson(req);
     let app: AppRecord;
     if (action === 'upgrade') {
-      if (body.image !== undefined && typeof body.image !== 'string') throw new EveraiError('EVERAI_BAD_REQUEST', 'image must be a string');
-      app = await apps.upgradeImage(user, ns, name, body.image);
+      app = await apps.upgrade(user, ns, name, parseBody(upgradeRequestSchema, body));
+    } else if (action === 'rollback') {
+      app = await apps.rollback(user, ns, name, parseBody(rollbackRequestSchema, body).to);
     } else if (action === 'pause' || action === 'resume') {
       app = await apps.setPaused(user, ns, name, action === 'pause');
     } else {
-      throw new EveraiError('EVERAI_NOT_FOUND', `no app action '${action ?? ''}': use :upgrade, :pause or :resume`);
+      throw new EveraiError('EVERAI_NOT_FOUND', `no app action '${action ?? ''}': use :upgrade, :rollback, :pause or :resume`);
     }
     sendJson(res, 200, { app: await view(app) });
   });
@@ -84,6 +85,12 @@ export function registerAppRoutes(router: Router, deps: ApiDeps): void {
       .filter((w) => Date.parse(w.createdAt) >= since)
       .map((w) => workerView(w, gateway.load(app.id, w.id)));
     sendJson(res, 200, { workers });
+  });
+
+  router.on('GET', `${APPS}/:name/revisions`, async (req, res, { ns = '', name = '' }) => {
+    const user = await auth.require(req);
+    const { app, revisions } = await apps.revisions(user, ns, name);
+    sendJson(res, 200, { revisions: revisions.map((r) => revisionView(app, r)) });
   });
 
   router.on('GET', `${APPS}/:name/events`, async (req, res, { ns = '', name = '' }, url) => {

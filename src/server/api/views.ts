@@ -12,6 +12,7 @@ export interface AppView {
   revision: number;
   image: string;
   imageDigest: string;
+  volumes: { name: string; revision: string }[];
   workers: { ready: number; desired: number };
   concurrency: number;
   routeAuth: string;
@@ -32,12 +33,35 @@ export function appView(app: AppRecord, revision: AppRevisionRecord | undefined,
     revision: app.targetRevision,
     image: revision?.spec.imageRef ?? '',
     imageDigest: revision?.spec.imageDigest ?? '',
+    volumes: (revision?.spec.volumes ?? []).map(({ name, revision: pinned }) => ({ name, revision: pinned })),
     workers: { ready: ready.length, desired: app.paused ? 0 : app.desiredWorkers },
     concurrency: app.concurrency,
     routeAuth: app.routeAuth,
     paused: app.paused,
     createdAt: app.createdAt,
     updatedAt: app.updatedAt,
+  };
+}
+
+/** One entry of an app's history (`app revisions`). */
+export interface RevisionView {
+  revision: number;
+  image: string;
+  imageDigest: string;
+  volumes: { name: string; revision: string }[];
+  createdAt: string;
+  /** `CURRENT` for the revision workers are on (or rolling onto), blank otherwise. */
+  status: string;
+}
+
+export function revisionView(app: AppRecord, revision: AppRevisionRecord): RevisionView {
+  return {
+    revision: revision.revision,
+    image: revision.spec.imageRef,
+    imageDigest: revision.spec.imageDigest,
+    volumes: revision.spec.volumes.map(({ name, revision: pinned }) => ({ name, revision: pinned })),
+    createdAt: revision.createdAt,
+    status: revision.revision === app.targetRevision ? (app.status === 'DEPLOYED' ? 'CURRENT' : `CURRENT (${app.status})`) : '',
   };
 }
 

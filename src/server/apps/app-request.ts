@@ -9,6 +9,12 @@ export const nameSchema = z
   .max(63, 'must be at most 63 characters')
   .regex(DNS_LABEL, 'must be a lowercase DNS label (a-z, 0-9 and -, starting and ending with a letter or digit)');
 
+/** `NAME`, or `OWNER/NAME` for a volume another user published (SPEC §7). */
+const volumeRefSchema = z
+  .string()
+  .max(128)
+  .regex(/^(?:[A-Za-z0-9][A-Za-z0-9._-]*\/)?[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a volume name, or OWNER/NAME');
+
 /** What the CLI sends to create or update an app: the SDK's `app.toSpec()` and where the app's entry is. */
 export const appRequestSchema = z.object({
   spec: z
@@ -17,12 +23,19 @@ export const appRequestSchema = z.object({
       image: z.string().min(1, 'the app needs an image: `image: Image.fromRegistry(IMAGE)`'),
       concurrency: z.number().int().min(1).max(1000).default(1),
       routeAuth: z.enum(['private', 'public']).default('private'),
+      volumeRequests: z.array(volumeRefSchema).max(32).default([]),
     })
     .loose(),
   appFile: z.string().regex(/^[\w.-]+\.(ts|js|mjs)$/, 'must be app.ts, app.js or app.mjs').default('app.ts'),
 });
 
 export type AppRequest = z.infer<typeof appRequestSchema>;
+
+/** `POST .../apps/NAME:upgrade`: what to re-resolve (left out: kept as pinned). */
+export const upgradeRequestSchema = z.strictObject({
+  image: z.string().min(1).optional(),
+  volumeRequests: z.array(volumeRefSchema).max(32).optional(),
+});
 
 /** Validates a request body, naming the field of the first problem. */
 export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
@@ -32,3 +45,8 @@ export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   const field = issue?.path.join('.') || 'body';
   throw new EveraiError('EVERAI_BAD_REQUEST', `${field}: ${issue?.message ?? 'invalid'}`);
 }
+
+/** `POST .../apps/NAME:rollback`: the revision to go back to (left out: the one before the current). */
+export const rollbackRequestSchema = z.strictObject({
+  to: z.number().int().min(1).optional(),
+});

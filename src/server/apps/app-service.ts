@@ -4,18 +4,35 @@ import { nowIso } from '../../common/time';
 import type { BlobStore } from '../blobs/blob-store';
 import type { Controller } from '../controller/controller';
 import { resolveImage } from '../registry/image-resolver';
-import type { AppRecord, RevisionSpec, UserRecord } from '../store/records';
+import type { AppRecord, AppRevisionRecord, PinnedVolume, RevisionSpec, UserRecord } from '../store/records';
 import type { Store } from '../store/store';
 import type { AppRequest } from './app-request';
+
+/** Finds a volume's newest revision for its owner (the volume service). */
+export interface VolumeResolver {
+  resolve(user: UserRecord, name: string): Promise<{ volumeId: string; name: string; revision: string }>;
+}
 
 export interface AppServiceDeps {
   store: Store;
   blobs: BlobStore;
   controller: Controller;
+  volumes: VolumeResolver;
+}
+
+/** What to re-resolve on an upgrade; the rest stays as the current revision pins it. */
+export interface UpgradeRequest {
+  image?: string | undefined;
+  volumeRequests?: string[] | undefined;
 }
 
 function sameSpec(a: RevisionSpec, b: RevisionSpec): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function describeSpec(spec: RevisionSpec): string {
+  const volumes = spec.volumes.map((v) => `, volume ${v.name} ${v.revision}`).join('');
+  return `image ${spec.imageRef} = ${spec.imageDigest}${volumes}`;
 }
 
 /**
@@ -34,9 +51,24 @@ export class AppService {
     return app;
   }
 
-  private async revisionSpec(user: UserRecord, imageRef: string, appFile: string): Promise<RevisionSpec> {
+  /** The image's digest now, for the revision to pin. */
+  private async pinImage(user: UserRecord, imageRef: string): Promise<Pick<RevisionSpec, 'imageRef' | 'imageRepository' | 'imageDigest'>> {
     const image = await resolveImage({ ...this.deps, user }, imageRef);
-    return { imageRef, imageRepository: image.repository, imageDigest: image.digest, appFile, env: {} };
+    return { imageRef, imageRepository: image.repository, imageDigest: image.digest };
+  }
+
+  /** Each requested volume's newest revision, for the revision to pin. */
+  private async pinVolumes(user: UserRecord, names: readonly string[]): Promise<PinnedVolume[]> {
+    const pinned: PinnedVolume[] = [];
+    for (const name of names) {
+      const { volumeId, revision } = await this.deps.volumes.resolve(user, name);
+      pinned.push({ name, volumeId, revision });
+    }
+    return pinned;
+  }
+
+  private async revisionSpec(user: UserRecord, spec: AppRequest['spec'], appFile: string): Promise<RevisionSpec> {
+    return { ...(await this.pinImage(user, spec.image)), appFile, env: {}, volumes: await this.pinVolumes(user, spec.volumeRequests) };
   }
 
   async create(user: UserRecord, namespace: string, request: AppRequest): Promise<AppRecord> {
@@ -45,7 +77,7 @@ export class AppService {
     if (await store.apps.byName(namespace, spec.name)) {
       throw new EveraiError('EVERAI_CONFLICT', `app '${spec.name}' already exists in namespace '${namespace}'`);
     }
-    const revisionSpec = await this.revisionSpec(user, spec.image, request.appFile);
+    const revisionSpec = await this.revisionSpec(user, spec, request.appFile);
     const now = nowIso();
     const taken = await store.apps.byRouteName(spec.name);
     const app: AppRecord = {
@@ -67,7 +99,7 @@ export class AppService {
     await store.transaction(async () => {
       await store.apps.create(app);
       await store.apps.addRevision({ appId: app.id, revision: 1, spec: revisionSpec, createdAt: now });
-      await store.events.add(app.id, 'NORMAL', 'AppServer', `App created with revision 1 (image ${spec.image} = ${revisionSpec.imageDigest})`);
+      await store.events.add(app.id, 'NORMAL', 'AppServer', `App created with revision 1 (${describeSpec(revisionSpec)})`);
     });
     this.deps.controller.wake();
     return app;
@@ -83,14 +115,23 @@ export class AppService {
       throw new EveraiError('EVERAI_BAD_REQUEST', `the definition names app '${request.spec.name}', not '${name}'`);
     }
     await this.deps.store.apps.update(app.id, { concurrency: request.spec.concurrency, routeAuth: request.spec.routeAuth });
-    return this.rollTo(user, app, request.spec.image, request.appFile);
+    return this.rollTo(app, await this.revisionSpec(user, request.spec, request.appFile));
   }
 
-  /** `app upgrade --image`: re-resolves the image; rolls out only if the digest changed. */
-  async upgradeImage(user: UserRecord, namespace: string, name: string, imageRef: string | undefined): Promise<AppRecord> {
+  /**
+   * `app upgrade --image` / `--volume-requests`: re-resolves the image and/or every requested
+   * volume; rolls out only if a digest or a volume revision changed.
+   */
+  async upgrade(user: UserRecord, namespace: string, name: string, request: UpgradeRequest): Promise<AppRecord> {
     const app = await this.find(user, namespace, name);
-    const current = await this.currentRevision(app);
-    return this.rollTo(user, app, imageRef ?? current.spec.imageRef, current.spec.appFile);
+    const { spec: current } = await this.currentRevision(app);
+    // What was not asked for stays pinned as it is.
+    const next: RevisionSpec = {
+      ...current,
+      ...(request.image !== undefined ? await this.pinImage(user, request.image) : {}),
+      volumes: request.volumeRequests !== undefined ? await this.pinVolumes(user, request.volumeRequests) : current.volumes,
+    };
+    return this.rollTo(app, next);
   }
 
   private async currentRevision(app: AppRecord) {
@@ -99,10 +140,32 @@ export class AppService {
     return revision;
   }
 
-  private async rollTo(user: UserRecord, app: AppRecord, imageRef: string, appFile: string): Promise<AppRecord> {
+  /**
+   * `app rollback [--to N]`: a new revision pinning what revision N pinned (default: the revision
+   * before the current one), rolled out through the same hot path as an upgrade.
+   */
+  async rollback(user: UserRecord, namespace: string, name: string, to: number | undefined): Promise<AppRecord> {
+    const app = await this.find(user, namespace, name);
+    const revisions = await this.deps.store.apps.revisions(app.id);
+    const wanted = to ?? Math.max(0, ...revisions.map((r) => r.revision).filter((r) => r < app.targetRevision));
+    const source = revisions.find((r) => r.revision === wanted);
+    if (!source) {
+      throw new EveraiError(
+        'EVERAI_NOT_FOUND',
+        to === undefined ? `app '${name}' has no revision before ${app.targetRevision} to roll back to` : `app '${name}' has no revision ${to}`,
+      );
+    }
+    return this.rollTo(app, source.spec, `rollback to revision ${wanted}`);
+  }
+
+  async revisions(user: UserRecord, namespace: string, name: string): Promise<{ app: AppRecord; revisions: AppRevisionRecord[] }> {
+    const app = await this.find(user, namespace, name);
+    return { app, revisions: await this.deps.store.apps.revisions(app.id) };
+  }
+
+  private async rollTo(app: AppRecord, spec: RevisionSpec, why = 'upgrade'): Promise<AppRecord> {
     const { store } = this.deps;
     const current = await this.currentRevision(app);
-    const spec = await this.revisionSpec(user, imageRef, appFile);
     if (sameSpec(spec, current.spec)) {
       this.deps.controller.wake();
       return (await store.apps.get(app.id)) as AppRecord;
@@ -116,7 +179,7 @@ export class AppService {
         app.id,
         'NORMAL',
         'AppServer',
-        `Rollout of revision ${next} started (image ${imageRef} = ${spec.imageDigest})`,
+        `Rollout of revision ${next} started by ${why} (${describeSpec(spec)})`,
       );
     });
     this.deps.controller.wake();

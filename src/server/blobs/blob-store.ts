@@ -17,4 +17,13 @@ export interface BlobStore {
   write(body: Readable, expectedDigest?: string, signal?: AbortSignal): Promise<{ digest: string; size: number }>;
   /** A local file path for the blob, for runtimes that link or unpack it without copying. */
   localPath(digest: string): string | undefined;
+  /**
+   * Marks the blob as just used, so a collection within its grace period keeps it even before
+   * anything references it (a push that found it present and is about to commit). False if absent.
+   */
+  touch(digest: string): Promise<boolean>;
+  /** Every blob, with when it was last written or touched (ms since the epoch). */
+  list(): AsyncIterable<{ digest: string; modifiedMs: number }>;
+  /** Removes a blob; only blob collection calls this, and only for blobs nothing references. */
+  delete(digest: string): Promise<void>;
 }

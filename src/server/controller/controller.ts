@@ -7,11 +7,12 @@ import type { Runtime, WorkerEndpoint, WorkerExit } from '../runtime/runtime';
 import { isTerminal, type AppRecord, type AppStatus, type WorkerRecord } from '../store/records';
 import type { Store } from '../store/store';
 import { planRollout } from './rollout-plan';
-import { launchFor } from './worker-launcher';
+import { launchFor, type VolumeFileSource } from './worker-launcher';
 
 export interface ControllerDeps {
   store: Store;
   blobs: BlobStore;
+  volumes: VolumeFileSource;
   runtime: Runtime;
   gateway: Gateway;
 }

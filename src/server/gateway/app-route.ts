@@ -6,10 +6,13 @@ export type QueueReason = 'WorkerBusy' | 'NotDispatch' | 'QueueDueSession';
 
 interface Waiter {
   sessionId: string | undefined;
+  exclude: ReadonlySet<string>;
   createdAt: string;
   resolve(slot: WorkerSlot): void;
   reject(error: Error): void;
 }
+
+const NONE: ReadonlySet<string> = new Set();
 
 /** How long a session stays pinned to its worker after its last request. */
 const SESSION_TTL_MS = 10 * 60_000;
@@ -26,13 +29,17 @@ export class AppRoute {
 
   constructor(public app: AppRecord) {}
 
-  /** Takes a place on a worker, waiting in the queue while none is free. */
-  acquire(sessionId: string | undefined, timeoutMs: number, signal: AbortSignal): Promise<WorkerSlot> {
-    const slot = this.queue.length === 0 ? this.pick(sessionId) : undefined;
+  /**
+   * Takes a place on a worker, waiting in the queue while none is free. `exclude` names workers
+   * that already failed this request: a retry never goes back to them.
+   */
+  acquire(sessionId: string | undefined, timeoutMs: number, signal: AbortSignal, exclude: ReadonlySet<string> = NONE): Promise<WorkerSlot> {
+    const slot = this.queue.length === 0 ? this.pick(sessionId, exclude) : undefined;
     if (slot) return Promise.resolve(this.take(slot, sessionId));
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         sessionId,
+        exclude,
         createdAt: new Date().toISOString(),
         resolve: (s) => {
           cleanup();
@@ -82,14 +89,14 @@ export class AppRoute {
   }
 
   /** A free slot: the session's own if it has a live one, else the newest revision's least busy. */
-  private pick(sessionId: string | undefined): WorkerSlot | undefined {
+  private pick(sessionId: string | undefined, exclude: ReadonlySet<string>): WorkerSlot | undefined {
     if (sessionId) {
       const pinned = this.pinnedSlot(sessionId);
-      if (pinned) return pinned.free ? pinned : undefined;
+      if (pinned && !exclude.has(pinned.id)) return pinned.free ? pinned : undefined;
     }
     let best: WorkerSlot | undefined;
     for (const slot of this.slots) {
-      if (!slot.free) continue;
+      if (!slot.free || exclude.has(slot.id)) continue;
       if (!best || slot.revision > best.revision || (slot.revision === best.revision && slot.inflight < best.inflight)) {
         best = slot;
       }
@@ -108,7 +115,7 @@ export class AppRoute {
     if (this.queue.length === 0) return;
     const still: Waiter[] = [];
     for (const waiter of this.queue) {
-      const slot = this.pick(waiter.sessionId);
+      const slot = this.pick(waiter.sessionId, waiter.exclude);
       if (slot) waiter.resolve(this.take(slot, waiter.sessionId));
       else still.push(waiter);
     }

@@ -145,8 +145,9 @@ export class Gateway {
     const sessionId = Array.isArray(sessionHeader) ? sessionHeader[0] : sessionHeader;
     const forwardPath = `${path}${search}`;
 
+    const failedOn = new Set<string>();
     for (let attempt = 1; ; attempt++) {
-      const slot = await route.acquire(sessionId, this.deps.queueTimeoutMs, client.signal);
+      const slot = await route.acquire(sessionId, this.deps.queueTimeoutMs, client.signal, failedOn);
       let ok = false;
       try {
         ok = (await proxyToWorker(req, res, slot, forwardPath, this.deps.maxRequestBodyBytes, client.signal)).ok;
@@ -154,7 +155,9 @@ export class Gateway {
       } catch (error) {
         if (error instanceof EveraiError) throw error;
         if (error instanceof CutOffError) return;
-        // The worker failed before answering (it died, or refused the connection).
+        // The worker failed before answering (it died, or refused the connection): try another,
+        // or wait in the queue for one (its replacement) if it was the only one.
+        failedOn.add(slot.id);
         const retry = RETRYABLE.has(req.method ?? '') && attempt < MAX_ATTEMPTS && !client.signal.aborted;
         if (!retry) {
           throw new EveraiError('EVERAI_WORKER_FAILED', `the worker failed before answering: ${(error as Error).message}`);

@@ -9,6 +9,20 @@ export interface ImageLayerRef {
   mediaType: string;
 }
 
+/** One file of a volume revision: its place in the volume and the blob that holds its bytes. */
+export interface VolumeFileRef {
+  path: string;
+  digest: string;
+}
+
+/** A volume revision a worker sees, read-only, holding exactly that revision's files. */
+export interface VolumeMount {
+  name: string;
+  volumeId: string;
+  revision: string;
+  files: VolumeFileRef[];
+}
+
 export interface WorkerLaunch {
   workerId: string;
   appId: string;
@@ -16,6 +30,7 @@ export interface WorkerLaunch {
   /** The app's entry file inside the image's app folder. */
   appFile: string;
   env: Record<string, string>;
+  volumes: VolumeMount[];
 }
 
 /** Where a started worker listens. */
@@ -51,5 +66,7 @@ export interface Runtime {
   onExit(listener: (exit: WorkerExit) => void): void;
   /** The last lines a worker printed, for events about its failure. */
   tailLog(workerId: string, lines: number): Promise<string>;
+  /** What a worker printed (stdout and stderr), and with `follow` what it prints next, until `done()`. */
+  readLog(workerId: string, options: { follow: boolean; signal: AbortSignal; done: () => boolean }): AsyncIterable<Buffer>;
   close(): Promise<void>;
 }

@@ -38,6 +38,14 @@ export interface RevisionSpec {
   /** The app's entry file inside the image's app folder, e.g. `app.ts`. */
   appFile: string;
   env: Record<string, string>;
+  /** One revision of each requested volume, in the order the app asks for them. */
+  volumes: PinnedVolume[];
+}
+
+export interface PinnedVolume {
+  name: string;
+  volumeId: string;
+  revision: string;
 }
 
 export interface AppRevisionRecord {
@@ -109,4 +117,28 @@ export const TERMINAL_WORKER_STATUSES: readonly WorkerStatus[] = ['TERMINATED', 
 
 export function isTerminal(status: WorkerStatus): boolean {
   return TERMINAL_WORKER_STATUSES.includes(status);
+}
+
+export type VolumeStatus = 'Private' | 'Public';
+
+export interface VolumeRecord {
+  id: string;
+  name: string;
+  ownerId: string;
+  /** Public: readable (never writable) by every user as OWNER/NAME. */
+  status: VolumeStatus;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A committed revision; its file list is a blob (`fileListDigest`), never changed once written. */
+export interface VolumeRevisionRecord {
+  volumeId: string;
+  seq: number;
+  /** `000001-08a`: see src/common/volume-revision.ts. */
+  name: string;
+  fileListDigest: string;
+  files: number;
+  size: number;
+  createdAt: string;
 }

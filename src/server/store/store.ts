@@ -6,6 +6,8 @@ import type {
   ImageTagRecord,
   ManifestRecord,
   UserRecord,
+  VolumeRecord,
+  VolumeRevisionRecord,
   WorkerRecord,
 } from './records';
 
@@ -21,6 +23,7 @@ export interface Store {
   workers: WorkerStore;
   events: EventStore;
   images: ImageStore;
+  volumes: VolumeStore;
   /** Runs `work` so that either all of its writes land or none do. */
   transaction<T>(work: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -30,6 +33,7 @@ export interface UserStore {
   create(user: UserRecord): Promise<void>;
   byTokenHash(tokenHash: string): Promise<UserRecord | undefined>;
   byName(name: string): Promise<UserRecord | undefined>;
+  get(id: string): Promise<UserRecord | undefined>;
   count(): Promise<number>;
 }
 
@@ -78,4 +82,23 @@ export interface ImageStore {
   /** The user that owns a repository (its first pusher); undefined for a new repository. */
   repositoryOwner(repository: string): Promise<string | undefined>;
   claimRepository(repository: string, ownerId: string): Promise<void>;
+  /** Every manifest digest of every repository, once each (what blob collection must keep). */
+  manifestDigests(): Promise<string[]>;
+}
+
+export interface VolumeStore {
+  create(volume: VolumeRecord): Promise<void>;
+  get(id: string): Promise<VolumeRecord | undefined>;
+  byName(ownerId: string, name: string): Promise<VolumeRecord | undefined>;
+  /** The owner's volumes, by name. */
+  list(ownerId: string): Promise<VolumeRecord[]>;
+  setStatus(id: string, status: VolumeRecord['status']): Promise<void>;
+  /** Deletes the volume and its revisions. */
+  delete(id: string): Promise<void>;
+  addRevision(revision: VolumeRevisionRecord): Promise<void>;
+  /** The newest revision; undefined while the volume is at `000000-000`. */
+  latestRevision(volumeId: string): Promise<VolumeRevisionRecord | undefined>;
+  revision(volumeId: string, name: string): Promise<VolumeRevisionRecord | undefined>;
+  /** The file list digest of every revision of every volume, once each. */
+  fileListDigests(): Promise<string[]>;
 }

@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { EveraiError } from '../../../common/errors';
 import type { BlobStore } from '../blob-store';
-import { parseDigest } from '../digest';
+import { isDigest, parseDigest } from '../digest';
 
 /**
  * Blobs as files `sha256/ab/abcdef...` under one folder. A write goes to `tmp/` first and is
@@ -51,6 +51,30 @@ export class LocalBlobStore implements BlobStore {
     const stream = createReadStream(this.pathOf(digest), range ?? {});
     stream.on('error', () => undefined);
     return stream;
+  }
+
+  async touch(digest: string): Promise<boolean> {
+    const now = new Date();
+    try {
+      await fs.utimes(this.pathOf(digest), now, now);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async *list(): AsyncIterable<{ digest: string; modifiedMs: number }> {
+    const top = join(this.root, 'sha256');
+    for (const prefix of await fs.readdir(top)) {
+      for (const hex of await fs.readdir(join(top, prefix)).catch(() => [])) {
+        const stat = await fs.stat(join(top, prefix, hex)).catch(() => undefined);
+        if (stat?.isFile() && isDigest(`sha256:${hex}`)) yield { digest: `sha256:${hex}`, modifiedMs: stat.mtimeMs };
+      }
+    }
+  }
+
+  async delete(digest: string): Promise<void> {
+    await fs.rm(this.pathOf(digest), { force: true });
   }
 
   async write(body: Readable, expectedDigest?: string, signal?: AbortSignal): Promise<{ digest: string; size: number }> {

@@ -1,11 +1,15 @@
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, promises as fs } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { request } from 'undici';
 import type { BlobStore } from '../../blobs/blob-store';
 import type { Runtime, WorkerEndpoint, WorkerExit, WorkerLaunch } from '../runtime';
 import { freePort } from './free-port';
+import { readLog, tailLines, trimLog } from './worker-log';
+import { VOLUMES_ENV } from '../../../sdk/context';
+import { READINESS_PATH } from '../../../sdk/worker/serve-app';
 import { ImageUnpacker } from './image-unpacker';
+import { VolumeTrees } from './volume-trees';
 import {
   DATA_DIR_ENV,
   WORKER_ID_ENV,
@@ -16,9 +20,9 @@ import {
 
 /** The SDK's worker main, run inside the unpacked image's app folder. */
 const WORKER_ENTRY = join(__dirname, '..', '..', '..', 'sdk', 'worker', 'worker-entry.js');
-export const READINESS_PATH = '/.well-known/everai/ready';
 /** How often a worker the server did not spawn itself (adopted after a restart) is checked for life. */
 const ADOPTED_POLL_MS = 500;
+const LOG_TRIM_MS = 10_000;
 /** What a worker inherits from the server's environment; nothing else (no tokens, no secrets). */
 const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'TZ', 'TMPDIR'];
 
@@ -36,6 +40,7 @@ export class ProcessRuntime implements Runtime {
   readonly node = 'local';
   private readonly dataDir: string;
   private readonly unpacker: ImageUnpacker;
+  private readonly volumeTrees: VolumeTrees;
   private readonly running = new Map<string, RunningWorker>();
   private readonly exitListeners: ((exit: WorkerExit) => void)[] = [];
   private readonly pollers = new Set<NodeJS.Timeout>();
@@ -43,6 +48,10 @@ export class ProcessRuntime implements Runtime {
   constructor(options: { dataDir: string; blobs: BlobStore }) {
     this.dataDir = resolve(options.dataDir);
     this.unpacker = new ImageUnpacker(options.blobs, join(this.dataDir, 'images'));
+    this.volumeTrees = new VolumeTrees(options.blobs, join(this.dataDir, 'volume-trees'));
+    const trimmer = setInterval(() => void this.trimLogs(), LOG_TRIM_MS);
+    trimmer.unref();
+    this.pollers.add(trimmer);
   }
 
   private logFile(workerId: string): string {
@@ -51,10 +60,21 @@ export class ProcessRuntime implements Runtime {
 
   async prepareImage(launch: WorkerLaunch): Promise<void> {
     await this.unpacker.ensureUnpacked(launch.image);
+    await this.mountVolumes(launch);
+  }
+
+  /** What the SDK's `context.getVolume` reads: each volume's read-only folder and revision. */
+  private async mountVolumes(launch: WorkerLaunch): Promise<string> {
+    const mounted: Record<string, { path: string; revision: string; ready: boolean }> = {};
+    for (const volume of launch.volumes) {
+      mounted[volume.name] = { path: await this.volumeTrees.ensure(volume), revision: volume.revision, ready: true };
+    }
+    return JSON.stringify(mounted);
   }
 
   async start(launch: WorkerLaunch, signal: AbortSignal): Promise<WorkerEndpoint> {
     const rootfs = await this.unpacker.ensureUnpacked(launch.image);
+    const volumes = await this.mountVolumes(launch);
     signal.throwIfAborted();
     const port = await freePort();
     const log = this.logFile(launch.workerId);
@@ -70,6 +90,7 @@ export class ProcessRuntime implements Runtime {
         ...env,
         ...launch.env,
         PORT: String(port),
+        [VOLUMES_ENV]: volumes,
         EVERAI_APP_FILE: launch.appFile,
         [WORKER_ID_ENV]: launch.workerId,
         [DATA_DIR_ENV]: this.dataDir,
@@ -152,21 +173,17 @@ export class ProcessRuntime implements Runtime {
     for (const listener of this.exitListeners) listener(exit);
   }
 
-  async tailLog(workerId: string, lines: number): Promise<string> {
-    try {
-      const handle = await fs.open(this.logFile(workerId), 'r');
-      try {
-        const { size } = await handle.stat();
-        const length = Math.min(size, 16 * 1024);
-        const buffer = Buffer.alloc(length);
-        await handle.read(buffer, 0, length, size - length);
-        return buffer.toString('utf8').split('\n').filter(Boolean).slice(-lines).join('\n');
-      } finally {
-        await handle.close();
-      }
-    } catch {
-      return '';
-    }
+  tailLog(workerId: string, lines: number): Promise<string> {
+    return tailLines(this.logFile(workerId), lines);
+  }
+
+  readLog(workerId: string, options: { follow: boolean; signal: AbortSignal; done: () => boolean }): AsyncIterable<Buffer> {
+    return readLog(this.logFile(workerId), options);
+  }
+
+  /** Keeps every running worker's log bounded. */
+  private async trimLogs(): Promise<void> {
+    await Promise.all([...this.running.keys()].map((id) => trimLog(this.logFile(id))));
   }
 
   /** Stops watching; the workers themselves keep running unless stopped first. */

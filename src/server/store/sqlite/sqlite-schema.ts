@@ -83,4 +83,26 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (repository, tag)
   );
   `,
+  `
+  CREATE TABLE volumes (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    owner_id TEXT NOT NULL REFERENCES users(id),
+    status TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (owner_id, name)
+  );
+  CREATE TABLE volume_revisions (
+    volume_id TEXT NOT NULL REFERENCES volumes(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    file_list_digest TEXT NOT NULL,
+    files INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (volume_id, seq),
+    UNIQUE (volume_id, name)
+  );
+  `,
 ];

@@ -10,10 +10,11 @@ import type {
   UserRecord,
   WorkerRecord,
 } from '../records';
-import type { AppFilter, AppStore, EventStore, ImageStore, Store, UserStore, WorkerStore } from '../store';
+import type { AppFilter, AppStore, EventStore, ImageStore, Store, UserStore, VolumeStore, WorkerStore } from '../store';
 import { openSqlite, type SqliteDatabase } from './sqlite-driver';
 import { fromColumns, insertSql, toColumns, updateSql } from './sqlite-rows';
 import { SQLITE_MIGRATIONS } from './sqlite-schema';
+import { sqliteVolumeStore } from './sqlite-volume-store';
 import { nowIso } from '../../../common/time';
 
 const APP_ROW = { booleans: ['paused'] } as const;
@@ -30,6 +31,7 @@ export class SqliteStore implements Store {
   readonly workers: WorkerStore;
   readonly events: EventStore;
   readonly images: ImageStore;
+  readonly volumes: VolumeStore;
 
   constructor(file: string) {
     mkdirSync(dirname(file), { recursive: true });
@@ -45,6 +47,7 @@ export class SqliteStore implements Store {
     this.workers = this.workerStore();
     this.events = this.eventStore();
     this.images = this.imageStore();
+    this.volumes = sqliteVolumeStore(this.db);
   }
 
   private migrate(): void {
@@ -102,6 +105,10 @@ export class SqliteStore implements Store {
       },
       byName: async (name: string) => {
         const row = db.prepare('SELECT * FROM users WHERE name = ?').get(name);
+        return row ? fromColumns<UserRecord>(row, USER_ROW) : undefined;
+      },
+      get: async (id: string) => {
+        const row = db.prepare('SELECT * FROM users WHERE id = ?').get(id);
         return row ? fromColumns<UserRecord>(row, USER_ROW) : undefined;
       },
       count: async () => (db.prepare('SELECT count(*) AS n FROM users').get() as { n: number }).n,
@@ -223,6 +230,8 @@ export class SqliteStore implements Store {
           ownerId,
         );
       },
+      manifestDigests: async () =>
+        (db.prepare('SELECT DISTINCT digest FROM image_manifests').all() as { digest: string }[]).map((r) => r.digest),
     };
   }
 }

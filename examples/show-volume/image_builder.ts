@@ -1,0 +1,1 @@
+export const IMAGE = 'show-volume:v1';

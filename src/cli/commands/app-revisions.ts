@@ -1,0 +1,42 @@
+import type { Command } from 'commander';
+import { EveraiError } from '../../common/errors';
+import type { AppView, RevisionView } from '../../server/api/views';
+import { ApiClient } from '../api-client';
+import { appPath, appTarget, DEFAULT_NAMESPACE } from '../app-target';
+import { parseOutputFormat, printList } from '../output';
+import { REVISION_COLUMNS } from '../views';
+import { reportRollout } from './app-rollout-report';
+
+/** `app revisions` and `app rollback`: an app's history, and going back in it hot. */
+export function registerAppRevisionCommands(group: Command): void {
+  group
+    .command('revisions')
+    .description("an app's revisions: what each pinned, and which one runs")
+    .argument('[name]', 'app name (default: the app in the current directory)')
+    .option('-n, --namespace <ns>', 'namespace', DEFAULT_NAMESPACE)
+    .option('-o, --output <format>', 'table, wide, json or yaml', 'table')
+    .action(async (name: string | undefined, opts: { namespace: string; output: string }) => {
+      const format = parseOutputFormat(opts.output);
+      const target = await appTarget(name, opts.namespace);
+      const { revisions } = await new ApiClient().get<{ revisions: RevisionView[] }>(appPath(target, '/revisions'));
+      printList(revisions, REVISION_COLUMNS, format);
+    });
+
+  group
+    .command('rollback')
+    .description('roll back hot to an earlier revision (default: the one before the current)')
+    .argument('[name]', 'app name (default: the app in the current directory)')
+    .option('--to <revision>', 'the revision to go back to')
+    .option('-n, --namespace <ns>', 'namespace', DEFAULT_NAMESPACE)
+    .action(async (name: string | undefined, opts: { to?: string; namespace: string }) => {
+      const to = opts.to === undefined ? undefined : Number(opts.to);
+      if (to !== undefined && (!Number.isInteger(to) || to < 1)) {
+        throw new EveraiError('EVERAI_USAGE', `--to wants a revision number, got '${opts.to}'`);
+      }
+      const target = await appTarget(name, opts.namespace);
+      const client = new ApiClient();
+      const before = await client.get<{ app: AppView }>(appPath(target));
+      const { app } = await client.request<{ app: AppView }>('POST', appPath(target, ':rollback'), to === undefined ? {} : { to });
+      reportRollout(before.app, app);
+    });
+}

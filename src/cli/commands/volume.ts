@@ -1,0 +1,143 @@
+import type { Command } from 'commander';
+import { EveraiError } from '../../common/errors';
+import { formatBytes } from '../../image/push-progress';
+import { VolumeClient, type PullResult, type PushResult } from '../../volumes/volume-client';
+import { ApiClient } from '../api-client';
+import { parseOutputFormat, printList, printObject, type OutputFormat } from '../output';
+import { describeVolume, renderFileTree, VOLUME_COLUMNS } from '../volume-views';
+
+const OUTPUT_OPTION = ['-o, --output <format>', 'table, wide, json or yaml', 'table'] as const;
+
+function client(): VolumeClient {
+  return new VolumeClient(new ApiClient());
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+function pushSummary(name: string, result: PushResult): string {
+  const uploaded = `uploaded ${plural(result.uploadedFiles, 'file')} (${formatBytes(result.uploadedBytes)})`;
+  const lines = result.created
+    ? [`Volume '${name}': pushed revision ${result.revision}, ${uploaded}`]
+    : [`Volume '${name}' is unchanged at revision ${result.revision}: nothing to push${result.uploadedFiles > 0 ? ` (${uploaded})` : ''}`];
+  if (result.merged) {
+    lines.push(
+      `Merged: revision ${result.mergedWith ?? '?'} was pushed from elsewhere since this copy was pulled; both pushes' changes are kept, and the local copy now has the other's too.`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function pullSummary(name: string, result: PullResult, path: string): string {
+  const deleted = result.deletedFiles > 0 ? `, deleted ${plural(result.deletedFiles, 'local file')} the revision lacks` : '';
+  return `Volume '${name}' at revision ${result.revision} in ${path}: downloaded ${result.downloadedFiles} of ${plural(result.files, 'file')} (${formatBytes(result.downloadedBytes)})${deleted}`;
+}
+
+/** `everai volume ...` (SPEC §7): parse the command line, call the volume client. */
+export function registerVolumeCommands(program: Command): void {
+  const group = program.command('volume').description('volumes: versioned files for apps, with a local copy to push and pull');
+
+  group
+    .command('create')
+    .description('create an empty volume (revision 000000-000) and its local copy')
+    .argument('<name>', 'volume name')
+    .action(async (name: string) => {
+      const volumes = client();
+      const view = await volumes.create(name);
+      console.log(describeVolume(view, volumes.localPath(view)));
+    });
+
+  group
+    .command('list')
+    .alias('ls')
+    .description('list your volumes')
+    .option(...OUTPUT_OPTION)
+    .action(async (opts: { output: string }) => {
+      const format = parseOutputFormat(opts.output);
+      printList(await client().list(), VOLUME_COLUMNS, format);
+    });
+
+  group
+    .command('get')
+    .description("show a volume and where its local copy is (OWNER/NAME for another user's published volume)")
+    .argument('<name>', 'NAME or OWNER/NAME')
+    .option(...OUTPUT_OPTION)
+    .action(async (name: string, opts: { output: string }) => {
+      const format = parseOutputFormat(opts.output);
+      const volumes = client();
+      const view = await volumes.get(name);
+      const path = volumes.localPath(view);
+      printObject({ ...view, path }, format, () => describeVolume(view, path));
+    });
+
+  group
+    .command('pull')
+    .description('bring the local copy to the newest revision, downloading only what it lacks')
+    .argument('<name>', 'NAME or OWNER/NAME')
+    .option('--force', 're-hash every local file instead of trusting the hash cache')
+    .option('--sync', 'also delete local files the revision does not have')
+    .option('-o, --output <format>', 'table (a summary line), json or yaml', 'table')
+    .action(async (name: string, opts: { force?: boolean; sync?: boolean; output: string }) => {
+      const format = parseOutputFormat(opts.output);
+      const volumes = client();
+      const result = await volumes.pull(name, { force: opts.force ?? false, sync: opts.sync ?? false, progress: true });
+      const path = volumes.localPath(await volumes.get(name));
+      printObject(result, format, () => pullSummary(name, result, path));
+    });
+
+  group
+    .command('push')
+    .description(
+      'upload the files of the local copy that the platform lacks and commit them as a new revision; ' +
+        'files deleted locally are deleted in the new revision unless -u',
+    )
+    .argument('<name>', 'volume name')
+    .option('-u, --update', 'update only: add new and changed files, keep the files the local copy lacks')
+    .option('-o, --output <format>', 'table (a summary line), json or yaml', 'table')
+    .action(async (name: string, opts: { update?: boolean; output: string }) => {
+      const format = parseOutputFormat(opts.output);
+      const result = await client().push(name, { updateOnly: opts.update ?? false, progress: true });
+      printObject(result, format, () => pushSummary(name, result));
+    });
+
+  group
+    .command('delete')
+    .description('delete a volume: on the platform and its local copy (default), or only one of them')
+    .argument('<name>', 'volume name')
+    .option('--local', 'only the local copy')
+    .option('--cloud', 'only the volume on the platform (the local copy stays)')
+    .option('--all', 'both (the default)')
+    .action(async (name: string, opts: { local?: boolean; cloud?: boolean; all?: boolean }) => {
+      if ([opts.local, opts.cloud, opts.all].filter(Boolean).length > 1) {
+        throw new EveraiError('EVERAI_USAGE', 'choose one of --local, --cloud and --all');
+      }
+      const volumes = client();
+      if (!opts.local) {
+        await volumes.deleteCloud(name);
+        console.log(`Volume '${name}' deleted from the platform`);
+      }
+      if (!opts.cloud) {
+        const path = await volumes.deleteLocal(name);
+        console.log(path ? `Local copy of volume '${name}' removed (${path})` : `Volume '${name}' had no local copy`);
+      }
+    });
+
+  group
+    .command('publish')
+    .description('make a volume readable (never writable) by every user, as OWNER/NAME')
+    .argument('<name>', 'volume name')
+    .action(async (name: string) => {
+      const view = await client().publish(name);
+      console.log(`Volume '${view.name}' is published: every user can pull it as ${view.owner}/${view.name}`);
+    });
+
+  group
+    .command('tree')
+    .alias('tr')
+    .description("draw the files of a volume's newest revision as a tree")
+    .argument('<name>', 'NAME or OWNER/NAME')
+    .option('-r, --revision <revision>', 'another revision than the newest')
+    .action(async (name: string, opts: { revision?: string }) => {
+      const list = await client().files(name, opts.revision);
+      console.log(renderFileTree(`${name} (revision ${list.revision})`, list.files));
+    });
+}

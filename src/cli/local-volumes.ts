@@ -1,0 +1,26 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { VOLUMES_ENV } from '../sdk/context';
+import { ApiClient } from './api-client';
+import { VolumeClient } from '../volumes/volume-client';
+
+/**
+ * Gives `app prepare` and `app run` the app's volumes the way a worker gets them, through
+ * `EVERAI_VOLUMES`, but pointing at the local caches: a cache never pulled is pulled first; one
+ * already here is used as it is, local edits included (that is what `app prepare` pushes).
+ */
+export async function provideLocalVolumes(names: readonly string[]): Promise<void> {
+  if (names.length === 0) return;
+  const client = new VolumeClient(new ApiClient());
+  const volumes: Record<string, { path: string; revision: string; ready: boolean }> = {};
+  for (const name of names) {
+    const view = await client.get(name);
+    const path = client.localPath(view);
+    if (!existsSync(path)) {
+      await client.pull(name, { progress: true });
+      // An empty volume has no file to pull, but its cache is still where hooks write.
+      mkdirSync(path, { recursive: true });
+    }
+    volumes[name] = { path, revision: view.revision, ready: true };
+  }
+  process.env[VOLUMES_ENV] = JSON.stringify(volumes);
+}

@@ -1,0 +1,155 @@
+import type { Readable } from 'node:stream';
+import { EveraiError } from '../../common/errors';
+import { newId } from '../../common/ids';
+import { nowIso } from '../../common/time';
+import { checkVolumeName } from '../../common/volume-name';
+import { quotePath, type VolumeFile } from '../../common/volume-file';
+import { EMPTY_REVISION } from '../../common/volume-revision';
+import type { BlobStore } from '../blobs/blob-store';
+import { parseDigest } from '../blobs/digest';
+import type { UserRecord, VolumeRecord } from '../store/records';
+import type { Store } from '../store/store';
+import { FileLists } from './file-lists';
+import { RevisionCommit } from './revision-commit';
+import { Serial } from './serial';
+import { VolumeAccess } from './volume-access';
+import type { CommitRequest, CommitView, FileListView, VolumeView } from './volume-view';
+
+/** What an app pins of a volume: its newest revision and that revision's files. */
+export interface ResolvedVolume {
+  volumeId: string;
+  /** As the app asked for it: `NAME` or `OWNER/NAME`. */
+  name: string;
+  revision: string;
+  files: VolumeFile[];
+}
+
+/** The revision `latest` names the newest one in file routes. */
+const LATEST = 'latest';
+
+/**
+ * Volumes and their revisions (SPEC §7) on the server: every method checks what the caller may
+ * do (volume-access.ts). File bytes are blobs in the shared blob store, file lists too.
+ */
+export class VolumeService {
+  /** Serialises what checks or touches blobs (missing, commit) with blob collection's deletes. */
+  readonly blobGuard = new Serial();
+  private readonly access: VolumeAccess;
+  private readonly lists: FileLists;
+  private readonly commits: RevisionCommit;
+
+  constructor(private readonly deps: { store: Store; blobs: BlobStore }) {
+    this.access = new VolumeAccess(deps.store);
+    this.lists = new FileLists(deps.blobs);
+    this.commits = new RevisionCommit({ ...deps, lists: this.lists, blobGuard: this.blobGuard });
+  }
+
+  async create(user: UserRecord, name: string): Promise<VolumeView> {
+    checkVolumeName(name);
+    const now = nowIso();
+    const volume: VolumeRecord = { id: newId(), name, ownerId: user.id, status: 'Private', createdAt: now, updatedAt: now };
+    const created = await this.deps.store.transaction(async () => {
+      if (await this.deps.store.volumes.byName(user.id, name)) return false;
+      await this.deps.store.volumes.create(volume);
+      return true;
+    });
+    if (!created) throw new EveraiError('EVERAI_CONFLICT', `volume '${name}' already exists`);
+    return this.view(volume);
+  }
+
+  async list(user: UserRecord): Promise<VolumeView[]> {
+    return Promise.all((await this.deps.store.volumes.list(user.id)).map((v) => this.view(v)));
+  }
+
+  async get(user: UserRecord, ref: string): Promise<VolumeView> {
+    return this.view(await this.access.readable(user, ref));
+  }
+
+  /** The volume and its revisions go at once; their blobs later, with blob collection. */
+  async delete(user: UserRecord, ref: string): Promise<void> {
+    await this.deps.store.volumes.delete((await this.access.owned(user, ref)).id);
+  }
+
+  async publish(user: UserRecord, ref: string): Promise<VolumeView> {
+    const volume = await this.access.owned(user, ref);
+    await this.deps.store.volumes.setStatus(volume.id, 'Public');
+    return this.view({ ...volume, status: 'Public' });
+  }
+
+  /** Which of `digests` the platform lacks; the ones it has are touched, so they stay until the commit. */
+  async missingBlobs(user: UserRecord, ref: string, digests: readonly string[]): Promise<string[]> {
+    await this.access.owned(user, ref);
+    digests.forEach(parseDigest);
+    return this.blobGuard.run(async () => {
+      const missing: string[] = [];
+      for (const digest of new Set(digests)) if (!(await this.deps.blobs.touch(digest))) missing.push(digest);
+      return missing;
+    });
+  }
+
+  /** Stores `body` as blob `digest`, refused unless its bytes hash to it; nothing partial is ever visible. */
+  async putBlob(user: UserRecord, ref: string, digest: string, body: Readable, signal: AbortSignal): Promise<{ digest: string; size: number }> {
+    parseDigest(digest);
+    await this.access.owned(user, ref);
+    return this.deps.blobs.write(body, digest, signal);
+  }
+
+  async fileList(user: UserRecord, ref: string, revision: string): Promise<FileListView> {
+    const volume = await this.access.readable(user, ref);
+    const name = revision === LATEST ? await this.latestName(volume) : revision;
+    return { revision: name, files: await this.commits.filesAt(volume, name) };
+  }
+
+  /** One file of a revision, to stream: blobs are only ever read through a volume the caller may read. */
+  async openFile(user: UserRecord, ref: string, revision: string, path: string): Promise<{ file: VolumeFile; body: Readable }> {
+    const { files } = await this.fileList(user, ref, revision);
+    const file = files.find((f) => f.path === path);
+    if (!file) throw new EveraiError('EVERAI_NOT_FOUND', `volume '${ref}' has no file ${quotePath(path)} in revision ${revision}`);
+    return { file, body: this.deps.blobs.read(file.digest) };
+  }
+
+  async commit(user: UserRecord, ref: string, request: CommitRequest): Promise<CommitView> {
+    return this.commits.commit(await this.access.owned(user, ref), request);
+  }
+
+  /** For apps that pin a volume: its newest revision, read as `user` (their own, or a published one). */
+  async resolve(user: UserRecord, name: string): Promise<ResolvedVolume> {
+    const volume = await this.access.readable(user, name);
+    const revision = await this.latestName(volume);
+    return { volumeId: volume.id, name, revision, files: await this.commits.filesAt(volume, revision) };
+  }
+
+  /** The files of a revision an app pinned; no access check (the pin was checked when made). */
+  async revisionFiles(volumeId: string, revision: string): Promise<VolumeFile[]> {
+    const volume = await this.deps.store.volumes.get(volumeId);
+    if (!volume) throw new EveraiError('EVERAI_NOT_FOUND', `volume ${volumeId} not found (deleted?)`);
+    return this.commits.filesAt(volume, revision);
+  }
+
+  /** Every blob a revision of any volume needs: its file list and its files. */
+  async *referencedBlobs(): AsyncIterable<string> {
+    for (const listDigest of await this.deps.store.volumes.fileListDigests()) {
+      yield listDigest;
+      for (const file of await this.lists.read(listDigest)) yield file.digest;
+    }
+  }
+
+  private async latestName(volume: VolumeRecord): Promise<string> {
+    return (await this.deps.store.volumes.latestRevision(volume.id))?.name ?? EMPTY_REVISION;
+  }
+
+  private async view(volume: VolumeRecord): Promise<VolumeView> {
+    const latest = await this.deps.store.volumes.latestRevision(volume.id);
+    return {
+      id: volume.id,
+      name: volume.name,
+      owner: (await this.deps.store.users.get(volume.ownerId))?.name ?? '',
+      status: volume.status,
+      revision: latest?.name ?? EMPTY_REVISION,
+      files: latest?.files ?? 0,
+      size: latest?.size ?? 0,
+      createdAt: volume.createdAt,
+      updatedAt: volume.updatedAt,
+    };
+  }
+}

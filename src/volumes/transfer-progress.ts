@@ -1,0 +1,73 @@
+import { MultiBar, type SingleBar } from 'cli-progress';
+import { formatBytes } from '../image/push-progress';
+
+/** What a push or a pull reports while it moves files (several at once). */
+export interface TransferProgress {
+  start(files: number, bytes: number): void;
+  advance(bytes: number): void;
+  fileDone(path: string, size: number): void;
+  /** Also on failure, so that an error prints on a line of its own. */
+  stop(): void;
+}
+
+export const SILENT_PROGRESS: TransferProgress = { start: () => undefined, advance: () => undefined, fileDone: () => undefined, stop: () => undefined };
+
+/** `true`: bars on a terminal, lines in a log; `false` or left out: nothing. */
+export function progressOf(option: boolean | TransferProgress | undefined, verb: 'uploading' | 'downloading'): TransferProgress {
+  if (option === true) return transferProgress(verb);
+  return option || SILENT_PROGRESS;
+}
+
+/** Two bars on a terminal (bytes and files); one plain line per finished file in a log. */
+export function transferProgress(verb: 'uploading' | 'downloading', stream: NodeJS.WriteStream = process.stderr): TransferProgress {
+  return stream.isTTY ? barProgress(verb, stream) : lineProgress(verb, stream);
+}
+
+function lineProgress(verb: string, stream: NodeJS.WriteStream): TransferProgress {
+  const done = verb === 'uploading' ? 'uploaded' : 'downloaded';
+  let totalFiles = 0;
+  let totalBytes = 0;
+  let files = 0;
+  let bytes = 0;
+  return {
+    start: (fileCount, byteCount) => {
+      totalFiles = fileCount;
+      totalBytes = byteCount;
+      stream.write(`${verb} ${fileCount} file${fileCount === 1 ? '' : 's'} (${formatBytes(byteCount)})\n`);
+    },
+    advance: () => undefined,
+    fileDone: (path, size) => {
+      files++;
+      bytes += size;
+      stream.write(`${done} ${path} (${formatBytes(size)}): ${files}/${totalFiles} files, ${formatBytes(bytes)} / ${formatBytes(totalBytes)}\n`);
+    },
+    stop: () => undefined,
+  };
+}
+
+function barProgress(verb: string, stream: NodeJS.WriteStream): TransferProgress {
+  let multi: MultiBar | undefined;
+  let byteBar: SingleBar | undefined;
+  let fileBar: SingleBar | undefined;
+  let bytes = 0;
+  let files = 0;
+  return {
+    start: (fileCount, byteCount) => {
+      multi = new MultiBar({ stream, hideCursor: true, format: `${verb} {what} [{bar}] {done} / {total}` });
+      byteBar = multi.create(byteCount, 0, { what: 'bytes', done: formatBytes(0), total: formatBytes(byteCount) });
+      fileBar = multi.create(fileCount, 0, { what: 'files', done: 0, total: fileCount });
+    },
+    advance: (count) => {
+      bytes += count;
+      byteBar?.update(bytes, { done: formatBytes(bytes) });
+    },
+    fileDone: () => {
+      files++;
+      fileBar?.update(files, { done: files });
+    },
+    stop: () => {
+      multi?.stop();
+      multi = undefined;
+    },
+  };
+}

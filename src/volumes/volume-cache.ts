@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+
+/** What the last hash of a local file found, valid while its size and mtime stay the same. */
+export interface HashedFile {
+  size: number;
+  mtimeMs: number;
+  digest: string;
+}
+
+/** What the client knows about one volume's local copy. */
+export interface VolumeCacheMeta {
+  id: string;
+  name: string;
+  owner: string;
+  /** The revision the copy was last pulled at or pushed as: the base of the next push. */
+  revision: string;
+  /** path -> last hash, so a push of unchanged files reads none of them. */
+  hashes: Record<string, HashedFile>;
+}
+
+/**
+ * The local copies of volumes: `ROOT/<id>` holds exactly the volume's files, and `ROOT/.everai/`
+ * what the client keeps about them (`<id>.json`) and its temp files. Keeping both outside the
+ * volume folder means a push never picks them up as files.
+ */
+export class VolumeCache {
+  private readonly metaDir: string;
+  /** On the same file system as the copies, so a finished download is renamed into place. */
+  readonly tmpDir: string;
+
+  constructor(readonly root: string) {
+    this.metaDir = join(root, '.everai');
+    this.tmpDir = join(this.metaDir, 'tmp');
+  }
+
+  dir(id: string): string {
+    return join(this.root, id);
+  }
+
+  private metaPath(id: string): string {
+    return join(this.metaDir, `${id}.json`);
+  }
+
+  async load(id: string): Promise<VolumeCacheMeta | undefined> {
+    try {
+      return JSON.parse(await fs.readFile(this.metaPath(id), 'utf8')) as VolumeCacheMeta;
+    } catch {
+      // Missing or unreadable: the copy is treated as never pulled, which only costs hashing.
+      return undefined;
+    }
+  }
+
+  /** Written to a temp file and renamed: a crash leaves the old metadata or the new, never half. */
+  async save(meta: VolumeCacheMeta): Promise<void> {
+    await fs.mkdir(this.tmpDir, { recursive: true });
+    const tmp = this.tempPath();
+    await fs.writeFile(tmp, JSON.stringify(meta));
+    await fs.rename(tmp, this.metaPath(meta.id));
+  }
+
+  /** The metadata of a copy by volume name, for a volume the platform no longer has. */
+  async findByName(name: string): Promise<VolumeCacheMeta | undefined> {
+    const names = await fs.readdir(this.metaDir).catch(() => [] as string[]);
+    for (const file of names.filter((n) => n.endsWith('.json'))) {
+      const meta = await this.load(file.slice(0, -'.json'.length));
+      if (meta?.name === name) return meta;
+    }
+    return undefined;
+  }
+
+  async remove(id: string): Promise<void> {
+    await fs.rm(this.dir(id), { recursive: true, force: true });
+    await fs.rm(this.metaPath(id), { force: true });
+  }
+
+  tempPath(): string {
+    return join(this.tmpDir, randomBytes(12).toString('hex'));
+  }
+}

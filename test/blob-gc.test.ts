@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, utimesSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { after, before, test } from 'node:test';
+import { newId } from '../src/common/ids';
+import { MEDIA_TYPES } from '../src/common/oci';
+import { nowIso } from '../src/common/time';
+import { BlobSweeper } from '../src/server/blob-gc/blob-sweeper';
+import { ImageReferences } from '../src/server/blob-gc/image-references';
+import { LocalBlobStore } from '../src/server/blobs/local/local-blob-store';
+import type { UserRecord } from '../src/server/store/records';
+import { SqliteStore } from '../src/server/store/sqlite/sqlite-store';
+import { VolumeService } from '../src/server/volumes/volume-service';
+import { sha256 } from './helpers/volumes';
+
+// Blob collection: what nothing references goes after the grace period; nothing else ever does.
+
+const HOUR_MS = 3600_000;
+let dir: string;
+let store: SqliteStore;
+let blobs: LocalBlobStore;
+let volumes: VolumeService;
+let sweeper: BlobSweeper;
+const user: UserRecord = { id: newId(), name: 'owner', tokenHash: 'x', isAdmin: false, createdAt: nowIso() };
+
+async function blob(content: string): Promise<string> {
+  return (await blobs.write(Readable.from([Buffer.from(content)]), sha256(content))).digest;
+}
+
+async function stored(): Promise<Set<string>> {
+  const digests = new Set<string>();
+  for await (const { digest } of blobs.list()) digests.add(digest);
+  return digests;
+}
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'everai-gc-'));
+  store = new SqliteStore(join(dir, 'state.db'));
+  blobs = new LocalBlobStore(join(dir, 'blobs'));
+  await store.users.create(user);
+  volumes = new VolumeService({ store, blobs });
+  const images = new ImageReferences(store, blobs);
+  sweeper = new BlobSweeper({ blobs, guard: volumes.blobGuard, references: [() => volumes.referencedBlobs(), () => images.digests()] });
+});
+
+after(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('unreferenced blobs go after the grace period; volume files, file lists and image blobs stay', async () => {
+  await volumes.create(user, 'kept');
+  const file = await blob('a volume file');
+  const commit = await volumes.commit(user, 'kept', { baseRevision: '000000-000', files: [{ path: 'f', digest: file, size: 13, mode: 0o644 }] });
+  const [config, layer] = [await blob('{"config": {}}'), await blob('a layer')];
+  const manifestBytes = JSON.stringify({ schemaVersion: 2, config: { digest: config }, layers: [{ digest: layer }] });
+  const manifest = await blob(manifestBytes);
+  await store.images.putManifest({ repository: 'app', digest: manifest, mediaType: MEDIA_TYPES.ociManifest, size: manifestBytes.length, createdAt: nowIso() });
+  const orphan = await blob('left by a push that never committed');
+
+  assert.deepEqual(await sweeper.sweep(), [], 'a blob written within the grace period stays');
+  assert.deepEqual(await sweeper.sweep(Date.now() + 2 * HOUR_MS), [orphan]);
+  const left = await stored();
+  for (const digest of [file, config, layer, manifest]) assert.ok(left.has(digest), digest);
+  assert.equal(left.size, 5, 'the revision file list is kept too');
+  assert.deepEqual((await volumes.fileList(user, 'kept', commit.revision)).files.map((f) => f.digest), [file]);
+});
+
+test("a deleted volume's blobs go, unless another volume still uses them", async () => {
+  const shared = await blob('in two volumes');
+  const only = await blob('in one volume');
+  for (const [name, files] of [
+    ['doomed', [{ path: 'a', digest: shared, size: 14, mode: 0o644 }, { path: 'b', digest: only, size: 13, mode: 0o644 }]],
+    ['survivor', [{ path: 'a', digest: shared, size: 14, mode: 0o644 }]],
+  ] as const) {
+    await volumes.create(user, name);
+    await volumes.commit(user, name, { baseRevision: '000000-000', files: [...files] });
+  }
+  await volumes.delete(user, 'doomed');
+  const deleted = await sweeper.sweep(Date.now() + 2 * HOUR_MS);
+  assert.ok(deleted.includes(only));
+  assert.ok(!deleted.includes(shared));
+  assert.equal(deleted.length, 2, "the blob and the deleted volume's file list");
+});
+
+test('a blob a push found present is touched, so collection keeps it for the grace period from then', async () => {
+  await volumes.create(user, 'late');
+  const hoursAgo = new Date(Date.now() - 2 * HOUR_MS);
+  const [found, untouched] = [await blob('found present by a push'), await blob('nobody asked for this one')];
+  for (const digest of [found, untouched]) utimesSync(blobs.localPath(digest), hoursAgo, hoursAgo);
+  assert.deepEqual(await volumes.missingBlobs(user, 'late', [found, sha256('not there')]), [sha256('not there')]);
+  assert.deepEqual(await sweeper.sweep(), [untouched]);
+  assert.deepEqual(await sweeper.sweep(Date.now() + 2 * HOUR_MS), [found]);
+});

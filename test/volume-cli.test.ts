@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { startTestPlatform, type TestPlatform } from './helpers/platform';
+import { push, readTree, volumeFails, volumeJson, volumeOk, writeFiles } from './helpers/volumes';
+
+// `everai volume ...` (SPEC §7) through the real CLI against the real server.
+
+let platform: TestPlatform;
+let work: string;
+
+before(async () => {
+  platform = await startTestPlatform();
+  work = mkdtempSync(join(tmpdir(), 'everai-volumes-'));
+});
+
+after(async () => {
+  await platform.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+const ID = '[2-9A-HJ-NP-Za-km-z]{22}';
+
+test('create, get and list print the shapes of the seed', async () => {
+  const created = await volumeOk(platform, ['volume', 'create', 'get-start-volume']);
+  const path = new RegExp(`^<Volume: id: (${ID}), name: get-start-volume, revision: 000000-000, files: 0, size: 0 B>\\npath: (.+)\\n$`);
+  const [, id, local] = path.exec(created) ?? [];
+  assert.ok(id && local, created);
+  assert.equal(local, join(platform.home, 'volumes', id));
+  assert.ok(existsSync(local), 'create makes the empty local copy');
+
+  writeFileSync(join(local, 'my-model'), 'hello world');
+  const result = await push(platform, 'get-start-volume');
+  assert.match(result.revision, /^000001-[0-9a-f]{3}$/);
+  assert.deepEqual({ created: result.created, uploadedFiles: result.uploadedFiles, uploadedBytes: result.uploadedBytes }, {
+    created: true,
+    uploadedFiles: 1,
+    uploadedBytes: 11,
+  });
+
+  assert.equal(
+    await volumeOk(platform, ['volume', 'get', 'get-start-volume']),
+    `<Volume: id: ${id}, name: get-start-volume, revision: ${result.revision}, files: 1, size: 11 B>\npath: ${local}\n`,
+  );
+  const listed = await volumeOk(platform, ['volume', 'list']);
+  assert.match(
+    listed,
+    new RegExp(
+      `^NAME +REVISION +CREATED_AT +FILES +SIZE +STATUS\\n-+  -+  -+  -+  -+  -+\\nget-start-volume  ${result.revision}  \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\+0000      1  11 B  Private\\n$`,
+    ),
+  );
+  assert.match(await volumeOk(platform, ['volume', 'ls', '-o', 'wide']), new RegExp(`ID +OWNER +UPDATED_AT\\n[^]*${id}  admin`));
+  const yaml = await volumeOk(platform, ['volume', 'get', 'get-start-volume', '-o', 'yaml']);
+  assert.match(yaml, new RegExp(`^id: ${id}\\nname: get-start-volume\\n`));
+  assert.equal((JSON.parse(await volumeOk(platform, ['volume', 'list', '-o', 'json'])) as unknown[]).length, 1);
+
+  assert.match(await volumeFails(platform, ['volume', 'create', 'get-start-volume']), /^Error: volume 'get-start-volume' already exists$/);
+  assert.match(await volumeFails(platform, ['volume', 'get', 'nope']), /^Error: volume 'nope' not found$/);
+});
+
+test('a push of an unchanged copy makes no revision and uploads nothing', async () => {
+  await volumeOk(platform, ['volume', 'create', 'unchanged']);
+  const { path } = await volumeJson(platform, 'unchanged');
+  writeFiles(path, { 'a.txt': 'a', 'deep/er/b.txt': 'bb' });
+  const first = await push(platform, 'unchanged');
+  const again = await volumeOk(platform, ['volume', 'push', 'unchanged']);
+  assert.equal(again, `Volume 'unchanged' is unchanged at revision ${first.revision}: nothing to push\n`);
+  assert.equal((await volumeJson(platform, 'unchanged')).revision, first.revision);
+
+  // A file deleted locally is deleted in the next revision; -u keeps it instead.
+  rmSync(join(path, 'a.txt'));
+  writeFiles(path, { 'c.txt': 'c' });
+  const updated = await push(platform, 'unchanged', {}, ['-u']);
+  assert.equal(updated.uploadedFiles, 1);
+  assert.equal((await volumeJson(platform, 'unchanged')).files, 3);
+  const mirrored = await push(platform, 'unchanged');
+  assert.match(mirrored.revision, /^000003-/);
+  assert.equal((await volumeJson(platform, 'unchanged')).files, 2);
+});
+
+test('tree draws the files', async () => {
+  await volumeOk(platform, ['volume', 'create', 'drawn']);
+  const { path } = await volumeJson(platform, 'drawn');
+  writeFiles(path, { 'models/big/weights.bin': 'w'.repeat(1536), 'models/config.json': '{}', 'readme.md': 'hi' });
+  const { revision } = await push(platform, 'drawn');
+  const expected = [
+    `drawn (revision ${revision})`,
+    '├── models/',
+    '│   ├── big/',
+    '│   │   └── weights.bin (1.5 KiB)',
+    '│   └── config.json (2 B)',
+    '└── readme.md (2 B)',
+    '',
+  ].join('\n');
+  assert.equal(await volumeOk(platform, ['volume', 'tree', 'drawn']), expected);
+  assert.equal(await volumeOk(platform, ['volume', 'tr', 'drawn']), expected);
+});
+
+test('pull into a fresh root gives identical bytes; --sync deletes extras; --force re-checks', async () => {
+  await volumeOk(platform, ['volume', 'create', 'pulled']);
+  const { path, id } = await volumeJson(platform, 'pulled');
+  const binary = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7) % 256));
+  writeFiles(path, { 'bin/data': binary, 'nested/deeper/file.txt': 'text\n', 'top.txt': 'top' });
+  writeFileSync(join(path, 'run.sh'), '#!/bin/sh\necho hi\n', { mode: 0o755 });
+  // A link to a file inside the volume is pushed as that file.
+  symlinkSync('top.txt', join(path, 'alias.txt'));
+  const { revision } = await push(platform, 'pulled');
+
+  const fresh = { root: mkdtempSync(join(work, 'root-')) };
+  const pulled = await volumeOk(platform, ['volume', 'pull', 'pulled'], fresh);
+  const copy = join(fresh.root, id);
+  assert.equal(pulled, `Volume 'pulled' at revision ${revision} in ${copy}: downloaded 5 of 5 files (4.0 KiB)\n`);
+  assert.deepEqual(readTree(copy), { ...readTree(path), 'alias.txt': 'top' });
+  assert.ok(existsSync(join(copy, 'run.sh')));
+
+  assert.match(await volumeOk(platform, ['volume', 'pull', 'pulled'], fresh), /downloaded 0 of 5 files \(0 B\)\n$/);
+  writeFiles(copy, { 'extra.txt': 'not in the volume', 'extra-dir/x': 'x' });
+  // A local change that keeps size and mtime fools the hash cache; --force looks at the bytes.
+  // (A whole second, so that the mtime the cache keeps is exactly the one set again below.)
+  const second = new Date('2024-07-05T08:41:49Z');
+  utimesSync(join(copy, 'top.txt'), second, second);
+  await volumeOk(platform, ['volume', 'pull', 'pulled'], fresh);
+  writeFiles(copy, { 'top.txt': 'TOP' });
+  utimesSync(join(copy, 'top.txt'), second, second);
+  assert.match(await volumeOk(platform, ['volume', 'pull', 'pulled'], fresh), /downloaded 0 of 5 files/);
+  assert.match(await volumeOk(platform, ['volume', 'pull', 'pulled', '--force'], fresh), /downloaded 1 of 5 files \(3 B\)\n$/);
+  assert.equal(readTree(copy)['top.txt'], 'top');
+  assert.ok(existsSync(join(copy, 'extra.txt')), 'a pull without --sync keeps local extras');
+
+  assert.match(await volumeOk(platform, ['volume', 'pull', 'pulled', '--sync'], fresh), /deleted 2 local files the revision lacks\n$/);
+  assert.deepEqual(readTree(copy), { ...readTree(path), 'alias.txt': 'top' });
+  assert.equal(existsSync(join(copy, 'extra-dir')), false);
+});
+
+test('delete --cloud keeps the local copy, --local removes it', async () => {
+  await volumeOk(platform, ['volume', 'create', 'doomed']);
+  const { path } = await volumeJson(platform, 'doomed');
+  writeFiles(path, { 'f': 'f' });
+  await push(platform, 'doomed');
+  assert.equal(await volumeOk(platform, ['volume', 'delete', 'doomed', '--cloud']), "Volume 'doomed' deleted from the platform\n");
+  assert.match(await volumeFails(platform, ['volume', 'get', 'doomed']), /not found/);
+  assert.ok(existsSync(join(path, 'f')));
+  assert.equal(await volumeOk(platform, ['volume', 'delete', 'doomed', '--local']), `Local copy of volume 'doomed' removed (${path})\n`);
+  assert.equal(existsSync(path), false);
+
+  await volumeOk(platform, ['volume', 'create', 'gone']);
+  const gone = await volumeJson(platform, 'gone');
+  assert.match(await volumeOk(platform, ['volume', 'delete', 'gone']), /deleted from the platform\nLocal copy of volume 'gone' removed/);
+  assert.equal(existsSync(gone.path), false);
+});

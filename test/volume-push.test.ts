@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { EVERAI_BIN } from './helpers/cli';
+import { startTestPlatform, type TestPlatform } from './helpers/platform';
+import { push, readTree, volumeCli, volumeJson, volumeOk, writeFiles, type As } from './helpers/volumes';
+
+// Pushes that upload only what changed, break off half-way, or race from stale copies (SPEC §7).
+
+let platform: TestPlatform;
+let work: string;
+
+before(async () => {
+  platform = await startTestPlatform();
+  work = mkdtempSync(join(tmpdir(), 'everai-push-'));
+});
+
+after(async () => {
+  await platform.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+function freshRoot(): As {
+  return { root: mkdtempSync(join(work, 'root-')) };
+}
+
+test('of 1000 files, a push after changing one uploads exactly that file', async () => {
+  await volumeOk(platform, ['volume', 'create', 'thousand']);
+  const { path, id } = await volumeJson(platform, 'thousand');
+  const files: Record<string, string> = {};
+  for (let i = 0; i < 1000; i++) files[`part-${Math.floor(i / 100)}/file-${i}.txt`] = `content of file ${i}\n`;
+  writeFiles(path, files);
+  const first = await push(platform, 'thousand');
+  assert.equal(first.uploadedFiles, 1000);
+
+  const changed = 'a changed file, longer than before\n';
+  writeFileSync(join(path, 'part-4/file-417.txt'), changed);
+  const second = await push(platform, 'thousand');
+  assert.deepEqual(
+    { created: second.created, uploadedFiles: second.uploadedFiles, uploadedBytes: second.uploadedBytes },
+    { created: true, uploadedFiles: 1, uploadedBytes: Buffer.byteLength(changed) },
+  );
+  assert.match(second.revision, /^000002-/);
+
+  const again = await push(platform, 'thousand');
+  assert.deepEqual({ created: again.created, uploadedFiles: again.uploadedFiles, revision: again.revision }, {
+    created: false,
+    uploadedFiles: 0,
+    revision: second.revision,
+  });
+
+  const fresh = freshRoot();
+  await volumeOk(platform, ['volume', 'pull', 'thousand'], fresh);
+  assert.deepEqual(readTree(join(fresh.root as string, id)), readTree(path));
+});
+
+/** A file of `mib` MiB of one repeated byte, written a MiB at a time. */
+function bigFile(file: string, mib: number, fill: number): void {
+  const chunk = Buffer.alloc(1024 * 1024, fill);
+  const fd = openSync(file, 'w');
+  try {
+    for (let i = 0; i < mib; i++) writeSync(fd, chunk);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Starts a push and SIGKILLs it as soon as its first file shows as uploaded. */
+function pushKilledAfterFirstUpload(name: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [EVERAI_BIN, 'volume', 'push', name], { env: { ...process.env, ...platform.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const onData = (data: Buffer) => {
+      output += data.toString();
+      if (/^uploaded /m.test(output)) child.kill('SIGKILL');
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('error', reject);
+    child.on('exit', (_code, signal) => (signal === 'SIGKILL' ? resolve(output) : reject(new Error(`the push was not killed:\n${output}`))));
+  });
+}
+
+test('a push killed half-way leaves the last revision current and whole; run again, it completes', async () => {
+  await volumeOk(platform, ['volume', 'create', 'interrupted']);
+  const { path, id } = await volumeJson(platform, 'interrupted');
+  writeFiles(path, { 'config.json': '{"v": 1}' });
+  const last = await push(platform, 'interrupted');
+  const lastFiles = readTree(path);
+
+  // A small file uploads first and shows; the big ones are still on their way when the kill lands.
+  writeFiles(path, { 'config.json': '{"v": 2}' });
+  for (let i = 0; i < 3; i++) bigFile(join(path, `weights-${i}.bin`), 128, i + 1);
+  const output = await pushKilledAfterFirstUpload('interrupted');
+  assert.doesNotMatch(output, /pushed revision/);
+
+  const after = await volumeJson(platform, 'interrupted');
+  assert.equal(after.revision, last.revision);
+  assert.equal(after.files, 1);
+  const fresh = freshRoot();
+  await volumeOk(platform, ['volume', 'pull', 'interrupted'], fresh);
+  assert.deepEqual(readTree(join(fresh.root as string, id)), lastFiles);
+
+  const rerun = await volumeCli(platform, ['volume', 'push', 'interrupted']);
+  assert.equal(rerun.code, 0, rerun.stderr);
+  assert.match(rerun.stdout, /^Volume 'interrupted': pushed revision 000002-[0-9a-f]{3}, uploaded [1-3] files? \(/);
+  // What the killed push had uploaded is not sent again.
+  assert.doesNotMatch(rerun.stderr, /uploaded config\.json/);
+  assert.equal((await volumeJson(platform, 'interrupted')).files, 4);
+});
+
+test('two pushes from the same stale copy both keep their files: the later one merges and says so', async () => {
+  await volumeOk(platform, ['volume', 'create', 'raced']);
+  const { id } = await volumeJson(platform, 'raced');
+  const [a, b] = [freshRoot(), freshRoot()];
+  const copyA = join(a.root as string, id);
+  const copyB = join(b.root as string, id);
+  await volumeOk(platform, ['volume', 'pull', 'raced'], a);
+  writeFiles(copyA, { 'shared.txt': 'v1', 'old.txt': 'old' });
+  await push(platform, 'raced', a);
+  await volumeOk(platform, ['volume', 'pull', 'raced'], b);
+
+  writeFiles(copyA, { 'from-a.txt': 'a' });
+  rmSync(join(copyA, 'old.txt'));
+  const pushedA = await push(platform, 'raced', a);
+  writeFiles(copyB, { 'from-b.txt': 'b' });
+  const pushedB = await volumeCli(platform, ['volume', 'push', 'raced'], b);
+  assert.equal(pushedB.code, 0, pushedB.stderr);
+  assert.match(pushedB.stdout, new RegExp(`pushed revision 000003-[0-9a-f]{3}, uploaded 1 file \\(1 B\\)\\nMerged: revision ${pushedA.revision} was pushed from elsewhere`));
+
+  const merged = { 'shared.txt': 'v1', 'from-a.txt': 'a', 'from-b.txt': 'b' };
+  assert.deepEqual(readTree(copyB), merged, "B's copy now has A's changes too");
+  const fresh = freshRoot();
+  await volumeOk(platform, ['volume', 'pull', 'raced'], fresh);
+  assert.deepEqual(readTree(join(fresh.root as string, id)), merged);
+
+  // Both change the same file: the later push is refused, naming it, and nothing changes.
+  await volumeOk(platform, ['volume', 'pull', 'raced'], a);
+  writeFiles(copyA, { 'shared.txt': 'A was here' });
+  writeFiles(copyB, { 'shared.txt': 'B was here' });
+  const winner = await push(platform, 'raced', a);
+  const refused = await volumeCli(platform, ['volume', 'push', 'raced'], b);
+  assert.equal(refused.code, 5);
+  assert.match(refused.stderr, new RegExp(`\\nError: "shared.txt" was changed both by this push and by revision ${winner.revision}, pushed since 000003-[0-9a-f]{3}: nothing was committed`));
+  assert.equal((await volumeJson(platform, 'raced')).revision, winner.revision);
+});
