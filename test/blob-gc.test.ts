@@ -94,3 +94,22 @@ test('a blob a push found present is touched, so collection keeps it for the gra
   assert.deepEqual(await sweeper.sweep(), [untouched]);
   assert.deepEqual(await sweeper.sweep(Date.now() + 2 * HOUR_MS), [found]);
 });
+
+test('a volume an app pins cannot be deleted, so its files are never collected from under the app', async () => {
+  const volume = await volumes.create(user, 'pinned');
+  const now = nowIso();
+  const app = {
+    id: newId(), name: 'uses-volume', namespace: 'default', ownerId: user.id, routeName: 'uses-volume', targetRevision: 1, desiredWorkers: 0,
+    concurrency: 1, routeAuth: 'private' as const, paused: true, status: 'PAUSED' as const, statusReason: '', createdAt: now, updatedAt: now,
+    readyTimeoutMs: 600_000, stableRevision: 1,
+  };
+  await store.apps.create(app);
+  const spec = { imageRef: 'x:v1', imageRepository: 'x', imageDigest: sha256('x'), appFile: 'app.ts', env: {}, volumes: [{ name: 'pinned', volumeId: volume.id, revision: volume.revision }] };
+  await store.apps.addRevision({ appId: app.id, revision: 1, spec, createdAt: now });
+  await assert.rejects(volumes.delete(user, 'pinned'), {
+    code: 'EVERAI_CONFLICT',
+    message: "volume 'pinned' is in use by 'default/uses-volume': delete those apps, or upgrade them off it, first",
+  });
+  await store.apps.delete(app.id);
+  await volumes.delete(user, 'pinned');
+});

@@ -38,6 +38,7 @@ describe('App.toSpec', () => {
       image: 'get-start:v1',
       concurrency: 2,
       routeAuth: 'public',
+      readyTimeoutSeconds: 600,
       volumeRequests: ['get-start-volume'],
       secretRequests: ['quay-secret'],
       configmapRequests: ['get-start-configmap'],

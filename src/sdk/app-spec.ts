@@ -37,6 +37,7 @@ export interface AppSpecDocument {
   image: string | null;
   concurrency: number;
   routeAuth: RouteAuth;
+  readyTimeoutSeconds: number;
   volumeRequests: string[];
   secretRequests: string[];
   configmapRequests: string[];

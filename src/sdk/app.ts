@@ -18,6 +18,8 @@ export interface AppOptions {
   concurrency?: number;
   /** `private` (default): callers need a token allowed on the app; `public`: anyone may call. */
   routeAuth?: RouteAuth;
+  /** Seconds a new worker may take to become ready (prepare hooks included) before it counts as failed. Default 600. */
+  readyTimeoutSeconds?: number;
 }
 
 export type PrepareHook = () => unknown;
@@ -48,6 +50,7 @@ export class App {
   readonly autoscaler: AutoScaler | null;
   readonly concurrency: number;
   readonly routeAuth: RouteAuth;
+  readonly readyTimeoutSeconds: number;
   readonly #prepareHooks: PrepareHook[] = [];
 
   static [Symbol.hasInstance](value: unknown): boolean {
@@ -88,6 +91,7 @@ export class App {
     this.autoscaler = options.autoscaler ?? null;
     this.concurrency = checkInteger(options.concurrency ?? 1, `app '${name}': concurrency`, 1);
     this.routeAuth = options.routeAuth ?? 'private';
+    this.readyTimeoutSeconds = checkInteger(options.readyTimeoutSeconds ?? 600, `app '${name}': readyTimeoutSeconds`, 1);
     Object.defineProperty(this, APP_BRAND, { value: true });
   }
 
@@ -120,6 +124,7 @@ export class App {
       image: this.image?.ref ?? null,
       concurrency: this.concurrency,
       routeAuth: this.routeAuth,
+      readyTimeoutSeconds: this.readyTimeoutSeconds,
       volumeRequests: this.volumeRequests.map((v) => v.name),
       secretRequests: [...this.secretRequests],
       configmapRequests: [...this.configmapRequests],

@@ -53,9 +53,10 @@ function barProgress(verb: string, stream: NodeJS.WriteStream): TransferProgress
   let files = 0;
   return {
     start: (fileCount, byteCount) => {
-      multi = new MultiBar({ stream, hideCursor: true, format: `${verb} {what} [{bar}] {done} / {total}` });
-      byteBar = multi.create(byteCount, 0, { what: 'bytes', done: formatBytes(0), total: formatBytes(byteCount) });
-      fileBar = multi.create(fileCount, 0, { what: 'files', done: 0, total: fileCount });
+      // Payload names must not be cli-progress's own tokens ({total}, {value}), which win over them.
+      multi = new MultiBar({ stream, hideCursor: true, format: `${verb} {what} [{bar}] {done} / {all}` });
+      byteBar = multi.create(byteCount, 0, { what: 'bytes', done: formatBytes(0), all: formatBytes(byteCount) });
+      fileBar = multi.create(fileCount, 0, { what: 'files', done: 0, all: fileCount });
     },
     advance: (count) => {
       bytes += count;

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import type { ApiClient } from '../cli/api-client';
 import { EveraiError } from '../common/errors';
-import type { VolumeFile } from '../common/volume-file';
+import { quotePath, type VolumeFile } from '../common/volume-file';
 import { EMPTY_REVISION } from '../common/volume-revision';
 import { volumeApiPath, type CommitRequest, type CommitView, type FileListView, type VolumeView } from '../server/volumes/volume-view';
 import { uploadBlob } from './blob-transfer';
@@ -42,6 +42,11 @@ async function hashAll(files: readonly LocalFile[], hashes: Record<string, Hashe
   return hashed;
 }
 
+async function changedSinceHashed(file: HashedLocalFile): Promise<boolean> {
+  const stat = await fs.stat(file.source).catch(() => undefined);
+  return stat?.size !== file.size || stat.mtimeMs !== file.mtimeMs;
+}
+
 /**
  * Pushes a local copy as the volume's next revision: hash (with the cache), ask which blobs the
  * platform lacks, upload only those, then commit the file list against the revision the copy came
@@ -76,7 +81,13 @@ export async function pushVolume(
   if (uploads.length > 0) progress.start(uploads.length, uploadedBytes);
   try {
     await forEachLimited(uploads, TRANSFER_LANES, async (file) => {
-      await uploadBlob(api, ref, file, (n) => progress.advance(n));
+      await uploadBlob(api, ref, file, (n) => progress.advance(n)).catch(async (error: unknown) => {
+        // The platform refuses bytes that no longer match the digest: say why in the user's terms.
+        if (await changedSinceHashed(file)) {
+          throw new EveraiError('EVERAI_BAD_REQUEST', `${quotePath(file.path)} changed while it was being pushed: push again`);
+        }
+        throw error;
+      });
       progress.fileDone(file.path, file.size);
     });
   } finally {

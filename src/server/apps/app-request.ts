@@ -23,6 +23,7 @@ export const appRequestSchema = z.object({
       image: z.string().min(1, 'the app needs an image: `image: Image.fromRegistry(IMAGE)`'),
       concurrency: z.number().int().min(1).max(1000).default(1),
       routeAuth: z.enum(['private', 'public']).default('private'),
+      readyTimeoutSeconds: z.number().int().min(1).max(24 * 3600).default(600),
       volumeRequests: z.array(volumeRefSchema).max(32).default([]),
     })
     .loose(),

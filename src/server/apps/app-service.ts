@@ -90,6 +90,8 @@ export class AppService {
       desiredWorkers: 1,
       concurrency: spec.concurrency,
       routeAuth: spec.routeAuth,
+      readyTimeoutMs: spec.readyTimeoutSeconds * 1000,
+      stableRevision: 0,
       paused: false,
       status: 'PREPARING',
       statusReason: '',
@@ -114,7 +116,11 @@ export class AppService {
     if (request.spec.name !== name) {
       throw new EveraiError('EVERAI_BAD_REQUEST', `the definition names app '${request.spec.name}', not '${name}'`);
     }
-    await this.deps.store.apps.update(app.id, { concurrency: request.spec.concurrency, routeAuth: request.spec.routeAuth });
+    await this.deps.store.apps.update(app.id, {
+      concurrency: request.spec.concurrency,
+      routeAuth: request.spec.routeAuth,
+      readyTimeoutMs: request.spec.readyTimeoutSeconds * 1000,
+    });
     return this.rollTo(app, await this.revisionSpec(user, request.spec, request.appFile));
   }
 
@@ -174,7 +180,9 @@ export class AppService {
     const next = Math.max(...revisions.map((r) => r.revision)) + 1;
     await store.transaction(async () => {
       await store.apps.addRevision({ appId: app.id, revision: next, spec, createdAt: nowIso() });
-      await store.apps.update(app.id, { targetRevision: next, status: 'PREPARING', statusReason: '' });
+      // Where a halted rollout goes back to: the revision the app was deployed on when it began.
+      const stableRevision = app.status === 'DEPLOYED' ? app.targetRevision : app.stableRevision;
+      await store.apps.update(app.id, { targetRevision: next, stableRevision, status: 'PREPARING', statusReason: '' });
       await store.events.add(
         app.id,
         'NORMAL',

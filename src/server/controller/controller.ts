@@ -21,20 +21,20 @@ export interface ControllerTimings {
   /** The level-triggered loop runs at least this often, and at once after any change. */
   resyncMs: number;
   probeIntervalMs: number;
-  /** A worker not ready by then is given up (its prepare hooks may download models: be generous). */
-  readyTimeoutMs: number;
   /** After SIGTERM, how long a worker has to exit before SIGKILL. */
   stopGraceMs: number;
   /** Failed workers in a row on one revision before its rollout is halted. */
   maxFailures: number;
+  /** A worker ready this long without failing clears its revision's failure count. */
+  stableAfterMs: number;
 }
 
 export const DEFAULT_TIMINGS: ControllerTimings = {
   resyncMs: 1000,
   probeIntervalMs: 100,
-  readyTimeoutMs: 10 * 60_000,
   stopGraceMs: 30_000,
   maxFailures: 3,
+  stableAfterMs: 60_000,
 };
 
 type Task = 'starting' | 'draining';
@@ -49,7 +49,10 @@ export class Controller {
   private readonly tasks = new Map<string, Task>();
   /** Workers being stopped on purpose: their exit is TERMINATED, not ERROR. */
   private readonly stopping = new Set<string>();
+  /** Failed workers per `appId/revision` since one of that revision last proved stable. */
   private readonly failures = new Map<string, number>();
+  /** When each ready worker became ready. */
+  private readonly readySince = new Map<string, number>();
   private readonly abort = new AbortController();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -132,6 +135,7 @@ export class Controller {
     const { store, gateway } = this.deps;
     gateway.syncApp(app);
     const live = (await store.workers.listByApp(app.id)).filter((w) => !isTerminal(w.status));
+    this.forgiveStableRevisions(app, live);
     const desired = app.paused ? 0 : app.desiredWorkers;
     const halted = app.status === 'FAILED' && (this.failures.get(`${app.id}/${app.targetRevision}`) ?? 0) >= this.timings.maxFailures;
     const plan = planRollout(halted ? 0 : desired, app.targetRevision, live);
@@ -203,14 +207,14 @@ export class Controller {
 
   /** Probes until the worker is ready, then hands it to the gateway. Its exit ends the wait. */
   private async awaitReady(app: AppRecord, worker: WorkerRecord, endpoint: WorkerEndpoint): Promise<void> {
-    const deadline = Date.now() + this.timings.readyTimeoutMs;
+    const deadline = Date.now() + app.readyTimeoutMs;
     while (this.tasks.get(worker.id) === 'starting' && !this.abort.signal.aborted) {
       if (await this.deps.runtime.probe(endpoint, this.abort.signal)) {
         this.tasks.delete(worker.id);
         const current = await this.deps.store.workers.get(worker.id);
         if (!current || isTerminal(current.status)) return;
         await this.deps.store.workers.update(worker.id, { phase: current.phase === 'REMOVE' ? 'REMOVE' : 'READY' });
-        this.failures.delete(`${app.id}/${worker.revision}`);
+        this.readySince.set(worker.id, Date.now());
         const latest = (await this.deps.store.apps.get(app.id)) ?? app;
         this.deps.gateway.addWorker(latest, { id: worker.id, revision: worker.revision, url: endpoint.url });
         await this.event(app.id, 'NORMAL', 'AppServer', `Worker/${worker.id} is ready now`);
@@ -219,8 +223,9 @@ export class Controller {
       }
       if (Date.now() > deadline) {
         this.tasks.delete(worker.id);
-        await this.event(app.id, 'WARNING', 'AppServer', `Worker/${worker.id} was not ready within ${this.timings.readyTimeoutMs / 1000} s`);
-        await this.stopWorker(worker, 'it was not ready in time', 'ERROR');
+        const why = `it was not ready within ${app.readyTimeoutMs / 1000} s`;
+        await this.stopWorker(worker, why, 'ERROR');
+        await this.countFailure(app.id, worker, why);
         return;
       }
       await sleep(this.timings.probeIntervalMs, this.abort.signal);
@@ -259,15 +264,30 @@ export class Controller {
 
   private async fail(appId: string, worker: WorkerRecord, why: string): Promise<void> {
     await this.finish(worker, 'ERROR', why);
+    await this.countFailure(appId, worker, why);
+  }
+
+  /** Every failed worker counts against its revision; too many in a row halt its rollout. */
+  private async countFailure(appId: string, worker: WorkerRecord, why: string): Promise<void> {
+    this.readySince.delete(worker.id);
     await this.event(appId, 'WARNING', 'AppServer', `Worker/${worker.id} failed: ${why}`);
     const key = `${appId}/${worker.revision}`;
     const count = (this.failures.get(key) ?? 0) + 1;
     this.failures.set(key, count);
     const app = await this.deps.store.apps.get(appId);
     if (app && count >= this.timings.maxFailures && app.targetRevision === worker.revision && app.status !== 'FAILED') {
-      await this.halt(app, `revision ${worker.revision} failed ${count} times in a row: ${why.split('\n')[0]}`);
+      await this.halt(app, `revision ${worker.revision} failed ${count} times in a row: ${why}`);
     }
     this.wake();
+  }
+
+  /** A revision whose worker has stayed ready a while has proven itself: its earlier failures are forgiven. */
+  private forgiveStableRevisions(app: AppRecord, live: readonly WorkerRecord[]): void {
+    const now = Date.now();
+    for (const worker of live) {
+      const since = this.readySince.get(worker.id);
+      if (since !== undefined && now - since >= this.timings.stableAfterMs) this.failures.delete(`${app.id}/${worker.revision}`);
+    }
   }
 
   /**
@@ -276,19 +296,19 @@ export class Controller {
    * upgrade. With nothing to go back to, no further worker is started.
    */
   private async halt(app: AppRecord, reason: string): Promise<void> {
-    const live = (await this.deps.store.workers.listByApp(app.id)).filter((w) => !isTerminal(w.status));
-    const serving = live.find((w) => w.revision !== app.targetRevision && w.phase === 'READY');
+    const back = app.stableRevision > 0 && app.stableRevision !== app.targetRevision ? app.stableRevision : undefined;
     await this.deps.store.apps.update(app.id, {
       status: 'FAILED',
-      statusReason: reason,
-      ...(serving ? { targetRevision: serving.revision } : {}),
+      statusReason: reason.split('\n')[0] ?? reason,
+      ...(back !== undefined ? { targetRevision: back } : {}),
     });
-    const kept = serving ? `; revision ${serving.revision} keeps serving` : '';
+    const kept = back !== undefined ? `; revision ${back} keeps serving` : '; no worker is started until the app is upgraded';
     await this.event(app.id, 'WARNING', 'AppServer', `Rollout halted: ${reason}${kept}`);
   }
 
   private async finish(worker: WorkerRecord, status: 'TERMINATED' | 'ERROR', why: string): Promise<void> {
     this.stopping.delete(worker.id);
+    this.readySince.delete(worker.id);
     this.tasks.delete(worker.id);
     await this.deps.store.workers.update(worker.id, { status, phase: '', deletedAt: nowIso(), statusReason: why });
     if (status === 'TERMINATED') await this.event(worker.appId, 'NORMAL', 'AppServer', `Worker/${worker.id} terminated: ${why}`);

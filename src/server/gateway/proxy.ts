@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { Transform } from 'node:stream';
 import { EveraiError } from '../../common/errors';
+import { ResponseSink } from './response-sink';
 import type { WorkerSlot } from './worker-slot';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) end at the gateway; the rest pass intact. */
@@ -45,11 +46,11 @@ export interface ProxyOutcome {
 export class CutOffError extends Error {}
 
 /**
- * Forwards one request to a worker and streams the answer straight into the client's response
- * (undici's `stream`, no intermediate stream): no buffering either way, so an SSE event reaches
- * the client as soon as the worker writes it.
- * Throws CutOffError when the exchange broke after the answer began, anything else when the
- * worker could not be reached or failed before answering.
+ * Forwards one request to a worker and streams the answer into the client's response as it comes
+ * (undici's `stream`, no buffering either way), so an SSE event reaches the client as soon as the
+ * worker writes it.
+ * Throws CutOffError when the exchange broke after the client got part of the answer, anything
+ * else when the worker failed before the client got a byte (so the request may be retried).
  */
 export async function proxyToWorker(
   req: IncomingMessage,
@@ -63,25 +64,22 @@ export async function proxyToWorker(
   const body = hasBody && req.method !== 'GET' && req.method !== 'HEAD' ? req.pipe(bodyLimit(bodyLimitBytes)) : null;
   let bodyError: unknown;
   body?.on('error', (error) => (bodyError = error));
-  let status = 0;
+  let sink: ResponseSink | undefined;
   try {
     await slot.pool.stream(
       { path, method: req.method as 'GET', headers: forwardHeaders(req.headers), body, signal },
       ({ statusCode, headers }) => {
-        status = statusCode;
         const out: Record<string, string | string[]> = {};
         for (const [name, value] of Object.entries(headers)) {
           if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
         }
-        res.writeHead(statusCode, out);
-        // A stream (no length known) shows its start at once, even before its first chunk.
-        if (out['content-length'] === undefined) res.flushHeaders();
-        return res;
+        sink = new ResponseSink(res, statusCode, out);
+        return sink;
       },
     );
-    return { ok: status < 500 };
+    return { ok: (sink?.statusCode ?? 502) < 500 };
   } catch (error) {
-    if (status !== 0) {
+    if (sink?.committed) {
       res.destroy();
       throw new CutOffError(`the answer broke off: ${(error as Error).message}`);
     }

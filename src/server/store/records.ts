@@ -22,6 +22,10 @@ export interface AppRecord {
   desiredWorkers: number;
   concurrency: number;
   routeAuth: RouteAuth;
+  /** How long a new worker may take to become ready before it counts as failed. */
+  readyTimeoutMs: number;
+  /** The revision the app was DEPLOYED on when the current rollout began: where a halted rollout goes back to (0: none). */
+  stableRevision: number;
   paused: boolean;
   status: AppStatus;
   statusReason: string;

@@ -13,6 +13,7 @@ import { FileLists } from './file-lists';
 import { RevisionCommit } from './revision-commit';
 import { Serial } from './serial';
 import { VolumeAccess } from './volume-access';
+import { appsPinning, describePins } from './volume-pins';
 import type { CommitRequest, CommitView, FileListView, VolumeView } from './volume-view';
 
 /** What an app pins of a volume: its newest revision and that revision's files. */
@@ -67,7 +68,12 @@ export class VolumeService {
 
   /** The volume and its revisions go at once; their blobs later, with blob collection. */
   async delete(user: UserRecord, ref: string): Promise<void> {
-    await this.deps.store.volumes.delete((await this.access.owned(user, ref)).id);
+    const volume = await this.access.owned(user, ref);
+    const pinning = await appsPinning(this.deps.store, volume.id);
+    if (pinning.length > 0) {
+      throw new EveraiError('EVERAI_CONFLICT', `volume '${ref}' is in use by ${describePins(pinning, user.id)}: delete those apps, or upgrade them off it, first`);
+    }
+    await this.deps.store.volumes.delete(volume.id);
   }
 
   async publish(user: UserRecord, ref: string): Promise<VolumeView> {

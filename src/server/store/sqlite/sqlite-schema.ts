@@ -105,4 +105,8 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     UNIQUE (volume_id, name)
   );
   `,
+  `
+  ALTER TABLE apps ADD COLUMN ready_timeout_ms INTEGER NOT NULL DEFAULT 600000;
+  ALTER TABLE apps ADD COLUMN stable_revision INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

@@ -1,0 +1,95 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { appJson, cliOk, copyExampleApp, deployApp, editFile } from './helpers/app-fixture';
+import { startLoop } from './helpers/load';
+import { startTestPlatform, type TestPlatform } from './helpers/platform';
+import { waitFor } from './helpers/wait';
+
+// A new revision that cannot serve must never cost a request: its rollout halts and the app
+// keeps (or goes back to) the revision that works.
+
+let platform: TestPlatform;
+let dir: string;
+let goodApp: string;
+before(async () => {
+  platform = await startTestPlatform();
+  dir = copyExampleApp();
+  editFile(join(dir, 'app.ts'), (t) => t.replace('image: Image.fromRegistry(IMAGE),', 'image: Image.fromRegistry(IMAGE),\n  readyTimeoutSeconds: 3,'));
+  goodApp = readFileSync(join(dir, 'app.ts'), 'utf8');
+  await deployApp(platform, dir);
+});
+after(async () => {
+  await platform?.stop();
+});
+
+const BROKEN: { name: string; tag: string; breakage: string; reason: RegExp }[] = [
+  // Only in a worker: `everai app upgrade` loads app.ts too, and would refuse a file that throws there.
+  {
+    name: 'throws at start',
+    tag: 'bad-start',
+    breakage: "if (process.env.EVERAI_WORKER_ID) throw new Error('boom at start');",
+    reason: /exited with code 1; last output:/,
+  },
+  {
+    name: 'is never ready',
+    tag: 'bad-ready',
+    breakage: 'app.prepare(() => new Promise<void>(() => setInterval(() => undefined, 1000)));',
+    reason: /not ready within 3 s/,
+  },
+  {
+    name: 'crashes after 2 s of serving',
+    tag: 'bad-later',
+    breakage: 'app.prepare(() => { setTimeout(() => process.exit(3), 2000); });',
+    reason: /exited with code 3/,
+  },
+];
+
+for (const broken of BROKEN) {
+  test(`a revision that ${broken.name} is halted while the old one keeps serving`, async () => {
+    const before = await appJson(platform, 'get-start');
+    writeFileSync(join(dir, 'app.ts'), `${goodApp}\n${broken.breakage}\n`);
+    editFile(join(dir, 'image_builder.ts'), (t) => t.replace(/'get-start:[^']+'/, `'get-start:${broken.tag}'`));
+    await cliOk(platform, ['image', 'build'], dir);
+
+    // One-write answers: a worker that dies mid-way cuts none of them half-way (which no proxy could retry).
+    const loop = startLoop(`${platform.url}/api/apps/v1/routes/get-start/hello`, platform.token, 1);
+    await cliOk(platform, ['app', 'upgrade', '--image'], dir);
+    const failed = await waitFor(
+      'the rollout to halt',
+      async () => {
+        const app = await appJson(platform, 'get-start');
+        return app.status === 'FAILED' && app.workers.ready === 1 && app.revision === before.revision ? app : undefined;
+      },
+      120_000,
+      250,
+    );
+    const report = await loop.stop();
+    assert.deepEqual(report.failures, [], 'no request fails while the broken revision is tried');
+    assert.ok(report.ok > 0);
+    const res = await fetch(`${platform.url}/api/apps/v1/routes/get-start/sse?n=1&delay=0`, {
+      headers: { authorization: `Bearer ${platform.token}` },
+    });
+    assert.equal(await res.text(), 'hello again 0\n\n', 'the old code serves');
+    assert.match(failed.statusReason, broken.reason);
+
+    const events = await cliOk(platform, ['app', 'events', 'get-start']);
+    assert.match(events, new RegExp(`WARNING\\s+AppServer\\s+\\S+\\s+Rollout halted: revision \\d+ failed 3 times in a row`));
+    const got = await cliOk(platform, ['app', 'get', 'get-start']);
+    assert.match(got, /FAILED/);
+    assert.match(got, new RegExp(`reason: .*${broken.reason.source}`));
+  });
+}
+
+test('the next good upgrade clears the failure', async () => {
+  writeFileSync(join(dir, 'app.ts'), goodApp.replaceAll('hello again', 'hello world again'));
+  editFile(join(dir, 'image_builder.ts'), (t) => t.replace(/'get-start:[^']+'/, "'get-start:fixed'"));
+  await cliOk(platform, ['image', 'build'], dir);
+  await cliOk(platform, ['app', 'upgrade', '--image'], dir);
+  const app = await waitFor('DEPLOYED again', async () => {
+    const a = await appJson(platform, 'get-start');
+    return a.status === 'DEPLOYED' ? a : undefined;
+  });
+  assert.equal(app.statusReason, '');
+});
