@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appJson, copyExampleApp, deployApp, waitDeployed, workersJson } from './helpers/app-fixture';
+import { join } from 'node:path';
+import { appJson, cliOk, copyExampleApp, deployApp, editFile, waitDeployed, workersJson } from './helpers/app-fixture';
 import { startTestPlatform, type TestPlatform } from './helpers/platform';
 import { findWorkerProcesses } from '../src/server/runtime/process/worker-processes';
 
@@ -34,4 +35,26 @@ test('a server killed with SIGKILL restarts with every app, its worker adopted, 
   assert.equal(res.status, 200);
   assert.equal(await res.text(), 'hello world');
   assert.equal((await appJson(platform, 'get-start')).status, 'DEPLOYED');
+});
+
+test('a server killed just after `app upgrade` converges on restart to the new revision, one process per worker', async () => {
+  const dir = copyExampleApp();
+  editFile(join(dir, 'app.ts'), (t) => t.replaceAll('hello world', 'hello after the crash'));
+  editFile(join(dir, 'image_builder.ts'), (t) => t.replace("'get-start:v1'", "'get-start:v2'"));
+  await cliOk(platform, ['image', 'build'], dir);
+  await cliOk(platform, ['app', 'upgrade', '--image'], dir);
+  await platform.kill();
+
+  await platform.restart();
+  const app = await waitDeployed(platform, 'get-start');
+  assert.equal(app.revision, 2);
+  const workers = await workersJson(platform, 'get-start', false);
+  assert.equal(workers.length, 1);
+  assert.equal(workers[0]?.appRevision, 2);
+  const processes = await findWorkerProcesses(platform.dataDir);
+  assert.deepEqual([...processes.keys()], workers.map((w) => w.id), 'exactly one worker process per worker, no orphan');
+  const res = await fetch(`${platform.url}/api/apps/v1/routes/get-start/hello`, {
+    headers: { authorization: `Bearer ${platform.token}` },
+  });
+  assert.equal(await res.text(), 'hello after the crash');
 });

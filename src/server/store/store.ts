@@ -101,4 +101,8 @@ export interface VolumeStore {
   revision(volumeId: string, name: string): Promise<VolumeRevisionRecord | undefined>;
   /** The file list digest of every revision of every volume, once each. */
   fileListDigests(): Promise<string[]>;
+  /** Records that the user uploaded the blob: proof they hold its bytes, which knowing a digest is not. */
+  claimBlob(userId: string, digest: string): Promise<void>;
+  /** Which of `digests` the user ever uploaded. */
+  claimedBlobs(userId: string, digests: Iterable<string>): Promise<Set<string>>;
 }

@@ -109,4 +109,11 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ALTER TABLE apps ADD COLUMN ready_timeout_ms INTEGER NOT NULL DEFAULT 600000;
   ALTER TABLE apps ADD COLUMN stable_revision INTEGER NOT NULL DEFAULT 0;
   `,
+  `
+  CREATE TABLE volume_blob_claims (
+    user_id TEXT NOT NULL REFERENCES users(id),
+    digest TEXT NOT NULL,
+    PRIMARY KEY (user_id, digest)
+  );
+  `,
 ];

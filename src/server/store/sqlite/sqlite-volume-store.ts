@@ -39,5 +39,14 @@ export function sqliteVolumeStore(db: SqliteDatabase): VolumeStore {
       (db.prepare('SELECT DISTINCT file_list_digest FROM volume_revisions').all() as { file_list_digest: string }[]).map(
         (row) => row.file_list_digest,
       ),
+    claimBlob: async (userId, digest) => {
+      db.prepare('INSERT INTO volume_blob_claims (user_id, digest) VALUES (?, ?) ON CONFLICT DO NOTHING').run(userId, digest);
+    },
+    claimedBlobs: async (userId, digests) => {
+      const claimed = new Set<string>();
+      const lookup = db.prepare('SELECT 1 FROM volume_blob_claims WHERE user_id = ? AND digest = ?');
+      for (const digest of digests) if (lookup.get(userId, digest)) claimed.add(digest);
+      return claimed;
+    },
   };
 }
