@@ -29,6 +29,11 @@ async function blob(content: string): Promise<string> {
   return (await blobs.write(Readable.from([Buffer.from(content)]), sha256(content))).digest;
 }
 
+/** A blob the user uploads for a volume, as a push does. */
+async function upload(content: string): Promise<string> {
+  return (await volumes.putBlob(user, 'uploads', sha256(content), Readable.from([Buffer.from(content)]), new AbortController().signal)).digest;
+}
+
 async function stored(): Promise<Set<string>> {
   const digests = new Set<string>();
   for await (const { digest } of blobs.list()) digests.add(digest);
@@ -43,6 +48,7 @@ before(async () => {
   volumes = new VolumeService({ store, blobs });
   const images = new ImageReferences(store, blobs);
   sweeper = new BlobSweeper({ blobs, guard: volumes.blobGuard, references: [() => volumes.referencedBlobs(), () => images.digests()] });
+  await volumes.create(user, 'uploads');
 });
 
 after(async () => {
@@ -52,7 +58,7 @@ after(async () => {
 
 test('unreferenced blobs go after the grace period; volume files, file lists and image blobs stay', async () => {
   await volumes.create(user, 'kept');
-  const file = await blob('a volume file');
+  const file = await upload('a volume file');
   const commit = await volumes.commit(user, 'kept', { baseRevision: '000000-000', files: [{ path: 'f', digest: file, size: 13, mode: 0o644 }] });
   const [config, layer] = [await blob('{"config": {}}'), await blob('a layer')];
   const manifestBytes = JSON.stringify({ schemaVersion: 2, config: { digest: config }, layers: [{ digest: layer }] });
@@ -69,8 +75,8 @@ test('unreferenced blobs go after the grace period; volume files, file lists and
 });
 
 test("a deleted volume's blobs go, unless another volume still uses them", async () => {
-  const shared = await blob('in two volumes');
-  const only = await blob('in one volume');
+  const shared = await upload('in two volumes');
+  const only = await upload('in one volume');
   for (const [name, files] of [
     ['doomed', [{ path: 'a', digest: shared, size: 14, mode: 0o644 }, { path: 'b', digest: only, size: 13, mode: 0o644 }]],
     ['survivor', [{ path: 'a', digest: shared, size: 14, mode: 0o644 }]],
@@ -88,7 +94,7 @@ test("a deleted volume's blobs go, unless another volume still uses them", async
 test('a blob a push found present is touched, so collection keeps it for the grace period from then', async () => {
   await volumes.create(user, 'late');
   const hoursAgo = new Date(Date.now() - 2 * HOUR_MS);
-  const [found, untouched] = [await blob('found present by a push'), await blob('nobody asked for this one')];
+  const [found, untouched] = [await upload('found present by a push'), await upload('nobody asked for this one')];
   for (const digest of [found, untouched]) utimesSync(blobs.localPath(digest), hoursAgo, hoursAgo);
   assert.deepEqual(await volumes.missingBlobs(user, 'late', [found, sha256('not there')]), [sha256('not there')]);
   assert.deepEqual(await sweeper.sweep(), [untouched]);

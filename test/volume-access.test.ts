@@ -82,3 +82,24 @@ test('a published volume is readable by every user as OWNER/NAME, and writable b
   assert.equal(upload.status, 403);
   assert.equal((await volumeJson(platform, 'shared-model')).revision, revision);
 });
+
+test("knowing a blob's digest does not let another user read it or learn that it exists", async () => {
+  await volumeOk(platform, ['volume', 'create', 'holder']);
+  const { path } = await volumeJson(platform, 'holder');
+  writeFiles(path, { 'key.pem': 'the private key of admin' });
+  await push(platform, 'holder');
+  const digest = sha256('the private key of admin');
+
+  await volumeOk(platform, ['volume', 'create', 'thief'], other);
+  const asOther = volumeApi(platform, other.token);
+  const missing = (await (await asOther('POST', 'thief', '/blobs:missing', { digests: [digest] })).json()) as { missing: string[] };
+  assert.deepEqual(missing.missing, [digest], 'answered as if the platform lacked it');
+  const commit = await errorOf(await asOther('POST', 'thief', '/revisions', { baseRevision: '000000-000', files: [{ path: 'stolen', digest, size: 24, mode: 0o644 }] }));
+  assert.deepEqual([commit.status, commit.message], [400, `blob ${digest} of "stolen" was never uploaded: upload it first (PUT .../blobs/${digest})`]);
+  assert.equal((await volumeJson(platform, 'thief', other)).revision, '000000-000');
+
+  // Whoever holds the bytes may upload them and use them: that proves nothing new to them.
+  assert.equal((await asOther('PUT', 'thief', `/blobs/${digest}`, 'the private key of admin')).status, 201);
+  const own = await asOther('POST', 'thief', '/revisions', { baseRevision: '000000-000', files: [{ path: 'mine', digest, size: 24, mode: 0o644 }] });
+  assert.equal(own.status, 201);
+});

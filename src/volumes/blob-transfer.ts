@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { errorFromResponse, type ApiClient } from '../cli/api-client';
 import { EveraiError } from '../common/errors';
@@ -21,14 +21,13 @@ function brokeOff(api: ApiClient, error: unknown): EveraiError {
   return new EveraiError('EVERAI_UNREACHABLE', `the transfer to ${api.baseUrl} broke off (${(error as Error).message})`);
 }
 
-function counting(onBytes: (bytes: number) => void, hash?: ReturnType<typeof createHash>): Transform {
-  return new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      hash?.update(chunk);
-      onBytes(chunk.length);
-      callback(null, chunk);
-    },
-  });
+/** The first `size` bytes of a file, counted as they go; a read error fails the upload. */
+async function* fileBytes(path: string, size: number, onBytes: (bytes: number) => void): AsyncGenerator<Buffer> {
+  if (size === 0) return;
+  for await (const chunk of createReadStream(path, { start: 0, end: size - 1, highWaterMark: READ_CHUNK }) as AsyncIterable<Buffer>) {
+    onBytes(chunk.length);
+    yield chunk;
+  }
 }
 
 /**
@@ -42,10 +41,7 @@ export async function uploadBlob(
   onBytes: (bytes: number) => void,
 ): Promise<void> {
   const url = `${api.baseUrl}${volumeApiPath(ref, `/blobs/${blob.digest}`)}`;
-  const body =
-    blob.size === 0
-      ? Readable.from([])
-      : createReadStream(blob.source, { start: 0, end: blob.size - 1, highWaterMark: READ_CHUNK }).pipe(counting(onBytes));
+  const body = Readable.from(fileBytes(blob.source, blob.size, onBytes));
   const res = await undiciRequest()(url, {
     method: 'PUT',
     headers: { ...api.authHeaders(), 'content-type': 'application/octet-stream', 'content-length': String(blob.size) },
@@ -73,7 +69,14 @@ export async function downloadFile(
   });
   if (res.statusCode !== 200) throw errorFromResponse(res.statusCode, await res.body.text());
   const hash = createHash('sha256');
-  await pipeline(res.body, counting(onBytes, hash), createWriteStream(target, { highWaterMark: READ_CHUNK })).catch((error: unknown) => {
+  const counted = async function* (chunks: AsyncIterable<Buffer>) {
+    for await (const chunk of chunks) {
+      hash.update(chunk);
+      onBytes(chunk.length);
+      yield chunk;
+    }
+  };
+  await pipeline(res.body, counted, createWriteStream(target, { highWaterMark: READ_CHUNK })).catch((error: unknown) => {
     throw new EveraiError('EVERAI_INTERNAL', `downloading ${JSON.stringify(file.path)} failed: ${(error as Error).message}`);
   });
   const digest = `sha256:${hash.digest('hex')}`;

@@ -1,3 +1,6 @@
+/** How many files move at once: enough to overlap one file's hashing and writing with another's transfer. */
+export const TRANSFER_LANES = 4;
+
 /**
  * Runs `work` on every item, at most `limit` at a time. After the first failure no new item
  * starts; the ones running finish, then that failure is thrown.

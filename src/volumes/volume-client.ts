@@ -20,6 +20,7 @@ type ProgressOption = { progress?: boolean | TransferProgress };
  * both call this class; keep its methods stable.
  *
  * A name is `NAME` (the caller's volume) or `OWNER/NAME` (a volume OWNER published: pull only).
+ * How push and pull work is written down in docs/volumes.md.
  */
 export class VolumeClient {
   readonly cache: VolumeCache;

@@ -7,7 +7,7 @@ import { volumeApiPath, type FileListView, type VolumeView } from '../server/vol
 import { downloadFile } from './blob-transfer';
 import { cachedDigest, hashFile } from './file-digest';
 import { walk } from './local-files';
-import { forEachLimited } from './parallel';
+import { forEachLimited, TRANSFER_LANES } from './parallel';
 import type { TransferProgress } from './transfer-progress';
 import type { HashedFile, VolumeCache, VolumeCacheMeta } from './volume-cache';
 
@@ -25,9 +25,6 @@ export interface PullResult {
   downloadedBytes: number;
   deletedFiles: number;
 }
-
-/** How many files move at once: enough to overlap one file's hashing with another's transfer. */
-export const TRANSFER_LANES = 4;
 
 export function modeOf(statMode: number): number {
   return statMode & 0o111 ? 0o755 : 0o644;

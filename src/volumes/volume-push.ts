@@ -7,10 +7,9 @@ import { volumeApiPath, type CommitRequest, type CommitView, type FileListView, 
 import { uploadBlob } from './blob-transfer';
 import { cachedDigest, hashFile } from './file-digest';
 import { listLocalFiles, type LocalFile } from './local-files';
-import { forEachLimited } from './parallel';
+import { forEachLimited, TRANSFER_LANES } from './parallel';
 import type { TransferProgress } from './transfer-progress';
 import type { HashedFile, VolumeCache, VolumeCacheMeta } from './volume-cache';
-import { TRANSFER_LANES } from './volume-pull';
 
 export interface PushOptions {
   /** Keep the files of the base revision that the local copy lacks, instead of deleting them. */

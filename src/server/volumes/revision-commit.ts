@@ -3,7 +3,7 @@ import { byPath, canonicalFileList, checkVolumePath, quotePath, type VolumeFile 
 import { EMPTY_REVISION, revisionName } from '../../common/volume-revision';
 import { nowIso } from '../../common/time';
 import type { BlobStore } from '../blobs/blob-store';
-import type { VolumeRecord, VolumeRevisionRecord } from '../store/records';
+import type { UserRecord, VolumeRecord, VolumeRevisionRecord } from '../store/records';
 import type { Store } from '../store/store';
 import type { FileLists } from './file-lists';
 import type { Serial } from './serial';
@@ -48,7 +48,7 @@ function checkFiles(files: readonly VolumeFile[]): VolumeFile[] {
 export class RevisionCommit {
   constructor(private readonly deps: CommitDeps) {}
 
-  async commit(volume: VolumeRecord, request: CommitRequest): Promise<CommitView> {
+  async commit(volume: VolumeRecord, user: UserRecord, request: CommitRequest): Promise<CommitView> {
     const pushed = checkFiles(request.files);
     const base = await this.filesAt(volume, request.baseRevision);
     for (let attempt = 0; attempt < COMMIT_ATTEMPTS; attempt++) {
@@ -69,7 +69,7 @@ export class RevisionCommit {
       const view = { merged, mergedWith: merged ? currentName : null };
       const { digest } = canonicalFileList(files);
       if (digest === (current?.fileListDigest ?? canonicalFileList([]).digest)) return { revision: currentName, created: false, ...view };
-      const record = await this.deps.blobGuard.run(() => this.insert(volume, current, files));
+      const record = await this.deps.blobGuard.run(() => this.insert(volume, user, current, files));
       if (record) return { revision: record.name, created: true, ...view };
     }
     throw new EveraiError('EVERAI_CONFLICT', `volume '${volume.name}' kept changing while this push committed: push again`);
@@ -83,9 +83,24 @@ export class RevisionCommit {
     return this.deps.lists.read(record.fileListDigest);
   }
 
+  /**
+   * Which of `digests` the user may name in the volume: the ones it already holds, and the ones
+   * the user uploaded. A digest alone proves nothing, so naming another user's blob reads nothing.
+   */
+  async held(user: UserRecord, current: VolumeRevisionRecord | undefined, digests: Iterable<string>): Promise<Set<string>> {
+    const held = await this.deps.store.volumes.claimedBlobs(user.id, digests);
+    for (const file of current ? await this.deps.lists.read(current.fileListDigest) : []) held.add(file.digest);
+    return held;
+  }
+
   /** Undefined when another commit took the next revision first. */
-  private async insert(volume: VolumeRecord, current: VolumeRevisionRecord | undefined, files: VolumeFile[]): Promise<VolumeRevisionRecord | undefined> {
-    await this.requireBlobs(files);
+  private async insert(
+    volume: VolumeRecord,
+    user: UserRecord,
+    current: VolumeRevisionRecord | undefined,
+    files: VolumeFile[],
+  ): Promise<VolumeRevisionRecord | undefined> {
+    await this.requireBlobs(files, await this.held(user, current, files.map((f) => f.digest)));
     const fileListDigest = await this.deps.lists.write(files);
     const seq = (current?.seq ?? 0) + 1;
     const record: VolumeRevisionRecord = {
@@ -106,12 +121,12 @@ export class RevisionCommit {
   }
 
   /** Touching each blob also keeps blob collection off it for a grace period. */
-  private async requireBlobs(files: readonly VolumeFile[]): Promise<void> {
+  private async requireBlobs(files: readonly VolumeFile[], held: ReadonlySet<string>): Promise<void> {
     const sizes = new Map<string, number>();
     for (const file of files) {
       let size = sizes.get(file.digest);
       if (size === undefined) {
-        size = (await this.deps.blobs.touch(file.digest)) ? await this.deps.blobs.size(file.digest) : undefined;
+        size = held.has(file.digest) && (await this.deps.blobs.touch(file.digest)) ? await this.deps.blobs.size(file.digest) : undefined;
         if (size === undefined) {
           throw new EveraiError('EVERAI_BAD_REQUEST', `blob ${file.digest} of ${quotePath(file.path)} was never uploaded: upload it first (PUT .../blobs/${file.digest})`);
         }

@@ -30,7 +30,8 @@ const LATEST = 'latest';
 
 /**
  * Volumes and their revisions (SPEC §7) on the server: every method checks what the caller may
- * do (volume-access.ts). File bytes are blobs in the shared blob store, file lists too.
+ * do (volume-access.ts). File bytes are blobs in the shared blob store, file lists too; the
+ * commit, merge and collection rules are written down in docs/volumes.md.
  */
 export class VolumeService {
   /** Serialises what checks or touches blobs (missing, commit) with blob collection's deletes. */
@@ -82,13 +83,18 @@ export class VolumeService {
     return this.view({ ...volume, status: 'Public' });
   }
 
-  /** Which of `digests` the platform lacks; the ones it has are touched, so they stay until the commit. */
+  /**
+   * Which of `digests` the caller must upload: the ones the platform lacks, and the ones it has
+   * from others only (see RevisionCommit.held), so that this answers nothing about others' files.
+   * The ones it has are touched, so that they stay until the commit.
+   */
   async missingBlobs(user: UserRecord, ref: string, digests: readonly string[]): Promise<string[]> {
-    await this.access.owned(user, ref);
+    const volume = await this.access.owned(user, ref);
     digests.forEach(parseDigest);
+    const held = await this.commits.held(user, await this.deps.store.volumes.latestRevision(volume.id), digests);
     return this.blobGuard.run(async () => {
       const missing: string[] = [];
-      for (const digest of new Set(digests)) if (!(await this.deps.blobs.touch(digest))) missing.push(digest);
+      for (const digest of new Set(digests)) if (!held.has(digest) || !(await this.deps.blobs.touch(digest))) missing.push(digest);
       return missing;
     });
   }
@@ -97,7 +103,9 @@ export class VolumeService {
   async putBlob(user: UserRecord, ref: string, digest: string, body: Readable, signal: AbortSignal): Promise<{ digest: string; size: number }> {
     parseDigest(digest);
     await this.access.owned(user, ref);
-    return this.deps.blobs.write(body, digest, signal);
+    const written = await this.deps.blobs.write(body, digest, signal);
+    await this.deps.store.volumes.claimBlob(user.id, digest);
+    return written;
   }
 
   async fileList(user: UserRecord, ref: string, revision: string): Promise<FileListView> {
@@ -115,7 +123,7 @@ export class VolumeService {
   }
 
   async commit(user: UserRecord, ref: string, request: CommitRequest): Promise<CommitView> {
-    return this.commits.commit(await this.access.owned(user, ref), request);
+    return this.commits.commit(await this.access.owned(user, ref), user, request);
   }
 
   /** For apps that pin a volume: its newest revision, read as `user` (their own, or a published one). */
