@@ -7,8 +7,16 @@ export interface LoadReport {
   bodies: Set<string>;
 }
 
-/** `clients` loops of GET `url` until `stop()`; every non-200 or network error counts as failed. */
-export function startLoop(url: string, token: string, clients: number): { stop: () => Promise<LoadReport> } {
+/**
+ * `clients` loops of GET `url` until `stop()`; every non-200 or network error counts as failed.
+ * `onAnswer` sees each 200 answer as it arrives (a benchmark times them).
+ */
+export function startLoop(
+  url: string,
+  token: string,
+  clients: number,
+  onAnswer?: (body: string) => void,
+): { stop: () => Promise<LoadReport> } {
   const report: LoadReport = { ok: 0, failed: 0, failures: [], bodies: new Set() };
   let running = true;
   const loop = async () => {
@@ -19,6 +27,7 @@ export function startLoop(url: string, token: string, clients: number): { stop: 
         if (res.status === 200) {
           report.ok++;
           report.bodies.add(body);
+          onAnswer?.(body);
         } else {
           report.failed++;
           report.failures.push(`${res.status} ${body.slice(0, 200)}`);

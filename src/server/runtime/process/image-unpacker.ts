@@ -5,6 +5,7 @@ import { createGunzip } from 'node:zlib';
 import { extract as tarExtract, type Header as TarHeader } from 'tar-stream';
 import { EveraiError } from '../../../common/errors';
 import type { BlobStore } from '../../blobs/blob-store';
+import { BuiltDirs } from './built-dirs';
 import { parseDigest } from '../../blobs/digest';
 
 export interface UnpackableImage {
@@ -13,7 +14,6 @@ export interface UnpackableImage {
 }
 
 /** Temp trees being built; anything with this prefix at start was broken off by a crash. */
-const TEMP_PREFIX = '.unpacking-';
 /** OCI image spec, "Whiteouts". */
 const WHITEOUT = '.wh.';
 const OPAQUE_WHITEOUT = '.wh..wh..opq';
@@ -88,57 +88,25 @@ async function clearFor(path: string, keepDirectory: boolean): Promise<void> {
 }
 
 /**
- * Unpacks images into root filesystems under `cacheDir/<digest hex>`, once per digest: callers
- * for the same digest share one unpack, a later server start reuses the finished tree, and a tree
- * is built under a temp name and renamed into place only when complete, so a crash never leaves a
- * half tree that looks done.
+ * Unpacks images into root filesystems under `cacheDir/<digest hex>`, once per digest (BuiltDirs:
+ * shared by concurrent callers, reused by a later server start, never half-built).
  */
 export class ImageUnpacker {
-  private readonly unpacks = new Map<string, Promise<string>>();
-  private sweep: Promise<void> | undefined;
+  private readonly dirs: BuiltDirs;
 
   constructor(
     private readonly blobs: BlobStore,
-    private readonly cacheDir: string,
-  ) {}
+    cacheDir: string,
+  ) {
+    this.dirs = new BuiltDirs(cacheDir);
+  }
 
   /** The directory holding the image's root filesystem. */
-  async ensureUnpacked(image: UnpackableImage): Promise<string> {
-    const hex = parseDigest(image.digest);
-    let unpack = this.unpacks.get(hex);
-    if (!unpack) {
-      unpack = this.unpack(hex, image);
-      this.unpacks.set(hex, unpack);
-      // A failed unpack may be retried (a blob pushed late, a full disk freed).
-      unpack.catch(() => this.unpacks.delete(hex));
-    }
-    return unpack;
-  }
-
-  private async unpack(hex: string, image: UnpackableImage): Promise<string> {
-    const target = join(this.cacheDir, hex);
-    if (await isDirectory(target)) return target;
-    await (this.sweep ??= this.sweepBrokenUnpacks());
-    const temp = await fs.mkdtemp(join(this.cacheDir, `${TEMP_PREFIX}${hex.slice(0, 12)}-`));
-    try {
+  ensureUnpacked(image: UnpackableImage): Promise<string> {
+    return this.dirs.ensure(parseDigest(image.digest), async (temp) => {
       await fs.chmod(temp, 0o755);
       for (const layer of image.layers) await this.applyLayer(temp, layer);
-      await fs.rename(temp, target);
-    } catch (error) {
-      await fs.rm(temp, { recursive: true, force: true });
-      // Another unpacker on this cache finished the same digest first (the rename found it there).
-      if (await isDirectory(target)) return target;
-      throw error;
-    }
-    return target;
-  }
-
-  /** One server owns a data folder, so a temp tree found before its first unpack is a crash's. */
-  private async sweepBrokenUnpacks(): Promise<void> {
-    await fs.mkdir(this.cacheDir, { recursive: true });
-    for (const name of await fs.readdir(this.cacheDir)) {
-      if (name.startsWith(TEMP_PREFIX)) await fs.rm(join(this.cacheDir, name), { recursive: true, force: true });
-    }
+    });
   }
 
   /** Applies one layer (image spec, "Applying Changesets"): gzip or plain tar, in entry order. */
@@ -164,10 +132,6 @@ export class ImageUnpacker {
     if (applied.status === 'rejected') throw applied.reason;
     if (fed.status === 'rejected') throw fed.reason;
   }
-}
-
-async function isDirectory(path: string): Promise<boolean> {
-  return (await fs.stat(path).catch(() => undefined))?.isDirectory() ?? false;
 }
 
 /** `created`: what this layer made so far, which its own opaque whiteouts must not remove. */
