@@ -63,6 +63,7 @@ describe('App.toSpec', () => {
       image: null,
       concurrency: 1,
       routeAuth: 'private',
+      readyTimeoutSeconds: 600,
       volumeRequests: [],
       secretRequests: [],
       configmapRequests: [],

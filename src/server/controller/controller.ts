@@ -191,6 +191,11 @@ export class Controller {
       await runtime.prepareImage(launch, this.abort.signal);
       await store.workers.update(worker.id, { status: 'INITIALIZED' });
       const endpoint = await runtime.start(launch, this.abort.signal);
+      // Drained or stopped while its image was prepared: the process it just got must not stay.
+      if (this.tasks.get(worker.id) !== 'starting') {
+        await runtime.stop(worker.id, this.timings.stopGraceMs);
+        return;
+      }
       await store.workers.update(worker.id, {
         status: 'RUNNING',
         phase: 'UNSPECIFIED',
