@@ -11,8 +11,12 @@ export interface LocalFile {
   source: string;
   size: number;
   mtimeMs: number;
-  /** 0o755 when any execute bit is set, else 0o644: the platform keeps no other bits. */
   mode: number;
+}
+
+/** The platform keeps only whether a file is executable: 0o755, else 0o644. */
+export function modeOf(statMode: number): number {
+  return statMode & 0o111 ? 0o755 : 0o644;
 }
 
 function refuse(path: string, why: string): EveraiError {
@@ -63,7 +67,7 @@ export async function listLocalFiles(dir: string): Promise<LocalFile[]> {
     } else {
       throw refuse(path, 'it is not a regular file (a socket, pipe or device)');
     }
-    files.push({ path, source, size: stat.size, mtimeMs: stat.mtimeMs, mode: stat.mode & 0o111 ? 0o755 : 0o644 });
+    files.push({ path, source, size: stat.size, mtimeMs: stat.mtimeMs, mode: modeOf(stat.mode) });
   }
   return files;
 }

@@ -2,11 +2,11 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { ApiClient } from '../cli/api-client';
 import { EveraiError } from '../common/errors';
-import { quotePath, type VolumeFile } from '../common/volume-file';
+import { byPath, quotePath, type VolumeFile } from '../common/volume-file';
 import { volumeApiPath, type FileListView, type VolumeView } from '../server/volumes/volume-view';
 import { downloadFile } from './blob-transfer';
 import { cachedDigest, hashFile } from './file-digest';
-import { walk } from './local-files';
+import { modeOf, walk } from './local-files';
 import { forEachLimited, TRANSFER_LANES } from './parallel';
 import type { TransferProgress } from './transfer-progress';
 import type { HashedFile, VolumeCache, VolumeCacheMeta } from './volume-cache';
@@ -26,16 +26,12 @@ export interface PullResult {
   deletedFiles: number;
 }
 
-export function modeOf(statMode: number): number {
-  return statMode & 0o111 ? 0o755 : 0o644;
-}
-
-/** The digest of the local file at `abs` if it is a regular file, else undefined. */
-async function localDigest(abs: string, path: string, hashes: Record<string, HashedFile>, force: boolean): Promise<HashedFile | undefined> {
+/** The local file at `abs` with its digest, if it is a regular file. */
+async function localFile(abs: string, path: string, hashes: Record<string, HashedFile>, force: boolean): Promise<(HashedFile & { mode: number }) | undefined> {
   const stat = await fs.lstat(abs).catch(() => undefined);
   if (!stat?.isFile()) return undefined;
   const known = force ? undefined : cachedDigest(hashes, path, stat.size, stat.mtimeMs);
-  return { size: stat.size, mtimeMs: stat.mtimeMs, digest: known ?? (await hashFile(abs)) };
+  return { size: stat.size, mtimeMs: stat.mtimeMs, digest: known ?? (await hashFile(abs)), mode: modeOf(stat.mode) };
 }
 
 /**
@@ -94,17 +90,17 @@ export async function pullVolume(
   const meta: VolumeCacheMeta = (await cache.load(view.id)) ?? { id: view.id, name: view.name, owner: view.owner, revision: '', hashes: {} };
   const hashes: Record<string, HashedFile> = {};
   const missing: VolumeFile[] = [];
-  for (const file of list.files) {
+  await forEachLimited(list.files, TRANSFER_LANES, async (file) => {
     const abs = join(dir, file.path);
-    const local = await localDigest(abs, file.path, meta.hashes, options.force ?? false);
+    const local = await localFile(abs, file.path, meta.hashes, options.force ?? false);
     if (local?.digest !== file.digest) {
       missing.push(file);
-      continue;
+      return;
     }
-    hashes[file.path] = local;
-    const stat = await fs.stat(abs);
-    if (modeOf(stat.mode) !== file.mode) await fs.chmod(abs, file.mode);
-  }
+    hashes[file.path] = { size: local.size, mtimeMs: local.mtimeMs, digest: local.digest };
+    if (local.mode !== file.mode) await fs.chmod(abs, file.mode);
+  });
+  missing.sort(byPath);
 
   const made = new Set<string>();
   const bytes = missing.reduce((sum, f) => sum + f.size, 0);

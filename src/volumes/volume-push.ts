@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import type { ApiClient } from '../cli/api-client';
 import { EveraiError } from '../common/errors';
-import { quotePath, type VolumeFile } from '../common/volume-file';
+import { byPath, quotePath, type VolumeFile } from '../common/volume-file';
 import { EMPTY_REVISION } from '../common/volume-revision';
 import { volumeApiPath, type CommitRequest, type CommitView, type FileListView, type VolumeView } from '../server/volumes/volume-view';
 import { uploadBlob } from './blob-transfer';
@@ -38,7 +38,7 @@ async function hashAll(files: readonly LocalFile[], hashes: Record<string, Hashe
     const digest = cachedDigest(hashes, file.path, file.size, file.mtimeMs) ?? (await hashFile(file.source));
     hashed.push({ ...file, digest });
   });
-  return hashed;
+  return hashed.sort(byPath);
 }
 
 async function changedSinceHashed(file: HashedLocalFile): Promise<boolean> {

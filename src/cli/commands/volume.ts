@@ -3,7 +3,7 @@ import { EveraiError } from '../../common/errors';
 import { formatBytes } from '../../image/push-progress';
 import { VolumeClient, type PullResult, type PushResult } from '../../volumes/volume-client';
 import { ApiClient } from '../api-client';
-import { parseOutputFormat, printList, printObject, type OutputFormat } from '../output';
+import { parseOutputFormat, printList, printObject } from '../output';
 import { describeVolume, renderFileTree, VOLUME_COLUMNS } from '../volume-views';
 
 const OUTPUT_OPTION = ['-o, --output <format>', 'table, wide, json or yaml', 'table'] as const;
@@ -14,14 +14,15 @@ function client(): VolumeClient {
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-function pushSummary(name: string, result: PushResult): string {
+function pushSummary(name: string, result: PushResult, updateOnly: boolean): string {
   const uploaded = `uploaded ${plural(result.uploadedFiles, 'file')} (${formatBytes(result.uploadedBytes)})`;
   const lines = result.created
     ? [`Volume '${name}': pushed revision ${result.revision}, ${uploaded}`]
     : [`Volume '${name}' is unchanged at revision ${result.revision}: nothing to push${result.uploadedFiles > 0 ? ` (${uploaded})` : ''}`];
   if (result.merged) {
     lines.push(
-      `Merged: revision ${result.mergedWith ?? '?'} was pushed from elsewhere since this copy was pulled; both pushes' changes are kept, and the local copy now has the other's too.`,
+      `Merged: revision ${result.mergedWith ?? '?'} was pushed from elsewhere since this copy was pulled; both pushes' changes are kept` +
+        (updateOnly ? '.' : ', and the local copy now has the other\'s too.'),
     );
   }
   return lines.join('\n');
@@ -95,8 +96,9 @@ export function registerVolumeCommands(program: Command): void {
     .option('-o, --output <format>', 'table (a summary line), json or yaml', 'table')
     .action(async (name: string, opts: { update?: boolean; output: string }) => {
       const format = parseOutputFormat(opts.output);
-      const result = await client().push(name, { updateOnly: opts.update ?? false, progress: true });
-      printObject(result, format, () => pushSummary(name, result));
+      const updateOnly = opts.update ?? false;
+      const result = await client().push(name, { updateOnly, progress: true });
+      printObject(result, format, () => pushSummary(name, result, updateOnly));
     });
 
   group

@@ -12,7 +12,7 @@ interface RouteEntry {
 
 /**
  * A small method + path router. Patterns use `:name` for one segment and `*name` for the rest of
- * the path (which may be empty). `:name` may carry a literal suffix such as `:name\\:upgrade`.
+ * the path (which may be empty). Custom methods (`NAME:upgrade`) arrive inside one segment.
  */
 export class Router {
   private readonly routes: RouteEntry[] = [];
