@@ -7,6 +7,7 @@ import type { Runtime, WorkerEndpoint, WorkerExit } from '../runtime/runtime';
 import { isTerminal, type AppRecord, type AppStatus, type WorkerRecord } from '../store/records';
 import type { Store } from '../store/store';
 import { planRollout } from './rollout-plan';
+import { RolloutGuard, type RolloutGuardOptions } from './rollout-guard';
 import { launchFor, type VolumeFileSource } from './worker-launcher';
 
 export interface ControllerDeps {
@@ -17,16 +18,12 @@ export interface ControllerDeps {
   gateway: Gateway;
 }
 
-export interface ControllerTimings {
+export interface ControllerTimings extends RolloutGuardOptions {
   /** The level-triggered loop runs at least this often, and at once after any change. */
   resyncMs: number;
   probeIntervalMs: number;
   /** After SIGTERM, how long a worker has to exit before SIGKILL. */
   stopGraceMs: number;
-  /** Failed workers in a row on one revision before its rollout is halted. */
-  maxFailures: number;
-  /** A worker ready this long without failing clears its revision's failure count. */
-  stableAfterMs: number;
 }
 
 export const DEFAULT_TIMINGS: ControllerTimings = {
@@ -49,10 +46,7 @@ export class Controller {
   private readonly tasks = new Map<string, Task>();
   /** Workers being stopped on purpose: their exit is TERMINATED, not ERROR. */
   private readonly stopping = new Set<string>();
-  /** Failed workers per `appId/revision` since one of that revision last proved stable. */
-  private readonly failures = new Map<string, number>();
-  /** When each ready worker became ready. */
-  private readonly readySince = new Map<string, number>();
+  private readonly guard: RolloutGuard;
   private readonly abort = new AbortController();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -64,6 +58,7 @@ export class Controller {
     timings: Partial<ControllerTimings> = {},
   ) {
     this.timings = { ...DEFAULT_TIMINGS, ...timings };
+    this.guard = new RolloutGuard(deps.store, (...args) => this.event(...args), this.timings);
     deps.runtime.onExit((exit) => void this.onWorkerExit(exit).catch(logError));
   }
 
@@ -135,10 +130,9 @@ export class Controller {
     const { store, gateway } = this.deps;
     gateway.syncApp(app);
     const live = (await store.workers.listByApp(app.id)).filter((w) => !isTerminal(w.status));
-    this.forgiveStableRevisions(app, live);
+    this.guard.forgiveStable(app, live);
     const desired = app.paused ? 0 : app.desiredWorkers;
-    const halted = app.status === 'FAILED' && (this.failures.get(`${app.id}/${app.targetRevision}`) ?? 0) >= this.timings.maxFailures;
-    const plan = planRollout(halted ? 0 : desired, app.targetRevision, live);
+    const plan = planRollout(this.guard.halted(app) ? 0 : desired, app.targetRevision, live);
 
     for (const id of plan.drain) {
       const worker = live.find((w) => w.id === id);
@@ -219,7 +213,7 @@ export class Controller {
         const current = await this.deps.store.workers.get(worker.id);
         if (!current || isTerminal(current.status)) return;
         await this.deps.store.workers.update(worker.id, { phase: current.phase === 'REMOVE' ? 'REMOVE' : 'READY' });
-        this.readySince.set(worker.id, Date.now());
+        this.guard.workerReady(worker.id);
         const latest = (await this.deps.store.apps.get(app.id)) ?? app;
         this.deps.gateway.addWorker(latest, { id: worker.id, revision: worker.revision, url: endpoint.url });
         await this.event(app.id, 'NORMAL', 'AppServer', `Worker/${worker.id} is ready now`);
@@ -230,7 +224,8 @@ export class Controller {
         this.tasks.delete(worker.id);
         const why = `it was not ready within ${app.readyTimeoutMs / 1000} s`;
         await this.stopWorker(worker, why, 'ERROR');
-        await this.countFailure(app.id, worker, why);
+        await this.guard.workerFailed(app.id, worker, why);
+        this.wake();
         return;
       }
       await sleep(this.timings.probeIntervalMs, this.abort.signal);
@@ -269,51 +264,13 @@ export class Controller {
 
   private async fail(appId: string, worker: WorkerRecord, why: string): Promise<void> {
     await this.finish(worker, 'ERROR', why);
-    await this.countFailure(appId, worker, why);
-  }
-
-  /** Every failed worker counts against its revision; too many in a row halt its rollout. */
-  private async countFailure(appId: string, worker: WorkerRecord, why: string): Promise<void> {
-    this.readySince.delete(worker.id);
-    await this.event(appId, 'WARNING', 'AppServer', `Worker/${worker.id} failed: ${why}`);
-    const key = `${appId}/${worker.revision}`;
-    const count = (this.failures.get(key) ?? 0) + 1;
-    this.failures.set(key, count);
-    const app = await this.deps.store.apps.get(appId);
-    if (app && count >= this.timings.maxFailures && app.targetRevision === worker.revision && app.status !== 'FAILED') {
-      await this.halt(app, `revision ${worker.revision} failed ${count} times in a row: ${why}`);
-    }
+    await this.guard.workerFailed(appId, worker, why);
     this.wake();
-  }
-
-  /** A revision whose worker has stayed ready a while has proven itself: its earlier failures are forgiven. */
-  private forgiveStableRevisions(app: AppRecord, live: readonly WorkerRecord[]): void {
-    const now = Date.now();
-    for (const worker of live) {
-      const since = this.readySince.get(worker.id);
-      if (since !== undefined && now - since >= this.timings.stableAfterMs) this.failures.delete(`${app.id}/${worker.revision}`);
-    }
-  }
-
-  /**
-   * Stops a rollout whose revision keeps failing: the target goes back to the revision that still
-   * serves (so its workers stay and the failed ones go), and the app shows FAILED until the next
-   * upgrade. With nothing to go back to, no further worker is started.
-   */
-  private async halt(app: AppRecord, reason: string): Promise<void> {
-    const back = app.stableRevision > 0 && app.stableRevision !== app.targetRevision ? app.stableRevision : undefined;
-    await this.deps.store.apps.update(app.id, {
-      status: 'FAILED',
-      statusReason: reason.split('\n')[0] ?? reason,
-      ...(back !== undefined ? { targetRevision: back } : {}),
-    });
-    const kept = back !== undefined ? `; revision ${back} keeps serving` : '; no worker is started until the app is upgraded';
-    await this.event(app.id, 'WARNING', 'AppServer', `Rollout halted: ${reason}${kept}`);
   }
 
   private async finish(worker: WorkerRecord, status: 'TERMINATED' | 'ERROR', why: string): Promise<void> {
     this.stopping.delete(worker.id);
-    this.readySince.delete(worker.id);
+    this.guard.workerGone(worker.id);
     this.tasks.delete(worker.id);
     await this.deps.store.workers.update(worker.id, { status, phase: '', deletedAt: nowIso(), statusReason: why });
     if (status === 'TERMINATED') await this.event(worker.appId, 'NORMAL', 'AppServer', `Worker/${worker.id} terminated: ${why}`);

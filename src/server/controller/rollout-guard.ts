@@ -1,0 +1,80 @@
+import type { AppRecord, WorkerRecord } from '../store/records';
+import type { Store } from '../store/store';
+
+export interface RolloutGuardOptions {
+  /** Failed workers in a row on one revision before its rollout is halted. */
+  maxFailures: number;
+  /** A worker ready this long without failing clears its revision's failure count. */
+  stableAfterMs: number;
+}
+
+type EventWriter = (appId: string, type: 'NORMAL' | 'WARNING', from: string, message: string) => Promise<void>;
+
+/**
+ * Keeps a revision that cannot serve from taking an app down (docs/rollout.md): counts each
+ * revision's failed workers, forgives them once one of its workers proves stable, and halts a
+ * rollout whose revision fails too often.
+ */
+export class RolloutGuard {
+  /** Failed workers per `appId/revision` since one of that revision last proved stable. */
+  private readonly failures = new Map<string, number>();
+  /** When each ready worker became ready. */
+  private readonly readySince = new Map<string, number>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly event: EventWriter,
+    private readonly options: RolloutGuardOptions,
+  ) {}
+
+  workerReady(workerId: string): void {
+    this.readySince.set(workerId, Date.now());
+  }
+
+  workerGone(workerId: string): void {
+    this.readySince.delete(workerId);
+  }
+
+  /** True while the app's target revision is halted: no worker of it is to be started. */
+  halted(app: AppRecord): boolean {
+    return app.status === 'FAILED' && (this.failures.get(`${app.id}/${app.targetRevision}`) ?? 0) >= this.options.maxFailures;
+  }
+
+  /** A revision whose worker has stayed ready a while has proven itself: its earlier failures are forgiven. */
+  forgiveStable(app: AppRecord, live: readonly WorkerRecord[]): void {
+    const now = Date.now();
+    for (const worker of live) {
+      const since = this.readySince.get(worker.id);
+      if (since !== undefined && now - since >= this.options.stableAfterMs) this.failures.delete(`${app.id}/${worker.revision}`);
+    }
+  }
+
+  /** Every failed worker counts against its revision; too many in a row halt its rollout. */
+  async workerFailed(appId: string, worker: WorkerRecord, why: string): Promise<void> {
+    this.readySince.delete(worker.id);
+    await this.event(appId, 'WARNING', 'AppServer', `Worker/${worker.id} failed: ${why}`);
+    const key = `${appId}/${worker.revision}`;
+    const count = (this.failures.get(key) ?? 0) + 1;
+    this.failures.set(key, count);
+    const app = await this.store.apps.get(appId);
+    if (app && count >= this.options.maxFailures && app.targetRevision === worker.revision && app.status !== 'FAILED') {
+      await this.halt(app, `revision ${worker.revision} failed ${count} times in a row: ${why}`);
+    }
+  }
+
+  /**
+   * Stops a rollout whose revision keeps failing: the target goes back to the revision the app
+   * was deployed on when the rollout began (its workers stay or return, the failed ones go), and
+   * the app shows FAILED until the next upgrade. With nothing to go back to, no worker is started.
+   */
+  private async halt(app: AppRecord, reason: string): Promise<void> {
+    const back = app.stableRevision > 0 && app.stableRevision !== app.targetRevision ? app.stableRevision : undefined;
+    await this.store.apps.update(app.id, {
+      status: 'FAILED',
+      statusReason: reason.split('\n')[0] ?? reason,
+      ...(back !== undefined ? { targetRevision: back } : {}),
+    });
+    const kept = back !== undefined ? `; revision ${back} keeps serving` : '; no worker is started until the app is upgraded';
+    await this.event(app.id, 'WARNING', 'AppServer', `Rollout halted: ${reason}${kept}`);
+  }
+}
