@@ -8,6 +8,7 @@ import { renderTable } from '../src/cli/output';
 import type { PullResult, PushResult } from '../src/volumes/volume-client';
 import { startTestPlatform, type TestPlatform } from '../test/helpers/platform';
 import { volumeJson, volumeOk } from '../test/helpers/volumes';
+import { measureVolumeStart, type VolumeStartFigures } from './worker-start-volume';
 
 /**
  * Volume push and pull against `cp -r` of the same files on the same disk in the same run, and a
@@ -107,12 +108,25 @@ function printVolumeReport(figures: readonly Figure[]): void {
   );
 }
 
+function printVolumeStartReport({ withoutMs, withMs }: VolumeStartFigures): void {
+  const added = withMs - withoutMs;
+  console.log(
+    [
+      `Worker start, creation to process launch, with the ${FILES}-file 1 GiB volume and without it (same image, already unpacked):`,
+      `  without: ${withoutMs} ms, with: ${withMs} ms, added: ${added} ms`,
+      verdict('a 1 GiB volume adds < 200 ms to a worker start', `${added} ms`, added < 200),
+      '',
+    ].join('\n'),
+  );
+}
+
 export async function run(): Promise<void> {
   process.stderr.write('volume bench: starting a server, writing 1 GiB in 1024 files\n');
   const platform = await startTestPlatform();
   const work = mkdtempSync(join(tmpdir(), 'everai-volume-bench-'));
   try {
     printVolumeReport(await measure(platform, work));
+    printVolumeStartReport(await measureVolumeStart(platform, 'bench'));
   } finally {
     await platform.stop();
     rmSync(work, { recursive: true, force: true });

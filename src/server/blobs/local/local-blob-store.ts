@@ -7,6 +7,9 @@ import { EveraiError } from '../../../common/errors';
 import type { BlobStore } from '../blob-store';
 import { isDigest, parseDigest } from '../digest';
 
+/** Blobs never change once written: read-only, so a hard link to one (a volume tree) is too. */
+const BLOB_MODE = 0o444;
+
 /**
  * Blobs as files `sha256/ab/abcdef...` under one folder. A write goes to `tmp/` first and is
  * renamed into place only after its hash checks out, so a reader never sees a partial blob and a
@@ -87,7 +90,7 @@ export class LocalBlobStore implements BlobStore {
       size += chunk.length;
     });
     try {
-      await pipeline(body, createWriteStream(tmp), signal ? { signal } : {});
+      await pipeline(body, createWriteStream(tmp, { mode: BLOB_MODE }), signal ? { signal } : {});
       const digest = `sha256:${hash.digest('hex')}`;
       if (expectedDigest !== undefined && digest !== expectedDigest) {
         throw new EveraiError('EVERAI_BAD_REQUEST', `blob content hashes to ${digest}, not the declared ${expectedDigest}`);

@@ -4,11 +4,13 @@ import type { BlobStore } from '../../blobs/blob-store';
 import type { VolumeMount } from '../runtime';
 import { BuiltDirs } from './built-dirs';
 
+const LINK_BATCH = 64;
+
 /**
  * The read-only folder a worker sees for a volume revision: every file a hard link to its blob,
  * so no byte is copied, and one folder per revision shared by every worker on it (BuiltDirs:
- * never half-built). Blobs are immutable and made 0444, folders 0555: a worker (not running as
- * root) cannot change what other workers see.
+ * never half-built). Blobs are written 0444 by the blob store and folders here are made 0555: a
+ * worker (not running as root) cannot change what other workers see.
  */
 export class VolumeTrees {
   private readonly dirs: BuiltDirs;
@@ -22,13 +24,24 @@ export class VolumeTrees {
 
   ensure(volume: VolumeMount): Promise<string> {
     return this.dirs.ensure(join(volume.volumeId, volume.revision), async (temp) => {
-      for (const file of volume.files) {
+      // One mkdir per folder, shared by the links that need it (they run in batches).
+      const made = new Map<string, Promise<unknown>>([[temp, Promise.resolve()]]);
+      const link = async (file: VolumeMount['files'][number]) => {
         const source = this.blobs.localPath(file.digest);
         if (!source) throw new Error(`the blob store cannot link ${file.digest}`);
         const target = join(temp, file.path);
-        await fs.mkdir(dirname(target), { recursive: true });
-        await fs.chmod(source, 0o444);
+        const parent = dirname(target);
+        let folder = made.get(parent);
+        if (!folder) {
+          folder = fs.mkdir(parent, { recursive: true });
+          made.set(parent, folder);
+        }
+        await folder;
         await fs.link(source, target);
+      };
+      // Links in batches: each is a small syscall, and the thread pool runs several at once.
+      for (let i = 0; i < volume.files.length; i += LINK_BATCH) {
+        await Promise.all(volume.files.slice(i, i + LINK_BATCH).map(link));
       }
       await readOnlyDirs(temp);
     });
