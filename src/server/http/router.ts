@@ -17,7 +17,7 @@ interface RouteEntry {
 export class Router {
   private readonly routes: RouteEntry[] = [];
 
-  on(method: string | string[], path: string, handler: Handler): this {
+  on(method: string, path: string, handler: Handler): this {
     const names: string[] = [];
     const source = path
       .split('/')
@@ -29,9 +29,7 @@ export class Router {
         }),
       )
       .join('/');
-    for (const m of Array.isArray(method) ? method : [method]) {
-      this.routes.push({ method: m, pattern: new RegExp(`^${source}$`), names, handler });
-    }
+    this.routes.push({ method, pattern: new RegExp(`^${source}$`), names, handler });
     return this;
   }
 
@@ -41,7 +39,7 @@ export class Router {
     for (const route of this.routes) {
       const found = route.pattern.exec(pathname);
       if (!found) continue;
-      if (route.method !== '*' && route.method !== method) {
+      if (route.method !== method) {
         methodMismatch = true;
         continue;
       }
