@@ -1,4 +1,3 @@
-import { rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type { AppView, WorkerView } from '../src/server/api/views';
@@ -71,11 +70,9 @@ export async function run(): Promise<void> {
   const tools = requireTools({ wrk: 'wrk', nginx: 'nginx' });
   process.stderr.write('gateway bench: starting a server and deploying get-start\n');
   const platform = await startTestPlatform();
-  let appDir: string | undefined;
   let nginx: NginxProxy | undefined;
   try {
-    appDir = copyExampleApp();
-    const app = await deployBenchApp(platform, appDir);
+    const app = await deployBenchApp(platform, copyExampleApp(platform));
     const [worker, ...others] = await readyWorkers(platform, app.name);
     if (!worker || others.length > 0) throw new Error(`expected one ready worker, found ${others.length + (worker ? 1 : 0)}`);
     const port = workerPort(platform.dataDir, worker.id);
@@ -100,7 +97,6 @@ export async function run(): Promise<void> {
       await nginx?.stop();
     } finally {
       await platform.stop();
-      if (appDir) rmSync(appDir, { recursive: true, force: true });
     }
   }
 }

@@ -1,4 +1,3 @@
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderTable } from '../src/cli/output';
 import { cliOk, copyExampleApp, deployApp, editFile, waitDeployed } from '../test/helpers/app-fixture';
@@ -21,7 +20,7 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 
 export async function run(): Promise<void> {
   const platform = await startTestPlatform();
-  const dir = copyExampleApp();
+  const dir = copyExampleApp(platform);
   try {
     const deployStart = Date.now();
     await deployApp(platform, dir);
@@ -69,6 +68,5 @@ export async function run(): Promise<void> {
     console.log(`  failed requests across ${UPGRADES} upgrades = 0: ${load.failed}  ${load.failed === 0 ? 'met' : 'MISSED'}`);
   } finally {
     await platform.stop();
-    rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -15,7 +15,7 @@ let dir: string;
 let goodApp: string;
 before(async () => {
   platform = await startTestPlatform();
-  dir = copyExampleApp();
+  dir = copyExampleApp(platform);
   editFile(join(dir, 'app.ts'), (t) => t.replace('image: Image.fromRegistry(IMAGE),', 'image: Image.fromRegistry(IMAGE),\n  readyTimeoutSeconds: 3,'));
   goodApp = readFileSync(join(dir, 'app.ts'), 'utf8');
   await deployApp(platform, dir);

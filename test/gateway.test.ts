@@ -10,7 +10,7 @@ let platform: TestPlatform;
 let dir: string;
 before(async () => {
   platform = await startTestPlatform();
-  dir = copyExampleApp();
+  dir = copyExampleApp(platform);
   await deployApp(platform, dir);
 });
 after(async () => {
@@ -102,7 +102,7 @@ test('the CLI gives one clear line for an unknown command, flag, or image', asyn
   assert.notEqual(flag.code, 0);
   assert.equal(flag.stderr.trim(), "Error: unknown option '--frob'");
 
-  const other = copyExampleApp();
+  const other = copyExampleApp(platform);
   editFile(`${other}/image_builder.ts`, (t) => t.replace("'get-start:v1'", "'never-built:v9'"));
   editFile(`${other}/app.ts`, (t) => t.replace("new App('get-start'", "new App('never-built'"));
   const create = await platform.cli(['app', 'create'], { cwd: other });

@@ -19,7 +19,7 @@ after(async () => {
 });
 
 test('app upgrade --image under load: zero failed requests, streams complete, old worker terminated', async () => {
-  dir = copyExampleApp();
+  dir = copyExampleApp(platform);
   // Room for 2 streams and 4 looping clients on the one worker at once (the default is 1).
   editFile(join(dir, 'app.ts'), (text) => text.replace('image: Image.fromRegistry(IMAGE),', 'image: Image.fromRegistry(IMAGE),\n  concurrency: 8,'));
   await deployApp(platform, dir);

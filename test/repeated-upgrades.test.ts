@@ -12,7 +12,7 @@ let platform: TestPlatform;
 let dir: string;
 before(async () => {
   platform = await startTestPlatform();
-  dir = copyExampleApp();
+  dir = copyExampleApp(platform);
   editFile(join(dir, 'app.ts'), (t) => t.replace('image: Image.fromRegistry(IMAGE),', 'image: Image.fromRegistry(IMAGE),\n  concurrency: 4,'));
   await deployApp(platform, dir);
 });

@@ -14,7 +14,7 @@ after(async () => {
 });
 
 test('a server killed with SIGKILL restarts with every app, its worker adopted, none twice', async () => {
-  await deployApp(platform, copyExampleApp());
+  await deployApp(platform, copyExampleApp(platform));
   const [worker] = await workersJson(platform, 'get-start', false);
   assert.ok(worker);
 
@@ -38,7 +38,7 @@ test('a server killed with SIGKILL restarts with every app, its worker adopted, 
 });
 
 test('a server killed just after `app upgrade` converges on restart to the new revision, one process per worker', async () => {
-  const dir = copyExampleApp();
+  const dir = copyExampleApp(platform);
   editFile(join(dir, 'app.ts'), (t) => t.replaceAll('hello world', 'hello after the crash'));
   editFile(join(dir, 'image_builder.ts'), (t) => t.replace("'get-start:v1'", "'get-start:v2'"));
   await cliOk(platform, ['image', 'build'], dir);

@@ -12,7 +12,7 @@ let platform: TestPlatform;
 let dir: string;
 before(async () => {
   platform = await startTestPlatform();
-  dir = copyExampleApp();
+  dir = copyExampleApp(platform);
   await deployApp(platform, dir);
 });
 after(async () => {

@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cliOk, copyExampleApp, deployApp, waitDeployed, workersJson } from './helpers/app-fixture';
 import { startLoop } from './helpers/load';
@@ -13,11 +13,10 @@ let platform: TestPlatform;
 let dir: string;
 before(async () => {
   platform = await startTestPlatform();
-  dir = copyExampleApp('show-volume');
+  dir = copyExampleApp(platform, 'show-volume');
 });
 after(async () => {
   await platform?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 const VOLUME_LINE = /^<Volume: id: ([2-9A-HJ-NP-Za-km-z]{22}), name: get-start-volume, revision: (\d{6}-[0-9a-f]{3}), files: (\d+), size: ([\d.]+ \w+)>$/m;

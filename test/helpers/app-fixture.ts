@@ -1,15 +1,17 @@
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AppView, WorkerView } from '../../src/server/api/views';
 import { REPO_ROOT } from './cli';
 import type { TestPlatform } from './platform';
 import { waitFor } from './wait';
 
-/** A copy of an example app in a temp folder, so a test may edit it like a user would. */
-export function copyExampleApp(example = 'get-start'): string {
-  const dir = mkdtempSync(join(tmpdir(), 'everai-app-'));
+/**
+ * A copy of an example app, so a test may edit it like a user would. It lives in the platform's
+ * temp home, so `platform.stop()` removes it with everything else.
+ */
+export function copyExampleApp(platform: Pick<TestPlatform, 'home'>, example = 'get-start'): string {
+  const dir = mkdtempSync(join(platform.home, 'app-'));
   cpSync(join(REPO_ROOT, 'examples', example), dir, { recursive: true });
   return dir;
 }
