@@ -14,10 +14,16 @@ import type { AppFilter, AppStore, EventStore, ImageStore, Store, UserStore, Vol
 import { openSqlite, type SqliteDatabase } from './sqlite-driver';
 import { fromColumns, insertSql, toColumns, updateSql } from './sqlite-rows';
 import { SQLITE_MIGRATIONS } from './sqlite-schema';
+import { withSpecDefaults } from '../revision-spec-defaults';
 import { sqliteVolumeStore } from './sqlite-volume-store';
 import { nowIso } from '../../../common/time';
 
 const APP_ROW = { booleans: ['paused'] } as const;
+
+function revisionFromRow(row: unknown): AppRevisionRecord {
+  const revision = fromColumns<AppRevisionRecord>(row, { json: ['spec'] });
+  return { ...revision, spec: withSpecDefaults(revision.spec) };
+}
 const USER_ROW = { booleans: ['isAdmin'] } as const;
 const EVENT_ROW = { rename: { source: 'from' } } as const;
 
@@ -140,13 +146,13 @@ export class SqliteStore implements Store {
       addRevision: async (revision: AppRevisionRecord) => this.insert('app_revisions', revision, ['spec']),
       revision: async (appId, revision) => {
         const row = db.prepare('SELECT * FROM app_revisions WHERE app_id = ? AND revision = ?').get(appId, revision);
-        return row ? fromColumns<AppRevisionRecord>(row, { json: ['spec'] }) : undefined;
+        return row ? revisionFromRow(row) : undefined;
       },
       revisions: async (appId) =>
         db
           .prepare('SELECT * FROM app_revisions WHERE app_id = ? ORDER BY revision')
           .all(appId)
-          .map((row) => fromColumns<AppRevisionRecord>(row, { json: ['spec'] })),
+          .map(revisionFromRow),
     };
   }
 
