@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startTestPlatform, type TestPlatform } from './helpers/platform';
-import { addUser, errorOf, push, readTree, sha256, volumeApi, volumeFails, volumeJson, volumeOk, writeFiles, type As } from './helpers/volumes';
+import { errorOf, push, readTree, sha256, volumeApi, volumeFails, volumeJson, volumeOk, writeFiles, type As } from './helpers/volumes';
+import { addUser } from './helpers/users';
 
 // SPEC §9: nobody sees another user's volume; a published one is readable by all, writable by none but its owner.
 

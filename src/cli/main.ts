@@ -6,6 +6,8 @@ import { registerImageCommands } from './commands/image';
 import { registerServerCommand } from './commands/server';
 import { registerVolumeCommands } from './commands/volume';
 import { registerWorkerCommands } from './commands/worker';
+import { registerUserCommands } from './commands/user';
+import { registerNamespaceCommands } from './commands/namespace';
 import { VERSION } from '../common/version';
 
 export function buildProgram(): Command {
@@ -21,6 +23,8 @@ export function buildProgram(): Command {
   registerAppCommands(program);
   registerWorkerCommands(program);
   registerVolumeCommands(program);
+  registerUserCommands(program);
+  registerNamespaceCommands(program);
   for (const command of allCommands(program)) command.exitOverride();
   return program;
 }

@@ -55,3 +55,6 @@ export function printObject(value: unknown, format: OutputFormat, table: () => s
   else if (format === 'yaml') process.stdout.write(toYaml(value));
   else console.log(table());
 }
+
+/** The `-o/--output` option every list and get command takes (SPEC §2). */
+export const OUTPUT_OPTION = ['-o, --output <format>', 'table, wide, json or yaml', 'table'] as const;

@@ -5,6 +5,7 @@ import { EveraiError } from '../common/errors';
 import { nowIso } from '../common/time';
 import { hashToken } from './auth';
 import type { Store } from './store/store';
+import { DEFAULT_NAMESPACE } from './namespaces/namespace-service';
 
 export const ADMIN_TOKEN_FILE = 'admin-token';
 
@@ -20,6 +21,10 @@ export async function ensureAdmin(store: Store, dataDir: string, wanted?: string
   const token = wanted ?? newToken();
   const file = join(dataDir, ADMIN_TOKEN_FILE);
   await fs.writeFile(file, `${token}\n`, { mode: 0o600 });
-  await store.users.create({ id: newId(), name: 'admin', tokenHash: hashToken(token), isAdmin: true, createdAt: nowIso() });
+  const admin = { id: newId(), name: 'admin', tokenHash: hashToken(token), isAdmin: true, createdAt: nowIso() };
+  await store.transaction(async () => {
+    await store.users.create(admin);
+    await store.namespaces.create({ ownerId: admin.id, name: DEFAULT_NAMESPACE, createdAt: admin.createdAt });
+  });
   return token;
 }

@@ -18,6 +18,8 @@ import { Registry } from './registry/registry';
 import { ProcessRuntime } from './runtime/process/process-runtime';
 import { SqliteStore } from './store/sqlite/sqlite-store';
 import { VolumeService } from './volumes/volume-service';
+import { UserService } from './users/user-service';
+import { NamespaceService } from './namespaces/namespace-service';
 
 export interface RunningPlatform {
   url: string;
@@ -58,7 +60,9 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const blobSweeper = new BlobSweeper({ blobs, guard: volumes.blobGuard, references: [() => volumes.referencedBlobs(), () => images.digests()] });
   const controller = new Controller({ store, blobs, runtime, gateway, volumes });
   const apps = new AppService({ store, blobs, controller, volumes });
-  const api = buildApi({ store, auth, apps, gateway, runtime, volumes });
+  const users = new UserService({ store, auth, apps });
+  const namespaces = new NamespaceService(store, apps);
+  const api = buildApi({ store, auth, apps, gateway, runtime, volumes, users, namespaces });
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const target = req.url ?? '/';

@@ -2,10 +2,6 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { newId, newToken } from '../../src/common/ids';
-import { nowIso } from '../../src/common/time';
-import { hashToken } from '../../src/server/auth';
-import { SqliteStore } from '../../src/server/store/sqlite/sqlite-store';
 import { volumeApiPath, type VolumeView } from '../../src/server/volumes/volume-view';
 import type { PushResult } from '../../src/volumes/volume-client';
 import { runCli, type CliResult } from './cli';
@@ -19,18 +15,6 @@ export interface As {
 
 export function sha256(bytes: Buffer | string): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-}
-
-/** A second, ordinary user straight into the store: there is no user API yet. Returns its token. */
-export async function addUser(platform: TestPlatform, name: string): Promise<string> {
-  const token = newToken();
-  const store = new SqliteStore(join(platform.dataDir, 'state.db'));
-  try {
-    await store.users.create({ id: newId(), name, tokenHash: hashToken(token), isAdmin: false, createdAt: nowIso() });
-  } finally {
-    await store.close();
-  }
-  return token;
 }
 
 export function volumeCli(platform: TestPlatform, args: string[], as: As = {}): Promise<CliResult> {

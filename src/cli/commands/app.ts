@@ -5,7 +5,7 @@ import type { EventRecord } from '../../server/store/records';
 import { loadAppFromDir } from '../../sdk/loader/load-app';
 import { ApiClient } from '../api-client';
 import { appPath, appTarget, DEFAULT_NAMESPACE } from '../app-target';
-import { parseOutputFormat, printList, renderTable } from '../output';
+import { OUTPUT_OPTION, parseOutputFormat, printList, renderTable } from '../output';
 import { APP_COLUMNS, EVENT_COLUMNS, QUEUE_COLUMNS, type QueueEntry } from '../views';
 import { registerAppLocalCommands } from './app-local';
 import { addWorkerListCommands } from './worker';
@@ -13,7 +13,6 @@ import { registerAppRevisionCommands } from './app-revisions';
 import { reportRollout } from './app-rollout-report';
 
 const NS_OPTION = ['-n, --namespace <ns>', 'namespace', DEFAULT_NAMESPACE] as const;
-const OUTPUT_OPTION = ['-o, --output <format>', 'table, wide, json or yaml', 'table'] as const;
 
 /** The app in the current directory, as the request body the API takes. */
 async function localAppRequest(): Promise<{ name: string; body: { spec: Record<string, unknown>; appFile: string } }> {

@@ -3,10 +3,9 @@ import { EveraiError } from '../../common/errors';
 import { formatBytes } from '../../image/push-progress';
 import { VolumeClient, type PullResult, type PushResult } from '../../volumes/volume-client';
 import { ApiClient } from '../api-client';
-import { parseOutputFormat, printList, printObject } from '../output';
+import { OUTPUT_OPTION, parseOutputFormat, printList, printObject } from '../output';
 import { describeVolume, renderFileTree, VOLUME_COLUMNS } from '../volume-views';
 
-const OUTPUT_OPTION = ['-o, --output <format>', 'table, wide, json or yaml', 'table'] as const;
 
 function client(): VolumeClient {
   return new VolumeClient(new ApiClient());

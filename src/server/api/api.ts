@@ -12,6 +12,10 @@ import { registerWorkerRoutes } from './workers-api';
 import type { Runtime } from '../runtime/runtime';
 import type { VolumeService } from '../volumes/volume-service';
 import { registerVolumeRoutes } from './volumes-api';
+import type { UserService } from '../users/user-service';
+import type { NamespaceService } from '../namespaces/namespace-service';
+import { registerUserRoutes } from './users-api';
+import { registerNamespaceRoutes } from './namespaces-api';
 
 export interface ApiDeps {
   store: Store;
@@ -20,6 +24,8 @@ export interface ApiDeps {
   gateway: Gateway;
   runtime: Runtime;
   volumes: VolumeService;
+  users: UserService;
+  namespaces: NamespaceService;
 }
 
 /** The REST API under /api/: every route but /api/v1/version needs a valid token. */
@@ -30,6 +36,8 @@ export function buildApi(deps: ApiDeps): (req: IncomingMessage, res: ServerRespo
     const user = await deps.auth.require(req);
     sendJson(res, 200, { id: user.id, name: user.name, isAdmin: user.isAdmin });
   });
+  registerUserRoutes(router, deps);
+  registerNamespaceRoutes(router, deps);
   registerAppRoutes(router, deps);
   registerWorkerRoutes(router, deps);
   registerVolumeRoutes(router, deps);

@@ -18,19 +18,19 @@ export function registerAppRoutes(router: Router, deps: ApiDeps): void {
   const view = async (app: AppRecord) =>
     appView(app, await store.apps.revision(app.id, app.targetRevision), await store.workers.listByApp(app.id));
 
-  const list = async (ownerId: string | undefined, namespace?: string) => {
-    const rows = await store.apps.list({ ...(ownerId ? { ownerId } : {}), ...(namespace ? { namespace } : {}) });
+  const list = async (ownerId: string, namespace?: string) => {
+    const rows = await store.apps.list({ ownerId, ...(namespace ? { namespace } : {}) });
     return Promise.all(rows.map(view));
   };
 
   router.on('GET', '/api/apps/v1/apps', async (req, res) => {
     const user = await auth.require(req);
-    sendJson(res, 200, { apps: await list(user.isAdmin ? undefined : user.id) });
+    sendJson(res, 200, { apps: await list(user.id) });
   });
 
   router.on('GET', APPS, async (req, res, { ns = '' }) => {
     const user = await auth.require(req);
-    sendJson(res, 200, { apps: await list(user.isAdmin ? undefined : user.id, ns) });
+    sendJson(res, 200, { apps: await list(user.id, ns) });
   });
 
   router.on('POST', APPS, async (req, res, { ns = '' }) => {

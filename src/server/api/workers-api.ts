@@ -12,7 +12,7 @@ export function registerWorkerRoutes(router: Router, deps: ApiDeps): void {
     const worker = await store.workers.get(id);
     const app = worker && (await store.apps.get(worker.appId));
     // Another user's worker answers as if it did not exist.
-    if (!worker || !app || (!user.isAdmin && app.ownerId !== user.id)) {
+    if (!worker || !app || app.ownerId !== user.id) {
       throw new EveraiError('EVERAI_NOT_FOUND', `worker '${id}' not found`);
     }
     const follow = url.searchParams.get('follow') === 'true';

@@ -9,6 +9,12 @@ export const nameSchema = z
   .max(63, 'must be at most 63 characters')
   .regex(DNS_LABEL, 'must be a lowercase DNS label (a-z, 0-9 and -, starting and ending with a letter or digit)');
 
+/** Checks a name the user chose, saying what it names: `user name 'Bob': must be a lowercase DNS label …`. */
+export function checkName(what: string, value: string): void {
+  const result = nameSchema.safeParse(value);
+  if (!result.success) throw new EveraiError('EVERAI_BAD_REQUEST', `${what} '${value}': ${result.error.issues[0]?.message ?? 'invalid'}`);
+}
+
 /** `NAME`, or `OWNER/NAME` for a volume another user published (SPEC §7). */
 const volumeRefSchema = z
   .string()

@@ -44,8 +44,8 @@ export class AppService {
 
   /** The app, if the user may see it; another user's app is as if it did not exist. */
   async find(user: UserRecord, namespace: string, name: string): Promise<AppRecord> {
-    const app = await this.deps.store.apps.byName(namespace, name);
-    if (!app || (!user.isAdmin && app.ownerId !== user.id)) {
+    const app = await this.deps.store.apps.byName(user.id, namespace, name);
+    if (!app) {
       throw new EveraiError('EVERAI_NOT_FOUND', `app '${name}' not found in namespace '${namespace}'`);
     }
     return app;
@@ -74,18 +74,20 @@ export class AppService {
   async create(user: UserRecord, namespace: string, request: AppRequest): Promise<AppRecord> {
     const { store } = this.deps;
     const { spec } = request;
-    if (await store.apps.byName(namespace, spec.name)) {
+    if (!(await store.namespaces.get(user.id, namespace))) {
+      throw new EveraiError('EVERAI_NOT_FOUND', `namespace '${namespace}' not found: create it with \`everai namespace create ${namespace}\``);
+    }
+    if (await store.apps.byName(user.id, namespace, spec.name)) {
       throw new EveraiError('EVERAI_CONFLICT', `app '${spec.name}' already exists in namespace '${namespace}'`);
     }
     const revisionSpec = await this.revisionSpec(user, spec, request.appFile);
     const now = nowIso();
-    const taken = await store.apps.byRouteName(spec.name);
     const app: AppRecord = {
       id: newId(),
       name: spec.name,
       namespace,
       ownerId: user.id,
-      routeName: taken ? `${spec.name}-${namespace}` : spec.name,
+      routeName: await this.freeRouteName([spec.name, `${spec.name}-${namespace}`, `${spec.name}-${namespace}-${user.name}`]),
       targetRevision: 1,
       desiredWorkers: 1,
       concurrency: spec.concurrency,
@@ -105,6 +107,17 @@ export class AppService {
     });
     this.deps.controller.wake();
     return app;
+  }
+
+  /**
+   * Route names (`/api/apps/v1/routes/NAME`) are one space across all users: the first free of
+   * `candidates`, else the last with a random suffix.
+   */
+  private async freeRouteName(candidates: string[]): Promise<string> {
+    for (const candidate of candidates) {
+      if (!(await this.deps.store.apps.byRouteName(candidate))) return candidate;
+    }
+    return `${candidates.at(-1) ?? 'app'}-${newId().slice(0, 6).toLowerCase()}`;
   }
 
   /**
@@ -205,7 +218,15 @@ export class AppService {
   }
 
   async delete(user: UserRecord, namespace: string, name: string): Promise<void> {
-    const app = await this.find(user, namespace, name);
+    await this.retire(await this.find(user, namespace, name));
+  }
+
+  /** Every app of the user drains and goes (a user being deleted). */
+  async retireAll(owner: UserRecord): Promise<void> {
+    await Promise.all((await this.deps.store.apps.list({ ownerId: owner.id })).map((app) => this.retire(app)));
+  }
+
+  private async retire(app: AppRecord): Promise<void> {
     await this.deps.store.apps.update(app.id, { paused: true });
     await this.deps.store.events.add(app.id, 'NORMAL', 'AppServer', 'App deletion requested: its workers drain');
     await this.deps.controller.retireApp(app.id);

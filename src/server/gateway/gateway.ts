@@ -13,6 +13,8 @@ export interface GatewayDeps {
   queueTimeoutMs: number;
 }
 
+const nameKey = (app: AppRecord) => `${app.namespace}/${app.name}`;
+
 /** Idempotent requests (RFC 9110 §9.2.2) that got no answer yet may be tried again on another worker. */
 const RETRYABLE = new Set(['GET', 'HEAD', 'OPTIONS']);
 const MAX_ATTEMPTS = 3;
@@ -33,8 +35,8 @@ export interface SlotLoad {
  */
 export class Gateway {
   private readonly routes = new Map<string, AppRoute>();
-  /** `namespace/name` and route name → app id, so a request finds its app in one lookup. */
-  private readonly byName = new Map<string, string>();
+  /** `namespace/name` (one app per owner) and route name → app ids, so a request finds its app in one lookup. */
+  private readonly byName = new Map<string, string[]>();
   private readonly byRouteName = new Map<string, string>();
 
   constructor(private readonly deps: GatewayDeps) {}
@@ -59,7 +61,7 @@ export class Gateway {
     const route = this.routes.get(appId);
     if (!route) return;
     this.routes.delete(appId);
-    this.byName.delete(`${route.app.namespace}/${route.app.name}`);
+    this.unindexName(route.app);
     this.byRouteName.delete(route.app.routeName);
     route.rejectAll(new EveraiError('EVERAI_NOT_FOUND', `app '${route.app.name}' was deleted`));
     await Promise.all(route.slots.map((slot) => slot.close()));
@@ -104,20 +106,43 @@ export class Gateway {
 
   private track(route: AppRoute): AppRoute {
     this.routes.set(route.app.id, route);
-    this.byName.set(`${route.app.namespace}/${route.app.name}`, route.app.id);
+    const key = nameKey(route.app);
+    this.byName.set(key, [...(this.byName.get(key) ?? []), route.app.id]);
     this.byRouteName.set(route.app.routeName, route.app.id);
     return route;
   }
 
-  private findRoute(pathname: string): { route: AppRoute; path: string } {
+  private unindexName(app: AppRecord): void {
+    const key = nameKey(app);
+    const rest = (this.byName.get(key) ?? []).filter((id) => id !== app.id);
+    if (rest.length > 0) this.byName.set(key, rest);
+    else this.byName.delete(key);
+  }
+
+  private findRoutes(pathname: string): { routes: AppRoute[]; path: string } {
     const target = parseRoutePath(pathname);
-    const appId =
+    const ids =
       target?.kind === 'namespaced'
-        ? this.byName.get(`${target.namespace}/${target.app}`)
-        : target && this.byRouteName.get(target.routeName);
-    const route = appId === undefined ? undefined : this.routes.get(appId);
-    if (!target || !route) throw new EveraiError('EVERAI_NOT_FOUND', 'no such app route');
-    return { route, path: target.path };
+        ? (this.byName.get(`${target.namespace}/${target.app}`) ?? [])
+        : [target && this.byRouteName.get(target.routeName)];
+    const routes = ids.flatMap((id) => (id === undefined ? [] : (this.routes.get(id) ?? [])));
+    if (!target || routes.length === 0) throw new EveraiError('EVERAI_NOT_FOUND', 'no such app route');
+    return { routes, path: target.path };
+  }
+
+  /**
+   * `namespace/app` names one app per user, so several users' apps may share it: the caller's own
+   * wins, else the one public app of that name; anything else is as if it did not exist.
+   */
+  private async pick(req: IncomingMessage, routes: AppRoute[]): Promise<AppRoute> {
+    if (routes.length === 1) return routes[0] as AppRoute;
+    const user = await this.deps.auth.identify(req);
+    const own = user && routes.find((r) => r.app.ownerId === user.id);
+    if (own) return own;
+    const open = routes.filter((r) => r.app.routeAuth === 'public');
+    if (open.length === 1) return open[0] as AppRoute;
+    if (!user) await this.deps.auth.require(req);
+    throw new EveraiError('EVERAI_NOT_FOUND', 'no such app route');
   }
 
   /** `target` is the request target as sent: path and query, not yet decoded. */
@@ -125,12 +150,13 @@ export class Gateway {
     const queryAt = target.indexOf('?');
     const pathname = queryAt < 0 ? target : target.slice(0, queryAt);
     const search = queryAt < 0 ? '' : target.slice(queryAt);
-    const { route, path } = this.findRoute(pathname);
+    const { routes, path } = this.findRoutes(pathname);
+    const route = await this.pick(req, routes);
     const app = route.app;
     if (app.routeAuth !== 'public') {
       const user = await this.deps.auth.require(req);
       // Another user's app answers as if it did not exist.
-      if (!user.isAdmin && user.id !== app.ownerId) throw new EveraiError('EVERAI_NOT_FOUND', 'no such app route');
+      if (user.id !== app.ownerId) throw new EveraiError('EVERAI_NOT_FOUND', 'no such app route');
     }
     if (app.paused) throw new EveraiError('EVERAI_APP_PAUSED', `app '${app.name}' is paused: resume it with \`everai app resume ${app.name}\``);
     const declared = Number(req.headers['content-length'] ?? 0);

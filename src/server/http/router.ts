@@ -11,8 +11,9 @@ interface RouteEntry {
 }
 
 /**
- * A small method + path router. Patterns use `:name` for one segment and `*name` for the rest of
- * the path (which may be empty). Custom methods (`NAME:upgrade`) arrive inside one segment.
+ * A small method + path router. Patterns use `:name` for one whole segment and `*name` for the
+ * rest of the path (which may be empty); a `:` inside a segment is literal, so `token:rotate` is a
+ * fixed path. Custom methods on a named object (`NAME:upgrade`) arrive inside one segment.
  */
 export class Router {
   private readonly routes: RouteEntry[] = [];
@@ -22,7 +23,7 @@ export class Router {
     const source = path
       .split('/')
       .map((segment) =>
-        segment.replace(/([:*])([a-zA-Z]+)|([.+?^${}()|[\]\\])/g, (_, kind?: string, name?: string, special?: string) => {
+        segment.replace(/^([:*])([a-zA-Z]+)$|([.+?^${}()|[\]\\])/g, (_, kind?: string, name?: string, special?: string) => {
           if (special) return `\\${special}`;
           names.push(name as string);
           return kind === '*' ? '(.*)' : '([^/]+?)';

@@ -4,6 +4,7 @@ import { isDigest } from '../blobs/digest';
 import { sendEmpty, type RegistryCall } from './registry-call';
 import { RegistryError } from './registry-errors';
 import type { RepositoryAccess } from './repository-access';
+import type { RepositoryBlobs } from './repository-blobs';
 
 /** `bytes=START-END` or `bytes=START-` (RFC 9110 §14.1.2); one range only, else undefined. */
 function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
@@ -26,13 +27,14 @@ export class BlobHandlers {
   constructor(
     private readonly blobs: BlobStore,
     private readonly access: RepositoryAccess,
+    private readonly held: RepositoryBlobs,
   ) {}
 
   async fetch(call: RegistryCall, reference: string): Promise<void> {
     const { req, res, user, repository } = call;
     await this.access.requireRead(user, repository);
     const digest = requireDigest(reference);
-    const size = await this.blobs.size(digest);
+    const size = (await this.held.holds(repository, digest)) ? await this.blobs.size(digest) : undefined;
     if (size === undefined) throw new RegistryError('BLOB_UNKNOWN', `blob ${digest} is not in the registry`);
     const headers = {
       'content-type': 'application/octet-stream',

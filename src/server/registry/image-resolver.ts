@@ -28,7 +28,7 @@ export interface ImageScope {
   store: Store;
   blobs: BlobStore;
   /** Whose image it is: another user's repository resolves to nothing. Left out: no check. */
-  user?: Pick<UserRecord, 'id' | 'isAdmin'>;
+  user?: Pick<UserRecord, 'id'>;
   /**
    * Registry hosts (`host:port`) that name this platform; a reference may carry one of them or
    * none. Loopback names always count.
@@ -74,7 +74,7 @@ export async function resolveImage(scope: ImageScope, ref: string): Promise<Reso
   }
   const { repository } = parsed;
   const owner = await store.images.repositoryOwner(repository);
-  if (owner === undefined || (user && !user.isAdmin && owner !== user.id)) throw notFound;
+  if (owner === undefined || (user && owner !== user.id)) throw notFound;
 
   const digest = parsed.digest ?? (await store.images.tag(repository, parsed.tag ?? ''))?.digest;
   const record = digest === undefined ? undefined : await store.images.manifest(repository, digest);

@@ -13,6 +13,7 @@ import { parseManifest, type ParsedManifest } from './manifest-parse';
 import { sendEmpty, type RegistryCall } from './registry-call';
 import { RegistryError } from './registry-errors';
 import type { RepositoryAccess } from './repository-access';
+import type { RepositoryBlobs } from './repository-blobs';
 
 /** Distribution spec, "Pulling manifests", "Pushing manifests" and "Listing tags". */
 export class ManifestHandlers {
@@ -20,6 +21,7 @@ export class ManifestHandlers {
     private readonly store: Store,
     private readonly blobs: BlobStore,
     private readonly access: RepositoryAccess,
+    private readonly held: RepositoryBlobs,
   ) {}
 
   async fetch(call: RegistryCall, reference: string): Promise<void> {
@@ -86,8 +88,8 @@ export class ManifestHandlers {
       const { config, layers } = parsed.manifest;
       // Layers with `urls` are non-distributable: clients fetch them elsewhere.
       for (const blob of [config, ...layers.filter((layer) => !layer.urls?.length)]) {
-        if (!isDigest(blob.digest) || !(await this.blobs.has(blob.digest))) {
-          throw new RegistryError('MANIFEST_BLOB_UNKNOWN', `the manifest names blob ${blob.digest}, which was not pushed`);
+        if (!isDigest(blob.digest) || !(await this.held.holds(repository, blob.digest))) {
+          throw new RegistryError('MANIFEST_BLOB_UNKNOWN', `the manifest names blob ${blob.digest}, which was not pushed to '${repository}'`);
         }
       }
       return;

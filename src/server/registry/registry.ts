@@ -9,6 +9,7 @@ import { ManifestHandlers } from './manifest-handlers';
 import { clientGoneSignal, type RegistryCall } from './registry-call';
 import { RegistryError, sendRegistryError, UNAUTHORIZED_HEADERS } from './registry-errors';
 import { RepositoryAccess } from './repository-access';
+import { RepositoryBlobs } from './repository-blobs';
 import { UploadHandlers } from './upload-handlers';
 import { UploadSessions } from './upload-sessions';
 
@@ -58,11 +59,12 @@ export class Registry {
 
   constructor(private readonly deps: RegistryDeps) {
     const access = new RepositoryAccess(deps.store.images);
+    const held = new RepositoryBlobs(deps.store.images, deps.blobs);
     const sessions = new UploadSessions(deps.uploadDir);
     void sessions.sweepAbandoned().catch((error: unknown) => console.error('registry: sweeping old uploads failed:', error));
-    this.blobs = new BlobHandlers(deps.blobs, access);
-    this.uploads = new UploadHandlers(deps.blobs, access, sessions);
-    this.manifests = new ManifestHandlers(deps.store, deps.blobs, access);
+    this.blobs = new BlobHandlers(deps.blobs, access, held);
+    this.uploads = new UploadHandlers(deps.blobs, access, sessions, held);
+    this.manifests = new ManifestHandlers(deps.store, deps.blobs, access, held);
   }
 
   async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {

@@ -2,7 +2,7 @@ import type { UserRecord } from '../store/records';
 import type { ImageStore } from '../store/store';
 import { RegistryError } from './registry-errors';
 
-type Caller = Pick<UserRecord, 'id' | 'isAdmin'>;
+type Caller = Pick<UserRecord, 'id'>;
 
 /** Another user's repository answers exactly like a missing one, so names never leak. */
 function unknown(repository: string): RegistryError {
@@ -10,15 +10,15 @@ function unknown(repository: string): RegistryError {
 }
 
 /**
- * A repository belongs to the user who first pushed to it; admins reach every repository
- * (SPEC §9: no user sees another user's images).
+ * A repository belongs to the user who first pushed to it, and only they reach it, admins
+ * included (SPEC §9: no user sees another user's images).
  */
 export class RepositoryAccess {
   constructor(private readonly images: ImageStore) {}
 
   async canRead(caller: Caller, repository: string): Promise<boolean> {
     const owner = await this.images.repositoryOwner(repository);
-    return owner !== undefined && (caller.isAdmin || owner === caller.id);
+    return owner !== undefined && owner === caller.id;
   }
 
   async requireRead(caller: Caller, repository: string): Promise<void> {
@@ -30,6 +30,6 @@ export class RepositoryAccess {
     await this.images.claimRepository(repository, caller.id);
     // Re-read: when two users race for a new name, the store keeps the first claim only.
     const owner = await this.images.repositoryOwner(repository);
-    if (owner !== caller.id && !caller.isAdmin) throw unknown(repository);
+    if (owner !== caller.id) throw unknown(repository);
   }
 }

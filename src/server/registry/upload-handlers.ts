@@ -6,6 +6,7 @@ import { requireDigest } from './blob-handlers';
 import { sendEmpty, type RegistryCall } from './registry-call';
 import { RegistryError } from './registry-errors';
 import type { RepositoryAccess } from './repository-access';
+import type { RepositoryBlobs } from './repository-blobs';
 import type { UploadSession, UploadSessions } from './upload-sessions';
 
 function uploadHeaders(session: UploadSession): Record<string, string> {
@@ -37,6 +38,7 @@ export class UploadHandlers {
     private readonly blobs: BlobStore,
     private readonly access: RepositoryAccess,
     private readonly sessions: UploadSessions,
+    private readonly held: RepositoryBlobs,
   ) {}
 
   async start(call: RegistryCall): Promise<void> {
@@ -44,7 +46,8 @@ export class UploadHandlers {
     await this.access.requireWrite(user, repository);
     const mount = url.searchParams.get('mount');
     const from = url.searchParams.get('from');
-    if (mount !== null && from !== null && (await this.access.canRead(user, from)) && (await this.blobs.has(requireDigest(mount)))) {
+    if (mount !== null && from !== null && (await this.access.canRead(user, from)) && (await this.held.holds(from, requireDigest(mount)))) {
+      await this.held.link(repository, mount);
       blobCreated(res, repository, mount);
       return;
     }
@@ -103,7 +106,9 @@ export class UploadHandlers {
 
   private async write(call: RegistryCall, body: Readable, digest: string): Promise<string> {
     try {
-      return (await this.blobs.write(body, digest, call.signal)).digest;
+      const written = (await this.blobs.write(body, digest, call.signal)).digest;
+      await this.held.link(call.repository, written);
+      return written;
     } catch (error) {
       if (error instanceof EveraiError && error.code === 'EVERAI_BAD_REQUEST') {
         throw new RegistryError('DIGEST_INVALID', error.message);

@@ -8,6 +8,12 @@ export interface UserRecord {
   createdAt: string;
 }
 
+export interface NamespaceRecord {
+  ownerId: string;
+  name: string;
+  createdAt: string;
+}
+
 export type AppStatus = 'PREPARING' | 'DEPLOYED' | 'PAUSED' | 'FAILED';
 export type RouteAuth = 'private' | 'public';
 

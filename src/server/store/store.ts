@@ -5,6 +5,7 @@ import type {
   EventType,
   ImageTagRecord,
   ManifestRecord,
+  NamespaceRecord,
   UserRecord,
   VolumeRecord,
   VolumeRevisionRecord,
@@ -19,6 +20,7 @@ import type {
  */
 export interface Store {
   users: UserStore;
+  namespaces: NamespaceStore;
   apps: AppStore;
   workers: WorkerStore;
   events: EventStore;
@@ -35,6 +37,23 @@ export interface UserStore {
   byName(name: string): Promise<UserRecord | undefined>;
   get(id: string): Promise<UserRecord | undefined>;
   count(): Promise<number>;
+  /** Every user, by name. */
+  list(): Promise<UserRecord[]>;
+  setTokenHash(id: string, tokenHash: string): Promise<void>;
+  /**
+   * Deletes the user and every object they own: apps (with revisions, workers and events),
+   * namespaces, volumes, image repositories, blob claims. The caller stops their workers first.
+   */
+  delete(id: string): Promise<void>;
+}
+
+/** A user's namespaces; every user has `default` from creation on. */
+export interface NamespaceStore {
+  create(namespace: NamespaceRecord): Promise<void>;
+  get(ownerId: string, name: string): Promise<NamespaceRecord | undefined>;
+  /** The owner's namespaces, by name. */
+  list(ownerId: string): Promise<NamespaceRecord[]>;
+  delete(ownerId: string, name: string): Promise<void>;
 }
 
 export interface AppFilter {
@@ -47,7 +66,8 @@ export interface AppStore {
   update(id: string, changes: Partial<Omit<AppRecord, 'id'>>): Promise<void>;
   delete(id: string): Promise<void>;
   get(id: string): Promise<AppRecord | undefined>;
-  byName(namespace: string, name: string): Promise<AppRecord | undefined>;
+  /** App names are unique per owner and namespace: two users may each have `default/get-start`. */
+  byName(ownerId: string, namespace: string, name: string): Promise<AppRecord | undefined>;
   byRouteName(routeName: string): Promise<AppRecord | undefined>;
   list(filter?: AppFilter): Promise<AppRecord[]>;
   addRevision(revision: AppRevisionRecord): Promise<void>;
@@ -82,6 +102,11 @@ export interface ImageStore {
   /** The user that owns a repository (its first pusher); undefined for a new repository. */
   repositoryOwner(repository: string): Promise<string | undefined>;
   claimRepository(repository: string, ownerId: string): Promise<void>;
+  /** Records that the repository holds the blob (pushed or mounted into it). */
+  linkBlob(repository: string, digest: string): Promise<void>;
+  hasBlob(repository: string, digest: string): Promise<boolean>;
+  /** The repository's manifest digests. */
+  manifestsOf(repository: string): Promise<string[]>;
   /** Every manifest digest of every repository, once each (what blob collection must keep). */
   manifestDigests(): Promise<string[]>;
 }

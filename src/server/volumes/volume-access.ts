@@ -22,7 +22,7 @@ export class VolumeAccess {
 
   async readable(user: UserRecord, ref: string): Promise<VolumeRecord> {
     const volume = await this.find(user, ref);
-    if (volume && (volume.ownerId === user.id || volume.status === 'Public' || user.isAdmin)) return volume;
+    if (volume && (volume.ownerId === user.id || volume.status === 'Public')) return volume;
     throw notFound(ref);
   }
 

@@ -116,4 +116,47 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (user_id, digest)
   );
   `,
+  `
+  CREATE TABLE namespaces (
+    owner_id TEXT NOT NULL REFERENCES users(id),
+    name TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (owner_id, name)
+  );
+  INSERT INTO namespaces (owner_id, name, created_at) SELECT id, 'default', created_at FROM users;
+  INSERT OR IGNORE INTO namespaces (owner_id, name, created_at)
+    SELECT owner_id, namespace, min(created_at) FROM apps GROUP BY owner_id, namespace;
+  -- App names are unique per owner and namespace, no longer across users (SQLite cannot drop a
+  -- UNIQUE constraint, so the table is rebuilt; migrations run with foreign keys off for this).
+  CREATE TABLE apps_by_owner (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    namespace TEXT NOT NULL,
+    owner_id TEXT NOT NULL REFERENCES users(id),
+    route_name TEXT NOT NULL UNIQUE,
+    target_revision INTEGER NOT NULL,
+    desired_workers INTEGER NOT NULL,
+    concurrency INTEGER NOT NULL,
+    route_auth TEXT NOT NULL,
+    paused INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    status_reason TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    ready_timeout_ms INTEGER NOT NULL DEFAULT 600000,
+    stable_revision INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (owner_id, namespace, name)
+  );
+  INSERT INTO apps_by_owner SELECT id, name, namespace, owner_id, route_name, target_revision, desired_workers,
+    concurrency, route_auth, paused, status, status_reason, created_at, updated_at, ready_timeout_ms, stable_revision FROM apps;
+  DROP TABLE apps;
+  ALTER TABLE apps_by_owner RENAME TO apps;
+  -- Which blobs each repository holds: a blob is read through a repository only if it was pushed
+  -- there (or mounted from a repository the pusher may read), never by knowing its digest alone.
+  CREATE TABLE image_blobs (
+    repository TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    PRIMARY KEY (repository, digest)
+  );
+  `,
 ];

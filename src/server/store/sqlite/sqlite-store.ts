@@ -7,15 +7,27 @@ import type {
   EventType,
   ImageTagRecord,
   ManifestRecord,
+  NamespaceRecord,
   UserRecord,
   WorkerRecord,
 } from '../records';
-import type { AppFilter, AppStore, EventStore, ImageStore, Store, UserStore, VolumeStore, WorkerStore } from '../store';
+import type {
+  AppFilter,
+  AppStore,
+  EventStore,
+  ImageStore,
+  NamespaceStore,
+  Store,
+  UserStore,
+  VolumeStore,
+  WorkerStore,
+} from '../store';
 import { openSqlite, type SqliteDatabase } from './sqlite-driver';
 import { fromColumns, insertSql, toColumns, updateSql } from './sqlite-rows';
 import { SQLITE_MIGRATIONS } from './sqlite-schema';
 import { withSpecDefaults } from '../revision-spec-defaults';
 import { sqliteVolumeStore } from './sqlite-volume-store';
+import { deleteUserRows } from './sqlite-user-delete';
 import { nowIso } from '../../../common/time';
 
 const APP_ROW = { booleans: ['paused'] } as const;
@@ -33,6 +45,7 @@ export class SqliteStore implements Store {
   private inTransaction = false;
 
   readonly users: UserStore;
+  readonly namespaces: NamespaceStore;
   readonly apps: AppStore;
   readonly workers: WorkerStore;
   readonly events: EventStore;
@@ -49,6 +62,7 @@ export class SqliteStore implements Store {
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
     this.users = this.userStore();
+    this.namespaces = this.namespaceStore();
     this.apps = this.appStore();
     this.workers = this.workerStore();
     this.events = this.eventStore();
@@ -56,14 +70,27 @@ export class SqliteStore implements Store {
     this.volumes = sqliteVolumeStore(this.db);
   }
 
+  /**
+   * Foreign keys are off while migrating (they cannot change inside a transaction): a migration
+   * that rebuilds a table must not cascade deletes into the tables that reference it. Each
+   * migration is checked for dangling references before it commits.
+   */
   private migrate(): void {
     const version = this.db.pragma('user_version', { simple: true }) as number;
+    if (version >= SQLITE_MIGRATIONS.length) return;
+    this.db.pragma('foreign_keys = OFF');
     for (let i = version; i < SQLITE_MIGRATIONS.length; i++) {
       this.db.exec('BEGIN');
       this.db.exec(SQLITE_MIGRATIONS[i] as string);
+      const dangling = this.db.pragma('foreign_key_check') as unknown[];
+      if (dangling.length > 0) {
+        this.db.exec('ROLLBACK');
+        throw new Error(`migration ${i + 1} leaves ${dangling.length} dangling references: ${JSON.stringify(dangling[0])}`);
+      }
       this.db.pragma(`user_version = ${i + 1}`);
       this.db.exec('COMMIT');
     }
+    this.db.pragma('foreign_keys = ON');
   }
 
   /**
@@ -118,6 +145,28 @@ export class SqliteStore implements Store {
         return row ? fromColumns<UserRecord>(row, USER_ROW) : undefined;
       },
       count: async () => (db.prepare('SELECT count(*) AS n FROM users').get() as { n: number }).n,
+      list: async () => db.prepare('SELECT * FROM users ORDER BY name').all().map((row) => fromColumns<UserRecord>(row, USER_ROW)),
+      setTokenHash: async (id, tokenHash) => this.update('users', 'id', id, { tokenHash }),
+      delete: async (id) => this.transaction(async () => deleteUserRows(db, id)),
+    };
+  }
+
+  private namespaceStore(): NamespaceStore {
+    const db = this.db;
+    return {
+      create: async (namespace) => this.insert('namespaces', namespace),
+      get: async (ownerId, name) => {
+        const row = db.prepare('SELECT * FROM namespaces WHERE owner_id = ? AND name = ?').get(ownerId, name);
+        return row ? fromColumns<NamespaceRecord>(row) : undefined;
+      },
+      list: async (ownerId) =>
+        db
+          .prepare('SELECT * FROM namespaces WHERE owner_id = ? ORDER BY name')
+          .all(ownerId)
+          .map((row) => fromColumns<NamespaceRecord>(row)),
+      delete: async (ownerId, name) => {
+        db.prepare('DELETE FROM namespaces WHERE owner_id = ? AND name = ?').run(ownerId, name);
+      },
     };
   }
 
@@ -131,8 +180,8 @@ export class SqliteStore implements Store {
         db.prepare('DELETE FROM apps WHERE id = ?').run(id);
       },
       get: async (id) => one(db.prepare('SELECT * FROM apps WHERE id = ?').get(id)),
-      byName: async (namespace, name) =>
-        one(db.prepare('SELECT * FROM apps WHERE namespace = ? AND name = ?').get(namespace, name)),
+      byName: async (ownerId, namespace, name) =>
+        one(db.prepare('SELECT * FROM apps WHERE owner_id = ? AND namespace = ? AND name = ?').get(ownerId, namespace, name)),
       byRouteName: async (routeName) => one(db.prepare('SELECT * FROM apps WHERE route_name = ?').get(routeName)),
       list: async (filter: AppFilter = {}) => {
         const rows = db
@@ -236,6 +285,15 @@ export class SqliteStore implements Store {
           ownerId,
         );
       },
+      linkBlob: async (repository, digest) => {
+        db.prepare('INSERT INTO image_blobs (repository, digest) VALUES (?, ?) ON CONFLICT DO NOTHING').run(repository, digest);
+      },
+      hasBlob: async (repository, digest) =>
+        db.prepare('SELECT 1 FROM image_blobs WHERE repository = ? AND digest = ?').get(repository, digest) !== undefined,
+      manifestsOf: async (repository) =>
+        (db.prepare('SELECT digest FROM image_manifests WHERE repository = ?').all(repository) as { digest: string }[]).map(
+          (r) => r.digest,
+        ),
       manifestDigests: async () =>
         (db.prepare('SELECT DISTINCT digest FROM image_manifests').all() as { digest: string }[]).map((r) => r.digest),
     };

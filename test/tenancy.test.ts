@@ -1,0 +1,215 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { copyExampleApp, editFile } from './helpers/app-fixture';
+import type { CliResult } from './helpers/cli';
+import { startTestPlatform, type TestPlatform } from './helpers/platform';
+import { addUser, cliAs, httpAs } from './helpers/users';
+import { writeFiles } from './helpers/volumes';
+import { waitFor } from './helpers/wait';
+import type { AppView, WorkerView } from '../src/server/api/views';
+
+// SPEC §9: no user sees, changes or routes to another user's objects; another user's object
+// answers exactly like a missing one (404), so not even its name leaks.
+
+let platform: TestPlatform;
+let alice: string;
+let bob: string;
+let aliceApp: string;
+let bobApp: string;
+let aliceWorker: string;
+
+async function ok(result: Promise<CliResult>): Promise<string> {
+  const { code, stdout, stderr } = await result;
+  assert.equal(code, 0, `failed (${code}):\n${stderr}${stdout}`);
+  return stdout;
+}
+
+const asAlice = (args: string[], cwd?: string) => ok(cliAs(platform, alice, args, cwd ? { cwd } : {}));
+const aliceWorkers = async () => JSON.parse(await asAlice(['worker', 'list', 'get-start', '-o', 'json'])) as WorkerView[];
+
+before(async () => {
+  platform = await startTestPlatform();
+  alice = await addUser(platform, 'alice');
+  bob = await addUser(platform, 'bob');
+  // Alice's objects: a namespace, an image, a deployed app with its worker, a volume.
+  aliceApp = copyExampleApp(platform);
+  bobApp = copyExampleApp(platform);
+  await asAlice(['namespace', 'create', 'team']);
+  await asAlice(['image', 'build'], aliceApp);
+  await asAlice(['app', 'create'], aliceApp);
+  await asAlice(['volume', 'create', 'vol-a'], aliceApp);
+  const volume = JSON.parse(await asAlice(['volume', 'get', 'vol-a', '-o', 'json'])) as { path: string };
+  writeFiles(volume.path, { 'weights.bin': 'alice only' });
+  await asAlice(['volume', 'push', 'vol-a']);
+  await waitFor('alice app deployed', async () => {
+    const apps = JSON.parse(await asAlice(['app', 'list', '-o', 'json'])) as AppView[];
+    return apps[0]?.status === 'DEPLOYED' && apps[0].workers.ready === 1;
+  }, 90_000, 250);
+  aliceWorker = (await aliceWorkers())[0]?.id ?? '';
+});
+
+after(async () => {
+  await platform.stop();
+});
+
+const APP = '/api/apps/v1/namespaces/default/apps/get-start';
+
+interface Row {
+  kind: string;
+  action: string;
+  /** Bob's command line, run in a copy of the app folder. */
+  cli?: string[];
+  http?: [method: string, path: string, body?: object];
+}
+
+/** Every kind × action Bob tries on Alice's objects. */
+const ROWS: Row[] = [
+  { kind: 'app', action: 'get', cli: ['app', 'get', 'get-start'], http: ['GET', APP] },
+  { kind: 'app', action: 'create', cli: ['app', 'create', '-n', 'team'], http: ['POST', '/api/apps/v1/namespaces/team/apps', { spec: { name: 'x', image: 'get-start:v1' } }] },
+  { kind: 'app', action: 'update', cli: ['app', 'update'], http: ['PUT', APP, { spec: { name: 'get-start', image: 'get-start:v1' } }] },
+  { kind: 'app', action: 'upgrade', cli: ['app', 'upgrade', '--image'], http: ['POST', `${APP}:upgrade`, { image: 'get-start:v1' }] },
+  { kind: 'app', action: 'pause', cli: ['app', 'pause', 'get-start'], http: ['POST', `${APP}:pause`] },
+  { kind: 'app', action: 'rollback', cli: ['app', 'rollback', 'get-start'], http: ['POST', `${APP}:rollback`, {}] },
+  { kind: 'app', action: 'events', cli: ['app', 'events', 'get-start'], http: ['GET', `${APP}/events`] },
+  { kind: 'app', action: 'queue', cli: ['app', 'queue', 'get-start'], http: ['GET', `${APP}/queue`] },
+  { kind: 'app', action: 'delete', cli: ['app', 'delete', 'get-start', '--force'], http: ['DELETE', APP] },
+  { kind: 'worker', action: 'list', cli: ['worker', 'list', 'get-start', '-a'], http: ['GET', `${APP}/workers?all=true`] },
+  { kind: 'worker', action: 'logs', cli: ['worker', 'logs', 'WORKER'], http: ['GET', '/api/apps/v1/workers/WORKER/logs'] },
+  { kind: 'volume', action: 'get', cli: ['volume', 'get', 'alice/vol-a'], http: ['GET', '/api/volumes/v1/volumes/alice%2Fvol-a'] },
+  { kind: 'volume', action: 'pull', cli: ['volume', 'pull', 'alice/vol-a'], http: ['GET', '/api/volumes/v1/volumes/alice%2Fvol-a/revisions/000000-000/files'] },
+  { kind: 'volume', action: 'publish', cli: ['volume', 'publish', 'alice/vol-a'], http: ['POST', '/api/volumes/v1/volumes/alice%2Fvol-a:publish'] },
+  { kind: 'volume', action: 'delete', cli: ['volume', 'delete', 'alice/vol-a', '--cloud'], http: ['DELETE', '/api/volumes/v1/volumes/alice%2Fvol-a'] },
+  { kind: 'image', action: 'list', http: ['GET', '/v2/get-start/tags/list'] },
+  { kind: 'image', action: 'pull', http: ['GET', '/v2/get-start/manifests/v1'] },
+  { kind: 'image', action: 'push', cli: ['image', 'build'], http: ['POST', '/v2/get-start/blobs/uploads/'] },
+  { kind: 'namespace', action: 'get', cli: ['namespace', 'get', 'team'], http: ['GET', '/api/apps/v1/namespaces/team'] },
+  { kind: 'namespace', action: 'delete', cli: ['namespace', 'delete', 'team', '--force'], http: ['DELETE', '/api/apps/v1/namespaces/team?force=true'] },
+  { kind: 'route', action: 'call', http: ['GET', '/api/routes/v1/default/get-start/hello'] },
+  { kind: 'route', action: 'call by route name', http: ['GET', '/api/apps/v1/routes/get-start/hello'] },
+];
+
+test("another user's objects are refused as if they did not exist, through the CLI and raw HTTP", async () => {
+  const bobHttp = httpAs(platform, bob);
+  for (const row of ROWS) {
+    const what = `${row.kind} ${row.action}`;
+    if (row.cli) {
+      const args = row.cli.map((a) => (a === 'WORKER' ? aliceWorker : a));
+      const result = await cliAs(platform, bob, args, { cwd: bobApp });
+      assert.notEqual(result.code, 0, `${what}: bob's \`everai ${args.join(' ')}\` succeeded:\n${result.stdout}`);
+      assert.match(result.stderr, /not found|not known/, `${what}: ${result.stderr}`);
+      assert.doesNotMatch(result.stderr, /\n\s+at /, `${what}: a stack trace`);
+    }
+    if (row.http) {
+      const [method, path, body] = row.http;
+      const res = await bobHttp(method, path.replace('WORKER', aliceWorker), body);
+      const text = await res.text();
+      assert.equal(res.status, 404, `${what}: ${method} ${path} answered ${res.status}: ${text}`);
+    }
+  }
+
+  // Lists show Bob only his own.
+  assert.deepEqual(JSON.parse(await ok(cliAs(platform, bob, ['app', 'list', '-A', '-o', 'json']))), []);
+  assert.deepEqual(JSON.parse(await ok(cliAs(platform, bob, ['volume', 'list', '-o', 'json']))), []);
+  const bobNamespaces = JSON.parse(await ok(cliAs(platform, bob, ['namespace', 'list', '-o', 'json']))) as { name: string }[];
+  assert.deepEqual(bobNamespaces.map((n) => n.name), ['default']);
+
+  // Nothing of Alice's changed: same worker serving, namespace, volume and image still there.
+  assert.deepEqual((await aliceWorkers()).map((w) => [w.id, w.detailStatus]), [[aliceWorker, 'DETAIL_STATUS_FREE']]);
+  const hello = await httpAs(platform, alice)('GET', '/api/routes/v1/default/get-start/hello');
+  assert.equal(await hello.text(), 'hello world');
+  assert.match(await asAlice(['namespace', 'list']), /\nteam\s/);
+  assert.match(await asAlice(['volume', 'get', 'vol-a']), /revision: 000001-/);
+  const tags = await httpAs(platform, alice)('GET', '/v2/get-start/tags/list');
+  assert.deepEqual(await tags.json(), { name: 'get-start', tags: ['v1'] });
+});
+
+test('no token gets 401; a namespace of the same name is each user\'s own', async () => {
+  const anonymous = httpAs(platform, undefined);
+  for (const path of [APP, '/api/apps/v1/namespaces', '/api/routes/v1/default/get-start/hello', '/api/volumes/v1/volumes']) {
+    assert.equal((await anonymous('GET', path)).status, 401, path);
+  }
+  await ok(cliAs(platform, bob, ['namespace', 'create', 'team']));
+  await ok(cliAs(platform, bob, ['namespace', 'delete', 'team']));
+  assert.match(await asAlice(['namespace', 'get', 'team']), /^NAME\s+CREATED_AT\n-+\s+-+\nteam\s/);
+});
+
+test('a public app answers without a token; back to private, it does not; no worker restarts', async () => {
+  const anonymous = httpAs(platform, undefined);
+  const route = '/api/routes/v1/default/get-start/hello';
+  assert.equal((await anonymous('GET', route)).status, 401);
+
+  const appFile = `${aliceApp}/app.ts`;
+  const setRouteAuth = async (routeAuth: 'public' | 'private') => {
+    editFile(appFile, (text) =>
+      text.replace(/image: Image\.fromRegistry\(IMAGE\),(\n  routeAuth: '\w+',)?/, `image: Image.fromRegistry(IMAGE),\n  routeAuth: '${routeAuth}',`),
+    );
+    await asAlice(['app', 'update'], aliceApp);
+  };
+
+  await setRouteAuth('public');
+  const open = await anonymous('GET', route);
+  assert.deepEqual([open.status, await open.text()], [200, 'hello world']);
+  // Bob may call it too: public means anyone.
+  assert.equal(await (await httpAs(platform, bob)('GET', route)).text(), 'hello world');
+
+  await setRouteAuth('private');
+  assert.equal((await anonymous('GET', route)).status, 401);
+  assert.equal((await httpAs(platform, bob)('GET', route)).status, 404);
+  assert.deepEqual((await aliceWorkers()).map((w) => w.id), [aliceWorker], 'the same worker served throughout');
+  const app = JSON.parse(await asAlice(['app', 'get', 'get-start', '-o', 'json'])) as AppView[];
+  assert.deepEqual([app[0]?.status, app[0]?.revision, app[0]?.routeAuth], ['DEPLOYED', 1, 'private']);
+});
+
+test('only an admin manages users; a deleted user and a rotated token stop working at once', async () => {
+  const denied = await cliAs(platform, bob, ['user', 'create', 'mallory']);
+  assert.equal(denied.code, 3);
+  assert.equal(denied.stderr.trim(), 'Error: only an admin can create users');
+  assert.equal((await httpAs(platform, bob)('GET', '/api/v1/users')).status, 403);
+  assert.equal((await platform.cli(['user', 'create', 'Carol'])).stderr.trim().split('\n').length, 1);
+  assert.match((await platform.cli(['user', 'create', 'bob'])).stderr, /user 'bob' already exists/);
+
+  const carol = await addUser(platform, 'carol');
+  const whoami = (token: string) => httpAs(platform, token)('GET', '/api/v1/whoami');
+  assert.equal((await whoami(carol)).status, 200);
+  const listed = await ok(platform.cli(['user', 'list']));
+  assert.match(listed, /^NAME\s+ADMIN\s+CREATED_AT\n/);
+  assert.match(listed, /\ncarol\s+no\s/);
+  await ok(platform.cli(['user', 'delete', 'carol']));
+  assert.equal((await whoami(carol)).status, 401, 'the deleted user\'s token still worked');
+  assert.doesNotMatch(await ok(platform.cli(['user', 'list'])), /carol/);
+
+  const rotated = await ok(cliAs(platform, bob, ['token', 'rotate']));
+  const fresh = rotated.trim().split('\n').at(-1) ?? '';
+  assert.equal((await whoami(bob)).status, 401, 'the old token still worked');
+  assert.equal((await whoami(fresh)).status, 200);
+  bob = fresh;
+});
+
+test("knowing the digest of another user's image layer does not let a user read it through their own repository", async () => {
+  const manifest = (await (await httpAs(platform, alice)('GET', '/v2/get-start/manifests/v1')).json()) as {
+    config: { digest: string };
+    layers: { digest: string }[];
+  };
+  const stolen = [manifest.config.digest, ...manifest.layers.map((l) => l.digest)];
+  const bobHttp = httpAs(platform, bob);
+  // Bob's own repository: starting an upload claims it.
+  assert.equal((await bobHttp('POST', '/v2/bob-img/blobs/uploads/')).status, 202);
+  for (const digest of stolen) {
+    assert.equal((await bobHttp('GET', `/v2/bob-img/blobs/${digest}`)).status, 404, `read ${digest}`);
+    const mount = await bobHttp('POST', `/v2/bob-img/blobs/uploads/?mount=${digest}&from=get-start`);
+    assert.equal(mount.status, 202, 'a mount from a repository bob cannot read must start a plain upload instead');
+  }
+  const forged = {
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: manifest.config.digest, size: 1 },
+    layers: manifest.layers,
+  };
+  const res = await fetch(`${platform.url}/v2/bob-img/manifests/stolen`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${bob}`, 'content-type': forged.mediaType },
+    body: JSON.stringify(forged),
+  });
+  assert.equal(res.status, 400);
+  assert.equal(((await res.json()) as { errors: { code: string }[] }).errors[0]?.code, 'MANIFEST_BLOB_UNKNOWN');
+});
