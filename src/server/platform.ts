@@ -18,6 +18,7 @@ import { Registry } from './registry/registry';
 import { ProcessRuntime } from './runtime/process/process-runtime';
 import { SqliteStore } from './store/sqlite/sqlite-store';
 import { VolumeService } from './volumes/volume-service';
+import { KeyValueService } from './secrets/key-value-service';
 
 export interface RunningPlatform {
   url: string;
@@ -56,9 +57,10 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const volumes = new VolumeService({ store, blobs });
   const images = new ImageReferences(store, blobs);
   const blobSweeper = new BlobSweeper({ blobs, guard: volumes.blobGuard, references: [() => volumes.referencedBlobs(), () => images.digests()] });
-  const controller = new Controller({ store, blobs, runtime, gateway, volumes });
-  const apps = new AppService({ store, blobs, controller, volumes });
-  const api = buildApi({ store, auth, apps, gateway, runtime, volumes });
+  const keyValues = await KeyValueService.open(store, join(options.dataDir, 'secret-keys'));
+  const controller = new Controller({ store, blobs, runtime, gateway, volumes, keyValues });
+  const apps = new AppService({ store, blobs, controller, volumes, keyValues });
+  const api = buildApi({ store, auth, apps, gateway, runtime, volumes, keyValues });
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const target = req.url ?? '/';

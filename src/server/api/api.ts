@@ -12,6 +12,8 @@ import { registerWorkerRoutes } from './workers-api';
 import type { Runtime } from '../runtime/runtime';
 import type { VolumeService } from '../volumes/volume-service';
 import { registerVolumeRoutes } from './volumes-api';
+import type { KeyValueService } from '../secrets/key-value-service';
+import { registerKeyValueRoutes } from './key-values-api';
 
 export interface ApiDeps {
   store: Store;
@@ -20,6 +22,7 @@ export interface ApiDeps {
   gateway: Gateway;
   runtime: Runtime;
   volumes: VolumeService;
+  keyValues: KeyValueService;
 }
 
 /** The REST API under /api/: every route but /api/v1/version needs a valid token. */
@@ -33,6 +36,7 @@ export function buildApi(deps: ApiDeps): (req: IncomingMessage, res: ServerRespo
   registerAppRoutes(router, deps);
   registerWorkerRoutes(router, deps);
   registerVolumeRoutes(router, deps);
+  registerKeyValueRoutes(router, deps);
 
   return async (req, res, url) => {
     const found = router.match(req.method ?? 'GET', url.pathname);

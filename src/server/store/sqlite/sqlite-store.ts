@@ -10,12 +10,13 @@ import type {
   UserRecord,
   WorkerRecord,
 } from '../records';
-import type { AppFilter, AppStore, EventStore, ImageStore, Store, UserStore, VolumeStore, WorkerStore } from '../store';
+import type { AppFilter, AppStore, EventStore, ImageStore, KeyValueStore, Store, UserStore, VolumeStore, WorkerStore } from '../store';
 import { openSqlite, type SqliteDatabase } from './sqlite-driver';
 import { fromColumns, insertSql, toColumns, updateSql } from './sqlite-rows';
 import { SQLITE_MIGRATIONS } from './sqlite-schema';
 import { withSpecDefaults } from '../revision-spec-defaults';
 import { sqliteVolumeStore } from './sqlite-volume-store';
+import { sqliteKeyValueStore } from './sqlite-key-value-store';
 import { nowIso } from '../../../common/time';
 
 const APP_ROW = { booleans: ['paused'] } as const;
@@ -38,6 +39,7 @@ export class SqliteStore implements Store {
   readonly events: EventStore;
   readonly images: ImageStore;
   readonly volumes: VolumeStore;
+  readonly keyValues: KeyValueStore;
 
   constructor(file: string) {
     mkdirSync(dirname(file), { recursive: true });
@@ -54,6 +56,7 @@ export class SqliteStore implements Store {
     this.events = this.eventStore();
     this.images = this.imageStore();
     this.volumes = sqliteVolumeStore(this.db);
+    this.keyValues = sqliteKeyValueStore(this.db);
   }
 
   private migrate(): void {
