@@ -6,6 +6,8 @@ import { registerImageCommands } from './commands/image';
 import { registerServerCommand } from './commands/server';
 import { registerVolumeCommands } from './commands/volume';
 import { registerWorkerCommands } from './commands/worker';
+import { registerSecretCommands } from './commands/secret';
+import { registerConfigMapCommands } from './commands/configmap';
 import { VERSION } from '../common/version';
 
 export function buildProgram(): Command {
@@ -21,6 +23,8 @@ export function buildProgram(): Command {
   registerAppCommands(program);
   registerWorkerCommands(program);
   registerVolumeCommands(program);
+  registerSecretCommands(program);
+  registerConfigMapCommands(program);
   for (const command of allCommands(program)) command.exitOverride();
   return program;
 }

@@ -1,3 +1,4 @@
+import { isBase64 } from '../../common/base64';
 import { EveraiError } from '../../common/errors';
 import { nameSchema } from '../apps/app-request';
 import type { KeyValueKind } from './key-value-source';
@@ -5,8 +6,6 @@ import type { KeyValueKind } from './key-value-source';
 /** Item keys as Kubernetes allows them in secrets and configmaps. */
 const KEY = /^[-._a-zA-Z0-9]+$/;
 const KEY_MAX = 253;
-/** Strict base64 (RFC 4648 §4), padding included: Node's decoder would silently skip bad characters. */
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 /**
  * The most one object may hold (its values' bytes). Workers get their secrets and configmaps in
  * environment variables, and Linux caps one variable at 128 KiB, so this leaves room for several.
@@ -24,10 +23,6 @@ export function checkName(kind: KeyValueKind, name: string): string {
     throw new EveraiError('EVERAI_BAD_REQUEST', `${kindWord(kind)} name '${name}' ${result.error.issues[0]?.message ?? 'is invalid'}`);
   }
   return name;
-}
-
-export function isBase64(value: string): boolean {
-  return BASE64.test(value);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { decodeValues } from '../../common/base64';
 import { EveraiError } from '../../common/errors';
 import { nowIso } from '../../common/time';
 import type { KeyValueRecord, UserRecord } from '../store/records';
@@ -88,9 +89,7 @@ export class KeyValueService implements KeyValueSource {
     const record = await this.store.keyValues.get(ownerId, kind, name, version);
     if (!record) throw notFound(kind, name, version);
     const items = this.itemsOf(record);
-    if (kind === 'ConfigMap') return { name, version: record.version, data: items };
-    const decoded = Object.entries(items).map(([key, value]) => [key, Buffer.from(value, 'base64').toString('utf8')]);
-    return { name, version: record.version, data: Object.fromEntries(decoded) as Items };
+    return { name, version: record.version, data: kind === 'Secret' ? decodeValues(items) : items };
   }
 
   /**
