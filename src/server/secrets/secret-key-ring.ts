@@ -22,6 +22,8 @@ export class SecretKeyRing {
     await fs.mkdir(dir, { recursive: true, mode: 0o700 });
     const keys = new Map<string, Buffer>();
     for (const file of (await fs.readdir(dir)).sort()) {
+      // Half-written by a crash in `add`, so never used: nothing was sealed with it.
+      if (file.endsWith('.key.tmp')) await fs.rm(join(dir, file), { force: true });
       const id = KEY_FILE.exec(file) ? file.slice(0, -'.key'.length) : undefined;
       if (!id) continue;
       const key = Buffer.from((await fs.readFile(join(dir, file), 'utf8')).trim(), 'hex');
