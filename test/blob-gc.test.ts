@@ -110,7 +110,7 @@ test('a volume an app pins cannot be deleted, so its files are never collected f
     readyTimeoutMs: 600_000, stableRevision: 1,
   };
   await store.apps.create(app);
-  const spec = { imageRef: 'x:v1', imageRepository: 'x', imageDigest: sha256('x'), appFile: 'app.ts', env: {}, volumes: [{ name: 'pinned', volumeId: volume.id, revision: volume.revision }] };
+  const spec = { imageRef: 'x:v1', imageRepository: 'x', imageDigest: sha256('x'), appFile: 'app.ts', env: {}, volumes: [{ name: 'pinned', volumeId: volume.id, revision: volume.revision }], secrets: [], configmaps: [] };
   await store.apps.addRevision({ appId: app.id, revision: 1, spec, createdAt: now });
   await assert.rejects(volumes.delete(user, 'pinned'), {
     code: 'EVERAI_CONFLICT',

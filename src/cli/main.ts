@@ -8,6 +8,8 @@ import { registerVolumeCommands } from './commands/volume';
 import { registerWorkerCommands } from './commands/worker';
 import { registerUserCommands } from './commands/user';
 import { registerNamespaceCommands } from './commands/namespace';
+import { registerSecretCommands } from './commands/secret';
+import { registerConfigMapCommands } from './commands/configmap';
 import { VERSION } from '../common/version';
 
 export function buildProgram(): Command {
@@ -25,6 +27,8 @@ export function buildProgram(): Command {
   registerVolumeCommands(program);
   registerUserCommands(program);
   registerNamespaceCommands(program);
+  registerSecretCommands(program);
+  registerConfigMapCommands(program);
   for (const command of allCommands(program)) command.exitOverride();
   return program;
 }

@@ -20,6 +20,7 @@ import { SqliteStore } from './store/sqlite/sqlite-store';
 import { VolumeService } from './volumes/volume-service';
 import { UserService } from './users/user-service';
 import { NamespaceService } from './namespaces/namespace-service';
+import { KeyValueService } from './secrets/key-value-service';
 
 export interface RunningPlatform {
   url: string;
@@ -58,11 +59,12 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const volumes = new VolumeService({ store, blobs });
   const images = new ImageReferences(store, blobs);
   const blobSweeper = new BlobSweeper({ blobs, guard: volumes.blobGuard, references: [() => volumes.referencedBlobs(), () => images.digests()] });
-  const controller = new Controller({ store, blobs, runtime, gateway, volumes });
-  const apps = new AppService({ store, blobs, controller, volumes });
+  const keyValues = await KeyValueService.open(store, join(options.dataDir, 'secret-keys'));
+  const controller = new Controller({ store, blobs, runtime, gateway, volumes, keyValues });
+  const apps = new AppService({ store, blobs, controller, volumes, keyValues });
   const users = new UserService({ store, auth, apps });
   const namespaces = new NamespaceService(store, apps);
-  const api = buildApi({ store, auth, apps, gateway, runtime, volumes, users, namespaces });
+  const api = buildApi({ store, auth, apps, gateway, runtime, volumes, keyValues, users, namespaces });
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const target = req.url ?? '/';

@@ -4,6 +4,7 @@ import type { App } from '../../sdk/app';
 import { loadAppFromDir } from '../../sdk/loader/load-app';
 import { listeningPort, serveApp } from '../../sdk/worker/serve-app';
 import { provideLocalVolumes } from '../local-volumes';
+import { provideLocalKeyValues } from '../local-key-values';
 
 /** `everai app run`'s default port, as the Python platform's. */
 const DEFAULT_RUN_PORT = 8866;
@@ -54,6 +55,7 @@ export function registerAppLocalCommands(appCommand: Command): void {
     .action(async () => {
       const { app } = await loadAppFromDir(process.cwd());
       await provideLocalVolumes(app.volumeRequests.map((v) => v.name));
+      await provideLocalKeyValues(app.secretRequests, app.configmapRequests);
       await runPrepareHooks(app, true);
       const count = app.prepareHooks.length;
       console.log(`App '${app.name}': ran ${count} prepare hook${count === 1 ? '' : 's'}`);
@@ -69,6 +71,7 @@ export function registerAppLocalCommands(appCommand: Command): void {
       const port = listen.port ?? parsePort(opts.port);
       const { app } = await loadAppFromDir(process.cwd());
       await provideLocalVolumes(app.volumeRequests.map((v) => v.name));
+      await provideLocalKeyValues(app.secretRequests, app.configmapRequests);
       await runPrepareHooks(app, false);
       const server = await serveApp(app, { port, host: listen.host });
       const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host;

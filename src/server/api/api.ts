@@ -16,6 +16,8 @@ import type { UserService } from '../users/user-service';
 import type { NamespaceService } from '../namespaces/namespace-service';
 import { registerUserRoutes } from './users-api';
 import { registerNamespaceRoutes } from './namespaces-api';
+import type { KeyValueService } from '../secrets/key-value-service';
+import { registerKeyValueRoutes } from './key-values-api';
 
 export interface ApiDeps {
   store: Store;
@@ -26,6 +28,7 @@ export interface ApiDeps {
   volumes: VolumeService;
   users: UserService;
   namespaces: NamespaceService;
+  keyValues: KeyValueService;
 }
 
 /** The REST API under /api/: every route but /api/v1/version needs a valid token. */
@@ -41,6 +44,7 @@ export function buildApi(deps: ApiDeps): (req: IncomingMessage, res: ServerRespo
   registerAppRoutes(router, deps);
   registerWorkerRoutes(router, deps);
   registerVolumeRoutes(router, deps);
+  registerKeyValueRoutes(router, deps);
 
   return async (req, res, url) => {
     const found = router.match(req.method ?? 'GET', url.pathname);

@@ -31,6 +31,8 @@ export const appRequestSchema = z.object({
       routeAuth: z.enum(['private', 'public']).default('private'),
       readyTimeoutSeconds: z.number().int().min(1).max(24 * 3600).default(600),
       volumeRequests: z.array(volumeRefSchema).max(32).default([]),
+      secretRequests: z.array(nameSchema).max(32).default([]),
+      configmapRequests: z.array(nameSchema).max(32).default([]),
     })
     .loose(),
   appFile: z.string().regex(/^[\w.-]+\.(ts|js|mjs)$/, 'must be app.ts, app.js or app.mjs').default('app.ts'),

@@ -4,7 +4,8 @@ import { nowIso } from '../../common/time';
 import type { BlobStore } from '../blobs/blob-store';
 import type { Controller } from '../controller/controller';
 import { resolveImage } from '../registry/image-resolver';
-import type { AppRecord, AppRevisionRecord, PinnedVolume, RevisionSpec, UserRecord } from '../store/records';
+import type { KeyValueKind, KeyValueSource } from '../secrets/key-value-source';
+import type { AppRecord, AppRevisionRecord, PinnedKeyValue, PinnedVolume, RevisionSpec, UserRecord } from '../store/records';
 import type { Store } from '../store/store';
 import type { AppRequest } from './app-request';
 
@@ -18,6 +19,7 @@ export interface AppServiceDeps {
   blobs: BlobStore;
   controller: Controller;
   volumes: VolumeResolver;
+  keyValues: KeyValueSource;
 }
 
 /** What to re-resolve on an upgrade; the rest stays as the current revision pins it. */
@@ -32,7 +34,8 @@ function sameSpec(a: RevisionSpec, b: RevisionSpec): boolean {
 
 function describeSpec(spec: RevisionSpec): string {
   const volumes = spec.volumes.map((v) => `, volume ${v.name} ${v.revision}`).join('');
-  return `image ${spec.imageRef} = ${spec.imageDigest}${volumes}`;
+  const keyValues = [...spec.secrets.map((s) => `, secret ${s.name} v${s.version}`), ...spec.configmaps.map((c) => `, configmap ${c.name} v${c.version}`)];
+  return `image ${spec.imageRef} = ${spec.imageDigest}${volumes}${keyValues.join('')}`;
 }
 
 /**
@@ -67,8 +70,22 @@ export class AppService {
     return pinned;
   }
 
+  /** Each requested secret's or configmap's newest version, for the revision to pin (404 for a missing one). */
+  private async pinKeyValues(user: UserRecord, kind: KeyValueKind, names: readonly string[]): Promise<PinnedKeyValue[]> {
+    const pinned: PinnedKeyValue[] = [];
+    for (const name of names) pinned.push({ name, version: (await this.deps.keyValues.read(user.id, kind, name)).version });
+    return pinned;
+  }
+
   private async revisionSpec(user: UserRecord, spec: AppRequest['spec'], appFile: string): Promise<RevisionSpec> {
-    return { ...(await this.pinImage(user, spec.image)), appFile, env: {}, volumes: await this.pinVolumes(user, spec.volumeRequests) };
+    return {
+      ...(await this.pinImage(user, spec.image)),
+      appFile,
+      env: {},
+      volumes: await this.pinVolumes(user, spec.volumeRequests),
+      secrets: await this.pinKeyValues(user, 'Secret', spec.secretRequests),
+      configmaps: await this.pinKeyValues(user, 'ConfigMap', spec.configmapRequests),
+    };
   }
 
   async create(user: UserRecord, namespace: string, request: AppRequest): Promise<AppRecord> {
@@ -122,19 +139,22 @@ export class AppService {
 
   /**
    * Applies a whole new definition: app-level settings (concurrency, route auth) change at once
-   * without a restart; a changed image means a new revision and a rollout.
+   * without a restart; a changed image, or a newer version of a requested secret or configmap,
+   * means a new revision and a rollout.
    */
   async update(user: UserRecord, namespace: string, name: string, request: AppRequest): Promise<AppRecord> {
     const app = await this.find(user, namespace, name);
     if (request.spec.name !== name) {
       throw new EveraiError('EVERAI_BAD_REQUEST', `the definition names app '${request.spec.name}', not '${name}'`);
     }
+    // Resolved first, so that something missing changes nothing.
+    const spec = await this.revisionSpec(user, request.spec, request.appFile);
     await this.deps.store.apps.update(app.id, {
       concurrency: request.spec.concurrency,
       routeAuth: request.spec.routeAuth,
       readyTimeoutMs: request.spec.readyTimeoutSeconds * 1000,
     });
-    return this.rollTo(app, await this.revisionSpec(user, request.spec, request.appFile));
+    return this.rollTo(app, spec);
   }
 
   /**

@@ -9,11 +9,13 @@ import type { Store } from '../store/store';
 import { planRollout } from './rollout-plan';
 import { RolloutGuard, type RolloutGuardOptions } from './rollout-guard';
 import { launchFor, type VolumeFileSource } from './worker-launcher';
+import type { KeyValueSource } from '../secrets/key-value-source';
 
 export interface ControllerDeps {
   store: Store;
   blobs: BlobStore;
   volumes: VolumeFileSource;
+  keyValues: KeyValueSource;
   runtime: Runtime;
   gateway: Gateway;
 }

@@ -3,15 +3,16 @@ import { resolveImage } from '../registry/image-resolver';
 import type { VolumeFileRef, WorkerLaunch } from '../runtime/runtime';
 import type { AppRevisionRecord } from '../store/records';
 import type { Store } from '../store/store';
+import { keyValueEnv, type KeyValueEnvDeps } from './key-value-env';
 
 /** Where the files of a volume revision are listed (the volume service). */
 export interface VolumeFileSource {
   revisionFiles(volumeId: string, revision: string): Promise<VolumeFileRef[]>;
 }
 
-/** What the runtime needs to start a worker of this revision: image layers, app entry, volume files. */
+/** What the runtime needs to start a worker of this revision: image layers, app entry, volume files, secrets and configmaps. */
 export async function launchFor(
-  deps: { store: Store; blobs: BlobStore; volumes: VolumeFileSource },
+  deps: { store: Store; blobs: BlobStore; volumes: VolumeFileSource } & KeyValueEnvDeps,
   workerId: string,
   revision: AppRevisionRecord,
 ): Promise<WorkerLaunch> {
@@ -25,7 +26,7 @@ export async function launchFor(
     appId: revision.appId,
     image: { digest: image.digest, layers: image.layers },
     appFile: spec.appFile,
-    env: spec.env,
+    env: { ...spec.env, ...(await keyValueEnv(deps, revision)) },
     volumes,
   };
 }

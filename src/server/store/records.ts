@@ -1,5 +1,7 @@
 /** Rows of the state store, as every store implementation returns them. Times are ISO strings (UTC). */
 
+import type { KeyValueKind } from '../secrets/key-value-source';
+
 export interface UserRecord {
   id: string;
   name: string;
@@ -50,6 +52,14 @@ export interface RevisionSpec {
   env: Record<string, string>;
   /** One revision of each requested volume, in the order the app asks for them. */
   volumes: PinnedVolume[];
+  /** One version of each requested secret and configmap (SPEC §9); their values are read at worker start. */
+  secrets: PinnedKeyValue[];
+  configmaps: PinnedKeyValue[];
+}
+
+export interface PinnedKeyValue {
+  name: string;
+  version: number;
 }
 
 export interface PinnedVolume {
@@ -150,5 +160,22 @@ export interface VolumeRevisionRecord {
   fileListDigest: string;
   files: number;
   size: number;
+  createdAt: string;
+}
+
+/**
+ * One version of a secret or configmap (SPEC §9). Every update adds a version; app revisions pin
+ * one, so old versions stay until the object is deleted.
+ */
+export interface KeyValueRecord {
+  ownerId: string;
+  kind: KeyValueKind;
+  name: string;
+  version: number;
+  items: number;
+  /** A configmap's items as JSON; a secret's sealed items (src/server/secrets/secret-cipher.ts). */
+  data: string;
+  /** The key that sealed a secret's data; '' for a configmap. */
+  keyId: string;
   createdAt: string;
 }

@@ -12,6 +12,8 @@ export function withSpecDefaults(stored: Partial<RevisionSpec>): RevisionSpec {
     appFile: 'app.ts',
     env: {},
     volumes: [],
+    secrets: [],
+    configmaps: [],
     ...stored,
   };
 }

@@ -4,6 +4,7 @@ import type {
   EventRecord,
   EventType,
   ImageTagRecord,
+  KeyValueRecord,
   ManifestRecord,
   NamespaceRecord,
   UserRecord,
@@ -11,6 +12,7 @@ import type {
   VolumeRevisionRecord,
   WorkerRecord,
 } from './records';
+import type { KeyValueKind } from '../secrets/key-value-source';
 
 /**
  * The state store: everything the platform must remember across a restart.
@@ -26,6 +28,7 @@ export interface Store {
   events: EventStore;
   images: ImageStore;
   volumes: VolumeStore;
+  keyValues: KeyValueStore;
   /** Runs `work` so that either all of its writes land or none do. */
   transaction<T>(work: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -130,4 +133,31 @@ export interface VolumeStore {
   claimBlob(userId: string, digest: string): Promise<void>;
   /** Which of `digests` the user ever uploaded. */
   claimedBlobs(userId: string, digests: Iterable<string>): Promise<Set<string>>;
+}
+
+/** A secret or configmap as `list` shows it: its newest version, and when its first was made. */
+export interface KeyValueSummary {
+  name: string;
+  version: number;
+  items: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Secrets and configmaps (SPEC §9), every version of each; they belong to a user, not a namespace. */
+export interface KeyValueStore {
+  /** Adds one version; EVERAI_CONFLICT if the owner already has that version of that name. */
+  add(record: KeyValueRecord): Promise<void>;
+  /** The newest version, or `version` where given. */
+  get(ownerId: string, kind: KeyValueKind, name: string, version?: number): Promise<KeyValueRecord | undefined>;
+  /** The owner's objects of a kind, by name. */
+  list(ownerId: string, kind: KeyValueKind): Promise<KeyValueSummary[]>;
+  /** Deletes every version; false if there was none. */
+  delete(ownerId: string, kind: KeyValueKind, name: string): Promise<boolean>;
+  /** Every version of every object of a kind, across owners (what a key rotation re-seals). */
+  all(kind: KeyValueKind): Promise<KeyValueRecord[]>;
+  /** Replaces one version's sealed data, keeping everything else. */
+  reseal(record: Pick<KeyValueRecord, 'ownerId' | 'kind' | 'name' | 'version' | 'data' | 'keyId'>): Promise<void>;
+  /** The distinct key ids that sealed some version. */
+  keyIds(): Promise<string[]>;
 }

@@ -159,4 +159,17 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (repository, digest)
   );
   `,
+  `
+  CREATE TABLE key_values (
+    owner_id TEXT NOT NULL REFERENCES users(id),
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    items INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    key_id TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (owner_id, kind, name, version)
+  );
+  `,
 ];

@@ -16,6 +16,7 @@ import type {
   AppStore,
   EventStore,
   ImageStore,
+  KeyValueStore,
   NamespaceStore,
   Store,
   UserStore,
@@ -28,6 +29,7 @@ import { SQLITE_MIGRATIONS } from './sqlite-schema';
 import { withSpecDefaults } from '../revision-spec-defaults';
 import { sqliteVolumeStore } from './sqlite-volume-store';
 import { deleteUserRows } from './sqlite-user-delete';
+import { sqliteKeyValueStore } from './sqlite-key-value-store';
 import { nowIso } from '../../../common/time';
 
 const APP_ROW = { booleans: ['paused'] } as const;
@@ -51,6 +53,7 @@ export class SqliteStore implements Store {
   readonly events: EventStore;
   readonly images: ImageStore;
   readonly volumes: VolumeStore;
+  readonly keyValues: KeyValueStore;
 
   constructor(file: string) {
     mkdirSync(dirname(file), { recursive: true });
@@ -68,6 +71,7 @@ export class SqliteStore implements Store {
     this.events = this.eventStore();
     this.images = this.imageStore();
     this.volumes = sqliteVolumeStore(this.db);
+    this.keyValues = sqliteKeyValueStore(this.db);
   }
 
   /**

@@ -12,6 +12,7 @@ const OWNED_ROWS: readonly string[] = [
   'DELETE FROM namespaces WHERE owner_id = @id',
   'DELETE FROM volumes WHERE owner_id = @id',
   'DELETE FROM volume_blob_claims WHERE user_id = @id',
+  'DELETE FROM key_values WHERE owner_id = @id',
   'DELETE FROM image_blobs WHERE repository IN (SELECT repository FROM image_repositories WHERE owner_id = @id)',
   'DELETE FROM image_tags WHERE repository IN (SELECT repository FROM image_repositories WHERE owner_id = @id)',
   'DELETE FROM image_manifests WHERE repository IN (SELECT repository FROM image_repositories WHERE owner_id = @id)',
