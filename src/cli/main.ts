@@ -6,6 +6,7 @@ import { registerImageCommands } from './commands/image';
 import { registerServerCommand } from './commands/server';
 import { registerVolumeCommands } from './commands/volume';
 import { registerWorkerCommands } from './commands/worker';
+import { registerResourcesCommand } from './commands/resources';
 import { VERSION } from '../common/version';
 
 export function buildProgram(): Command {
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerAppCommands(program);
   registerWorkerCommands(program);
   registerVolumeCommands(program);
+  registerResourcesCommand(program);
   for (const command of allCommands(program)) command.exitOverride();
   return program;
 }

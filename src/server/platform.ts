@@ -18,6 +18,9 @@ import { Registry } from './registry/registry';
 import { ProcessRuntime } from './runtime/process/process-runtime';
 import { SqliteStore } from './store/sqlite/sqlite-store';
 import { VolumeService } from './volumes/volume-service';
+import { AutoscaleLoop } from './controller/autoscaler/autoscale-loop';
+import { WorkerScaling } from './apps/worker-scaling';
+import { probeMachine } from './resources/machine-resources';
 
 export interface RunningPlatform {
   url: string;
@@ -51,14 +54,19 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const createdAdminToken = await ensureAdmin(store, options.dataDir, options.adminToken);
   const auth = new Authenticator(store);
   const registry = new Registry({ store, blobs, auth, uploadDir: join(options.dataDir, 'uploads') });
-  const runtime = new ProcessRuntime({ dataDir: options.dataDir, blobs });
+  const machine = await probeMachine();
+  const runtime = new ProcessRuntime({ dataDir: options.dataDir, blobs, gpus: machine.gpus });
   const gateway = new Gateway({ auth, maxRequestBodyBytes: options.maxRequestBodyBytes, queueTimeoutMs: options.queueTimeoutMs });
   const volumes = new VolumeService({ store, blobs });
   const images = new ImageReferences(store, blobs);
   const blobSweeper = new BlobSweeper({ blobs, guard: volumes.blobGuard, references: [() => volumes.referencedBlobs(), () => images.digests()] });
   const controller = new Controller({ store, blobs, runtime, gateway, volumes });
-  const apps = new AppService({ store, blobs, controller, volumes });
-  const api = buildApi({ store, auth, apps, gateway, runtime, volumes });
+  const apps = new AppService({ store, blobs, controller, volumes, machine });
+  // Placeholder arguments need the secret service's KeyValueSource; until it is wired here they cannot be read.
+  const autoscaler = new AutoscaleLoop({ store, gateway, controller, keyValues: undefined }, options.autoscaleIntervalMs);
+  const inflight = (appId: string, workerId: string) => gateway.load(appId, workerId)?.inflight ?? 0;
+  const scaling = new WorkerScaling({ store, apps, controller, inflight });
+  const api = buildApi({ store, auth, apps, gateway, runtime, volumes, scaling, machine });
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const target = req.url ?? '/';
@@ -73,6 +81,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   });
   server.keepAliveTimeout = 65_000;
   await controller.start();
+  autoscaler.start();
   blobSweeper.start();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -84,6 +93,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     url: `http://${shownHost}:${address.port}`,
     createdAdminToken,
     close: async ({ stopWorkers = false } = {}) => {
+      await autoscaler.stop();
       await controller.stop({ stopWorkers });
       await blobSweeper.stop();
       await new Promise<void>((resolve) => {

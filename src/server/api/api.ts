@@ -12,6 +12,9 @@ import { registerWorkerRoutes } from './workers-api';
 import type { Runtime } from '../runtime/runtime';
 import type { VolumeService } from '../volumes/volume-service';
 import { registerVolumeRoutes } from './volumes-api';
+import type { WorkerScaling } from '../apps/worker-scaling';
+import type { MachineResources } from '../resources/machine-resources';
+import { registerScalingRoutes } from './scaling-api';
 
 export interface ApiDeps {
   store: Store;
@@ -20,6 +23,8 @@ export interface ApiDeps {
   gateway: Gateway;
   runtime: Runtime;
   volumes: VolumeService;
+  scaling: WorkerScaling;
+  machine: MachineResources;
 }
 
 /** The REST API under /api/: every route but /api/v1/version needs a valid token. */
@@ -33,6 +38,7 @@ export function buildApi(deps: ApiDeps): (req: IncomingMessage, res: ServerRespo
   registerAppRoutes(router, deps);
   registerWorkerRoutes(router, deps);
   registerVolumeRoutes(router, deps);
+  registerScalingRoutes(router, deps);
 
   return async (req, res, url) => {
     const found = router.match(req.method ?? 'GET', url.pathname);

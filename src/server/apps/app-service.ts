@@ -6,7 +6,11 @@ import type { Controller } from '../controller/controller';
 import { resolveImage } from '../registry/image-resolver';
 import type { AppRecord, AppRevisionRecord, PinnedVolume, RevisionSpec, UserRecord } from '../store/records';
 import type { Store } from '../store/store';
+import type { MachineResources } from '../resources/machine-resources';
+import { checkFits } from '../resources/resource-fit';
+import type { ResourceRequestsDocument } from '../../sdk/app-spec';
 import type { AppRequest } from './app-request';
+import { initialWorkers, workersAfterUpdate } from './scaling-request';
 
 /** Finds a volume's newest revision for its owner (the volume service). */
 export interface VolumeResolver {
@@ -18,12 +22,15 @@ export interface AppServiceDeps {
   blobs: BlobStore;
   controller: Controller;
   volumes: VolumeResolver;
+  /** What workers can get here: a request no worker could ever get is refused. */
+  machine: MachineResources;
 }
 
 /** What to re-resolve on an upgrade; the rest stays as the current revision pins it. */
 export interface UpgradeRequest {
   image?: string | undefined;
   volumeRequests?: string[] | undefined;
+  resourceRequests?: ResourceRequestsDocument | undefined;
 }
 
 function sameSpec(a: RevisionSpec, b: RevisionSpec): boolean {
@@ -67,8 +74,14 @@ export class AppService {
     return pinned;
   }
 
+  private pinResources(request: ResourceRequestsDocument): ResourceRequestsDocument {
+    checkFits(this.deps.machine, request);
+    return request;
+  }
+
   private async revisionSpec(user: UserRecord, spec: AppRequest['spec'], appFile: string): Promise<RevisionSpec> {
-    return { ...(await this.pinImage(user, spec.image)), appFile, env: {}, volumes: await this.pinVolumes(user, spec.volumeRequests) };
+    const resources = this.pinResources(spec.resourceRequests);
+    return { ...(await this.pinImage(user, spec.image)), appFile, env: {}, volumes: await this.pinVolumes(user, spec.volumeRequests), resources };
   }
 
   async create(user: UserRecord, namespace: string, request: AppRequest): Promise<AppRecord> {
@@ -87,7 +100,9 @@ export class AppService {
       ownerId: user.id,
       routeName: taken ? `${spec.name}-${namespace}` : spec.name,
       targetRevision: 1,
-      desiredWorkers: 1,
+      desiredWorkers: initialWorkers(spec.autoscaler),
+      autoscaler: spec.autoscaler,
+      queueTimeoutMs: spec.queueTimeoutSeconds === undefined ? null : spec.queueTimeoutSeconds * 1000,
       concurrency: spec.concurrency,
       routeAuth: spec.routeAuth,
       readyTimeoutMs: spec.readyTimeoutSeconds * 1000,
@@ -116,17 +131,22 @@ export class AppService {
     if (request.spec.name !== name) {
       throw new EveraiError('EVERAI_BAD_REQUEST', `the definition names app '${request.spec.name}', not '${name}'`);
     }
+    const spec = await this.revisionSpec(user, request.spec, request.appFile);
     await this.deps.store.apps.update(app.id, {
       concurrency: request.spec.concurrency,
       routeAuth: request.spec.routeAuth,
       readyTimeoutMs: request.spec.readyTimeoutSeconds * 1000,
+      // Scaling is app-level: it changes at once, with no new revision (docs/autoscaling.md).
+      autoscaler: request.spec.autoscaler,
+      desiredWorkers: workersAfterUpdate(app.autoscaler, request.spec.autoscaler, app.desiredWorkers),
+      queueTimeoutMs: request.spec.queueTimeoutSeconds === undefined ? null : request.spec.queueTimeoutSeconds * 1000,
     });
-    return this.rollTo(app, await this.revisionSpec(user, request.spec, request.appFile));
+    return this.rollTo(app, spec);
   }
 
   /**
-   * `app upgrade --image` / `--volume-requests`: re-resolves the image and/or every requested
-   * volume; rolls out only if a digest or a volume revision changed.
+   * `app upgrade --image` / `--volume-requests` / `--resource-requests`: re-resolves the image,
+   * every requested volume and/or the resources; rolls out only if what a worker runs changed.
    */
   async upgrade(user: UserRecord, namespace: string, name: string, request: UpgradeRequest): Promise<AppRecord> {
     const app = await this.find(user, namespace, name);
@@ -136,6 +156,7 @@ export class AppService {
       ...current,
       ...(request.image !== undefined ? await this.pinImage(user, request.image) : {}),
       volumes: request.volumeRequests !== undefined ? await this.pinVolumes(user, request.volumeRequests) : current.volumes,
+      resources: request.resourceRequests !== undefined ? this.pinResources(request.resourceRequests) : current.resources,
     };
     return this.rollTo(app, next);
   }

@@ -27,5 +27,6 @@ export async function launchFor(
     appFile: spec.appFile,
     env: spec.env,
     volumes,
+    resources: spec.resources,
   };
 }

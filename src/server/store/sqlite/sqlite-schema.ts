@@ -116,4 +116,8 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (user_id, digest)
   );
   `,
+  `
+  ALTER TABLE apps ADD COLUMN autoscaler TEXT NOT NULL DEFAULT 'null';
+  ALTER TABLE apps ADD COLUMN queue_timeout_ms INTEGER;
+  `,
 ];
