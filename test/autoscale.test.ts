@@ -26,5 +26,10 @@ test('a burst on a busy app queues as WorkerBusy, scales up to 2-3 workers, is a
   editFile(join(dir, 'app.ts'), (text) => text.replace('minWorkers: 1,', 'minWorkers: 2,'));
   await cliOk(platform, ['app', 'update'], dir);
   await waitWorkerCount(platform, 'autoscale', 2);
-  assert.equal((await appJson(platform, 'autoscale')).revision, 1);
+  const app = await appJson(platform, 'autoscale');
+  assert.equal(app.revision, 1);
+  assert.deepEqual(app.autoscaler, {
+    kind: 'SimpleAutoScaler',
+    args: { minWorkers: 2, maxWorkers: 3, maxIdleTime: 3, scaleUpStep: 1, maxQueueSize: 1 },
+  });
 });

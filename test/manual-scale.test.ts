@@ -29,6 +29,7 @@ test('manual scaling: workers:scale-up answers the new workerIds, scale-down dra
   await deployApp(platform, dir);
   const [first] = await workersJson(platform, 'get-start', false);
   assert.ok(first);
+  assert.deepEqual([first.CPUs, first.memory, first.GPUs], [1, 1024, 0], 'the default resource requests');
 
   // The reference API sends the count as a string.
   const up = await api('/workers:scale-up', { scaleUpWorkersNum: '2' });

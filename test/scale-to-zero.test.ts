@@ -1,12 +1,15 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import type { QueueEntry } from '../src/cli/views';
-import { appJson, cliOk, copyExampleApp, deployApp, workersJson } from './helpers/app-fixture';
-import { useNumericArgs } from './helpers/autoscale';
+import { appJson, cliOk, copyExampleApp, deployApp, editFile, workersJson } from './helpers/app-fixture';
+import { useNumericArgs, waitWorkerCount } from './helpers/autoscale';
 import { startTestPlatform, type TestPlatform } from './helpers/platform';
 import { waitFor } from './helpers/wait';
 
 let platform: TestPlatform;
+/** examples/autoscale, deployed by the first test with minWorkers 0. */
+let dir: string;
 before(async () => {
   platform = await startTestPlatform();
 });
@@ -15,7 +18,7 @@ after(async () => {
 });
 
 test('minWorkers 0: the idle app runs no worker; a request then waits as NotDispatch while one starts, and is served', async (t) => {
-  const dir = copyExampleApp(platform, 'autoscale');
+  dir = copyExampleApp(platform, 'autoscale');
   useNumericArgs(dir, { min_workers: 0, max_workers: 1, max_queue_size: 1, scale_up_step: 1, max_idle_time: 2 });
   await deployApp(platform, dir, 'autoscale');
 
@@ -52,4 +55,22 @@ test('minWorkers 0: the idle app runs no worker; a request then waits as NotDisp
   assert.deepEqual([...reasons], ['NotDispatch'], 'the request waited as NotDispatch while its worker started');
   const [started] = await workersJson(platform, 'autoscale', false);
   assert.ok(started && body.includes(started.id), 'served by the worker started for it');
+});
+
+test('a request that waits past the app queue timeout gets 503 with Retry-After and a JSON error', async () => {
+  editFile(join(dir, 'app.ts'), (text) => text.replace('minWorkers: 0,', 'minWorkers: 1,').replace('concurrency: 1,', 'concurrency: 1,\n  queueTimeoutSeconds: 1,'));
+  await cliOk(platform, ['app', 'update'], dir);
+  await waitWorkerCount(platform, 'autoscale', 1);
+
+  const url = `${platform.url}/api/routes/v1/default/autoscale/work?ms=3000`;
+  const headers = { authorization: `Bearer ${platform.token}` };
+  const [first, second] = await Promise.all([fetch(url, { headers }), fetch(url, { headers })]);
+  const answers = [first, second].sort((a, b) => a.status - b.status);
+  assert.deepEqual(answers.map((r) => r.status), [200, 503]);
+  const late = answers[1] as Response;
+  assert.equal(late.headers.get('retry-after'), '5');
+  assert.deepEqual(((await late.json()) as { error: { code: string; message: string } }).error, {
+    code: 'EVERAI_QUEUE_TIMEOUT',
+    message: "no worker of app 'autoscale' could take the request within 1 s",
+  });
 });
