@@ -12,6 +12,7 @@ import { ImageReferences } from '../src/server/blob-gc/image-references';
 import { LocalBlobStore } from '../src/server/blobs/local/local-blob-store';
 import type { UserRecord } from '../src/server/store/records';
 import { SqliteStore } from '../src/server/store/sqlite/sqlite-store';
+import { withSpecDefaults } from '../src/server/store/revision-spec-defaults';
 import { VolumeService } from '../src/server/volumes/volume-service';
 import { sha256 } from './helpers/volumes';
 
@@ -107,10 +108,10 @@ test('a volume an app pins cannot be deleted, so its files are never collected f
   const app = {
     id: newId(), name: 'uses-volume', namespace: 'default', ownerId: user.id, routeName: 'uses-volume', targetRevision: 1, desiredWorkers: 0,
     concurrency: 1, routeAuth: 'private' as const, paused: true, status: 'PAUSED' as const, statusReason: '', createdAt: now, updatedAt: now,
-    readyTimeoutMs: 600_000, stableRevision: 1,
+    readyTimeoutMs: 600_000, stableRevision: 1, autoscaler: null, queueTimeoutMs: null,
   };
   await store.apps.create(app);
-  const spec = { imageRef: 'x:v1', imageRepository: 'x', imageDigest: sha256('x'), appFile: 'app.ts', env: {}, volumes: [{ name: 'pinned', volumeId: volume.id, revision: volume.revision }], secrets: [], configmaps: [] };
+  const spec = withSpecDefaults({ imageRef: 'x:v1', imageRepository: 'x', imageDigest: sha256('x'), appFile: 'app.ts', volumes: [{ name: 'pinned', volumeId: volume.id, revision: volume.revision }] });
   await store.apps.addRevision({ appId: app.id, revision: 1, spec, createdAt: now });
   await assert.rejects(volumes.delete(user, 'pinned'), {
     code: 'EVERAI_CONFLICT',

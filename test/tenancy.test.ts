@@ -31,10 +31,12 @@ before(async () => {
   platform = await startTestPlatform();
   alice = await addUser(platform, 'alice');
   bob = await addUser(platform, 'bob');
-  // Alice's objects: a namespace, an image, a deployed app with its worker, a volume.
+  // Alice's objects: a namespace, a secret, a configmap, an image, a deployed app with its worker, a volume.
   aliceApp = copyExampleApp(platform);
   bobApp = copyExampleApp(platform);
   await asAlice(['namespace', 'create', 'team']);
+  await asAlice(['secret', 'create', 'alice-secret', '--from-literal', 'password=alice-only']);
+  await asAlice(['configmap', 'create', 'alice-config', '--from-literal', 'mode=alice']);
   await asAlice(['image', 'build'], aliceApp);
   await asAlice(['app', 'create'], aliceApp);
   await asAlice(['volume', 'create', 'vol-a'], aliceApp);
@@ -82,6 +84,14 @@ const ROWS: Row[] = [
   { kind: 'image', action: 'list', http: ['GET', '/v2/get-start/tags/list'] },
   { kind: 'image', action: 'pull', http: ['GET', '/v2/get-start/manifests/v1'] },
   { kind: 'image', action: 'push', cli: ['image', 'build'], http: ['POST', '/v2/get-start/blobs/uploads/'] },
+  ...(['secret', 'configmap'] as const).flatMap((kind): Row[] => {
+    const [name, api] = kind === 'secret' ? ['alice-secret', '/api/v1/secrets'] : ['alice-config', '/api/v1/configmaps'];
+    return [
+      { kind, action: 'get', cli: [kind, 'get', name, '-o', 'json'], http: ['GET', `${api}/${name}?values=true`] },
+      { kind, action: 'update', cli: [kind, 'update', name, '--from-literal', 'k=dg=='], http: ['PUT', `${api}/${name}`, { data: { k: 'dg==' } }] },
+      { kind, action: 'delete', cli: [kind, 'delete', name], http: ['DELETE', `${api}/${name}`] },
+    ];
+  }),
   { kind: 'namespace', action: 'get', cli: ['namespace', 'get', 'team'], http: ['GET', '/api/apps/v1/namespaces/team'] },
   { kind: 'namespace', action: 'delete', cli: ['namespace', 'delete', 'team', '--force'], http: ['DELETE', '/api/apps/v1/namespaces/team?force=true'] },
   { kind: 'route', action: 'call', http: ['GET', '/api/routes/v1/default/get-start/hello'] },
@@ -110,6 +120,8 @@ test("another user's objects are refused as if they did not exist, through the C
   // Lists show Bob only his own.
   assert.deepEqual(JSON.parse(await ok(cliAs(platform, bob, ['app', 'list', '-A', '-o', 'json']))), []);
   assert.deepEqual(JSON.parse(await ok(cliAs(platform, bob, ['volume', 'list', '-o', 'json']))), []);
+  assert.deepEqual(JSON.parse(await ok(cliAs(platform, bob, ['secret', 'list', '-o', 'json']))), []);
+  assert.deepEqual(JSON.parse(await ok(cliAs(platform, bob, ['configmap', 'list', '-o', 'json']))), []);
   const bobNamespaces = JSON.parse(await ok(cliAs(platform, bob, ['namespace', 'list', '-o', 'json']))) as { name: string }[];
   assert.deepEqual(bobNamespaces.map((n) => n.name), ['default']);
 
@@ -119,6 +131,10 @@ test("another user's objects are refused as if they did not exist, through the C
   assert.equal(await hello.text(), 'hello world');
   assert.match(await asAlice(['namespace', 'list']), /\nteam\s/);
   assert.match(await asAlice(['volume', 'get', 'vol-a']), /revision: 000001-/);
+  const secret = JSON.parse(await asAlice(['secret', 'get', 'alice-secret', '-o', 'json'])) as { version: number; data: Record<string, string> };
+  assert.deepEqual([secret.version, secret.data], [1, { password: Buffer.from('alice-only').toString('base64') }]);
+  const config = JSON.parse(await asAlice(['configmap', 'get', 'alice-config', '-o', 'json'])) as { version: number; data: Record<string, string> };
+  assert.deepEqual([config.version, config.data], [1, { mode: 'alice' }]);
   const tags = await httpAs(platform, alice)('GET', '/v2/get-start/tags/list');
   assert.deepEqual(await tags.json(), { name: 'get-start', tags: ['v1'] });
 });

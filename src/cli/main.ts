@@ -10,6 +10,7 @@ import { registerUserCommands } from './commands/user';
 import { registerNamespaceCommands } from './commands/namespace';
 import { registerSecretCommands } from './commands/secret';
 import { registerConfigMapCommands } from './commands/configmap';
+import { registerResourcesCommand } from './commands/resources';
 import { VERSION } from '../common/version';
 
 export function buildProgram(): Command {
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerNamespaceCommands(program);
   registerSecretCommands(program);
   registerConfigMapCommands(program);
+  registerResourcesCommand(program);
   for (const command of allCommands(program)) command.exitOverride();
   return program;
 }

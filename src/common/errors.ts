@@ -10,6 +10,7 @@ export const ERROR_CATALOGUE = {
   EVERAI_NOT_FOUND: { status: 404, exit: 4, summary: 'the object does not exist (or is not yours)' },
   EVERAI_IMAGE_NOT_FOUND: { status: 404, exit: 4, summary: 'the image reference resolves to nothing' },
   EVERAI_CONFLICT: { status: 409, exit: 5, summary: 'the object already exists or changed meanwhile' },
+  EVERAI_RESOURCES_UNAVAILABLE: { status: 400, exit: 2, summary: 'no machine could ever give a worker the resources the app requests' },
   EVERAI_BODY_TOO_LARGE: { status: 413, exit: 2, summary: 'the request body is over the limit' },
   EVERAI_WORKER_FAILED: { status: 502, exit: 6, summary: 'the worker failed while answering' },
   EVERAI_APP_PAUSED: { status: 503, exit: 6, summary: 'the app is paused' },

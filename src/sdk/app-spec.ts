@@ -38,6 +38,8 @@ export interface AppSpecDocument {
   concurrency: number;
   routeAuth: RouteAuth;
   readyTimeoutSeconds: number;
+  /** Seconds a request may wait for a worker before a 503; left out: the server's default. */
+  queueTimeoutSeconds?: number;
   volumeRequests: string[];
   secretRequests: string[];
   configmapRequests: string[];

@@ -20,6 +20,8 @@ export interface AppOptions {
   routeAuth?: RouteAuth;
   /** Seconds a new worker may take to become ready (prepare hooks included) before it counts as failed. Default 600. */
   readyTimeoutSeconds?: number;
+  /** Seconds a request may wait in the queue for a worker before it gets a 503. Default: the server's (60). */
+  queueTimeoutSeconds?: number;
 }
 
 export type PrepareHook = () => unknown;
@@ -51,6 +53,7 @@ export class App {
   readonly concurrency: number;
   readonly routeAuth: RouteAuth;
   readonly readyTimeoutSeconds: number;
+  readonly queueTimeoutSeconds: number | null;
   readonly #prepareHooks: PrepareHook[] = [];
 
   static [Symbol.hasInstance](value: unknown): boolean {
@@ -92,6 +95,8 @@ export class App {
     this.concurrency = checkInteger(options.concurrency ?? 1, `app '${name}': concurrency`, 1);
     this.routeAuth = options.routeAuth ?? 'private';
     this.readyTimeoutSeconds = checkInteger(options.readyTimeoutSeconds ?? 600, `app '${name}': readyTimeoutSeconds`, 1);
+    this.queueTimeoutSeconds =
+      options.queueTimeoutSeconds === undefined ? null : checkInteger(options.queueTimeoutSeconds, `app '${name}': queueTimeoutSeconds`, 1);
     Object.defineProperty(this, APP_BRAND, { value: true });
   }
 
@@ -125,6 +130,7 @@ export class App {
       concurrency: this.concurrency,
       routeAuth: this.routeAuth,
       readyTimeoutSeconds: this.readyTimeoutSeconds,
+      ...(this.queueTimeoutSeconds !== null ? { queueTimeoutSeconds: this.queueTimeoutSeconds } : {}),
       volumeRequests: this.volumeRequests.map((v) => v.name),
       secretRequests: [...this.secretRequests],
       configmapRequests: [...this.configmapRequests],

@@ -25,13 +25,19 @@ export interface FreeWorkerAutoScalerOptions extends AutoScalerBaseOptions {
 }
 
 /** Each argument with its default and the least value that makes sense. */
-type ArgRules = Record<string, { default: number; min: number }>;
+export type ArgRules = Record<string, { default: number; min: number }>;
 
 const BASE_RULES: ArgRules = {
   minWorkers: { default: 1, min: 0 },
   maxWorkers: { default: 1, min: 1 },
   maxIdleTime: { default: 60, min: 0 },
   scaleUpStep: { default: 1, min: 1 },
+};
+
+/** Each builtin's arguments; the server reads them too, to fill defaults and check resolved Placeholders. */
+export const AUTOSCALER_ARG_RULES: Readonly<Record<AutoscalerKind, ArgRules>> = {
+  SimpleAutoScaler: { ...BASE_RULES, maxQueueSize: { default: 2, min: 0 } },
+  FreeWorkerAutoScaler: { ...BASE_RULES, minFreeWorkers: { default: 1, min: 0 } },
 };
 
 /** The platform does the scaling; these classes only check and carry the arguments. */
@@ -71,14 +77,14 @@ abstract class BuiltinAutoScaler {
 /** Scales up by `scaleUpStep` when more than `maxQueueSize` requests wait for a busy worker. */
 export class SimpleAutoScaler extends BuiltinAutoScaler {
   constructor(options: SimpleAutoScalerOptions = {}) {
-    super('SimpleAutoScaler', { ...BASE_RULES, maxQueueSize: { default: 2, min: 0 } }, options);
+    super('SimpleAutoScaler', AUTOSCALER_ARG_RULES.SimpleAutoScaler, options);
   }
 }
 
 /** Scales up when fewer than `minFreeWorkers` workers are free. */
 export class FreeWorkerAutoScaler extends BuiltinAutoScaler {
   constructor(options: FreeWorkerAutoScalerOptions = {}) {
-    super('FreeWorkerAutoScaler', { ...BASE_RULES, minFreeWorkers: { default: 1, min: 0 } }, options);
+    super('FreeWorkerAutoScaler', AUTOSCALER_ARG_RULES.FreeWorkerAutoScaler, options);
   }
 }
 

@@ -21,6 +21,9 @@ import { VolumeService } from './volumes/volume-service';
 import { UserService } from './users/user-service';
 import { NamespaceService } from './namespaces/namespace-service';
 import { KeyValueService } from './secrets/key-value-service';
+import { AutoscaleLoop } from './controller/autoscaler/autoscale-loop';
+import { WorkerScaling } from './apps/worker-scaling';
+import { probeMachine } from './resources/machine-resources';
 
 export interface RunningPlatform {
   url: string;
@@ -54,17 +57,21 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const createdAdminToken = await ensureAdmin(store, options.dataDir, options.adminToken);
   const auth = new Authenticator(store);
   const registry = new Registry({ store, blobs, auth, uploadDir: join(options.dataDir, 'uploads') });
-  const runtime = new ProcessRuntime({ dataDir: options.dataDir, blobs });
+  const machine = await probeMachine();
+  const runtime = new ProcessRuntime({ dataDir: options.dataDir, blobs, gpus: machine.gpus });
   const gateway = new Gateway({ auth, maxRequestBodyBytes: options.maxRequestBodyBytes, queueTimeoutMs: options.queueTimeoutMs });
   const volumes = new VolumeService({ store, blobs });
   const images = new ImageReferences(store, blobs);
   const blobSweeper = new BlobSweeper({ blobs, guard: volumes.blobGuard, references: [() => volumes.referencedBlobs(), () => images.digests()] });
   const keyValues = await KeyValueService.open(store, join(options.dataDir, 'secret-keys'));
   const controller = new Controller({ store, blobs, runtime, gateway, volumes, keyValues });
-  const apps = new AppService({ store, blobs, controller, volumes, keyValues });
+  const apps = new AppService({ store, blobs, controller, volumes, keyValues, machine });
   const users = new UserService({ store, auth, apps });
   const namespaces = new NamespaceService(store, apps);
-  const api = buildApi({ store, auth, apps, gateway, runtime, volumes, keyValues, users, namespaces });
+  const autoscaler = new AutoscaleLoop({ store, gateway, controller, keyValues }, options.autoscaleIntervalMs);
+  const inflight = (appId: string, workerId: string) => gateway.load(appId, workerId)?.inflight ?? 0;
+  const scaling = new WorkerScaling({ store, apps, controller, inflight });
+  const api = buildApi({ store, auth, apps, gateway, runtime, volumes, keyValues, users, namespaces, scaling, machine });
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const target = req.url ?? '/';
@@ -79,6 +86,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   });
   server.keepAliveTimeout = 65_000;
   await controller.start();
+  autoscaler.start();
   blobSweeper.start();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -90,6 +98,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     url: `http://${shownHost}:${address.port}`,
     createdAdminToken,
     close: async ({ stopWorkers = false } = {}) => {
+      await autoscaler.stop();
       await controller.stop({ stopWorkers });
       await blobSweeper.stop();
       await new Promise<void>((resolve) => {

@@ -66,15 +66,13 @@ export function registerAppCommands(program: Command): void {
       if (!opts.image && !opts.volumeRequests && !opts.resourceRequests) {
         throw new EveraiError('EVERAI_USAGE', 'say what to upgrade: --image, --volume-requests or --resource-requests');
       }
-      if (opts.resourceRequests) {
-        throw new EveraiError('EVERAI_USAGE', '--resource-requests is not supported yet: upgrade with --image or --volume-requests');
-      }
       const { name, body } = await localAppRequest();
       const target = { namespace: opts.namespace, name };
       const before = await new ApiClient().get<{ app: AppView }>(appPath(target));
       const { app } = await new ApiClient().request<{ app: AppView }>('POST', appPath(target, ':upgrade'), {
         ...(opts.image ? { image: body.spec.image } : {}),
         ...(opts.volumeRequests ? { volumeRequests: body.spec.volumeRequests } : {}),
+        ...(opts.resourceRequests ? { resourceRequests: body.spec.resourceRequests } : {}),
       });
       reportRollout(before.app, app);
     });

@@ -4,6 +4,7 @@ import { ApiClient, errorFromResponse } from '../api-client';
 import { appPath, appTarget } from '../app-target';
 import { parseOutputFormat, printList } from '../output';
 import { WORKER_COLUMNS } from '../views';
+import { addWorkerScaleCommands } from './worker-scale';
 
 interface WorkerListOptions {
   all?: boolean;
@@ -35,6 +36,7 @@ export function addWorkerListCommands(group: Command): void {
 export function registerWorkerCommands(program: Command): void {
   const worker = program.command('worker').aliases(['workers', 'w']).description("an app's workers");
   addWorkerListCommands(worker);
+  addWorkerScaleCommands(worker);
   worker
     .command('logs')
     .description("what a worker printed (stdout and stderr); -f follows it until the worker ends")

@@ -18,6 +18,9 @@ import { registerUserRoutes } from './users-api';
 import { registerNamespaceRoutes } from './namespaces-api';
 import type { KeyValueService } from '../secrets/key-value-service';
 import { registerKeyValueRoutes } from './key-values-api';
+import type { WorkerScaling } from '../apps/worker-scaling';
+import type { MachineResources } from '../resources/machine-resources';
+import { registerScalingRoutes } from './scaling-api';
 
 export interface ApiDeps {
   store: Store;
@@ -29,6 +32,8 @@ export interface ApiDeps {
   users: UserService;
   namespaces: NamespaceService;
   keyValues: KeyValueService;
+  scaling: WorkerScaling;
+  machine: MachineResources;
 }
 
 /** The REST API under /api/: every route but /api/v1/version needs a valid token. */
@@ -45,6 +50,7 @@ export function buildApi(deps: ApiDeps): (req: IncomingMessage, res: ServerRespo
   registerWorkerRoutes(router, deps);
   registerVolumeRoutes(router, deps);
   registerKeyValueRoutes(router, deps);
+  registerScalingRoutes(router, deps);
 
   return async (req, res, url) => {
     const found = router.match(req.method ?? 'GET', url.pathname);

@@ -80,10 +80,11 @@ export function registerAppRoutes(router: Router, deps: ApiDeps): void {
     const all = url.searchParams.get('all') === 'true';
     const days = Number(url.searchParams.get('recentDays') ?? 0);
     const since = days > 0 ? Date.now() - days * DAY_MS : 0;
+    const resources = new Map((await store.apps.revisions(app.id)).map((r) => [r.revision, r.spec.resources]));
     const workers = (await store.workers.listByApp(app.id))
       .filter((w) => all || !isTerminal(w.status))
       .filter((w) => Date.parse(w.createdAt) >= since)
-      .map((w) => workerView(w, gateway.load(app.id, w.id)));
+      .map((w) => workerView(w, gateway.load(app.id, w.id), resources.get(w.revision)));
     sendJson(res, 200, { workers });
   });
 

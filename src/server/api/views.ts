@@ -1,5 +1,6 @@
 import type { SlotLoad } from '../gateway/gateway';
-import type { AppRecord, AppRevisionRecord, WorkerRecord } from '../store/records';
+import type { ResourceRequestsDocument } from '../../sdk/app-spec';
+import type { AppRecord, AppRevisionRecord, AutoscalerSetting, WorkerRecord } from '../store/records';
 
 /** An app as the API shows it. */
 export interface AppView {
@@ -16,6 +17,10 @@ export interface AppView {
   workers: { ready: number; desired: number };
   concurrency: number;
   routeAuth: string;
+  /** Null: a fixed count (docs/autoscaling.md). */
+  autoscaler: AutoscalerSetting | null;
+  /** Null: the server's default. */
+  queueTimeoutSeconds: number | null;
   paused: boolean;
   createdAt: string;
   updatedAt: string;
@@ -37,6 +42,8 @@ export function appView(app: AppRecord, revision: AppRevisionRecord | undefined,
     workers: { ready: ready.length, desired: app.paused ? 0 : app.desiredWorkers },
     concurrency: app.concurrency,
     routeAuth: app.routeAuth,
+    autoscaler: app.autoscaler,
+    queueTimeoutSeconds: app.queueTimeoutMs === null ? null : app.queueTimeoutMs / 1000,
     paused: app.paused,
     createdAt: app.createdAt,
     updatedAt: app.updatedAt,
@@ -96,7 +103,8 @@ function detailStatus(worker: WorkerRecord, load: SlotLoad | undefined): string 
   }
 }
 
-export function workerView(worker: WorkerRecord, load: SlotLoad | undefined): WorkerView {
+/** `resources`: what the worker's revision requests (CPUs, memory in MiB, GPUs). */
+export function workerView(worker: WorkerRecord, load: SlotLoad | undefined, resources?: ResourceRequestsDocument): WorkerView {
   const detail = detailStatus(worker, load);
   return {
     id: worker.id,
@@ -109,9 +117,9 @@ export function workerView(worker: WorkerRecord, load: SlotLoad | undefined): Wo
     successCount: worker.successCount + (load?.successCount ?? 0),
     failedCount: worker.failedCount + (load?.failedCount ?? 0),
     sessionNumber: load?.sessions ?? 0,
-    CPUs: 0,
-    memory: 0,
-    GPUs: 0,
+    CPUs: resources?.cpuNum ?? 0,
+    memory: resources?.memoryMb ?? 0,
+    GPUs: resources?.gpuNum ?? 0,
     appRevision: worker.revision,
     replaceWorkerId: worker.replaceWorkerId,
     statusReason: worker.statusReason,

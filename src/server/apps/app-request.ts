@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EveraiError } from '../../common/errors';
+import { autoscalerSchema, resourceRequestsSchema, resourceUpgradeSchema } from './scaling-request';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -33,6 +34,9 @@ export const appRequestSchema = z.object({
       volumeRequests: z.array(volumeRefSchema).max(32).default([]),
       secretRequests: z.array(nameSchema).max(32).default([]),
       configmapRequests: z.array(nameSchema).max(32).default([]),
+      queueTimeoutSeconds: z.number().int().min(1).max(24 * 3600).optional(),
+      autoscaler: autoscalerSchema,
+      resourceRequests: resourceRequestsSchema,
     })
     .loose(),
   appFile: z.string().regex(/^[\w.-]+\.(ts|js|mjs)$/, 'must be app.ts, app.js or app.mjs').default('app.ts'),
@@ -44,6 +48,7 @@ export type AppRequest = z.infer<typeof appRequestSchema>;
 export const upgradeRequestSchema = z.strictObject({
   image: z.string().min(1).optional(),
   volumeRequests: z.array(volumeRefSchema).max(32).optional(),
+  resourceRequests: resourceUpgradeSchema,
 });
 
 /** Validates a request body, naming the field of the first problem. */

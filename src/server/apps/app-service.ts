@@ -7,7 +7,11 @@ import { resolveImage } from '../registry/image-resolver';
 import type { KeyValueKind, KeyValueSource } from '../secrets/key-value-source';
 import type { AppRecord, AppRevisionRecord, PinnedKeyValue, PinnedVolume, RevisionSpec, UserRecord } from '../store/records';
 import type { Store } from '../store/store';
+import type { MachineResources } from '../resources/machine-resources';
+import { checkFits } from '../resources/resource-fit';
+import type { ResourceRequestsDocument } from '../../sdk/app-spec';
 import type { AppRequest } from './app-request';
+import { initialWorkers, workersAfterUpdate } from './scaling-request';
 
 /** Finds a volume's newest revision for its owner (the volume service). */
 export interface VolumeResolver {
@@ -20,12 +24,15 @@ export interface AppServiceDeps {
   controller: Controller;
   volumes: VolumeResolver;
   keyValues: KeyValueSource;
+  /** What workers can get here: a request no worker could ever get is refused. */
+  machine: MachineResources;
 }
 
 /** What to re-resolve on an upgrade; the rest stays as the current revision pins it. */
 export interface UpgradeRequest {
   image?: string | undefined;
   volumeRequests?: string[] | undefined;
+  resourceRequests?: ResourceRequestsDocument | undefined;
 }
 
 function sameSpec(a: RevisionSpec, b: RevisionSpec): boolean {
@@ -77,6 +84,11 @@ export class AppService {
     return pinned;
   }
 
+  private pinResources(request: ResourceRequestsDocument): ResourceRequestsDocument {
+    checkFits(this.deps.machine, request);
+    return request;
+  }
+
   private async revisionSpec(user: UserRecord, spec: AppRequest['spec'], appFile: string): Promise<RevisionSpec> {
     return {
       ...(await this.pinImage(user, spec.image)),
@@ -85,6 +97,7 @@ export class AppService {
       volumes: await this.pinVolumes(user, spec.volumeRequests),
       secrets: await this.pinKeyValues(user, 'Secret', spec.secretRequests),
       configmaps: await this.pinKeyValues(user, 'ConfigMap', spec.configmapRequests),
+      resources: this.pinResources(spec.resourceRequests),
     };
   }
 
@@ -106,7 +119,9 @@ export class AppService {
       ownerId: user.id,
       routeName: await this.freeRouteName([spec.name, `${spec.name}-${namespace}`, `${spec.name}-${namespace}-${user.name}`]),
       targetRevision: 1,
-      desiredWorkers: 1,
+      desiredWorkers: initialWorkers(spec.autoscaler),
+      autoscaler: spec.autoscaler,
+      queueTimeoutMs: spec.queueTimeoutSeconds === undefined ? null : spec.queueTimeoutSeconds * 1000,
       concurrency: spec.concurrency,
       routeAuth: spec.routeAuth,
       readyTimeoutMs: spec.readyTimeoutSeconds * 1000,
@@ -153,13 +168,17 @@ export class AppService {
       concurrency: request.spec.concurrency,
       routeAuth: request.spec.routeAuth,
       readyTimeoutMs: request.spec.readyTimeoutSeconds * 1000,
+      // Scaling is app-level: it changes at once, with no new revision (docs/autoscaling.md).
+      autoscaler: request.spec.autoscaler,
+      desiredWorkers: workersAfterUpdate(app.autoscaler, request.spec.autoscaler, app.desiredWorkers),
+      queueTimeoutMs: request.spec.queueTimeoutSeconds === undefined ? null : request.spec.queueTimeoutSeconds * 1000,
     });
     return this.rollTo(app, spec);
   }
 
   /**
-   * `app upgrade --image` / `--volume-requests`: re-resolves the image and/or every requested
-   * volume; rolls out only if a digest or a volume revision changed.
+   * `app upgrade --image` / `--volume-requests` / `--resource-requests`: re-resolves the image,
+   * every requested volume and/or the resources; rolls out only if what a worker runs changed.
    */
   async upgrade(user: UserRecord, namespace: string, name: string, request: UpgradeRequest): Promise<AppRecord> {
     const app = await this.find(user, namespace, name);
@@ -169,6 +188,7 @@ export class AppService {
       ...current,
       ...(request.image !== undefined ? await this.pinImage(user, request.image) : {}),
       volumes: request.volumeRequests !== undefined ? await this.pinVolumes(user, request.volumeRequests) : current.volumes,
+      resources: request.resourceRequests !== undefined ? this.pinResources(request.resourceRequests) : current.resources,
     };
     return this.rollTo(app, next);
   }

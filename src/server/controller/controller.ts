@@ -89,6 +89,28 @@ export class Controller {
       });
   }
 
+  /**
+   * Runs `change` (a change of desired state: the autoscaler's, a manual scale) between reconcile
+   * passes, so no pass reads half of it; a pass follows at once.
+   */
+  async apply<T>(change: () => Promise<T>): Promise<T> {
+    while (this.running) await this.running;
+    let done!: () => void;
+    this.running = new Promise<void>((resolve) => (done = resolve));
+    try {
+      return await change();
+    } finally {
+      this.running = undefined;
+      done();
+      this.wake();
+    }
+  }
+
+  /** Resolves once the passes asked for so far have run (new workers then have their records). */
+  async settled(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
   async stop({ stopWorkers }: { stopWorkers: boolean }): Promise<void> {
     this.abort.abort();
     clearInterval(this.timer);
@@ -139,6 +161,12 @@ export class Controller {
     for (const id of plan.drain) {
       const worker = live.find((w) => w.id === id);
       if (worker && this.tasks.get(id) !== 'draining') void this.drainWorker(app, worker).catch(logError);
+    }
+    // Workers a scale-down chose (marked REMOVE in the store, the count lowered with it) drain too.
+    for (const worker of live) {
+      if (worker.phase === 'REMOVE' && worker.status !== 'TERMINATING' && this.tasks.get(worker.id) !== 'draining') {
+        void this.drainWorker(app, worker).catch(logError);
+      }
     }
     const replaceable = live.filter((w) => w.revision !== app.targetRevision && w.phase !== 'REMOVE');
     for (let i = 0; i < plan.create; i++) {

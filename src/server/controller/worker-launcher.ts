@@ -28,5 +28,6 @@ export async function launchFor(
     appFile: spec.appFile,
     env: { ...spec.env, ...(await keyValueEnv(deps, revision)) },
     volumes,
+    resources: spec.resources,
   };
 }

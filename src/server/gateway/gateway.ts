@@ -38,8 +38,17 @@ export class Gateway {
   /** `namespace/name` (one app per owner) and route name → app ids, so a request finds its app in one lookup. */
   private readonly byName = new Map<string, string[]>();
   private readonly byRouteName = new Map<string, string>();
+  private starvedListener: ((appId: string) => void) | undefined;
 
   constructor(private readonly deps: GatewayDeps) {}
+
+  /**
+   * Hears of each request that finds no worker it could ever be served by (an app scaled to zero),
+   * so a worker starts at once rather than at the autoscaler's next look.
+   */
+  onStarved(listener: (appId: string) => void): void {
+    this.starvedListener = listener;
+  }
 
   owns(pathname: string): boolean {
     return isGatewayPath(pathname);
@@ -172,8 +181,10 @@ export class Gateway {
     const forwardPath = `${path}${search}`;
 
     const failedOn = new Set<string>();
+    const queueTimeoutMs = app.queueTimeoutMs ?? this.deps.queueTimeoutMs;
     for (let attempt = 1; ; attempt++) {
-      const slot = await route.acquire(sessionId, this.deps.queueTimeoutMs, client.signal, failedOn);
+      if (!route.slots.some((s) => !s.draining)) this.starvedListener?.(app.id);
+      const slot = await route.acquire(sessionId, queueTimeoutMs, client.signal, failedOn);
       let ok = false;
       try {
         ok = (await proxyToWorker(req, res, slot, forwardPath, this.deps.maxRequestBodyBytes, client.signal)).ok;

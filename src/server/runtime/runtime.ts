@@ -1,3 +1,5 @@
+import type { ResourceRequestsDocument } from '../../sdk/app-spec';
+
 /**
  * The worker runtime: where and how a worker's process runs. Child processes on this machine are
  * the embedded default (runtime/process); Kubernetes pods come later behind the same interface.
@@ -31,6 +33,8 @@ export interface WorkerLaunch {
   appFile: string;
   env: Record<string, string>;
   volumes: VolumeMount[];
+  /** What the worker asked for: the runtime gives it its GPUs and what limits it can. */
+  resources: ResourceRequestsDocument;
 }
 
 /** Where a started worker listens. */

@@ -1,6 +1,7 @@
 /** Rows of the state store, as every store implementation returns them. Times are ISO strings (UTC). */
 
 import type { KeyValueKind } from '../secrets/key-value-source';
+import type { PlaceholderDocument, ResourceRequestsDocument } from '../../sdk/app-spec';
 
 export interface UserRecord {
   id: string;
@@ -32,6 +33,10 @@ export interface AppRecord {
   routeAuth: RouteAuth;
   /** How long a new worker may take to become ready before it counts as failed. */
   readyTimeoutMs: number;
+  /** How the worker count is decided (docs/autoscaling.md); null: a fixed count, 1 unless scaled by hand. */
+  autoscaler: AutoscalerSetting | null;
+  /** How long a request may wait for a worker before a 503; null: the server's default. */
+  queueTimeoutMs: number | null;
   /** The revision the app was DEPLOYED on when the current rollout began: where a halted rollout goes back to (0: none). */
   stableRevision: number;
   paused: boolean;
@@ -40,6 +45,14 @@ export interface AppRecord {
   createdAt: string;
   updatedAt: string;
 }
+
+/**
+ * An app's scaling, app-level (changing it rolls nothing out): a builtin autoscaler whose
+ * arguments are numbers or Placeholders read at each decision, or a manual count.
+ */
+export type AutoscalerSetting =
+  | { kind: 'SimpleAutoScaler' | 'FreeWorkerAutoScaler'; args: Record<string, number | PlaceholderDocument> }
+  | { kind: 'Manual'; args: { defaultWorkerNum: number } };
 
 /** What a worker runs, pinned: changing any of it means a new revision and a rollout. */
 export interface RevisionSpec {
@@ -55,6 +68,8 @@ export interface RevisionSpec {
   /** One version of each requested secret and configmap (SPEC §9); their values are read at worker start. */
   secrets: PinnedKeyValue[];
   configmaps: PinnedKeyValue[];
+  /** What each worker gets (CPUs, memory, GPUs); checked against the machine when pinned. */
+  resources: ResourceRequestsDocument;
 }
 
 export interface PinnedKeyValue {

@@ -1,4 +1,8 @@
+import type { ResourceRequestsDocument } from '../../sdk/app-spec';
 import type { RevisionSpec } from './records';
+
+/** What a worker gets when the app asks for nothing: the SDK's `new ResourceRequests()`. */
+export const DEFAULT_RESOURCES: ResourceRequestsDocument = { cpuNum: 1, memoryMb: 1024, gpuNum: 0, gpuConstraints: null };
 
 /**
  * A revision as stored may predate fields added to RevisionSpec since: every store reads specs
@@ -14,6 +18,7 @@ export function withSpecDefaults(stored: Partial<RevisionSpec>): RevisionSpec {
     volumes: [],
     secrets: [],
     configmaps: [],
+    resources: DEFAULT_RESOURCES,
     ...stored,
   };
 }

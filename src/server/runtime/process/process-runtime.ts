@@ -10,6 +10,8 @@ import { VOLUMES_ENV } from '../../../sdk/context';
 import { READINESS_PATH } from '../../../sdk/worker/serve-app';
 import { ImageUnpacker } from './image-unpacker';
 import { VolumeTrees } from './volume-trees';
+import { GpuAssigner } from './gpu-assigner';
+import type { GpuInfo } from '../../resources/machine-resources';
 import {
   DATA_DIR_ENV,
   WORKER_ID_ENV,
@@ -44,8 +46,11 @@ export class ProcessRuntime implements Runtime {
   private readonly running = new Map<string, RunningWorker>();
   private readonly exitListeners: ((exit: WorkerExit) => void)[] = [];
   private readonly pollers = new Set<NodeJS.Timeout>();
+  private readonly gpus: GpuAssigner;
 
-  constructor(options: { dataDir: string; blobs: BlobStore }) {
+  /** `gpus`: the machine's, as `nvidia-smi` lists them (none: no worker sees a GPU). */
+  constructor(options: { dataDir: string; blobs: BlobStore; gpus?: readonly GpuInfo[] }) {
+    this.gpus = new GpuAssigner(options.gpus ?? []);
     this.dataDir = resolve(options.dataDir);
     this.unpacker = new ImageUnpacker(options.blobs, join(this.dataDir, 'images'));
     this.volumeTrees = new VolumeTrees(options.blobs, join(this.dataDir, 'volume-trees'));
@@ -94,15 +99,22 @@ export class ProcessRuntime implements Runtime {
         EVERAI_APP_FILE: launch.appFile,
         [WORKER_ID_ENV]: launch.workerId,
         [DATA_DIR_ENV]: this.dataDir,
+        // CPU and memory are not limited here: a child process gets no cgroup without root, and
+        // an address-space rlimit breaks V8, which reserves far more than it uses (docs/autoscaling.md).
+        CUDA_VISIBLE_DEVICES: this.gpus.assign(launch.workerId, launch.resources),
       },
     });
     closeSync(fd);
     const pid = child.pid;
-    if (pid === undefined) throw new Error(`worker ${launch.workerId} did not start`);
+    if (pid === undefined) {
+      this.gpus.release(launch.workerId);
+      throw new Error(`worker ${launch.workerId} did not start`);
+    }
     const endpoint: WorkerEndpoint = { workerId: launch.workerId, pid, port, url: `http://127.0.0.1:${port}` };
     const exited = new Promise<void>((done) => {
       child.once('exit', (code, sig) => {
         this.running.delete(launch.workerId);
+        this.gpus.release(launch.workerId);
         this.emitExit({ workerId: launch.workerId, code, signal: sig });
         done();
       });

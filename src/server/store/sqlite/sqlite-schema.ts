@@ -172,4 +172,8 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (owner_id, kind, name, version)
   );
   `,
+  `
+  ALTER TABLE apps ADD COLUMN autoscaler TEXT NOT NULL DEFAULT 'null';
+  ALTER TABLE apps ADD COLUMN queue_timeout_ms INTEGER;
+  `,
 ];

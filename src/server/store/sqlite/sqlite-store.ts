@@ -32,7 +32,7 @@ import { deleteUserRows } from './sqlite-user-delete';
 import { sqliteKeyValueStore } from './sqlite-key-value-store';
 import { nowIso } from '../../../common/time';
 
-const APP_ROW = { booleans: ['paused'] } as const;
+const APP_ROW = { booleans: ['paused'], json: ['autoscaler'] } as const;
 
 function revisionFromRow(row: unknown): AppRevisionRecord {
   const revision = fromColumns<AppRevisionRecord>(row, { json: ['spec'] });
@@ -126,8 +126,8 @@ export class SqliteStore implements Store {
     this.db.prepare(insertSql(table, row)).run(row);
   }
 
-  private update(table: string, key: string, id: string, changes: object): void {
-    const row = toColumns(changes);
+  private update(table: string, key: string, id: string, changes: object, json: readonly string[] = []): void {
+    const row = toColumns(changes, json);
     if (Object.keys(row).length === 0) return;
     this.db.prepare(updateSql(table, row, key)).run({ ...row, __key: id });
   }
@@ -178,8 +178,8 @@ export class SqliteStore implements Store {
     const db = this.db;
     const one = (row: unknown) => (row ? fromColumns<AppRecord>(row, APP_ROW) : undefined);
     return {
-      create: async (app: AppRecord) => this.insert('apps', app),
-      update: async (id, changes) => this.update('apps', 'id', id, { ...changes, updatedAt: nowIso() }),
+      create: async (app: AppRecord) => this.insert('apps', app, APP_ROW.json),
+      update: async (id, changes) => this.update('apps', 'id', id, { ...changes, updatedAt: nowIso() }, APP_ROW.json),
       delete: async (id) => {
         db.prepare('DELETE FROM apps WHERE id = ?').run(id);
       },

@@ -1,0 +1,2 @@
+/** The image `everai image build` builds and pushes. */
+export const IMAGE = 'autoscale:v1';

@@ -1,0 +1,30 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appJson, cliOk, copyExampleApp, deployApp } from './helpers/app-fixture';
+import { BURST_ARGS, burstScalesUpAndDown, waitWorkerCount } from './helpers/autoscale';
+import { startTestPlatform, type TestPlatform } from './helpers/platform';
+
+// The issue's autoscaling scenario as examples/autoscale ships it: the SimpleAutoScaler's
+// arguments are Placeholders of a configmap, and `configmap update` rescales the app at once.
+// Needs the configmap commands and the KeyValueSource wired into the autoscale loop (platform.ts).
+
+let platform: TestPlatform;
+before(async () => {
+  platform = await startTestPlatform();
+});
+after(async () => {
+  await platform?.stop();
+});
+
+const literals = (args: Record<string, number>) => Object.entries(args).flatMap(([key, value]) => ['--from-literal', `${key}=${value}`]);
+
+test('autoscaler arguments from a configmap: a burst scales 1 -> 2-3 -> 1, and configmap update to min_workers=2 brings 2', async () => {
+  await cliOk(platform, ['configmap', 'create', 'autoscale-configmap', ...literals(BURST_ARGS)]);
+  const dir = copyExampleApp(platform, 'autoscale');
+  await deployApp(platform, dir, 'autoscale');
+  await burstScalesUpAndDown(platform, 'autoscale');
+
+  await cliOk(platform, ['configmap', 'update', 'autoscale-configmap', ...literals({ ...BURST_ARGS, min_workers: 2 })]);
+  await waitWorkerCount(platform, 'autoscale', 2);
+  assert.equal((await appJson(platform, 'autoscale')).revision, 1, 'a configmap update rolls nothing out');
+});

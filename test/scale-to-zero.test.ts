@@ -1,0 +1,76 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import type { QueueEntry } from '../src/cli/views';
+import { appJson, cliOk, copyExampleApp, deployApp, editFile, workersJson } from './helpers/app-fixture';
+import { useNumericArgs, waitWorkerCount } from './helpers/autoscale';
+import { startTestPlatform, type TestPlatform } from './helpers/platform';
+import { waitFor } from './helpers/wait';
+
+let platform: TestPlatform;
+/** examples/autoscale, deployed by the first test with minWorkers 0. */
+let dir: string;
+before(async () => {
+  platform = await startTestPlatform();
+});
+after(async () => {
+  await platform?.stop();
+});
+
+test('minWorkers 0: the idle app runs no worker; a request then waits as NotDispatch while one starts, and is served', async (t) => {
+  dir = copyExampleApp(platform, 'autoscale');
+  useNumericArgs(dir, { min_workers: 0, max_workers: 1, max_queue_size: 1, scale_up_step: 1, max_idle_time: 2 });
+  await deployApp(platform, dir, 'autoscale');
+
+  // Idle 2 s: the last worker is drained and stopped; the app stays DEPLOYED with 0 of 0.
+  await waitFor('no worker left', async () => (await workersJson(platform, 'autoscale', false)).length === 0, 60_000, 300);
+  const idle = await appJson(platform, 'autoscale');
+  assert.equal(idle.status, 'DEPLOYED');
+  assert.deepEqual(idle.workers, { ready: 0, desired: 0 });
+  assert.match(await cliOk(platform, ['app', 'list']), /autoscale\s+default\s+DEPLOYED\s+0\/0/);
+  assert.match(await cliOk(platform, ['app', 'events', 'autoscale']), /Scale down: 1 -> 0 workers/);
+
+  // The queue is watched through the API as `everai app queue` reads it, fast enough to see a cold start.
+  const headers = { authorization: `Bearer ${platform.token}` };
+  const reasons = new Set<string>();
+  let answered = false;
+  const watch = (async () => {
+    while (!answered) {
+      const res = await fetch(`${platform.url}/api/apps/v1/namespaces/default/apps/autoscale/queue`, { headers });
+      for (const entry of ((await res.json()) as { queue: QueueEntry[] }).queue) reasons.add(entry.reason);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  })();
+  const sent = Date.now();
+  const res = await fetch(`${platform.url}/api/routes/v1/default/autoscale/work?ms=0`, { headers });
+  // The gateway sends the headers with the answer's first byte: this is the time to first byte.
+  const firstByteMs = Date.now() - sent;
+  const body = await res.text();
+  answered = true;
+  await watch;
+  t.diagnostic(`scale-to-zero: request to first byte ${firstByteMs} ms (a worker started for it)`);
+
+  assert.equal(res.status, 200);
+  assert.match(body, /^served by \S+/);
+  assert.deepEqual([...reasons], ['NotDispatch'], 'the request waited as NotDispatch while its worker started');
+  const [started] = await workersJson(platform, 'autoscale', false);
+  assert.ok(started && body.includes(started.id), 'served by the worker started for it');
+});
+
+test('a request that waits past the app queue timeout gets 503 with Retry-After and a JSON error', async () => {
+  editFile(join(dir, 'app.ts'), (text) => text.replace('minWorkers: 0,', 'minWorkers: 1,').replace('concurrency: 1,', 'concurrency: 1,\n  queueTimeoutSeconds: 1,'));
+  await cliOk(platform, ['app', 'update'], dir);
+  await waitWorkerCount(platform, 'autoscale', 1);
+
+  const url = `${platform.url}/api/routes/v1/default/autoscale/work?ms=3000`;
+  const headers = { authorization: `Bearer ${platform.token}` };
+  const [first, second] = await Promise.all([fetch(url, { headers }), fetch(url, { headers })]);
+  const answers = [first, second].sort((a, b) => a.status - b.status);
+  assert.deepEqual(answers.map((r) => r.status), [200, 503]);
+  const late = answers[1] as Response;
+  assert.equal(late.headers.get('retry-after'), '5');
+  assert.deepEqual(((await late.json()) as { error: { code: string; message: string } }).error, {
+    code: 'EVERAI_QUEUE_TIMEOUT',
+    message: "no worker of app 'autoscale' could take the request within 1 s",
+  });
+});
