@@ -9,8 +9,11 @@ import { waitFor } from './wait';
 export const BURST_ARGS = { min_workers: 1, max_workers: 3, max_queue_size: 1, scale_up_step: 1, max_idle_time: 3 };
 
 /** examples/autoscale with numbers where its Placeholders are (for a server without configmaps). */
+/** The example with its autoscaler's arguments as numbers: it then needs no configmap. */
 export function useNumericArgs(dir: string, args: Record<string, number>): void {
-  editFile(join(dir, 'app.ts'), (text) => text.replace(/arg\('(\w+)'\)/g, (_, key: string) => String(args[key])));
+  editFile(join(dir, 'app.ts'), (text) =>
+    text.replace(/arg\('(\w+)'\)/g, (_, key: string) => String(args[key])).replace(/\n  configmapRequests: \[CONFIGMAP\],/, ''),
+  );
 }
 
 /** Workers that run and stay (not draining, not ended). */
