@@ -14,6 +14,7 @@ import type { UserRecord } from '../src/server/store/records';
 import { SqliteStore } from '../src/server/store/sqlite/sqlite-store';
 import { VolumeService } from '../src/server/volumes/volume-service';
 import { sha256 } from './helpers/volumes';
+import { withSpecDefaults } from '../src/server/store/revision-spec-defaults';
 
 // Blob collection: what nothing references goes after the grace period; nothing else ever does.
 
@@ -110,7 +111,7 @@ test('a volume an app pins cannot be deleted, so its files are never collected f
     readyTimeoutMs: 600_000, stableRevision: 1,
   };
   await store.apps.create(app);
-  const spec = { imageRef: 'x:v1', imageRepository: 'x', imageDigest: sha256('x'), appFile: 'app.ts', env: {}, volumes: [{ name: 'pinned', volumeId: volume.id, revision: volume.revision }] };
+  const spec = withSpecDefaults({ imageRef: 'x:v1', imageRepository: 'x', imageDigest: sha256('x'), volumes: [{ name: 'pinned', volumeId: volume.id, revision: volume.revision }] });
   await store.apps.addRevision({ appId: app.id, revision: 1, spec, createdAt: now });
   await assert.rejects(volumes.delete(user, 'pinned'), {
     code: 'EVERAI_CONFLICT',

@@ -18,6 +18,8 @@ export interface PlatformOptions {
   maxRequestBodyBytes: number;
   /** How long a request may wait in an app's queue before a 503. */
   queueTimeoutMs: number;
+  /** How long `app events` keeps an event. */
+  eventRetentionMs: number;
 }
 
 export function defaultPlatformOptions(): PlatformOptions {
@@ -26,5 +28,6 @@ export function defaultPlatformOptions(): PlatformOptions {
     dataDir: join(everaiHome(), 'server'),
     maxRequestBodyBytes: 100 * 1024 * 1024,
     queueTimeoutMs: 60_000,
+    eventRetentionMs: 7 * 24 * 3600_000,
   };
 }

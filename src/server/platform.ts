@@ -18,6 +18,19 @@ import { Registry } from './registry/registry';
 import { ProcessRuntime } from './runtime/process/process-runtime';
 import { SqliteStore } from './store/sqlite/sqlite-store';
 import { VolumeService } from './volumes/volume-service';
+import { handleExecUpgrade } from './api/exec-api';
+import { EventRetention } from './events/event-retention';
+import type { KeyValueSource } from './secrets/key-value-source';
+
+/**
+ * Stands in for the secret service (issue-secrets) until it is wired here: nobody has a secret or
+ * configmap yet, so whatever names one is refused as not found.
+ */
+const noKeyValues: KeyValueSource = {
+  read: async (_ownerId, kind, name) => {
+    throw new EveraiError('EVERAI_NOT_FOUND', `${kind === 'Secret' ? 'secret' : 'configmap'} '${name}' not found`);
+  },
+};
 
 export interface RunningPlatform {
   url: string;
@@ -56,9 +69,14 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const volumes = new VolumeService({ store, blobs });
   const images = new ImageReferences(store, blobs);
   const blobSweeper = new BlobSweeper({ blobs, guard: volumes.blobGuard, references: [() => volumes.referencedBlobs(), () => images.digests()] });
-  const controller = new Controller({ store, blobs, runtime, gateway, volumes });
-  const apps = new AppService({ store, blobs, controller, volumes });
+  const keyValues = noKeyValues;
+  const launch = { store, blobs, volumes, keyValues };
+  const controller = new Controller({ ...launch, runtime, gateway });
+  // This server's own registry names, known once it listens: images there are not pulled from elsewhere.
+  const ownHosts: string[] = [];
+  const apps = new AppService({ store, blobs, controller, volumes, keyValues, ownHosts });
   const api = buildApi({ store, auth, apps, gateway, runtime, volumes });
+  const eventRetention = new EventRetention(store, options.eventRetentionMs);
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const target = req.url ?? '/';
@@ -71,21 +89,25 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => sendError(req, res, error));
   });
+  server.on('upgrade', (req, socket, head) => handleExecUpgrade({ auth, runtime, launch }, req, socket, head));
   server.keepAliveTimeout = 65_000;
   await controller.start();
   blobSweeper.start();
+  eventRetention.start();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, resolve);
   });
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  ownHosts.push(`${shownHost}:${address.port}`, `localhost:${address.port}`, `127.0.0.1:${address.port}`, `[::1]:${address.port}`);
   return {
     url: `http://${shownHost}:${address.port}`,
     createdAdminToken,
     close: async ({ stopWorkers = false } = {}) => {
       await controller.stop({ stopWorkers });
       await blobSweeper.stop();
+      eventRetention.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EveraiError } from '../../common/errors';
+import { programFieldsSchema } from './program-request';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -25,6 +26,7 @@ export const appRequestSchema = z.object({
       routeAuth: z.enum(['private', 'public']).default('private'),
       readyTimeoutSeconds: z.number().int().min(1).max(24 * 3600).default(600),
       volumeRequests: z.array(volumeRefSchema).max(32).default([]),
+      ...programFieldsSchema,
     })
     .loose(),
   appFile: z.string().regex(/^[\w.-]+\.(ts|js|mjs)$/, 'must be app.ts, app.js or app.mjs').default('app.ts'),

@@ -3,10 +3,14 @@ import { newId } from '../../common/ids';
 import { nowIso } from '../../common/time';
 import type { BlobStore } from '../blobs/blob-store';
 import type { Controller } from '../controller/controller';
-import { resolveImage } from '../registry/image-resolver';
-import type { AppRecord, AppRevisionRecord, PinnedVolume, RevisionSpec, UserRecord } from '../store/records';
+import { parseImageRef } from '../../common/image-ref';
+import { isOwnRegistry, resolveImage, type ResolvedImage } from '../registry/image-resolver';
+import { resolveRemoteImage } from '../registry/remote/remote-image';
+import type { KeyValueSource } from '../secrets/key-value-source';
+import type { AppRecord, AppRevisionRecord, ImagePullSpec, PinnedVolume, RevisionSpec, UserRecord } from '../store/records';
 import type { Store } from '../store/store';
 import type { AppRequest } from './app-request';
+import { pinImagePull, pinMounts, pinProgram, pullCredentials } from './program-pins';
 
 /** Finds a volume's newest revision for its owner (the volume service). */
 export interface VolumeResolver {
@@ -18,6 +22,9 @@ export interface AppServiceDeps {
   blobs: BlobStore;
   controller: Controller;
   volumes: VolumeResolver;
+  keyValues: KeyValueSource;
+  /** `host:port` names of this server's own registry, filled in once it listens. */
+  ownHosts: readonly string[];
 }
 
 /** What to re-resolve on an upgrade; the rest stays as the current revision pins it. */
@@ -32,7 +39,8 @@ function sameSpec(a: RevisionSpec, b: RevisionSpec): boolean {
 
 function describeSpec(spec: RevisionSpec): string {
   const volumes = spec.volumes.map((v) => `, volume ${v.name} ${v.revision}`).join('');
-  return `image ${spec.imageRef} = ${spec.imageDigest}${volumes}`;
+  const command = spec.program.kind === 'command' ? `, command ${JSON.stringify(spec.program.argv)}` : '';
+  return `image ${spec.imageRef} = ${spec.imageDigest}${volumes}${command}`;
 }
 
 /**
@@ -51,10 +59,24 @@ export class AppService {
     return app;
   }
 
-  /** The image's digest now, for the revision to pin. */
-  private async pinImage(user: UserRecord, imageRef: string): Promise<Pick<RevisionSpec, 'imageRef' | 'imageRepository' | 'imageDigest'>> {
-    const image = await resolveImage({ ...this.deps, user }, imageRef);
-    return { imageRef, imageRepository: image.repository, imageDigest: image.digest };
+  /** The image's digest now, for the revision to pin: from everai's registry, or another one with the pinned credentials. */
+  private async pinImage(user: UserRecord, imageRef: string, pull: ImagePullSpec | null): Promise<ResolvedImage> {
+    const parsed = parseImageRef(imageRef);
+    if (parsed.host === undefined || isOwnRegistry(parsed.host, this.deps.ownHosts)) return resolveImage({ ...this.deps, user }, imageRef);
+    const credentials = await pullCredentials(this.deps.keyValues, user.id, pull);
+    return resolveRemoteImage(this.deps.blobs, { ...parsed, host: parsed.host }, credentials);
+  }
+
+  /** A pull the other registry refused is worth an event on the app: nothing changed, and this says why. */
+  private async noteRegistryFailure<T>(app: AppRecord, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof EveraiError && error.code === 'EVERAI_REGISTRY_FAILED') {
+        await this.deps.store.events.add(app.id, 'WARNING', 'ImagePuller', `Image pull failed, nothing changed: ${error.message}`);
+      }
+      throw error;
+    }
   }
 
   /** Each requested volume's newest revision, for the revision to pin. */
@@ -68,7 +90,21 @@ export class AppService {
   }
 
   private async revisionSpec(user: UserRecord, spec: AppRequest['spec'], appFile: string): Promise<RevisionSpec> {
-    return { ...(await this.pinImage(user, spec.image)), appFile, env: {}, volumes: await this.pinVolumes(user, spec.volumeRequests) };
+    const { keyValues } = this.deps;
+    const imagePull = await pinImagePull(keyValues, user.id, spec.imageAuth);
+    const image = await this.pinImage(user, spec.image, imagePull);
+    // In RevisionSpec's field order: revisions are compared as JSON.
+    return {
+      imageRef: spec.image,
+      imageRepository: image.repository,
+      imageDigest: image.digest,
+      appFile,
+      env: spec.env,
+      volumes: await this.pinVolumes(user, spec.volumeRequests),
+      program: pinProgram(spec.program, image),
+      mounts: await pinMounts(keyValues, user.id, spec.mounts, spec.volumeRequests),
+      imagePull,
+    };
   }
 
   async create(user: UserRecord, namespace: string, request: AppRequest): Promise<AppRecord> {
@@ -116,12 +152,13 @@ export class AppService {
     if (request.spec.name !== name) {
       throw new EveraiError('EVERAI_BAD_REQUEST', `the definition names app '${request.spec.name}', not '${name}'`);
     }
+    const spec = await this.noteRegistryFailure(app, () => this.revisionSpec(user, request.spec, request.appFile));
     await this.deps.store.apps.update(app.id, {
       concurrency: request.spec.concurrency,
       routeAuth: request.spec.routeAuth,
       readyTimeoutMs: request.spec.readyTimeoutSeconds * 1000,
     });
-    return this.rollTo(app, await this.revisionSpec(user, request.spec, request.appFile));
+    return this.rollTo(app, spec);
   }
 
   /**
@@ -132,9 +169,11 @@ export class AppService {
     const app = await this.find(user, namespace, name);
     const { spec: current } = await this.currentRevision(app);
     // What was not asked for stays pinned as it is.
+    const image = request.image;
+    const pinned = image === undefined ? undefined : await this.noteRegistryFailure(app, () => this.pinImage(user, image, current.imagePull));
     const next: RevisionSpec = {
       ...current,
-      ...(request.image !== undefined ? await this.pinImage(user, request.image) : {}),
+      ...(image !== undefined && pinned ? { imageRef: image, imageRepository: pinned.repository, imageDigest: pinned.digest } : {}),
       volumes: request.volumeRequests !== undefined ? await this.pinVolumes(user, request.volumeRequests) : current.volumes,
     };
     return this.rollTo(app, next);

@@ -12,6 +12,9 @@ export function withSpecDefaults(stored: Partial<RevisionSpec>): RevisionSpec {
     appFile: 'app.ts',
     env: {},
     volumes: [],
+    program: { kind: 'sdk' },
+    mounts: [],
+    imagePull: null,
     ...stored,
   };
 }
