@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { isAbsolute, relative } from 'node:path';
-import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { EveraiError } from '../common/errors';
 import { manifestSchema, type Manifest } from './manifest-schema';
 
@@ -34,9 +34,8 @@ export class ManifestFile {
     const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
     const yamlError = doc.errors[0];
     if (yamlError) {
-      const line = yamlError.linePos?.[0].line ?? 1;
-      // The YAML library's message carries a code excerpt after the first line; the line number says enough.
-      const message = yamlError.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? 'not valid YAML';
+      const line = lines.linePos(yamlError.pos[0]).line;
+      const message = yamlError.message.split('\n')[0] ?? 'not valid YAML';
       throw new EveraiError('EVERAI_APP_INVALID', `${shownName}:${line}: not valid YAML: ${message}`);
     }
     const where = new FieldLocator(shownName, doc, lines);
@@ -73,9 +72,14 @@ class FieldLocator {
     return new EveraiError('EVERAI_APP_INVALID', `${this.shownName}:${this.lineOf(path)}: ${fieldName(path)}: ${message}`);
   }
 
+  /** The line of the field's key (or list item); for a field that is not there, of the nearest one above it. */
   private lineOf(path: FieldPath): number {
-    for (let length = path.length; length >= 0; length--) {
-      const node = this.doc.getIn(path.slice(0, length), true);
+    for (let length = path.length; length > 0; length--) {
+      const parent = this.doc.getIn(path.slice(0, length - 1), true);
+      const last = path[length - 1];
+      let node: unknown;
+      if (isMap(parent)) node = parent.items.find((pair) => isScalar(pair.key) && pair.key.value === last)?.key;
+      else if (isSeq(parent) && typeof last === 'number') node = parent.items[last];
       if (isNode(node) && node.range) return this.lines.linePos(node.range[0]).line;
     }
     return 1;
