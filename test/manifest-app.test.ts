@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { appJson, cliOk, copyExampleApp, waitDeployed } from './helpers/app-fixture';
+import { runCli } from './helpers/cli';
 import { startLoop } from './helpers/load';
 import { startTestPlatform, type TestPlatform } from './helpers/platform';
 
@@ -81,4 +82,20 @@ test('a malformed app.yaml fails with the file, line and field, no stack trace, 
   const other = await platform.cli(['app', 'create', '-f', 'other.yaml'], { cwd: dir });
   assert.match(other.stderr, /^Error: other\.yaml:6: spec\.image: Invalid input: expected string, received number\n$/);
   assert.equal(await appJson(platform, 'broken'), undefined);
+});
+
+test('image build in a folder with a Dockerfile says clearly when neither buildah nor docker is installed', async () => {
+  const folder = copyExampleApp(platform, 'manifest-python');
+  writeFileSync(join(folder, 'Dockerfile'), 'FROM scratch\nCOPY . /app\n');
+  // A PATH with neither tool on it; the CLI itself needs no PATH.
+  const env = { ...platform.env, PATH: '/nonexistent' };
+  const forced = await runCli(['image', 'build', '--builder', 'buildah'], { cwd: folder, env });
+  assert.equal(forced.code, 2);
+  assert.equal(
+    forced.stderr,
+    'Error: buildah is not installed on this machine (installed: neither buildah nor docker); leave --builder out to pack the folder as an everai image\n',
+  );
+  const packed = await runCli(['image', 'build'], { cwd: folder, env });
+  assert.equal(packed.code, 0, packed.stderr);
+  assert.match(packed.stderr, /^note: this folder has a Dockerfile, but neither buildah nor docker is installed here: the folder is packed as it is$/m);
 });

@@ -17,8 +17,6 @@ export const FRAME = {
   exit: 4,
   /** client → server, empty: stdin has ended. */
   stdinEnd: 5,
-  /** server → client, last frame: JSON `{"code": "EVERAI_...", "message": "..."}`, the command could not run. */
-  error: 6,
 } as const;
 
 export type FrameType = (typeof FRAME)[keyof typeof FRAME];

@@ -58,6 +58,8 @@ export async function pullCredentials(keyValues: KeyValueSource, ownerId: string
 export async function pinMounts(keyValues: KeyValueSource, ownerId: string, mounts: readonly MountRequest[], volumeRequests: readonly string[]): Promise<MountSpec[]> {
   const pinned: MountSpec[] = [];
   for (const mount of mounts) {
+    const clash = mounts.find((other) => other !== mount && (other.mountPath === mount.mountPath || mount.mountPath.startsWith(`${other.mountPath}/`)));
+    if (clash) throw new EveraiError('EVERAI_BAD_REQUEST', `mounts: ${mount.mountPath} is inside (or is) the mount ${clash.mountPath}`);
     if (mount.kind === 'volume') {
       if (!volumeRequests.includes(mount.name)) {
         throw new EveraiError('EVERAI_BAD_REQUEST', `mounts: volume '${mount.name}' (at ${mount.mountPath}) is not in volumeRequests`);
