@@ -111,7 +111,7 @@ test('a volume an app pins cannot be deleted, so its files are never collected f
     readyTimeoutMs: 600_000, stableRevision: 1, autoscaler: null, queueTimeoutMs: null,
   };
   await store.apps.create(app);
-  const spec = withSpecDefaults({ imageRef: 'x:v1', imageRepository: 'x', imageDigest: sha256('x'), appFile: 'app.ts', volumes: [{ name: 'pinned', volumeId: volume.id, revision: volume.revision }] });
+  const spec = withSpecDefaults({ imageRef: 'x:v1', imageRepository: 'x', imageDigest: sha256('x'), volumes: [{ name: 'pinned', volumeId: volume.id, revision: volume.revision }] });
   await store.apps.addRevision({ appId: app.id, revision: 1, spec, createdAt: now });
   await assert.rejects(volumes.delete(user, 'pinned'), {
     code: 'EVERAI_CONFLICT',

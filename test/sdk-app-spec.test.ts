@@ -20,7 +20,10 @@ describe('App.toSpec', () => {
   test('describes every option as JSON', () => {
     const app = new App('get-start', {
       image: Image.fromRegistry('get-start:v1', {
-        auth: { username: 'robot', password: new Placeholder('quay-secret', 'password', { kind: 'Secret' }) },
+        auth: {
+          username: new Placeholder('quay-secret', 'username', { kind: 'Secret' }),
+          password: new Placeholder('quay-secret', 'password', { kind: 'Secret' }),
+        },
       }),
       volumeRequests: [new VolumeRequest('get-start-volume')],
       secretRequests: ['quay-secret'],
@@ -36,6 +39,10 @@ describe('App.toSpec', () => {
     const expected: AppSpecDocument = {
       name: 'get-start',
       image: 'get-start:v1',
+      imageAuth: {
+        username: { placeholder: { kind: 'Secret', name: 'quay-secret', key: 'username' } },
+        password: { placeholder: { kind: 'Secret', name: 'quay-secret', key: 'password' } },
+      },
       concurrency: 2,
       routeAuth: 'public',
       readyTimeoutSeconds: 600,
@@ -61,6 +68,7 @@ describe('App.toSpec', () => {
     assert.deepEqual(new App('bare').toSpec(), {
       name: 'bare',
       image: null,
+      imageAuth: null,
       concurrency: 1,
       routeAuth: 'private',
       readyTimeoutSeconds: 600,
@@ -93,6 +101,11 @@ describe('SDK validation', () => {
     invalid(() => new FreeWorkerAutoScaler({ maxQueueSize: 1 } as never), /unknown option 'maxQueueSize'/);
     invalid(() => new Placeholder('x', 'k', { kind: 'Vault' as never }), /kind must be 'Secret' or 'ConfigMap'/);
     invalid(() => Image.fromRegistry('Not An Image'), /invalid image reference/);
+    const password = new Placeholder('quay-secret', 'password', { kind: 'Secret' });
+    invalid(
+      () => Image.fromRegistry('quay.io/me/app:v1', { auth: { username: 'robot' as never, password } }),
+      /auth\.username must be a Placeholder of a secret, not plain text: `everai secret create NAME/,
+    );
     invalid(() => new App('x', { routeAuth: 'open' as never }), /routeAuth must be 'private' or 'public'/);
   });
 

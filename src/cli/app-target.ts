@@ -1,4 +1,4 @@
-import { loadAppFromDir } from '../sdk/loader/load-app';
+import { loadAppDefinition } from './app-definition';
 
 export const DEFAULT_NAMESPACE = 'default';
 
@@ -7,12 +7,11 @@ export interface AppTarget {
   name: string;
 }
 
-/** The app a command is about: NAME when given, else the app defined in the current directory. */
+/** The app a command is about: NAME when given, else the app defined in the current directory (app.ts, else app.yaml). */
 export async function appTarget(name: string | undefined, namespace: string | undefined): Promise<AppTarget> {
-  const ns = namespace ?? DEFAULT_NAMESPACE;
-  if (name) return { namespace: ns, name };
-  const { app } = await loadAppFromDir(process.cwd());
-  return { namespace: ns, name: app.toSpec().name };
+  if (name) return { namespace: namespace ?? DEFAULT_NAMESPACE, name };
+  const definition = await loadAppDefinition(process.cwd());
+  return { namespace: namespace ?? definition.namespace ?? DEFAULT_NAMESPACE, name: definition.name };
 }
 
 export function appPath({ namespace, name }: AppTarget, suffix = ''): string {

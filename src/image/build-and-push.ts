@@ -7,11 +7,14 @@ import { buildImage } from './oci-image-builder';
 import { formatBytes, pushProgress, shortDigest, type PushProgress } from './push-progress';
 import { pushTarget } from './push-target';
 import { RegistryPushClient } from './registry-push-client';
+import { buildWithDockerfile, dockerfileHint, hasDockerfile, type BuilderName } from './dockerfile-builder';
 
 export interface BuildAndPushOptions {
   appDir: string;
   /** An app manifest whose `spec.image` names the image (instead of image_builder.ts). */
   manifestFile?: string;
+  /** Build the folder's Dockerfile with this tool instead of packing the folder. */
+  builder?: BuilderName;
   api?: ApiClient;
   progress?: PushProgress;
 }
@@ -25,6 +28,8 @@ export async function buildAndPush(options: BuildAndPushOptions): Promise<string
   api.requireToken();
   const image = await imageNameOf(options.appDir, options.manifestFile);
   const target = pushTarget(image, api.baseUrl);
+  if (options.builder) return `${image}@${await buildWithDockerfile(options.builder, options.appDir, target, api)}`;
+  if (hasDockerfile(options.appDir)) process.stderr.write(`note: ${dockerfileHint()}\n`);
   const layoutDir = await mkdtemp(join(tmpdir(), 'everai-image-'));
   try {
     const appFile = findAppFile(options.appDir);

@@ -1,7 +1,7 @@
-import { existsSync, promises as fs } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { EveraiError } from '../common/errors';
+import { ManifestFile } from '../manifest/manifest-file';
 import { importUserModule } from '../sdk/loader/load-module';
 
 const IMAGE_BUILDER_FILES = ['image_builder.ts', 'image_builder.js', 'image_builder.mjs'];
@@ -37,19 +37,9 @@ async function fromImageBuilder(file: string): Promise<string> {
   return image.trim();
 }
 
+/** The whole manifest is checked, so a mistake anywhere is found before the build, at its line. */
 async function fromManifest(file: string): Promise<string> {
-  const name = basename(file);
-  let doc: unknown;
-  try {
-    doc = parseYaml(await fs.readFile(file, 'utf8'));
-  } catch (error) {
-    throw new EveraiError('EVERAI_APP_INVALID', `${name} does not load: ${firstLine(error)}`);
-  }
-  const image = (doc as { spec?: { image?: unknown } } | null)?.spec?.image;
-  if (typeof image !== 'string' || image.trim() === '') {
-    throw new EveraiError('EVERAI_APP_INVALID', `${name} has no spec.image naming the image to build`);
-  }
-  return image.trim();
+  return (await ManifestFile.read(file)).manifest.spec.image.trim();
 }
 
 /**

@@ -31,10 +31,17 @@ export interface AutoscalerDocument {
   args: Record<string, number | PlaceholderDocument>;
 }
 
+/** Credentials for an image on another registry, as references to a secret's keys. */
+export interface ImageAuthDocument {
+  username: PlaceholderDocument;
+  password: PlaceholderDocument;
+}
+
 export interface AppSpecDocument {
   name: string;
   /** The image reference as written (`get-start:v1`); the server resolves it to a digest. */
   image: string | null;
+  imageAuth: ImageAuthDocument | null;
   concurrency: number;
   routeAuth: RouteAuth;
   readyTimeoutSeconds: number;

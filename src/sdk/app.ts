@@ -127,6 +127,7 @@ export class App {
     return {
       name: this.name,
       image: this.image?.ref ?? null,
+      imageAuth: this.image?.authDocument() ?? null,
       concurrency: this.concurrency,
       routeAuth: this.routeAuth,
       readyTimeoutSeconds: this.readyTimeoutSeconds,

@@ -1,11 +1,13 @@
 import { EveraiError } from '../common/errors';
 import { parseImageRef } from '../common/image-ref';
 import { invalid } from './option-checks';
-import type { StringOrPlaceholder } from './placeholder';
+import type { ImageAuthDocument } from './app-spec';
+import { Placeholder } from './placeholder';
 
+/** Registry credentials, read from a secret by the platform when it pulls (SPEC §8). */
 export interface RegistryAuth {
-  username: StringOrPlaceholder;
-  password: StringOrPlaceholder;
+  username: Placeholder;
+  password: Placeholder;
 }
 
 export interface ImageOptions {
@@ -31,11 +33,23 @@ export class Image {
     if (auth !== undefined && (auth.username === undefined || auth.password === undefined)) {
       throw invalid(`image '${ref}': auth needs both username and password`);
     }
+    for (const field of ['username', 'password'] as const) {
+      // Checked at run time too: JavaScript apps have no types. Plain text would be stored in plain.
+      if (auth !== undefined && !(auth[field] instanceof Placeholder)) {
+        throw invalid(
+          `image '${ref}': auth.${field} must be a Placeholder of a secret, not plain text: \`everai secret create NAME --from-literal username=... --from-literal password=...\`, then new Placeholder('NAME', '${field}', { kind: 'Secret' })`,
+        );
+      }
+    }
     return new Image(ref, auth ?? null);
   }
 
+  /** The credentials by reference only: the platform reads their values from the secret when it pulls. */
+  authDocument(): ImageAuthDocument | null {
+    return this.auth && { username: this.auth.username.toJSON(), password: this.auth.password.toJSON() };
+  }
+
   toJSON(): { ref: string } {
-    // Credentials stay out of anything serialised; the platform reads them through Placeholders.
     return { ref: this.ref };
   }
 }

@@ -33,4 +33,3 @@ export class Placeholder {
 }
 
 export type NumberOrPlaceholder = number | Placeholder;
-export type StringOrPlaceholder = string | Placeholder;

@@ -20,6 +20,8 @@ export interface PlatformOptions {
   queueTimeoutMs: number;
   /** How often each app's builtin autoscaler decides (docs/autoscaling.md). */
   autoscaleIntervalMs: number;
+  /** How long `app events` keeps an event. */
+  eventRetentionMs: number;
 }
 
 export function defaultPlatformOptions(): PlatformOptions {
@@ -29,5 +31,6 @@ export function defaultPlatformOptions(): PlatformOptions {
     maxRequestBodyBytes: 100 * 1024 * 1024,
     queueTimeoutMs: 60_000,
     autoscaleIntervalMs: 2000,
+    eventRetentionMs: 7 * 24 * 3600_000,
   };
 }

@@ -24,6 +24,8 @@ import { KeyValueService } from './secrets/key-value-service';
 import { AutoscaleLoop } from './controller/autoscaler/autoscale-loop';
 import { WorkerScaling } from './apps/worker-scaling';
 import { probeMachine } from './resources/machine-resources';
+import { handleExecUpgrade } from './api/exec-api';
+import { EventRetention } from './events/event-retention';
 
 export interface RunningPlatform {
   url: string;
@@ -64,14 +66,18 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const images = new ImageReferences(store, blobs);
   const blobSweeper = new BlobSweeper({ blobs, guard: volumes.blobGuard, references: [() => volumes.referencedBlobs(), () => images.digests()] });
   const keyValues = await KeyValueService.open(store, join(options.dataDir, 'secret-keys'));
-  const controller = new Controller({ store, blobs, runtime, gateway, volumes, keyValues });
-  const apps = new AppService({ store, blobs, controller, volumes, keyValues, machine });
+  const launch = { store, blobs, volumes, keyValues };
+  const controller = new Controller({ ...launch, runtime, gateway });
+  // This server's own registry names, known once it listens: images there are not pulled from elsewhere.
+  const ownHosts: string[] = [];
+  const apps = new AppService({ store, blobs, controller, volumes, keyValues, machine, ownHosts });
   const users = new UserService({ store, auth, apps });
   const namespaces = new NamespaceService(store, apps);
   const autoscaler = new AutoscaleLoop({ store, gateway, controller, keyValues }, options.autoscaleIntervalMs);
   const inflight = (appId: string, workerId: string) => gateway.load(appId, workerId)?.inflight ?? 0;
   const scaling = new WorkerScaling({ store, apps, controller, inflight });
   const api = buildApi({ store, auth, apps, gateway, runtime, volumes, keyValues, users, namespaces, scaling, machine });
+  const eventRetention = new EventRetention(store, options.eventRetentionMs);
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const target = req.url ?? '/';
@@ -84,16 +90,19 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => sendError(req, res, error));
   });
+  server.on('upgrade', (req, socket, head) => handleExecUpgrade({ auth, runtime, launch }, req, socket, head));
   server.keepAliveTimeout = 65_000;
   await controller.start();
   autoscaler.start();
   blobSweeper.start();
+  eventRetention.start();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, resolve);
   });
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  ownHosts.push(`${shownHost}:${address.port}`, `localhost:${address.port}`, `127.0.0.1:${address.port}`, `[::1]:${address.port}`);
   return {
     url: `http://${shownHost}:${address.port}`,
     createdAdminToken,
@@ -101,6 +110,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
       await autoscaler.stop();
       await controller.stop({ stopWorkers });
       await blobSweeper.stop();
+      eventRetention.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -5,16 +5,11 @@ import { loadAppFromDir } from '../../sdk/loader/load-app';
 import { listeningPort, serveApp } from '../../sdk/worker/serve-app';
 import { provideLocalVolumes } from '../local-volumes';
 import { provideLocalKeyValues } from '../local-key-values';
+import { loadAppDefinition } from '../app-definition';
 
 /** `everai app run`'s default port, as the Python platform's. */
 const DEFAULT_RUN_PORT = 8866;
 const DEFAULT_RUN_HOST = '127.0.0.1';
-
-function describeRoutes(app: App): string {
-  const routes = app.service.routes.flatMap((r) => r.methods.map((m) => `${m} ${r.path.template}`));
-  const count = `${routes.length} route${routes.length === 1 ? '' : 's'}`;
-  return routes.length > 0 ? `${count} (${routes.join(', ')})` : count;
-}
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -43,10 +38,10 @@ async function runPrepareHooks(app: App, prepareMode: boolean): Promise<void> {
 export function registerAppLocalCommands(appCommand: Command): void {
   appCommand
     .command('check')
-    .description('load the app in the current directory and say what is wrong with it, if anything')
-    .action(async () => {
-      const { app } = await loadAppFromDir(process.cwd());
-      console.log(`App '${app.name}' is valid: ${describeRoutes(app)}, image ${app.image?.ref ?? '(none)'}`);
+    .description('load the app in the current directory (app.ts, else app.yaml) and say what is wrong with it, if anything')
+    .option('-f, --file <file>', 'an app manifest to check instead')
+    .action(async (opts: { file?: string }) => {
+      console.log((await loadAppDefinition(process.cwd(), opts.file)).summary);
     });
 
   appCommand

@@ -2,23 +2,28 @@ import type { Command } from 'commander';
 import { EveraiError } from '../../common/errors';
 import type { AppView } from '../../server/api/views';
 import type { EventRecord } from '../../server/store/records';
-import { loadAppFromDir } from '../../sdk/loader/load-app';
 import { ApiClient } from '../api-client';
+import { loadAppDefinition } from '../app-definition';
 import { appPath, appTarget, DEFAULT_NAMESPACE } from '../app-target';
 import { OUTPUT_OPTION, parseOutputFormat, printList, renderTable } from '../output';
 import { APP_COLUMNS, EVENT_COLUMNS, QUEUE_COLUMNS, type QueueEntry } from '../views';
 import { registerAppLocalCommands } from './app-local';
-import { addWorkerListCommands } from './worker';
+import { addWorkerSubcommands } from './worker';
 import { registerAppRevisionCommands } from './app-revisions';
 import { reportRollout } from './app-rollout-report';
 
 const NS_OPTION = ['-n, --namespace <ns>', 'namespace', DEFAULT_NAMESPACE] as const;
+const FILE_OPTION = ['-f, --file <file>', 'an app manifest (default: app.ts, else app.yaml, in the current directory)'] as const;
 
-/** The app in the current directory, as the request body the API takes. */
-async function localAppRequest(): Promise<{ name: string; body: { spec: Record<string, unknown>; appFile: string } }> {
-  const { app, appFile } = await loadAppFromDir(process.cwd());
-  const spec = app.toSpec() as unknown as Record<string, unknown> & { name: string };
-  return { name: spec.name, body: { spec, appFile } };
+/**
+ * The app in the current directory (or `-f FILE`), as the request body the API takes, and its
+ * namespace: `-n` when given, else the manifest's `metadata.namespace`, else `default`.
+ */
+async function localAppRequest(opts: { file?: string; namespace?: string }, command?: Command) {
+  const definition = await loadAppDefinition(process.cwd(), opts.file);
+  const explicit = command?.getOptionValueSource('namespace') === 'cli';
+  const namespace = (explicit ? opts.namespace : definition.namespace) ?? opts.namespace ?? DEFAULT_NAMESPACE;
+  return { ...definition, namespace };
 }
 
 function printApp(app: AppView, format: string): void {
@@ -30,16 +35,17 @@ export function registerAppCommands(program: Command): void {
 
   group
     .command('create')
-    .description('create the app defined in the current directory and deploy it')
+    .description('create the app defined in the current directory (app.ts or app.yaml) and deploy it')
+    .option(...FILE_OPTION)
     .option(...NS_OPTION)
     .option('--dry-run', 'check the definition and the image, create nothing')
-    .action(async (opts: { namespace: string; dryRun?: boolean }) => {
-      const { name, body } = await localAppRequest();
+    .action(async (opts: { file?: string; namespace: string; dryRun?: boolean }, command: Command) => {
+      const { name, body, namespace } = await localAppRequest(opts, command);
       if (opts.dryRun) {
         console.log(`App '${name}' is valid (dry run: nothing created)`);
         return;
       }
-      const { app } = await new ApiClient().request<{ app: AppView }>('POST', `/api/apps/v1/namespaces/${opts.namespace}/apps`, body);
+      const { app } = await new ApiClient().request<{ app: AppView }>('POST', `/api/apps/v1/namespaces/${encodeURIComponent(namespace)}/apps`, body);
       console.log(`App '${app.name}' created in namespace '${app.namespace}' (revision ${app.revision}, image ${app.image})`);
       console.log(`It deploys now; follow it with \`everai app list\` and \`everai worker list\`.`);
     });
@@ -47,11 +53,17 @@ export function registerAppCommands(program: Command): void {
   group
     .command('update')
     .description('apply the current definition: settings at once, a changed image by a hot rollout')
+    .option(...FILE_OPTION)
     .option(...NS_OPTION)
-    .action(async (opts: { namespace: string }) => {
-      const { name, body } = await localAppRequest();
-      const before = await new ApiClient().get<{ app: AppView }>(appPath({ namespace: opts.namespace, name }));
-      const { app } = await new ApiClient().request<{ app: AppView }>('PUT', appPath({ namespace: opts.namespace, name }), body);
+    .option('--dry-run', 'check the definition, change nothing')
+    .action(async (opts: { file?: string; namespace: string; dryRun?: boolean }, command: Command) => {
+      const { name, body, namespace } = await localAppRequest(opts, command);
+      if (opts.dryRun) {
+        console.log(`App '${name}' is valid (dry run: nothing changed)`);
+        return;
+      }
+      const before = await new ApiClient().get<{ app: AppView }>(appPath({ namespace, name }));
+      const { app } = await new ApiClient().request<{ app: AppView }>('PUT', appPath({ namespace, name }), body);
       reportRollout(before.app, app);
     });
 
@@ -61,13 +73,14 @@ export function registerAppCommands(program: Command): void {
     .option('--image', "re-resolve the image (IMAGE of image_builder.ts) to its digest")
     .option('--volume-requests', 're-resolve every requested volume to its newest revision')
     .option('--resource-requests', 'apply changed resource requests')
+    .option(...FILE_OPTION)
     .option(...NS_OPTION)
-    .action(async (opts: { image?: boolean; volumeRequests?: boolean; resourceRequests?: boolean; namespace: string }) => {
+    .action(async (opts: { image?: boolean; volumeRequests?: boolean; resourceRequests?: boolean; file?: string; namespace: string }, command: Command) => {
       if (!opts.image && !opts.volumeRequests && !opts.resourceRequests) {
         throw new EveraiError('EVERAI_USAGE', 'say what to upgrade: --image, --volume-requests or --resource-requests');
       }
-      const { name, body } = await localAppRequest();
-      const target = { namespace: opts.namespace, name };
+      const { name, body, namespace } = await localAppRequest(opts, command);
+      const target = { namespace, name };
       const before = await new ApiClient().get<{ app: AppView }>(appPath(target));
       const { app } = await new ApiClient().request<{ app: AppView }>('POST', appPath(target, ':upgrade'), {
         ...(opts.image ? { image: body.spec.image } : {}),
@@ -159,7 +172,7 @@ export function registerAppCommands(program: Command): void {
     });
 
   const workers = group.command('worker').aliases(['workers', 'w']).description("the app's workers (same as `everai worker`)");
-  addWorkerListCommands(workers);
+  addWorkerSubcommands(workers);
   registerAppRevisionCommands(group);
   registerAppLocalCommands(group);
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { EveraiError } from '../../common/errors';
 
 /** `everai image ...` (SPEC §8): parse the command line, call src/image. */
 export function registerImageCommands(program: Command): void {
@@ -8,11 +9,19 @@ export function registerImageCommands(program: Command): void {
     .command('build')
     .description("build the app folder into an image and push it as IMAGE of image_builder.ts (or the manifest's spec.image)")
     .option('-f, --file <file>', 'an app manifest whose spec.image names the image')
-    .action(async (opts: { file?: string }) => {
+    .option('--builder <tool>', 'build the folder\'s Dockerfile with buildah or docker (default: pack the folder as it is)')
+    .action(async (opts: { file?: string; builder?: string }) => {
+      if (opts.builder !== undefined && opts.builder !== 'buildah' && opts.builder !== 'docker') {
+        throw new EveraiError('EVERAI_USAGE', `--builder takes buildah or docker, not '${opts.builder}'`);
+      }
       // Loaded on use: the push client pulls in undici, which every other command can do without.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { buildAndPush } = require('../../image/build-and-push') as typeof import('../../image/build-and-push');
-      const pushed = await buildAndPush({ appDir: process.cwd(), ...(opts.file !== undefined ? { manifestFile: opts.file } : {}) });
+      const pushed = await buildAndPush({
+        appDir: process.cwd(),
+        ...(opts.file !== undefined ? { manifestFile: opts.file } : {}),
+        ...(opts.builder !== undefined ? { builder: opts.builder } : {}),
+      });
       console.log(`pushed ${pushed}`);
     });
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { EveraiError } from '../../common/errors';
 import { ADMIN_TOKEN_FILE } from '../../server/admin';
 import { defaultPlatformOptions } from '../../server/platform-config';
 
@@ -12,7 +13,10 @@ export function registerServerCommand(program: Command): void {
     .option('--listen <host:port>', 'address to listen on (port 0 picks a free one)', defaults.listen)
     .option('--data <dir>', 'where the server keeps its state', defaults.dataDir)
     .option('--admin-token <token>', 'admin token to create on the first start (default: EVERAI_ADMIN_TOKEN or generated)')
-    .action(async (opts: { listen: string; data: string; adminToken?: string }) => {
+    .option('--event-retention-days <days>', 'how long app events are kept', String(defaults.eventRetentionMs / 86_400_000))
+    .action(async (opts: { listen: string; data: string; adminToken?: string; eventRetentionDays: string }) => {
+      const days = Number(opts.eventRetentionDays);
+      if (!(days > 0)) throw new EveraiError('EVERAI_USAGE', `--event-retention-days wants a number of days > 0, got '${opts.eventRetentionDays}'`);
       // Loaded here, not at the top: every other command starts faster without the server's modules.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { startPlatform } = require('../../server/platform') as typeof import('../../server/platform');
@@ -21,6 +25,7 @@ export function registerServerCommand(program: Command): void {
         ...defaults,
         listen: opts.listen,
         dataDir: opts.data,
+        eventRetentionMs: days * 86_400_000,
         ...(adminToken ? { adminToken } : {}),
       });
       const token = platform.createdAdminToken ?? readFileSync(join(opts.data, ADMIN_TOKEN_FILE), 'utf8').trim();

@@ -13,8 +13,30 @@ interface WorkerListOptions {
   output: string;
 }
 
-/** `worker list`: the same command under `everai worker` and `everai app worker`. */
-export function addWorkerListCommands(group: Command): void {
+/** `worker exec` (SPEC §4, docs/exec.md): also under `everai app worker`. */
+function addWorkerExecCommand(group: Command): void {
+  // The command's own options (`sh -c ...`) pass through untouched; commander allows that only
+  // when every command above reads its options before its subcommand, which none of them minds.
+  for (let command: Command | null = group; command; command = command.parent) command.enablePositionalOptions();
+  group
+    .command('exec')
+    .description("run a command in a worker's folder, with its env and mounts; exits with the command's exit code")
+    .argument('<worker>', 'worker id (see `everai worker list`)')
+    .argument('<command...>', 'the command and its arguments (options after the command are its own)')
+    .option('-i, --stdin', 'pass this terminal\'s stdin to the command')
+    .option('-t, --tty', 'run the command on a pseudo-terminal')
+    .passThroughOptions()
+    .action(async (id: string, argv: string[], opts: { stdin?: boolean; tty?: boolean }) => {
+      // Loaded on use, like the image push client.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { execInWorker } = require('../exec-client') as typeof import('../exec-client');
+      process.exitCode = await execInWorker(new ApiClient(), { workerId: id, argv, stdin: opts.stdin === true, tty: opts.tty === true });
+    });
+}
+
+/** `worker list` and `worker exec`: the same commands under `everai worker` and `everai app worker`. */
+export function addWorkerSubcommands(group: Command): void {
+  addWorkerExecCommand(group);
   const list = group.command('list').alias('ls').description("list an app's workers (terminated ones with -a)");
   list
     .argument('[app]', 'app name (default: the app in the current directory)')
@@ -35,7 +57,7 @@ export function addWorkerListCommands(group: Command): void {
 
 export function registerWorkerCommands(program: Command): void {
   const worker = program.command('worker').aliases(['workers', 'w']).description("an app's workers");
-  addWorkerListCommands(worker);
+  addWorkerSubcommands(worker);
   addWorkerScaleCommands(worker);
   worker
     .command('logs')

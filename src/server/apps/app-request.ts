@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EveraiError } from '../../common/errors';
 import { autoscalerSchema, resourceRequestsSchema, resourceUpgradeSchema } from './scaling-request';
+import { programFieldsSchema } from './program-request';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -37,6 +38,7 @@ export const appRequestSchema = z.object({
       queueTimeoutSeconds: z.number().int().min(1).max(24 * 3600).optional(),
       autoscaler: autoscalerSchema,
       resourceRequests: resourceRequestsSchema,
+      ...programFieldsSchema,
     })
     .loose(),
   appFile: z.string().regex(/^[\w.-]+\.(ts|js|mjs)$/, 'must be app.ts, app.js or app.mjs').default('app.ts'),

@@ -3,15 +3,18 @@ import { newId } from '../../common/ids';
 import { nowIso } from '../../common/time';
 import type { BlobStore } from '../blobs/blob-store';
 import type { Controller } from '../controller/controller';
-import { resolveImage } from '../registry/image-resolver';
+import { parseImageRef } from '../../common/image-ref';
+import { isOwnRegistry, resolveImage, type ResolvedImage } from '../registry/image-resolver';
+import { resolveRemoteImage } from '../registry/remote/remote-image';
 import type { KeyValueKind, KeyValueSource } from '../secrets/key-value-source';
-import type { AppRecord, AppRevisionRecord, PinnedKeyValue, PinnedVolume, RevisionSpec, UserRecord } from '../store/records';
+import type { AppRecord, AppRevisionRecord, ImagePullSpec, PinnedKeyValue, PinnedVolume, RevisionSpec, UserRecord } from '../store/records';
 import type { Store } from '../store/store';
 import type { MachineResources } from '../resources/machine-resources';
 import { checkFits } from '../resources/resource-fit';
 import type { ResourceRequestsDocument } from '../../sdk/app-spec';
 import type { AppRequest } from './app-request';
 import { initialWorkers, workersAfterUpdate } from './scaling-request';
+import { pinImagePull, pinMounts, pinProgram, pullCredentials } from './program-pins';
 
 /** Finds a volume's newest revision for its owner (the volume service). */
 export interface VolumeResolver {
@@ -26,6 +29,8 @@ export interface AppServiceDeps {
   keyValues: KeyValueSource;
   /** What workers can get here: a request no worker could ever get is refused. */
   machine: MachineResources;
+  /** `host:port` names of this server's own registry, filled in once it listens. */
+  ownHosts: readonly string[];
 }
 
 /** What to re-resolve on an upgrade; the rest stays as the current revision pins it. */
@@ -35,14 +40,24 @@ export interface UpgradeRequest {
   resourceRequests?: ResourceRequestsDocument | undefined;
 }
 
+/** JSON with every object's keys sorted: two specs that pin the same things compare equal whatever order built them. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)))
+      : v,
+  );
+}
+
 function sameSpec(a: RevisionSpec, b: RevisionSpec): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  return canonicalJson(a) === canonicalJson(b);
 }
 
 function describeSpec(spec: RevisionSpec): string {
   const volumes = spec.volumes.map((v) => `, volume ${v.name} ${v.revision}`).join('');
   const keyValues = [...spec.secrets.map((s) => `, secret ${s.name} v${s.version}`), ...spec.configmaps.map((c) => `, configmap ${c.name} v${c.version}`)];
-  return `image ${spec.imageRef} = ${spec.imageDigest}${volumes}${keyValues.join('')}`;
+  const command = spec.program.kind === 'command' ? `, command ${JSON.stringify(spec.program.argv)}` : '';
+  return `image ${spec.imageRef} = ${spec.imageDigest}${volumes}${keyValues.join('')}${command}`;
 }
 
 /**
@@ -61,10 +76,24 @@ export class AppService {
     return app;
   }
 
-  /** The image's digest now, for the revision to pin. */
-  private async pinImage(user: UserRecord, imageRef: string): Promise<Pick<RevisionSpec, 'imageRef' | 'imageRepository' | 'imageDigest'>> {
-    const image = await resolveImage({ ...this.deps, user }, imageRef);
-    return { imageRef, imageRepository: image.repository, imageDigest: image.digest };
+  /** The image's digest now, for the revision to pin: from everai's registry, or another one with the pinned credentials. */
+  private async pinImage(user: UserRecord, imageRef: string, pull: ImagePullSpec | null): Promise<ResolvedImage> {
+    const parsed = parseImageRef(imageRef);
+    if (parsed.host === undefined || isOwnRegistry(parsed.host, this.deps.ownHosts)) return resolveImage({ ...this.deps, user }, imageRef);
+    const credentials = await pullCredentials(this.deps.keyValues, user.id, pull);
+    return resolveRemoteImage(this.deps.blobs, { ...parsed, host: parsed.host }, credentials);
+  }
+
+  /** A pull the other registry refused is worth an event on the app: nothing changed, and this says why. */
+  private async noteRegistryFailure<T>(app: AppRecord, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof EveraiError && error.code === 'EVERAI_REGISTRY_FAILED') {
+        await this.deps.store.events.add(app.id, 'WARNING', 'ImagePuller', `Image pull failed, nothing changed: ${error.message}`);
+      }
+      throw error;
+    }
   }
 
   /** Each requested volume's newest revision, for the revision to pin. */
@@ -90,11 +119,19 @@ export class AppService {
   }
 
   private async revisionSpec(user: UserRecord, spec: AppRequest['spec'], appFile: string): Promise<RevisionSpec> {
+    const { keyValues } = this.deps;
+    const imagePull = await pinImagePull(keyValues, user.id, spec.imageAuth);
+    const image = await this.pinImage(user, spec.image, imagePull);
     return {
-      ...(await this.pinImage(user, spec.image)),
+      imageRef: spec.image,
+      imageRepository: image.repository,
+      imageDigest: image.digest,
       appFile,
-      env: {},
+      env: spec.env,
       volumes: await this.pinVolumes(user, spec.volumeRequests),
+      program: pinProgram(spec.program, image),
+      mounts: await pinMounts(keyValues, user.id, spec.mounts, spec.volumeRequests),
+      imagePull,
       secrets: await this.pinKeyValues(user, 'Secret', spec.secretRequests),
       configmaps: await this.pinKeyValues(user, 'ConfigMap', spec.configmapRequests),
       resources: this.pinResources(spec.resourceRequests),
@@ -163,7 +200,7 @@ export class AppService {
       throw new EveraiError('EVERAI_BAD_REQUEST', `the definition names app '${request.spec.name}', not '${name}'`);
     }
     // Resolved first, so that something missing changes nothing.
-    const spec = await this.revisionSpec(user, request.spec, request.appFile);
+    const spec = await this.noteRegistryFailure(app, () => this.revisionSpec(user, request.spec, request.appFile));
     await this.deps.store.apps.update(app.id, {
       concurrency: request.spec.concurrency,
       routeAuth: request.spec.routeAuth,
@@ -184,9 +221,11 @@ export class AppService {
     const app = await this.find(user, namespace, name);
     const { spec: current } = await this.currentRevision(app);
     // What was not asked for stays pinned as it is.
+    const image = request.image;
+    const pinned = image === undefined ? undefined : await this.noteRegistryFailure(app, () => this.pinImage(user, image, current.imagePull));
     const next: RevisionSpec = {
       ...current,
-      ...(request.image !== undefined ? await this.pinImage(user, request.image) : {}),
+      ...(image !== undefined && pinned ? { imageRef: image, imageRepository: pinned.repository, imageDigest: pinned.digest } : {}),
       volumes: request.volumeRequests !== undefined ? await this.pinVolumes(user, request.volumeRequests) : current.volumes,
       resources: request.resourceRequests !== undefined ? this.pinResources(request.resourceRequests) : current.resources,
     };

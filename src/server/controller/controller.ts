@@ -1,21 +1,16 @@
 import { EveraiError } from '../../common/errors';
 import { newId } from '../../common/ids';
 import { nowIso } from '../../common/time';
-import type { BlobStore } from '../blobs/blob-store';
 import type { Gateway } from '../gateway/gateway';
 import type { Runtime, WorkerEndpoint, WorkerExit } from '../runtime/runtime';
 import { isTerminal, type AppRecord, type AppStatus, type WorkerRecord } from '../store/records';
 import type { Store } from '../store/store';
 import { planRollout } from './rollout-plan';
 import { RolloutGuard, type RolloutGuardOptions } from './rollout-guard';
-import { launchFor, type VolumeFileSource } from './worker-launcher';
-import type { KeyValueSource } from '../secrets/key-value-source';
+import { launchFor, type LaunchDeps } from './worker-launcher';
+import { describeExit } from './worker-exit';
 
-export interface ControllerDeps {
-  store: Store;
-  blobs: BlobStore;
-  volumes: VolumeFileSource;
-  keyValues: KeyValueSource;
+export interface ControllerDeps extends LaunchDeps {
   runtime: Runtime;
   gateway: Gateway;
 }
@@ -48,6 +43,8 @@ export class Controller {
   private readonly tasks = new Map<string, Task>();
   /** Workers being stopped on purpose: their exit is TERMINATED, not ERROR. */
   private readonly stopping = new Set<string>();
+  /** How each worker stopped on purpose exited, for the event that says it terminated. */
+  private readonly exits = new Map<string, WorkerExit>();
   private readonly guard: RolloutGuard;
   private readonly abort = new AbortController();
   private timer: NodeJS.Timeout | undefined;
@@ -182,7 +179,11 @@ export class Controller {
     else status = converged ? 'DEPLOYED' : 'PREPARING';
     if (status === app.status) return;
     await this.deps.store.apps.update(app.id, { status, statusReason: status === 'FAILED' ? app.statusReason : '' });
-    if (status === 'DEPLOYED') await this.event(app.id, 'NORMAL', 'AppServer', `App is deployed: revision ${app.targetRevision} serves`);
+    if (status === 'DEPLOYED') {
+      // Revision 1 deploys; every later one got there by a rollout (upgrade, update or rollback).
+      const what = app.targetRevision > 1 ? `Rollout of revision ${app.targetRevision} finished` : 'App is deployed';
+      await this.event(app.id, 'NORMAL', 'AppServer', `${what}: revision ${app.targetRevision} serves`);
+    }
     if (status === 'PAUSED') await this.event(app.id, 'NORMAL', 'AppServer', 'App is paused: no worker runs');
   }
 
@@ -245,7 +246,7 @@ export class Controller {
         await this.deps.store.workers.update(worker.id, { phase: current.phase === 'REMOVE' ? 'REMOVE' : 'READY' });
         this.guard.workerReady(worker.id);
         const latest = (await this.deps.store.apps.get(app.id)) ?? app;
-        this.deps.gateway.addWorker(latest, { id: worker.id, revision: worker.revision, url: endpoint.url });
+        this.deps.gateway.addWorker(latest, { id: worker.id, revision: worker.revision, url: endpoint.url, servicePorts: endpoint.servicePorts });
         await this.event(app.id, 'NORMAL', 'AppServer', `Worker/${worker.id} is ready now`);
         this.wake();
         return;
@@ -282,12 +283,15 @@ export class Controller {
 
   /** The worker's process ended: on purpose (TERMINATED) or not (ERROR, and it is replaced). */
   private async onWorkerExit(exit: WorkerExit): Promise<void> {
-    if (this.stopping.has(exit.workerId)) return;
+    if (this.stopping.has(exit.workerId)) {
+      this.exits.set(exit.workerId, exit);
+      return;
+    }
     const worker = await this.deps.store.workers.get(exit.workerId);
     if (!worker || isTerminal(worker.status)) return;
     this.tasks.delete(worker.id);
     await this.deps.gateway.removeWorker(worker.appId, worker.id);
-    const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code ?? 'unknown'}`;
+    const how = describeExit(exit);
     const tail = await this.deps.runtime.tailLog(worker.id, 5);
     await this.fail(worker.appId, worker, `its process ${how}${tail ? `; last output:\n${tail}` : ''}`);
   }
@@ -302,8 +306,13 @@ export class Controller {
     this.stopping.delete(worker.id);
     this.guard.workerGone(worker.id);
     this.tasks.delete(worker.id);
+    const exit = this.exits.get(worker.id);
+    this.exits.delete(worker.id);
     await this.deps.store.workers.update(worker.id, { status, phase: '', deletedAt: nowIso(), statusReason: why });
-    if (status === 'TERMINATED') await this.event(worker.appId, 'NORMAL', 'AppServer', `Worker/${worker.id} terminated: ${why}`);
+    if (status === 'TERMINATED') {
+      const how = exit ? ` (its process ${describeExit(exit)})` : '';
+      await this.event(worker.appId, 'NORMAL', 'AppServer', `Worker/${worker.id} terminated: ${why}${how}`);
+    }
     this.wake();
   }
 

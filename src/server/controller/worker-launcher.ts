@@ -1,6 +1,10 @@
+import { parseImageRef } from '../../common/image-ref';
+import { pullCredentials } from '../apps/program-pins';
 import type { BlobStore } from '../blobs/blob-store';
 import { resolveImage } from '../registry/image-resolver';
-import type { VolumeFileRef, WorkerLaunch } from '../runtime/runtime';
+import { resolveRemoteImage } from '../registry/remote/remote-image';
+import type { LaunchMount, VolumeFileRef, WorkerLaunch } from '../runtime/runtime';
+import type { KeyValueSource } from '../secrets/key-value-source';
 import type { AppRevisionRecord } from '../store/records';
 import type { Store } from '../store/store';
 import { keyValueEnv, type KeyValueEnvDeps } from './key-value-env';
@@ -10,24 +14,48 @@ export interface VolumeFileSource {
   revisionFiles(volumeId: string, revision: string): Promise<VolumeFileRef[]>;
 }
 
-/** What the runtime needs to start a worker of this revision: image layers, app entry, volume files, secrets and configmaps. */
-export async function launchFor(
-  deps: { store: Store; blobs: BlobStore; volumes: VolumeFileSource } & KeyValueEnvDeps,
-  workerId: string,
-  revision: AppRevisionRecord,
-): Promise<WorkerLaunch> {
+export interface LaunchDeps {
+  store: Store;
+  blobs: BlobStore;
+  volumes: VolumeFileSource;
+  keyValues: KeyValueSource;
+}
+
+/**
+ * What the runtime needs to start a worker of this revision (or run `worker exec` in one): image
+ * layers, program, env (with the secrets and configmaps the app requests), volume files and mounts. Secret values are read here, at the versions the
+ * revision pinned, and travel in memory only.
+ */
+export async function launchFor(deps: LaunchDeps, workerId: string, revision: AppRevisionRecord): Promise<WorkerLaunch> {
   const { spec } = revision;
-  const image = await resolveImage(deps, `${spec.imageRepository}@${spec.imageDigest}`);
+  const app = await deps.store.apps.get(revision.appId);
+  if (!app) throw new Error(`app ${revision.appId} is gone`);
+  const ref = parseImageRef(`${spec.imageRepository}@${spec.imageDigest}`);
+  const credentials = await pullCredentials(deps.keyValues, app.ownerId, spec.imagePull);
+  // Only images of other registries are pinned with their host.
+  const image = ref.host === undefined ? await resolveImage(deps, `${spec.imageRepository}@${spec.imageDigest}`) : await resolveRemoteImage(deps.blobs, { ...ref, host: ref.host }, credentials);
   const volumes = await Promise.all(
     spec.volumes.map(async (v) => ({ ...v, files: await deps.volumes.revisionFiles(v.volumeId, v.revision) })),
   );
+  const mounts: LaunchMount[] = [];
+  for (const mount of spec.mounts) {
+    if (mount.kind === 'volume') mounts.push(mount);
+    else mounts.push({ mountPath: mount.mountPath, kind: mount.kind, name: mount.name, data: (await deps.keyValues.read(app.ownerId, mount.kind, mount.name, mount.version)).data });
+  }
   return {
     workerId,
     appId: revision.appId,
-    image: { digest: image.digest, layers: image.layers },
+    image: {
+      digest: image.digest,
+      layers: image.layers,
+      workingDir: image.config.config?.WorkingDir || '/',
+      ...(ref.host !== undefined ? { pull: { host: ref.host, repository: ref.repository, credentials } } : {}),
+    },
     appFile: spec.appFile,
+    program: spec.program,
     env: { ...spec.env, ...(await keyValueEnv(deps, revision)) },
     volumes,
+    mounts,
     resources: spec.resources,
   };
 }

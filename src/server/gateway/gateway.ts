@@ -18,6 +18,8 @@ const nameKey = (app: AppRecord) => `${app.namespace}/${app.name}`;
 /** Idempotent requests (RFC 9110 §9.2.2) that got no answer yet may be tried again on another worker. */
 const RETRYABLE = new Set(['GET', 'HEAD', 'OPTIONS']);
 const MAX_ATTEMPTS = 3;
+/** Sends a request to another of a manifest app's declared ports than its main one (docs/manifest.md, "Ports"). */
+export const SERVICE_PORT_HEADER = 'x-everai-port';
 
 export interface SlotLoad {
   inflight: number;
@@ -77,10 +79,10 @@ export class Gateway {
   }
 
   /** A worker became ready: from now on it takes requests. */
-  addWorker(app: AppRecord, worker: { id: string; revision: number; url: string }): void {
+  addWorker(app: AppRecord, worker: { id: string; revision: number; url: string; servicePorts: Record<string, number> }): void {
     const route = this.routes.get(app.id) ?? this.track(new AppRoute(app));
     if (route.slots.some((s) => s.id === worker.id)) return;
-    route.addSlot(new WorkerSlot(worker.id, app.id, worker.revision, worker.url, app.concurrency));
+    route.addSlot(new WorkerSlot(worker.id, app.id, worker.revision, worker.url, app.concurrency, worker.servicePorts));
   }
 
   /** REMOVE: the worker takes nothing new; resolves once every request it holds has ended. */
@@ -179,6 +181,8 @@ export class Gateway {
     const sessionHeader = req.headers['x-everai-session-id'];
     const sessionId = Array.isArray(sessionHeader) ? sessionHeader[0] : sessionHeader;
     const forwardPath = `${path}${search}`;
+    const portHeader = req.headers[SERVICE_PORT_HEADER];
+    const servicePort = Array.isArray(portHeader) ? portHeader[0] : portHeader;
 
     const failedOn = new Set<string>();
     const queueTimeoutMs = app.queueTimeoutMs ?? this.deps.queueTimeoutMs;
@@ -187,7 +191,11 @@ export class Gateway {
       const slot = await route.acquire(sessionId, queueTimeoutMs, client.signal, failedOn);
       let ok = false;
       try {
-        ok = (await proxyToWorker(req, res, slot, forwardPath, this.deps.maxRequestBodyBytes, client.signal)).ok;
+        const pool = servicePort === undefined ? slot.pool : slot.poolFor(servicePort);
+        if (!pool) {
+          throw new EveraiError('EVERAI_NOT_FOUND', `app '${app.name}' declares no service port ${servicePort} (${SERVICE_PORT_HEADER} names one of spec.services)`);
+        }
+        ok = (await proxyToWorker(req, res, pool, forwardPath, this.deps.maxRequestBodyBytes, client.signal)).ok;
         return;
       } catch (error) {
         if (error instanceof EveraiError) throw error;

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { Transform } from 'node:stream';
 import { EveraiError } from '../../common/errors';
 import { ResponseSink } from './response-sink';
-import type { WorkerSlot } from './worker-slot';
+import type { Pool } from 'undici';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) end at the gateway; the rest pass intact. */
 const HOP_BY_HOP = new Set([
@@ -55,7 +55,7 @@ export class CutOffError extends Error {}
 export async function proxyToWorker(
   req: IncomingMessage,
   res: ServerResponse,
-  slot: WorkerSlot,
+  pool: Pool,
   path: string,
   bodyLimitBytes: number,
   signal: AbortSignal,
@@ -66,7 +66,7 @@ export async function proxyToWorker(
   body?.on('error', (error) => (bodyError = error));
   let sink: ResponseSink | undefined;
   try {
-    await slot.pool.stream(
+    await pool.stream(
       { path, method: req.method as 'GET', headers: forwardHeaders(req.headers), body, signal },
       ({ statusCode, headers }) => {
         const out: Record<string, string | string[]> = {};

@@ -9,6 +9,8 @@ export class WorkerSlot {
   failedCount = 0;
   lastServeAt: string | null = null;
   readonly pool: Pool;
+  /** Pools to the worker's other declared ports, made on first use. */
+  private readonly servicePools = new Map<string, Pool>();
   private drained: (() => void)[] = [];
 
   constructor(
@@ -17,9 +19,25 @@ export class WorkerSlot {
     readonly revision: number,
     readonly url: string,
     public concurrency: number,
+    /** Declared port → the port the worker really listens on (manifest `services`). */
+    readonly servicePorts: Record<string, number> = {},
   ) {
+    this.pool = this.newPool(url);
+  }
+
+  private newPool(url: string): Pool {
     // Keep-alive connections to the worker, as many as it may serve at once (and a spare).
-    this.pool = new Pool(url, { connections: concurrency + 1, pipelining: 1, keepAliveTimeout: 30_000 });
+    return new Pool(url, { connections: this.concurrency + 1, pipelining: 1, keepAliveTimeout: 30_000 });
+  }
+
+  /** The pool for a declared port (`x-everai-port`), or undefined when the worker has no such port. */
+  poolFor(declaredPort: string): Pool | undefined {
+    const real = this.servicePorts[declaredPort];
+    if (real === undefined) return undefined;
+    if (`http://127.0.0.1:${real}` === this.url) return this.pool;
+    let pool = this.servicePools.get(declaredPort);
+    if (!pool) this.servicePools.set(declaredPort, (pool = this.newPool(`http://127.0.0.1:${real}`)));
+    return pool;
   }
 
   get free(): boolean {
@@ -49,6 +67,6 @@ export class WorkerSlot {
 
   async close(): Promise<void> {
     this.flushDrained();
-    await this.pool.close();
+    await Promise.all([this.pool, ...this.servicePools.values()].map((pool) => pool.close()));
   }
 }

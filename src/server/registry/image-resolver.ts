@@ -38,13 +38,28 @@ export interface ImageScope {
 
 const LOOPBACK = /^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/;
 
+/**
+ * Whether a reference's registry host names this platform: no host, one of `ownHosts`, or a
+ * loopback name on one of their ports (localhost:8480 and 127.0.0.1:8480 are the same server). A
+ * loopback host on another port is another registry on this machine. Without `ownHosts`, every
+ * loopback name counts as ours.
+ */
+export function isOwnRegistry(host: string | undefined, ownHosts?: readonly string[]): boolean {
+  if (host === undefined || ownHosts?.includes(host)) return true;
+  const loopback = LOOPBACK.exec(host);
+  if (!loopback) return false;
+  if (ownHosts === undefined || ownHosts.length === 0) return true;
+  const port = loopback[2] ?? '';
+  return ownHosts.some((own) => own.endsWith(port) && LOOPBACK.test(own));
+}
+
 /** The image config is JSON describing the image, small like a manifest. */
 const CONFIG_SIZE_LIMIT = MANIFEST_SIZE_LIMIT;
 
 const ARCHITECTURES: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x' };
 
 /** From an index, the manifest for this machine (linux on our architecture), else the first one. */
-function chooseFromIndex(manifests: Descriptor[]): Descriptor | undefined {
+export function chooseFromIndex(manifests: Descriptor[]): Descriptor | undefined {
   const arch = ARCHITECTURES[process.arch] ?? process.arch;
   return (
     manifests.find((m) => m.platform?.os === 'linux' && m.platform.architecture === arch) ??
@@ -66,11 +81,8 @@ export async function resolveImage(scope: ImageScope, ref: string): Promise<Reso
     `image '${ref}' was not found in the registry; build and push it with \`everai image build\``,
   );
   const { host, ...local } = parsed;
-  if (host !== undefined && !LOOPBACK.test(host) && !ownHosts?.includes(host)) {
-    throw new EveraiError(
-      'EVERAI_BAD_REQUEST',
-      `image '${ref}' is in registry ${host}; images from other registries are not supported yet (push it to everai as ${formatImageRef(local)})`,
-    );
+  if (!isOwnRegistry(host, ownHosts)) {
+    throw new EveraiError('EVERAI_BAD_REQUEST', `image '${ref}' is in registry ${host}, not in everai's (${formatImageRef(local)})`);
   }
   const { repository } = parsed;
   const owner = await store.images.repositoryOwner(repository);
@@ -103,14 +115,14 @@ export async function resolveImage(scope: ImageScope, ref: string): Promise<Reso
   return resolved;
 }
 
-async function readBlob(blobs: BlobStore, digest: string, limit: number, what: string): Promise<Buffer> {
+export async function readBlob(blobs: BlobStore, digest: string, limit: number, what: string): Promise<Buffer> {
   if (!(await blobs.has(digest))) {
     throw new EveraiError('EVERAI_IMAGE_NOT_FOUND', `${what} ${digest} is missing from the blob store`);
   }
   return readBounded(blobs.read(digest), limit, what);
 }
 
-function parseJson(bytes: Buffer): unknown {
+export function parseJson(bytes: Buffer): unknown {
   try {
     return JSON.parse(bytes.toString('utf8'));
   } catch {

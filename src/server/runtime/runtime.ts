@@ -1,4 +1,5 @@
 import type { ResourceRequestsDocument } from '../../sdk/app-spec';
+import type { ProgramSpec } from '../store/records';
 
 /**
  * The worker runtime: where and how a worker's process runs. Child processes on this machine are
@@ -25,16 +26,36 @@ export interface VolumeMount {
   files: VolumeFileRef[];
 }
 
+/** An image on another registry: where the runtime pulls the layers its blob store lacks. */
+export interface ImagePullSource {
+  host: string;
+  repository: string;
+  credentials: { username: string; password: string } | undefined;
+}
+
+/** A mount in the worker's folder (docs/manifest.md, "Mounts"): a volume of `volumes`, or a secret's or configmap's keys as files. */
+export type LaunchMount =
+  | { mountPath: string; kind: 'volume'; name: string }
+  | { mountPath: string; kind: 'Secret' | 'ConfigMap'; name: string; data: Record<string, string> };
+
 export interface WorkerLaunch {
   workerId: string;
   appId: string;
-  image: { digest: string; layers: ImageLayerRef[] };
+  image: {
+    digest: string;
+    layers: ImageLayerRef[];
+    /** The image config's WorkingDir: where a command program runs. */
+    workingDir: string;
+    pull?: ImagePullSource;
+  };
   /** The app's entry file inside the image's app folder. */
   appFile: string;
+  program: ProgramSpec;
   env: Record<string, string>;
   volumes: VolumeMount[];
   /** What the worker asked for: the runtime gives it its GPUs and what limits it can. */
   resources: ResourceRequestsDocument;
+  mounts: LaunchMount[];
 }
 
 /** Where a started worker listens. */
@@ -43,6 +64,27 @@ export interface WorkerEndpoint {
   pid: number;
   port: number;
   url: string;
+  /** Each port the program declared (`services`) → the port it really listens on. */
+  servicePorts: Record<string, number>;
+}
+
+/** `everai worker exec` (SPEC §4): a command in a running worker's folder, env and mounts. */
+export interface ExecRequest {
+  argv: string[];
+  /** A pseudo-terminal, `rows` x `cols`. */
+  tty: { rows: number; cols: number } | null;
+}
+
+export interface ExecSession {
+  stdin: NodeJS.WritableStream;
+  stdout: NodeJS.ReadableStream;
+  stderr: NodeJS.ReadableStream;
+  /** A new window size for the terminal (nothing without one). */
+  resize(rows: number, cols: number): void;
+  /** The exit code (128 + signal number when a signal ended it). */
+  exited: Promise<number>;
+  /** Ends the command and what it started (the client went away). */
+  kill(): void;
 }
 
 export interface WorkerExit {
@@ -57,7 +99,9 @@ export interface Runtime {
   prepareImage(launch: WorkerLaunch, signal: AbortSignal): Promise<void>;
   /** Starts the worker's process; resolves once it runs (not once it is ready). */
   start(launch: WorkerLaunch, signal: AbortSignal): Promise<WorkerEndpoint>;
-  /** One readiness check: true once the worker answers its readiness path with 200. */
+  /** Starts a command beside a running worker's process, with its folder, env and mounts. */
+  exec(launch: WorkerLaunch, request: ExecRequest): Promise<ExecSession>;
+  /** One readiness check: true once the worker answers its readiness path with 200 (or accepts connections when it has none). */
   probe(endpoint: WorkerEndpoint, signal: AbortSignal): Promise<boolean>;
   /** SIGTERM, then SIGKILL of everything the worker started once `graceMs` has passed. */
   stop(workerId: string, graceMs: number): Promise<void>;

@@ -65,6 +65,12 @@ export interface RevisionSpec {
   env: Record<string, string>;
   /** One revision of each requested volume, in the order the app asks for them. */
   volumes: PinnedVolume[];
+  /** What the worker's process runs: the SDK's worker entry (app-object mode) or a manifest's command. */
+  program: ProgramSpec;
+  /** Volumes, secrets and configmaps a manifest mounts into the worker's folder. */
+  mounts: MountSpec[];
+  /** Credentials for an image on another registry, by reference to a pinned secret version. */
+  imagePull: ImagePullSpec | null;
   /** One version of each requested secret and configmap (SPEC §9); their values are read at worker start. */
   secrets: PinnedKeyValue[];
   configmaps: PinnedKeyValue[];
@@ -76,6 +82,38 @@ export interface PinnedKeyValue {
   name: string;
   version: number;
 }
+
+/** Manifest mode (SPEC §3): `command` + `args` in the image's working folder, listening on `PORT`. */
+export interface CommandProgram {
+  kind: 'command';
+  /** The effective command line: the manifest's, or the image's Entrypoint and Cmd. */
+  argv: string[];
+  /** The port requests go to when they name none; every declared port is in `servicePorts`. */
+  port: number;
+  servicePorts: number[];
+  /** Ready once this path answers 200; null: once the port accepts connections. */
+  readinessPath: string | null;
+}
+
+export type ProgramSpec = { kind: 'sdk' } | CommandProgram;
+
+/** One key of a secret or configmap, at the version the revision pinned. */
+export interface PinnedKey {
+  kind: 'Secret' | 'ConfigMap';
+  name: string;
+  key: string;
+  version: number;
+}
+
+export interface ImagePullSpec {
+  username: PinnedKey;
+  password: PinnedKey;
+}
+
+/** `mountPath` is relative to the worker's folder (docs/manifest.md, "Mounts"). */
+export type MountSpec =
+  | { mountPath: string; kind: 'volume'; name: string }
+  | { mountPath: string; kind: 'Secret' | 'ConfigMap'; name: string; version: number };
 
 export interface PinnedVolume {
   name: string;

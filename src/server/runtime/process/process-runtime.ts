@@ -1,35 +1,29 @@
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, openSync, promises as fs } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { request } from 'undici';
+import { EveraiError } from '../../../common/errors';
 import type { BlobStore } from '../../blobs/blob-store';
-import type { Runtime, WorkerEndpoint, WorkerExit, WorkerLaunch } from '../runtime';
-import { freePort } from './free-port';
+import { pullLayers } from '../../registry/remote/remote-image';
+import type { ExecRequest, ExecSession, Runtime, WorkerEndpoint, WorkerExit, WorkerLaunch } from '../runtime';
 import { readLog, tailLines, trimLog } from './worker-log';
-import { VOLUMES_ENV } from '../../../sdk/context';
-import { READINESS_PATH } from '../../../sdk/worker/serve-app';
 import { ImageUnpacker } from './image-unpacker';
 import { VolumeTrees } from './volume-trees';
 import { GpuAssigner } from './gpu-assigner';
 import type { GpuInfo } from '../../resources/machine-resources';
-import {
-  DATA_DIR_ENV,
-  WORKER_ID_ENV,
-  findWorkerProcesses,
-  groupAlive,
-  signalGroup,
-} from './worker-processes';
+import { findWorkerProcesses, groupAlive, signalGroup } from './worker-processes';
+import { KeyValueFiles } from './key-value-files';
+import { buildWorkerFolder, type FolderMount } from './worker-folder';
+import { allocatePorts, programCommand, workerEnv, type WorkerPlaces, type WorkerPorts } from './worker-program';
+import { probeWorker, readEndpointFile, writeEndpointFile, type Readiness } from './worker-readiness';
+import { startExec } from './worker-exec';
 
-/** The SDK's worker main, run inside the unpacked image's app folder. */
-const WORKER_ENTRY = join(__dirname, '..', '..', '..', 'sdk', 'worker', 'worker-entry.js');
 /** How often a worker the server did not spawn itself (adopted after a restart) is checked for life. */
 const ADOPTED_POLL_MS = 500;
 const LOG_TRIM_MS = 10_000;
-/** What a worker inherits from the server's environment; nothing else (no tokens, no secrets). */
-const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'TZ', 'TMPDIR'];
 
 interface RunningWorker {
   endpoint: WorkerEndpoint;
+  readiness: Readiness;
   exited: Promise<void>;
 }
 
@@ -43,6 +37,8 @@ export class ProcessRuntime implements Runtime {
   private readonly dataDir: string;
   private readonly unpacker: ImageUnpacker;
   private readonly volumeTrees: VolumeTrees;
+  private readonly keyValueFiles: KeyValueFiles;
+  private readonly blobs: BlobStore;
   private readonly running = new Map<string, RunningWorker>();
   private readonly exitListeners: ((exit: WorkerExit) => void)[] = [];
   private readonly pollers = new Set<NodeJS.Timeout>();
@@ -54,85 +50,127 @@ export class ProcessRuntime implements Runtime {
     this.dataDir = resolve(options.dataDir);
     this.unpacker = new ImageUnpacker(options.blobs, join(this.dataDir, 'images'));
     this.volumeTrees = new VolumeTrees(options.blobs, join(this.dataDir, 'volume-trees'));
+    this.keyValueFiles = new KeyValueFiles(this.dataDir);
+    this.blobs = options.blobs;
     const trimmer = setInterval(() => void this.trimLogs(), LOG_TRIM_MS);
     trimmer.unref();
     this.pollers.add(trimmer);
   }
 
-  private logFile(workerId: string): string {
-    return join(this.dataDir, 'workers', workerId, 'output.log');
+  private workerDir(workerId: string): string {
+    return join(this.dataDir, 'workers', workerId);
   }
 
-  async prepareImage(launch: WorkerLaunch): Promise<void> {
+  private logFile(workerId: string): string {
+    return join(this.workerDir(workerId), 'output.log');
+  }
+
+  /** A manifest program's own folder (worker-folder.ts); the SDK's worker runs in the image's app folder. */
+  private programDir(launch: WorkerLaunch, rootfs: string): string {
+    return launch.program.kind === 'sdk' ? join(rootfs, 'app') : join(this.workerDir(launch.workerId), 'root');
+  }
+
+  async prepareImage(launch: WorkerLaunch, signal: AbortSignal): Promise<void> {
+    if (launch.image.pull) await pullLayers(this.blobs, launch.image.pull, launch.image.layers, signal);
     await this.unpacker.ensureUnpacked(launch.image);
     await this.mountVolumes(launch);
   }
 
   /** What the SDK's `context.getVolume` reads: each volume's read-only folder and revision. */
-  private async mountVolumes(launch: WorkerLaunch): Promise<string> {
-    const mounted: Record<string, { path: string; revision: string; ready: boolean }> = {};
-    for (const volume of launch.volumes) {
-      mounted[volume.name] = { path: await this.volumeTrees.ensure(volume), revision: volume.revision, ready: true };
+  private async mountVolumes(launch: WorkerLaunch): Promise<Map<string, string>> {
+    const paths = new Map<string, string>();
+    for (const volume of launch.volumes) paths.set(volume.name, await this.volumeTrees.ensure(volume));
+    return paths;
+  }
+
+  /** The worker's folder and env: built for its start, rebuilt alike (folder untouched) for `worker exec`. */
+  private async places(launch: WorkerLaunch, rootfs: string, build: boolean): Promise<WorkerPlaces> {
+    const volumePaths = await this.mountVolumes(launch);
+    const volumes: Record<string, { path: string; revision: string; ready: boolean }> = {};
+    for (const volume of launch.volumes) volumes[volume.name] = { path: volumePaths.get(volume.name) as string, revision: volume.revision, ready: true };
+    const cwd = this.programDir(launch, rootfs);
+    const mounts: Record<string, string> = {};
+    const folderMounts: FolderMount[] = [];
+    for (const [index, mount] of launch.mounts.entries()) {
+      const source =
+        mount.kind === 'volume'
+          ? volumePaths.get(mount.name)
+          : build
+            ? await this.keyValueFiles.write(launch.workerId, index, mount.data)
+            : join(this.keyValueFiles.folderOf(launch.workerId), String(index));
+      if (source === undefined) throw new Error(`mount ${mount.mountPath} names volume '${mount.name}', which the revision does not pin`);
+      folderMounts.push({ path: mount.mountPath, source });
+      mounts[mount.mountPath] = join(cwd, mount.mountPath);
     }
-    return JSON.stringify(mounted);
+    if (build && launch.program.kind === 'command') {
+      await buildWorkerFolder(cwd, join(rootfs, launch.image.workingDir), folderMounts);
+    }
+    return { dataDir: this.dataDir, volumes: JSON.stringify(volumes), mounts };
   }
 
   async start(launch: WorkerLaunch, signal: AbortSignal): Promise<WorkerEndpoint> {
     const rootfs = await this.unpacker.ensureUnpacked(launch.image);
-    const volumes = await this.mountVolumes(launch);
+    const places = await this.places(launch, rootfs, true);
     signal.throwIfAborted();
-    const port = await freePort();
-    const log = this.logFile(launch.workerId);
-    mkdirSync(join(log, '..'), { recursive: true });
-    const fd = openSync(log, 'a');
-    const env: Record<string, string> = {};
-    for (const name of INHERITED_ENV) if (process.env[name]) env[name] = process.env[name] as string;
-    const child = spawn(process.execPath, [WORKER_ENTRY], {
-      cwd: join(rootfs, 'app'),
+    const ports = await allocatePorts(launch);
+    const readiness: Readiness = launch.program.kind === 'sdk' ? { kind: 'sdk' } : { kind: 'command', path: launch.program.readinessPath };
+    await writeEndpointFile(this.workerDir(launch.workerId), { servicePorts: ports.service, readiness });
+    const fd = openSync(this.logFile(launch.workerId), 'a');
+    const { file, args } = programCommand(launch, rootfs);
+    const child = spawn(file, args, {
+      cwd: this.programDir(launch, rootfs),
       detached: true,
       stdio: ['ignore', fd, fd],
-      env: {
-        ...env,
-        ...launch.env,
-        PORT: String(port),
-        [VOLUMES_ENV]: volumes,
-        EVERAI_APP_FILE: launch.appFile,
-        [WORKER_ID_ENV]: launch.workerId,
-        [DATA_DIR_ENV]: this.dataDir,
-        // CPU and memory are not limited here: a child process gets no cgroup without root, and
-        // an address-space rlimit breaks V8, which reserves far more than it uses (docs/autoscaling.md).
-        CUDA_VISIBLE_DEVICES: this.gpus.assign(launch.workerId, launch.resources),
-      },
+      // CPU and memory are not limited here: a child process gets no cgroup without root, and
+      // an address-space rlimit breaks V8, which reserves far more than it uses (docs/autoscaling.md).
+      env: { ...workerEnv(launch, ports, places), CUDA_VISIBLE_DEVICES: this.gpus.assign(launch.workerId, launch.resources) },
     });
     closeSync(fd);
     const pid = child.pid;
     if (pid === undefined) {
-      this.gpus.release(launch.workerId);
-      throw new Error(`worker ${launch.workerId} did not start`);
+      // spawn reports a missing command as an 'error' event; its message says which.
+      const why = await new Promise<string>((done) => child.once('error', (error) => done(error.message)));
+      await this.cleanUp(launch.workerId);
+      throw new Error(`its command did not start: ${why}`);
     }
-    const endpoint: WorkerEndpoint = { workerId: launch.workerId, pid, port, url: `http://127.0.0.1:${port}` };
+    const endpoint = this.endpoint(launch.workerId, pid, ports);
     const exited = new Promise<void>((done) => {
       child.once('exit', (code, sig) => {
         this.running.delete(launch.workerId);
-        this.gpus.release(launch.workerId);
-        this.emitExit({ workerId: launch.workerId, code, signal: sig });
-        done();
+        void this.cleanUp(launch.workerId).finally(() => {
+          this.emitExit({ workerId: launch.workerId, code, signal: sig });
+          done();
+        });
       });
     });
-    this.running.set(launch.workerId, { endpoint, exited });
+    this.running.set(launch.workerId, { endpoint, readiness, exited });
     return endpoint;
   }
 
+  private endpoint(workerId: string, pid: number, ports: WorkerPorts): WorkerEndpoint {
+    return { workerId, pid, port: ports.main, url: `http://127.0.0.1:${ports.main}`, servicePorts: ports.service };
+  }
+
+  /** What only a running worker needs: its GPUs, its secret files and its folder (its log stays). */
+  private async cleanUp(workerId: string): Promise<void> {
+    this.gpus.release(workerId);
+    await this.keyValueFiles.remove(workerId);
+    await fs.rm(join(this.workerDir(workerId), 'root'), { recursive: true, force: true });
+  }
+
   async probe(endpoint: WorkerEndpoint, signal: AbortSignal): Promise<boolean> {
-    try {
-      const res = await request(`${endpoint.url}${READINESS_PATH}`, {
-        signal: AbortSignal.any([signal, AbortSignal.timeout(2000)]),
-      });
-      await res.body.dump();
-      return res.statusCode === 200;
-    } catch {
-      return false;
-    }
+    const readiness = this.running.get(endpoint.workerId)?.readiness ?? { kind: 'sdk' };
+    return probeWorker(endpoint, readiness, signal);
+  }
+
+  async exec(launch: WorkerLaunch, request: ExecRequest): Promise<ExecSession> {
+    const worker = this.running.get(launch.workerId);
+    if (!worker) throw new EveraiError('EVERAI_CONFLICT', `worker ${launch.workerId} is not running here`);
+    const rootfs = await this.unpacker.ensureUnpacked(launch.image);
+    const places = await this.places(launch, rootfs, false);
+    const { endpoint } = worker;
+    const env = workerEnv(launch, { main: endpoint.port, service: endpoint.servicePorts }, places);
+    return startExec({ argv: request.argv, tty: request.tty, cwd: this.programDir(launch, rootfs), rootfs, env });
   }
 
   async stop(workerId: string, graceMs: number): Promise<void> {
@@ -154,11 +192,16 @@ export class ProcessRuntime implements Runtime {
       const proc = found.get(workerId);
       if (!proc || port === null) continue;
       found.delete(workerId);
-      const endpoint: WorkerEndpoint = { workerId, pid: proc.pgid, port, url: `http://127.0.0.1:${port}` };
-      this.running.set(workerId, { endpoint, exited: this.watchAdopted(workerId, proc.pgid) });
+      // What its start wrote down: its other ports and how to probe it (never its env).
+      const { servicePorts, readiness } = await readEndpointFile(this.workerDir(workerId));
+      const endpoint = this.endpoint(workerId, proc.pgid, { main: port, service: servicePorts });
+      this.running.set(workerId, { endpoint, readiness, exited: this.watchAdopted(workerId, proc.pgid) });
       adopted.set(workerId, endpoint);
     }
-    for (const orphan of found.values()) signalGroup(orphan.pgid, 'SIGKILL');
+    for (const orphan of found.values()) {
+      signalGroup(orphan.pgid, 'SIGKILL');
+      await this.cleanUp(orphan.workerId);
+    }
     return adopted;
   }
 
@@ -170,8 +213,10 @@ export class ProcessRuntime implements Runtime {
         clearInterval(timer);
         this.pollers.delete(timer);
         this.running.delete(workerId);
-        this.emitExit({ workerId, code: null, signal: null });
-        done();
+        void this.cleanUp(workerId).finally(() => {
+          this.emitExit({ workerId, code: null, signal: null });
+          done();
+        });
       }, ADOPTED_POLL_MS);
       this.pollers.add(timer);
     });

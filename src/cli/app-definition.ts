@@ -1,0 +1,51 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { APP_FILES, loadAppFromDir } from '../sdk/loader/load-app';
+
+export const MANIFEST_FILE = 'app.yaml';
+
+/** An app definition as the API takes it, from `app.ts` (app-object mode) or `app.yaml` (manifest mode). */
+export interface AppDefinition {
+  name: string;
+  /** The manifest's `metadata.namespace`, if it names one. */
+  namespace: string | undefined;
+  body: { spec: Record<string, unknown>; appFile?: string };
+  /** One line for `app check`. */
+  summary: string;
+}
+
+/**
+ * The app of a folder (SPEC §3): `-f FILE` names a manifest; without it, `app.ts` (or `.js`,
+ * `.mjs`) wins, and `app.yaml` serves where there is none.
+ */
+export async function loadAppDefinition(dir: string, file?: string): Promise<AppDefinition> {
+  const manifest = file ?? (!APP_FILES.some((name) => existsSync(join(dir, name))) && existsSync(join(dir, MANIFEST_FILE)) ? MANIFEST_FILE : undefined);
+  if (manifest !== undefined) {
+    // Loaded on use, like the image push client: commands that read no manifest start faster without YAML and zod.
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { ManifestFile } = require('../manifest/manifest-file') as typeof import('../manifest/manifest-file');
+    const { manifestRequest } = require('../manifest/manifest-request') as typeof import('../manifest/manifest-request');
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    const parsed = await ManifestFile.read(resolve(dir, manifest));
+    const request = manifestRequest(parsed);
+    const program = request.body.spec.program as { port: number; servicePorts: number[] };
+    return {
+      name: request.name,
+      namespace: request.namespace,
+      body: request.body,
+      summary: `App '${request.name}' (${parsed.shownName}) is valid: image ${parsed.manifest.spec.image}, port ${program.port}${
+        program.servicePorts.length > 1 ? ` (services ${program.servicePorts.join(', ')})` : ''
+      }`,
+    };
+  }
+  const { app, appFile } = await loadAppFromDir(dir);
+  const spec = app.toSpec() as unknown as Record<string, unknown>;
+  const routes = app.service.routes.flatMap((r) => r.methods.map((m) => `${m} ${r.path.template}`));
+  const count = `${routes.length} route${routes.length === 1 ? '' : 's'}`;
+  return {
+    name: app.name,
+    namespace: undefined,
+    body: { spec, appFile },
+    summary: `App '${app.name}' is valid: ${routes.length > 0 ? `${count} (${routes.join(', ')})` : count}, image ${app.image?.ref ?? '(none)'}`,
+  };
+}

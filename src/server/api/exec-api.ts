@@ -1,0 +1,112 @@
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { EveraiError } from '../../common/errors';
+import { EXEC_PROTOCOL, encodeFrame, FRAME, FrameReader } from '../../common/exec-frames';
+import type { Authenticator } from '../auth';
+import { launchFor, type LaunchDeps } from '../controller/worker-launcher';
+import type { ExecSession, Runtime } from '../runtime/runtime';
+import { isTerminal } from '../store/records';
+
+export interface ExecDeps {
+  auth: Authenticator;
+  runtime: Runtime;
+  launch: LaunchDeps;
+}
+
+const EXEC_PATH = /^\/api\/apps\/v1\/workers\/([^/]+)\/exec$/;
+const MAX_ARGS = 256;
+
+/**
+ * `everai worker exec` (SPEC §4, docs/exec.md): `GET /api/apps/v1/workers/ID/exec` with
+ * `Upgrade: everai-exec.v1` (RFC 9110 §7.8) becomes one connection carrying the command's stdin,
+ * stdout, stderr, window size and exit code as frames. Every check happens before the 101, so a
+ * refusal is an ordinary JSON error response.
+ */
+export function handleExecUpgrade(deps: ExecDeps, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  socket.on('error', () => socket.destroy());
+  start(deps, req, socket, head).catch((error: unknown) => refuse(socket, error));
+}
+
+async function start(deps: ExecDeps, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://everai');
+  const id = EXEC_PATH.exec(url.pathname)?.[1];
+  if (id === undefined) throw new EveraiError('EVERAI_NOT_FOUND', `no upgradable route ${url.pathname}`);
+  if (req.headers.upgrade?.toLowerCase() !== EXEC_PROTOCOL) {
+    throw new EveraiError('EVERAI_BAD_REQUEST', `worker exec needs Upgrade: ${EXEC_PROTOCOL}`);
+  }
+  const user = await deps.auth.require(req);
+  const { store } = deps.launch;
+  const worker = await store.workers.get(decodeURIComponent(id));
+  const app = worker && (await store.apps.get(worker.appId));
+  // Another user's worker answers as if it did not exist.
+  if (!worker || !app || (!user.isAdmin && app.ownerId !== user.id)) throw new EveraiError('EVERAI_NOT_FOUND', `worker '${id}' not found`);
+  if (isTerminal(worker.status) || worker.pid === null) {
+    throw new EveraiError('EVERAI_CONFLICT', `worker '${id}' is ${worker.status}, not running: exec needs a running worker`);
+  }
+  const argv = url.searchParams.getAll('command');
+  if (argv.length === 0 || argv.length > MAX_ARGS) throw new EveraiError('EVERAI_BAD_REQUEST', 'say what to run: command=CMD&command=ARG...');
+  const tty = url.searchParams.get('tty') === 'true' ? { rows: size(url, 'rows', 24), cols: size(url, 'cols', 80) } : null;
+  const revision = await store.apps.revision(app.id, worker.revision);
+  if (!revision) throw new Error(`app ${app.id} lacks its revision ${worker.revision}`);
+  const session = await deps.runtime.exec(await launchFor(deps.launch, worker.id, revision), { argv, tty });
+  socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: ${EXEC_PROTOCOL}\r\nConnection: Upgrade\r\n\r\n`);
+  relay(session, socket, head);
+}
+
+function size(url: URL, name: string, fallback: number): number {
+  const value = Number(url.searchParams.get(name) ?? fallback);
+  return Number.isInteger(value) && value > 0 && value < 10_000 ? value : fallback;
+}
+
+/** Frames both ways until the command ends (exit frame, then close) or the client goes (the command is killed). */
+function relay(session: ExecSession, socket: Duplex, head: Buffer): void {
+  let finished = false;
+  session.stdin.on('error', () => undefined);
+  const reader = new FrameReader((type, payload) => {
+    if (type === FRAME.stdin) session.stdin.write(payload);
+    else if (type === FRAME.stdinEnd) session.stdin.end();
+    else if (type === FRAME.resize) {
+      const { rows, cols } = JSON.parse(payload.toString('utf8')) as { rows?: unknown; cols?: unknown };
+      if (typeof rows === 'number' && typeof cols === 'number') session.resize(rows, cols);
+    }
+  });
+  const onData = (chunk: Buffer) => {
+    try {
+      reader.push(chunk);
+    } catch {
+      socket.destroy();
+    }
+  };
+  if (head.length > 0) onData(head);
+  socket.on('data', onData);
+  socket.once('close', () => {
+    if (!finished) session.kill();
+  });
+  for (const [stream, type] of [
+    [session.stdout, FRAME.stdout],
+    [session.stderr, FRAME.stderr],
+  ] as const) {
+    stream.on('data', (chunk: Buffer) => {
+      // The client reads slower than the command writes: hold the command's output back.
+      if (!socket.write(encodeFrame(type, chunk))) {
+        stream.pause();
+        socket.once('drain', () => stream.resume());
+      }
+    });
+  }
+  void session.exited.then((code) => {
+    finished = true;
+    socket.end(encodeFrame(FRAME.exit, JSON.stringify({ code })));
+  });
+}
+
+/** An error before the upgrade, as the JSON error response any API route gives. */
+function refuse(socket: Duplex, error: unknown): void {
+  const known = error instanceof EveraiError;
+  if (!known) console.error('worker exec:', error);
+  const status = known ? error.status : 500;
+  const body = JSON.stringify({ error: { code: known ? error.code : 'EVERAI_INTERNAL', message: known ? error.message : 'internal error' } });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}

@@ -1,0 +1,67 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import { constants } from 'node:os';
+import type { ExecRequest, ExecSession } from '../runtime';
+import { commandFile } from './worker-program';
+import { signalGroup, WORKER_ID_ENV } from './worker-processes';
+
+export interface ExecOptions extends ExecRequest {
+  cwd: string;
+  rootfs: string;
+  env: Record<string, string>;
+}
+
+/** POSIX shell quoting: every word in single quotes. */
+function shellQuote(argv: readonly string[]): string {
+  return argv.map((word) => `'${word.replace(/'/g, `'\\''`)}'`).join(' ');
+}
+
+/**
+ * Runs a command for `everai worker exec` in its own process group. With a terminal, util-linux's
+ * `script` gives it a real pseudo-terminal (no native module needed): the command runs on the pty
+ * slave, sized with `stty` first, and resized later with `stty -F` on that slave, which makes the
+ * kernel send SIGWINCH to the command.
+ */
+export function startExec(options: ExecOptions): Promise<ExecSession> {
+  // Not marked as the worker's own process: a restarted server must not take it for the worker.
+  const env = { ...options.env };
+  delete env[WORKER_ID_ENV];
+  const [first = '', ...rest] = options.argv;
+  let child: ChildProcess;
+  if (options.tty) {
+    const { rows, cols } = options.tty;
+    const line = `stty rows ${rows} cols ${cols} 2>/dev/null; exec ${shellQuote([commandFile(first, options.rootfs), ...rest])}`;
+    child = spawn('script', ['-qfec', line, '/dev/null'], { cwd: options.cwd, env: { ...env, SHELL: '/bin/sh' }, detached: true });
+  } else {
+    child = spawn(commandFile(first, options.rootfs), rest, { cwd: options.cwd, env, detached: true });
+  }
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('spawn', () => {
+      const pid = child.pid as number;
+      const exited = new Promise<number>((done) => {
+        child.once('close', (code, signal) => done(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0)));
+      });
+      resolve({
+        stdin: child.stdin as NodeJS.WritableStream,
+        stdout: child.stdout as NodeJS.ReadableStream,
+        stderr: child.stderr as NodeJS.ReadableStream,
+        resize: (rows, cols) => {
+          if (options.tty) void resizeTerminal(pid, rows, cols);
+        },
+        exited,
+        kill: () => void signalGroup(pid, 'SIGKILL'),
+      });
+    });
+  });
+}
+
+/** The pty slave is the command's stdin: `script`'s child holds it as fd 0. */
+async function resizeTerminal(scriptPid: number, rows: number, cols: number): Promise<void> {
+  const children = await fs.readFile(`/proc/${scriptPid}/task/${scriptPid}/children`, 'utf8').catch(() => '');
+  const child = children.trim().split(/\s+/)[0];
+  if (!child) return;
+  const tty = await fs.readlink(`/proc/${child}/fd/0`).catch(() => undefined);
+  if (!tty?.startsWith('/dev/pts/')) return;
+  spawn('stty', ['-F', tty, 'rows', String(rows), 'cols', String(cols)], { stdio: 'ignore' }).on('error', () => undefined);
+}
