@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { after, before, test } from 'node:test';
 import { copyExampleApp, editFile } from './helpers/app-fixture';
 import type { CliResult } from './helpers/cli';
@@ -7,6 +8,7 @@ import { addUser, cliAs, httpAs } from './helpers/users';
 import { writeFiles } from './helpers/volumes';
 import { waitFor } from './helpers/wait';
 import type { AppView, WorkerView } from '../src/server/api/views';
+import { EXEC_PROTOCOL } from '../src/common/exec-frames';
 
 // SPEC §9: no user sees, changes or routes to another user's objects; another user's object
 // answers exactly like a missing one (404), so not even its name leaks.
@@ -56,6 +58,31 @@ after(async () => {
 
 const APP = '/api/apps/v1/namespaces/default/apps/get-start';
 
+async function answer(response: Promise<Response>): Promise<{ status: number; text: string }> {
+  const res = await response;
+  return { status: res.status, text: await res.text() };
+}
+
+/** `worker exec`'s HTTP upgrade (docs/exec.md), as a raw client sends it: the refusal comes before any 101. */
+function upgradeAs(token: string, path: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${platform.url}${path}`, {
+      headers: { authorization: `Bearer ${token}`, connection: 'Upgrade', upgrade: EXEC_PROTOCOL },
+    });
+    req.on('response', (res) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('upgrade', (res, socket) => {
+      socket.destroy();
+      resolve({ status: res.statusCode ?? 0, text: 'upgraded' });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 interface Row {
   kind: string;
   action: string;
@@ -76,6 +103,9 @@ const ROWS: Row[] = [
   { kind: 'app', action: 'queue', cli: ['app', 'queue', 'get-start'], http: ['GET', `${APP}/queue`] },
   { kind: 'app', action: 'delete', cli: ['app', 'delete', 'get-start', '--force'], http: ['DELETE', APP] },
   { kind: 'worker', action: 'list', cli: ['worker', 'list', 'get-start', '-a'], http: ['GET', `${APP}/workers?all=true`] },
+  { kind: 'worker', action: 'exec', cli: ['worker', 'exec', 'WORKER', 'echo', 'hi'], http: ['UPGRADE', '/api/apps/v1/workers/WORKER/exec?command=echo'] },
+  { kind: 'worker', action: 'scale-up', cli: ['worker', 'scale-up', 'get-start', '--num', '1'], http: ['POST', `${APP}/workers:scale-up`, { scaleUpWorkersNum: 1 }] },
+  { kind: 'worker', action: 'scale-down', cli: ['worker', 'scale-down', 'get-start', 'WORKER'], http: ['POST', `${APP}/workers:scale-down`, { workerIds: ['WORKER'] }] },
   { kind: 'worker', action: 'logs', cli: ['worker', 'logs', 'WORKER'], http: ['GET', '/api/apps/v1/workers/WORKER/logs'] },
   { kind: 'volume', action: 'get', cli: ['volume', 'get', 'alice/vol-a'], http: ['GET', '/api/volumes/v1/volumes/alice%2Fvol-a'] },
   { kind: 'volume', action: 'pull', cli: ['volume', 'pull', 'alice/vol-a'], http: ['GET', '/api/volumes/v1/volumes/alice%2Fvol-a/revisions/000000-000/files'] },
@@ -111,9 +141,10 @@ test("another user's objects are refused as if they did not exist, through the C
     }
     if (row.http) {
       const [method, path, body] = row.http;
-      const res = await bobHttp(method, path.replace('WORKER', aliceWorker), body);
-      const text = await res.text();
-      assert.equal(res.status, 404, `${what}: ${method} ${path} answered ${res.status}: ${text}`);
+      const bodyWithWorker = body && (JSON.parse(JSON.stringify(body).replace('WORKER', aliceWorker)) as object);
+      const { status, text } =
+        method === 'UPGRADE' ? await upgradeAs(bob, path.replace('WORKER', aliceWorker)) : await answer(bobHttp(method, path.replace('WORKER', aliceWorker), bodyWithWorker));
+      assert.equal(status, 404, `${what}: ${method} ${path} answered ${status}: ${text}`);
     }
   }
 

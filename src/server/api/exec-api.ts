@@ -39,7 +39,7 @@ async function start(deps: ExecDeps, req: IncomingMessage, socket: Duplex, head:
   const worker = await store.workers.get(decodeURIComponent(id));
   const app = worker && (await store.apps.get(worker.appId));
   // Another user's worker answers as if it did not exist.
-  if (!worker || !app || (!user.isAdmin && app.ownerId !== user.id)) throw new EveraiError('EVERAI_NOT_FOUND', `worker '${id}' not found`);
+  if (!worker || !app || app.ownerId !== user.id) throw new EveraiError('EVERAI_NOT_FOUND', `worker '${id}' not found`);
   if (isTerminal(worker.status) || worker.pid === null) {
     throw new EveraiError('EVERAI_CONFLICT', `worker '${id}' is ${worker.status}, not running: exec needs a running worker`);
   }
