@@ -1,36 +1,15 @@
 import { EveraiError } from '../../common/errors';
 import { newId } from '../../common/ids';
 import { nowIso } from '../../common/time';
-import type { BlobStore } from '../blobs/blob-store';
-import type { Controller } from '../controller/controller';
-import { parseImageRef } from '../../common/image-ref';
-import { isOwnRegistry, resolveImage, type ResolvedImage } from '../registry/image-resolver';
-import { resolveRemoteImage } from '../registry/remote/remote-image';
-import type { KeyValueKind, KeyValueSource } from '../secrets/key-value-source';
-import type { AppRecord, AppRevisionRecord, ImagePullSpec, PinnedKeyValue, PinnedVolume, RevisionSpec, UserRecord } from '../store/records';
-import type { Store } from '../store/store';
-import type { MachineResources } from '../resources/machine-resources';
-import { checkFits } from '../resources/resource-fit';
 import type { ResourceRequestsDocument } from '../../sdk/app-spec';
+import type { Controller } from '../controller/controller';
+import type { AppRecord, AppRevisionRecord, RevisionSpec, UserRecord } from '../store/records';
 import type { AppRequest } from './app-request';
+import { describeSpec, RevisionPinner, sameSpec, type RevisionPinnerDeps } from './revision-pinner';
 import { initialWorkers, workersAfterUpdate } from './scaling-request';
-import { pinImagePull, pinMounts, pinProgram, pullCredentials } from './program-pins';
 
-/** Finds a volume's newest revision for its owner (the volume service). */
-export interface VolumeResolver {
-  resolve(user: UserRecord, name: string): Promise<{ volumeId: string; name: string; revision: string }>;
-}
-
-export interface AppServiceDeps {
-  store: Store;
-  blobs: BlobStore;
+export interface AppServiceDeps extends RevisionPinnerDeps {
   controller: Controller;
-  volumes: VolumeResolver;
-  keyValues: KeyValueSource;
-  /** What workers can get here: a request no worker could ever get is refused. */
-  machine: MachineResources;
-  /** `host:port` names of this server's own registry, filled in once it listens. */
-  ownHosts: readonly string[];
 }
 
 /** What to re-resolve on an upgrade; the rest stays as the current revision pins it. */
@@ -40,48 +19,15 @@ export interface UpgradeRequest {
   resourceRequests?: ResourceRequestsDocument | undefined;
 }
 
-/** JSON with every object's keys sorted: two specs that pin the same things compare equal whatever order built them. */
-function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)))
-      : v,
-  );
-}
-
-function sameSpec(a: RevisionSpec, b: RevisionSpec): boolean {
-  return canonicalJson(a) === canonicalJson(b);
-}
-
-function describeSpec(spec: RevisionSpec): string {
-  const volumes = spec.volumes.map((v) => `, volume ${v.name} ${v.revision}`).join('');
-  const keyValues = [...spec.secrets.map((s) => `, secret ${s.name} v${s.version}`), ...spec.configmaps.map((c) => `, configmap ${c.name} v${c.version}`)];
-  const command = spec.program.kind === 'command' ? `, command ${JSON.stringify(spec.program.argv)}` : '';
-  return `image ${spec.imageRef} = ${spec.imageDigest}${volumes}${keyValues.join('')}${command}`;
-}
-
 /**
  * What users ask of apps, as changes to desired state in the store. The controller does the rest:
  * every method here ends by waking it, and none of them touches a worker itself.
  */
 export class AppService {
-  constructor(private readonly deps: AppServiceDeps) {}
+  private readonly pins: RevisionPinner;
 
-  /** The app, if the user may see it; another user's app is as if it did not exist. */
-  async find(user: UserRecord, namespace: string, name: string): Promise<AppRecord> {
-    const app = await this.deps.store.apps.byName(user.id, namespace, name);
-    if (!app) {
-      throw new EveraiError('EVERAI_NOT_FOUND', `app '${name}' not found in namespace '${namespace}'`);
-    }
-    return app;
-  }
-
-  /** The image's digest now, for the revision to pin: from everai's registry, or another one with the pinned credentials. */
-  private async pinImage(user: UserRecord, imageRef: string, pull: ImagePullSpec | null): Promise<ResolvedImage> {
-    const parsed = parseImageRef(imageRef);
-    if (parsed.host === undefined || isOwnRegistry(parsed.host, this.deps.ownHosts)) return resolveImage({ ...this.deps, user }, imageRef);
-    const credentials = await pullCredentials(this.deps.keyValues, user.id, pull);
-    return resolveRemoteImage(this.deps.blobs, { ...parsed, host: parsed.host }, credentials);
+  constructor(private readonly deps: AppServiceDeps) {
+    this.pins = new RevisionPinner(deps);
   }
 
   /** A pull the other registry refused is worth an event on the app: nothing changed, and this says why. */
@@ -96,46 +42,13 @@ export class AppService {
     }
   }
 
-  /** Each requested volume's newest revision, for the revision to pin. */
-  private async pinVolumes(user: UserRecord, names: readonly string[]): Promise<PinnedVolume[]> {
-    const pinned: PinnedVolume[] = [];
-    for (const name of names) {
-      const { volumeId, revision } = await this.deps.volumes.resolve(user, name);
-      pinned.push({ name, volumeId, revision });
+  /** The app, if the user may see it; another user's app is as if it did not exist. */
+  async find(user: UserRecord, namespace: string, name: string): Promise<AppRecord> {
+    const app = await this.deps.store.apps.byName(user.id, namespace, name);
+    if (!app) {
+      throw new EveraiError('EVERAI_NOT_FOUND', `app '${name}' not found in namespace '${namespace}'`);
     }
-    return pinned;
-  }
-
-  /** Each requested secret's or configmap's newest version, for the revision to pin (404 for a missing one). */
-  private async pinKeyValues(user: UserRecord, kind: KeyValueKind, names: readonly string[]): Promise<PinnedKeyValue[]> {
-    const pinned: PinnedKeyValue[] = [];
-    for (const name of names) pinned.push({ name, version: (await this.deps.keyValues.read(user.id, kind, name)).version });
-    return pinned;
-  }
-
-  private pinResources(request: ResourceRequestsDocument): ResourceRequestsDocument {
-    checkFits(this.deps.machine, request);
-    return request;
-  }
-
-  private async revisionSpec(user: UserRecord, spec: AppRequest['spec'], appFile: string): Promise<RevisionSpec> {
-    const { keyValues } = this.deps;
-    const imagePull = await pinImagePull(keyValues, user.id, spec.imageAuth);
-    const image = await this.pinImage(user, spec.image, imagePull);
-    return {
-      imageRef: spec.image,
-      imageRepository: image.repository,
-      imageDigest: image.digest,
-      appFile,
-      env: spec.env,
-      volumes: await this.pinVolumes(user, spec.volumeRequests),
-      program: pinProgram(spec.program, image),
-      mounts: await pinMounts(keyValues, user.id, spec.mounts, spec.volumeRequests),
-      imagePull,
-      secrets: await this.pinKeyValues(user, 'Secret', spec.secretRequests),
-      configmaps: await this.pinKeyValues(user, 'ConfigMap', spec.configmapRequests),
-      resources: this.pinResources(spec.resourceRequests),
-    };
+    return app;
   }
 
   async create(user: UserRecord, namespace: string, request: AppRequest): Promise<AppRecord> {
@@ -147,7 +60,7 @@ export class AppService {
     if (await store.apps.byName(user.id, namespace, spec.name)) {
       throw new EveraiError('EVERAI_CONFLICT', `app '${spec.name}' already exists in namespace '${namespace}'`);
     }
-    const revisionSpec = await this.revisionSpec(user, spec, request.appFile);
+    const revisionSpec = await this.pins.spec(user, spec, request.appFile);
     const now = nowIso();
     const app: AppRecord = {
       id: newId(),
@@ -200,7 +113,7 @@ export class AppService {
       throw new EveraiError('EVERAI_BAD_REQUEST', `the definition names app '${request.spec.name}', not '${name}'`);
     }
     // Resolved first, so that something missing changes nothing.
-    const spec = await this.noteRegistryFailure(app, () => this.revisionSpec(user, request.spec, request.appFile));
+    const spec = await this.noteRegistryFailure(app, () => this.pins.spec(user, request.spec, request.appFile));
     await this.deps.store.apps.update(app.id, {
       concurrency: request.spec.concurrency,
       routeAuth: request.spec.routeAuth,
@@ -222,12 +135,12 @@ export class AppService {
     const { spec: current } = await this.currentRevision(app);
     // What was not asked for stays pinned as it is.
     const image = request.image;
-    const pinned = image === undefined ? undefined : await this.noteRegistryFailure(app, () => this.pinImage(user, image, current.imagePull));
+    const pinned = image === undefined ? undefined : await this.noteRegistryFailure(app, () => this.pins.image(user, image, current.imagePull));
     const next: RevisionSpec = {
       ...current,
       ...(image !== undefined && pinned ? { imageRef: image, imageRepository: pinned.repository, imageDigest: pinned.digest } : {}),
-      volumes: request.volumeRequests !== undefined ? await this.pinVolumes(user, request.volumeRequests) : current.volumes,
-      resources: request.resourceRequests !== undefined ? this.pinResources(request.resourceRequests) : current.resources,
+      volumes: request.volumeRequests !== undefined ? await this.pins.volumes(user, request.volumeRequests) : current.volumes,
+      resources: request.resourceRequests !== undefined ? this.pins.resources(request.resourceRequests) : current.resources,
     };
     return this.rollTo(app, next);
   }
