@@ -38,3 +38,12 @@ test('each worker sees the matching GPUs fewest workers use; none when it asks f
   assigner.release('w2');
   assert.equal(assigner.assign('w4', h100), '1', 'the GPU its last user released');
 });
+
+test('workers adopted after a restart keep their GPUs: new workers get the others first', () => {
+  const assigner = new GpuAssigner(gpus);
+  assigner.adopt('before-restart', '0');
+  assigner.adopt('no-gpu', '');
+  assigner.adopt('gone-gpu', '7');
+  const h100 = { ...DEFAULT_RESOURCES, gpuNum: 1, gpuConstraints: { models: ['H100'] } };
+  assert.equal(assigner.assign('new', h100), '1');
+});

@@ -25,6 +25,16 @@ export class GpuAssigner {
     return chosen.join(',');
   }
 
+  /**
+   * A worker adopted after a server restart keeps the GPUs it was started with: what its
+   * CUDA_VISIBLE_DEVICES says, so the next worker is not handed the same ones.
+   */
+  adopt(workerId: string, visibleDevices: string): void {
+    if (visibleDevices === '') return;
+    const indexes = visibleDevices.split(',').map(Number).filter((i) => this.gpus.some((g) => g.index === i));
+    if (indexes.length > 0) this.assigned.set(workerId, indexes);
+  }
+
   release(workerId: string): void {
     this.assigned.delete(workerId);
   }

@@ -192,6 +192,7 @@ export class ProcessRuntime implements Runtime {
       const proc = found.get(workerId);
       if (!proc || port === null) continue;
       found.delete(workerId);
+      this.gpus.adopt(workerId, proc.visibleGpus);
       // What its start wrote down: its other ports and how to probe it (never its env).
       const { servicePorts, readiness } = await readEndpointFile(this.workerDir(workerId));
       const endpoint = this.endpoint(workerId, proc.pgid, { main: port, service: servicePorts });

@@ -14,6 +14,8 @@ export interface FoundWorkerProcess {
   workerId: string;
   /** The process group leader: signalling -pgid reaches the worker and all its children. */
   pgid: number;
+  /** Its CUDA_VISIBLE_DEVICES: the GPUs it was given ('' for none). */
+  visibleGpus: string;
 }
 
 async function environOf(pid: number): Promise<Map<string, string> | undefined> {
@@ -48,7 +50,7 @@ export async function findWorkerProcesses(dataDir: string): Promise<Map<string, 
     if (!workerId || env?.get(DATA_DIR_ENV) !== wanted) continue;
     const pgid = await pgidOf(pid);
     // The leader has pid === pgid; its children share the group and the env.
-    if (pgid !== undefined && (!found.has(workerId) || pid === pgid)) found.set(workerId, { workerId, pgid });
+    if (pgid !== undefined && (!found.has(workerId) || pid === pgid)) found.set(workerId, { workerId, pgid, visibleGpus: env?.get('CUDA_VISIBLE_DEVICES') ?? '' });
   }
   return found;
 }
