@@ -7,6 +7,7 @@ import type { AppRecord, AppRevisionRecord, RevisionSpec, UserRecord } from '../
 import type { AppRequest } from './app-request';
 import { describeSpec, RevisionPinner, sameSpec, type RevisionPinnerDeps } from './revision-pinner';
 import { initialWorkers, workersAfterUpdate } from './scaling-request';
+import { repinProgram } from './program-pins';
 
 export interface AppServiceDeps extends RevisionPinnerDeps {
   controller: Controller;
@@ -138,7 +139,9 @@ export class AppService {
     const pinned = image === undefined ? undefined : await this.noteRegistryFailure(app, () => this.pins.image(user, image, current.imagePull));
     const next: RevisionSpec = {
       ...current,
-      ...(image !== undefined && pinned ? { imageRef: image, imageRepository: pinned.repository, imageDigest: pinned.digest } : {}),
+      ...(image !== undefined && pinned
+        ? { imageRef: image, imageRepository: pinned.repository, imageDigest: pinned.digest, program: repinProgram(current.program, pinned) }
+        : {}),
       volumes: request.volumeRequests !== undefined ? await this.pins.volumes(user, request.volumeRequests) : current.volumes,
       resources: request.resourceRequests !== undefined ? this.pins.resources(request.resourceRequests) : current.resources,
     };

@@ -23,7 +23,18 @@ export function pinProgram(program: ProgramRequest | null, image: ResolvedImage)
     throw new EveraiError('EVERAI_BAD_REQUEST', `spec.command: image ${image.repository} has no Entrypoint or Cmd, so the manifest must say what to run`);
   }
   const servicePorts = program.servicePorts.includes(program.port) ? program.servicePorts : [program.port, ...program.servicePorts];
-  return { kind: 'command', argv, port: program.port, servicePorts, readinessPath: program.readinessPath };
+  const declared = { command: program.command, args: program.args };
+  return { kind: 'command', argv, port: program.port, servicePorts, readinessPath: program.readinessPath, declared };
+}
+
+/**
+ * The program again for a new image (`app upgrade --image`): a command the manifest named stays;
+ * one taken from the old image's Entrypoint / Cmd becomes the new image's.
+ */
+export function repinProgram(current: ProgramSpec, image: ResolvedImage): ProgramSpec {
+  if (current.kind === 'sdk') return current;
+  const { command, args } = current.declared ?? { command: current.argv, args: [] };
+  return pinProgram({ command, args, port: current.port, servicePorts: current.servicePorts, readinessPath: current.readinessPath }, image);
 }
 
 async function pinKey(keyValues: KeyValueSource, ownerId: string, ref: { kind: PinnedKey['kind']; name: string; key: string }): Promise<PinnedKey> {

@@ -93,6 +93,11 @@ export interface CommandProgram {
   servicePorts: number[];
   /** Ready once this path answers 200; null: once the port accepts connections. */
   readinessPath: string | null;
+  /**
+   * What the manifest said (null: the image's Entrypoint / Cmd), so an image upgrade takes the new
+   * image's where the manifest named none. Absent in revisions made before it was kept.
+   */
+  declared?: { command: string[] | null; args: string[] | null };
 }
 
 export type ProgramSpec = { kind: 'sdk' } | CommandProgram;
