@@ -9,6 +9,7 @@ import { writeFiles } from './helpers/volumes';
 import { waitFor } from './helpers/wait';
 import type { AppView, WorkerView } from '../src/server/api/views';
 import { EXEC_PROTOCOL } from '../src/common/exec-frames';
+import { findWorkerProcesses } from '../src/server/runtime/process/worker-processes';
 
 // SPEC §9: no user sees, changes or routes to another user's objects; another user's object
 // answers exactly like a missing one (404), so not even its name leaks.
@@ -221,9 +222,31 @@ test('only an admin manages users; a deleted user and a rotated token stop worki
   const listed = await ok(platform.cli(['user', 'list']));
   assert.match(listed, /^NAME\s+ADMIN\s+CREATED_AT\n/);
   assert.match(listed, /\ncarol\s+no\s/);
+
+  // Carol's own default/get-start (her image, her text) beside Alice's: each caller reaches their own.
+  const carolApp = copyExampleApp(platform);
+  editFile(`${carolApp}/image_builder.ts`, (text) => text.replace("'get-start:v1'", "'carol-start:v1'"));
+  editFile(`${carolApp}/app.ts`, (text) => text.replace("() => 'hello world'", "() => 'hello from carol'"));
+  await ok(cliAs(platform, carol, ['image', 'build'], { cwd: carolApp }));
+  await ok(cliAs(platform, carol, ['app', 'create'], { cwd: carolApp }));
+  const carolView = await waitFor('carol app deployed', async () => {
+    const [app] = JSON.parse(await ok(cliAs(platform, carol, ['app', 'list', '-o', 'json']))) as AppView[];
+    return app?.status === 'DEPLOYED' && app.workers.ready === 1 ? app : undefined;
+  }, 90_000, 250);
+  assert.equal(carolView.routeName, 'get-start-default', 'the route name get-start is alice\'s');
+  const hello = async (token: string, path: string) => answer(httpAs(platform, token)('GET', path));
+  assert.deepEqual(await hello(carol, '/api/routes/v1/default/get-start/hello'), { status: 200, text: 'hello from carol' });
+  assert.deepEqual(await hello(alice, '/api/routes/v1/default/get-start/hello'), { status: 200, text: 'hello world' });
+  assert.deepEqual(await hello(carol, '/api/apps/v1/routes/get-start-default/hello'), { status: 200, text: 'hello from carol' });
+  assert.equal((await findWorkerProcesses(platform.dataDir)).size, 2);
+
+  // Deleting carol: her token stops at once, her worker drains and stops, her route and image go.
   await ok(platform.cli(['user', 'delete', 'carol']));
   assert.equal((await whoami(carol)).status, 401, 'the deleted user\'s token still worked');
   assert.doesNotMatch(await ok(platform.cli(['user', 'list'])), /carol/);
+  assert.deepEqual([...(await findWorkerProcesses(platform.dataDir)).keys()], [aliceWorker]);
+  assert.equal((await hello(alice, '/api/apps/v1/routes/get-start-default/hello')).status, 404);
+  assert.deepEqual(await hello(alice, '/api/routes/v1/default/get-start/hello'), { status: 200, text: 'hello world' });
 
   const rotated = await ok(cliAs(platform, bob, ['token', 'rotate']));
   const fresh = rotated.trim().split('\n').at(-1) ?? '';
