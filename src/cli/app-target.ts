@@ -2,6 +2,9 @@ import { loadAppDefinition } from './app-definition';
 
 export const DEFAULT_NAMESPACE = 'default';
 
+/** `-n NS` on the commands about one app. */
+export const NS_OPTION = ['-n, --namespace <ns>', 'namespace', DEFAULT_NAMESPACE] as const;
+
 export interface AppTarget {
   namespace: string;
   name: string;

@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import { EveraiError } from '../../common/errors';
 import type { AppView, RevisionView } from '../../server/api/views';
 import { ApiClient } from '../api-client';
-import { appPath, appTarget, DEFAULT_NAMESPACE } from '../app-target';
-import { parseOutputFormat, printList } from '../output';
+import { appPath, appTarget, NS_OPTION } from '../app-target';
+import { OUTPUT_OPTION, parseOutputFormat, printList } from '../output';
 import { REVISION_COLUMNS } from '../views';
 import { reportRollout } from './app-rollout-report';
 
@@ -13,8 +13,8 @@ export function registerAppRevisionCommands(group: Command): void {
     .command('revisions')
     .description("an app's revisions: what each pinned, and which one runs")
     .argument('[name]', 'app name (default: the app in the current directory)')
-    .option('-n, --namespace <ns>', 'namespace', DEFAULT_NAMESPACE)
-    .option('-o, --output <format>', 'table, wide, json or yaml', 'table')
+    .option(...NS_OPTION)
+    .option(...OUTPUT_OPTION)
     .action(async (name: string | undefined, opts: { namespace: string; output: string }) => {
       const format = parseOutputFormat(opts.output);
       const target = await appTarget(name, opts.namespace);
@@ -27,7 +27,7 @@ export function registerAppRevisionCommands(group: Command): void {
     .description('roll back hot to an earlier revision (default: the one before the current)')
     .argument('[name]', 'app name (default: the app in the current directory)')
     .option('--to <revision>', 'the revision to go back to')
-    .option('-n, --namespace <ns>', 'namespace', DEFAULT_NAMESPACE)
+    .option(...NS_OPTION)
     .action(async (name: string | undefined, opts: { to?: string; namespace: string }) => {
       const to = opts.to === undefined ? undefined : Number(opts.to);
       if (to !== undefined && (!Number.isInteger(to) || to < 1)) {

@@ -4,7 +4,7 @@ import type { AppView } from '../../server/api/views';
 import type { EventRecord } from '../../server/store/records';
 import { ApiClient } from '../api-client';
 import { loadAppDefinition } from '../app-definition';
-import { appPath, appTarget, DEFAULT_NAMESPACE } from '../app-target';
+import { appPath, appTarget, DEFAULT_NAMESPACE, NS_OPTION } from '../app-target';
 import { OUTPUT_OPTION, parseOutputFormat, printList, renderTable } from '../output';
 import { APP_COLUMNS, EVENT_COLUMNS, QUEUE_COLUMNS, type QueueEntry } from '../views';
 import { registerAppLocalCommands } from './app-local';
@@ -12,7 +12,6 @@ import { addWorkerSubcommands } from './worker';
 import { registerAppRevisionCommands } from './app-revisions';
 import { reportRollout } from './app-rollout-report';
 
-const NS_OPTION = ['-n, --namespace <ns>', 'namespace', DEFAULT_NAMESPACE] as const;
 const FILE_OPTION = ['-f, --file <file>', 'an app manifest (default: app.ts, else app.yaml, in the current directory)'] as const;
 
 /**

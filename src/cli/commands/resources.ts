@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { MachineResources } from '../../server/resources/machine-resources';
 import { ApiClient } from '../api-client';
-import { parseOutputFormat, printObject, renderTable } from '../output';
+import { OUTPUT_OPTION, parseOutputFormat, printObject, renderTable } from '../output';
 
 interface ResourcesOptions {
   gpus?: boolean;
@@ -51,7 +51,7 @@ export function registerResourcesCommand(program: Command): void {
     .option('-c, --cpus', 'CPUs and memory')
     .option('-r, --regions', 'regions')
     .option('-a, --all', 'everything (the default)')
-    .option('-o, --output <format>', 'table, wide, json or yaml', 'table')
+    .option(...OUTPUT_OPTION)
     .action(async (opts: ResourcesOptions) => {
       const format = parseOutputFormat(opts.output);
       const { resources } = await new ApiClient().get<{ resources: MachineResources }>('/api/v1/resources');

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { EveraiError } from '../../common/errors';
 import { ApiClient } from '../api-client';
-import { appPath, appTarget, DEFAULT_NAMESPACE } from '../app-target';
+import { appPath, appTarget, NS_OPTION } from '../app-target';
 
 function parseCount(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new EveraiError('EVERAI_USAGE', `--num wants a whole number >= 1, got '${value}'`);
@@ -15,7 +15,7 @@ export function addWorkerScaleCommands(group: Command): void {
     .description('start more workers for an app (under a builtin autoscaler, until it scales them down again)')
     .argument('[app]', 'app name (default: the app in the current directory)')
     .option('--num <n>', 'how many workers to add', '1')
-    .option('-n, --namespace <ns>', 'namespace', DEFAULT_NAMESPACE)
+    .option(...NS_OPTION)
     .action(async (name: string | undefined, opts: { num: string; namespace: string }) => {
       const target = await appTarget(name, opts.namespace);
       const { workerIds } = await new ApiClient().request<{ workerIds: string[] }>('POST', appPath(target, '/workers:scale-up'), {
@@ -30,7 +30,7 @@ export function addWorkerScaleCommands(group: Command): void {
     .argument('<app>', 'app name')
     .argument('[workers...]', 'worker ids (see `everai worker list`)')
     .option('--num <n>', 'how many workers to remove, when none is named')
-    .option('-n, --namespace <ns>', 'namespace', DEFAULT_NAMESPACE)
+    .option(...NS_OPTION)
     .action(async (name: string, workers: string[], opts: { num?: string; namespace: string }) => {
       if (workers.length === 0 && opts.num === undefined) throw new EveraiError('EVERAI_USAGE', 'name the workers to remove, or say how many with --num');
       const body = workers.length > 0 ? { workerIds: workers } : { scaleDownWorkersNum: parseCount(opts.num as string) };

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { WorkerView } from '../../server/api/views';
 import { ApiClient, errorFromResponse } from '../api-client';
 import { appPath, appTarget } from '../app-target';
-import { parseOutputFormat, printList } from '../output';
+import { OUTPUT_OPTION, parseOutputFormat, printList } from '../output';
 import { WORKER_COLUMNS } from '../views';
 import { addWorkerScaleCommands } from './worker-scale';
 
@@ -43,7 +43,7 @@ export function addWorkerSubcommands(group: Command): void {
     .option('-a, --all', 'include terminated and failed workers')
     .option('-d, --recent-days <n>', 'only workers created in the last N days')
     .option('-n, --namespace <ns>', 'namespace')
-    .option('-o, --output <format>', 'table, wide, json or yaml', 'table')
+    .option(...OUTPUT_OPTION)
     .action(async (name: string | undefined, opts: WorkerListOptions) => {
       const format = parseOutputFormat(opts.output);
       const target = await appTarget(name, opts.namespace);

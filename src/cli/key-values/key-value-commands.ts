@@ -2,11 +2,10 @@ import type { Command } from 'commander';
 import { formatTime } from '../../common/time';
 import type { KeyValueKind } from '../../server/secrets/key-value-source';
 import type { KeyValueView } from '../../server/secrets/key-value-view';
-import { parseOutputFormat, printList, printObject, renderTable, type Column } from '../output';
+import { type Column, OUTPUT_OPTION, parseOutputFormat, printList, printObject, renderTable } from '../output';
 import { KeyValueClient } from './key-value-client';
 import { itemsFromOptions } from './key-value-input';
 
-const OUTPUT_OPTION = ['-o, --output <format>', 'table, wide, json or yaml', 'table'] as const;
 
 export const KEY_VALUE_COLUMNS: Column<KeyValueView>[] = [
   { header: 'NAME', value: (o) => o.name },

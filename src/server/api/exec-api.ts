@@ -6,6 +6,7 @@ import type { Authenticator } from '../auth';
 import { launchFor, type LaunchDeps } from '../controller/worker-launcher';
 import type { ExecSession, Runtime } from '../runtime/runtime';
 import { isTerminal } from '../store/records';
+import { ownedWorker } from './owned-worker';
 
 export interface ExecDeps {
   auth: Authenticator;
@@ -36,10 +37,7 @@ async function start(deps: ExecDeps, req: IncomingMessage, socket: Duplex, head:
   }
   const user = await deps.auth.require(req);
   const { store } = deps.launch;
-  const worker = await store.workers.get(decodeURIComponent(id));
-  const app = worker && (await store.apps.get(worker.appId));
-  // Another user's worker answers as if it did not exist.
-  if (!worker || !app || app.ownerId !== user.id) throw new EveraiError('EVERAI_NOT_FOUND', `worker '${id}' not found`);
+  const { worker, app } = await ownedWorker(store, user, decodeURIComponent(id));
   if (isTerminal(worker.status) || worker.pid === null) {
     throw new EveraiError('EVERAI_CONFLICT', `worker '${id}' is ${worker.status}, not running: exec needs a running worker`);
   }

@@ -1,7 +1,7 @@
-import { EveraiError } from '../../common/errors';
 import type { Router } from '../http/router';
 import { isTerminal } from '../store/records';
 import type { ApiDeps } from './api';
+import { ownedWorker } from './owned-worker';
 
 /** Workers by id, across apps: `/api/apps/v1/workers/...` (what `everai worker logs` calls). */
 export function registerWorkerRoutes(router: Router, deps: ApiDeps): void {
@@ -9,12 +9,7 @@ export function registerWorkerRoutes(router: Router, deps: ApiDeps): void {
 
   router.on('GET', '/api/apps/v1/workers/:id/logs', async (req, res, { id = '' }, url) => {
     const user = await auth.require(req);
-    const worker = await store.workers.get(id);
-    const app = worker && (await store.apps.get(worker.appId));
-    // Another user's worker answers as if it did not exist.
-    if (!worker || !app || app.ownerId !== user.id) {
-      throw new EveraiError('EVERAI_NOT_FOUND', `worker '${id}' not found`);
-    }
+    const { worker } = await ownedWorker(store, user, id);
     const follow = url.searchParams.get('follow') === 'true';
     const stop = new AbortController();
     res.once('close', () => stop.abort());
