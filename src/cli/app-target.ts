@@ -2,8 +2,8 @@ import { loadAppDefinition } from './app-definition';
 
 export const DEFAULT_NAMESPACE = 'default';
 
-/** `-n NS` on the commands about one app. */
-export const NS_OPTION = ['-n, --namespace <ns>', 'namespace', DEFAULT_NAMESPACE] as const;
+/** `-n NS` on the commands about one app; left out, the manifest's `metadata.namespace`, else `default`. */
+export const NS_OPTION = ['-n, --namespace <ns>', "namespace (default: app.yaml's metadata.namespace, else default)"] as const;
 
 export interface AppTarget {
   namespace: string;

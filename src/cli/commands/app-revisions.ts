@@ -15,7 +15,7 @@ export function registerAppRevisionCommands(group: Command): void {
     .argument('[name]', 'app name (default: the app in the current directory)')
     .option(...NS_OPTION)
     .option(...OUTPUT_OPTION)
-    .action(async (name: string | undefined, opts: { namespace: string; output: string }) => {
+    .action(async (name: string | undefined, opts: { namespace?: string; output: string }) => {
       const format = parseOutputFormat(opts.output);
       const target = await appTarget(name, opts.namespace);
       const { revisions } = await new ApiClient().get<{ revisions: RevisionView[] }>(appPath(target, '/revisions'));
@@ -28,7 +28,7 @@ export function registerAppRevisionCommands(group: Command): void {
     .argument('[name]', 'app name (default: the app in the current directory)')
     .option('--to <revision>', 'the revision to go back to')
     .option(...NS_OPTION)
-    .action(async (name: string | undefined, opts: { to?: string; namespace: string }) => {
+    .action(async (name: string | undefined, opts: { to?: string; namespace?: string }) => {
       const to = opts.to === undefined ? undefined : Number(opts.to);
       if (to !== undefined && (!Number.isInteger(to) || to < 1)) {
         throw new EveraiError('EVERAI_USAGE', `--to wants a revision number, got '${opts.to}'`);

@@ -18,11 +18,9 @@ const FILE_OPTION = ['-f, --file <file>', 'an app manifest (default: app.ts, els
  * The app in the current directory (or `-f FILE`), as the request body the API takes, and its
  * namespace: `-n` when given, else the manifest's `metadata.namespace`, else `default`.
  */
-async function localAppRequest(opts: { file?: string; namespace?: string }, command?: Command) {
+async function localAppRequest(opts: { file?: string; namespace?: string }) {
   const definition = await loadAppDefinition(process.cwd(), opts.file);
-  const explicit = command?.getOptionValueSource('namespace') === 'cli';
-  const namespace = (explicit ? opts.namespace : definition.namespace) ?? opts.namespace ?? DEFAULT_NAMESPACE;
-  return { ...definition, namespace };
+  return { ...definition, namespace: opts.namespace ?? definition.namespace ?? DEFAULT_NAMESPACE };
 }
 
 function printApp(app: AppView, format: string): void {
@@ -38,8 +36,8 @@ export function registerAppCommands(program: Command): void {
     .option(...FILE_OPTION)
     .option(...NS_OPTION)
     .option('--dry-run', 'check the definition and the image, create nothing')
-    .action(async (opts: { file?: string; namespace: string; dryRun?: boolean }, command: Command) => {
-      const { name, body, namespace } = await localAppRequest(opts, command);
+    .action(async (opts: { file?: string; namespace?: string; dryRun?: boolean }) => {
+      const { name, body, namespace } = await localAppRequest(opts);
       if (opts.dryRun) {
         console.log(`App '${name}' is valid (dry run: nothing created)`);
         return;
@@ -55,8 +53,8 @@ export function registerAppCommands(program: Command): void {
     .option(...FILE_OPTION)
     .option(...NS_OPTION)
     .option('--dry-run', 'check the definition, change nothing')
-    .action(async (opts: { file?: string; namespace: string; dryRun?: boolean }, command: Command) => {
-      const { name, body, namespace } = await localAppRequest(opts, command);
+    .action(async (opts: { file?: string; namespace?: string; dryRun?: boolean }) => {
+      const { name, body, namespace } = await localAppRequest(opts);
       if (opts.dryRun) {
         console.log(`App '${name}' is valid (dry run: nothing changed)`);
         return;
@@ -74,11 +72,11 @@ export function registerAppCommands(program: Command): void {
     .option('--resource-requests', 'apply changed resource requests')
     .option(...FILE_OPTION)
     .option(...NS_OPTION)
-    .action(async (opts: { image?: boolean; volumeRequests?: boolean; resourceRequests?: boolean; file?: string; namespace: string }, command: Command) => {
+    .action(async (opts: { image?: boolean; volumeRequests?: boolean; resourceRequests?: boolean; file?: string; namespace?: string }) => {
       if (!opts.image && !opts.volumeRequests && !opts.resourceRequests) {
         throw new EveraiError('EVERAI_USAGE', 'say what to upgrade: --image, --volume-requests or --resource-requests');
       }
-      const { name, body, namespace } = await localAppRequest(opts, command);
+      const { name, body, namespace } = await localAppRequest(opts);
       const target = { namespace, name };
       const before = await new ApiClient().get<{ app: AppView }>(appPath(target));
       const { app } = await new ApiClient().request<{ app: AppView }>('POST', appPath(target, ':upgrade'), {
@@ -109,7 +107,7 @@ export function registerAppCommands(program: Command): void {
     .argument('[name]', 'app name (default: the app in the current directory)')
     .option(...NS_OPTION)
     .option(...OUTPUT_OPTION)
-    .action(async (name: string | undefined, opts: { namespace: string; output: string }) => {
+    .action(async (name: string | undefined, opts: { namespace?: string; output: string }) => {
       const { app } = await new ApiClient().get<{ app: AppView }>(appPath(await appTarget(name, opts.namespace)));
       printApp(app, opts.output);
       if (app.statusReason && (opts.output === 'table' || opts.output === 'wide')) console.log(`reason: ${app.statusReason}`);
@@ -124,7 +122,7 @@ export function registerAppCommands(program: Command): void {
       .description(description)
       .argument('[name]', 'app name (default: the app in the current directory)')
       .option(...NS_OPTION)
-      .action(async (name: string | undefined, opts: { namespace: string }) => {
+      .action(async (name: string | undefined, opts: { namespace?: string }) => {
         const target = await appTarget(name, opts.namespace);
         await new ApiClient().request('POST', appPath(target, `:${verb}`));
         console.log(`App '${target.name}' ${verb === 'pause' ? 'paused' : 'resumed'}`);
@@ -137,7 +135,7 @@ export function registerAppCommands(program: Command): void {
     .argument('[name]', 'app name (default: the app in the current directory)')
     .option(...NS_OPTION)
     .option('--force', 'delete without asking (the CLI never asks when stdin is not a terminal)')
-    .action(async (name: string | undefined, opts: { namespace: string }) => {
+    .action(async (name: string | undefined, opts: { namespace?: string }) => {
       const target = await appTarget(name, opts.namespace);
       await new ApiClient().request('DELETE', appPath(target));
       console.log(`App '${target.name}' deleted`);
@@ -150,7 +148,7 @@ export function registerAppCommands(program: Command): void {
     .argument('[name]', 'app name (default: the app in the current directory)')
     .option(...NS_OPTION)
     .option(...OUTPUT_OPTION)
-    .action(async (name: string | undefined, opts: { namespace: string; output: string }) => {
+    .action(async (name: string | undefined, opts: { namespace?: string; output: string }) => {
       const format = parseOutputFormat(opts.output);
       const { events } = await new ApiClient().get<{ events: EventRecord[] }>(appPath(await appTarget(name, opts.namespace), '/events'));
       printList(events, EVENT_COLUMNS, format);
@@ -163,7 +161,7 @@ export function registerAppCommands(program: Command): void {
     .argument('[name]', 'app name (default: the app in the current directory)')
     .option(...NS_OPTION)
     .option(...OUTPUT_OPTION)
-    .action(async (name: string | undefined, opts: { namespace: string; output: string }) => {
+    .action(async (name: string | undefined, opts: { namespace?: string; output: string }) => {
       const format = parseOutputFormat(opts.output);
       const { queue } = await new ApiClient().get<{ queue: QueueEntry[] }>(appPath(await appTarget(name, opts.namespace), '/queue'));
       if (format === 'table' || format === 'wide') console.log(renderTable(queue, QUEUE_COLUMNS));

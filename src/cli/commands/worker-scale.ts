@@ -16,7 +16,7 @@ export function addWorkerScaleCommands(group: Command): void {
     .argument('[app]', 'app name (default: the app in the current directory)')
     .option('--num <n>', 'how many workers to add', '1')
     .option(...NS_OPTION)
-    .action(async (name: string | undefined, opts: { num: string; namespace: string }) => {
+    .action(async (name: string | undefined, opts: { num: string; namespace?: string }) => {
       const target = await appTarget(name, opts.namespace);
       const { workerIds } = await new ApiClient().request<{ workerIds: string[] }>('POST', appPath(target, '/workers:scale-up'), {
         scaleUpWorkersNum: parseCount(opts.num),
@@ -31,10 +31,10 @@ export function addWorkerScaleCommands(group: Command): void {
     .argument('[workers...]', 'worker ids (see `everai worker list`)')
     .option('--num <n>', 'how many workers to remove, when none is named')
     .option(...NS_OPTION)
-    .action(async (name: string, workers: string[], opts: { num?: string; namespace: string }) => {
+    .action(async (name: string, workers: string[], opts: { num?: string; namespace?: string }) => {
       if (workers.length === 0 && opts.num === undefined) throw new EveraiError('EVERAI_USAGE', 'name the workers to remove, or say how many with --num');
       const body = workers.length > 0 ? { workerIds: workers } : { scaleDownWorkersNum: parseCount(opts.num as string) };
-      const target = { namespace: opts.namespace, name };
+      const target = await appTarget(name, opts.namespace);
       const { workerIds } = await new ApiClient().request<{ workerIds: string[] }>('POST', appPath(target, '/workers:scale-down'), body);
       console.log(`Draining ${workerIds.length} workers of app '${name}': ${workerIds.join(' ')}`);
     });
