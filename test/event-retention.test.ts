@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { EventRetention } from '../src/server/events/event-retention';
-import { recordScale } from '../src/server/events/scale-events';
 import { SqliteStore } from '../src/server/store/sqlite/sqlite-store';
 
 // `app events` are kept for a bounded time, and listed newest first (SPEC §3), on a real SQLite store.
@@ -20,13 +19,12 @@ const HOUR_MS = 3600_000;
 
 test('events past the retention age are dropped; the rest stay, newest first', async () => {
   await store.events.add('app-1', 'NORMAL', 'AppServer', 'App created with revision 1');
-  await recordScale(store, 'app-1', { from: 1, to: 3, reason: '3 requests queued because every worker is busy' });
-  await recordScale(store, 'app-1', { from: 3, to: 3, reason: 'nothing to do' });
+  await store.events.add('app-1', 'NORMAL', 'Autoscaler', 'Scale up: 1 -> 3 workers: 3 requests queued because every worker is busy');
   const retention = new EventRetention(store, HOUR_MS);
   assert.equal(await retention.prune(), 0);
   assert.deepEqual(
     (await store.events.list('app-1', 10)).map((e) => `${e.from}: ${e.message}`),
-    ['Autoscaler: Scale up: 1 -> 3 workers (3 requests queued because every worker is busy)', 'AppServer: App created with revision 1'],
+    ['Autoscaler: Scale up: 1 -> 3 workers: 3 requests queued because every worker is busy', 'AppServer: App created with revision 1'],
   );
   // Two hours later, both are past an hour's retention.
   assert.equal(await retention.prune(Date.now() + 2 * HOUR_MS), 2);
