@@ -1,0 +1,13 @@
+/**
+ * Environment variables a worker's program reads, set by whichever runtime starts it. An image
+ * built by `everai image build` runs the same under any OCI runtime that sets `PORT`.
+ */
+
+/** The TCP port the worker serves on. */
+export const PORT_ENV = 'PORT';
+/**
+ * The address the SDK's worker binds. Unset, it binds every address (0.0.0.0), as a program in a
+ * container must for its own network namespace to reach it; the process runtime, which shares the
+ * machine's network, sets 127.0.0.1.
+ */
+export const LISTEN_HOST_ENV = 'EVERAI_LISTEN_HOST';
