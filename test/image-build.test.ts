@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { APP_FILE_LABEL } from '../src/common/oci';
 import { LocalBlobStore } from '../src/server/blobs/local/local-blob-store';
 import { resolveImage } from '../src/server/registry/image-resolver';
-import { ImageUnpacker } from '../src/server/runtime/process/image-unpacker';
+import { ImageUnpacker } from '../src/server/runtime/local/image-unpacker';
 import { SqliteStore } from '../src/server/store/sqlite/sqlite-store';
 import { startTestPlatform, type TestPlatform } from './helpers/platform';
 

@@ -9,7 +9,7 @@ import { pack as tarPack, type Header } from 'tar-stream';
 import { EveraiError } from '../src/common/errors';
 import { MEDIA_TYPES } from '../src/common/oci';
 import { LocalBlobStore } from '../src/server/blobs/local/local-blob-store';
-import { ImageUnpacker } from '../src/server/runtime/process/image-unpacker';
+import { ImageUnpacker } from '../src/server/runtime/local/image-unpacker';
 
 type Entry = Partial<Header> & { name: string; body?: string };
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseGpuCsv, type MachineResources } from '../src/server/resources/machine-resources';
 import { checkFits } from '../src/server/resources/resource-fit';
-import { GpuAssigner } from '../src/server/runtime/process/gpu-assigner';
+import { GpuAssigner } from '../src/server/runtime/local/gpu-assigner';
 import { DEFAULT_RESOURCES } from '../src/server/store/revision-spec-defaults';
 
 // What `nvidia-smi --query-gpu=index,name,memory.total --format=csv,noheader,nounits` prints.

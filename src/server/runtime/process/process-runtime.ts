@@ -5,16 +5,16 @@ import { EveraiError } from '../../../common/errors';
 import type { BlobStore } from '../../blobs/blob-store';
 import { pullLayers } from '../../registry/remote/remote-image';
 import type { ExecRequest, ExecSession, Runtime, WorkerEndpoint, WorkerExit, WorkerLaunch } from '../runtime';
-import { readLog, tailLines, trimLog } from './worker-log';
-import { ImageUnpacker } from './image-unpacker';
-import { VolumeTrees } from './volume-trees';
-import { GpuAssigner } from './gpu-assigner';
+import { readLog, tailLines, trimLog } from '../local/worker-log';
+import { ImageUnpacker } from '../local/image-unpacker';
+import { VolumeTrees } from '../local/volume-trees';
+import { GpuAssigner } from '../local/gpu-assigner';
 import type { GpuInfo } from '../../resources/machine-resources';
 import { findWorkerProcesses, groupAlive, signalGroup } from './worker-processes';
-import { KeyValueFiles } from './key-value-files';
+import { KeyValueFiles } from '../local/key-value-files';
 import { buildWorkerFolder, type FolderMount } from './worker-folder';
 import { allocatePorts, programCommand, workerEnv, type WorkerPlaces, type WorkerPorts } from './worker-program';
-import { probeWorker, readEndpointFile, writeEndpointFile, type Readiness } from './worker-readiness';
+import { probeWorker, readEndpointFile, writeEndpointFile, type Readiness } from '../local/worker-readiness';
 import { startExec } from './worker-exec';
 
 /** How often a worker the server did not spawn itself (adopted after a restart) is checked for life. */
