@@ -53,6 +53,7 @@ export const imageConfigSchema = z.object({
       Entrypoint: z.array(z.string()).nullish(),
       Cmd: z.array(z.string()).nullish(),
       WorkingDir: z.string().optional(),
+      User: z.string().optional(),
       Labels: z.record(z.string(), z.string()).nullish(),
     })
     .optional(),

@@ -8,6 +8,9 @@ export function everaiHome(): string {
 
 export const DEFAULT_LISTEN = '127.0.0.1:8480';
 
+export const RUNTIME_KINDS = ['container', 'process'] as const;
+export type RuntimeKind = (typeof RUNTIME_KINDS)[number];
+
 export interface PlatformOptions {
   /** HOST:PORT; port 0 picks a free one. Binds to loopback unless told otherwise. */
   listen: string;
@@ -22,6 +25,8 @@ export interface PlatformOptions {
   autoscaleIntervalMs: number;
   /** How long `app events` keeps an event. */
   eventRetentionMs: number;
+  /** Where workers run: OCI containers, or (for development) bare processes. */
+  runtime: RuntimeKind;
 }
 
 export function defaultPlatformOptions(): PlatformOptions {
@@ -32,5 +37,6 @@ export function defaultPlatformOptions(): PlatformOptions {
     queueTimeoutMs: 60_000,
     autoscaleIntervalMs: 2000,
     eventRetentionMs: 7 * 24 * 3600_000,
+    runtime: process.env.EVERAI_RUNTIME === 'process' ? 'process' : 'container',
   };
 }

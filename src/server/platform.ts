@@ -15,7 +15,7 @@ import { Gateway } from './gateway/gateway';
 import { sendError } from './http/respond';
 import type { PlatformOptions } from './platform-config';
 import { Registry } from './registry/registry';
-import { ProcessRuntime } from './runtime/process/process-runtime';
+import { openRuntime } from './runtime/open-runtime';
 import { SqliteStore } from './store/sqlite/sqlite-store';
 import { VolumeService } from './volumes/volume-service';
 import { UserService } from './users/user-service';
@@ -31,6 +31,8 @@ export interface RunningPlatform {
   url: string;
   /** Set on the first start only: the admin token just created. */
   createdAdminToken: string | undefined;
+  /** Which runtime runs the workers, in words. */
+  runtimeDescription: string;
   /** Stops serving and the controller; workers keep running unless `stopWorkers`. */
   close(options?: { stopWorkers?: boolean }): Promise<void>;
 }
@@ -46,7 +48,7 @@ function parseListen(listen: string): { host: string; port: number } {
 }
 
 /**
- * Wires the embedded platform: SQLite state, local blobs, child-process workers, and one HTTP port
+ * Wires the embedded platform: SQLite state, local blobs, workers in containers (or processes), and one HTTP port
  * for the API (`/api/...`), the gateway (`/api/routes/v1/...`, `/api/apps/v1/routes/...`) and the
  * registry (`/v2/`).
  */
@@ -60,7 +62,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const auth = new Authenticator(store);
   const registry = new Registry({ store, blobs, auth, uploadDir: join(options.dataDir, 'uploads') });
   const machine = await probeMachine();
-  const runtime = new ProcessRuntime({ dataDir: options.dataDir, blobs, gpus: machine.gpus });
+  const { runtime, description: runtimeDescription } = await openRuntime(options.runtime, { dataDir: options.dataDir, blobs, gpus: machine.gpus });
   const gateway = new Gateway({ auth, maxRequestBodyBytes: options.maxRequestBodyBytes, queueTimeoutMs: options.queueTimeoutMs });
   const volumes = new VolumeService({ store, blobs });
   const images = new ImageReferences(store, blobs);
@@ -106,6 +108,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   return {
     url: `http://${shownHost}:${address.port}`,
     createdAdminToken,
+    runtimeDescription,
     close: async ({ stopWorkers = false } = {}) => {
       await autoscaler.stop();
       await controller.stop({ stopWorkers });

@@ -1,9 +1,9 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EveraiError } from '../../common/errors';
 import { ADMIN_TOKEN_FILE } from '../../server/admin';
-import { defaultPlatformOptions } from '../../server/platform-config';
+import { defaultPlatformOptions, RUNTIME_KINDS, type RuntimeKind } from '../../server/platform-config';
 
 export function registerServerCommand(program: Command): void {
   const defaults = defaultPlatformOptions();
@@ -14,7 +14,12 @@ export function registerServerCommand(program: Command): void {
     .option('--data <dir>', 'where the server keeps its state', defaults.dataDir)
     .option('--admin-token <token>', 'admin token to create on the first start (default: EVERAI_ADMIN_TOKEN or generated)')
     .option('--event-retention-days <days>', 'how long app events are kept', String(defaults.eventRetentionMs / 86_400_000))
-    .action(async (opts: { listen: string; data: string; adminToken?: string; eventRetentionDays: string }) => {
+    .addOption(
+      new Option('--runtime <kind>', 'where workers run: OCI containers, or bare processes for development (not isolated); default EVERAI_RUNTIME or container')
+        .choices([...RUNTIME_KINDS])
+        .default(defaults.runtime),
+    )
+    .action(async (opts: { listen: string; data: string; adminToken?: string; eventRetentionDays: string; runtime: RuntimeKind }) => {
       const days = Number(opts.eventRetentionDays);
       if (!(days > 0)) throw new EveraiError('EVERAI_USAGE', `--event-retention-days wants a number of days > 0, got '${opts.eventRetentionDays}'`);
       // Loaded here, not at the top: every other command starts faster without the server's modules.
@@ -26,11 +31,13 @@ export function registerServerCommand(program: Command): void {
         listen: opts.listen,
         dataDir: opts.data,
         eventRetentionMs: days * 86_400_000,
+        runtime: opts.runtime,
         ...(adminToken ? { adminToken } : {}),
       });
       const token = platform.createdAdminToken ?? readFileSync(join(opts.data, ADMIN_TOKEN_FILE), 'utf8').trim();
       console.log(`everai server listening on ${platform.url}`);
       console.log(`data in ${opts.data}`);
+      console.log(platform.runtimeDescription);
       if (platform.createdAdminToken) console.log('created the admin user; its token is kept in the data folder (mode 0600)');
       console.log(`everai login --token ${token} --endpoint ${platform.url}`);
       // Asked to stop, the server stops its workers gracefully too; only a crash leaves them running

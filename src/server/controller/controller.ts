@@ -293,7 +293,9 @@ export class Controller {
     await this.deps.gateway.removeWorker(worker.appId, worker.id);
     const how = describeExit(exit);
     const tail = await this.deps.runtime.tailLog(worker.id, 5);
-    await this.fail(worker.appId, worker, `its process ${how}${tail ? `; last output:\n${tail}` : ''}`);
+    // OOMKilled first, where `worker list -o wide` shows a reason's first words.
+    const why = `its process ${how}${tail ? `; last output:\n${tail}` : ''}`;
+    await this.fail(worker.appId, worker, exit.oomKilled ? `OOMKilled: ${why}` : why);
   }
 
   private async fail(appId: string, worker: WorkerRecord, why: string): Promise<void> {

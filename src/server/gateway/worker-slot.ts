@@ -34,9 +34,14 @@ export class WorkerSlot {
   poolFor(declaredPort: string): Pool | undefined {
     const real = this.servicePorts[declaredPort];
     if (real === undefined) return undefined;
-    if (`http://127.0.0.1:${real}` === this.url) return this.pool;
     let pool = this.servicePools.get(declaredPort);
-    if (!pool) this.servicePools.set(declaredPort, (pool = this.newPool(`http://127.0.0.1:${real}`)));
+    if (!pool) {
+      // The worker's host (loopback, or a container's address) with the declared port's real one.
+      const url = new URL(this.url);
+      url.port = String(real);
+      pool = url.origin === this.url ? this.pool : this.newPool(url.origin);
+      this.servicePools.set(declaredPort, pool);
+    }
     return pool;
   }
 
@@ -67,6 +72,6 @@ export class WorkerSlot {
 
   async close(): Promise<void> {
     this.flushDrained();
-    await Promise.all([this.pool, ...this.servicePools.values()].map((pool) => pool.close()));
+    await Promise.all([...new Set([this.pool, ...this.servicePools.values()])].map((pool) => pool.close()));
   }
 }

@@ -46,6 +46,12 @@ export interface WorkerLaunch {
     layers: ImageLayerRef[];
     /** The image config's WorkingDir: where a command program runs. */
     workingDir: string;
+    /** The image config's Entrypoint and Cmd: what an SDK image runs in a container. */
+    entrypoint: string[];
+    cmd: string[];
+    /** The image config's Env (`NAME=value`) and User (`uid[:gid]` or names), empty for root. */
+    env: string[];
+    user: string;
     pull?: ImagePullSource;
   };
   /** The app's entry file inside the image's app folder. */
@@ -58,7 +64,7 @@ export interface WorkerLaunch {
   mounts: LaunchMount[];
 }
 
-/** Where a started worker listens. */
+/** Where a started worker listens: `url` is on loopback for a process, on the container's own address for a container. */
 export interface WorkerEndpoint {
   workerId: string;
   pid: number;
@@ -91,6 +97,8 @@ export interface WorkerExit {
   workerId: string;
   code: number | null;
   signal: string | null;
+  /** The kernel killed it for going past its memory limit. */
+  oomKilled?: boolean;
 }
 
 export interface Runtime {

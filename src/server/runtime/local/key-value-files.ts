@@ -23,8 +23,8 @@ export class KeyValueFiles {
     return join(this.base, `everai-${this.tag}-${workerId}`);
   }
 
-  /** Writes one mount's keys as read-only files; returns their folder. */
-  async write(workerId: string, index: number, data: Record<string, string>): Promise<string> {
+  /** Writes one mount's keys as read-only files, owned by `owner` (the worker's user) if given; returns their folder. */
+  async write(workerId: string, index: number, data: Record<string, string>, owner?: { uid: number; gid: number }): Promise<string> {
     const root = this.folderOf(workerId);
     await fs.mkdir(root, { recursive: true, mode: 0o700 });
     const dir = join(root, String(index));
@@ -34,8 +34,10 @@ export class KeyValueFiles {
       // Keys are names, never paths (the secret service allows dots, so '..' must be refused here).
       if (key === '.' || key === '..' || key.includes('/')) throw new Error(`key '${key}' cannot be a file name`);
       await fs.writeFile(join(dir, key), value, { mode: 0o400 });
+      if (owner) await fs.chown(join(dir, key), owner.uid, owner.gid);
     }
     await fs.chmod(dir, 0o500);
+    if (owner) await fs.chown(dir, owner.uid, owner.gid);
     return dir;
   }
 

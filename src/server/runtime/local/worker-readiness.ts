@@ -17,7 +17,7 @@ const PROBE_TIMEOUT_MS = 2000;
 export async function probeWorker(endpoint: WorkerEndpoint, readiness: Readiness, signal: AbortSignal): Promise<boolean> {
   const path = readiness.kind === 'sdk' ? READINESS_PATH : readiness.path;
   const timeout = AbortSignal.any([signal, AbortSignal.timeout(PROBE_TIMEOUT_MS)]);
-  if (path === null) return accepts(endpoint.port, timeout);
+  if (path === null) return accepts(new URL(endpoint.url).hostname, endpoint.port, timeout);
   try {
     const res = await request(`${endpoint.url}${path}`, { signal: timeout });
     await res.body.dump();
@@ -27,9 +27,9 @@ export async function probeWorker(endpoint: WorkerEndpoint, readiness: Readiness
   }
 }
 
-function accepts(port: number, signal: AbortSignal): Promise<boolean> {
+function accepts(host: string, port: number, signal: AbortSignal): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect({ port, host: '127.0.0.1', signal });
+    const socket = connect({ port, host, signal });
     socket.once('connect', () => {
       socket.destroy();
       resolve(true);

@@ -11,11 +11,12 @@ import { VolumeTrees } from '../local/volume-trees';
 import { GpuAssigner } from '../local/gpu-assigner';
 import type { GpuInfo } from '../../resources/machine-resources';
 import { findWorkerProcesses, groupAlive, signalGroup } from './worker-processes';
+import { WORKER_ID_ENV, type WorkerPlaces, type WorkerPorts } from '../local/platform-env';
 import { KeyValueFiles } from '../local/key-value-files';
 import { buildWorkerFolder, type FolderMount } from './worker-folder';
-import { allocatePorts, programCommand, workerEnv, type WorkerPlaces, type WorkerPorts } from './worker-program';
+import { allocatePorts, commandFile, programCommand, workerEnv } from './worker-program';
 import { probeWorker, readEndpointFile, writeEndpointFile, type Readiness } from '../local/worker-readiness';
-import { startExec } from './worker-exec';
+import { startExec } from '../local/exec-session';
 
 /** How often a worker the server did not spawn itself (adopted after a restart) is checked for life. */
 const ADOPTED_POLL_MS = 500;
@@ -105,7 +106,7 @@ export class ProcessRuntime implements Runtime {
     if (build && launch.program.kind === 'command') {
       await buildWorkerFolder(cwd, join(rootfs, launch.image.workingDir), folderMounts);
     }
-    return { dataDir: this.dataDir, volumes: JSON.stringify(volumes), mounts };
+    return { volumes: JSON.stringify(volumes), mounts };
   }
 
   async start(launch: WorkerLaunch, signal: AbortSignal): Promise<WorkerEndpoint> {
@@ -123,7 +124,7 @@ export class ProcessRuntime implements Runtime {
       stdio: ['ignore', fd, fd],
       // CPU and memory are not limited here: a child process gets no cgroup without root, and
       // an address-space rlimit breaks V8, which reserves far more than it uses (docs/autoscaling.md).
-      env: { ...workerEnv(launch, ports, places), CUDA_VISIBLE_DEVICES: this.gpus.assign(launch.workerId, launch.resources) },
+      env: { ...workerEnv(launch, ports, places, this.dataDir), CUDA_VISIBLE_DEVICES: this.gpus.assign(launch.workerId, launch.resources) },
     });
     closeSync(fd);
     const pid = child.pid;
@@ -169,8 +170,11 @@ export class ProcessRuntime implements Runtime {
     const rootfs = await this.unpacker.ensureUnpacked(launch.image);
     const places = await this.places(launch, rootfs, false);
     const { endpoint } = worker;
-    const env = workerEnv(launch, { main: endpoint.port, service: endpoint.servicePorts }, places);
-    return startExec({ argv: request.argv, tty: request.tty, cwd: this.programDir(launch, rootfs), rootfs, env });
+    const env = workerEnv(launch, { main: endpoint.port, service: endpoint.servicePorts }, places, this.dataDir);
+    // Not marked as the worker's own process: a restarted server must not take it for the worker.
+    delete env[WORKER_ID_ENV];
+    const [first = '', ...rest] = request.argv;
+    return startExec({ argv: [commandFile(first, rootfs), ...rest], tty: request.tty, cwd: this.programDir(launch, rootfs), env });
   }
 
   async stop(workerId: string, graceMs: number): Promise<void> {

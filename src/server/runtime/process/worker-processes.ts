@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { resolve } from 'node:path';
+import { WORKER_ID_ENV } from '../local/platform-env';
 
 /**
  * Every worker process carries EVERAI_WORKER_ID and EVERAI_DATA_DIR in its environment, and leads
@@ -7,7 +8,6 @@ import { resolve } from 'node:path';
  * crash (to adopt them, or kill them when they are not wanted), whatever command they run.
  * Linux only: it reads /proc.
  */
-export const WORKER_ID_ENV = 'EVERAI_WORKER_ID';
 export const DATA_DIR_ENV = 'EVERAI_DATA_DIR';
 
 export interface FoundWorkerProcess {

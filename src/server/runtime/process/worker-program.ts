@@ -1,32 +1,14 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { VOLUMES_ENV } from '../../../sdk/context';
 import type { WorkerLaunch } from '../runtime';
+import { platformEnv, type WorkerPlaces, type WorkerPorts } from '../local/platform-env';
 import { freePort } from './free-port';
-import { DATA_DIR_ENV, WORKER_ID_ENV } from './worker-processes';
+import { DATA_DIR_ENV } from './worker-processes';
 
 /** The SDK's worker main, run inside the unpacked image's app folder. */
 const WORKER_ENTRY = join(__dirname, '..', '..', '..', 'sdk', 'worker', 'worker-entry.js');
 /** What a worker inherits from the server's environment; nothing else (no tokens, no secrets). */
 const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'TZ', 'TMPDIR'];
-/** Absolute paths of the worker's mounts, by mount path as written in the manifest (normalised). */
-export const MOUNTS_ENV = 'EVERAI_MOUNTS';
-
-/** The ports a worker listens on: `main` in PORT, and each declared service port's real one. */
-export interface WorkerPorts {
-  main: number;
-  /** Declared port (as in app.yaml) → the free port the worker really gets. */
-  service: Record<string, number>;
-}
-
-/** Where the worker's files are, as its env tells it. */
-export interface WorkerPlaces {
-  dataDir: string;
-  /** `EVERAI_VOLUMES` JSON (what the SDK's context reads). */
-  volumes: string;
-  /** Mount path → absolute path. */
-  mounts: Record<string, string>;
-}
 
 /** A free port for the main port and for every other declared one. */
 export async function allocatePorts(launch: WorkerLaunch): Promise<WorkerPorts> {
@@ -38,22 +20,11 @@ export async function allocatePorts(launch: WorkerLaunch): Promise<WorkerPorts> 
   return { main, service };
 }
 
-/**
- * The worker's environment, the same for its process and for `worker exec`: a few variables of the
- * server's, the app's env, then the platform's own (which the app's cannot override).
- */
-export function workerEnv(launch: WorkerLaunch, ports: WorkerPorts, places: WorkerPlaces): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const name of INHERITED_ENV) if (process.env[name]) env[name] = process.env[name] as string;
-  Object.assign(env, launch.env);
-  env.PORT = String(ports.main);
-  for (const [declared, real] of Object.entries(ports.service)) env[`PORT_${declared}`] = String(real);
-  env[VOLUMES_ENV] = places.volumes;
-  if (Object.keys(places.mounts).length > 0) env[MOUNTS_ENV] = JSON.stringify(places.mounts);
-  if (launch.program.kind === 'sdk') env.EVERAI_APP_FILE = launch.appFile;
-  env[WORKER_ID_ENV] = launch.workerId;
-  env[DATA_DIR_ENV] = places.dataDir;
-  return env;
+/** A worker process's environment: a few variables of the server's, then what every runtime gives. */
+export function workerEnv(launch: WorkerLaunch, ports: WorkerPorts, places: WorkerPlaces, dataDir: string): Record<string, string> {
+  const inherited: Record<string, string> = {};
+  for (const name of INHERITED_ENV) if (process.env[name]) inherited[name] = process.env[name] as string;
+  return { ...platformEnv(inherited, launch, ports, places), [DATA_DIR_ENV]: dataDir };
 }
 
 /** What to execute: the SDK's worker entry, or the manifest's command line. */

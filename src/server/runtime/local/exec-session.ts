@@ -2,12 +2,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { constants } from 'node:os';
 import type { ExecRequest, ExecSession } from '../runtime';
-import { commandFile } from './worker-program';
-import { signalGroup, WORKER_ID_ENV } from './worker-processes';
 
-export interface ExecOptions extends ExecRequest {
+export interface ExecOptions {
+  /** What runs on this machine: the command itself, or the OCI runtime's `exec` of it. */
+  argv: string[];
+  tty: ExecRequest['tty'];
   cwd: string;
-  rootfs: string;
   env: Record<string, string>;
 }
 
@@ -20,20 +20,17 @@ function shellQuote(argv: readonly string[]): string {
  * Runs a command for `everai worker exec` in its own process group. With a terminal, util-linux's
  * `script` gives it a real pseudo-terminal (no native module needed): the command runs on the pty
  * slave, sized with `stty` first, and resized later with `stty -F` on that slave, which makes the
- * kernel send SIGWINCH to the command.
+ * kernel send SIGWINCH to the command (an OCI runtime's exec passes the size on to the container).
  */
 export function startExec(options: ExecOptions): Promise<ExecSession> {
-  // Not marked as the worker's own process: a restarted server must not take it for the worker.
-  const env = { ...options.env };
-  delete env[WORKER_ID_ENV];
   const [first = '', ...rest] = options.argv;
   let child: ChildProcess;
   if (options.tty) {
     const { rows, cols } = options.tty;
-    const line = `stty rows ${rows} cols ${cols} 2>/dev/null; exec ${shellQuote([commandFile(first, options.rootfs), ...rest])}`;
-    child = spawn('script', ['-qfec', line, '/dev/null'], { cwd: options.cwd, env: { ...env, SHELL: '/bin/sh' }, detached: true });
+    const line = `stty rows ${rows} cols ${cols} 2>/dev/null; exec ${shellQuote(options.argv)}`;
+    child = spawn('script', ['-qfec', line, '/dev/null'], { cwd: options.cwd, env: { ...options.env, SHELL: '/bin/sh' }, detached: true });
   } else {
-    child = spawn(commandFile(first, options.rootfs), rest, { cwd: options.cwd, env, detached: true });
+    child = spawn(first, rest, { cwd: options.cwd, env: options.env, detached: true });
   }
   return new Promise((resolve, reject) => {
     child.once('error', reject);
@@ -50,7 +47,13 @@ export function startExec(options: ExecOptions): Promise<ExecSession> {
           if (options.tty) void resizeTerminal(pid, rows, cols);
         },
         exited,
-        kill: () => void signalGroup(pid, 'SIGKILL'),
+        kill: () => {
+          try {
+            process.kill(-pid, 'SIGKILL');
+          } catch {
+            // Already gone.
+          }
+        },
       });
     });
   });

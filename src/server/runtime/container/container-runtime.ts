@@ -1,0 +1,358 @@
+import { closeSync, openSync, promises as fs } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { constants } from 'node:os';
+import { join, posix, resolve } from 'node:path';
+import { EveraiError } from '../../../common/errors';
+import type { BlobStore } from '../../blobs/blob-store';
+import { pullLayers } from '../../registry/remote/remote-image';
+import type { GpuInfo } from '../../resources/machine-resources';
+import type { ExecRequest, ExecSession, Runtime, WorkerEndpoint, WorkerExit, WorkerLaunch } from '../runtime';
+import { startExec } from '../local/exec-session';
+import { expandVars } from '../local/expand-vars';
+import { GpuAssigner } from '../local/gpu-assigner';
+import { ImageUnpacker } from '../local/image-unpacker';
+import { KeyValueFiles } from '../local/key-value-files';
+import { platformEnv, type WorkerPorts } from '../local/platform-env';
+import { readLog, tailLines, trimLog } from '../local/worker-log';
+import { probeWorker, type Readiness } from '../local/worker-readiness';
+import { VolumeTrees } from '../local/volume-trees';
+import { wasOomKilled } from './cgroup-oom';
+import { containerSpec } from './container-spec';
+import { resolveImageUser } from './image-user';
+import { OciRuntimeCli } from './oci-runtime-cli';
+import { WorkerNetwork, type WorkerAddress } from './worker-network';
+
+/** The port an SDK worker listens on inside its own network namespace (a manifest names its own). */
+const SDK_PORT = 8080;
+/** Processes and threads a worker may have at once: a fork bomb stops here. */
+const PIDS_LIMIT = 1024;
+/** Where SDK workers find their volumes and the init process, on the /run tmpfs (never in the image). */
+const VOLUMES_DIR = '/run/everai/volumes';
+const INIT_PATH = '/run/everai/init';
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+const ADOPTED_POLL_MS = 500;
+const LOG_TRIM_MS = 10_000;
+
+/** What a restarted server needs to adopt a container: written at its start, never secret. */
+interface ContainerRecord {
+  slot: number;
+  ip: string;
+  port: number;
+  servicePorts: Record<string, number>;
+  readiness: Readiness;
+  gpus: string;
+}
+
+interface RunningContainer {
+  endpoint: WorkerEndpoint;
+  record: ContainerRecord;
+  exited: Promise<void>;
+}
+
+export interface ContainerRuntimeOptions {
+  dataDir: string;
+  blobs: BlobStore;
+  /** The OCI runtime binary (runc or crun). */
+  ociRuntime: string;
+  /** A static init (tini) run as each container's PID 1, so SIGTERM reaches programs that set no handler; none: the program is PID 1. */
+  init: string | undefined;
+  gpus?: readonly GpuInfo[];
+}
+
+/**
+ * Workers as OCI containers on this machine (docs/isolation.md): the image's unpacked layers as a
+ * read-only `/`, shared by every worker of that image; its own pid, mount, ipc, uts and network
+ * namespaces; cgroup limits from its resource requests; volumes and secret files bound read-only.
+ * runc stays each container's parent in the foreground and writes its output to the worker's log
+ * file, so a container outlives a server crash and the next start adopts it.
+ */
+export class ContainerRuntime implements Runtime {
+  readonly node = 'local';
+  private readonly dataDir: string;
+  private readonly cli: OciRuntimeCli;
+  private readonly network: WorkerNetwork;
+  private readonly unpacker: ImageUnpacker;
+  private readonly volumeTrees: VolumeTrees;
+  private readonly keyValueFiles: KeyValueFiles;
+  private readonly gpus: GpuAssigner;
+  /** Names this server's cgroups and runc state apart from another server's on the same machine. */
+  private readonly tag: string;
+  private readonly running = new Map<string, RunningContainer>();
+  private readonly exitListeners: ((exit: WorkerExit) => void)[] = [];
+  private readonly pollers = new Set<NodeJS.Timeout>();
+
+  constructor(private readonly options: ContainerRuntimeOptions) {
+    this.dataDir = resolve(options.dataDir);
+    this.tag = createHash('sha256').update(this.dataDir).digest('hex').slice(0, 12);
+    this.cli = new OciRuntimeCli(options.ociRuntime, join('/run/everai/runc', this.tag));
+    this.network = new WorkerNetwork(this.dataDir);
+    this.unpacker = new ImageUnpacker(options.blobs, join(this.dataDir, 'images'));
+    this.volumeTrees = new VolumeTrees(options.blobs, join(this.dataDir, 'volume-trees'));
+    this.keyValueFiles = new KeyValueFiles(this.dataDir);
+    this.gpus = new GpuAssigner(options.gpus ?? []);
+    const trimmer = setInterval(() => void this.trimLogs(), LOG_TRIM_MS);
+    trimmer.unref();
+    this.pollers.add(trimmer);
+  }
+
+  private workerDir(workerId: string): string {
+    return join(this.dataDir, 'workers', workerId);
+  }
+
+  private logFile(workerId: string): string {
+    return join(this.workerDir(workerId), 'output.log');
+  }
+
+  private cgroupsPath(workerId: string): string {
+    return `/everai/${this.tag}/${workerId}`;
+  }
+
+  async prepareImage(launch: WorkerLaunch, signal: AbortSignal): Promise<void> {
+    if (launch.image.pull) await pullLayers(this.options.blobs, launch.image.pull, launch.image.layers, signal);
+    await this.unpacker.ensureUnpacked(launch.image);
+    for (const volume of launch.volumes) await this.volumeTrees.ensure(volume);
+  }
+
+  async start(launch: WorkerLaunch, signal: AbortSignal): Promise<WorkerEndpoint> {
+    const { workerId } = launch;
+    const rootfs = await this.unpacker.ensureUnpacked(launch.image);
+    const user = await resolveImageUser(rootfs, launch.image.user);
+    signal.throwIfAborted();
+    const address = await this.network.create(workerId);
+    try {
+      const ports = portsOf(launch);
+      const record: ContainerRecord = {
+        slot: address.slot,
+        ip: address.ip,
+        port: ports.main,
+        servicePorts: ports.service,
+        readiness: launch.program.kind === 'sdk' ? { kind: 'sdk' } : { kind: 'command', path: launch.program.readinessPath },
+        gpus: this.gpus.assign(workerId, launch.resources),
+      };
+      const bundle = join(this.workerDir(workerId), 'bundle');
+      await fs.mkdir(bundle, { recursive: true });
+      await fs.writeFile(join(this.workerDir(workerId), 'container.json'), JSON.stringify(record));
+      const spec = await this.spec(launch, rootfs, user, address, ports, record.gpus);
+      await fs.writeFile(join(bundle, 'config.json'), JSON.stringify(spec));
+      const log = openSync(this.logFile(workerId), 'a');
+      const child = this.cli.run(workerId, bundle, log);
+      closeSync(log);
+      const endpoint = this.endpoint(workerId, child.pid ?? 0, record);
+      const exited = new Promise<void>((done) => {
+        child.once('error', () => undefined);
+        child.once('exit', (code, sig) => void this.ended(workerId, record, exitOf(code, sig)).finally(done));
+      });
+      this.running.set(workerId, { endpoint, record, exited });
+      return endpoint;
+    } catch (error) {
+      await this.network.release(address.slot);
+      await this.cleanUp(workerId);
+      throw error;
+    }
+  }
+
+  /** The container's config: the image's program and env, the platform's env, mounts and limits. */
+  private async spec(launch: WorkerLaunch, rootfs: string, user: { uid: number; gid: number }, address: WorkerAddress, ports: WorkerPorts, gpus: string) {
+    const { workerId, image } = launch;
+    const workingDir = posix.resolve('/', image.workingDir);
+    const binds: { source: string; destination: string }[] = [];
+    const volumes: Record<string, { path: string; revision: string; ready: boolean }> = {};
+    const volumePaths = new Map<string, string>();
+    for (const volume of launch.volumes) {
+      const source = await this.volumeTrees.ensure(volume);
+      const path = `${VOLUMES_DIR}/${volume.name}`;
+      volumePaths.set(volume.name, source);
+      binds.push({ source, destination: path });
+      volumes[volume.name] = { path, revision: volume.revision, ready: true };
+    }
+    const mounts: Record<string, string> = {};
+    for (const [index, mount] of launch.mounts.entries()) {
+      const source = mount.kind === 'volume' ? volumePaths.get(mount.name) : await this.keyValueFiles.write(workerId, index, mount.data, user);
+      if (source === undefined) throw new Error(`mount ${mount.mountPath} names volume '${mount.name}', which the revision does not pin`);
+      const destination = posix.join(workingDir, mount.mountPath);
+      binds.push({ source, destination });
+      mounts[mount.mountPath] = destination;
+    }
+    binds.push(...(await this.etcFiles(workerId, address)));
+    const imageEnv = Object.fromEntries(image.env.map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+    const env = platformEnv({ PATH: DEFAULT_PATH, HOME: '/', ...imageEnv, HOSTNAME: workerId }, launch, ports, { volumes: JSON.stringify(volumes), mounts });
+    if (gpus !== '') env.CUDA_VISIBLE_DEVICES = gpus;
+    const program = launch.program.kind === 'sdk' ? [...image.entrypoint, ...image.cmd] : launch.program.argv;
+    if (program.length === 0) throw new Error(`image ${image.digest} has no Entrypoint or Cmd: rebuild it with \`everai image build\`, which puts the app on a Node base`);
+    const args = program.map((word) => expandVars(word, env));
+    if (this.options.init) binds.push({ source: this.options.init, destination: INIT_PATH });
+    return containerSpec({
+      rootfs,
+      hostname: workerId,
+      args: this.options.init ? [INIT_PATH, '--', ...args] : args,
+      env,
+      cwd: workingDir,
+      user,
+      binds,
+      netnsPath: address.netnsPath,
+      cgroupsPath: this.cgroupsPath(workerId),
+      cpuNum: launch.resources.cpuNum,
+      memoryMb: launch.resources.memoryMb,
+      pidsLimit: PIDS_LIMIT,
+      scratchMb: scratchMb(launch.resources.memoryMb),
+      gpu: null,
+    });
+  }
+
+  /** /etc/hosts, /etc/hostname and /etc/resolv.conf of the worker (the host's name servers, but never one on its loopback). */
+  private async etcFiles(workerId: string, address: WorkerAddress): Promise<{ source: string; destination: string }[]> {
+    const dir = join(this.workerDir(workerId), 'etc');
+    await fs.mkdir(dir, { recursive: true });
+    const hostResolv = await fs.readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+    const resolv = hostResolv
+      .split('\n')
+      .filter((line) => !/^\s*nameserver\s+(127\.|::1)/.test(line))
+      .join('\n');
+    const files = {
+      hosts: `127.0.0.1\tlocalhost\n::1\tlocalhost\n${address.ip}\t${workerId}\n`,
+      hostname: `${workerId}\n`,
+      'resolv.conf': resolv,
+    };
+    for (const [name, text] of Object.entries(files)) await fs.writeFile(join(dir, name), text, { mode: 0o644 });
+    return Object.keys(files).map((name) => ({ source: join(dir, name), destination: `/etc/${name}` }));
+  }
+
+  private endpoint(workerId: string, pid: number, record: ContainerRecord): WorkerEndpoint {
+    return { workerId, pid, port: record.port, url: `http://${record.ip}:${record.port}`, servicePorts: record.servicePorts };
+  }
+
+  /** The container ended: whether memory killed it, then everything it held goes, then the listeners hear of it. */
+  private async ended(workerId: string, record: ContainerRecord, exit: Omit<WorkerExit, 'workerId'>): Promise<void> {
+    this.running.delete(workerId);
+    const oomKilled = await wasOomKilled(this.cgroupsPath(workerId));
+    await this.cli.delete(workerId);
+    await this.network.release(record.slot);
+    await this.cleanUp(workerId);
+    for (const listener of this.exitListeners) listener({ workerId, ...exit, oomKilled });
+  }
+
+  /** What only a running container needs (its log stays for `worker logs`). */
+  private async cleanUp(workerId: string): Promise<void> {
+    this.gpus.release(workerId);
+    await this.keyValueFiles.remove(workerId);
+    const dir = this.workerDir(workerId);
+    await Promise.all(['bundle', 'etc', 'container.json'].map((name) => fs.rm(join(dir, name), { recursive: true, force: true })));
+  }
+
+  async probe(endpoint: WorkerEndpoint, signal: AbortSignal): Promise<boolean> {
+    const readiness = this.running.get(endpoint.workerId)?.record.readiness ?? { kind: 'sdk' };
+    return probeWorker(endpoint, readiness, signal);
+  }
+
+  async exec(launch: WorkerLaunch, request: ExecRequest): Promise<ExecSession> {
+    if (!this.running.has(launch.workerId)) throw new EveraiError('EVERAI_CONFLICT', `worker ${launch.workerId} is not running here`);
+    // runc's exec takes the container's own env, working folder, user and limits.
+    const argv = this.cli.execArgv(launch.workerId, request.argv, request.tty !== null);
+    return startExec({ argv, tty: request.tty, cwd: '/', env: { PATH: process.env.PATH ?? DEFAULT_PATH } });
+  }
+
+  async stop(workerId: string, graceMs: number): Promise<void> {
+    const container = this.running.get(workerId);
+    if (!container) return;
+    await this.cli.kill(workerId, 'TERM');
+    const timer = setTimeout(() => void this.cli.kill(workerId, 'KILL'), graceMs);
+    await container.exited;
+    clearTimeout(timer);
+  }
+
+  async recover(expected: { workerId: string; port: number | null }[]): Promise<Map<string, WorkerEndpoint>> {
+    const wanted = new Set(expected.map((w) => w.workerId));
+    const adopted = new Map<string, WorkerEndpoint>();
+    const claims = await this.network.claimed();
+    for (const container of await this.cli.list()) {
+      const record = await readRecord(this.workerDir(container.id));
+      if (wanted.has(container.id) && record && container.status === 'running') {
+        this.gpus.adopt(container.id, record.gpus);
+        const endpoint = this.endpoint(container.id, container.pid, record);
+        this.running.set(container.id, { endpoint, record, exited: this.watchAdopted(container.id, container.pid, record) });
+        adopted.set(container.id, endpoint);
+        claims.delete(container.id);
+        continue;
+      }
+      // An orphan of a crash, or one that ended while no server watched it.
+      await this.cli.delete(container.id);
+      await this.cleanUp(container.id);
+    }
+    for (const slot of claims.values()) await this.network.release(slot);
+    return adopted;
+  }
+
+  /** An adopted container's runc is not our child, so no 'exit' event comes: poll its PID 1. */
+  private watchAdopted(workerId: string, pid: number, record: ContainerRecord): Promise<void> {
+    return new Promise((done) => {
+      const timer = setInterval(() => {
+        if (alive(pid)) return;
+        clearInterval(timer);
+        this.pollers.delete(timer);
+        void this.ended(workerId, record, { code: null, signal: null }).finally(done);
+      }, ADOPTED_POLL_MS);
+      this.pollers.add(timer);
+    });
+  }
+
+  onExit(listener: (exit: WorkerExit) => void): void {
+    this.exitListeners.push(listener);
+  }
+
+  tailLog(workerId: string, lines: number): Promise<string> {
+    return tailLines(this.logFile(workerId), lines);
+  }
+
+  readLog(workerId: string, options: { follow: boolean; signal: AbortSignal; done: () => boolean }): AsyncIterable<Buffer> {
+    return readLog(this.logFile(workerId), options);
+  }
+
+  private async trimLogs(): Promise<void> {
+    await Promise.all([...this.running.keys()].map((id) => trimLog(this.logFile(id))));
+  }
+
+  /** Stops watching; the containers keep running unless stopped first. */
+  async close(): Promise<void> {
+    for (const timer of this.pollers) clearInterval(timer);
+    this.pollers.clear();
+  }
+}
+
+/** In its own namespace a worker may listen on the port its manifest declares; an SDK worker gets a fixed one. */
+function portsOf(launch: WorkerLaunch): WorkerPorts {
+  if (launch.program.kind === 'sdk') return { main: SDK_PORT, service: {} };
+  return { main: launch.program.port, service: Object.fromEntries(launch.program.servicePorts.map((port) => [String(port), port])) };
+}
+
+/** /tmp is memory-backed and so counts against the memory limit too; a quarter of it, at least 64 MiB. */
+function scratchMb(memoryMb: number): number {
+  return Math.max(64, Math.floor(memoryMb / 4));
+}
+
+/** runc (and tini) exit with 128+N when the program was killed by signal N, as a shell reports it. */
+function exitOf(code: number | null, signal: NodeJS.Signals | null): { code: number | null; signal: string | null } {
+  if (signal) return { code: null, signal };
+  if (code !== null && code > 128) {
+    const name = Object.entries(constants.signals).find(([, number]) => number === code - 128)?.[0];
+    if (name) return { code: null, signal: name };
+  }
+  return { code, signal: null };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function readRecord(workerDir: string): Promise<ContainerRecord | undefined> {
+  try {
+    return JSON.parse(await fs.readFile(join(workerDir, 'container.json'), 'utf8')) as ContainerRecord;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}

@@ -1,0 +1,147 @@
+import { execFile, spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/**
+ * Every worker's own network namespace, joined to this machine by a veth pair with a /30 of its
+ * own: the gateway reaches the worker's address, the worker reaches the outside through NAT, and
+ * the filter rules below keep it from anything else on this machine (docs/isolation.md):
+ * - INPUT from a worker's veth: only replies to connections this machine opened, so no service
+ *   of the host (bound to any address) answers a worker;
+ * - FORWARD between two workers' veths: dropped, so one worker never reaches another;
+ * - loopback: a worker's 127.0.0.1 is its own namespace's, and the kernel drops packets for the
+ *   host's 127.0.0.0/8 arriving from outside (martians), so the API on loopback is out of reach;
+ * - neither end of the pair has an IPv6 address, so no link-local path goes around the rules.
+ */
+
+/** Worker addresses: 10.201.0.0/16 cut in /30s, one per slot (16,384 workers on one machine). */
+const SUBNET = '10.201.0.0/16';
+const SLOTS = 16_384;
+/** Host-side interface names share this prefix; the rules match it (`ev+`). */
+const IFACE_PREFIX = 'ev';
+const NETNS_PREFIX = 'everai-';
+/** Slots are claimed machine-wide (several servers may share a machine, as tests do). */
+const CLAIMS_DIR = '/run/everai/net';
+
+export interface WorkerAddress {
+  slot: number;
+  /** The worker's address, which the gateway connects to. */
+  ip: string;
+  /** The bind-mountable namespace the container joins. */
+  netnsPath: string;
+}
+
+function addressOf(slot: number, offset: 1 | 2): string {
+  const n = slot * 4 + offset;
+  return `10.201.${n >> 8}.${n & 255}`;
+}
+
+function names(slot: number): { iface: string; netns: string } {
+  return { iface: `${IFACE_PREFIX}${slot}`, netns: `${NETNS_PREFIX}${slot}` };
+}
+
+async function ip(args: readonly string[], batch: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn('ip', [...args, '-batch', '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`ip ${args.join(' ')}: ${stderr.trim()}`))));
+    child.stdin.end(batch);
+  });
+}
+
+/** One rule, added unless it is there already (`-C` checks), so restarts and several servers agree. */
+async function ensureRule(binary: string, table: string, chain: string, rule: readonly string[]): Promise<void> {
+  try {
+    await run(binary, ['-w', '-t', table, '-C', chain, ...rule]);
+  } catch {
+    await run(binary, ['-w', '-t', table, '-I', chain, ...rule]);
+  }
+}
+
+export class WorkerNetwork {
+  private rules: Promise<void> | undefined;
+
+  /** `owner`: written in each claim, so a restarted server knows its own slots. */
+  constructor(private readonly owner: string) {}
+
+  /** The machine-wide rules, once per server start. */
+  private ensureRules(): Promise<void> {
+    return (this.rules ??= (async () => {
+      const any = `${IFACE_PREFIX}+`;
+      // Order matters with -I (each goes first): the ACCEPT must end above the DROP.
+      await ensureRule('iptables', 'filter', 'INPUT', ['-i', any, '-j', 'DROP']);
+      await ensureRule('iptables', 'filter', 'INPUT', ['-i', any, '-m', 'conntrack', '--ctstate', 'ESTABLISHED,RELATED', '-j', 'ACCEPT']);
+      await ensureRule('iptables', 'filter', 'FORWARD', ['-i', any, '-o', any, '-j', 'DROP']);
+      await ensureRule('iptables', 'nat', 'POSTROUTING', ['-s', SUBNET, '!', '-o', any, '-j', 'MASQUERADE']);
+      // Outbound traffic (models get downloaded) is routed by this machine.
+      await fs.writeFile('/proc/sys/net/ipv4/ip_forward', '1');
+    })().catch((error: unknown) => {
+      this.rules = undefined;
+      throw new Error(`could not set up the workers' network rules (is iptables installed?): ${(error as Error).message}`);
+    }));
+  }
+
+  /** Claims a free slot and builds its namespace and veth pair. */
+  async create(workerId: string): Promise<WorkerAddress> {
+    await this.ensureRules();
+    const slot = await this.claim(workerId);
+    const { iface, netns } = names(slot);
+    try {
+      // A namespace left by a crash between claim and build goes first.
+      await this.removeLinks(slot);
+      // `addrgenmode none`: no IPv6 link-local address on either end, so no path around the rules.
+      const host = [`netns add ${netns}`, `link add ${iface} type veth peer name eth0 netns ${netns}`, `link set ${iface} addrgenmode none`];
+      await ip([], [...host, `addr add ${addressOf(slot, 1)}/30 dev ${iface}`, `link set ${iface} up`].join('\n'));
+      const inside = ['link set eth0 addrgenmode none', `addr add ${addressOf(slot, 2)}/30 dev eth0`, 'link set lo up', 'link set eth0 up'];
+      await ip(['-n', netns], [...inside, `route add default via ${addressOf(slot, 1)}`].join('\n'));
+    } catch (error) {
+      await this.release(slot);
+      throw error;
+    }
+    return { slot, ip: addressOf(slot, 2), netnsPath: `/run/netns/${netns}` };
+  }
+
+  /** Removes the namespace (its end of the pair goes with it, and so does ours) and frees the slot. */
+  async release(slot: number): Promise<void> {
+    await this.removeLinks(slot);
+    await fs.rm(join(CLAIMS_DIR, String(slot)), { force: true });
+  }
+
+  private async removeLinks(slot: number): Promise<void> {
+    const { iface, netns } = names(slot);
+    await run('ip', ['netns', 'delete', netns]).catch(() => undefined);
+    await run('ip', ['link', 'delete', iface]).catch(() => undefined);
+  }
+
+  /** This server's claimed slots, by worker id (what a restart must adopt or free). */
+  async claimed(): Promise<Map<string, number>> {
+    const mine = new Map<string, number>();
+    for (const name of await fs.readdir(CLAIMS_DIR).catch(() => [] as string[])) {
+      const text = await fs.readFile(join(CLAIMS_DIR, name), 'utf8').catch(() => '');
+      const [owner, workerId] = text.split('\n');
+      if (owner === this.owner && workerId) mine.set(workerId, Number(name));
+    }
+    return mine;
+  }
+
+  /** The first free slot, claimed by creating its file exclusively (another server may race for it). */
+  private async claim(workerId: string): Promise<number> {
+    await fs.mkdir(CLAIMS_DIR, { recursive: true, mode: 0o700 });
+    const taken = new Set((await fs.readdir(CLAIMS_DIR)).map(Number));
+    for (let slot = 0; slot < SLOTS; slot++) {
+      if (taken.has(slot)) continue;
+      try {
+        await fs.writeFile(join(CLAIMS_DIR, String(slot)), `${this.owner}\n${workerId}\n`, { flag: 'wx' });
+        return slot;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+    }
+    throw new Error(`every one of the ${SLOTS} worker addresses is taken`);
+  }
+}
