@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EVERAI_BIN, runCli, type CliResult } from './cli';
 import { killWorkerProcesses } from '../../src/server/runtime/process/worker-processes';
+import { removeContainers } from '../../src/server/runtime/container/container-runtime';
+import { findOciRuntime } from '../../src/server/runtime/container/oci-runtime-cli';
 
 export interface TestPlatform {
   url: string;
@@ -22,6 +24,11 @@ export interface TestPlatform {
   restart(): Promise<void>;
   /** Stops the server and every worker it started, and removes the temp folders. */
   stop(): Promise<void>;
+}
+
+/** Which runtime the test servers use: containers, as a user gets by default, unless EVERAI_RUNTIME=process. */
+export function platformRuntime(): 'container' | 'process' {
+  return process.env.EVERAI_RUNTIME === 'process' ? 'process' : 'container';
 }
 
 interface ServerProcess {
@@ -89,6 +96,7 @@ export async function startTestPlatform(): Promise<TestPlatform> {
       await waitExit(server.child);
       // A worker left by a crash test (or a bug) must not outlive the test.
       await killWorkerProcesses(dataDir);
+      if (platformRuntime() === 'container') await removeContainers(dataDir, await findOciRuntime());
       rmSync(home, { recursive: true, force: true });
     },
   };

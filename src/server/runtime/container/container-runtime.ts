@@ -83,8 +83,8 @@ export class ContainerRuntime implements Runtime {
 
   constructor(private readonly options: ContainerRuntimeOptions) {
     this.dataDir = resolve(options.dataDir);
-    this.tag = createHash('sha256').update(this.dataDir).digest('hex').slice(0, 12);
-    this.cli = new OciRuntimeCli(options.ociRuntime, join('/run/everai/runc', this.tag));
+    this.tag = serverTag(this.dataDir);
+    this.cli = new OciRuntimeCli(options.ociRuntime, runcRoot(this.tag));
     this.network = new WorkerNetwork(this.dataDir);
     this.unpacker = new ImageUnpacker(options.blobs, join(this.dataDir, 'images'));
     this.volumeTrees = new VolumeTrees(options.blobs, join(this.dataDir, 'volume-trees'));
@@ -316,6 +316,28 @@ export class ContainerRuntime implements Runtime {
     for (const timer of this.pollers) clearInterval(timer);
     this.pollers.clear();
   }
+}
+
+function serverTag(dataDir: string): string {
+  return createHash('sha256').update(dataDir).digest('hex').slice(0, 12);
+}
+
+/** runc keeps its state on a tmpfs, as it asks: a reboot, which ends every container, forgets them too. */
+function runcRoot(tag: string): string {
+  return join('/run/everai/runc', tag);
+}
+
+/**
+ * Removes every container of the server with this data folder, and their namespaces and
+ * addresses: a test's last sweep after its server is gone (a crash test leaves containers behind).
+ */
+export async function removeContainers(dataDir: string, ociRuntime: string): Promise<number> {
+  const cli = new OciRuntimeCli(ociRuntime, runcRoot(serverTag(resolve(dataDir))));
+  const network = new WorkerNetwork(resolve(dataDir));
+  const containers = await cli.list().catch(() => []);
+  for (const container of containers) await cli.delete(container.id);
+  for (const slot of (await network.claimed()).values()) await network.release(slot);
+  return containers.length;
 }
 
 /** In its own namespace a worker may listen on the port its manifest declares; an SDK worker gets a fixed one. */
