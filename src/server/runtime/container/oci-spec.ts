@@ -74,5 +74,6 @@ export interface GpuEdits {
   deviceRules: OciDeviceRule[];
   /** Read-only binds of the driver's libraries and tools. */
   mounts: OciMount[];
+  /** Set over the image's env, but for LD_LIBRARY_PATH: it goes before the image's own value. */
   env: Record<string, string>;
 }
