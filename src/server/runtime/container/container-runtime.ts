@@ -18,6 +18,10 @@ import { probeWorker, type Readiness } from '../local/worker-readiness';
 import { VolumeTrees } from '../local/volume-trees';
 import { wasOomKilled } from './cgroup-oom';
 import { containerSpec } from './container-spec';
+import { gpuEdits } from './gpu-devices';
+import { readHostGpuFacts } from './host-gpu-facts';
+import type { GpuEdits } from './oci-spec';
+import type { HostGpuFacts } from './gpu-facts';
 import { resolveImageUser } from './image-user';
 import { OciRuntimeCli } from './oci-runtime-cli';
 import { WorkerNetwork, type WorkerAddress } from './worker-network';
@@ -80,6 +84,8 @@ export class ContainerRuntime implements Runtime {
   private readonly running = new Map<string, RunningContainer>();
   private readonly exitListeners: ((exit: WorkerExit) => void)[] = [];
   private readonly pollers = new Set<NodeJS.Timeout>();
+  /** Read when a worker first asks for a GPU: most servers never do. */
+  private gpuFacts: Promise<HostGpuFacts> | undefined;
 
   constructor(private readonly options: ContainerRuntimeOptions) {
     this.dataDir = resolve(options.dataDir);
@@ -176,7 +182,9 @@ export class ContainerRuntime implements Runtime {
     binds.push(...(await this.etcFiles(workerId, address)));
     const imageEnv = Object.fromEntries(image.env.map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
     const env = platformEnv({ PATH: DEFAULT_PATH, HOME: '/', ...imageEnv, HOSTNAME: workerId }, launch, ports, { volumes: JSON.stringify(volumes), mounts });
-    if (gpus !== '') env.CUDA_VISIBLE_DEVICES = gpus;
+    const gpu = await this.gpuEditsFor(gpus);
+    // The driver's folders go before the image's own, which the image may need too.
+    if (gpu?.env.LD_LIBRARY_PATH && env.LD_LIBRARY_PATH) gpu.env.LD_LIBRARY_PATH = `${gpu.env.LD_LIBRARY_PATH}:${env.LD_LIBRARY_PATH}`;
     const program = launch.program.kind === 'sdk' ? [...image.entrypoint, ...image.cmd] : launch.program.argv;
     if (program.length === 0) throw new Error(`image ${image.digest} has no Entrypoint or Cmd: rebuild it with \`everai image build\`, which puts the app on a Node base`);
     const args = program.map((word) => expandVars(word, env));
@@ -195,8 +203,15 @@ export class ContainerRuntime implements Runtime {
       memoryMb: launch.resources.memoryMb,
       pidsLimit: PIDS_LIMIT,
       scratchMb: scratchMb(launch.resources.memoryMb),
-      gpu: null,
+      gpu,
     });
+  }
+
+  /** The device nodes, driver libraries and env of the GPUs assigned (host indexes, comma-separated). */
+  private async gpuEditsFor(gpus: string): Promise<GpuEdits | null> {
+    if (gpus === '') return null;
+    const facts = await (this.gpuFacts ??= readHostGpuFacts());
+    return gpuEdits(facts, gpus.split(',').map(Number));
   }
 
   /** /etc/hosts, /etc/hostname and /etc/resolv.conf of the worker (the host's name servers, but never one on its loopback). */
