@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { appJson, cliOk, copyExampleApp, deployApp, editFile, waitDeployed, workersJson } from './helpers/app-fixture';
 import { readStream, startLoop, type StreamReport } from './helpers/load';
 import { startTestPlatform, type TestPlatform } from './helpers/platform';
-import { findWorkerProcesses } from '../src/server/runtime/process/worker-processes';
+import { runningWorkerIds } from './helpers/workers';
 
 const UPGRADES = 20;
 
@@ -50,6 +50,6 @@ test(`${UPGRADES} image upgrades in a row under 8 looping clients and streams: n
   const running = await workersJson(platform, 'get-start', false);
   assert.equal(running.length, 1, 'exactly the desired number of workers');
   assert.equal(running[0]?.appRevision, app.revision);
-  assert.equal((await findWorkerProcesses(platform.dataDir)).size, 1, 'and exactly one worker process');
+  assert.equal((await runningWorkerIds(platform.dataDir)).length, 1, 'and exactly one worker process');
   assert.equal((await appJson(platform, 'get-start')).status, 'DEPLOYED');
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { appJson, cliOk, copyExampleApp, deployApp, editFile, waitDeployed, workersJson } from './helpers/app-fixture';
 import { startTestPlatform, type TestPlatform } from './helpers/platform';
-import { findWorkerProcesses } from '../src/server/runtime/process/worker-processes';
+import { runningWorkerIds } from './helpers/workers';
 
 let platform: TestPlatform;
 before(async () => {
@@ -20,14 +20,14 @@ test('a server killed with SIGKILL restarts with every app, its worker adopted, 
 
   await platform.kill();
   // The worker outlives the crash: it is a process group of its own, logging to a file.
-  assert.deepEqual([...(await findWorkerProcesses(platform.dataDir)).keys()], [worker.id]);
+  assert.deepEqual(await runningWorkerIds(platform.dataDir), [worker.id]);
 
   await platform.restart();
   const app = await waitDeployed(platform, 'get-start');
   assert.equal(app.workers.ready, 1);
   const workers = await workersJson(platform, 'get-start', false);
   assert.deepEqual(workers.map((w) => w.id), [worker.id], 'the same worker serves on; no duplicate was started');
-  assert.equal((await findWorkerProcesses(platform.dataDir)).size, 1, 'exactly one worker process group');
+  assert.equal((await runningWorkerIds(platform.dataDir)).length, 1, 'exactly one worker process group');
 
   const res = await fetch(`${platform.url}/api/apps/v1/routes/get-start/hello`, {
     headers: { authorization: `Bearer ${platform.token}` },
@@ -51,8 +51,7 @@ test('a server killed just after `app upgrade` converges on restart to the new r
   const workers = await workersJson(platform, 'get-start', false);
   assert.equal(workers.length, 1);
   assert.equal(workers[0]?.appRevision, 2);
-  const processes = await findWorkerProcesses(platform.dataDir);
-  assert.deepEqual([...processes.keys()], workers.map((w) => w.id), 'exactly one worker process per worker, no orphan');
+  assert.deepEqual(await runningWorkerIds(platform.dataDir), workers.map((w) => w.id), 'exactly one worker process per worker, no orphan');
   const res = await fetch(`${platform.url}/api/apps/v1/routes/get-start/hello`, {
     headers: { authorization: `Bearer ${platform.token}` },
   });

@@ -9,7 +9,7 @@ import { writeFiles } from './helpers/volumes';
 import { waitFor } from './helpers/wait';
 import type { AppView, WorkerView } from '../src/server/api/views';
 import { EXEC_PROTOCOL } from '../src/common/exec-frames';
-import { findWorkerProcesses } from '../src/server/runtime/process/worker-processes';
+import { runningWorkerIds } from './helpers/workers';
 
 // SPEC §9: no user sees, changes or routes to another user's objects; another user's object
 // answers exactly like a missing one (404), so not even its name leaks.
@@ -238,13 +238,13 @@ test('only an admin manages users; a deleted user and a rotated token stop worki
   assert.deepEqual(await hello(carol, '/api/routes/v1/default/get-start/hello'), { status: 200, text: 'hello from carol' });
   assert.deepEqual(await hello(alice, '/api/routes/v1/default/get-start/hello'), { status: 200, text: 'hello world' });
   assert.deepEqual(await hello(carol, '/api/apps/v1/routes/get-start-default/hello'), { status: 200, text: 'hello from carol' });
-  assert.equal((await findWorkerProcesses(platform.dataDir)).size, 2);
+  assert.equal((await runningWorkerIds(platform.dataDir)).length, 2);
 
   // Deleting carol: her token stops at once, her worker drains and stops, her route and image go.
   await ok(platform.cli(['user', 'delete', 'carol']));
   assert.equal((await whoami(carol)).status, 401, 'the deleted user\'s token still worked');
   assert.doesNotMatch(await ok(platform.cli(['user', 'list'])), /carol/);
-  assert.deepEqual([...(await findWorkerProcesses(platform.dataDir)).keys()], [aliceWorker]);
+  assert.deepEqual(await runningWorkerIds(platform.dataDir), [aliceWorker]);
   assert.equal((await hello(alice, '/api/apps/v1/routes/get-start-default/hello')).status, 404);
   assert.deepEqual(await hello(alice, '/api/routes/v1/default/get-start/hello'), { status: 200, text: 'hello world' });
 

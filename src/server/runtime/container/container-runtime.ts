@@ -342,6 +342,17 @@ function runcRoot(tag: string): string {
   return join('/run/everai/runc', tag);
 }
 
+/** The running containers of the server with this data folder, by worker id (what tests count). */
+export async function runningContainers(dataDir: string, ociRuntime: string): Promise<string[]> {
+  const cli = new OciRuntimeCli(ociRuntime, runcRoot(serverTag(resolve(dataDir))));
+  return (await cli.list()).filter((c) => c.status === 'running').map((c) => c.id);
+}
+
+/** SIGKILLs a worker's container from outside, as a crash of its program would end it. */
+export async function killContainer(dataDir: string, ociRuntime: string, workerId: string): Promise<void> {
+  await new OciRuntimeCli(ociRuntime, runcRoot(serverTag(resolve(dataDir)))).kill(workerId, 'KILL');
+}
+
 /**
  * Removes every container of the server with this data folder, and their namespaces and
  * addresses: a test's last sweep after its server is gone (a crash test leaves containers behind).
