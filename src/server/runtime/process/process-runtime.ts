@@ -117,14 +117,15 @@ export class ProcessRuntime implements Runtime {
     const readiness: Readiness = launch.program.kind === 'sdk' ? { kind: 'sdk' } : { kind: 'command', path: launch.program.readinessPath };
     await writeEndpointFile(this.workerDir(launch.workerId), { servicePorts: ports.service, readiness });
     const fd = openSync(this.logFile(launch.workerId), 'a');
-    const { file, args } = programCommand(launch, rootfs);
+    const env = { ...workerEnv(launch, ports, places, this.dataDir), CUDA_VISIBLE_DEVICES: this.gpus.assign(launch.workerId, launch.resources) };
+    const { file, args } = programCommand(launch, rootfs, env);
     const child = spawn(file, args, {
       cwd: this.programDir(launch, rootfs),
       detached: true,
       stdio: ['ignore', fd, fd],
       // CPU and memory are not limited here: a child process gets no cgroup without root, and
       // an address-space rlimit breaks V8, which reserves far more than it uses (docs/autoscaling.md).
-      env: { ...workerEnv(launch, ports, places, this.dataDir), CUDA_VISIBLE_DEVICES: this.gpus.assign(launch.workerId, launch.resources) },
+      env,
     });
     closeSync(fd);
     const pid = child.pid;

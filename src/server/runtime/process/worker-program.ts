@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WorkerLaunch } from '../runtime';
+import { expandVars } from '../local/expand-vars';
 import { platformEnv, type WorkerPlaces, type WorkerPorts } from '../local/platform-env';
 import { freePort } from './free-port';
 import { DATA_DIR_ENV } from './worker-processes';
@@ -27,10 +28,10 @@ export function workerEnv(launch: WorkerLaunch, ports: WorkerPorts, places: Work
   return { ...platformEnv(inherited, launch, ports, places), [DATA_DIR_ENV]: dataDir };
 }
 
-/** What to execute: the SDK's worker entry, or the manifest's command line. */
-export function programCommand(launch: WorkerLaunch, rootfs: string): { file: string; args: string[] } {
+/** What to execute: the SDK's worker entry, or the manifest's command line with `$(VAR)` expanded. */
+export function programCommand(launch: WorkerLaunch, rootfs: string, env: Record<string, string>): { file: string; args: string[] } {
   if (launch.program.kind === 'sdk') return { file: process.execPath, args: [WORKER_ENTRY] };
-  const [first = '', ...args] = launch.program.argv;
+  const [first = '', ...args] = launch.program.argv.map((word) => expandVars(word, env));
   return { file: commandFile(first, rootfs), args };
 }
 
