@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { LISTEN_HOST_ENV } from '../../../common/worker-env';
 import { VOLUMES_ENV } from '../../../sdk/context';
 import type { WorkerLaunch } from '../runtime';
 import { freePort } from './free-port';
@@ -47,6 +48,8 @@ export function workerEnv(launch: WorkerLaunch, ports: WorkerPorts, places: Work
   for (const name of INHERITED_ENV) if (process.env[name]) env[name] = process.env[name] as string;
   Object.assign(env, launch.env);
   env.PORT = String(ports.main);
+  // Workers share this machine's network: loopback keeps them reachable through the gateway only.
+  env[LISTEN_HOST_ENV] = '127.0.0.1';
   for (const [declared, real] of Object.entries(ports.service)) env[`PORT_${declared}`] = String(real);
   env[VOLUMES_ENV] = places.volumes;
   if (Object.keys(places.mounts).length > 0) env[MOUNTS_ENV] = JSON.stringify(places.mounts);
