@@ -50,8 +50,8 @@ async function* counted(path: string, progress: PushProgress): AsyncGenerator<Bu
 
 /**
  * Pushes a built image to the platform's registry with the distribution API ("Pushing blobs",
- * "Pushing manifests"): each blob the registry lacks is streamed from its file in one PUT, then
- * the manifest is put under the tag.
+ * "Pushing manifests"): each blob the repository lacks is mounted from the repository it is known
+ * in (a base's layers) or streamed from its file in one PUT, then the manifest is put under the tag.
  */
 export class RegistryPushClient {
   constructor(private readonly api: ApiClient) {}
