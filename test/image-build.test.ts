@@ -116,6 +116,37 @@ test('a manifest folder pushes as spec.image of app.yaml', async () => {
   assert.match(result.stdout, /^pushed web:v1@sha256:[a-f0-9]{64}\n$/);
 });
 
+test('--base puts a manifest folder on a registry image, which says what runs; an SDK app on it runs the worker', async () => {
+  const sdkApp = appDir('on-base/sdk:v1');
+  await build(sdkApp);
+  const dir = mkdtempSync(join(work, 'manifest-'));
+  writeFileSync(join(dir, 'app.yaml'), 'version: everai/v1alpha1\nkind: App\nmetadata:\n  name: based\nspec:\n  image: based:v1\n  port: 8080\n');
+  writeFileSync(join(dir, 'server.js'), 'require("http").createServer().listen(process.env.PORT);\n');
+  const result = await platform.cli(['image', 'build', '--base', 'on-base/sdk:v1'], { cwd: dir });
+  assert.equal(result.code, 0, result.stderr);
+
+  const store = new SqliteStore(join(platform.dataDir, 'state.db'));
+  const blobs = new LocalBlobStore(join(platform.dataDir, 'blobs'));
+  try {
+    const base = await resolveImage({ store, blobs }, 'on-base/sdk:v1');
+    assert.deepEqual(base.config.config?.Entrypoint, ['/usr/local/bin/node', '/opt/everai/dist/src/sdk/worker/worker-entry.js']);
+    assert.equal(base.config.config?.User, '65534:65534');
+    assert.ok(base.config.config?.Env?.some((line) => line.startsWith('PATH=/usr/local/bin:')));
+    assert.equal(base.layers.length, 3, 'node base, SDK runtime, app');
+
+    const image = await resolveImage({ store, blobs }, 'based:v1');
+    assert.deepEqual(image.config.config?.Entrypoint, base.config.config?.Entrypoint);
+    assert.equal(image.config.config?.User, '65534:65534');
+    assert.equal(image.config.config?.WorkingDir, '/app');
+    assert.deepEqual(image.layers.slice(0, 3), base.layers);
+    const root = await new ImageUnpacker(blobs, join(work, 'images')).ensureUnpacked(image);
+    assert.equal(readFileSync(join(root, 'app', 'server.js'), 'utf8'), 'require("http").createServer().listen(process.env.PORT);\n');
+    assert.ok(existsSync(join(root, 'usr', 'local', 'bin', 'node')));
+  } finally {
+    await store.close();
+  }
+});
+
 test('a missing IMAGE, a broken image_builder.ts or a foreign registry fail in one line', async () => {
   const missing = appDir();
   writeFileSync(join(missing, 'image_builder.ts'), "export const NAME = 'demo:v1';\n");

@@ -6,6 +6,7 @@ export const MEDIA_TYPES = {
   ociIndex: 'application/vnd.oci.image.index.v1+json',
   ociConfig: 'application/vnd.oci.image.config.v1+json',
   ociLayerGzip: 'application/vnd.oci.image.layer.v1.tar+gzip',
+  ociLayerTar: 'application/vnd.oci.image.layer.v1.tar',
   dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
   dockerManifestList: 'application/vnd.docker.distribution.manifest.list.v2+json',
 } as const;
@@ -43,7 +44,7 @@ export const imageIndexSchema = z.object({
   manifests: z.array(descriptorSchema),
 });
 
-// OCI image spec, "Image Configuration": only the fields the platform reads.
+// OCI image spec, "Image Configuration": only the fields the platform reads or `everai image build` writes.
 export const imageConfigSchema = z.object({
   architecture: z.string().optional(),
   os: z.string().optional(),
@@ -54,6 +55,7 @@ export const imageConfigSchema = z.object({
       Cmd: z.array(z.string()).nullish(),
       WorkingDir: z.string().optional(),
       User: z.string().optional(),
+      ExposedPorts: z.record(z.string(), z.object({})).nullish(),
       Labels: z.record(z.string(), z.string()).nullish(),
     })
     .optional(),

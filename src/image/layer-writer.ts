@@ -1,24 +1,29 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { Transform, type TransformCallback } from 'node:stream';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { pack as tarPack, type Pack } from 'tar-stream';
-import type { ImageFile } from './image-files';
+import { MEDIA_TYPES } from '../common/oci';
+import type { LayerEntry } from './layer-entries';
 
 export interface WrittenLayer {
-  /** sha256 of the gzip bytes: the layer's digest in the manifest. */
+  /** sha256 of the blob's bytes: the layer's digest in the manifest. */
   digest: string;
   /** sha256 of the uncompressed tar: the config's `rootfs.diff_ids` entry. */
   diffId: string;
   size: number;
+  mediaType: string;
 }
+
+/**
+ * `gzip` for what travels often and compresses well (the app); `none` for big layers that are
+ * built once, cached, and pushed or unpacked locally, where gzip costs more time than it saves.
+ */
+export type LayerCompression = 'gzip' | 'none';
 
 /** Fixed, since the level changes the bytes: zlib's default, a fair trade of size for time. */
 const GZIP_LEVEL = 6;
-
-/** The folder every file of the app goes under; the image's working directory. */
-export const APP_PREFIX = 'app';
 
 /** Hashes (and counts) what flows through, changing nothing. */
 class HashTap extends Transform {
@@ -50,35 +55,39 @@ class GzipOsByte extends Transform {
   }
 }
 
-function addEntry(pack: Pack, file: ImageFile, name: string): Promise<void> {
+function addEntry(pack: Pack, entry: LayerEntry): Promise<void> {
   // Fixed owner and time, so that nothing about this machine or moment reaches the image.
-  const header = { name, mode: file.mode, mtime: new Date(0), uid: 0, gid: 0, uname: '', gname: '' };
+  const header = { name: entry.name, mode: entry.mode, mtime: new Date(0), uid: 0, gid: 0, uname: '', gname: '' };
   return new Promise((resolve, reject) => {
-    if (file.type === 'directory') {
-      pack.entry({ ...header, name: `${name}/`, type: 'directory' }, (error) => (error ? reject(error) : resolve()));
-    } else if (file.type === 'symlink') {
-      pack.entry({ ...header, type: 'symlink', linkname: file.linkname ?? '' }, (error) => (error ? reject(error) : resolve()));
+    const done = (error?: Error | null) => (error ? reject(error) : resolve());
+    if (entry.type === 'directory') {
+      pack.entry({ ...header, name: `${entry.name}/`, type: 'directory' }, done);
+    } else if (entry.type === 'symlink') {
+      pack.entry({ ...header, type: 'symlink', linkname: entry.linkname ?? '' }, done);
     } else {
-      const sink = pack.entry({ ...header, type: 'file', size: file.size }, (error) => (error ? reject(error) : resolve()));
-      pipeline(createReadStream(file.source), sink).catch(reject);
+      const sink = pack.entry({ ...header, type: 'file', size: entry.size }, done);
+      const bytes = entry.content !== undefined ? Readable.from([entry.content]) : createReadStream(entry.source ?? '');
+      pipeline(bytes, sink).catch(reject);
     }
   });
 }
 
 /**
- * Writes the app's files as one gzip layer under `app/` into `target`, streaming: a tar (hashed for
- * the diff id), gzip at a fixed level, the header's OS byte fixed (hashed for the digest). Same
- * files in, same bytes out, on any machine running the same zlib.
+ * Writes the entries, in the order given, as one layer into `target`, streaming: a tar (hashed for
+ * the diff id), then for gzip a fixed level and a fixed OS byte (hashed for the digest). Same
+ * entries in, same bytes out, on any machine running the same zlib.
  */
-export async function writeLayer(files: readonly ImageFile[], target: string): Promise<WrittenLayer> {
+export async function writeLayer(entries: readonly LayerEntry[], target: string, compression: LayerCompression): Promise<WrittenLayer> {
   const pack = tarPack();
   const tar = new HashTap();
-  const gzip = new HashTap();
-  const writing = pipeline(pack, tar, createGzip({ level: GZIP_LEVEL }), new GzipOsByte(), gzip, createWriteStream(target));
+  const blob = new HashTap();
+  const writing =
+    compression === 'gzip'
+      ? pipeline(pack, tar, createGzip({ level: GZIP_LEVEL }), new GzipOsByte(), blob, createWriteStream(target))
+      : pipeline(pack, tar, createWriteStream(target));
   const adding = (async () => {
     try {
-      await addEntry(pack, { path: '', source: '', type: 'directory', mode: 0o755, size: 0 }, APP_PREFIX);
-      for (const file of files) await addEntry(pack, file, `${APP_PREFIX}/${file.path}`);
+      for (const entry of entries) await addEntry(pack, entry);
       pack.finalize();
     } catch (error) {
       // A file that vanished or changed size mid-read: end the tar so the writing side stops too.
@@ -87,9 +96,7 @@ export async function writeLayer(files: readonly ImageFile[], target: string): P
     }
   })();
   await Promise.all([writing, adding]);
-  return {
-    digest: `sha256:${gzip.hash.digest('hex')}`,
-    diffId: `sha256:${tar.hash.digest('hex')}`,
-    size: gzip.size,
-  };
+  const diffId = `sha256:${tar.hash.digest('hex')}`;
+  if (compression === 'none') return { digest: diffId, diffId, size: tar.size, mediaType: MEDIA_TYPES.ociLayerTar };
+  return { digest: `sha256:${blob.hash.digest('hex')}`, diffId, size: blob.size, mediaType: MEDIA_TYPES.ociLayerGzip };
 }

@@ -9,7 +9,7 @@ export interface PushTarget {
 const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
 
 /** `localhost:8480` and `127.0.0.1:8480` name the same server. */
-function sameHost(a: string, b: string): boolean {
+export function sameHost(a: string, b: string): boolean {
   if (a === b) return true;
   const split = (host: string) => /^(.*?)(?::(\d+))?$/.exec(host) as RegExpExecArray;
   const [, hostA, portA] = split(a);

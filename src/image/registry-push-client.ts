@@ -13,7 +13,7 @@ interface OciErrorBody {
 }
 
 /** Turns a registry's OCI error answer (distribution spec, "Error Codes") into one clear line. */
-function registryError(status: number, text: string, what: string): EveraiError {
+export function registryError(status: number, text: string, what: string): EveraiError {
   let detail = `HTTP ${status}`;
   try {
     const first = (JSON.parse(text) as OciErrorBody).errors?.[0];
@@ -50,8 +50,8 @@ async function* counted(path: string, progress: PushProgress): AsyncGenerator<Bu
 
 /**
  * Pushes a built image to the platform's registry with the distribution API ("Pushing blobs",
- * "Pushing manifests"): each blob the registry lacks is streamed from its file in one PUT, then
- * the manifest is put under the tag.
+ * "Pushing manifests"): each blob the repository lacks is mounted from the repository it is known
+ * in (a base's layers) or streamed from its file in one PUT, then the manifest is put under the tag.
  */
 export class RegistryPushClient {
   constructor(private readonly api: ApiClient) {}
@@ -59,8 +59,13 @@ export class RegistryPushClient {
   /** Returns the manifest digest the registry answered with. */
   async push(image: BuiltImage, target: PushTarget, progress: PushProgress): Promise<string> {
     for (const blob of image.blobs) {
-      if (await this.hasBlob(target.repository, blob.digest)) progress.present(blob.kind, blob.digest);
-      else await this.upload(target.repository, blob, progress);
+      if (await this.hasBlob(target.repository, blob.digest)) {
+        progress.present(blob.kind, blob.digest);
+        continue;
+      }
+      const started = await this.startUpload(target.repository, blob);
+      if (started === 'mounted') progress.present(blob.kind, blob.digest);
+      else await this.upload(blob, started, progress);
     }
     const what = `the manifest of ${target.repository}:${target.tag}`;
     const res = await this.api.fetch(`/v2/${target.repository}/manifests/${target.tag}`, {
@@ -80,11 +85,25 @@ export class RegistryPushClient {
     throw registryError(res.status, '', `a check for blob ${digest}`);
   }
 
-  private async upload(repository: string, blob: ImageBlob, progress: PushProgress): Promise<void> {
-    const started = await this.api.fetch(`/v2/${repository}/blobs/uploads/`, { method: 'POST' });
+  /**
+   * Opens an upload, or mounts the blob from the repository it is known in ("Mounting a blob from
+   * another repository"): then nothing is sent. A registry that does not mount opens an upload.
+   */
+  private async startUpload(repository: string, blob: ImageBlob): Promise<URL | 'mounted'> {
+    const query = blob.from ? `?${new URLSearchParams({ mount: blob.digest, from: blob.from }).toString()}` : '';
+    const started = await this.api.fetch(`/v2/${repository}/blobs/uploads/${query}`, { method: 'POST' });
     const startText = await started.text();
+    if (blob.from && started.status === 201) return 'mounted';
     if (started.status !== 202) throw registryError(started.status, startText, `an upload to '${repository}'`);
-    const url = uploadUrl(started, this.api.baseUrl);
+    return uploadUrl(started, this.api.baseUrl);
+  }
+
+  private async upload(blob: ImageBlob, url: URL, progress: PushProgress): Promise<void> {
+    if (blob.path === undefined) {
+      // Only a blob mounted from elsewhere comes without a file, and this registry would not mount it.
+      throw new EveraiError('EVERAI_BAD_REQUEST', `the registry would not mount ${blob.kind} ${blob.digest} from '${blob.from ?? ''}'`);
+    }
+    const path = blob.path;
     url.searchParams.set('digest', blob.digest);
     progress.start(blob.kind, blob.digest, blob.size);
     try {
@@ -93,7 +112,7 @@ export class RegistryPushClient {
       const res = await request(url, {
         method: 'PUT',
         headers: { ...this.api.authHeaders(), 'content-type': 'application/octet-stream', 'content-length': String(blob.size) },
-        body: Readable.from(counted(blob.path, progress)),
+        body: Readable.from(counted(path, progress)),
       }).catch((error: unknown) => {
         throw new EveraiError('EVERAI_UNREACHABLE', `the upload to ${url.origin} broke off (${(error as Error).message})`);
       });

@@ -1,8 +1,14 @@
 import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const REPO_ROOT = join(__dirname, '..', '..', '..');
 export const EVERAI_BIN = join(REPO_ROOT, 'bin', 'everai.js');
+/**
+ * One build cache for the whole suite (and later runs): the node base and SDK runtime layers are
+ * built once, not per test's EVERAI_HOME. Never removed by a test; its writes are atomic.
+ */
+export const TEST_BUILD_CACHE = join(tmpdir(), 'everai-test-build-cache');
 
 export interface CliResult {
   code: number;
@@ -18,7 +24,7 @@ export function runCli(
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [EVERAI_BIN, ...args], {
       cwd: options.cwd ?? REPO_ROOT,
-      env: { ...process.env, ...options.env },
+      env: { ...process.env, EVERAI_BUILD_CACHE: TEST_BUILD_CACHE, ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';

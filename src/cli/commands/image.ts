@@ -10,7 +10,11 @@ export function registerImageCommands(program: Command): void {
     .description("build the app folder into an image and push it as IMAGE of image_builder.ts (or the manifest's spec.image)")
     .option('-f, --file <file>', 'an app manifest whose spec.image names the image')
     .option('--builder <tool>', 'build the folder\'s Dockerfile with buildah or docker (default: pack the folder as it is)')
-    .action(async (opts: { file?: string; builder?: string }) => {
+    .option(
+      '--base <image>',
+      "build on IMAGE (name[:tag] or name@digest in the everai registry) instead of everai's node base; it must have node at /usr/local/bin/node for an app.ts folder, and says what runs for an app.yaml folder",
+    )
+    .action(async (opts: { file?: string; builder?: string; base?: string }) => {
       if (opts.builder !== undefined && opts.builder !== 'buildah' && opts.builder !== 'docker') {
         throw new EveraiError('EVERAI_USAGE', `--builder takes buildah or docker, not '${opts.builder}'`);
       }
@@ -21,6 +25,7 @@ export function registerImageCommands(program: Command): void {
         appDir: process.cwd(),
         ...(opts.file !== undefined ? { manifestFile: opts.file } : {}),
         ...(opts.builder !== undefined ? { builder: opts.builder } : {}),
+        ...(opts.base !== undefined ? { base: opts.base } : {}),
       });
       console.log(`pushed ${pushed}`);
     });

@@ -1,7 +1,8 @@
 /**
  * The worker process's main (SPEC §4), started by the runtime as
  * `node dist/src/sdk/worker/worker-entry.js` in the app's folder, with:
- * - `PORT`: where to listen, on 127.0.0.1;
+ * - `PORT`: where to listen;
+ * - `EVERAI_LISTEN_HOST`: the address to bind, 0.0.0.0 when unset (see worker-env.ts);
  * - `EVERAI_APP_FILE`: the app's file in that folder (`app.ts`); found by name when unset;
  * - `EVERAI_WORKER_ID`: this worker's id, for the log.
  * It loads the app, runs its prepare hooks and only then listens, so an open port already means
@@ -9,6 +10,7 @@
  * then exit 0. A failure to load or prepare prints why and exits 1.
  */
 import { EveraiError } from '../../common/errors';
+import { LISTEN_HOST_ENV } from '../../common/worker-env';
 import { loadAppFromDir } from '../loader/load-app';
 import { serveApp, type AppServer } from './serve-app';
 
@@ -51,8 +53,9 @@ async function main(): Promise<void> {
     console.error(`worker ${workerId}: ${current} failed:`, error);
     process.exit(1);
   }
-  server = await serveApp(app, { port, host: '127.0.0.1' });
-  console.log(`worker ${workerId}: serving app ${app.name} on 127.0.0.1:${port}`);
+  const host = process.env[LISTEN_HOST_ENV] || '0.0.0.0';
+  server = await serveApp(app, { port, host });
+  console.log(`worker ${workerId}: serving app ${app.name} on ${host}:${port}`);
 }
 
 main().catch((error: unknown) => {

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { LISTEN_HOST_ENV } from '../../../common/worker-env';
 import type { WorkerLaunch } from '../runtime';
 import { expandVars } from '../local/expand-vars';
 import { platformEnv, type WorkerPlaces, type WorkerPorts } from '../local/platform-env';
@@ -25,7 +26,8 @@ export async function allocatePorts(launch: WorkerLaunch): Promise<WorkerPorts> 
 export function workerEnv(launch: WorkerLaunch, ports: WorkerPorts, places: WorkerPlaces, dataDir: string): Record<string, string> {
   const inherited: Record<string, string> = {};
   for (const name of INHERITED_ENV) if (process.env[name]) inherited[name] = process.env[name] as string;
-  return { ...platformEnv(inherited, launch, ports, places), [DATA_DIR_ENV]: dataDir };
+  // Workers share this machine's network: loopback keeps them reachable through the gateway only.
+  return { ...platformEnv(inherited, launch, ports, places), [LISTEN_HOST_ENV]: '127.0.0.1', [DATA_DIR_ENV]: dataDir };
 }
 
 /** What to execute: the SDK's worker entry, or the manifest's command line with `$(VAR)` expanded. */
