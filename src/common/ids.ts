@@ -17,8 +17,11 @@ export function newId(): string {
   return out;
 }
 
+/** What every platform token starts with, so a token can be told from other credentials without a lookup. */
+export const TOKEN_PREFIX = 'everai_';
+
 export function newToken(): string {
-  return `everai_${newId()}`;
+  return `${TOKEN_PREFIX}${newId()}`;
 }
 
 export function isToken(value: string): boolean {

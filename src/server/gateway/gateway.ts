@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EveraiError } from '../../common/errors';
 import type { Authenticator } from '../auth';
-import type { AppRecord } from '../store/records';
+import type { AppRecord, UserRecord } from '../store/records';
 import { AppRoute, type QueueReason } from './app-route';
+import { carriesPlatformToken, forwardRequestHeaders } from './forward-headers';
 import { CutOffError, proxyToWorker } from './proxy';
 import { isGatewayPath, parseRoutePath } from './route-path';
 import { WorkerSlot } from './worker-slot';
@@ -156,6 +157,16 @@ export class Gateway {
     throw new EveraiError('EVERAI_NOT_FOUND', 'no such app route');
   }
 
+  /**
+   * Who called a public app, when the caller sent a platform token: the app then learns who called
+   * (x-everai-user), as a private app does. Other credentials are the app's own business and cost
+   * no token lookup.
+   */
+  private async publicCaller(req: IncomingMessage): Promise<UserRecord | undefined> {
+    const authorization = req.headers.authorization;
+    return authorization !== undefined && carriesPlatformToken(authorization) ? this.deps.auth.identify(req) : undefined;
+  }
+
   /** `target` is the request target as sent: path and query, not yet decoded. */
   async handle(req: IncomingMessage, res: ServerResponse, target: string): Promise<void> {
     const queryAt = target.indexOf('?');
@@ -164,11 +175,9 @@ export class Gateway {
     const { routes, path } = this.findRoutes(pathname);
     const route = await this.pick(req, routes);
     const app = route.app;
-    if (app.routeAuth !== 'public') {
-      const user = await this.deps.auth.require(req);
-      // Another user's app answers as if it did not exist.
-      if (user.id !== app.ownerId) throw new EveraiError('EVERAI_NOT_FOUND', 'no such app route');
-    }
+    const user = app.routeAuth === 'public' ? await this.publicCaller(req) : await this.deps.auth.require(req);
+    // Another user's app answers as if it did not exist.
+    if (app.routeAuth !== 'public' && user?.id !== app.ownerId) throw new EveraiError('EVERAI_NOT_FOUND', 'no such app route');
     if (app.paused) throw new EveraiError('EVERAI_APP_PAUSED', `app '${app.name}' is paused: resume it with \`everai app resume ${app.name}\``);
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > this.deps.maxRequestBodyBytes) {
@@ -183,6 +192,7 @@ export class Gateway {
     const forwardPath = `${path}${search}`;
     const portHeader = req.headers[SERVICE_PORT_HEADER];
     const servicePort = Array.isArray(portHeader) ? portHeader[0] : portHeader;
+    const headers = forwardRequestHeaders(req.headers, user?.name);
 
     const failedOn = new Set<string>();
     const queueTimeoutMs = app.queueTimeoutMs ?? this.deps.queueTimeoutMs;
@@ -195,7 +205,7 @@ export class Gateway {
         if (!pool) {
           throw new EveraiError('EVERAI_NOT_FOUND', `app '${app.name}' declares no service port ${servicePort} (${SERVICE_PORT_HEADER} names one of spec.services)`);
         }
-        ok = (await proxyToWorker(req, res, pool, forwardPath, this.deps.maxRequestBodyBytes, client.signal)).ok;
+        ok = (await proxyToWorker(req, res, pool, forwardPath, headers, this.deps.maxRequestBodyBytes, client.signal)).ok;
         return;
       } catch (error) {
         if (error instanceof EveraiError) throw error;

@@ -1,30 +1,9 @@
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Transform } from 'node:stream';
 import { EveraiError } from '../../common/errors';
+import { forwardResponseHeaders } from './forward-headers';
 import { ResponseSink } from './response-sink';
 import type { Pool } from 'undici';
-
-/** Hop-by-hop headers (RFC 9110 §7.6.1) end at the gateway; the rest pass intact. */
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'host',
-]);
-
-function forwardHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
-  }
-  return out;
-}
 
 /** Counts request body bytes on their way through and stops the body past the limit (413). */
 function bodyLimit(limit: number): Transform {
@@ -46,7 +25,8 @@ export interface ProxyOutcome {
 export class CutOffError extends Error {}
 
 /**
- * Forwards one request to a worker and streams the answer into the client's response as it comes
+ * Forwards one request to a worker, with `headers` (forwardRequestHeaders: built once, however many
+ * workers are tried), and streams the answer into the client's response as it comes
  * (undici's `stream`, no buffering either way), so an SSE event reaches the client as soon as the
  * worker writes it.
  * Throws CutOffError when the exchange broke after the client got part of the answer, anything
@@ -57,6 +37,7 @@ export async function proxyToWorker(
   res: ServerResponse,
   pool: Pool,
   path: string,
+  headers: Record<string, string | string[]>,
   bodyLimitBytes: number,
   signal: AbortSignal,
 ): Promise<ProxyOutcome> {
@@ -67,13 +48,9 @@ export async function proxyToWorker(
   let sink: ResponseSink | undefined;
   try {
     await pool.stream(
-      { path, method: req.method as 'GET', headers: forwardHeaders(req.headers), body, signal },
-      ({ statusCode, headers }) => {
-        const out: Record<string, string | string[]> = {};
-        for (const [name, value] of Object.entries(headers)) {
-          if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
-        }
-        sink = new ResponseSink(res, statusCode, out);
+      { path, method: req.method as 'GET', headers, body, signal },
+      ({ statusCode, headers: answered }) => {
+        sink = new ResponseSink(res, statusCode, forwardResponseHeaders(answered));
         return sink;
       },
     );
