@@ -3,6 +3,7 @@ import { copyExampleApp, deployApp, workersJson } from '../test/helpers/app-fixt
 import { useNumericArgs } from '../test/helpers/autoscale';
 import { startTestPlatform } from '../test/helpers/platform';
 import { waitFor } from '../test/helpers/wait';
+import { median } from './stats';
 
 /**
  * What autoscaling costs a caller, from one run of examples/autoscale (SimpleAutoScaler 0..3
@@ -17,8 +18,6 @@ const MAX_WORKERS = 3;
 const HANDLER_MS = 1500;
 const BURST = 12;
 const WARM_SAMPLES = 10;
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
 
 export async function run(): Promise<void> {
   const platform = await startTestPlatform();
