@@ -121,7 +121,7 @@ export async function run(): Promise<void> {
       row(`${runtime}: worker start, scale-up to FREE (median of ${START_RUNS})`, start.totalMs),
       row(`${runtime}:   scale-up request to worker created`, start.createMs),
       row(`${runtime}:   created to launched (image, network, bundle, spawn)`, start.launchMs),
-      row(`${runtime}:   launched to seen FREE (runc, node boot, probe)`, start.readyMs),
+      row(`${runtime}:   launched to seen FREE (runc or fork, node boot, probe)`, start.readyMs),
       row(`${runtime}: cold start, request to first byte from zero (median of ${COLD_RUNS})`, coldMs),
     );
   }
