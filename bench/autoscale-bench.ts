@@ -1,8 +1,9 @@
 import { renderTable } from '../src/cli/output';
-import { copyExampleApp, deployApp, workersJson } from '../test/helpers/app-fixture';
-import { useNumericArgs } from '../test/helpers/autoscale';
+import { workersJson } from '../test/helpers/app-fixture';
 import { startTestPlatform } from '../test/helpers/platform';
 import { waitFor } from '../test/helpers/wait';
+import { AUTOSCALE_APP, deployAutoscaleApp, firstByteMs } from './cold-start';
+import { median } from './stats';
 
 /**
  * What autoscaling costs a caller, from one run of examples/autoscale (SimpleAutoScaler 0..3
@@ -18,27 +19,13 @@ const HANDLER_MS = 1500;
 const BURST = 12;
 const WARM_SAMPLES = 10;
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
-
 export async function run(): Promise<void> {
   const platform = await startTestPlatform();
   try {
-    const dir = copyExampleApp(platform, 'autoscale');
-    useNumericArgs(dir, { min_workers: 0, max_workers: MAX_WORKERS, max_queue_size: 1, scale_up_step: 1, max_idle_time: 2 });
-    await deployApp(platform, dir, 'autoscale');
-    await waitFor('scaled to zero', async () => (await workersJson(platform, 'autoscale', false)).length === 0, 60_000, 200);
+    await deployAutoscaleApp(platform, { min_workers: 0, max_workers: MAX_WORKERS, max_queue_size: 1, scale_up_step: 1, max_idle_time: 2 });
+    await waitFor('scaled to zero', async () => (await workersJson(platform, AUTOSCALE_APP, false)).length === 0, 60_000, 200);
 
-    const headers = { authorization: `Bearer ${platform.token}` };
-    const route = `${platform.url}/api/routes/v1/default/autoscale/work`;
-    /** Milliseconds to the answer's headers, which the gateway sends with the first body byte. */
-    const firstByte = async (query: string) => {
-      const sent = performance.now();
-      const res = await fetch(`${route}${query}`, { headers });
-      const ms = performance.now() - sent;
-      await res.text();
-      if (res.status !== 200) throw new Error(`request answered ${res.status}`);
-      return ms;
-    };
+    const firstByte = (query: string) => firstByteMs(platform, query);
     const coldMs = await firstByte('?ms=0');
     const warm: number[] = [];
     for (let i = 0; i < WARM_SAMPLES; i++) warm.push(await firstByte('?ms=0'));

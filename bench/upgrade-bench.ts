@@ -3,6 +3,7 @@ import { renderTable } from '../src/cli/output';
 import { cliOk, copyExampleApp, deployApp, editFile, waitDeployed } from '../test/helpers/app-fixture';
 import { startLoop } from '../test/helpers/load';
 import { startTestPlatform } from '../test/helpers/platform';
+import { median } from './stats';
 
 /**
  * How fast an upgrade takes the old code out of service, and what it costs: for a trivial app
@@ -15,8 +16,6 @@ import { startTestPlatform } from '../test/helpers/platform';
 const UPGRADES = 20;
 const CLIENTS = 4;
 const TARGET_MEDIAN_S = 2;
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
 
 export async function run(): Promise<void> {
   const platform = await startTestPlatform();

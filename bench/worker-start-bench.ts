@@ -1,0 +1,141 @@
+import { renderTable } from '../src/cli/output';
+import { startTestPlatform, type TestPlatform } from '../test/helpers/platform';
+import { waitFor } from '../test/helpers/wait';
+import { AUTOSCALE_APP, deployAutoscaleApp, firstByteMs } from './cold-start';
+import { bareNodeStartMs } from './node-start';
+import { median } from './stats';
+import { liveWorkers, scaleDown, scaleUpOne } from './workers-api';
+
+/**
+ * What a worker's start costs on each runtime, against the floor of any start, a bare `node`
+ * serving HTTP, measured in the same run (the machine is noisy, so figures are ratios to it):
+ * - worker start: manual scale-up of one worker to the worker listed FREE (probed ready);
+ * - cold start: a request to first byte when the app has no worker (one starts for it).
+ * The target: a container adds at most 50 ms to a worker start over a bare process.
+ *
+ * One app serves both: examples/autoscale with minWorkers 0, so the autoscaler never adds a worker
+ * of its own and scales up from zero for a cold start, and maxIdleTime 600 s, so it never removes
+ * the worker a sample scaled up by hand; the bench drains each one itself. One app means one image
+ * build per runtime, which keeps the whole bench within about two minutes.
+ */
+
+const NODE_RUNS = 7;
+// More than a handful: the controller probes every 100 ms, so each start carries 0–100 ms of probe wait.
+const START_RUNS = 7;
+const COLD_RUNS = 5;
+/** How often a starting worker's status is polled: well under the controller's 100 ms probe interval. */
+const POLL_MS = 10;
+const TARGET_EXTRA_MS = 50;
+const RUNTIMES = ['process', 'container'] as const;
+type RuntimeKind = (typeof RUNTIMES)[number];
+
+/** One start's phases, on the wall clock this process shares with the server: they add up to the total. */
+interface StartSample {
+  totalMs: number;
+  /** Scale-up request → worker created: the API call and the controller's pass. */
+  createMs: number;
+  /** Worker created → launched: image and volumes ready, network and bundle made, runc (or node) spawned. */
+  launchMs: number;
+  /** Worker launched → seen FREE: the container's creation, node's boot and the first successful probe. */
+  readyMs: number;
+}
+
+interface RuntimeFigures {
+  start: StartSample;
+  coldMs: number;
+}
+
+/** Runs `measure` against a fresh test server whose workers run on `runtime`. */
+async function onRuntime(runtime: RuntimeKind, measure: (platform: TestPlatform) => Promise<RuntimeFigures>): Promise<RuntimeFigures> {
+  // The server inherits EVERAI_RUNTIME, and platform.stop() reads it to sweep containers: it stays set until then.
+  const saved = process.env.EVERAI_RUNTIME;
+  process.env.EVERAI_RUNTIME = runtime;
+  try {
+    const platform = await startTestPlatform();
+    try {
+      return await measure(platform);
+    } finally {
+      await platform.stop();
+    }
+  } finally {
+    if (saved === undefined) delete process.env.EVERAI_RUNTIME;
+    else process.env.EVERAI_RUNTIME = saved;
+  }
+}
+
+function waitNoWorker(platform: TestPlatform): Promise<true> {
+  return waitFor('no worker left', async () => (await liveWorkers(platform, AUTOSCALE_APP)).length === 0, 60_000, POLL_MS);
+}
+
+async function drainAll(platform: TestPlatform): Promise<void> {
+  await scaleDown(platform, AUTOSCALE_APP, (await liveWorkers(platform, AUTOSCALE_APP)).map((w) => w.id));
+  await waitNoWorker(platform);
+}
+
+async function workerStart(platform: TestPlatform): Promise<StartSample> {
+  const sent = Date.now();
+  const id = await scaleUpOne(platform, AUTOSCALE_APP);
+  const worker = await waitFor(
+    `worker ${id} ready`,
+    async () => (await liveWorkers(platform, AUTOSCALE_APP)).find((w) => w.id === id && w.detailStatus === 'DETAIL_STATUS_FREE'),
+    60_000,
+    POLL_MS,
+  );
+  const seen = Date.now();
+  const created = Date.parse(worker.createdAt);
+  const launched = Date.parse(worker.launchAt ?? '');
+  const sample = { totalMs: seen - sent, createMs: created - sent, launchMs: launched - created, readyMs: seen - launched };
+  await drainAll(platform);
+  return sample;
+}
+
+async function measureRuntime(platform: TestPlatform): Promise<RuntimeFigures> {
+  await deployAutoscaleApp(platform, { min_workers: 0, max_workers: 1, max_queue_size: 1, scale_up_step: 1, max_idle_time: 600 });
+  // The deploy's worker unpacked the image: every sample below starts from a warm image cache.
+  await drainAll(platform);
+  const starts: StartSample[] = [];
+  for (let i = 0; i < START_RUNS; i++) starts.push(await workerStart(platform));
+  const cold: number[] = [];
+  for (let i = 0; i < COLD_RUNS; i++) {
+    cold.push(await firstByteMs(platform, '?ms=0'));
+    await drainAll(platform);
+  }
+  // The median start, with its own phases (medians of each phase would not add up).
+  const start = [...starts].sort((a, b) => a.totalMs - b.totalMs)[Math.floor(starts.length / 2)] as StartSample;
+  return { start, coldMs: median(cold) };
+}
+
+export async function run(): Promise<void> {
+  const began = performance.now();
+  const node: number[] = [];
+  for (let i = 0; i < NODE_RUNS; i++) node.push(await bareNodeStartMs());
+  const nodeMs = median(node);
+  const figures = {} as Record<RuntimeKind, RuntimeFigures>;
+  for (const runtime of RUNTIMES) figures[runtime] = await onRuntime(runtime, measureRuntime);
+
+  const row = (what: string, ms: number) => ({ what, ms, ratio: ms / nodeMs });
+  const rows = [row(`bare node: spawn to first 200 (median of ${NODE_RUNS})`, nodeMs)];
+  for (const runtime of RUNTIMES) {
+    const { start, coldMs } = figures[runtime];
+    rows.push(
+      row(`${runtime}: worker start, scale-up to FREE (median of ${START_RUNS})`, start.totalMs),
+      row(`${runtime}:   scale-up request to worker created`, start.createMs),
+      row(`${runtime}:   created to launched (image, network, bundle, spawn)`, start.launchMs),
+      row(`${runtime}:   launched to seen FREE (runc or fork, node boot, probe)`, start.readyMs),
+      row(`${runtime}: cold start, request to first byte from zero (median of ${COLD_RUNS})`, coldMs),
+    );
+  }
+  const extraMs = figures.container.start.totalMs - figures.process.start.totalMs;
+  console.log('Worker start: a bare node floor, then each runtime on its own server, one app, warm image cache.');
+  console.log(
+    renderTable(rows, [
+      { header: 'WHAT', value: (r) => r.what },
+      { header: 'MS', value: (r) => Math.round(r.ms) },
+      { header: 'RATIO_TO', value: (r) => `${r.ratio.toFixed(2)} x node` },
+    ]),
+  );
+  console.log(`container over process: worker start +${Math.round(extraMs)} ms, cold start +${Math.round(figures.container.coldMs - figures.process.coldMs)} ms`);
+  console.log('Targets');
+  console.log(`  container adds <= ${TARGET_EXTRA_MS} ms to a worker start: ${Math.round(extraMs)} ms  ${extraMs <= TARGET_EXTRA_MS ? 'met' : 'MISSED'}`);
+  console.log(`(bench took ${((performance.now() - began) / 1000).toFixed(0)} s)`);
+}
