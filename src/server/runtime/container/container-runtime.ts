@@ -330,6 +330,7 @@ export class ContainerRuntime implements Runtime {
   async close(): Promise<void> {
     for (const timer of this.pollers) clearInterval(timer);
     this.pollers.clear();
+    await this.network.close();
   }
 }
 

@@ -63,8 +63,16 @@ async function ensureRule(binary: string, table: string, chain: string, rule: re
   }
 }
 
+/** The name a prepared but unused slot is claimed under. */
+const SPARE = 'spare';
+
 export class WorkerNetwork {
   private rules: Promise<void> | undefined;
+  /**
+   * One slot built ahead of need, so a worker start does not wait for `ip`: building one takes
+   * two process starts and several netlink round trips, tens of milliseconds on the start path.
+   */
+  private spare: Promise<WorkerAddress> | undefined;
 
   /** `owner`: written in each claim, so a restarted server knows its own slots. */
   constructor(private readonly owner: string) {}
@@ -86,17 +94,32 @@ export class WorkerNetwork {
     }));
   }
 
-  /** Claims a free slot and builds its namespace and veth pair. */
+  /** A slot for the worker: the spare one when it is ready, else one built now; a new spare is built behind it. */
   async create(workerId: string): Promise<WorkerAddress> {
+    const spare = this.spare;
+    this.spare = undefined;
+    const address = (await spare?.catch(() => undefined)) ?? (await this.build(SPARE));
+    await fs.writeFile(join(CLAIMS_DIR, String(address.slot)), `${this.owner}\n${workerId}\n`);
+    this.spare = this.build(SPARE);
+    // Its failure shows when a worker takes it, and then a slot is built in its place.
+    this.spare.catch(() => undefined);
+    return address;
+  }
+
+  /** Claims a free slot for `claimant` and builds its namespace and veth pair. */
+  private async build(claimant: string): Promise<WorkerAddress> {
     await this.ensureRules();
-    const slot = await this.claim(workerId);
+    const slot = await this.claim(claimant);
     const { iface, netns } = names(slot);
     try {
-      // A namespace left by a crash between claim and build goes first.
-      await this.removeLinks(slot);
       // `addrgenmode none`: no IPv6 link-local address on either end, so no path around the rules.
       const host = [`netns add ${netns}`, `link add ${iface} type veth peer name eth0 netns ${netns}`, `link set ${iface} addrgenmode none`];
-      await ip([], [...host, `addr add ${addressOf(slot, 1)}/30 dev ${iface}`, `link set ${iface} up`].join('\n'));
+      // A namespace left by a crash between a release's two steps is removed, then built anew.
+      const built = () => ip([], [...host, `addr add ${addressOf(slot, 1)}/30 dev ${iface}`, `link set ${iface} up`].join('\n'));
+      await built().catch(async () => {
+        await this.removeLinks(slot);
+        await built();
+      });
       const inside = ['link set eth0 addrgenmode none', `addr add ${addressOf(slot, 2)}/30 dev eth0`, 'link set lo up', 'link set eth0 up'];
       await ip(['-n', netns], [...inside, `route add default via ${addressOf(slot, 1)}`].join('\n'));
     } catch (error) {
@@ -118,7 +141,14 @@ export class WorkerNetwork {
     await run('ip', ['link', 'delete', iface]).catch(() => undefined);
   }
 
-  /** This server's claimed slots, by worker id (what a restart must adopt or free). */
+  /** Frees the spare slot (the server stops). */
+  async close(): Promise<void> {
+    const spare = await this.spare?.catch(() => undefined);
+    this.spare = undefined;
+    if (spare) await this.release(spare.slot);
+  }
+
+  /** This server's claimed slots, by worker id (what a restart must adopt or free; a spare's id is never a worker's). */
   async claimed(): Promise<Map<string, number>> {
     const mine = new Map<string, number>();
     for (const name of await fs.readdir(CLAIMS_DIR).catch(() => [] as string[])) {
@@ -130,13 +160,13 @@ export class WorkerNetwork {
   }
 
   /** The first free slot, claimed by creating its file exclusively (another server may race for it). */
-  private async claim(workerId: string): Promise<number> {
+  private async claim(claimant: string): Promise<number> {
     await fs.mkdir(CLAIMS_DIR, { recursive: true, mode: 0o700 });
     const taken = new Set((await fs.readdir(CLAIMS_DIR)).map(Number));
     for (let slot = 0; slot < SLOTS; slot++) {
       if (taken.has(slot)) continue;
       try {
-        await fs.writeFile(join(CLAIMS_DIR, String(slot)), `${this.owner}\n${workerId}\n`, { flag: 'wx' });
+        await fs.writeFile(join(CLAIMS_DIR, String(slot)), `${this.owner}\n${claimant}\n`, { flag: 'wx' });
         return slot;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
