@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EVERAI_BIN, runCli, type CliResult } from './cli';
 import { killWorkerProcesses } from '../../src/server/runtime/process/worker-processes';
-import { removeContainers } from '../../src/server/runtime/container/container-runtime';
+import { removeContainers } from '../../src/server/runtime/container/server-containers';
 import { findOciRuntime } from '../../src/server/runtime/container/oci-runtime-cli';
 
 export interface TestPlatform {

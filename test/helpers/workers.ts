@@ -1,4 +1,4 @@
-import { killContainer, runningContainers } from '../../src/server/runtime/container/container-runtime';
+import { killContainer, runningContainers } from '../../src/server/runtime/container/server-containers';
 import { findOciRuntime } from '../../src/server/runtime/container/oci-runtime-cli';
 import { findWorkerProcesses, signalGroup } from '../../src/server/runtime/process/worker-processes';
 import { platformRuntime } from './platform';

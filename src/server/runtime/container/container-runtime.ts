@@ -1,5 +1,4 @@
 import { closeSync, openSync, promises as fs } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { constants } from 'node:os';
 import { join, posix, resolve } from 'node:path';
 import { EveraiError } from '../../../common/errors';
@@ -24,6 +23,7 @@ import type { GpuEdits } from './oci-spec';
 import type { HostGpuFacts } from './gpu-facts';
 import { resolveImageUser } from './image-user';
 import { OciRuntimeCli } from './oci-runtime-cli';
+import { bundlesRoot, runcRoot, serverTag } from './server-containers';
 import { WorkerNetwork, type WorkerAddress } from './worker-network';
 
 /** The port an SDK worker listens on inside its own network namespace (a manifest names its own). */
@@ -109,6 +109,11 @@ export class ContainerRuntime implements Runtime {
     return join(this.workerDir(workerId), 'output.log');
   }
 
+  /** The container's config holds its env, secrets included: on a tmpfs, never on disk. */
+  private bundleDir(workerId: string): string {
+    return join(bundlesRoot(this.tag), workerId);
+  }
+
   private cgroupsPath(workerId: string): string {
     return `/everai/${this.tag}/${workerId}`;
   }
@@ -135,8 +140,9 @@ export class ContainerRuntime implements Runtime {
         readiness: launch.program.kind === 'sdk' ? { kind: 'sdk' } : { kind: 'command', path: launch.program.readinessPath },
         gpus: this.gpus.assign(workerId, launch.resources),
       };
-      const bundle = join(this.workerDir(workerId), 'bundle');
-      await fs.mkdir(bundle, { recursive: true });
+      const bundle = this.bundleDir(workerId);
+      await fs.mkdir(bundle, { recursive: true, mode: 0o700 });
+      await fs.mkdir(this.workerDir(workerId), { recursive: true });
       await fs.writeFile(join(this.workerDir(workerId), 'container.json'), JSON.stringify(record));
       const spec = await this.spec(launch, rootfs, user, address, ports, record.gpus);
       await fs.writeFile(join(bundle, 'config.json'), JSON.stringify(spec));
@@ -236,14 +242,17 @@ export class ContainerRuntime implements Runtime {
     return { workerId, pid, port: record.port, url: `http://${record.ip}:${record.port}`, servicePorts: record.servicePorts };
   }
 
-  /** The container ended: whether memory killed it, then everything it held goes, then the listeners hear of it. */
+  /**
+   * The container ended: whether memory killed it, then the listeners hear of it (the gateway
+   * forgets its address) before that address is freed, then everything it held goes.
+   */
   private async ended(workerId: string, record: ContainerRecord, exit: Omit<WorkerExit, 'workerId'>): Promise<void> {
     this.running.delete(workerId);
     const oomKilled = await wasOomKilled(this.cgroupsPath(workerId));
     await this.cli.delete(workerId);
+    for (const listener of this.exitListeners) listener({ workerId, ...exit, oomKilled });
     await this.network.release(record.slot);
     await this.cleanUp(workerId);
-    for (const listener of this.exitListeners) listener({ workerId, ...exit, oomKilled });
   }
 
   /** What only a running container needs (its log stays for `worker logs`). */
@@ -251,7 +260,7 @@ export class ContainerRuntime implements Runtime {
     this.gpus.release(workerId);
     await this.keyValueFiles.remove(workerId);
     const dir = this.workerDir(workerId);
-    await Promise.all(['bundle', 'etc', 'container.json'].map((name) => fs.rm(join(dir, name), { recursive: true, force: true })));
+    await Promise.all([this.bundleDir(workerId), join(dir, 'etc'), join(dir, 'container.json')].map((path) => fs.rm(path, { recursive: true, force: true })));
   }
 
   async probe(endpoint: WorkerEndpoint, signal: AbortSignal): Promise<boolean> {
@@ -332,39 +341,6 @@ export class ContainerRuntime implements Runtime {
     this.pollers.clear();
     await this.network.close();
   }
-}
-
-function serverTag(dataDir: string): string {
-  return createHash('sha256').update(dataDir).digest('hex').slice(0, 12);
-}
-
-/** runc keeps its state on a tmpfs, as it asks: a reboot, which ends every container, forgets them too. */
-function runcRoot(tag: string): string {
-  return join('/run/everai/runc', tag);
-}
-
-/** The running containers of the server with this data folder, by worker id (what tests count). */
-export async function runningContainers(dataDir: string, ociRuntime: string): Promise<string[]> {
-  const cli = new OciRuntimeCli(ociRuntime, runcRoot(serverTag(resolve(dataDir))));
-  return (await cli.list()).filter((c) => c.status === 'running').map((c) => c.id);
-}
-
-/** SIGKILLs a worker's container from outside, as a crash of its program would end it. */
-export async function killContainer(dataDir: string, ociRuntime: string, workerId: string): Promise<void> {
-  await new OciRuntimeCli(ociRuntime, runcRoot(serverTag(resolve(dataDir)))).kill(workerId, 'KILL');
-}
-
-/**
- * Removes every container of the server with this data folder, and their namespaces and
- * addresses: a test's last sweep after its server is gone (a crash test leaves containers behind).
- */
-export async function removeContainers(dataDir: string, ociRuntime: string): Promise<number> {
-  const cli = new OciRuntimeCli(ociRuntime, runcRoot(serverTag(resolve(dataDir))));
-  const network = new WorkerNetwork(resolve(dataDir));
-  const containers = await cli.list().catch(() => []);
-  for (const container of containers) await cli.delete(container.id);
-  for (const slot of (await network.claimed()).values()) await network.release(slot);
-  return containers.length;
 }
 
 /** In its own namespace a worker may listen on the port its manifest declares; an SDK worker gets a fixed one. */

@@ -1,4 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
+import { randomInt } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -159,11 +160,17 @@ export class WorkerNetwork {
     return mine;
   }
 
-  /** The first free slot, claimed by creating its file exclusively (another server may race for it). */
+  /**
+   * A free slot, claimed by creating its file exclusively (another server may race for it). The
+   * search starts at a random slot, so a slot just freed is not handed out again at once: a
+   * connection or retry still aimed at the old worker's address must never reach a new one.
+   */
   private async claim(claimant: string): Promise<number> {
     await fs.mkdir(CLAIMS_DIR, { recursive: true, mode: 0o700 });
     const taken = new Set((await fs.readdir(CLAIMS_DIR)).map(Number));
-    for (let slot = 0; slot < SLOTS; slot++) {
+    const start = randomInt(SLOTS);
+    for (let i = 0; i < SLOTS; i++) {
+      const slot = (start + i) % SLOTS;
       if (taken.has(slot)) continue;
       try {
         await fs.writeFile(join(CLAIMS_DIR, String(slot)), `${this.owner}\n${claimant}\n`, { flag: 'wx' });
