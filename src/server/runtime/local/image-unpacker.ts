@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createWriteStream, promises as fs } from 'node:fs';
+import { promisify } from 'node:util';
 import { join, posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
@@ -6,7 +9,6 @@ import { extract as tarExtract, type Header as TarHeader } from 'tar-stream';
 import { EveraiError } from '../../../common/errors';
 import type { BlobStore } from '../../blobs/blob-store';
 import { BuiltDirs } from './built-dirs';
-import { parseDigest } from '../../blobs/digest';
 
 export interface UnpackableImage {
   digest: string;
@@ -19,14 +21,17 @@ const WHITEOUT = '.wh.';
 const OPAQUE_WHITEOUT = '.wh..wh..opq';
 /** Like the kernel's limit on symlinks followed in one lookup. */
 const MAX_LINK_HOPS = 40;
+const execFileAsync = promisify(execFile);
 
 function refuse(entry: string, why: string): EveraiError {
   return new EveraiError('EVERAI_BAD_REQUEST', `image layer entry '${entry}' ${why}; refusing to unpack the image`);
 }
 
-/** An entry's path relative to the image root: never absolute, never with `..`. */
+/**
+ * An entry's path relative to the image root, never with `..`. A leading `/` means the root, as
+ * tar and containerd take it (umoci writes the root itself as `/`).
+ */
 function entryPath(name: string): string {
-  if (name.startsWith('/')) throw refuse(name, 'has an absolute path');
   const parts = name.split('/').filter((part) => part !== '' && part !== '.');
   if (parts.includes('..')) throw refuse(name, "climbs out with '..'");
   return parts.join('/');
@@ -87,9 +92,26 @@ async function clearFor(path: string, keepDirectory: boolean): Promise<void> {
   await fs.rm(path, { recursive: true, force: true });
 }
 
+/** The cache folder of a chain of layers: images that share their lower layers share its trees. */
+export function chainKey(layers: readonly { digest: string }[]): string {
+  return createHash('sha256')
+    .update(layers.map((layer) => layer.digest).join('\n'))
+    .digest('hex');
+}
+
+/** A copy of a tree whose files are hard links: no byte copied, and no file of the tree is ever written in place. */
+async function linkTree(source: string, target: string): Promise<void> {
+  await execFileAsync('cp', ['-a', '--link', `${source}/.`, target]);
+}
+
 /**
- * Unpacks images into root filesystems under `cacheDir/<digest hex>`, once per digest (BuiltDirs:
- * shared by concurrent callers, reused by a later server start, never half-built).
+ * Unpacks images into root filesystems under `cacheDir/<chain key>`, once per chain of layers
+ * (BuiltDirs: shared by concurrent callers, reused by a later server start, never half-built).
+ * An image's tree is its lower layers' tree, hard-linked, with its top layer applied: every image
+ * on the same base (the node base and SDK runtime of `everai image build`, some 120 MiB) unpacks
+ * only its own top layer, and its workers share the base's files in the page cache. Applying a
+ * layer never writes a file in place (a changed file is removed and made anew), so the links stay
+ * what the lower tree holds.
  */
 export class ImageUnpacker {
   private readonly dirs: BuiltDirs;
@@ -103,9 +125,16 @@ export class ImageUnpacker {
 
   /** The directory holding the image's root filesystem. */
   ensureUnpacked(image: UnpackableImage): Promise<string> {
-    return this.dirs.ensure(parseDigest(image.digest), async (temp) => {
+    return this.ensureChain(image.layers);
+  }
+
+  private ensureChain(layers: UnpackableImage['layers']): Promise<string> {
+    return this.dirs.ensure(chainKey(layers), async (temp) => {
       await fs.chmod(temp, 0o755);
-      for (const layer of image.layers) await this.applyLayer(temp, layer);
+      const top = layers.at(-1);
+      if (!top) return;
+      if (layers.length > 1) await linkTree(await this.ensureChain(layers.slice(0, -1)), temp);
+      await this.applyLayer(temp, top);
     });
   }
 
