@@ -12,6 +12,9 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
+# Every address of its container's own network; the platform's process runtime (development,
+# no network namespace) asks for loopback through EVERAI_LISTEN_HOST.
+HOST = os.environ.get("EVERAI_LISTEN_HOST", "0.0.0.0")
 STARTED = time.monotonic()
 READY_AFTER_S = 1.0
 state = {"ready": False, "served_before_ready": 0}
@@ -55,7 +58,7 @@ class Admin(Main):
 
 
 def serve(handler, port):
-    ThreadingHTTPServer(("127.0.0.1", port), handler).serve_forever()
+    ThreadingHTTPServer((HOST, port), handler).serve_forever()
 
 
 if __name__ == "__main__":
