@@ -43,8 +43,14 @@ test('a Python program deployed from app.yaml: PORT, env, the route, and no requ
   assert.match(await cliOk(platform, ['app', 'create'], dir), /App 'manifest-python' created in namespace 'default'/);
   // Requests sent while the worker starts (its probe answers 503 for a second) wait in the queue.
   const loop = startLoop(`${platform.url}/api/routes/v1/default/manifest-python/early`, platform.token, 2);
-  await waitDeployed(platform, 'manifest-python');
-  const early = await loop.stop();
+  // Stopped whatever happens: a loop left running would keep the test process alive.
+  const early = await waitDeployed(platform, 'manifest-python').then(
+    () => loop.stop(),
+    async (error: unknown) => {
+      await loop.stop();
+      throw error;
+    },
+  );
   assert.deepEqual(early.failures, []);
   assert.ok(early.ok > 0);
   for (const body of early.bodies) assert.equal((JSON.parse(body) as Answer).servedBeforeReady, 0, body);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { cliOk, copyExampleApp, editFile, waitDeployed, workersJson } from './helpers/app-fixture';
 import { runCli } from './helpers/cli';
+import { pushDebianPythonImage } from './helpers/debian-image';
 import { startTestPlatform, type TestPlatform } from './helpers/platform';
 import { volumeJson, writeFiles } from './helpers/volumes';
 import { addUser } from './helpers/users';
@@ -25,7 +26,8 @@ before(async () => {
       '  volumeMounts:\n    - {name: models, mountPath: /data/models, readOnly: true}\n  volumes:\n    - {name: models, volume: {volume: weights}}\n  readinessProbe:',
     ),
   );
-  await cliOk(platform, ['image', 'build'], dir);
+  // The program and `sh` come from an image with its own userland.
+  await cliOk(platform, ['image', 'build', '--base', await pushDebianPythonImage(platform)], dir);
   await cliOk(platform, ['app', 'create'], dir);
   await waitDeployed(platform, 'manifest-python');
   worker = (await workersJson(platform, 'manifest-python', false))[0]?.id ?? assert.fail('no worker');

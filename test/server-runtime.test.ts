@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { runCli } from './helpers/cli';
+import { startTestPlatform, type TestPlatform } from './helpers/platform';
+
+// Workers are isolated unless a developer asks otherwise: no OCI runtime, no server; the process
+// runtime says what it gives up.
+
+let home: string;
+before(() => {
+  home = mkdtempSync(join(tmpdir(), 'everai-runtime-'));
+});
+after(() => rmSync(home, { recursive: true, force: true }));
+
+test('without an OCI runtime the server refuses to start, names the packages to install, and leaves nothing running', async () => {
+  const result = await runCli(['server', '--listen', '127.0.0.1:0', '--data', join(home, 'none')], {
+    env: { EVERAI_HOME: home, EVERAI_OCI_RUNTIME: '/nonexistent/runc', EVERAI_RUNTIME: '' },
+    timeoutMs: 30_000,
+  });
+  assert.notEqual(result.code, 0);
+  const lines = result.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, result.stderr);
+  assert.match(lines[0] as string, /^Error: no OCI runtime found .*apt-get install -y runc/);
+  assert.match(lines[0] as string, /--runtime process/);
+});
+
+test('an unknown runtime is refused with the choices', async () => {
+  const result = await runCli(['server', '--runtime', 'vm', '--data', join(home, 'bad')], { env: { EVERAI_HOME: home } });
+  assert.notEqual(result.code, 0);
+  assert.match(result.stderr, /'vm'.*container, process/);
+});
+
+test('the process runtime says that apps are not isolated', async () => {
+  const previous = process.env.EVERAI_RUNTIME;
+  process.env.EVERAI_RUNTIME = 'process';
+  let platform: TestPlatform | undefined;
+  try {
+    platform = await startTestPlatform();
+    assert.match(platform.log(), /runtime: process \(for development only: apps are NOT isolated/);
+  } finally {
+    await platform?.stop();
+    if (previous === undefined) delete process.env.EVERAI_RUNTIME;
+    else process.env.EVERAI_RUNTIME = previous;
+  }
+});
