@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { constants } from 'node:os';
+import { PassThrough } from 'node:stream';
 import type { ExecRequest, ExecSession } from '../runtime';
 
 export interface ExecOptions {
@@ -40,7 +41,7 @@ export function startExec(options: ExecOptions): Promise<ExecSession> {
         child.once('close', (code, signal) => done(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0)));
       });
       resolve({
-        stdin: child.stdin as NodeJS.WritableStream,
+        stdin: options.tty ? terminalInput(child.stdin as NodeJS.WritableStream) : (child.stdin as NodeJS.WritableStream),
         stdout: child.stdout as NodeJS.ReadableStream,
         stderr: child.stderr as NodeJS.ReadableStream,
         resize: (rows, cols) => {
@@ -57,6 +58,18 @@ export function startExec(options: ExecOptions): Promise<ExecSession> {
       });
     });
   });
+}
+
+/**
+ * What the client types into a terminal reaches it byte for byte (its Ctrl-D included), so the
+ * end of the client's input is not passed on: `script` would answer it by writing an end-of-file
+ * character into the terminal, which a program in raw mode (an OCI runtime's exec) forwards as a
+ * stray byte.
+ */
+function terminalInput(stdin: NodeJS.WritableStream): NodeJS.WritableStream {
+  const input = new PassThrough();
+  input.pipe(stdin as NodeJS.WritableStream & { write: (chunk: Buffer) => boolean }, { end: false });
+  return input;
 }
 
 /** The pty slave is the command's stdin: `script`'s child holds it as fd 0. */
