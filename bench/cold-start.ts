@@ -1,4 +1,5 @@
-import { copyExampleApp, deployApp } from '../test/helpers/app-fixture';
+import { join } from 'node:path';
+import { copyExampleApp, deployApp, editFile } from '../test/helpers/app-fixture';
 import { useNumericArgs } from '../test/helpers/autoscale';
 import type { TestPlatform } from '../test/helpers/platform';
 
@@ -13,10 +14,20 @@ export interface AutoscaleArgs {
   max_idle_time: number;
 }
 
-/** Builds and deploys examples/autoscale with these autoscaler arguments (numbers: no configmap needed). */
-export async function deployAutoscaleApp(platform: TestPlatform, args: AutoscaleArgs): Promise<void> {
+/**
+ * Builds and deploys examples/autoscale with these autoscaler arguments (numbers: no configmap
+ * needed), and `cpuNum` CPUs per worker when given (the example asks the default, 1).
+ */
+export async function deployAutoscaleApp(platform: TestPlatform, args: AutoscaleArgs, cpuNum?: number): Promise<void> {
   const dir = copyExampleApp(platform, AUTOSCALE_APP);
   useNumericArgs(dir, { ...args });
+  if (cpuNum !== undefined) {
+    editFile(join(dir, 'app.ts'), (text) =>
+      text
+        .replace("import { App, Image,", 'import { App, Image, ResourceRequests,')
+        .replace('  concurrency: 1,', `  concurrency: 1,\n  resourceRequests: new ResourceRequests({ cpuNum: ${cpuNum} }),`),
+    );
+  }
   await deployApp(platform, dir, AUTOSCALE_APP);
 }
 
