@@ -215,7 +215,7 @@ export class Gateway {
         failedOn.add(slot.id);
         const retry = RETRYABLE.has(req.method ?? '') && attempt < MAX_ATTEMPTS && !client.signal.aborted;
         if (!retry) {
-          throw new EveraiError('EVERAI_WORKER_FAILED', `the worker failed before answering: ${(error as Error).message}`);
+          throw new EveraiError('EVERAI_WORKER_FAILED', `the worker failed before answering: ${(error as Error).message}`, { cause: error });
         }
       } finally {
         route.release(slot, ok);

@@ -43,7 +43,7 @@ export class RegistryError extends EveraiError {
     options: { status?: number; headers?: Record<string, string> } = {},
   ) {
     const status = options.status ?? OCI_ERROR_STATUS[ociCode];
-    super(catalogueCode(status), message, options.headers ?? {});
+    super(catalogueCode(status), message, { headers: options.headers ?? {} });
     this.status = status;
   }
 }
