@@ -263,14 +263,26 @@ export class Controller {
     }
   }
 
-  /** REMOVE: no new request reaches the worker; once it holds none, it stops. */
+  /**
+   * REMOVE: no new request reaches the worker; once it holds none, or once the app's maxDrainMs
+   * passed and the gateway cut what it still held, it stops.
+   */
   private async drainWorker(app: AppRecord, worker: WorkerRecord): Promise<void> {
     const wasStarting = this.tasks.get(worker.id) === 'starting';
     this.tasks.set(worker.id, 'draining');
     await this.deps.store.workers.update(worker.id, { phase: 'REMOVE' });
     await this.event(app.id, 'NORMAL', 'AppServer', `Worker/${worker.id} is draining: it finishes its requests and takes no new ones`);
-    if (!wasStarting) await this.deps.gateway.drainWorker(app.id, worker.id);
-    await this.stopWorker(worker, 'it was drained');
+    const { cut } = wasStarting ? { cut: 0 } : await this.deps.gateway.drainWorker(app.id, worker.id, app.maxDrainMs);
+    const seconds = app.maxDrainMs / 1000;
+    if (cut > 0) {
+      await this.event(
+        app.id,
+        'WARNING',
+        'AppServer',
+        `Worker/${worker.id} still held ${cut} request${cut === 1 ? '' : 's'} after draining for ${seconds} s (the app's maxDrainSeconds): they were cut off so the worker could stop`,
+      );
+    }
+    await this.stopWorker(worker, cut > 0 ? `its ${seconds} s to drain ran out` : 'it was drained');
   }
 
   private async stopWorker(worker: WorkerRecord, why: string, final: 'TERMINATED' | 'ERROR' = 'TERMINATED'): Promise<void> {
