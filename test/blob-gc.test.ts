@@ -15,6 +15,7 @@ import { SqliteStore } from '../src/server/store/sqlite/sqlite-store';
 import { withSpecDefaults } from '../src/server/store/revision-spec-defaults';
 import { VolumeService } from '../src/server/volumes/volume-service';
 import { sha256 } from './helpers/volumes';
+import { capturedLogger } from './helpers/logger';
 
 // Blob collection: what nothing references goes after the grace period; nothing else ever does.
 
@@ -48,7 +49,7 @@ before(async () => {
   await store.users.create(user);
   volumes = new VolumeService({ store, blobs });
   const images = new ImageReferences(store, blobs);
-  sweeper = new BlobSweeper({ blobs, guard: volumes.blobGuard, references: [() => volumes.referencedBlobs(), () => images.digests()] });
+  sweeper = new BlobSweeper({ blobs, guard: volumes.blobGuard, references: [() => volumes.referencedBlobs(), () => images.digests()], log: capturedLogger().log });
   await volumes.create(user, 'uploads');
 });
 

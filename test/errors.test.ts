@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ERROR_CATALOGUE, EveraiError } from '../src/common/errors';
 import { sendError } from '../src/server/http/respond';
+import { capturedLogger } from './helpers/logger';
 import { REPO_ROOT } from './helpers/cli';
 
 test('every error code is documented in docs/errors.md', () => {
@@ -25,8 +26,8 @@ test('an EveraiError keeps what failed underneath as its cause', () => {
 });
 
 /** What a user's client gets when `error` reaches the one place that answers with errors. */
-async function answerFor(error: unknown): Promise<string> {
-  const server = createServer((req, res) => sendError(req, res, error));
+async function answerFor(error: unknown, log = capturedLogger().log): Promise<string> {
+  const server = createServer((req, res) => sendError(req, res, error, log));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {
     const { port } = server.address() as AddressInfo;
@@ -36,14 +37,20 @@ async function answerFor(error: unknown): Promise<string> {
   }
 }
 
-test('a user never reads a cause or a stack, whichever error reaches the response', async () => {
+test('a user never reads a cause or a stack, whichever error reaches the response; the server log has both', async () => {
   const secret = new Error('SQLITE_IOERR: disk I/O error at /var/lib/everai/state.db');
   const wrapped = await answerFor(new EveraiError('EVERAI_WORKER_FAILED', 'the worker failed before answering', { cause: secret }));
   assert.deepEqual(JSON.parse(wrapped), { error: { code: 'EVERAI_WORKER_FAILED', message: 'the worker failed before answering' } });
 
-  const internal = await answerFor(new Error('internal', { cause: secret }));
+  const { log, lines } = capturedLogger();
+  const internal = await answerFor(new Error('internal', { cause: secret }), log);
   const body = JSON.parse(internal) as { error: { code: string; message: string; requestId: string } };
   assert.equal(body.error.code, 'EVERAI_INTERNAL');
   assert.equal(body.error.message, `internal error (request id ${body.error.requestId})`);
   assert.doesNotMatch(internal, /SQLITE|state\.db|at .*\.js/);
+  // The request id in the answer finds the line, with the cause, in the server's log.
+  const logged = lines.map((line) => JSON.parse(line) as { level: string; requestId: string; error: { stack: string } });
+  const line = logged.find((l) => l.requestId === body.error.requestId);
+  assert.equal(line?.level, 'error');
+  assert.match(line?.error.stack ?? '', /\[cause\]: Error: SQLITE_IOERR/);
 });
