@@ -15,6 +15,7 @@ import { SqliteStore } from '../src/server/store/sqlite/sqlite-store';
 import { withSpecDefaults } from '../src/server/store/revision-spec-defaults';
 import { VolumeService } from '../src/server/volumes/volume-service';
 import { sha256 } from './helpers/volumes';
+import { capturedLogger } from './helpers/logger';
 
 // Blob collection: what nothing references goes after the grace period; nothing else ever does.
 
@@ -48,7 +49,7 @@ before(async () => {
   await store.users.create(user);
   volumes = new VolumeService({ store, blobs });
   const images = new ImageReferences(store, blobs);
-  sweeper = new BlobSweeper({ blobs, guard: volumes.blobGuard, references: [() => volumes.referencedBlobs(), () => images.digests()] });
+  sweeper = new BlobSweeper({ blobs, guard: volumes.blobGuard, references: [() => volumes.referencedBlobs(), () => images.digests()], log: capturedLogger().log });
   await volumes.create(user, 'uploads');
 });
 
@@ -108,7 +109,7 @@ test('a volume an app pins cannot be deleted, so its files are never collected f
   const app = {
     id: newId(), name: 'uses-volume', namespace: 'default', ownerId: user.id, routeName: 'uses-volume', targetRevision: 1, desiredWorkers: 0,
     concurrency: 1, routeAuth: 'private' as const, paused: true, status: 'PAUSED' as const, statusReason: '', createdAt: now, updatedAt: now,
-    readyTimeoutMs: 600_000, stableRevision: 1, autoscaler: null, queueTimeoutMs: null,
+    readyTimeoutMs: 600_000, maxDrainMs: 3_600_000, stableRevision: 1, autoscaler: null, queueTimeoutMs: null,
   };
   await store.apps.create(app);
   const spec = withSpecDefaults({ imageRef: 'x:v1', imageRepository: 'x', imageDigest: sha256('x'), volumes: [{ name: 'pinned', volumeId: volume.id, revision: volume.revision }] });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { EventRetention } from '../src/server/events/event-retention';
 import { SqliteStore } from '../src/server/store/sqlite/sqlite-store';
+import { capturedLogger } from './helpers/logger';
 
 // `app events` are kept for a bounded time, and listed newest first (SPEC §3), on a real SQLite store.
 
@@ -20,7 +21,7 @@ const HOUR_MS = 3600_000;
 test('events past the retention age are dropped; the rest stay, newest first', async () => {
   await store.events.add('app-1', 'NORMAL', 'AppServer', 'App created with revision 1');
   await store.events.add('app-1', 'NORMAL', 'Autoscaler', 'Scale up: 1 -> 3 workers: 3 requests queued because every worker is busy');
-  const retention = new EventRetention(store, HOUR_MS);
+  const retention = new EventRetention(store, HOUR_MS, capturedLogger().log);
   assert.equal(await retention.prune(), 0);
   assert.deepEqual(
     (await store.events.list('app-1', 10)).map((e) => `${e.from}: ${e.message}`),

@@ -25,16 +25,29 @@ export const ERROR_CATALOGUE = {
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
 
+export interface EveraiErrorOptions {
+  /** Response headers the error carries (a 401's WWW-Authenticate, a 405's Allow). */
+  headers?: Record<string, string>;
+  /**
+   * What failed underneath (a worker's socket error, a store's I/O error): kept for the server log,
+   * never sent to a user; the message is what the user reads.
+   */
+  cause?: unknown;
+}
+
 export class EveraiError extends Error {
   readonly status: number;
   readonly exitCode: number;
+  readonly headers: Record<string, string>;
 
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly headers: Record<string, string> = {},
+    { headers = {}, cause }: EveraiErrorOptions = {},
   ) {
-    super(message);
+    // Only with a cause: an own `cause` property of undefined would still print in the log.
+    super(message, cause === undefined ? undefined : { cause });
+    this.headers = headers;
     this.name = 'EveraiError';
     this.status = ERROR_CATALOGUE[code].status;
     this.exitCode = ERROR_CATALOGUE[code].exit;

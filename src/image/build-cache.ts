@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { everaiHome } from '../server/platform-config';
 import type { LayerEntry } from './layer-entries';
 import { writeLayer, type LayerCompression, type WrittenLayer } from './layer-writer';
+import { ifExists } from '../common/if-exists';
 
 /** A layer blob kept in the build cache. */
 export interface CachedLayer extends WrittenLayer {
@@ -48,14 +49,13 @@ export async function cachedLayer(entries: readonly LayerEntry[], compression: L
   const layersDir = join(cacheDir, 'layers');
   const blobsDir = join(cacheDir, 'blobs', 'sha256');
   const recordPath = join(layersDir, `${key}.json`);
-  const record = await fs
-    .readFile(recordPath, 'utf8')
-    .then((text) => JSON.parse(text) as WrittenLayer)
-    .catch(() => undefined);
+  // A record is renamed in whole, so one that exists parses.
+  const text = await ifExists(fs.readFile(recordPath, 'utf8'));
+  const record = text === undefined ? undefined : (JSON.parse(text) as WrittenLayer);
   if (record) {
     const path = join(blobsDir, record.digest.slice('sha256:'.length));
     // The blob may have been removed by hand: then it is built again.
-    if ((await fs.stat(path).catch(() => undefined))?.size === record.size) return { ...record, path };
+    if ((await ifExists(fs.stat(path)))?.size === record.size) return { ...record, path };
   }
   await fs.mkdir(layersDir, { recursive: true });
   await fs.mkdir(blobsDir, { recursive: true });

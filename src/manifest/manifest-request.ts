@@ -53,6 +53,7 @@ export function manifestRequest(file: ManifestFile): ManifestAppRequest {
   if (spec.routeAuth !== undefined) out.routeAuth = spec.routeAuth;
   if (spec.concurrency !== undefined) out.concurrency = spec.concurrency;
   if (spec.readyTimeoutSeconds !== undefined) out.readyTimeoutSeconds = spec.readyTimeoutSeconds;
+  if (spec.maxDrainSeconds !== undefined) out.maxDrainSeconds = spec.maxDrainSeconds;
   if (spec.resource !== undefined) out.resourceRequests = resourcesOf(spec.resource, at);
   if (spec.autoscaler !== undefined) out.autoscaler = autoscalerOf(spec.autoscaler, at);
   return { name: metadata.name, namespace: metadata.namespace, body: { spec: out } };

@@ -86,6 +86,7 @@ export const manifestSchema = z.strictObject({
     routeAuth: z.enum(['private', 'public']).optional(),
     concurrency: z.number().int().min(1).max(1000).optional(),
     readyTimeoutSeconds: z.number().int().min(1).max(24 * 3600).optional(),
+    maxDrainSeconds: z.number().int().min(1).max(7 * 24 * 3600).optional(),
   }),
 });
 

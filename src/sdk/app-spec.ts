@@ -45,6 +45,8 @@ export interface AppSpecDocument {
   concurrency: number;
   routeAuth: RouteAuth;
   readyTimeoutSeconds: number;
+  /** Seconds a replaced worker may take to finish its requests before the platform cuts them. */
+  maxDrainSeconds: number;
   /** Seconds a request may wait for a worker before a 503; left out: the server's default. */
   queueTimeoutSeconds?: number;
   volumeRequests: string[];

@@ -20,6 +20,11 @@ export interface AppOptions {
   routeAuth?: RouteAuth;
   /** Seconds a new worker may take to become ready (prepare hooks included) before it counts as failed. Default 600. */
   readyTimeoutSeconds?: number;
+  /**
+   * Seconds a worker being replaced or removed may take to finish the requests it holds (an SSE
+   * stream runs to its end); past them the platform cuts what is left and stops it. Default 3600.
+   */
+  maxDrainSeconds?: number;
   /** Seconds a request may wait in the queue for a worker before it gets a 503. Default: the server's (60). */
   queueTimeoutSeconds?: number;
 }
@@ -53,6 +58,7 @@ export class App {
   readonly concurrency: number;
   readonly routeAuth: RouteAuth;
   readonly readyTimeoutSeconds: number;
+  readonly maxDrainSeconds: number;
   readonly queueTimeoutSeconds: number | null;
   readonly #prepareHooks: PrepareHook[] = [];
 
@@ -95,6 +101,7 @@ export class App {
     this.concurrency = checkInteger(options.concurrency ?? 1, `app '${name}': concurrency`, 1);
     this.routeAuth = options.routeAuth ?? 'private';
     this.readyTimeoutSeconds = checkInteger(options.readyTimeoutSeconds ?? 600, `app '${name}': readyTimeoutSeconds`, 1);
+    this.maxDrainSeconds = checkInteger(options.maxDrainSeconds ?? 3600, `app '${name}': maxDrainSeconds`, 1);
     this.queueTimeoutSeconds =
       options.queueTimeoutSeconds === undefined ? null : checkInteger(options.queueTimeoutSeconds, `app '${name}': queueTimeoutSeconds`, 1);
     Object.defineProperty(this, APP_BRAND, { value: true });
@@ -131,6 +138,7 @@ export class App {
       concurrency: this.concurrency,
       routeAuth: this.routeAuth,
       readyTimeoutSeconds: this.readyTimeoutSeconds,
+      maxDrainSeconds: this.maxDrainSeconds,
       ...(this.queueTimeoutSeconds !== null ? { queueTimeoutSeconds: this.queueTimeoutSeconds } : {}),
       volumeRequests: this.volumeRequests.map((v) => v.name),
       secretRequests: [...this.secretRequests],

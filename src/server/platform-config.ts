@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import type { LogFormat, LogLevel } from './logger';
 
 /** Where the CLI and server keep their files (SPEC §2). */
 export function everaiHome(): string {
@@ -27,6 +28,9 @@ export interface PlatformOptions {
   eventRetentionMs: number;
   /** Where workers run: OCI containers, or (for development) bare processes. */
   runtime: RuntimeKind;
+  /** The server log's lines: text or JSON, and the least level written. */
+  logFormat: LogFormat;
+  logLevel: LogLevel;
 }
 
 export function defaultPlatformOptions(): PlatformOptions {
@@ -38,5 +42,7 @@ export function defaultPlatformOptions(): PlatformOptions {
     autoscaleIntervalMs: 2000,
     eventRetentionMs: 7 * 24 * 3600_000,
     runtime: process.env.EVERAI_RUNTIME === 'process' ? 'process' : 'container',
+    logFormat: 'text',
+    logLevel: 'info',
   };
 }

@@ -26,6 +26,7 @@ import { WorkerScaling } from './apps/worker-scaling';
 import { probeMachine } from './resources/machine-resources';
 import { handleExecUpgrade } from './api/exec-api';
 import { EventRetention } from './events/event-retention';
+import { createLogger } from './logger';
 
 export interface RunningPlatform {
   url: string;
@@ -54,32 +55,38 @@ function parseListen(listen: string): { host: string; port: number } {
  */
 export async function startPlatform(options: PlatformOptions): Promise<RunningPlatform> {
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  const log = createLogger({ format: options.logFormat, level: options.logLevel });
   const { host, port } = parseListen(options.listen);
   const store = new SqliteStore(join(options.dataDir, 'state.db'));
   const blobs = new LocalBlobStore(join(options.dataDir, 'blobs'));
   await blobs.sweepTemp();
   const createdAdminToken = await ensureAdmin(store, options.dataDir, options.adminToken);
   const auth = new Authenticator(store);
-  const registry = new Registry({ store, blobs, auth, uploadDir: join(options.dataDir, 'uploads') });
+  const registry = new Registry({ store, blobs, auth, uploadDir: join(options.dataDir, 'uploads'), log: log.child('registry') });
   const machine = await probeMachine();
   const { runtime, description: runtimeDescription } = await openRuntime(options.runtime, { dataDir: options.dataDir, blobs, gpus: machine.gpus });
   const gateway = new Gateway({ auth, maxRequestBodyBytes: options.maxRequestBodyBytes, queueTimeoutMs: options.queueTimeoutMs });
   const volumes = new VolumeService({ store, blobs });
   const images = new ImageReferences(store, blobs);
-  const blobSweeper = new BlobSweeper({ blobs, guard: volumes.blobGuard, references: [() => volumes.referencedBlobs(), () => images.digests()] });
+  const blobSweeper = new BlobSweeper({
+    blobs,
+    guard: volumes.blobGuard,
+    references: [() => volumes.referencedBlobs(), () => images.digests()],
+    log: log.child('blob-gc'),
+  });
   const keyValues = await KeyValueService.open(store, join(options.dataDir, 'secret-keys'));
   const launch = { store, blobs, volumes, keyValues };
-  const controller = new Controller({ ...launch, runtime, gateway });
+  const controller = new Controller({ ...launch, runtime, gateway, log: log.child('controller') });
   // This server's own registry names, known once it listens: images there are not pulled from elsewhere.
   const ownHosts: string[] = [];
   const apps = new AppService({ store, blobs, controller, volumes, keyValues, machine, ownHosts });
   const users = new UserService({ store, auth, apps });
   const namespaces = new NamespaceService(store, apps);
-  const autoscaler = new AutoscaleLoop({ store, gateway, controller, keyValues }, options.autoscaleIntervalMs);
+  const autoscaler = new AutoscaleLoop({ store, gateway, controller, keyValues, log: log.child('autoscaler') }, options.autoscaleIntervalMs);
   const inflight = (appId: string, workerId: string) => gateway.load(appId, workerId)?.inflight ?? 0;
   const scaling = new WorkerScaling({ store, apps, controller, inflight });
   const api = buildApi({ store, auth, apps, gateway, runtime, volumes, keyValues, users, namespaces, scaling, machine });
-  const eventRetention = new EventRetention(store, options.eventRetentionMs);
+  const eventRetention = new EventRetention(store, options.eventRetentionMs, log.child('events'));
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const target = req.url ?? '/';
@@ -89,10 +96,12 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     if (url.pathname === '/v2' || url.pathname.startsWith('/v2/')) return registry.handle(req, res, url);
     return api(req, res, url);
   };
+  const apiLog = log.child('api');
   const server: Server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => sendError(req, res, error));
+    handle(req, res).catch((error: unknown) => sendError(req, res, error, apiLog));
   });
-  server.on('upgrade', (req, socket, head) => handleExecUpgrade({ auth, runtime, launch }, req, socket, head));
+  const execLog = log.child('exec');
+  server.on('upgrade', (req, socket, head) => handleExecUpgrade({ auth, runtime, launch, log: execLog }, req, socket, head));
   server.keepAliveTimeout = 65_000;
   await controller.start();
   autoscaler.start();

@@ -10,6 +10,7 @@ import { modeOf, walk } from './local-files';
 import { forEachLimited, TRANSFER_LANES } from './parallel';
 import type { TransferProgress } from './transfer-progress';
 import type { HashedFile, VolumeCache, VolumeCacheMeta } from './volume-cache';
+import { ifExists } from '../common/if-exists';
 
 export interface PullOptions {
   /** Re-hash every local file instead of trusting the hash cache. */
@@ -28,7 +29,7 @@ export interface PullResult {
 
 /** The local file at `abs` with its digest, if it is a regular file. */
 async function localFile(abs: string, path: string, hashes: Record<string, HashedFile>, force: boolean): Promise<(HashedFile & { mode: number }) | undefined> {
-  const stat = await fs.lstat(abs).catch(() => undefined);
+  const stat = await ifExists(fs.lstat(abs));
   if (!stat?.isFile()) return undefined;
   const known = force ? undefined : cachedDigest(hashes, path, stat.size, stat.mtimeMs);
   return { size: stat.size, mtimeMs: stat.mtimeMs, digest: known ?? (await hashFile(abs)), mode: modeOf(stat.mode) };
@@ -109,7 +110,7 @@ export async function pullVolume(
     await forEachLimited(missing, TRANSFER_LANES, async (file) => {
       const target = join(dir, file.path);
       await ensureParents(dir, file.path, made);
-      const existing = await fs.lstat(target).catch(() => undefined);
+      const existing = await ifExists(fs.lstat(target));
       if (existing?.isDirectory()) {
         throw new EveraiError('EVERAI_BAD_REQUEST', `cannot write ${quotePath(file.path)}: a folder of that name is in the local copy`);
       }

@@ -10,6 +10,7 @@ import { listLocalFiles, type LocalFile } from './local-files';
 import { forEachLimited, TRANSFER_LANES } from './parallel';
 import type { TransferProgress } from './transfer-progress';
 import type { HashedFile, VolumeCache, VolumeCacheMeta } from './volume-cache';
+import { ifExists } from '../common/if-exists';
 
 export interface PushOptions {
   /** Keep the files of the base revision that the local copy lacks, instead of deleting them. */
@@ -42,7 +43,7 @@ async function hashAll(files: readonly LocalFile[], hashes: Record<string, Hashe
 }
 
 async function changedSinceHashed(file: HashedLocalFile): Promise<boolean> {
-  const stat = await fs.stat(file.source).catch(() => undefined);
+  const stat = await ifExists(fs.stat(file.source));
   return stat?.size !== file.size || stat.mtimeMs !== file.mtimeMs;
 }
 
@@ -61,7 +62,7 @@ export async function pushVolume(
 ): Promise<{ result: PushResult; meta: VolumeCacheMeta }> {
   const ref = `${view.owner}/${view.name}`;
   const dir = cache.dir(view.id);
-  if (!(await fs.stat(dir).catch(() => undefined))?.isDirectory()) {
+  if (!(await ifExists(fs.stat(dir)))?.isDirectory()) {
     throw new EveraiError('EVERAI_NOT_FOUND', `volume '${view.name}' has no local copy at ${dir}: pull it first (everai volume pull ${view.name})`);
   }
   const meta: VolumeCacheMeta = (await cache.load(view.id)) ?? { id: view.id, name: view.name, owner: view.owner, revision: EMPTY_REVISION, hashes: {} };

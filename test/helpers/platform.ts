@@ -37,9 +37,9 @@ interface ServerProcess {
   token: string;
 }
 
-function spawnServer(home: string, dataDir: string, output: { text: string }): Promise<ServerProcess> {
+function spawnServer(home: string, dataDir: string, output: { text: string }, serverArgs: readonly string[]): Promise<ServerProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [EVERAI_BIN, 'server', '--listen', '127.0.0.1:0', '--data', dataDir], {
+    const child = spawn(process.execPath, [EVERAI_BIN, 'server', '--listen', '127.0.0.1:0', '--data', dataDir, ...serverArgs], {
       env: { ...process.env, EVERAI_HOME: home },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -57,12 +57,15 @@ function spawnServer(home: string, dataDir: string, output: { text: string }): P
   });
 }
 
-/** The real server in its own process on port 0, with its own EVERAI_HOME, logged in as admin. */
-export async function startTestPlatform(): Promise<TestPlatform> {
+/**
+ * The real server in its own process on port 0, with its own EVERAI_HOME, logged in as admin;
+ * `serverArgs` go to `everai server` (on a restart too).
+ */
+export async function startTestPlatform(serverArgs: readonly string[] = []): Promise<TestPlatform> {
   const home = mkdtempSync(join(tmpdir(), 'everai-test-'));
   const dataDir = join(home, 'server');
   const output = { text: '' };
-  let server = await spawnServer(home, dataDir, output);
+  let server = await spawnServer(home, dataDir, output, serverArgs);
   const env = (): NodeJS.ProcessEnv => ({ EVERAI_HOME: home, EVERAI_ENDPOINT: server.url });
   const login = await runCli(['login', '--token', server.token], { env: env() });
   if (login.code !== 0) throw new Error(`login failed: ${login.stderr}`);
@@ -89,7 +92,7 @@ export async function startTestPlatform(): Promise<TestPlatform> {
       await waitExit(server.child);
     },
     restart: async () => {
-      server = await spawnServer(home, dataDir, output);
+      server = await spawnServer(home, dataDir, output, serverArgs);
     },
     stop: async () => {
       server.child.kill('SIGTERM');

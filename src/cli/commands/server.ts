@@ -3,7 +3,18 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EveraiError } from '../../common/errors';
 import { ADMIN_TOKEN_FILE } from '../../server/admin';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../../server/logger';
 import { defaultPlatformOptions, RUNTIME_KINDS, type RuntimeKind } from '../../server/platform-config';
+
+interface ServerOptions {
+  listen: string;
+  data: string;
+  adminToken?: string;
+  eventRetentionDays: string;
+  runtime: RuntimeKind;
+  logFormat: LogFormat;
+  logLevel: LogLevel;
+}
 
 export function registerServerCommand(program: Command): void {
   const defaults = defaultPlatformOptions();
@@ -19,7 +30,9 @@ export function registerServerCommand(program: Command): void {
         .choices([...RUNTIME_KINDS])
         .default(defaults.runtime),
     )
-    .action(async (opts: { listen: string; data: string; adminToken?: string; eventRetentionDays: string; runtime: RuntimeKind }) => {
+    .addOption(new Option('--log-format <format>', 'server log lines: text, or JSON for a log collector').choices([...LOG_FORMATS]).default(defaults.logFormat))
+    .addOption(new Option('--log-level <level>', 'the least level the server log writes').choices([...LOG_LEVELS]).default(defaults.logLevel))
+    .action(async (opts: ServerOptions) => {
       const days = Number(opts.eventRetentionDays);
       if (!(days > 0)) throw new EveraiError('EVERAI_USAGE', `--event-retention-days wants a number of days > 0, got '${opts.eventRetentionDays}'`);
       // Loaded here, not at the top: every other command starts faster without the server's modules.
@@ -32,6 +45,8 @@ export function registerServerCommand(program: Command): void {
         dataDir: opts.data,
         eventRetentionMs: days * 86_400_000,
         runtime: opts.runtime,
+        logFormat: opts.logFormat,
+        logLevel: opts.logLevel,
         ...(adminToken ? { adminToken } : {}),
       });
       const token = platform.createdAdminToken ?? readFileSync(join(opts.data, ADMIN_TOKEN_FILE), 'utf8').trim();

@@ -4,6 +4,7 @@ import { EveraiError } from '../../common/errors';
 import { EXEC_PROTOCOL, encodeFrame, FRAME, FrameReader } from '../../common/exec-frames';
 import type { Authenticator } from '../auth';
 import { launchFor, type LaunchDeps } from '../controller/worker-launcher';
+import type { Logger } from '../logger';
 import type { ExecSession, Runtime } from '../runtime/runtime';
 import { isTerminal } from '../store/records';
 import { ownedWorker } from './owned-worker';
@@ -12,6 +13,7 @@ export interface ExecDeps {
   auth: Authenticator;
   runtime: Runtime;
   launch: LaunchDeps;
+  log: Logger;
 }
 
 const EXEC_PATH = /^\/api\/apps\/v1\/workers\/([^/]+)\/exec$/;
@@ -25,7 +27,7 @@ const MAX_ARGS = 256;
  */
 export function handleExecUpgrade(deps: ExecDeps, req: IncomingMessage, socket: Duplex, head: Buffer): void {
   socket.on('error', () => socket.destroy());
-  start(deps, req, socket, head).catch((error: unknown) => refuse(socket, error));
+  start(deps, req, socket, head).catch((error: unknown) => refuse(socket, error, deps.log));
 }
 
 async function start(deps: ExecDeps, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -99,9 +101,9 @@ function relay(session: ExecSession, socket: Duplex, head: Buffer): void {
 }
 
 /** An error before the upgrade, as the JSON error response any API route gives. */
-function refuse(socket: Duplex, error: unknown): void {
+function refuse(socket: Duplex, error: unknown, log: Logger): void {
   const known = error instanceof EveraiError;
-  if (!known) console.error('worker exec:', error);
+  if (!known) log.error('worker exec failed before the upgrade', { error });
   const status = known ? error.status : 500;
   const body = JSON.stringify({ error: { code: known ? error.code : 'EVERAI_INTERNAL', message: known ? error.message : 'internal error' } });
   socket.end(

@@ -32,6 +32,7 @@ export const appRequestSchema = z.object({
       concurrency: z.number().int().min(1).max(1000).default(1),
       routeAuth: z.enum(['private', 'public']).default('private'),
       readyTimeoutSeconds: z.number().int().min(1).max(24 * 3600).default(600),
+      maxDrainSeconds: z.number().int().min(1).max(7 * 24 * 3600).default(3600),
       volumeRequests: z.array(volumeRefSchema).max(32).default([]),
       secretRequests: z.array(nameSchema).max(32).default([]),
       configmapRequests: z.array(nameSchema).max(32).default([]),

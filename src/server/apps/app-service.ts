@@ -76,6 +76,7 @@ export class AppService {
       concurrency: spec.concurrency,
       routeAuth: spec.routeAuth,
       readyTimeoutMs: spec.readyTimeoutSeconds * 1000,
+      maxDrainMs: spec.maxDrainSeconds * 1000,
       stableRevision: 0,
       paused: false,
       status: 'PREPARING',
@@ -119,6 +120,7 @@ export class AppService {
       concurrency: request.spec.concurrency,
       routeAuth: request.spec.routeAuth,
       readyTimeoutMs: request.spec.readyTimeoutSeconds * 1000,
+      maxDrainMs: request.spec.maxDrainSeconds * 1000,
       // Scaling is app-level: it changes at once, with no new revision (docs/autoscaling.md).
       autoscaler: request.spec.autoscaler,
       desiredWorkers: workersAfterUpdate(app.autoscaler, request.spec.autoscaler, app.desiredWorkers),

@@ -1,4 +1,5 @@
 import type { BlobStore } from '../blobs/blob-store';
+import type { Logger } from '../logger';
 import type { Serial } from '../volumes/serial';
 
 /** Yields the digest of every blob something still needs. */
@@ -13,6 +14,7 @@ export interface BlobSweeperOptions {
   /** A blob written or touched this recently stays, referenced or not: its push may not have committed yet. */
   graceMs?: number;
   everyMs?: number;
+  log: Logger;
 }
 
 const HOUR_MS = 3600_000;
@@ -35,7 +37,7 @@ export class BlobSweeper {
 
   start(): void {
     this.timer = setInterval(() => {
-      this.running = this.sweep().catch((error: unknown) => console.error('blob collection failed (nothing was deleted after the error):', error));
+      this.running = this.sweep().catch((error: unknown) => this.options.log.error('blob collection failed (nothing was deleted after the error)', { error }));
     }, this.everyMs);
     // Collection is housekeeping: it never keeps the process alive.
     this.timer.unref();

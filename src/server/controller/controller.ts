@@ -2,6 +2,7 @@ import { EveraiError } from '../../common/errors';
 import { newId } from '../../common/ids';
 import { nowIso } from '../../common/time';
 import type { Gateway } from '../gateway/gateway';
+import type { Logger } from '../logger';
 import type { Runtime, WorkerEndpoint, WorkerExit } from '../runtime/runtime';
 import { isTerminal, type AppRecord, type AppStatus, type WorkerRecord } from '../store/records';
 import type { Store } from '../store/store';
@@ -13,6 +14,7 @@ import { describeExit } from './worker-exit';
 export interface ControllerDeps extends LaunchDeps {
   runtime: Runtime;
   gateway: Gateway;
+  log: Logger;
 }
 
 export interface ControllerTimings extends RolloutGuardOptions {
@@ -51,6 +53,11 @@ export class Controller {
   private running: Promise<void> | undefined;
   private again = false;
   private readonly timings: ControllerTimings;
+  /** What went wrong in work nobody awaits (a pass, a drain): an EveraiError is expected, the rest is a bug. */
+  private readonly logError = (error: unknown): void => {
+    if (error instanceof EveraiError) this.deps.log.warn(error.message, error.cause === undefined ? {} : { cause: error.cause });
+    else this.deps.log.error('unexpected failure', { error });
+  };
 
   constructor(
     private readonly deps: ControllerDeps,
@@ -58,7 +65,7 @@ export class Controller {
   ) {
     this.timings = { ...DEFAULT_TIMINGS, ...timings };
     this.guard = new RolloutGuard(deps.store, (...args) => this.event(...args), this.timings);
-    deps.runtime.onExit((exit) => void this.onWorkerExit(exit).catch(logError));
+    deps.runtime.onExit((exit) => void this.onWorkerExit(exit).catch(this.logError));
   }
 
   /** Takes back what ran before a restart, then starts the loop. */
@@ -76,7 +83,7 @@ export class Controller {
       return;
     }
     this.running = this.reconcileAll()
-      .catch(logError)
+      .catch(this.logError)
       .finally(() => {
         this.running = undefined;
         if (this.again) {
@@ -132,10 +139,10 @@ export class Controller {
         continue;
       }
       if (worker.phase === 'REMOVE') {
-        void this.stopWorker(worker, 'it was draining when the server restarted').catch(logError);
+        void this.stopWorker(worker, 'it was draining when the server restarted').catch(this.logError);
       } else {
         this.tasks.set(worker.id, 'starting');
-        void this.awaitReady(app, worker, endpoint).catch(logError);
+        void this.awaitReady(app, worker, endpoint).catch(this.logError);
       }
     }
   }
@@ -157,17 +164,17 @@ export class Controller {
 
     for (const id of plan.drain) {
       const worker = live.find((w) => w.id === id);
-      if (worker && this.tasks.get(id) !== 'draining') void this.drainWorker(app, worker).catch(logError);
+      if (worker && this.tasks.get(id) !== 'draining') void this.drainWorker(app, worker).catch(this.logError);
     }
     // Workers a scale-down chose (marked REMOVE in the store, the count lowered with it) drain too.
     for (const worker of live) {
       if (worker.phase === 'REMOVE' && worker.status !== 'TERMINATING' && this.tasks.get(worker.id) !== 'draining') {
-        void this.drainWorker(app, worker).catch(logError);
+        void this.drainWorker(app, worker).catch(this.logError);
       }
     }
     const replaceable = live.filter((w) => w.revision !== app.targetRevision && w.phase !== 'REMOVE');
     for (let i = 0; i < plan.create; i++) {
-      void this.startWorker(app, replaceable[i]?.id ?? null).catch(logError);
+      void this.startWorker(app, replaceable[i]?.id ?? null).catch(this.logError);
     }
     await this.updateStatus(app, plan.converged, desired);
   }
@@ -231,6 +238,7 @@ export class Controller {
       await this.awaitReady(app, { ...worker, status: 'RUNNING', phase: 'UNSPECIFIED' }, endpoint);
     } catch (error) {
       this.tasks.delete(worker.id);
+      this.deps.log.warn('a worker could not start', { app: app.name, worker: worker.id, error });
       await this.fail(app.id, worker, `it could not start: ${(error as Error).message}`);
     }
   }
@@ -263,14 +271,26 @@ export class Controller {
     }
   }
 
-  /** REMOVE: no new request reaches the worker; once it holds none, it stops. */
+  /**
+   * REMOVE: no new request reaches the worker; once it holds none, or once the app's maxDrainMs
+   * passed and the gateway cut what it still held, it stops.
+   */
   private async drainWorker(app: AppRecord, worker: WorkerRecord): Promise<void> {
     const wasStarting = this.tasks.get(worker.id) === 'starting';
     this.tasks.set(worker.id, 'draining');
     await this.deps.store.workers.update(worker.id, { phase: 'REMOVE' });
     await this.event(app.id, 'NORMAL', 'AppServer', `Worker/${worker.id} is draining: it finishes its requests and takes no new ones`);
-    if (!wasStarting) await this.deps.gateway.drainWorker(app.id, worker.id);
-    await this.stopWorker(worker, 'it was drained');
+    const { cut } = wasStarting ? { cut: 0 } : await this.deps.gateway.drainWorker(app.id, worker.id, app.maxDrainMs);
+    const seconds = app.maxDrainMs / 1000;
+    if (cut > 0) {
+      await this.event(
+        app.id,
+        'WARNING',
+        'AppServer',
+        `Worker/${worker.id} still held ${cut} request${cut === 1 ? '' : 's'} after draining for ${seconds} s (the app's maxDrainSeconds): they were cut off so the worker could stop`,
+      );
+    }
+    await this.stopWorker(worker, cut > 0 ? `its ${seconds} s to drain ran out` : 'it was drained');
   }
 
   private async stopWorker(worker: WorkerRecord, why: string, final: 'TERMINATED' | 'ERROR' = 'TERMINATED'): Promise<void> {
@@ -318,8 +338,10 @@ export class Controller {
     this.wake();
   }
 
+  /** An app event, for its owner (`app events`) and, with the app's id, for whoever runs the server. */
   private async event(appId: string, type: 'NORMAL' | 'WARNING', from: string, message: string): Promise<void> {
     await this.deps.store.events.add(appId, type, from, message);
+    this.deps.log[type === 'WARNING' ? 'warn' : 'info'](message, { app: appId, from });
   }
 
   /** Resolves once the app (paused by the caller) has no live worker left; then forgets its routes. */
@@ -344,9 +366,4 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     const timer = setTimeout(done, ms);
     signal.addEventListener('abort', done, { once: true });
   });
-}
-
-function logError(error: unknown): void {
-  if (error instanceof EveraiError) console.error(`controller: ${error.message}`);
-  else console.error('controller:', error);
 }

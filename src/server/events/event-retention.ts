@@ -1,3 +1,4 @@
+import type { Logger } from '../logger';
 import type { Store } from '../store/store';
 
 const HOUR_MS = 3600_000;
@@ -12,11 +13,12 @@ export class EventRetention {
   constructor(
     private readonly store: Store,
     private readonly retentionMs: number,
+    private readonly log: Logger,
     private readonly everyMs = Math.min(HOUR_MS, Math.max(1000, retentionMs / 10)),
   ) {}
 
   start(): void {
-    this.timer = setInterval(() => void this.prune().catch((error: unknown) => console.error('event pruning failed:', error)), this.everyMs);
+    this.timer = setInterval(() => void this.prune().catch((error: unknown) => this.log.error('event pruning failed', { error })), this.everyMs);
     this.timer.unref();
   }
 

@@ -60,7 +60,7 @@ export class AppRoute {
             new EveraiError(
               'EVERAI_QUEUE_TIMEOUT',
               `no worker of app '${this.app.name}' could take the request within ${Math.round(timeoutMs / 1000)} s`,
-              { 'retry-after': '5' },
+              { headers: { 'retry-after': '5' } },
             ),
           ),
         timeoutMs,

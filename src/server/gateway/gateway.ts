@@ -86,10 +86,23 @@ export class Gateway {
     route.addSlot(new WorkerSlot(worker.id, app.id, worker.revision, worker.url, app.concurrency, worker.servicePorts));
   }
 
-  /** REMOVE: the worker takes nothing new; resolves once every request it holds has ended. */
-  async drainWorker(appId: string, workerId: string): Promise<void> {
+  /**
+   * REMOVE: the worker takes nothing new; resolves once every request it holds has ended, or once
+   * `deadlineMs` passed: then what it still holds is cut (a stream the client reads breaks off, a
+   * request not yet answered gets a 502), each counted failed, and `cut` says how many.
+   */
+  async drainWorker(appId: string, workerId: string, deadlineMs: number): Promise<{ cut: number }> {
     const slot = this.routes.get(appId)?.slots.find((s) => s.id === workerId);
-    if (slot) await slot.drain();
+    if (!slot) return { cut: 0 };
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'deadline'>((resolve) => (timer = setTimeout(() => resolve('deadline'), deadlineMs)));
+    try {
+      if ((await Promise.race([slot.drain(), deadline])) !== 'deadline') return { cut: 0 };
+    } finally {
+      clearTimeout(timer);
+    }
+    const seconds = Math.round(deadlineMs / 1000);
+    return { cut: slot.cut(new EveraiError('EVERAI_WORKER_FAILED', `the worker was stopped: it was still answering when its ${seconds} s to drain (maxDrainSeconds) ran out`)) };
   }
 
   async removeWorker(appId: string, workerId: string): Promise<void> {
@@ -205,7 +218,9 @@ export class Gateway {
         if (!pool) {
           throw new EveraiError('EVERAI_NOT_FOUND', `app '${app.name}' declares no service port ${servicePort} (${SERVICE_PORT_HEADER} names one of spec.services)`);
         }
-        ok = (await proxyToWorker(req, res, pool, forwardPath, headers, this.deps.maxRequestBodyBytes, client.signal)).ok;
+        // The exchange ends when the client goes, or when the worker's drain deadline cuts it.
+        const signal = AbortSignal.any([client.signal, slot.cutSignal]);
+        ok = (await proxyToWorker(req, res, pool, forwardPath, headers, this.deps.maxRequestBodyBytes, signal)).ok;
         return;
       } catch (error) {
         if (error instanceof EveraiError) throw error;
@@ -215,7 +230,7 @@ export class Gateway {
         failedOn.add(slot.id);
         const retry = RETRYABLE.has(req.method ?? '') && attempt < MAX_ATTEMPTS && !client.signal.aborted;
         if (!retry) {
-          throw new EveraiError('EVERAI_WORKER_FAILED', `the worker failed before answering: ${(error as Error).message}`);
+          throw new EveraiError('EVERAI_WORKER_FAILED', `the worker failed before answering: ${(error as Error).message}`, { cause: error });
         }
       } finally {
         route.release(slot, ok);

@@ -58,7 +58,7 @@ export async function proxyToWorker(
   } catch (error) {
     if (sink?.committed) {
       res.destroy();
-      throw new CutOffError(`the answer broke off: ${(error as Error).message}`);
+      throw new CutOffError(`the answer broke off: ${(error as Error).message}`, { cause: error });
     }
     throw bodyError ?? error;
   }

@@ -12,6 +12,8 @@ export class WorkerSlot {
   /** Pools to the worker's other declared ports, made on first use. */
   private readonly servicePools = new Map<string, Pool>();
   private drained: (() => void)[] = [];
+  /** Aborted when a drain's deadline passes: every request the slot still holds is cut. */
+  private readonly cutter = new AbortController();
 
   constructor(
     readonly id: string,
@@ -55,6 +57,18 @@ export class WorkerSlot {
     else this.failedCount++;
     this.lastServeAt = new Date().toISOString();
     if (this.inflight === 0) this.flushDrained();
+  }
+
+  /** Aborts once the slot's requests are cut (`cut`); each request's exchange with the worker listens to it. */
+  get cutSignal(): AbortSignal {
+    return this.cutter.signal;
+  }
+
+  /** Ends every request the slot holds, with `reason` as each one's error; returns how many there were. */
+  cut(reason: Error): number {
+    const held = this.inflight;
+    this.cutter.abort(reason);
+    return held;
   }
 
   /** Resolves once the slot holds no request; it takes no new one from now on. */

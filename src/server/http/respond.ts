@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { EveraiError, type ErrorBody } from '../../common/errors';
+import type { Logger } from '../logger';
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const payload = JSON.stringify(body);
@@ -16,7 +17,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
  * The one place where an error becomes a response. An EveraiError is the user's; anything else is
  * ours, logged with a request id that the 500 body carries, and never shown as a stack trace.
  */
-export function sendError(req: IncomingMessage, res: ServerResponse, error: unknown): void {
+export function sendError(req: IncomingMessage, res: ServerResponse, error: unknown, log: Logger): void {
   if (res.headersSent) {
     res.destroy(error instanceof Error ? error : undefined);
     return;
@@ -30,7 +31,7 @@ export function sendError(req: IncomingMessage, res: ServerResponse, error: unkn
     body = { error: { code: error.code, message: error.message } };
   } else {
     const requestId = randomBytes(8).toString('hex');
-    console.error(`[${requestId}] ${req.method} ${req.url}:`, error);
+    log.error('request failed', { requestId, method: req.method, url: req.url, error });
     status = 500;
     body = { error: { code: 'EVERAI_INTERNAL', message: `internal error (request id ${requestId})`, requestId } };
   }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EveraiError, type ErrorCode } from '../../common/errors';
 import { sendJson } from '../http/respond';
+import type { Logger } from '../logger';
 
 /** OCI distribution spec, "Error Codes", with the status each one usually travels with. */
 const OCI_ERROR_STATUS = {
@@ -43,7 +44,7 @@ export class RegistryError extends EveraiError {
     options: { status?: number; headers?: Record<string, string> } = {},
   ) {
     const status = options.status ?? OCI_ERROR_STATUS[ociCode];
-    super(catalogueCode(status), message, options.headers ?? {});
+    super(catalogueCode(status), message, { headers: options.headers ?? {} });
     this.status = status;
   }
 }
@@ -62,7 +63,7 @@ function ociCodeFor(error: EveraiError): string {
  * The registry's one place where an error becomes a response, in the OCI format
  * `{"errors": [{"code", "message"}]}` (distribution spec, "Error Codes") that registry clients parse.
  */
-export function sendRegistryError(req: IncomingMessage, res: ServerResponse, error: unknown): void {
+export function sendRegistryError(req: IncomingMessage, res: ServerResponse, error: unknown, log: Logger): void {
   if (res.headersSent) {
     res.destroy(error instanceof Error ? error : undefined);
     return;
@@ -81,7 +82,7 @@ export function sendRegistryError(req: IncomingMessage, res: ServerResponse, err
     message = error.message;
   } else {
     const requestId = randomBytes(8).toString('hex');
-    console.error(`[${requestId}] ${req.method} ${req.url}:`, error);
+    log.error('request failed', { requestId, method: req.method, url: req.url, error });
     message = `internal error (request id ${requestId})`;
   }
   headers = { ...headers };

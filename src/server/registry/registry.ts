@@ -3,6 +3,7 @@ import { isRepositoryName } from '../../common/image-ref';
 import type { Authenticator } from '../auth';
 import type { BlobStore } from '../blobs/blob-store';
 import { sendJson } from '../http/respond';
+import type { Logger } from '../logger';
 import type { Store } from '../store/store';
 import { BlobHandlers } from './blob-handlers';
 import { ManifestHandlers } from './manifest-handlers';
@@ -19,6 +20,7 @@ export interface RegistryDeps {
   auth: Authenticator;
   /** Where upload sessions keep their partial blobs. */
   uploadDir: string;
+  log: Logger;
 }
 
 type Route = 'tags' | 'manifest' | 'uploads' | 'upload' | 'blob';
@@ -61,7 +63,7 @@ export class Registry {
     const access = new RepositoryAccess(deps.store.images);
     const held = new RepositoryBlobs(deps.store.images, deps.blobs);
     const sessions = new UploadSessions(deps.uploadDir);
-    void sessions.sweepAbandoned().catch((error: unknown) => console.error('registry: sweeping old uploads failed:', error));
+    void sessions.sweepAbandoned().catch((error: unknown) => deps.log.error('sweeping old uploads failed', { error }));
     this.blobs = new BlobHandlers(deps.blobs, access, held);
     this.uploads = new UploadHandlers(deps.blobs, access, sessions, held);
     this.manifests = new ManifestHandlers(deps.store, deps.blobs, access, held);
@@ -73,7 +75,7 @@ export class Registry {
     try {
       await this.route(req, res, url);
     } catch (error) {
-      sendRegistryError(req, res, error);
+      sendRegistryError(req, res, error, this.deps.log);
     }
   }
 

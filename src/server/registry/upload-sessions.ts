@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { RegistryError } from './registry-errors';
+import { ifExists } from '../../common/if-exists';
 
 export interface UploadSession {
   id: string;
@@ -77,7 +78,7 @@ export class UploadSessions {
   async sweepAbandoned(now = Date.now()): Promise<void> {
     for (const name of await fs.readdir(this.dir)) {
       const path = join(this.dir, name);
-      const stat = await fs.stat(path).catch(() => undefined);
+      const stat = await ifExists(fs.stat(path));
       if (stat && now - stat.mtimeMs > ABANDONED_AFTER_MS) await fs.rm(path, { force: true });
     }
   }

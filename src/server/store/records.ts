@@ -33,6 +33,8 @@ export interface AppRecord {
   routeAuth: RouteAuth;
   /** How long a new worker may take to become ready before it counts as failed. */
   readyTimeoutMs: number;
+  /** How long a worker being removed may take to finish its requests before the gateway cuts them. */
+  maxDrainMs: number;
   /** How the worker count is decided (docs/autoscaling.md); null: a fixed count, 1 unless scaled by hand. */
   autoscaler: AutoscalerSetting | null;
   /** How long a request may wait for a worker before a 503; null: the server's default. */

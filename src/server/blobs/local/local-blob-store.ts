@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { EveraiError } from '../../../common/errors';
 import type { BlobStore } from '../blob-store';
 import { isDigest, parseDigest } from '../digest';
+import { ifExists } from '../../../common/if-exists';
 
 /** Blobs never change once written: read-only, so a hard link to one (a volume tree) is too. */
 const BLOB_MODE = 0o444;
@@ -69,8 +70,8 @@ export class LocalBlobStore implements BlobStore {
   async *list(): AsyncIterable<{ digest: string; modifiedMs: number }> {
     const top = join(this.root, 'sha256');
     for (const prefix of await fs.readdir(top)) {
-      for (const hex of await fs.readdir(join(top, prefix)).catch(() => [])) {
-        const stat = await fs.stat(join(top, prefix, hex)).catch(() => undefined);
+      for (const hex of (await ifExists(fs.readdir(join(top, prefix)))) ?? []) {
+        const stat = await ifExists(fs.stat(join(top, prefix, hex)));
         if (stat?.isFile() && isDigest(`sha256:${hex}`)) yield { digest: `sha256:${hex}`, modifiedMs: stat.mtimeMs };
       }
     }

@@ -1,3 +1,4 @@
+import type { Logger } from '../../logger';
 import type { KeyValueSource } from '../../secrets/key-value-source';
 import { isTerminal, type AppRecord } from '../../store/records';
 import type { Store } from '../../store/store';
@@ -15,6 +16,7 @@ export interface AutoscaleLoopDeps {
   controller: { apply<T>(change: () => Promise<T>): Promise<T> };
   /** Where Placeholder arguments are read (the secret service); absent, Placeholders cannot be read. */
   keyValues: KeyValueSource | undefined;
+  log: Logger;
 }
 
 function decide(scaler: ResolvedScaler, factors: ScalingFactors): ScalingDecision {
@@ -66,7 +68,7 @@ export class AutoscaleLoop {
       return;
     }
     this.running = this.round()
-      .catch((error: unknown) => console.error('autoscaler:', error))
+      .catch((error: unknown) => this.deps.log.error('a decision round failed', { error }))
       .finally(() => {
         this.running = undefined;
         if (this.again) {

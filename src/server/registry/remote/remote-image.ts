@@ -81,7 +81,7 @@ export async function pullLayers(blobs: BlobStore, source: RemoteImageSource, la
       await blobs.write(await registry.blob(source.repository, digest), digest, signal);
     } catch (error) {
       if (error instanceof EveraiError) throw error;
-      throw new EveraiError('EVERAI_REGISTRY_FAILED', `pulling layer ${digest} from registry ${source.host} failed: ${(error as Error).message}`);
+      throw new EveraiError('EVERAI_REGISTRY_FAILED', `pulling layer ${digest} from registry ${source.host} failed: ${(error as Error).message}`, { cause: error });
     }
   }
 }

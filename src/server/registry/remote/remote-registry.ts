@@ -100,7 +100,7 @@ export class RemoteRegistry {
       });
     } catch (error) {
       const cause = (error as { code?: string }).code ?? (error as Error).message;
-      throw this.failed(`cannot reach registry ${this.host} (${cause})`);
+      throw this.failed(`cannot reach registry ${this.host} (${cause})`, error);
     }
   }
 
@@ -125,7 +125,7 @@ export class RemoteRegistry {
     try {
       res = await request(url, { dispatcher, headers: basic ? { authorization: basic } : {}, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
     } catch (error) {
-      throw this.failed(`cannot reach the token service of registry ${this.host} at ${url.origin} (${(error as Error).message})`);
+      throw this.failed(`cannot reach the token service of registry ${this.host} at ${url.origin} (${(error as Error).message})`, error);
     }
     if (res.statusCode === 401 || res.statusCode === 403) {
       await res.body.dump();
@@ -146,8 +146,8 @@ export class RemoteRegistry {
     return this.failed(`registry ${this.host} ${why} for ${repository} (HTTP ${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'})`);
   }
 
-  private failed(message: string): EveraiError {
-    return new EveraiError('EVERAI_REGISTRY_FAILED', message);
+  private failed(message: string, cause?: unknown): EveraiError {
+    return new EveraiError('EVERAI_REGISTRY_FAILED', message, { cause });
   }
 }
 

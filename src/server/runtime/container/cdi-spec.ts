@@ -48,7 +48,7 @@ export function parseCdiSpec(text: string, path: string): CdiSpec | null {
   try {
     document = parse(text);
   } catch (error) {
-    throw new Error(`CDI spec ${path} is neither YAML nor JSON: ${(error as Error).message}`);
+    throw new Error(`CDI spec ${path} is neither YAML nor JSON: ${(error as Error).message}`, { cause: error });
   }
   if (typeof document !== 'object' || document === null || (document as { kind?: unknown }).kind !== NVIDIA_CDI_KIND) return null;
   const result = specSchema.safeParse(document);

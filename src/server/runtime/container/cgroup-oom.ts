@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
+import { ifExists } from '../../../common/if-exists';
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
 
@@ -10,7 +11,7 @@ const CGROUP_ROOT = '/sys/fs/cgroup';
  */
 export async function wasOomKilled(cgroupsPath: string): Promise<boolean> {
   for (const file of [join(CGROUP_ROOT, cgroupsPath, 'memory.events'), join(CGROUP_ROOT, 'memory', cgroupsPath, 'memory.oom_control')]) {
-    const text = await fs.readFile(file, 'utf8').catch(() => undefined);
+    const text = await ifExists(fs.readFile(file, 'utf8'));
     if (text === undefined) continue;
     const count = /^oom_kill (\d+)$/m.exec(text)?.[1];
     return count !== undefined && Number(count) > 0;

@@ -25,6 +25,7 @@ import { resolveImageUser } from './image-user';
 import { OciRuntimeCli } from './oci-runtime-cli';
 import { bundlesRoot, runcRoot, serverTag } from './server-containers';
 import { WorkerNetwork, type WorkerAddress } from './worker-network';
+import { ifExists } from '../../../common/if-exists';
 
 /** The port an SDK worker listens on inside its own network namespace (a manifest names its own). */
 const SDK_PORT = 8080;
@@ -374,10 +375,6 @@ function alive(pid: number): boolean {
 }
 
 async function readRecord(workerDir: string): Promise<ContainerRecord | undefined> {
-  try {
-    return JSON.parse(await fs.readFile(join(workerDir, 'container.json'), 'utf8')) as ContainerRecord;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
+  const text = await ifExists(fs.readFile(join(workerDir, 'container.json'), 'utf8'));
+  return text === undefined ? undefined : (JSON.parse(text) as ContainerRecord);
 }

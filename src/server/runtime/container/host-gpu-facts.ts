@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { parseCdiSpec, type CdiSpec } from './cdi-spec';
 import type { HostDeviceNode, HostGpuFacts } from './gpu-facts';
+import { ifExists } from '../../../common/if-exists';
 
 /** Where the host's GPU facts are looked for; tests point the folders at fixtures. */
 export interface HostGpuPlaces {
@@ -129,13 +130,3 @@ async function listFolder(folder: string): Promise<string[]> {
   return ((await ifExists(fs.readdir(folder))) ?? []).map((name) => join(folder, name));
 }
 
-/** Missing is an answer (no GPU, no toolkit); any other failure is an error. */
-async function ifExists<T>(promise: Promise<T>): Promise<T | undefined> {
-  try {
-    return await promise;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw error;
-  }
-}

@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
+import { ifExists } from '../../../common/if-exists';
 
 /**
  * The uid and gid of an image config's `User` (image spec, "config.User"): `user`, `uid`,
@@ -30,13 +31,8 @@ async function entry(rootfs: string, file: 'passwd' | 'group', name: string): Pr
 }
 
 async function entryWhere(rootfs: string, file: 'passwd' | 'group', match: (fields: string[]) => boolean): Promise<string[] | undefined> {
-  let text: string;
-  try {
-    text = await fs.readFile(join(rootfs, 'etc', file), 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
+  const text = await ifExists(fs.readFile(join(rootfs, 'etc', file), 'utf8'));
+  if (text === undefined) return undefined;
   return text
     .split('\n')
     .map((line) => line.split(':'))

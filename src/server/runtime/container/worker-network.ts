@@ -91,7 +91,7 @@ export class WorkerNetwork {
       await fs.writeFile('/proc/sys/net/ipv4/ip_forward', '1');
     })().catch((error: unknown) => {
       this.rules = undefined;
-      throw new Error(`could not set up the workers' network rules (is iptables installed?): ${(error as Error).message}`);
+      throw new Error(`could not set up the workers' network rules (is iptables installed?): ${(error as Error).message}`, { cause: error });
     }));
   }
 

@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { ifExists } from '../../../common/if-exists';
 
 const TEMP_PREFIX = '.building-';
 
@@ -66,7 +67,7 @@ export class BuiltDirs {
 }
 
 async function isDirectory(path: string): Promise<boolean> {
-  return (await fs.stat(path).catch(() => undefined))?.isDirectory() ?? false;
+  return (await ifExists(fs.stat(path)))?.isDirectory() ?? false;
 }
 
 /** A half-built read-only tree (volume revisions are 0555) must be writable again to be removed. */

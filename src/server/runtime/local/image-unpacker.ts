@@ -9,6 +9,7 @@ import { extract as tarExtract, type Header as TarHeader } from 'tar-stream';
 import { EveraiError } from '../../../common/errors';
 import type { BlobStore } from '../../blobs/blob-store';
 import { BuiltDirs } from './built-dirs';
+import { ifExists } from '../../../common/if-exists';
 
 export interface UnpackableImage {
   digest: string;
@@ -54,7 +55,7 @@ async function directoryInRoot(root: string, relative: string, create: boolean):
       continue;
     }
     const here = join(root, ...done, part);
-    const stat = await fs.lstat(here).catch(() => undefined);
+    const stat = await ifExists(fs.lstat(here));
     if (stat?.isSymbolicLink()) {
       if (++hops > MAX_LINK_HOPS) throw refuse(relative, 'goes through too many symlinks');
       const target = await fs.readlink(here);
@@ -87,7 +88,7 @@ function confinedLinkTarget(path: string, target: string): string {
 
 /** Removes what a lower layer left at `path` (the newer entry replaces it), except a directory kept as one. */
 async function clearFor(path: string, keepDirectory: boolean): Promise<void> {
-  const stat = await fs.lstat(path).catch(() => undefined);
+  const stat = await ifExists(fs.lstat(path));
   if (!stat || (keepDirectory && stat.isDirectory())) return;
   await fs.rm(path, { recursive: true, force: true });
 }
@@ -210,7 +211,7 @@ async function applyEntry(root: string, header: TarHeader, body: AsyncIterable<u
       const source = entryPath(header.linkname);
       const sourceDir = await directoryInRoot(root, posix.dirname(source), false);
       const sourcePath = sourceDir && join(sourceDir, posix.basename(source));
-      if (!sourcePath || !(await fs.lstat(sourcePath).catch(() => undefined))?.isFile()) {
+      if (!sourcePath || !(await ifExists(fs.lstat(sourcePath)))?.isFile()) {
         throw refuse(path, `is a hard link to '${header.linkname}', which is not a file of the image`);
       }
       await clearFor(target, false);

@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
+import { ifExists } from '../../../common/if-exists';
 
 /** Something to place at a path of the worker's folder: a volume tree, a secret's files. */
 export interface FolderMount {
@@ -39,7 +40,7 @@ export async function buildWorkerFolder(target: string, imageDir: string, mounts
 
 async function linkFarm(dir: string, imageDir: string | undefined, node: Node): Promise<void> {
   await fs.mkdir(dir, { recursive: true });
-  const entries = imageDir === undefined ? [] : await fs.readdir(imageDir, { withFileTypes: true }).catch(() => []);
+  const entries = imageDir === undefined ? [] : ((await ifExists(fs.readdir(imageDir, { withFileTypes: true }))) ?? []);
   for (const entry of entries) {
     if (!node.children.has(entry.name)) await fs.symlink(join(imageDir as string, entry.name), join(dir, entry.name));
   }

@@ -14,7 +14,7 @@ export function sqliteKeyValueStore(db: SqliteDatabase): KeyValueStore {
         db.prepare(insertSql('key_values', row)).run(row);
       } catch (error) {
         if ((error as { code?: string }).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') throw error;
-        throw new EveraiError('EVERAI_CONFLICT', `${value.kind.toLowerCase()} '${value.name}' changed meanwhile (version ${value.version} exists)`);
+        throw new EveraiError('EVERAI_CONFLICT', `${value.kind.toLowerCase()} '${value.name}' changed meanwhile (version ${value.version} exists)`, { cause: error });
       }
     },
     get: async (ownerId, kind, name, version) =>

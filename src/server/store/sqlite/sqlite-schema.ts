@@ -176,4 +176,7 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ALTER TABLE apps ADD COLUMN autoscaler TEXT NOT NULL DEFAULT 'null';
   ALTER TABLE apps ADD COLUMN queue_timeout_ms INTEGER;
   `,
+  `
+  ALTER TABLE apps ADD COLUMN max_drain_ms INTEGER NOT NULL DEFAULT 3600000;
+  `,
 ];

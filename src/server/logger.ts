@@ -1,0 +1,71 @@
+import { inspect } from 'node:util';
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ['text', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** What a line carries beside its message: an Error among them is written with its stack and cause. */
+export type LogFields = Record<string, unknown>;
+
+/**
+ * The server's log. Each part of the platform gets one through its deps, named after itself, so a
+ * line says who wrote it and a test can hand in its own.
+ */
+export interface Logger {
+  debug(msg: string, fields?: LogFields): void;
+  info(msg: string, fields?: LogFields): void;
+  warn(msg: string, fields?: LogFields): void;
+  error(msg: string, fields?: LogFields): void;
+  /** The same log, its lines naming `component`. */
+  child(component: string): Logger;
+}
+
+export interface LoggerOptions {
+  format: LogFormat;
+  /** Lines below it are not written. */
+  level: LogLevel;
+  /** Where each line goes (with its newline); stderr unless told otherwise. */
+  write?: (line: string) => void;
+}
+
+/** An Error as its message, and the stack with every cause below it (inspect prints the chain). */
+function plain(value: unknown): unknown {
+  return value instanceof Error ? { message: value.message, stack: inspect(value) } : value;
+}
+
+function jsonLine(time: string, level: LogLevel, component: string, msg: string, fields: LogFields): string {
+  const extra = Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, plain(value)]));
+  return `${JSON.stringify({ time, level, component, msg, ...extra })}\n`;
+}
+
+/** `key=value`, the value quoted when it holds a space or a quote; an Error's stack follows on lines of its own. */
+function textLine(time: string, level: LogLevel, component: string, msg: string, fields: LogFields): string {
+  const pairs: string[] = [];
+  const stacks: string[] = [];
+  for (const [key, value] of Object.entries(fields)) {
+    const shown = value instanceof Error ? value.message : typeof value === 'string' ? value : JSON.stringify(value);
+    pairs.push(`${key}=${/^[^\s"=]+$/.test(shown ?? '') ? shown : JSON.stringify(shown ?? null)}`);
+    if (value instanceof Error) stacks.push(inspect(value).replace(/^/gm, '    '));
+  }
+  const head = [time, level.toUpperCase(), `${component}:`, msg, ...pairs].join(' ');
+  return `${[head, ...stacks].join('\n')}\n`;
+}
+
+export function createLogger(options: LoggerOptions, component = 'server'): Logger {
+  const write = options.write ?? ((line: string) => void process.stderr.write(line));
+  const threshold = LOG_LEVELS.indexOf(options.level);
+  const format = options.format === 'json' ? jsonLine : textLine;
+  const at =
+    (level: LogLevel) =>
+    (msg: string, fields: LogFields = {}): void => {
+      if (LOG_LEVELS.indexOf(level) >= threshold) write(format(new Date().toISOString(), level, component, msg, fields));
+    };
+  return {
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    child: (name) => createLogger(options, name),
+  };
+}

@@ -1,0 +1,57 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { copyExampleApp, deployApp } from './helpers/app-fixture';
+import { runCli } from './helpers/cli';
+import { startTestPlatform, type TestPlatform } from './helpers/platform';
+
+// Whoever runs the server can feed its log to a collector: `--log-format json` makes every line
+// one JSON object, while the lines a user copies (listening on, everai login) stay as they are.
+
+let platform: TestPlatform;
+before(async () => {
+  platform = await startTestPlatform(['--log-format', 'json']);
+});
+after(async () => {
+  await platform?.stop();
+});
+
+interface LogLine {
+  time: string;
+  level: string;
+  component: string;
+  msg: string;
+  app?: string;
+}
+
+test('with --log-format json, what the controller does is logged as JSON lines', async () => {
+  const dir = copyExampleApp(platform);
+  const app = await deployApp(platform, dir);
+  const lines = platform
+    .log()
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as LogLine);
+  const deployed = lines.find((line) => line.msg === 'App is deployed: revision 1 serves');
+  assert.ok(deployed, `no JSON line says the app deployed in:\n${platform.log()}`);
+  assert.equal(deployed.level, 'info');
+  assert.equal(deployed.component, 'controller');
+  assert.equal(deployed.app, app.id);
+  assert.ok(!Number.isNaN(Date.parse(deployed.time)));
+  // The lines a user reads and copies are not JSON.
+  assert.match(platform.log(), /^everai login --token \S+ --endpoint http:\/\/127\.0\.0\.1:\d+$/m);
+});
+
+test('an unknown --log-format is refused with one line that names the choices', async () => {
+  const home = mkdtempSync(join(tmpdir(), 'everai-log-format-'));
+  try {
+    const result = await runCli(['server', '--log-format', 'xml', '--data', join(home, 'server')], { env: { EVERAI_HOME: home } });
+    assert.notEqual(result.code, 0);
+    assert.equal(result.stdout, '');
+    assert.deepEqual(result.stderr.trim().split('\n'), ["Error: option '--log-format <format>' argument 'xml' is invalid. Allowed choices are text, json."]);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+});
