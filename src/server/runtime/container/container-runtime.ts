@@ -12,7 +12,7 @@ import { GpuAssigner } from '../local/gpu-assigner';
 import { ImageUnpacker } from '../local/image-unpacker';
 import { KeyValueFiles } from '../local/key-value-files';
 import { platformEnv, type WorkerPorts } from '../local/platform-env';
-import { readLog, tailLines, trimLog } from '../local/worker-log';
+import { WorkerFolders } from '../local/worker-log';
 import { probeWorker, type Readiness } from '../local/worker-readiness';
 import { VolumeTrees } from '../local/volume-trees';
 import { wasOomKilled } from './cgroup-oom';
@@ -36,7 +36,6 @@ const VOLUMES_DIR = '/run/everai/volumes';
 const INIT_PATH = '/run/everai/init';
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const ADOPTED_POLL_MS = 500;
-const LOG_TRIM_MS = 10_000;
 
 /** What a restarted server needs to adopt a container: written at its start, never secret. */
 interface ContainerRecord {
@@ -82,6 +81,7 @@ export class ContainerRuntime implements Runtime {
   private readonly gpus: GpuAssigner;
   /** Names this server's cgroups and runc state apart from another server's on the same machine. */
   private readonly tag: string;
+  private readonly folders: WorkerFolders;
   private readonly running = new Map<string, RunningContainer>();
   private readonly exitListeners: ((exit: WorkerExit) => void)[] = [];
   private readonly pollers = new Set<NodeJS.Timeout>();
@@ -97,17 +97,11 @@ export class ContainerRuntime implements Runtime {
     this.volumeTrees = new VolumeTrees(options.blobs, join(this.dataDir, 'volume-trees'));
     this.keyValueFiles = new KeyValueFiles(this.dataDir);
     this.gpus = new GpuAssigner(options.gpus ?? []);
-    const trimmer = setInterval(() => void this.trimLogs(), LOG_TRIM_MS);
-    trimmer.unref();
-    this.pollers.add(trimmer);
+    this.folders = new WorkerFolders(join(this.dataDir, 'workers'), () => this.running.keys());
   }
 
   private workerDir(workerId: string): string {
-    return join(this.dataDir, 'workers', workerId);
-  }
-
-  private logFile(workerId: string): string {
-    return join(this.workerDir(workerId), 'output.log');
+    return this.folders.folder(workerId);
   }
 
   /** The container's config holds its env, secrets included: on a tmpfs, never on disk. */
@@ -147,7 +141,7 @@ export class ContainerRuntime implements Runtime {
       await fs.writeFile(join(this.workerDir(workerId), 'container.json'), JSON.stringify(record));
       const spec = await this.spec(launch, rootfs, user, address, ports, record.gpus);
       await fs.writeFile(join(bundle, 'config.json'), JSON.stringify(spec));
-      const log = openSync(this.logFile(workerId), 'a');
+      const log = openSync(this.folders.logFile(workerId), 'a');
       const child = this.cli.run(workerId, bundle, log);
       closeSync(log);
       const endpoint = this.endpoint(workerId, child.pid ?? 0, record);
@@ -325,21 +319,18 @@ export class ContainerRuntime implements Runtime {
   }
 
   tailLog(workerId: string, lines: number): Promise<string> {
-    return tailLines(this.logFile(workerId), lines);
+    return this.folders.tail(workerId, lines);
   }
 
   readLog(workerId: string, options: { follow: boolean; signal: AbortSignal; done: () => boolean }): AsyncIterable<Buffer> {
-    return readLog(this.logFile(workerId), options);
-  }
-
-  private async trimLogs(): Promise<void> {
-    await Promise.all([...this.running.keys()].map((id) => trimLog(this.logFile(id))));
+    return this.folders.read(workerId, options);
   }
 
   /** Stops watching; the containers keep running unless stopped first. */
   async close(): Promise<void> {
     for (const timer of this.pollers) clearInterval(timer);
     this.pollers.clear();
+    this.folders.close();
     await this.network.close();
   }
 }

@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** A worker's log is kept to about this size; past it, the older half goes. */
@@ -78,5 +79,44 @@ export async function trimLog(file: string, limit = LOG_LIMIT_BYTES): Promise<vo
     }
   } catch {
     // A log that vanished or cannot be read is not worth failing a worker for.
+  }
+}
+
+const LOG_TRIM_MS = 10_000;
+
+/**
+ * Every worker's folder on this machine (`<workers>/<id>`) and its log, `output.log`, which the
+ * worker's program writes straight into: the same for every local runtime. Logs of live workers
+ * are trimmed every few seconds; a finished worker's log stays for `worker logs`.
+ */
+export class WorkerFolders {
+  private readonly trimmer: NodeJS.Timeout;
+
+  constructor(
+    private readonly root: string,
+    live: () => Iterable<string>,
+  ) {
+    this.trimmer = setInterval(() => void Promise.all([...live()].map((id) => trimLog(this.logFile(id)))), LOG_TRIM_MS);
+    this.trimmer.unref();
+  }
+
+  folder(workerId: string): string {
+    return join(this.root, workerId);
+  }
+
+  logFile(workerId: string): string {
+    return join(this.folder(workerId), 'output.log');
+  }
+
+  tail(workerId: string, lines: number): Promise<string> {
+    return tailLines(this.logFile(workerId), lines);
+  }
+
+  read(workerId: string, options: { follow: boolean; signal: AbortSignal; done: () => boolean }): AsyncIterable<Buffer> {
+    return readLog(this.logFile(workerId), options);
+  }
+
+  close(): void {
+    clearInterval(this.trimmer);
   }
 }

@@ -5,7 +5,7 @@ import { EveraiError } from '../../../common/errors';
 import type { BlobStore } from '../../blobs/blob-store';
 import { pullLayers } from '../../registry/remote/remote-image';
 import type { ExecRequest, ExecSession, Runtime, WorkerEndpoint, WorkerExit, WorkerLaunch } from '../runtime';
-import { readLog, tailLines, trimLog } from '../local/worker-log';
+import { WorkerFolders } from '../local/worker-log';
 import { ImageUnpacker } from '../local/image-unpacker';
 import { VolumeTrees } from '../local/volume-trees';
 import { GpuAssigner } from '../local/gpu-assigner';
@@ -20,7 +20,6 @@ import { startExec } from '../local/exec-session';
 
 /** How often a worker the server did not spawn itself (adopted after a restart) is checked for life. */
 const ADOPTED_POLL_MS = 500;
-const LOG_TRIM_MS = 10_000;
 
 interface RunningWorker {
   endpoint: WorkerEndpoint;
@@ -40,6 +39,7 @@ export class ProcessRuntime implements Runtime {
   private readonly volumeTrees: VolumeTrees;
   private readonly keyValueFiles: KeyValueFiles;
   private readonly blobs: BlobStore;
+  private readonly folders: WorkerFolders;
   private readonly running = new Map<string, RunningWorker>();
   private readonly exitListeners: ((exit: WorkerExit) => void)[] = [];
   private readonly pollers = new Set<NodeJS.Timeout>();
@@ -53,17 +53,11 @@ export class ProcessRuntime implements Runtime {
     this.volumeTrees = new VolumeTrees(options.blobs, join(this.dataDir, 'volume-trees'));
     this.keyValueFiles = new KeyValueFiles(this.dataDir);
     this.blobs = options.blobs;
-    const trimmer = setInterval(() => void this.trimLogs(), LOG_TRIM_MS);
-    trimmer.unref();
-    this.pollers.add(trimmer);
+    this.folders = new WorkerFolders(join(this.dataDir, 'workers'), () => this.running.keys());
   }
 
   private workerDir(workerId: string): string {
-    return join(this.dataDir, 'workers', workerId);
-  }
-
-  private logFile(workerId: string): string {
-    return join(this.workerDir(workerId), 'output.log');
+    return this.folders.folder(workerId);
   }
 
   /** A manifest program's own folder (worker-folder.ts); the SDK's worker runs in the image's app folder. */
@@ -116,7 +110,7 @@ export class ProcessRuntime implements Runtime {
     const ports = await allocatePorts(launch);
     const readiness: Readiness = launch.program.kind === 'sdk' ? { kind: 'sdk' } : { kind: 'command', path: launch.program.readinessPath };
     await writeEndpointFile(this.workerDir(launch.workerId), { servicePorts: ports.service, readiness });
-    const fd = openSync(this.logFile(launch.workerId), 'a');
+    const fd = openSync(this.folders.logFile(launch.workerId), 'a');
     const env = { ...workerEnv(launch, ports, places, this.dataDir), CUDA_VISIBLE_DEVICES: this.gpus.assign(launch.workerId, launch.resources) };
     const { file, args } = programCommand(launch, rootfs, env);
     const child = spawn(file, args, {
@@ -237,21 +231,17 @@ export class ProcessRuntime implements Runtime {
   }
 
   tailLog(workerId: string, lines: number): Promise<string> {
-    return tailLines(this.logFile(workerId), lines);
+    return this.folders.tail(workerId, lines);
   }
 
   readLog(workerId: string, options: { follow: boolean; signal: AbortSignal; done: () => boolean }): AsyncIterable<Buffer> {
-    return readLog(this.logFile(workerId), options);
-  }
-
-  /** Keeps every running worker's log bounded. */
-  private async trimLogs(): Promise<void> {
-    await Promise.all([...this.running.keys()].map((id) => trimLog(this.logFile(id))));
+    return this.folders.read(workerId, options);
   }
 
   /** Stops watching; the workers themselves keep running unless stopped first. */
   async close(): Promise<void> {
     for (const timer of this.pollers) clearInterval(timer);
     this.pollers.clear();
+    this.folders.close();
   }
 }
