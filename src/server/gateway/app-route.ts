@@ -34,6 +34,8 @@ export class AppRoute {
    * that already failed this request: a retry never goes back to them.
    */
   acquire(sessionId: string | undefined, timeoutMs: number, signal: AbortSignal, exclude: ReadonlySet<string> = NONE): Promise<WorkerSlot> {
+    // An abort listener added now would never fire: a client already gone must not wait the timeout in the queue.
+    if (signal.aborted) return Promise.reject(new Error('client went away'));
     const slot = this.queue.length === 0 ? this.pick(sessionId, exclude) : undefined;
     if (slot) return Promise.resolve(this.take(slot, sessionId));
     return new Promise((resolve, reject) => {
@@ -51,7 +53,8 @@ export class AppRoute {
         },
       };
       const leave = (error: Error) => {
-        this.queue = this.queue.filter((w) => w !== waiter);
+        const index = this.queue.indexOf(waiter);
+        if (index >= 0) this.queue.splice(index, 1);
         waiter.reject(error);
       };
       const timer = setTimeout(
