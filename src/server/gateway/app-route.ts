@@ -162,6 +162,6 @@ export class AppRoute {
 
   /** Fresh session pins over all workers: bounded by the TTL and MAX_SESSION_PINS. */
   pinnedSessions(): number {
-    return this.sessions.size;
+    return this.sessions.total();
   }
 }

@@ -75,8 +75,8 @@ export class SessionPins {
     return this.bySlot.get(slotId)?.size ?? 0;
   }
 
-  /** Fresh pins of every worker. */
-  get size(): number {
+  /** Fresh pins of every worker (the expired ones are swept first). */
+  total(): number {
     this.sweep(this.now());
     return this.pins.size;
   }
