@@ -59,6 +59,23 @@ test('a missing or wrong token is 401, an unknown app 404, each with a JSON erro
   assert.equal((await errorOf(unknown)).code, 'EVERAI_NOT_FOUND');
 });
 
+test('a malformed percent-escape in a path is a 400 with a JSON error, and the server keeps serving', async () => {
+  for (const path of [
+    '/api/routes/v1/default/%E0%A4%A/x',
+    '/api/apps/v1/routes/%E0%A4%A/x',
+    '/api/apps/v1/namespaces/default/apps/%E0%A4%A',
+  ]) {
+    const res = await fetch(`${platform.url}${path}`, { headers: auth() });
+    assert.equal(res.status, 400, path);
+    const error = await errorOf(res);
+    assert.equal(error.code, 'EVERAI_BAD_REQUEST', path);
+    assert.match(error.message, /malformed percent-escape/);
+  }
+  const after = await fetch(`${platform.url}/api/apps/v1/routes/get-start/hello`, { headers: auth() });
+  assert.equal(after.status, 200);
+  assert.equal(await after.text(), 'hello world');
+});
+
 test('a body over the limit is refused with 413 before it reaches a worker', async () => {
   const status = await new Promise<{ status: number; body: string }>((resolve, reject) => {
     const req = request(`${platform.url}/api/apps/v1/routes/get-start/hello`, {

@@ -1,5 +1,6 @@
 import { EveraiError } from '../../common/errors';
 import type { AppRecord } from '../store/records';
+import { SessionPins } from './session-pins';
 import type { WorkerSlot } from './worker-slot';
 
 export type QueueReason = 'WorkerBusy' | 'NotDispatch' | 'QueueDueSession';
@@ -14,9 +15,6 @@ interface Waiter {
 
 const NONE: ReadonlySet<string> = new Set();
 
-/** How long a session stays pinned to its worker after its last request. */
-const SESSION_TTL_MS = 10 * 60_000;
-
 /**
  * An app's routing state: its workers, its FIFO queue and its session pins. All of it lives in one
  * event loop, so choosing a slot and counting the request on it happen with nothing in between:
@@ -25,15 +23,19 @@ const SESSION_TTL_MS = 10 * 60_000;
 export class AppRoute {
   readonly slots: WorkerSlot[] = [];
   private queue: Waiter[] = [];
-  private readonly sessions = new Map<string, { slotId: string; lastUsed: number }>();
 
-  constructor(public app: AppRecord) {}
+  constructor(
+    public app: AppRecord,
+    private readonly sessions = new SessionPins(),
+  ) {}
 
   /**
    * Takes a place on a worker, waiting in the queue while none is free. `exclude` names workers
    * that already failed this request: a retry never goes back to them.
    */
   acquire(sessionId: string | undefined, timeoutMs: number, signal: AbortSignal, exclude: ReadonlySet<string> = NONE): Promise<WorkerSlot> {
+    // An abort listener added now would never fire: a client already gone must not wait the timeout in the queue.
+    if (signal.aborted) return Promise.reject(new Error('client went away'));
     const slot = this.queue.length === 0 ? this.pick(sessionId, exclude) : undefined;
     if (slot) return Promise.resolve(this.take(slot, sessionId));
     return new Promise((resolve, reject) => {
@@ -51,7 +53,8 @@ export class AppRoute {
         },
       };
       const leave = (error: Error) => {
-        this.queue = this.queue.filter((w) => w !== waiter);
+        const index = this.queue.indexOf(waiter);
+        if (index >= 0) this.queue.splice(index, 1);
         waiter.reject(error);
       };
       const timer = setTimeout(
@@ -83,9 +86,10 @@ export class AppRoute {
   }
 
   private pinnedSlot(sessionId: string): WorkerSlot | undefined {
-    const pin = this.sessions.get(sessionId);
-    if (!pin || Date.now() - pin.lastUsed > SESSION_TTL_MS) return undefined;
-    return this.slots.find((s) => s.id === pin.slotId && !s.draining);
+    const slotId = this.sessions.slotOf(sessionId);
+    if (slotId === undefined) return undefined;
+    for (const slot of this.slots) if (slot.id === slotId) return slot.draining ? undefined : slot;
+    return undefined;
   }
 
   /** A free slot: the session's own if it has a live one, else the newest revision's least busy. */
@@ -106,7 +110,7 @@ export class AppRoute {
 
   private take(slot: WorkerSlot, sessionId: string | undefined): WorkerSlot {
     slot.inflight++;
-    if (sessionId) this.sessions.set(sessionId, { slotId: slot.id, lastUsed: Date.now() });
+    if (sessionId) this.sessions.touch(sessionId, slot.id);
     return slot;
   }
 
@@ -136,6 +140,8 @@ export class AppRoute {
     const index = this.slots.findIndex((s) => s.id === slotId);
     if (index < 0) return undefined;
     const [slot] = this.slots.splice(index, 1);
+    // Its pins would only sit there until they expired: the sessions go to any worker now.
+    this.sessions.dropSlot(slotId);
     return slot;
   }
 
@@ -151,9 +157,11 @@ export class AppRoute {
   }
 
   sessionCount(slotId: string): number {
-    const now = Date.now();
-    let n = 0;
-    for (const pin of this.sessions.values()) if (pin.slotId === slotId && now - pin.lastUsed <= SESSION_TTL_MS) n++;
-    return n;
+    return this.sessions.count(slotId);
+  }
+
+  /** Fresh session pins over all workers: bounded by the TTL and MAX_SESSION_PINS. */
+  pinnedSessions(): number {
+    return this.sessions.total();
   }
 }

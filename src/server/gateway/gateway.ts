@@ -64,7 +64,7 @@ export class Gateway {
       return;
     }
     route.app = app;
-    for (const slot of route.slots) slot.concurrency = app.concurrency;
+    for (const slot of route.slots) slot.setConcurrency(app.concurrency);
     if (app.paused) route.rejectAll(new EveraiError('EVERAI_APP_PAUSED', `app '${app.name}' is paused`));
     else route.pump();
   }

@@ -1,3 +1,5 @@
+import { decodeSegment } from '../http/decode-segment';
+
 /** Where a gateway request goes: SPEC §5's two route forms. */
 export type RouteTarget =
   | { kind: 'namespaced'; namespace: string; app: string; path: string }
@@ -15,12 +17,12 @@ export function parseRoutePath(pathname: string): RouteTarget | undefined {
   if (namespaced) {
     return {
       kind: 'namespaced',
-      namespace: decodeURIComponent(namespaced[1] as string),
-      app: decodeURIComponent(namespaced[2] as string),
+      namespace: decodeSegment(namespaced[1] as string),
+      app: decodeSegment(namespaced[2] as string),
       path: namespaced[3] ?? '/',
     };
   }
   const byName = BY_ROUTE_NAME.exec(pathname);
-  if (byName) return { kind: 'routeName', routeName: decodeURIComponent(byName[1] as string), path: byName[2] ?? '/' };
+  if (byName) return { kind: 'routeName', routeName: decodeSegment(byName[1] as string), path: byName[2] ?? '/' };
   return undefined;
 }

@@ -8,9 +8,12 @@ export class WorkerSlot {
   successCount = 0;
   failedCount = 0;
   lastServeAt: string | null = null;
-  readonly pool: Pool;
+  private limit: number;
+  private mainPool: Pool;
   /** Pools to the worker's other declared ports, made on first use. */
-  private readonly servicePools = new Map<string, Pool>();
+  private servicePools = new Map<string, Pool>();
+  /** Pools replaced by a concurrency change, finishing the requests they hold. */
+  private readonly retiring = new Set<Promise<void>>();
   private drained: (() => void)[] = [];
   /** Aborted when a drain's deadline passes: every request the slot still holds is cut. */
   private readonly cutter = new AbortController();
@@ -20,16 +23,48 @@ export class WorkerSlot {
     readonly appId: string,
     readonly revision: number,
     readonly url: string,
-    public concurrency: number,
+    concurrency: number,
     /** Declared port → the port the worker really listens on (manifest `services`). */
     readonly servicePorts: Record<string, number> = {},
   ) {
-    this.pool = this.newPool(url);
+    this.limit = concurrency;
+    this.mainPool = this.newPool(url);
+  }
+
+  /** How many requests the worker serves at once. */
+  get concurrency(): number {
+    return this.limit;
+  }
+
+  /** The pool to the worker's main port. */
+  get pool(): Pool {
+    return this.mainPool;
+  }
+
+  /**
+   * The app's concurrency changed (`app update`, no rollout). An undici pool's connection count is
+   * fixed, so fresh pools of the new size take every new request, and the old ones close once the
+   * requests they hold have ended: a pool too small would queue requests the worker could serve.
+   */
+  setConcurrency(concurrency: number): void {
+    if (concurrency === this.limit) return;
+    this.limit = concurrency;
+    const old = this.pools();
+    this.mainPool = this.newPool(this.url);
+    this.servicePools = new Map();
+    for (const pool of old) {
+      // A close can only fail on a pool already closed: nothing left to wait for, and no unhandled rejection.
+      const closing = pool
+        .close()
+        .catch(() => undefined)
+        .finally(() => this.retiring.delete(closing));
+      this.retiring.add(closing);
+    }
   }
 
   private newPool(url: string): Pool {
     // Keep-alive connections to the worker, as many as it may serve at once (and a spare).
-    return new Pool(url, { connections: this.concurrency + 1, pipelining: 1, keepAliveTimeout: 30_000 });
+    return new Pool(url, { connections: this.limit + 1, pipelining: 1, keepAliveTimeout: 30_000 });
   }
 
   /** The pool for a declared port (`x-everai-port`), or undefined when the worker has no such port. */
@@ -41,14 +76,14 @@ export class WorkerSlot {
       // The worker's host (loopback, or a container's address) with the declared port's real one.
       const url = new URL(this.url);
       url.port = String(real);
-      pool = url.origin === this.url ? this.pool : this.newPool(url.origin);
+      pool = url.origin === this.url ? this.mainPool : this.newPool(url.origin);
       this.servicePools.set(declaredPort, pool);
     }
     return pool;
   }
 
   get free(): boolean {
-    return !this.draining && this.inflight < this.concurrency;
+    return !this.draining && this.inflight < this.limit;
   }
 
   release(ok: boolean): void {
@@ -84,8 +119,15 @@ export class WorkerSlot {
     for (const resolve of waiting) resolve();
   }
 
+  /** Every open pool, each once (a declared port may be the main one). */
+  private pools(): Set<Pool> {
+    return new Set([this.mainPool, ...this.servicePools.values()]);
+  }
+
+  /** Resolves once no connection to the worker is left, retired pools' included. */
   async close(): Promise<void> {
     this.flushDrained();
-    await Promise.all([...new Set([this.pool, ...this.servicePools.values()])].map((pool) => pool.close()));
+    const closing = [...this.pools()].map((pool) => pool.close());
+    await Promise.all([...closing, ...this.retiring]);
   }
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { decodeSegment } from './decode-segment';
 
 export type Params = Record<string, string>;
 export type Handler = (req: IncomingMessage, res: ServerResponse, params: Params, url: URL) => Promise<void> | void;
@@ -45,7 +46,7 @@ export class Router {
         continue;
       }
       const params: Params = {};
-      route.names.forEach((name, i) => (params[name] = decodeURIComponent(found[i + 1] ?? '')));
+      route.names.forEach((name, i) => (params[name] = decodeSegment(found[i + 1] ?? '')));
       return { handler: route.handler, params };
     }
     return { methodMismatch };

@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { QueueEntry } from '../src/cli/views';
+import { appJson, cliOk, copyExampleApp, deployApp, editFile, workersJson } from './helpers/app-fixture';
+import { waitWorkerCount } from './helpers/autoscale';
+import { startTestPlatform, type TestPlatform } from './helpers/platform';
+import { waitFor } from './helpers/wait';
+
+// How the gateway spreads requests over an app's workers, seen from a client: as many at once as
+// the app's concurrency (however it was changed), and a session on the worker that served it first.
+
+/** get-start with two routes that tell, from inside the worker, what it saw. */
+const ROUTES = `
+let inflight = 0;
+let most = 0;
+/** Holds each request until \`want\` were in flight at once (at most 5 s), then answers the most it saw. */
+app.service.route('/together', { methods: ['GET'] }, async (req: Request) => {
+  const want = Number(new URL(req.url).searchParams.get('want'));
+  most = Math.max(most, ++inflight);
+  for (const deadline = Date.now() + 5000; most < want && Date.now() < deadline; ) await sleep(20);
+  inflight--;
+  return String(most);
+});
+/** Which worker answered, after \`ms\` milliseconds. */
+app.service.route('/who', { methods: ['GET'] }, async (req: Request) => {
+  await sleep(Number(new URL(req.url).searchParams.get('ms') ?? 0));
+  return process.env.EVERAI_WORKER_ID ?? '';
+});
+`;
+
+const CONCURRENCY = 4;
+
+let platform: TestPlatform;
+let dir: string;
+before(async () => {
+  platform = await startTestPlatform();
+  dir = copyExampleApp(platform);
+  editFile(join(dir, 'app.ts'), (text) => text.replace('image: Image.fromRegistry(IMAGE),', 'image: Image.fromRegistry(IMAGE),\n  concurrency: 1,').concat(ROUTES));
+  await deployApp(platform, dir);
+});
+after(async () => {
+  await platform?.stop();
+});
+
+function get(path: string, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Response> {
+  return fetch(`${platform.url}/api/routes/v1/default/get-start${path}`, {
+    headers: { authorization: `Bearer ${platform.token}`, ...headers },
+    ...(signal ? { signal } : {}),
+  });
+}
+
+async function answer(res: Promise<Response>): Promise<string> {
+  const done = await res;
+  const body = await done.text();
+  assert.equal(done.status, 200, body);
+  return body;
+}
+
+test('raising concurrency with app update lets the same worker serve that many requests at once', async () => {
+  const [before] = await workersJson(platform, 'get-start', false);
+  editFile(join(dir, 'app.ts'), (text) => text.replace('concurrency: 1,', `concurrency: ${CONCURRENCY},`));
+  await cliOk(platform, ['app', 'update'], dir);
+  assert.equal((await appJson(platform, 'get-start')).concurrency, CONCURRENCY);
+
+  const most = await Promise.all(Array.from({ length: CONCURRENCY }, () => answer(get(`/together?want=${CONCURRENCY}`))));
+  assert.deepEqual(most, Array(CONCURRENCY).fill(String(CONCURRENCY)), `the worker saw at most ${most.join(', ')} requests at once`);
+  const after = await workersJson(platform, 'get-start', false);
+  assert.deepEqual(after.map((w) => w.id), [before?.id], 'no rollout: the same worker serves');
+});
+
+test('a session waits for its own busy worker while other requests go to the free one', async () => {
+  await cliOk(platform, ['worker', 'scale-up', 'get-start', '--num', '1']);
+  await waitWorkerCount(platform, 'get-start', 2);
+  const session = { 'x-everai-session-id': 'sticky' };
+  const pinned = await answer(get('/who', session));
+
+  // The session fills its worker: every place on it is the session's, so the next one queues.
+  const holds = new AbortController();
+  const held = Array.from({ length: CONCURRENCY }, () => get('/who?ms=60000', session, holds.signal).catch(() => undefined));
+  const next = answer(get('/who', session));
+  await waitFor('the session queued for its worker', async () => {
+    const queue = JSON.parse(await cliOk(platform, ['app', 'queue', 'get-start', '-o', 'json'])) as QueueEntry[];
+    return queue.length === 1 && queue[0]?.reason === 'QueueDueSession';
+  });
+  const other = await answer(get('/who'));
+  assert.notEqual(other, pinned, 'a request without a session went to the free worker');
+  const workers = await workersJson(platform, 'get-start', false);
+  assert.deepEqual(
+    workers.map((w) => [w.id, w.sessionNumber]).sort(),
+    [
+      [pinned, 1],
+      [other, 0],
+    ].sort(),
+  );
+
+  // Its worker frees up (the holding clients went away): the queued request is served there.
+  holds.abort();
+  await Promise.all(held);
+  assert.equal(await next, pinned);
+});
