@@ -14,6 +14,7 @@ export function appRecord(concurrency = 1): AppRecord {
     concurrency,
     routeAuth: 'private',
     readyTimeoutMs: 60_000,
+    maxDrainMs: 3_600_000,
     autoscaler: null,
     queueTimeoutMs: null,
     stableRevision: 0,
