@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ERROR_CATALOGUE } from '../src/common/errors';
+import { ERROR_CATALOGUE } from '../src/contract/errors';
 import { REPO_ROOT } from './helpers/cli';
 
 test('every error code is documented in docs/errors.md', () => {

@@ -1,4 +1,4 @@
-import { EveraiError, isErrorCode, type ErrorBody } from '../common/errors';
+import { EveraiError, isErrorCode, type ErrorBody } from '../contract/errors';
 import { endpoint, readCliConfig } from './config-file';
 
 /** The CLI's one door to the server's REST API: adds the token, turns error bodies into EveraiErrors. */

@@ -1,8 +1,8 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
-import { EveraiError } from '../common/errors';
-import { EXEC_PROTOCOL, encodeFrame, FRAME, FrameReader, MAX_FRAME } from '../common/exec-frames';
+import { EveraiError } from '../contract/errors';
+import { EXEC_PROTOCOL, encodeFrame, FRAME, FrameReader, MAX_FRAME } from '../contract/exec-frames';
 import { errorFromResponse, type ApiClient } from './api-client';
 
 export interface ExecOptions {

@@ -1,4 +1,4 @@
-import { decodeValues } from '../common/base64';
+import { decodeValues } from '../contract/base64';
 import { CONFIGMAPS_ENV, SECRETS_ENV } from '../sdk/context';
 import type { KeyValueKind } from '../server/secrets/key-value-source';
 import { KeyValueClient } from './key-values/key-value-client';

@@ -1,4 +1,4 @@
-import { formatTime } from '../common/time';
+import { formatTime } from '../contract/time';
 import type { AppView, RevisionView, WorkerView } from '../server/api/views';
 import type { EventRecord } from '../server/store/records';
 import type { Column } from './output';

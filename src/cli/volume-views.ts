@@ -1,5 +1,5 @@
-import { formatTime } from '../common/time';
-import type { VolumeFile } from '../common/volume-file';
+import { formatTime } from '../contract/time';
+import type { VolumeFile } from '../contract/volume-file';
 import { formatBytes } from '../image/push-progress';
 import type { VolumeView } from '../server/volumes/volume-view';
 import type { Column } from './output';

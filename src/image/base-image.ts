@@ -1,6 +1,6 @@
 import type { ApiClient } from '../cli/api-client';
-import { EveraiError } from '../common/errors';
-import { DEFAULT_TAG, parseImageRef } from '../common/image-ref';
+import { EveraiError } from '../contract/errors';
+import { DEFAULT_TAG, parseImageRef } from '../contract/image-ref';
 import {
   IMAGE_MANIFEST_TYPES,
   imageConfigSchema,
@@ -8,7 +8,7 @@ import {
   imageManifestSchema,
   INDEX_MANIFEST_TYPES,
   type OciImageConfig,
-} from '../common/oci';
+} from '../contract/oci';
 import type { ImageLayer } from './oci-image-builder';
 import { sameHost } from './push-target';
 import { registryError } from './registry-push-client';

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiClient } from '../cli/api-client';
-import { EveraiError } from '../common/errors';
+import { EveraiError } from '../contract/errors';
 import { fetchBaseImage, IMAGE_ARCHITECTURE, type BaseImage } from './base-image';
 import { findAppFile, imageNameOf } from './image-source';
 import { buildImage, type BuildOptions } from './oci-image-builder';

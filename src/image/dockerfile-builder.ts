@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { ApiClient } from '../cli/api-client';
-import { EveraiError } from '../common/errors';
+import { EveraiError } from '../contract/errors';
 import type { PushTarget } from './push-target';
 
 export const BUILDERS = ['buildah', 'docker'] as const;

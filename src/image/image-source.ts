@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { EveraiError } from '../common/errors';
+import { EveraiError } from '../contract/errors';
 import { ManifestFile } from '../manifest/manifest-file';
 import { importUserModule } from '../sdk/loader/load-module';
 

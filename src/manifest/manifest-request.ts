@@ -1,4 +1,4 @@
-import { EveraiError } from '../common/errors';
+import { EveraiError } from '../contract/errors';
 import { FreeWorkerAutoScaler, SimpleAutoScaler } from '../sdk/autoscalers';
 import { Placeholder } from '../sdk/placeholder';
 import { ResourceRequests } from '../sdk/resource-requests';

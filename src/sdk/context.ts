@@ -1,4 +1,4 @@
-import { EveraiError } from '../common/errors';
+import { EveraiError } from '../contract/errors';
 import { volumeManager, type VolumeManager } from './volume-manager';
 
 /**

@@ -1,5 +1,5 @@
-import { EveraiError } from '../common/errors';
-import { parseImageRef } from '../common/image-ref';
+import { EveraiError } from '../contract/errors';
+import { parseImageRef } from '../contract/image-ref';
 import { invalid } from './option-checks';
 import type { ImageAuthDocument } from './app-spec';
 import { Placeholder } from './placeholder';

@@ -1,4 +1,4 @@
-import { EveraiError } from '../common/errors';
+import { EveraiError } from '../contract/errors';
 import type { VolumeClient } from '../volumes/volume-client';
 
 /** `context.volumeManager`: pushes and pulls volumes' local caches, where there is one. */

@@ -3,8 +3,8 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { errorFromResponse, type ApiClient } from '../cli/api-client';
-import { EveraiError } from '../common/errors';
-import type { VolumeFile } from '../common/volume-file';
+import { EveraiError } from '../contract/errors';
+import type { VolumeFile } from '../contract/volume-file';
 import { volumeApiPath } from '../server/volumes/volume-view';
 import { READ_CHUNK } from './file-digest';
 

@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs';
 import type { ApiClient } from '../cli/api-client';
 import { volumeRoot } from '../cli/config-file';
-import { EveraiError } from '../common/errors';
-import { EMPTY_REVISION } from '../common/volume-revision';
+import { EveraiError } from '../contract/errors';
+import { EMPTY_REVISION } from '../contract/volume-revision';
 import { VOLUMES_API, volumeApiPath, type FileListView, type VolumeView } from '../server/volumes/volume-view';
 import { progressOf, type TransferProgress } from './transfer-progress';
 import { VolumeCache } from './volume-cache';

@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { ApiClient } from '../cli/api-client';
-import { EveraiError } from '../common/errors';
-import { byPath, quotePath, type VolumeFile } from '../common/volume-file';
+import { EveraiError } from '../contract/errors';
+import { byPath, quotePath, type VolumeFile } from '../contract/volume-file';
 import { volumeApiPath, type FileListView, type VolumeView } from '../server/volumes/volume-view';
 import { downloadFile } from './blob-transfer';
 import { cachedDigest, hashFile } from './file-digest';

@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs';
 import type { ApiClient } from '../cli/api-client';
-import { EveraiError } from '../common/errors';
-import { byPath, quotePath, type VolumeFile } from '../common/volume-file';
-import { EMPTY_REVISION } from '../common/volume-revision';
+import { EveraiError } from '../contract/errors';
+import { byPath, quotePath, type VolumeFile } from '../contract/volume-file';
+import { EMPTY_REVISION } from '../contract/volume-revision';
 import { volumeApiPath, type CommitRequest, type CommitView, type FileListView, type VolumeView } from '../server/volumes/volume-view';
 import { uploadBlob } from './blob-transfer';
 import { cachedDigest, hashFile } from './file-digest';

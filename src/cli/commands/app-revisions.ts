@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { EveraiError } from '../../common/errors';
+import { EveraiError } from '../../contract/errors';
 import type { AppView, RevisionView } from '../../server/api/views';
 import { ApiClient } from '../api-client';
 import { appPath, appTarget, NS_OPTION } from '../app-target';

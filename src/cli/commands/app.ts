@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { EveraiError } from '../../common/errors';
+import { EveraiError } from '../../contract/errors';
 import type { AppView } from '../../server/api/views';
 import type { EventRecord } from '../../server/store/records';
 import { ApiClient } from '../api-client';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { EveraiError } from '../../common/errors';
+import { EveraiError } from '../../contract/errors';
 
 /** `everai image ...` (SPEC §8): parse the command line, call src/image. */
 export function registerImageCommands(program: Command): void {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { formatTime } from '../../common/time';
+import { formatTime } from '../../contract/time';
 import { ApiClient } from '../api-client';
 import { readCliConfig, writeCliConfig } from '../config-file';
 import { OUTPUT_OPTION, parseOutputFormat, printList, type Column } from '../output';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { EveraiError } from '../../common/errors';
+import { EveraiError } from '../../contract/errors';
 import { formatBytes } from '../../image/push-progress';
 import { VolumeClient, type PullResult, type PushResult } from '../../volumes/volume-client';
 import { ApiClient } from '../api-client';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { formatTime } from '../../common/time';
+import { formatTime } from '../../contract/time';
 import type { KeyValueKind } from '../../server/secrets/key-value-source';
 import type { KeyValueView } from '../../server/secrets/key-value-view';
 import { type Column, OUTPUT_OPTION, parseOutputFormat, printList, printObject, renderTable } from '../output';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isMap, isScalar, LineCounter, parseDocument, type Node } from 'yaml';
-import { isBase64 } from '../../common/base64';
-import { EveraiError } from '../../common/errors';
+import { isBase64 } from '../../contract/base64';
+import { EveraiError } from '../../contract/errors';
 import type { KeyValueKind } from '../../server/secrets/key-value-source';
 
 type Items = Record<string, string>;

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { EveraiError, type ErrorBody, type ErrorCode } from '../../common/errors';
+import { EveraiError, type ErrorBody, type ErrorCode } from '../../contract/errors';
 import type { App } from '../app';
 import { matchRoute } from './match-route';
 import { sendResult } from './send-result';

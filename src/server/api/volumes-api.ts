@@ -1,6 +1,6 @@
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
-import { EveraiError } from '../../common/errors';
+import { EveraiError } from '../../contract/errors';
 import { parseBody } from '../apps/app-request';
 import type { Authenticator } from '../auth';
 import { readJson } from '../http/body';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EveraiError } from '../../common/errors';
+import { EveraiError } from '../../contract/errors';
 import { autoscalerSchema, resourceRequestsSchema, resourceUpgradeSchema } from './scaling-request';
 import { programFieldsSchema } from './program-request';
 

@@ -1,6 +1,6 @@
-import { EveraiError } from '../../common/errors';
-import { newId } from '../../common/ids';
-import { nowIso } from '../../common/time';
+import { EveraiError } from '../../contract/errors';
+import { newId } from '../../contract/ids';
+import { nowIso } from '../../contract/time';
 import type { ResourceRequestsDocument } from '../../sdk/app-spec';
 import type { Controller } from '../controller/controller';
 import type { AppRecord, AppRevisionRecord, RevisionSpec, UserRecord } from '../store/records';

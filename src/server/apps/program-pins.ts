@@ -1,4 +1,4 @@
-import { EveraiError } from '../../common/errors';
+import { EveraiError } from '../../contract/errors';
 import type { ResolvedImage } from '../registry/image-resolver';
 import type { RegistryCredentials } from '../registry/remote/remote-registry';
 import type { KeyValueSource } from '../secrets/key-value-source';

@@ -1,4 +1,4 @@
-import { parseImageRef } from '../../common/image-ref';
+import { parseImageRef } from '../../contract/image-ref';
 import type { ResourceRequestsDocument } from '../../sdk/app-spec';
 import type { BlobStore } from '../blobs/blob-store';
 import { isOwnRegistry, resolveImage, type ResolvedImage } from '../registry/image-resolver';

@@ -1,4 +1,4 @@
-import { EveraiError } from '../../common/errors';
+import { EveraiError } from '../../contract/errors';
 import { CONFIGMAPS_ENV, SECRETS_ENV } from '../../sdk/context';
 import type { KeyValueKind, KeyValueSource } from '../secrets/key-value-source';
 import type { AppRevisionRecord, PinnedKeyValue } from '../store/records';

@@ -1,4 +1,4 @@
-import { parseImageRef } from '../../common/image-ref';
+import { parseImageRef } from '../../contract/image-ref';
 import { pullCredentials } from '../apps/program-pins';
 import type { BlobStore } from '../blobs/blob-store';
 import { resolveImage } from '../registry/image-resolver';

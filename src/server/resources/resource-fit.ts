@@ -1,4 +1,4 @@
-import { EveraiError } from '../../common/errors';
+import { EveraiError } from '../../contract/errors';
 import type { ResourceRequestsDocument } from '../../sdk/app-spec';
 import type { GpuInfo, MachineResources } from './machine-resources';
 

@@ -1,6 +1,6 @@
-import { decodeValues } from '../../common/base64';
-import { EveraiError } from '../../common/errors';
-import { nowIso } from '../../common/time';
+import { decodeValues } from '../../contract/base64';
+import { EveraiError } from '../../contract/errors';
+import { nowIso } from '../../contract/time';
 import type { KeyValueRecord, UserRecord } from '../store/records';
 import type { Store } from '../store/store';
 import { appsPinningKeyValue } from './key-value-pins';

@@ -213,7 +213,7 @@ export interface VolumeRecord {
 export interface VolumeRevisionRecord {
   volumeId: string;
   seq: number;
-  /** `000001-08a`: see src/common/volume-revision.ts. */
+  /** `000001-08a`: see src/contract/volume-revision.ts. */
   name: string;
   fileListDigest: string;
   files: number;

@@ -1,7 +1,7 @@
-import { EveraiError } from '../../common/errors';
-import { byPath, canonicalFileList, checkVolumePath, quotePath, type VolumeFile } from '../../common/volume-file';
-import { EMPTY_REVISION, revisionName } from '../../common/volume-revision';
-import { nowIso } from '../../common/time';
+import { EveraiError } from '../../contract/errors';
+import { byPath, canonicalFileList, checkVolumePath, quotePath, type VolumeFile } from '../../contract/volume-file';
+import { EMPTY_REVISION, revisionName } from '../../contract/volume-revision';
+import { nowIso } from '../../contract/time';
 import type { BlobStore } from '../blobs/blob-store';
 import type { UserRecord, VolumeRecord, VolumeRevisionRecord } from '../store/records';
 import type { Store } from '../store/store';

@@ -1,4 +1,4 @@
-import type { VolumeFile } from '../../common/volume-file';
+import type { VolumeFile } from '../../contract/volume-file';
 import type { VolumeStatus } from '../store/records';
 
 /** Where the volume API lives; a volume is addressed as `NAME` or `OWNER/NAME`, URL-encoded. */

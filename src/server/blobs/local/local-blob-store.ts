@@ -3,7 +3,7 @@ import { createReadStream, createWriteStream, mkdirSync, promises as fs } from '
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { EveraiError } from '../../../common/errors';
+import { EveraiError } from '../../../contract/errors';
 import type { BlobStore } from '../blob-store';
 import { isDigest, parseDigest } from '../digest';
 

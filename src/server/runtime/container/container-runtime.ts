@@ -1,7 +1,7 @@
 import { closeSync, openSync, promises as fs } from 'node:fs';
 import { constants } from 'node:os';
 import { join, posix, resolve } from 'node:path';
-import { EveraiError } from '../../../common/errors';
+import { EveraiError } from '../../../contract/errors';
 import type { BlobStore } from '../../blobs/blob-store';
 import { pullLayers } from '../../registry/remote/remote-image';
 import type { GpuInfo } from '../../resources/machine-resources';
