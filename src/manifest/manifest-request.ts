@@ -2,7 +2,7 @@ import { EveraiError } from '../contract/errors';
 import { FreeWorkerAutoScaler, SimpleAutoScaler } from '../sdk/autoscalers';
 import { Placeholder } from '../sdk/placeholder';
 import { ResourceRequests } from '../sdk/resource-requests';
-import type { AutoscalerDocument, PlaceholderDocument, ResourceRequestsDocument } from '../sdk/app-spec';
+import type { AutoscalerDocument, PlaceholderDocument, ResourceRequestsDocument } from '../contract/app-spec';
 import type { ImageAuthRequest, MountRequest, ProgramRequest } from '../server/apps/program-request';
 import type { ManifestFile } from './manifest-file';
 import type { ManifestSpec } from './manifest-schema';

@@ -1,4 +1,4 @@
-import type { AutoscalerDocument, AutoscalerKind } from './app-spec';
+import type { AutoscalerDocument, AutoscalerKind } from '../contract/app-spec';
 import { checkInteger, invalid } from './option-checks';
 import { Placeholder, type NumberOrPlaceholder } from './placeholder';
 

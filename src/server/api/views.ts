@@ -1,5 +1,5 @@
 import type { SlotLoad } from '../gateway/gateway';
-import type { ResourceRequestsDocument } from '../../sdk/app-spec';
+import type { ResourceRequestsDocument } from '../../contract/app-spec';
 import type { AppRecord, AppRevisionRecord, AutoscalerSetting, WorkerRecord } from '../store/records';
 
 /** An app as the API shows it. */

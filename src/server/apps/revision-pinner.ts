@@ -1,5 +1,5 @@
 import { parseImageRef } from '../../contract/image-ref';
-import type { ResourceRequestsDocument } from '../../sdk/app-spec';
+import type { ResourceRequestsDocument } from '../../contract/app-spec';
 import type { BlobStore } from '../blobs/blob-store';
 import { isOwnRegistry, resolveImage, type ResolvedImage } from '../registry/image-resolver';
 import { resolveRemoteImage } from '../registry/remote/remote-image';

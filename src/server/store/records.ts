@@ -1,7 +1,7 @@
 /** Rows of the state store, as every store implementation returns them. Times are ISO strings (UTC). */
 
 import type { KeyValueKind } from '../secrets/key-value-source';
-import type { PlaceholderDocument, ResourceRequestsDocument } from '../../sdk/app-spec';
+import type { PlaceholderDocument, ResourceRequestsDocument } from '../../contract/app-spec';
 
 export interface UserRecord {
   id: string;

@@ -1,4 +1,4 @@
-import type { PlaceholderDocument } from '../../../sdk/app-spec';
+import type { PlaceholderDocument } from '../../../contract/app-spec';
 import { AUTOSCALER_ARG_RULES } from '../../../sdk/autoscalers';
 import type { KeyValueSource } from '../../secrets/key-value-source';
 import type { AutoscalerSetting } from '../../store/records';
