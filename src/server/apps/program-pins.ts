@@ -3,7 +3,7 @@ import type { ResolvedImage } from '../registry/image-resolver';
 import type { RegistryCredentials } from '../registry/remote/remote-registry';
 import type { KeyValueSource } from '../secrets/key-value-source';
 import type { ImagePullSpec, MountSpec, PinnedKey, ProgramSpec } from '../store/records';
-import type { ImageAuthRequest, MountRequest, ProgramRequest } from './program-request';
+import type { ImageAuthRequest, MountRequest, ProgramRequest } from '../../contract/program-request';
 
 /**
  * What a revision pins of a manifest app beyond its image and volumes: the effective command,
