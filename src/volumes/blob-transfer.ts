@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { errorFromResponse, type ApiClient } from '../cli/api-client';
 import { EveraiError } from '../contract/errors';
 import type { VolumeFile } from '../contract/volume-file';
-import { volumeApiPath } from '../server/volumes/volume-view';
+import { volumeApiPath } from '../contract/volume-view';
 import { READ_CHUNK } from './file-digest';
 
 /**

@@ -3,7 +3,7 @@ import type { ApiClient } from '../cli/api-client';
 import { volumeRoot } from '../cli/config-file';
 import { EveraiError } from '../contract/errors';
 import { EMPTY_REVISION } from '../contract/volume-revision';
-import { VOLUMES_API, volumeApiPath, type FileListView, type VolumeView } from '../server/volumes/volume-view';
+import { VOLUMES_API, volumeApiPath, type FileListView, type VolumeView } from '../contract/volume-view';
 import { progressOf, type TransferProgress } from './transfer-progress';
 import { VolumeCache } from './volume-cache';
 import { pullVolume, type PullOptions, type PullResult } from './volume-pull';

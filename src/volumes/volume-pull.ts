@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { ApiClient } from '../cli/api-client';
 import { EveraiError } from '../contract/errors';
 import { byPath, quotePath, type VolumeFile } from '../contract/volume-file';
-import { volumeApiPath, type FileListView, type VolumeView } from '../server/volumes/volume-view';
+import { volumeApiPath, type FileListView, type VolumeView } from '../contract/volume-view';
 import { downloadFile } from './blob-transfer';
 import { cachedDigest, hashFile } from './file-digest';
 import { modeOf, walk } from './local-files';

@@ -3,7 +3,7 @@ import type { ApiClient } from '../cli/api-client';
 import { EveraiError } from '../contract/errors';
 import { byPath, quotePath, type VolumeFile } from '../contract/volume-file';
 import { EMPTY_REVISION } from '../contract/volume-revision';
-import { volumeApiPath, type CommitRequest, type CommitView, type FileListView, type VolumeView } from '../server/volumes/volume-view';
+import { volumeApiPath, type CommitRequest, type CommitView, type FileListView, type VolumeView } from '../contract/volume-view';
 import { uploadBlob } from './blob-transfer';
 import { cachedDigest, hashFile } from './file-digest';
 import { listLocalFiles, type LocalFile } from './local-files';

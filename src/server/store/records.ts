@@ -2,6 +2,7 @@
 
 import type { KeyValueKind } from '../secrets/key-value-source';
 import type { PlaceholderDocument, ResourceRequestsDocument } from '../../contract/app-spec';
+import type { VolumeStatus } from '../../contract/volume-view';
 
 export interface UserRecord {
   id: string;
@@ -197,7 +198,7 @@ export function isTerminal(status: WorkerStatus): boolean {
   return TERMINAL_WORKER_STATUSES.includes(status);
 }
 
-export type VolumeStatus = 'Private' | 'Public';
+export type { VolumeStatus };
 
 export interface VolumeRecord {
   id: string;

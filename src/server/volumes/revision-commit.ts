@@ -8,7 +8,7 @@ import type { Store } from '../store/store';
 import type { FileLists } from './file-lists';
 import type { Serial } from './serial';
 import { mergeFileLists } from './three-way-merge';
-import type { CommitRequest, CommitView } from './volume-view';
+import type { CommitRequest, CommitView } from '../../contract/volume-view';
 
 /** Commits that lose the race to another commit of the same volume merge again, this many times. */
 const COMMIT_ATTEMPTS = 5;

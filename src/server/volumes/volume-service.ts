@@ -14,7 +14,7 @@ import { RevisionCommit } from './revision-commit';
 import { Serial } from './serial';
 import { VolumeAccess } from './volume-access';
 import { appsPinning, describePins } from './volume-pins';
-import type { CommitRequest, CommitView, FileListView, VolumeView } from './volume-view';
+import type { CommitRequest, CommitView, FileListView, VolumeView } from '../../contract/volume-view';
 
 /** What an app pins of a volume: its newest revision and that revision's files. */
 export interface ResolvedVolume {

@@ -1,5 +1,7 @@
-import type { VolumeFile } from '../../contract/volume-file';
-import type { VolumeStatus } from '../store/records';
+import type { VolumeFile } from './volume-file';
+
+/** Who may read a volume: its owner only, or everyone as `owner/name`. */
+export type VolumeStatus = 'Private' | 'Public';
 
 /** Where the volume API lives; a volume is addressed as `NAME` or `OWNER/NAME`, URL-encoded. */
 export const VOLUMES_API = '/api/volumes/v1/volumes';
