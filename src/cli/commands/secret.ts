@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { SECRET_KEYS_API, type KeyRotationView } from '../../server/secrets/key-value-view';
+import { SECRET_KEYS_API, type KeyRotationView } from '../../contract/key-value-view';
 import { ApiClient } from '../api-client';
 import { registerKeyValueCommands } from '../key-values/key-value-commands';
 

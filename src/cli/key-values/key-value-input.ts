@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isMap, isScalar, LineCounter, parseDocument, type Node } from 'yaml';
 import { isBase64 } from '../../contract/base64';
 import { EveraiError } from '../../contract/errors';
-import type { KeyValueKind } from '../../server/secrets/key-value-source';
+import type { KeyValueKind } from '../../contract/key-value-view';
 
 type Items = Record<string, string>;
 

@@ -6,7 +6,7 @@ import type { Store } from '../store/store';
 import { appsPinningKeyValue } from './key-value-pins';
 import { checkItems, checkKeyValueName, kindWord } from './key-value-checks';
 import type { KeyValueKind, KeyValueObject, KeyValueSource } from './key-value-source';
-import type { KeyRotationView, KeyValueUpdate, KeyValueView } from './key-value-view';
+import type { KeyRotationView, KeyValueUpdate, KeyValueView } from '../../contract/key-value-view';
 import { open, seal } from './secret-cipher';
 import { SecretKeyRing } from './secret-key-ring';
 

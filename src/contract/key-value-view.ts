@@ -1,4 +1,5 @@
-import type { KeyValueKind } from './key-value-source';
+/** The two kinds of key-value objects (SPEC §9). */
+export type KeyValueKind = 'Secret' | 'ConfigMap';
 
 /** Where the API keeps each kind (SPEC §9). */
 export const KEY_VALUE_APIS: Record<KeyValueKind, string> = {
