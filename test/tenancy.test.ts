@@ -7,7 +7,7 @@ import { startTestPlatform, type TestPlatform } from './helpers/platform';
 import { addUser, cliAs, httpAs } from './helpers/users';
 import { writeFiles } from './helpers/volumes';
 import { waitFor } from './helpers/wait';
-import type { AppView, WorkerView } from '../src/server/api/views';
+import type { AppView, WorkerView } from '../src/contract/api-views';
 import { EXEC_PROTOCOL } from '../src/contract/exec-frames';
 import { runningWorkerIds } from './helpers/workers';
 

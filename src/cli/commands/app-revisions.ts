@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { EveraiError } from '../../contract/errors';
-import type { AppView, RevisionView } from '../../server/api/views';
+import type { AppView, RevisionView } from '../../contract/api-views';
 import { ApiClient } from '../api-client';
 import { appPath, appTarget, NS_OPTION } from '../app-target';
 import { OUTPUT_OPTION, parseOutputFormat, printList } from '../output';

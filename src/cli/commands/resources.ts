@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { MachineResources } from '../../server/resources/machine-resources';
+import type { MachineResources } from '../../contract/api-views';
 import { ApiClient } from '../api-client';
 import { OUTPUT_OPTION, parseOutputFormat, printObject, renderTable } from '../output';
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { WorkerView } from '../../server/api/views';
+import type { WorkerView } from '../../contract/api-views';
 import { ApiClient, errorFromResponse } from '../api-client';
 import { appPath, appTarget } from '../app-target';
 import { OUTPUT_OPTION, parseOutputFormat, printList } from '../output';

@@ -3,6 +3,9 @@
 import type { KeyValueKind } from '../secrets/key-value-source';
 import type { PlaceholderDocument, ResourceRequestsDocument } from '../../contract/app-spec';
 import type { VolumeStatus } from '../../contract/volume-view';
+import type { AutoscalerSetting, EventRecord, EventType } from '../../contract/api-views';
+
+export type { AutoscalerSetting, EventRecord, EventType };
 
 export interface UserRecord {
   id: string;
@@ -47,13 +50,6 @@ export interface AppRecord {
   updatedAt: string;
 }
 
-/**
- * An app's scaling, app-level (changing it rolls nothing out): a builtin autoscaler whose
- * arguments are numbers or Placeholders read at each decision, or a manual count.
- */
-export type AutoscalerSetting =
-  | { kind: 'SimpleAutoScaler' | 'FreeWorkerAutoScaler'; args: Record<string, number | PlaceholderDocument> }
-  | { kind: 'Manual'; args: { defaultWorkerNum: number } };
 
 /** What a worker runs, pinned: changing any of it means a new revision and a rollout. */
 export interface RevisionSpec {
@@ -166,16 +162,6 @@ export interface WorkerRecord {
   failedCount: number;
 }
 
-export type EventType = 'NORMAL' | 'WARNING';
-
-export interface EventRecord {
-  id: number;
-  appId: string;
-  type: EventType;
-  from: string;
-  message: string;
-  createdAt: string;
-}
 
 export interface ImageTagRecord {
   repository: string;
