@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { everaiHome, DEFAULT_LISTEN } from '../server/platform-config';
+import { everaiHome, DEFAULT_LISTEN } from '../contract/everai-home';
 
 /** What `everai login` remembers: $EVERAI_HOME/config.json, mode 0600 since it holds a token. */
 export interface CliConfig {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { EveraiError } from '../../contract/errors';
 import { isToken } from '../../contract/ids';
 import { VERSION } from '../../contract/version';
-import { everaiHome } from '../../server/platform-config';
+import { everaiHome } from '../../contract/everai-home';
 import { ApiClient } from '../api-client';
 import { clearCliConfig, endpoint, readCliConfig, volumeRoot, writeCliConfig } from '../config-file';
 
