@@ -1,5 +1,5 @@
 import { decodeValues } from '../contract/base64';
-import { CONFIGMAPS_ENV, SECRETS_ENV } from '../sdk/context';
+import { CONFIGMAPS_ENV, SECRETS_ENV } from '../contract/worker-env';
 import type { KeyValueKind } from '../contract/key-value-view';
 import { KeyValueClient } from './key-values/key-value-client';
 

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { VOLUMES_ENV } from '../sdk/context';
+import { VOLUMES_ENV } from '../contract/worker-env';
 import { ApiClient } from './api-client';
 import { VolumeClient } from '../volumes/volume-client';
 

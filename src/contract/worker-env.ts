@@ -11,3 +11,13 @@ export const PORT_ENV = 'PORT';
  * machine's network, sets 127.0.0.1.
  */
 export const LISTEN_HOST_ENV = 'EVERAI_LISTEN_HOST';
+
+/**
+ * What the platform gives a worker, as JSON in its environment (set by the runtime that starts
+ * it; `everai app run` sets them from the local cache):
+ * - `EVERAI_VOLUMES`: `{"NAME": {"path": "/…", "revision": "000001-08a", "ready": true}}`
+ * - `EVERAI_SECRETS`, `EVERAI_CONFIGMAPS`: `{"NAME": {"KEY": "value"}}`
+ */
+export const VOLUMES_ENV = 'EVERAI_VOLUMES';
+export const SECRETS_ENV = 'EVERAI_SECRETS';
+export const CONFIGMAPS_ENV = 'EVERAI_CONFIGMAPS';
