@@ -21,3 +21,6 @@ export const LISTEN_HOST_ENV = 'EVERAI_LISTEN_HOST';
 export const VOLUMES_ENV = 'EVERAI_VOLUMES';
 export const SECRETS_ENV = 'EVERAI_SECRETS';
 export const CONFIGMAPS_ENV = 'EVERAI_CONFIGMAPS';
+
+/** The platform probes this path; 200 once the worker can take traffic (SPEC §3, §6). */
+export const READINESS_PATH = '/.well-known/everai/ready';
