@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { VOLUMES_ENV } from '../contract/worker-env';
-import { ApiClient } from './api-client';
+import { ApiClient } from '../client/api-client';
 import { VolumeClient } from '../volumes/volume-client';
 
 /**

@@ -1,4 +1,4 @@
-import type { ApiClient } from '../cli/api-client';
+import type { ApiClient } from '../client/api-client';
 import { EveraiError } from '../contract/errors';
 import { DEFAULT_TAG, parseImageRef } from '../contract/image-ref';
 import {

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiClient } from '../cli/api-client';
+import { ApiClient } from '../client/api-client';
 import { EveraiError } from '../contract/errors';
 import { fetchBaseImage, IMAGE_ARCHITECTURE, type BaseImage } from './base-image';
 import { findAppFile, imageNameOf } from './image-source';

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import type { ApiClient } from '../cli/api-client';
+import type { ApiClient } from '../client/api-client';
 import { EveraiError } from '../contract/errors';
 import type { PushTarget } from './push-target';
 

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { request } from 'undici';
-import type { ApiClient } from '../cli/api-client';
+import type { ApiClient } from '../client/api-client';
 import { EveraiError } from '../contract/errors';
 import { MEDIA_TYPES } from '../contract/oci';
 import type { BuiltImage, ImageBlob } from './oci-image-builder';

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ApiClient } from '../cli/api-client';
+import type { ApiClient } from '../client/api-client';
 import { EveraiError } from '../contract/errors';
 import type { OciImageConfig } from '../contract/oci';
 import { IMAGE_ARCHITECTURE } from './base-image';

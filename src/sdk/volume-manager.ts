@@ -19,7 +19,7 @@ function client(): VolumeClient {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { VolumeClient } = require('../volumes/volume-client') as typeof import('../volumes/volume-client');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { ApiClient } = require('../cli/api-client') as typeof import('../cli/api-client');
+  const { ApiClient } = require('../client/api-client') as typeof import('../client/api-client');
   return new VolumeClient(new ApiClient());
 }
 

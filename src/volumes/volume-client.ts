@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
-import type { ApiClient } from '../cli/api-client';
-import { volumeRoot } from '../cli/config-file';
+import type { ApiClient } from '../client/api-client';
+import { volumeRoot } from '../client/config-file';
 import { EveraiError } from '../contract/errors';
 import { EMPTY_REVISION } from '../contract/volume-revision';
 import { VOLUMES_API, volumeApiPath, type FileListView, type VolumeView } from '../contract/volume-view';

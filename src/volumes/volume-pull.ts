@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import type { ApiClient } from '../cli/api-client';
+import type { ApiClient } from '../client/api-client';
 import { EveraiError } from '../contract/errors';
 import { byPath, quotePath, type VolumeFile } from '../contract/volume-file';
 import { volumeApiPath, type FileListView, type VolumeView } from '../contract/volume-view';

@@ -1,5 +1,5 @@
 import { promises as fs } from 'node:fs';
-import type { ApiClient } from '../cli/api-client';
+import type { ApiClient } from '../client/api-client';
 import { EveraiError } from '../contract/errors';
 import { byPath, quotePath, type VolumeFile } from '../contract/volume-file';
 import { EMPTY_REVISION } from '../contract/volume-revision';

@@ -3,8 +3,8 @@ import { EveraiError } from '../../contract/errors';
 import { isToken } from '../../contract/ids';
 import { VERSION } from '../../contract/version';
 import { everaiHome } from '../../contract/everai-home';
-import { ApiClient } from '../api-client';
-import { clearCliConfig, endpoint, readCliConfig, volumeRoot, writeCliConfig } from '../config-file';
+import { ApiClient } from '../../client/api-client';
+import { clearCliConfig, endpoint, readCliConfig, volumeRoot, writeCliConfig } from '../../client/config-file';
 
 interface WhoAmI {
   name: string;
