@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { VOLUMES_ENV } from '../contract/worker-env';
 import { ApiClient } from '../client/api-client';
-import { VolumeClient } from '../volumes/volume-client';
+import { VolumeClient } from '../client/volumes/volume-client';
 
 /**
  * Gives `app prepare` and `app run` the app's volumes the way a worker gets them, through

@@ -1,5 +1,5 @@
 import { EveraiError } from '../contract/errors';
-import type { VolumeClient } from '../volumes/volume-client';
+import type { VolumeClient } from '../client/volumes/volume-client';
 
 /** `context.volumeManager`: pushes and pulls volumes' local caches, where there is one. */
 export interface VolumeManager {
@@ -17,7 +17,7 @@ function client(): VolumeClient {
   }
   // Loaded on use: workers never need the client, nor its HTTP stack.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { VolumeClient } = require('../volumes/volume-client') as typeof import('../volumes/volume-client');
+  const { VolumeClient } = require('../client/volumes/volume-client') as typeof import('../client/volumes/volume-client');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { ApiClient } = require('../client/api-client') as typeof import('../client/api-client');
   return new VolumeClient(new ApiClient());

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { EveraiError } from '../../contract/errors';
 import { formatBytes } from '../../image/push-progress';
-import { VolumeClient, type PullResult, type PushResult } from '../../volumes/volume-client';
+import { VolumeClient, type PullResult, type PushResult } from '../../client/volumes/volume-client';
 import { ApiClient } from '../../client/api-client';
 import { OUTPUT_OPTION, parseOutputFormat, printList, printObject } from '../output';
 import { describeVolume, renderFileTree, VOLUME_COLUMNS } from '../volume-views';

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { errorFromResponse, type ApiClient } from '../client/api-client';
-import { EveraiError } from '../contract/errors';
-import type { VolumeFile } from '../contract/volume-file';
-import { volumeApiPath } from '../contract/volume-view';
+import { errorFromResponse, type ApiClient } from '../api-client';
+import { EveraiError } from '../../contract/errors';
+import type { VolumeFile } from '../../contract/volume-file';
+import { volumeApiPath } from '../../contract/volume-view';
 import { READ_CHUNK } from './file-digest';
 
 /**

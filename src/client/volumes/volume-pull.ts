@@ -1,9 +1,9 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import type { ApiClient } from '../client/api-client';
-import { EveraiError } from '../contract/errors';
-import { byPath, quotePath, type VolumeFile } from '../contract/volume-file';
-import { volumeApiPath, type FileListView, type VolumeView } from '../contract/volume-view';
+import type { ApiClient } from '../api-client';
+import { EveraiError } from '../../contract/errors';
+import { byPath, quotePath, type VolumeFile } from '../../contract/volume-file';
+import { volumeApiPath, type FileListView, type VolumeView } from '../../contract/volume-view';
 import { downloadFile } from './blob-transfer';
 import { cachedDigest, hashFile } from './file-digest';
 import { modeOf, walk } from './local-files';

@@ -1,9 +1,9 @@
 import { promises as fs } from 'node:fs';
-import type { ApiClient } from '../client/api-client';
-import { EveraiError } from '../contract/errors';
-import { byPath, quotePath, type VolumeFile } from '../contract/volume-file';
-import { EMPTY_REVISION } from '../contract/volume-revision';
-import { volumeApiPath, type CommitRequest, type CommitView, type FileListView, type VolumeView } from '../contract/volume-view';
+import type { ApiClient } from '../api-client';
+import { EveraiError } from '../../contract/errors';
+import { byPath, quotePath, type VolumeFile } from '../../contract/volume-file';
+import { EMPTY_REVISION } from '../../contract/volume-revision';
+import { volumeApiPath, type CommitRequest, type CommitView, type FileListView, type VolumeView } from '../../contract/volume-view';
 import { uploadBlob } from './blob-transfer';
 import { cachedDigest, hashFile } from './file-digest';
 import { listLocalFiles, type LocalFile } from './local-files';

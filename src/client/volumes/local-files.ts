@@ -1,7 +1,7 @@
 import { promises as fs, type Dirent, type Stats } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { EveraiError } from '../contract/errors';
-import { quotePath, volumePathProblem } from '../contract/volume-file';
+import { EveraiError } from '../../contract/errors';
+import { quotePath, volumePathProblem } from '../../contract/volume-file';
 
 /** A file of a local volume copy, as a push sees it. */
 export interface LocalFile {

@@ -1,9 +1,9 @@
 import { promises as fs } from 'node:fs';
-import type { ApiClient } from '../client/api-client';
-import { volumeRoot } from '../client/config-file';
-import { EveraiError } from '../contract/errors';
-import { EMPTY_REVISION } from '../contract/volume-revision';
-import { VOLUMES_API, volumeApiPath, type FileListView, type VolumeView } from '../contract/volume-view';
+import type { ApiClient } from '../api-client';
+import { volumeRoot } from '../config-file';
+import { EveraiError } from '../../contract/errors';
+import { EMPTY_REVISION } from '../../contract/volume-revision';
+import { VOLUMES_API, volumeApiPath, type FileListView, type VolumeView } from '../../contract/volume-view';
 import { progressOf, type TransferProgress } from './transfer-progress';
 import { VolumeCache } from './volume-cache';
 import { pullVolume, type PullOptions, type PullResult } from './volume-pull';
