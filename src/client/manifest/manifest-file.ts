@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { isAbsolute, relative } from 'node:path';
 import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
-import { EveraiError } from '../contract/errors';
+import { EveraiError } from '../../contract/errors';
 import { manifestSchema, type Manifest } from './manifest-schema';
 
 export type FieldPath = readonly (string | number)[];

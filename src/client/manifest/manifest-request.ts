@@ -1,9 +1,9 @@
-import { EveraiError } from '../contract/errors';
-import { FreeWorkerAutoScaler, SimpleAutoScaler } from '../sdk/autoscalers';
-import { Placeholder } from '../sdk/placeholder';
-import { ResourceRequests } from '../sdk/resource-requests';
-import type { AutoscalerDocument, PlaceholderDocument, ResourceRequestsDocument } from '../contract/app-spec';
-import type { ImageAuthRequest, MountRequest, ProgramRequest } from '../contract/program-request';
+import { EveraiError } from '../../contract/errors';
+import { FreeWorkerAutoScaler, SimpleAutoScaler } from '../../sdk/autoscalers';
+import { Placeholder } from '../../sdk/placeholder';
+import { ResourceRequests } from '../../sdk/resource-requests';
+import type { AutoscalerDocument, PlaceholderDocument, ResourceRequestsDocument } from '../../contract/app-spec';
+import type { ImageAuthRequest, MountRequest, ProgramRequest } from '../../contract/program-request';
 import type { ManifestFile } from './manifest-file';
 import type { ManifestSpec } from './manifest-schema';
 
