@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { newToken } from '../src/contract/ids';
-import { buildImage, type BuiltImage } from '../src/image/oci-image-builder';
+import { buildImage, type BuiltImage } from '../src/client/image/oci-image-builder';
 import { startTestPlatform, type TestPlatform } from './helpers/platform';
 
 // A standard registry client (skopeo, from containers/image) pushes and pulls with a platform token.

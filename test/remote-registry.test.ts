@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { EveraiError } from '../src/contract/errors';
 import { parseImageRef, type ImageRef } from '../src/contract/image-ref';
-import { buildImage, type BuiltImage } from '../src/image/oci-image-builder';
+import { buildImage, type BuiltImage } from '../src/client/image/oci-image-builder';
 import { LocalBlobStore } from '../src/server/blobs/local/local-blob-store';
 import { pullLayers, resolveRemoteImage } from '../src/server/registry/remote/remote-image';
 import { cliOk, copyExampleApp, editFile, waitDeployed } from './helpers/app-fixture';

@@ -1,6 +1,6 @@
 import { formatTime } from '../contract/time';
 import type { VolumeFile } from '../contract/volume-file';
-import { formatBytes } from '../image/push-progress';
+import { formatBytes } from '../client/image/push-progress';
 import type { VolumeView } from '../contract/volume-view';
 import type { Column } from './output';
 

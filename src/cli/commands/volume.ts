@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { EveraiError } from '../../contract/errors';
-import { formatBytes } from '../../image/push-progress';
+import { formatBytes } from '../../client/image/push-progress';
 import { VolumeClient, type PullResult, type PushResult } from '../../client/volumes/volume-client';
 import { ApiClient } from '../../client/api-client';
 import { OUTPUT_OPTION, parseOutputFormat, printList, printObject } from '../output';

@@ -1,5 +1,5 @@
 import { MultiBar, type SingleBar } from 'cli-progress';
-import { formatBytes } from '../../image/push-progress';
+import { formatBytes } from '../image/push-progress';
 
 /** What a push or a pull reports while it moves files (several at once). */
 export interface TransferProgress {

@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ApiClient } from '../client/api-client';
-import { EveraiError } from '../contract/errors';
-import type { OciImageConfig } from '../contract/oci';
+import type { ApiClient } from '../api-client';
+import { EveraiError } from '../../contract/errors';
+import type { OciImageConfig } from '../../contract/oci';
 import { IMAGE_ARCHITECTURE } from './base-image';
 import { cachedLayer } from './build-cache';
 import { IMAGE_PATH, NODE_BASE_REPOSITORY, NODE_BASE_TAG, NODE_PATH, nodeBaseEntries } from './node-base';

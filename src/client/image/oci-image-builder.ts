@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { APP_FILE_LABEL, MEDIA_TYPES, type ImageIndex, type ImageManifest, type OciImageConfig } from '../contract/oci';
+import { APP_FILE_LABEL, MEDIA_TYPES, type ImageIndex, type ImageManifest, type OciImageConfig } from '../../contract/oci';
 import { listImageFiles } from './image-files';
 import { directory, type LayerEntry } from './layer-entries';
 import { writeLayer, type WrittenLayer } from './layer-writer';

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import type { ApiClient } from '../client/api-client';
-import { EveraiError } from '../contract/errors';
+import type { ApiClient } from '../api-client';
+import { EveraiError } from '../../contract/errors';
 import type { PushTarget } from './push-target';
 
 export const BUILDERS = ['buildah', 'docker'] as const;

@@ -1,9 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { request } from 'undici';
-import type { ApiClient } from '../client/api-client';
-import { EveraiError } from '../contract/errors';
-import { MEDIA_TYPES } from '../contract/oci';
+import type { ApiClient } from '../api-client';
+import { EveraiError } from '../../contract/errors';
+import { MEDIA_TYPES } from '../../contract/oci';
 import type { BuiltImage, ImageBlob } from './oci-image-builder';
 import type { PushProgress } from './push-progress';
 import type { PushTarget } from './push-target';

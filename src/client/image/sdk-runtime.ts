@@ -9,8 +9,8 @@ import { traceRequires } from './require-trace';
  * `app.ts` and serve it, taken from this very installation so the image runs the CLI's SDK.
  */
 
-/** This package's root (its package.json), from dist/src/image. */
-const PACKAGE_ROOT = join(__dirname, '..', '..', '..');
+/** This package's root (its package.json), from dist/src/client/image. */
+const PACKAGE_ROOT = join(__dirname, '..', '..', '..', '..');
 export const SDK_ROOT = 'opt/everai';
 export const WORKER_ENTRY = `/${SDK_ROOT}/dist/src/sdk/worker/worker-entry.js`;
 

@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiClient } from '../client/api-client';
-import { EveraiError } from '../contract/errors';
+import { ApiClient } from '../api-client';
+import { EveraiError } from '../../contract/errors';
 import { fetchBaseImage, IMAGE_ARCHITECTURE, type BaseImage } from './base-image';
 import { findAppFile, imageNameOf } from './image-source';
 import { buildImage, type BuildOptions } from './oci-image-builder';

@@ -1,5 +1,5 @@
-import { EveraiError } from '../contract/errors';
-import { DEFAULT_TAG, parseImageRef } from '../contract/image-ref';
+import { EveraiError } from '../../contract/errors';
+import { DEFAULT_TAG, parseImageRef } from '../../contract/image-ref';
 
 export interface PushTarget {
   repository: string;

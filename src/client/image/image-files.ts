@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { join, posix, relative, resolve, sep } from 'node:path';
-import { EveraiError } from '../contract/errors';
+import { EveraiError } from '../../contract/errors';
 
 export interface ImageFile {
   /** Path inside the app folder, `/`-separated. */

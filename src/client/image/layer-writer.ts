@@ -4,7 +4,7 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { pack as tarPack, type Pack } from 'tar-stream';
-import { MEDIA_TYPES } from '../contract/oci';
+import { MEDIA_TYPES } from '../../contract/oci';
 import type { LayerEntry } from './layer-entries';
 
 export interface WrittenLayer {

@@ -1,6 +1,6 @@
-import type { ApiClient } from '../client/api-client';
-import { EveraiError } from '../contract/errors';
-import { DEFAULT_TAG, parseImageRef } from '../contract/image-ref';
+import type { ApiClient } from '../api-client';
+import { EveraiError } from '../../contract/errors';
+import { DEFAULT_TAG, parseImageRef } from '../../contract/image-ref';
 import {
   IMAGE_MANIFEST_TYPES,
   imageConfigSchema,
@@ -8,7 +8,7 @@ import {
   imageManifestSchema,
   INDEX_MANIFEST_TYPES,
   type OciImageConfig,
-} from '../contract/oci';
+} from '../../contract/oci';
 import type { ImageLayer } from './oci-image-builder';
 import { sameHost } from './push-target';
 import { registryError } from './registry-push-client';

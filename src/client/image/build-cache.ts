@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { everaiHome } from '../contract/everai-home';
+import { everaiHome } from '../../contract/everai-home';
 import type { LayerEntry } from './layer-entries';
 import { writeLayer, type LayerCompression, type WrittenLayer } from './layer-writer';
 

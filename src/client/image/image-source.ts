@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { EveraiError } from '../contract/errors';
-import { ManifestFile } from '../client/manifest/manifest-file';
-import { importUserModule } from '../sdk/loader/load-module';
+import { EveraiError } from '../../contract/errors';
+import { ManifestFile } from '../manifest/manifest-file';
+import { importUserModule } from '../../sdk/loader/load-module';
 
 const IMAGE_BUILDER_FILES = ['image_builder.ts', 'image_builder.js', 'image_builder.mjs'];
 const APP_FILES = ['app.ts', 'app.js', 'app.mjs'];
