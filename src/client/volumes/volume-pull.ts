@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { ApiClient } from '../api-client';
 import { EveraiError } from '../../contract/errors';
+import type { PullResult } from '../../contract/volume-transfer';
 import { byPath, quotePath, type VolumeFile } from '../../contract/volume-file';
 import { volumeApiPath, type FileListView, type VolumeView } from '../../contract/volume-view';
 import { downloadFile } from './blob-transfer';
@@ -18,13 +19,7 @@ export interface PullOptions {
   sync?: boolean;
 }
 
-export interface PullResult {
-  revision: string;
-  files: number;
-  downloadedFiles: number;
-  downloadedBytes: number;
-  deletedFiles: number;
-}
+export type { PullResult };
 
 /** The local file at `abs` with its digest, if it is a regular file. */
 async function localFile(abs: string, path: string, hashes: Record<string, HashedFile>, force: boolean): Promise<(HashedFile & { mode: number }) | undefined> {

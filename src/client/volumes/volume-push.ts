@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import type { ApiClient } from '../api-client';
 import { EveraiError } from '../../contract/errors';
+import type { PushResult } from '../../contract/volume-transfer';
 import { byPath, quotePath, type VolumeFile } from '../../contract/volume-file';
 import { EMPTY_REVISION } from '../../contract/volume-revision';
 import { volumeApiPath, type CommitRequest, type CommitView, type FileListView, type VolumeView } from '../../contract/volume-view';
@@ -16,16 +17,7 @@ export interface PushOptions {
   updateOnly?: boolean;
 }
 
-export interface PushResult {
-  revision: string;
-  /** False when the platform already had exactly these files: no revision was made. */
-  created: boolean;
-  uploadedFiles: number;
-  uploadedBytes: number;
-  /** The volume had moved past the copy's base, and the push was merged onto `mergedWith`. */
-  merged: boolean;
-  mergedWith: string | null;
-}
+export type { PushResult };
 
 interface HashedLocalFile extends LocalFile {
   digest: string;
