@@ -6,7 +6,7 @@ import type { BlobStore } from '../blobs/blob-store';
 import type { UserRecord, VolumeRecord, VolumeRevisionRecord } from '../store/records';
 import type { Store } from '../store/store';
 import type { FileLists } from './file-lists';
-import type { Serial } from './serial';
+import type { Serial } from '../blobs/serial';
 import { mergeFileLists } from './three-way-merge';
 import type { CommitRequest, CommitView } from '../../contract/volume-view';
 

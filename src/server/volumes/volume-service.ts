@@ -11,7 +11,7 @@ import type { UserRecord, VolumeRecord } from '../store/records';
 import type { Store } from '../store/store';
 import { FileLists } from './file-lists';
 import { RevisionCommit } from './revision-commit';
-import { Serial } from './serial';
+import { Serial } from '../blobs/serial';
 import { VolumeAccess } from './volume-access';
 import { appsPinning, describePins } from './volume-pins';
 import type { CommitRequest, CommitView, FileListView, VolumeView } from '../../contract/volume-view';
