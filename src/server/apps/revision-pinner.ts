@@ -9,7 +9,8 @@ import type { KeyValueKind, KeyValueSource } from '../secrets/key-value-source';
 import type { ImagePullSpec, PinnedKeyValue, PinnedVolume, RevisionSpec, UserRecord } from '../store/records';
 import type { Store } from '../store/store';
 import type { AppRequest } from './app-request';
-import { pinImagePull, pinMounts, pinProgram, pullCredentials } from './program-pins';
+import { pinImagePull, pinMounts, pinProgram } from './program-pins';
+import { pullCredentials } from '../secrets/pull-credentials';
 
 /** Finds a volume's newest revision for its owner (the volume service). */
 export interface VolumeResolver {
