@@ -1,6 +1,6 @@
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import type { AppView, WorkerView } from '../src/server/api/views';
+import type { AppView, WorkerView } from '../src/contract/api-views';
 import { copyExampleApp, deployApp, editFile, workersJson } from '../test/helpers/app-fixture';
 import { startTestPlatform, type TestPlatform } from '../test/helpers/platform';
 import { printGatewayReport, type LoadResults, type TargetName } from './gateway-report';

@@ -5,7 +5,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { renderTable } from '../src/cli/output';
-import type { PullResult, PushResult } from '../src/volumes/volume-client';
+import type { PullResult, PushResult } from '../src/client/volumes/volume-client';
 import { startTestPlatform, type TestPlatform } from '../test/helpers/platform';
 import { volumeJson, volumeOk } from '../test/helpers/volumes';
 import { measureVolumeStart, type VolumeStartFigures } from './worker-start-volume';

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AppView, WorkerView } from '../src/server/api/views';
+import type { AppView, WorkerView } from '../src/contract/api-views';
 import { cliOk, waitDeployed, workersJson } from '../test/helpers/app-fixture';
 import { runCli } from '../test/helpers/cli';
 import type { TestPlatform } from '../test/helpers/platform';

@@ -1,4 +1,4 @@
-import type { WorkerView } from '../src/server/api/views';
+import type { WorkerView } from '../src/contract/api-views';
 import type { TestPlatform } from '../test/helpers/platform';
 
 /**

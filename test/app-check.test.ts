@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { EveraiError } from '../src/common/errors';
+import { EveraiError } from '../src/contract/errors';
 import { loadAppFromDir } from '../src/sdk/loader/load-app';
 import { EVERAI_BIN, REPO_ROOT, runCli } from './helpers/cli';
 import { waitFor } from './helpers/wait';

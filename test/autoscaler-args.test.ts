@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EveraiError } from '../src/common/errors';
+import { EveraiError } from '../src/contract/errors';
 import { resolveScalerArgs } from '../src/server/controller/autoscaler/autoscaler-args';
 import type { KeyValueKind, KeyValueObject, KeyValueSource } from '../src/server/secrets/key-value-source';
 

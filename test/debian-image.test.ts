@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { after, before, test } from 'node:test';
 import { createGunzip } from 'node:zlib';
 import { extract as tarExtract } from 'tar-stream';
-import { MEDIA_TYPES, type ImageManifest, type OciImageConfig } from '../src/common/oci';
+import { MEDIA_TYPES, type ImageManifest, type OciImageConfig } from '../src/contract/oci';
 import { DEBIAN_IMAGE_MARKER, DEBIAN_IMAGE_MISSING, pushDebianPythonImage } from './helpers/debian-image';
 import { startTestPlatform, type TestPlatform } from './helpers/platform';
 

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { ERROR_CATALOGUE, EveraiError } from '../src/common/errors';
+import { ERROR_CATALOGUE, EveraiError } from '../src/contract/errors';
 import { sendError } from '../src/server/http/respond';
 import { capturedLogger } from './helpers/logger';
 import { REPO_ROOT } from './helpers/cli';

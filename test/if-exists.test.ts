@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ifExists } from '../src/common/if-exists';
+import { ifExists } from '../src/contract/if-exists';
 
 test('ifExists: missing is undefined, any other failure is an error', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'everai-if-exists-'));

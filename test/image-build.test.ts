@@ -3,7 +3,7 @@ import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rm
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { APP_FILE_LABEL } from '../src/common/oci';
+import { APP_FILE_LABEL } from '../src/contract/oci';
 import { LocalBlobStore } from '../src/server/blobs/local/local-blob-store';
 import { resolveImage } from '../src/server/registry/image-resolver';
 import { ImageUnpacker } from '../src/server/runtime/local/image-unpacker';

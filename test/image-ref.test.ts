@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { EveraiError } from '../src/common/errors';
-import { formatImageRef, parseImageRef } from '../src/common/image-ref';
+import { EveraiError } from '../src/contract/errors';
+import { formatImageRef, parseImageRef } from '../src/contract/image-ref';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 

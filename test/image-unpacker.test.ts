@@ -6,8 +6,8 @@ import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { pack as tarPack, type Header } from 'tar-stream';
-import { EveraiError } from '../src/common/errors';
-import { MEDIA_TYPES } from '../src/common/oci';
+import { EveraiError } from '../src/contract/errors';
+import { MEDIA_TYPES } from '../src/contract/oci';
 import { LocalBlobStore } from '../src/server/blobs/local/local-blob-store';
 import { chainKey, ImageUnpacker } from '../src/server/runtime/local/image-unpacker';
 

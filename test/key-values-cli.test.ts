@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { KeyValueView } from '../src/server/secrets/key-value-view';
+import type { KeyValueView } from '../src/contract/key-value-view';
 import { runCli } from './helpers/cli';
 import { startTestPlatform, type TestPlatform } from './helpers/platform';
 import { addUser } from './helpers/users';

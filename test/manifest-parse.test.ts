@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { EveraiError } from '../src/common/errors';
-import { ManifestFile } from '../src/manifest/manifest-file';
-import { manifestRequest } from '../src/manifest/manifest-request';
+import { EveraiError } from '../src/contract/errors';
+import { ManifestFile } from '../src/client/manifest/manifest-file';
+import { manifestRequest } from '../src/client/manifest/manifest-request';
 
 const HEAD = 'version: everai/v1alpha1\nkind: App\nmetadata:\n  name: web\nspec:\n  image: web:v1\n';
 

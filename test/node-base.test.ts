@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { after, test } from 'node:test';
 import { extract } from 'tar-stream';
-import { nodeBaseEntries, sharedLibraries } from '../src/image/node-base';
-import { writeLayer } from '../src/image/layer-writer';
+import { nodeBaseEntries, sharedLibraries } from '../src/client/image/node-base';
+import { writeLayer } from '../src/client/image/layer-writer';
 
 // The node base is made offline from this machine's Node: what it holds, and that it is the same
 // bytes every time.

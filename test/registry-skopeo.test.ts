@@ -5,8 +5,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { newToken } from '../src/common/ids';
-import { buildImage, type BuiltImage } from '../src/image/oci-image-builder';
+import { newToken } from '../src/contract/ids';
+import { buildImage, type BuiltImage } from '../src/client/image/oci-image-builder';
 import { startTestPlatform, type TestPlatform } from './helpers/platform';
 
 // A standard registry client (skopeo, from containers/image) pushes and pulls with a platform token.

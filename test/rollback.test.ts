@@ -5,7 +5,7 @@ import { cliOk, copyExampleApp, deployApp, editFile, waitDeployed, workersJson }
 import { startLoop } from './helpers/load';
 import { startTestPlatform, type TestPlatform } from './helpers/platform';
 import { waitFor } from './helpers/wait';
-import type { RevisionView } from '../src/server/api/views';
+import type { RevisionView } from '../src/contract/api-views';
 import { killWorker, runningWorkerIds } from './helpers/workers';
 
 let platform: TestPlatform;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { EveraiError } from '../src/common/errors';
+import { EveraiError } from '../src/contract/errors';
 import {
   App,
   FreeWorkerAutoScaler,

@@ -7,8 +7,8 @@ import { startTestPlatform, type TestPlatform } from './helpers/platform';
 import { addUser, cliAs, httpAs } from './helpers/users';
 import { writeFiles } from './helpers/volumes';
 import { waitFor } from './helpers/wait';
-import type { AppView, WorkerView } from '../src/server/api/views';
-import { EXEC_PROTOCOL } from '../src/common/exec-frames';
+import type { AppView, WorkerView } from '../src/contract/api-views';
+import { EXEC_PROTOCOL } from '../src/contract/exec-frames';
 import { runningWorkerIds } from './helpers/workers';
 
 // SPEC §9: no user sees, changes or routes to another user's objects; another user's object

@@ -23,8 +23,8 @@ export async function loadAppDefinition(dir: string, file?: string): Promise<App
   if (manifest !== undefined) {
     // Loaded on use, like the image push client: commands that read no manifest start faster without YAML and zod.
     /* eslint-disable @typescript-eslint/no-require-imports */
-    const { ManifestFile } = require('../manifest/manifest-file') as typeof import('../manifest/manifest-file');
-    const { manifestRequest } = require('../manifest/manifest-request') as typeof import('../manifest/manifest-request');
+    const { ManifestFile } = require('../client/manifest/manifest-file') as typeof import('../client/manifest/manifest-file');
+    const { manifestRequest } = require('../client/manifest/manifest-request') as typeof import('../client/manifest/manifest-request');
     /* eslint-enable @typescript-eslint/no-require-imports */
     const parsed = await ManifestFile.read(resolve(dir, manifest));
     const request = manifestRequest(parsed);

@@ -1,6 +1,6 @@
-import { decodeValues } from '../common/base64';
-import { CONFIGMAPS_ENV, SECRETS_ENV } from '../sdk/context';
-import type { KeyValueKind } from '../server/secrets/key-value-source';
+import { decodeValues } from '../contract/base64';
+import { CONFIGMAPS_ENV, SECRETS_ENV } from '../contract/worker-env';
+import type { KeyValueKind } from '../contract/key-value-view';
 import { KeyValueClient } from './key-values/key-value-client';
 
 /**

@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { VOLUMES_ENV } from '../sdk/context';
-import { ApiClient } from './api-client';
-import { VolumeClient } from '../volumes/volume-client';
+import { VOLUMES_ENV } from '../contract/worker-env';
+import { ApiClient } from '../client/api-client';
+import { VolumeClient } from '../client/volumes/volume-client';
+import { provideVolumeTransfer } from '../sdk/volume-manager';
 
 /**
  * Gives `app prepare` and `app run` the app's volumes the way a worker gets them, through
@@ -9,6 +10,11 @@ import { VolumeClient } from '../volumes/volume-client';
  * already here is used as it is, local edits included (that is what `app prepare` pushes).
  */
 export async function provideLocalVolumes(names: readonly string[]): Promise<void> {
+  // `context.volumeManager` in the app's hooks: the SDK does not load the client itself.
+  provideVolumeTransfer(() => {
+    const volumes = new VolumeClient(new ApiClient());
+    return { push: (name) => volumes.push(name, { progress: true }), pull: (name) => volumes.pull(name, { progress: true }) };
+  });
   if (names.length === 0) return;
   const client = new VolumeClient(new ApiClient());
   const volumes: Record<string, { path: string; revision: string; ready: boolean }> = {};

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { EveraiError } from '../common/errors';
+import { EveraiError } from '../contract/errors';
 import { registerAppCommands } from './commands/app';
 import { registerConfigCommands } from './commands/config';
 import { registerImageCommands } from './commands/image';
@@ -11,7 +11,7 @@ import { registerNamespaceCommands } from './commands/namespace';
 import { registerSecretCommands } from './commands/secret';
 import { registerConfigMapCommands } from './commands/configmap';
 import { registerResourcesCommand } from './commands/resources';
-import { VERSION } from '../common/version';
+import { VERSION } from '../contract/version';
 
 export function buildProgram(): Command {
   const program = new Command('everai')

@@ -1,5 +1,5 @@
 import { stringify as toYaml } from 'yaml';
-import { EveraiError } from '../common/errors';
+import { EveraiError } from '../contract/errors';
 
 export type OutputFormat = 'table' | 'wide' | 'json' | 'yaml';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'wide', 'json', 'yaml'];

@@ -1,6 +1,6 @@
-import { formatTime } from '../common/time';
-import type { AppView, RevisionView, WorkerView } from '../server/api/views';
-import type { EventRecord } from '../server/store/records';
+import { formatTime } from '../contract/time';
+import type { AppView, RevisionView, WorkerView } from '../contract/api-views';
+import type { EventRecord } from '../contract/api-views';
 import type { Column } from './output';
 
 /** Table columns of the objects the API returns (SPEC §3, §4). */

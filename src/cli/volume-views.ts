@@ -1,7 +1,7 @@
-import { formatTime } from '../common/time';
-import type { VolumeFile } from '../common/volume-file';
-import { formatBytes } from '../image/push-progress';
-import type { VolumeView } from '../server/volumes/volume-view';
+import { formatTime } from '../contract/time';
+import type { VolumeFile } from '../contract/volume-file';
+import { formatBytes } from '../client/image/push-progress';
+import type { VolumeView } from '../contract/volume-view';
 import type { Column } from './output';
 
 /** How the CLI shows volumes (SPEC §7). */

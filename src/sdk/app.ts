@@ -1,4 +1,4 @@
-import type { AppSpecDocument, RouteAuth } from './app-spec';
+import type { AppSpecDocument, RouteAuth } from '../contract/app-spec';
 import { FreeWorkerAutoScaler, SimpleAutoScaler, type AutoScaler } from './autoscalers';
 import { withPrepareMode } from './context';
 import { Image } from './image';

@@ -1,4 +1,5 @@
-import type { AutoscalerDocument, AutoscalerKind } from './app-spec';
+import type { AutoscalerDocument, AutoscalerKind } from '../contract/app-spec';
+import { AUTOSCALER_ARG_RULES, type ArgRules } from '../contract/autoscaler-rules';
 import { checkInteger, invalid } from './option-checks';
 import { Placeholder, type NumberOrPlaceholder } from './placeholder';
 
@@ -24,21 +25,7 @@ export interface FreeWorkerAutoScalerOptions extends AutoScalerBaseOptions {
   minFreeWorkers?: NumberOrPlaceholder;
 }
 
-/** Each argument with its default and the least value that makes sense. */
-export type ArgRules = Record<string, { default: number; min: number }>;
-
-const BASE_RULES: ArgRules = {
-  minWorkers: { default: 1, min: 0 },
-  maxWorkers: { default: 1, min: 1 },
-  maxIdleTime: { default: 60, min: 0 },
-  scaleUpStep: { default: 1, min: 1 },
-};
-
-/** Each builtin's arguments; the server reads them too, to fill defaults and check resolved Placeholders. */
-export const AUTOSCALER_ARG_RULES: Readonly<Record<AutoscalerKind, ArgRules>> = {
-  SimpleAutoScaler: { ...BASE_RULES, maxQueueSize: { default: 2, min: 0 } },
-  FreeWorkerAutoScaler: { ...BASE_RULES, minFreeWorkers: { default: 1, min: 0 } },
-};
+export { AUTOSCALER_ARG_RULES, type ArgRules };
 
 /** The platform does the scaling; these classes only check and carry the arguments. */
 abstract class BuiltinAutoScaler {

@@ -1,15 +1,8 @@
-import { EveraiError } from '../common/errors';
+import { EveraiError } from '../contract/errors';
+import { CONFIGMAPS_ENV, SECRETS_ENV, VOLUMES_ENV } from '../contract/worker-env';
 import { volumeManager, type VolumeManager } from './volume-manager';
 
-/**
- * What the platform gives a worker, as JSON in its environment (set by the runtime that starts
- * it; `everai app run` sets them from the local cache):
- * - `EVERAI_VOLUMES`: `{"NAME": {"path": "/…", "revision": "000001-08a", "ready": true}}`
- * - `EVERAI_SECRETS`, `EVERAI_CONFIGMAPS`: `{"NAME": {"KEY": "value"}}`
- */
-export const VOLUMES_ENV = 'EVERAI_VOLUMES';
-export const SECRETS_ENV = 'EVERAI_SECRETS';
-export const CONFIGMAPS_ENV = 'EVERAI_CONFIGMAPS';
+export { CONFIGMAPS_ENV, SECRETS_ENV, VOLUMES_ENV };
 
 export interface VolumeInfo {
   name: string;

@@ -1,7 +1,7 @@
-import { EveraiError } from '../common/errors';
-import { parseImageRef } from '../common/image-ref';
+import { EveraiError } from '../contract/errors';
+import { parseImageRef } from '../contract/image-ref';
 import { invalid } from './option-checks';
-import type { ImageAuthDocument } from './app-spec';
+import type { ImageAuthDocument } from '../contract/app-spec';
 import { Placeholder } from './placeholder';
 
 /** Registry credentials, read from a secret by the platform when it pulls (SPEC §8). */

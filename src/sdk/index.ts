@@ -1,6 +1,6 @@
 /** The SDK an app imports as `everai` (SPEC §3). */
 export { App, type AppOptions, type PrepareHook } from './app';
-export type { AppSpecDocument, RouteAuth } from './app-spec';
+export type { AppSpecDocument, RouteAuth } from '../contract/app-spec';
 export {
   FreeWorkerAutoScaler,
   SimpleAutoScaler,

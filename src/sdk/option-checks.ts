@@ -1,4 +1,4 @@
-import { EveraiError } from '../common/errors';
+import { EveraiError } from '../contract/errors';
 
 /** An app definition that cannot be right: the user's mistake, reported where the app loads. */
 export function invalid(message: string): EveraiError {

@@ -1,4 +1,4 @@
-import type { PlaceholderDocument, PlaceholderKind } from './app-spec';
+import type { PlaceholderDocument, PlaceholderKind } from '../contract/app-spec';
 import { checkObjectName, invalid } from './option-checks';
 
 export interface PlaceholderOptions {

@@ -1,4 +1,4 @@
-import type { ResourceRequestsDocument } from './app-spec';
+import type { ResourceRequestsDocument } from '../contract/app-spec';
 import { checkInteger, checkPositiveNumber, invalid } from './option-checks';
 
 export interface GpuConstraints {

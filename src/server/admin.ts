@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { newId, newToken, isToken } from '../common/ids';
-import { EveraiError } from '../common/errors';
-import { nowIso } from '../common/time';
+import { newId, newToken, isToken } from '../contract/ids';
+import { EveraiError } from '../contract/errors';
+import { nowIso } from '../contract/time';
 import { hashToken } from './auth';
 import type { Store } from './store/store';
 import { DEFAULT_NAMESPACE } from './namespaces/namespace-service';

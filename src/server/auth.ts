@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { EveraiError } from '../common/errors';
+import { EveraiError } from '../contract/errors';
 import type { UserRecord } from './store/records';
 import type { Store } from './store/store';
 

@@ -1,13 +1,8 @@
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_LISTEN, everaiHome } from '../contract/everai-home';
 import type { LogFormat, LogLevel } from './logger';
 
-/** Where the CLI and server keep their files (SPEC §2). */
-export function everaiHome(): string {
-  return process.env.EVERAI_HOME || join(homedir(), '.cache', 'everai');
-}
-
-export const DEFAULT_LISTEN = '127.0.0.1:8480';
+export { DEFAULT_LISTEN, everaiHome };
 
 export const RUNTIME_KINDS = ['container', 'process'] as const;
 export type RuntimeKind = (typeof RUNTIME_KINDS)[number];

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { EveraiError } from '../common/errors';
+import { EveraiError } from '../contract/errors';
 import { ensureAdmin } from './admin';
 import { buildApi } from './api/api';
 import { AppService } from './apps/app-service';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AppView, WorkerView } from '../../src/server/api/views';
+import type { AppView, WorkerView } from '../../src/contract/api-views';
 import { REPO_ROOT } from './cli';
 import type { TestPlatform } from './platform';
 import { waitFor } from './wait';

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { volumeApiPath, type VolumeView } from '../../src/server/volumes/volume-view';
-import type { PushResult } from '../../src/volumes/volume-client';
+import { volumeApiPath, type VolumeView } from '../../src/contract/volume-view';
+import type { PushResult } from '../../src/client/volumes/volume-client';
 import { runCli, type CliResult } from './cli';
 import type { TestPlatform } from './platform';
 

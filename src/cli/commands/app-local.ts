@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { EveraiError } from '../../common/errors';
+import { EveraiError } from '../../contract/errors';
 import type { App } from '../../sdk/app';
 import { loadAppFromDir } from '../../sdk/loader/load-app';
 import { listeningPort, serveApp } from '../../sdk/worker/serve-app';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { EveraiError } from '../../common/errors';
-import type { AppView, RevisionView } from '../../server/api/views';
-import { ApiClient } from '../api-client';
+import { EveraiError } from '../../contract/errors';
+import type { AppView, RevisionView } from '../../contract/api-views';
+import { ApiClient } from '../../client/api-client';
 import { appPath, appTarget, NS_OPTION } from '../app-target';
 import { OUTPUT_OPTION, parseOutputFormat, printList } from '../output';
 import { REVISION_COLUMNS } from '../views';

@@ -1,4 +1,4 @@
-import type { AppView } from '../../server/api/views';
+import type { AppView } from '../../contract/api-views';
 
 /** What an upgrade, update or rollback set in motion, in the words a user needs. */
 export function reportRollout(before: AppView, after: AppView): void {

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { EveraiError } from '../../common/errors';
-import type { AppView } from '../../server/api/views';
-import type { EventRecord } from '../../server/store/records';
-import { ApiClient } from '../api-client';
+import { EveraiError } from '../../contract/errors';
+import type { AppView } from '../../contract/api-views';
+import type { EventRecord } from '../../contract/api-views';
+import { ApiClient } from '../../client/api-client';
 import { loadAppDefinition } from '../app-definition';
 import { appPath, appTarget, DEFAULT_NAMESPACE, NS_OPTION } from '../app-target';
 import { OUTPUT_OPTION, parseOutputFormat, printList, renderTable } from '../output';

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { EveraiError } from '../../common/errors';
-import { isToken } from '../../common/ids';
-import { VERSION } from '../../common/version';
-import { everaiHome } from '../../server/platform-config';
-import { ApiClient } from '../api-client';
-import { clearCliConfig, endpoint, readCliConfig, volumeRoot, writeCliConfig } from '../config-file';
+import { EveraiError } from '../../contract/errors';
+import { isToken } from '../../contract/ids';
+import { VERSION } from '../../contract/version';
+import { everaiHome } from '../../contract/everai-home';
+import { ApiClient } from '../../client/api-client';
+import { clearCliConfig, endpoint, readCliConfig, volumeRoot, writeCliConfig } from '../../client/config-file';
 
 interface WhoAmI {
   name: string;

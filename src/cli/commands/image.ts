@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { EveraiError } from '../../common/errors';
+import { EveraiError } from '../../contract/errors';
 
 /** `everai image ...` (SPEC §8): parse the command line, call src/image. */
 export function registerImageCommands(program: Command): void {
@@ -20,7 +20,7 @@ export function registerImageCommands(program: Command): void {
       }
       // Loaded on use: the push client pulls in undici, which every other command can do without.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { buildAndPush } = require('../../image/build-and-push') as typeof import('../../image/build-and-push');
+      const { buildAndPush } = require('../../client/image/build-and-push') as typeof import('../../client/image/build-and-push');
       const pushed = await buildAndPush({
         appDir: process.cwd(),
         ...(opts.file !== undefined ? { manifestFile: opts.file } : {}),

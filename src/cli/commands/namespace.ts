@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { formatTime } from '../../common/time';
-import { ApiClient } from '../api-client';
+import { formatTime } from '../../contract/time';
+import { ApiClient } from '../../client/api-client';
 import { OUTPUT_OPTION, parseOutputFormat, printList, type Column } from '../output';
 
 interface NamespaceView {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import type { MachineResources } from '../../server/resources/machine-resources';
-import { ApiClient } from '../api-client';
+import type { MachineResources } from '../../contract/api-views';
+import { ApiClient } from '../../client/api-client';
 import { OUTPUT_OPTION, parseOutputFormat, printObject, renderTable } from '../output';
 
 interface ResourcesOptions {

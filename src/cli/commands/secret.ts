@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { SECRET_KEYS_API, type KeyRotationView } from '../../server/secrets/key-value-view';
-import { ApiClient } from '../api-client';
+import { SECRET_KEYS_API, type KeyRotationView } from '../../contract/key-value-view';
+import { ApiClient } from '../../client/api-client';
 import { registerKeyValueCommands } from '../key-values/key-value-commands';
 
 /** `everai secret ...` (SPEC §9): values stored encrypted, shown only to their owner, in base64. */

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EveraiError } from '../../common/errors';
+import { EveraiError } from '../../contract/errors';
 import { ADMIN_TOKEN_FILE } from '../../server/admin';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../../server/logger';
 import { defaultPlatformOptions, RUNTIME_KINDS, type RuntimeKind } from '../../server/platform-config';

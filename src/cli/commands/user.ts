@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { formatTime } from '../../common/time';
-import { ApiClient } from '../api-client';
-import { readCliConfig, writeCliConfig } from '../config-file';
+import { formatTime } from '../../contract/time';
+import { ApiClient } from '../../client/api-client';
+import { readCliConfig, writeCliConfig } from '../../client/config-file';
 import { OUTPUT_OPTION, parseOutputFormat, printList, type Column } from '../output';
 
 interface UserView {

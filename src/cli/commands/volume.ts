@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { EveraiError } from '../../common/errors';
-import { formatBytes } from '../../image/push-progress';
-import { VolumeClient, type PullResult, type PushResult } from '../../volumes/volume-client';
-import { ApiClient } from '../api-client';
+import { EveraiError } from '../../contract/errors';
+import { formatBytes } from '../../client/image/push-progress';
+import { VolumeClient, type PullResult, type PushResult } from '../../client/volumes/volume-client';
+import { ApiClient } from '../../client/api-client';
 import { OUTPUT_OPTION, parseOutputFormat, printList, printObject } from '../output';
 import { describeVolume, renderFileTree, VOLUME_COLUMNS } from '../volume-views';
 

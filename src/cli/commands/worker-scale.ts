@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { EveraiError } from '../../common/errors';
-import { ApiClient } from '../api-client';
+import { EveraiError } from '../../contract/errors';
+import { ApiClient } from '../../client/api-client';
 import { appPath, appTarget, NS_OPTION } from '../app-target';
 
 function parseCount(value: string): number {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import type { WorkerView } from '../../server/api/views';
-import { ApiClient, errorFromResponse } from '../api-client';
+import type { WorkerView } from '../../contract/api-views';
+import { ApiClient, errorFromResponse } from '../../client/api-client';
 import { appPath, appTarget } from '../app-target';
 import { OUTPUT_OPTION, parseOutputFormat, printList } from '../output';
 import { WORKER_COLUMNS } from '../views';
@@ -29,7 +29,7 @@ function addWorkerExecCommand(group: Command): void {
     .action(async (id: string, argv: string[], opts: { stdin?: boolean; tty?: boolean }) => {
       // Loaded on use, like the image push client.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { execInWorker } = require('../exec-client') as typeof import('../exec-client');
+      const { execInWorker } = require('../../client/exec-client') as typeof import('../../client/exec-client');
       process.exitCode = await execInWorker(new ApiClient(), { workerId: id, argv, stdin: opts.stdin === true, tty: opts.tty === true });
     });
 }

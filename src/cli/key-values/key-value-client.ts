@@ -1,6 +1,6 @@
-import type { KeyValueKind } from '../../server/secrets/key-value-source';
-import { KEY_VALUE_APIS, type KeyValueUpdate, type KeyValueView } from '../../server/secrets/key-value-view';
-import { ApiClient } from '../api-client';
+import type { KeyValueKind } from '../../contract/key-value-view';
+import { KEY_VALUE_APIS, type KeyValueUpdate, type KeyValueView } from '../../contract/key-value-view';
+import { ApiClient } from '../../client/api-client';
 
 /** One kind's API (`/api/v1/secrets` or `/api/v1/configmaps`); a secret's values travel in base64. */
 export class KeyValueClient {

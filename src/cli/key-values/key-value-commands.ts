@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { formatTime } from '../../common/time';
-import type { KeyValueKind } from '../../server/secrets/key-value-source';
-import type { KeyValueView } from '../../server/secrets/key-value-view';
+import { formatTime } from '../../contract/time';
+import type { KeyValueKind } from '../../contract/key-value-view';
+import type { KeyValueView } from '../../contract/key-value-view';
 import { type Column, OUTPUT_OPTION, parseOutputFormat, printList, printObject, renderTable } from '../output';
 import { KeyValueClient } from './key-value-client';
 import { itemsFromOptions } from './key-value-input';

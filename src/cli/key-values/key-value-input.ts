@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { isMap, isScalar, LineCounter, parseDocument, type Node } from 'yaml';
-import { isBase64 } from '../../common/base64';
-import { EveraiError } from '../../common/errors';
-import type { KeyValueKind } from '../../server/secrets/key-value-source';
+import { isBase64 } from '../../contract/base64';
+import { EveraiError } from '../../contract/errors';
+import type { KeyValueKind } from '../../contract/key-value-view';
 
 type Items = Record<string, string>;
 

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { EveraiError } from '../../common/errors';
+import { EveraiError } from '../../contract/errors';
 import { App } from '../app';
 import { describeLoadError } from './describe-load-error';
 import { importUserModule } from './load-module';

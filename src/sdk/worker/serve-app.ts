@@ -1,14 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { EveraiError, type ErrorBody, type ErrorCode } from '../../common/errors';
+import { EveraiError, type ErrorBody, type ErrorCode } from '../../contract/errors';
+import { READINESS_PATH } from '../../contract/worker-env';
 import type { App } from '../app';
 import { matchRoute } from './match-route';
 import { sendResult } from './send-result';
 import { toWebRequest } from './web-request';
-import { sendJson } from '../../server/http/respond';
+import { sendJson } from './send-json';
 
-/** The platform probes this path; 200 once the worker can take traffic (SPEC §3, §6). */
-export const READINESS_PATH = '/.well-known/everai/ready';
+export { READINESS_PATH };
 
 export interface ServeOptions {
   port: number;

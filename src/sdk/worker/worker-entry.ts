@@ -9,8 +9,8 @@
  * ready. SIGTERM drains: no new connection, every in-flight request (a stream too) runs to its end,
  * then exit 0. A failure to load or prepare prints why and exits 1.
  */
-import { EveraiError } from '../../common/errors';
-import { LISTEN_HOST_ENV } from '../../common/worker-env';
+import { EveraiError } from '../../contract/errors';
+import { LISTEN_HOST_ENV } from '../../contract/worker-env';
 import { loadAppFromDir } from '../loader/load-app';
 import { serveApp, type AppServer } from './serve-app';
 

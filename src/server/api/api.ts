@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { EveraiError } from '../../common/errors';
-import { VERSION } from '../../common/version';
+import { EveraiError } from '../../contract/errors';
+import { VERSION } from '../../contract/version';
 import type { AppService } from '../apps/app-service';
 import type { Authenticator } from '../auth';
 import type { Gateway } from '../gateway/gateway';

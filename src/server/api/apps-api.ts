@@ -1,4 +1,4 @@
-import { EveraiError } from '../../common/errors';
+import { EveraiError } from '../../contract/errors';
 import { appRequestSchema, parseBody, rollbackRequestSchema, upgradeRequestSchema } from '../apps/app-request';
 import { readJson } from '../http/body';
 import { sendJson } from '../http/respond';

@@ -1,7 +1,7 @@
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { EveraiError } from '../../common/errors';
-import { EXEC_PROTOCOL, encodeFrame, FRAME, FrameReader } from '../../common/exec-frames';
+import { EveraiError } from '../../contract/errors';
+import { EXEC_PROTOCOL, encodeFrame, FRAME, FrameReader } from '../../contract/exec-frames';
 import type { Authenticator } from '../auth';
 import { launchFor, type LaunchDeps } from '../controller/worker-launcher';
 import type { Logger } from '../logger';

@@ -6,7 +6,7 @@ import { sendJson } from '../http/respond';
 import type { Router } from '../http/router';
 import type { KeyValueKind } from '../secrets/key-value-source';
 import type { KeyValueService } from '../secrets/key-value-service';
-import { KEY_VALUE_APIS, SECRET_KEYS_API } from '../secrets/key-value-view';
+import { KEY_VALUE_APIS, SECRET_KEYS_API } from '../../contract/key-value-view';
 
 /** Items are checked by the service, which names the key at fault. */
 const createSchema = z.object({ name: z.string(), data: z.unknown() });

@@ -1,4 +1,4 @@
-import { EveraiError } from '../../common/errors';
+import { EveraiError } from '../../contract/errors';
 import type { AppRecord, UserRecord, WorkerRecord } from '../store/records';
 import type { Store } from '../store/store';
 

@@ -1,4 +1,4 @@
-import { EveraiError } from '../../common/errors';
+import { EveraiError } from '../../contract/errors';
 import { parseBody } from '../apps/app-request';
 import { scaleDownRequestSchema, scaleUpRequestSchema } from '../apps/worker-scaling';
 import { readJson } from '../http/body';

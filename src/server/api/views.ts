@@ -1,30 +1,9 @@
 import type { SlotLoad } from '../gateway/gateway';
-import type { ResourceRequestsDocument } from '../../sdk/app-spec';
-import type { AppRecord, AppRevisionRecord, AutoscalerSetting, WorkerRecord } from '../store/records';
+import type { ResourceRequestsDocument } from '../../contract/app-spec';
+import type { AppRecord, AppRevisionRecord, WorkerRecord } from '../store/records';
+import type { AppView, RevisionView, WorkerView } from '../../contract/api-views';
 
-/** An app as the API shows it. */
-export interface AppView {
-  id: string;
-  name: string;
-  namespace: string;
-  status: string;
-  statusReason: string;
-  routeName: string;
-  revision: number;
-  image: string;
-  imageDigest: string;
-  volumes: { name: string; revision: string }[];
-  workers: { ready: number; desired: number };
-  concurrency: number;
-  routeAuth: string;
-  /** Null: a fixed count (docs/autoscaling.md). */
-  autoscaler: AutoscalerSetting | null;
-  /** Null: the server's default. */
-  queueTimeoutSeconds: number | null;
-  paused: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
+export type { AppView, RevisionView, WorkerView };
 
 export function appView(app: AppRecord, revision: AppRevisionRecord | undefined, workers: readonly WorkerRecord[]): AppView {
   const ready = workers.filter((w) => w.status === 'RUNNING' && w.phase === 'READY' && w.revision === app.targetRevision);
@@ -50,17 +29,6 @@ export function appView(app: AppRecord, revision: AppRevisionRecord | undefined,
   };
 }
 
-/** One entry of an app's history (`app revisions`). */
-export interface RevisionView {
-  revision: number;
-  image: string;
-  imageDigest: string;
-  volumes: { name: string; revision: string }[];
-  createdAt: string;
-  /** `CURRENT` for the revision workers are on (or rolling onto), blank otherwise. */
-  status: string;
-}
-
 export function revisionView(app: AppRecord, revision: AppRevisionRecord): RevisionView {
   return {
     revision: revision.revision,
@@ -70,26 +38,6 @@ export function revisionView(app: AppRecord, revision: AppRevisionRecord): Revis
     createdAt: revision.createdAt,
     status: revision.revision === app.targetRevision ? (app.status === 'DEPLOYED' ? 'CURRENT' : `CURRENT (${app.status})`) : '',
   };
-}
-
-/** A worker with the reference API's field names (SPEC §4). */
-export interface WorkerView {
-  id: string;
-  status: string;
-  detailStatus: string;
-  createdAt: string;
-  deletedAt: string | null;
-  launchAt: string | null;
-  lastServeAt: string | null;
-  successCount: number;
-  failedCount: number;
-  sessionNumber: number;
-  CPUs: number;
-  memory: number;
-  GPUs: number;
-  appRevision: number;
-  replaceWorkerId: string | null;
-  statusReason: string;
 }
 
 function detailStatus(worker: WorkerRecord, load: SlotLoad | undefined): string {

@@ -1,6 +1,6 @@
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
-import { EveraiError } from '../../common/errors';
+import { EveraiError } from '../../contract/errors';
 import { parseBody } from '../apps/app-request';
 import type { Authenticator } from '../auth';
 import { readJson } from '../http/body';
@@ -8,7 +8,7 @@ import { sendJson } from '../http/respond';
 import type { Router } from '../http/router';
 import { clientGoneSignal } from '../registry/registry-call';
 import type { VolumeService } from '../volumes/volume-service';
-import { VOLUMES_API } from '../volumes/volume-view';
+import { VOLUMES_API } from '../../contract/volume-view';
 
 /** A file list of a large volume is bigger than an ordinary API body (about 150 bytes a file). */
 const FILE_LIST_BODY_LIMIT = 64 * 1024 * 1024;

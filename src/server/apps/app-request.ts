@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { EveraiError } from '../../common/errors';
+import { EveraiError } from '../../contract/errors';
 import { autoscalerSchema, resourceRequestsSchema, resourceUpgradeSchema } from './scaling-request';
-import { programFieldsSchema } from './program-request';
+import { programFieldsSchema } from '../../contract/program-request';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 

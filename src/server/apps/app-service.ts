@@ -1,7 +1,7 @@
-import { EveraiError } from '../../common/errors';
-import { newId } from '../../common/ids';
-import { nowIso } from '../../common/time';
-import type { ResourceRequestsDocument } from '../../sdk/app-spec';
+import { EveraiError } from '../../contract/errors';
+import { newId } from '../../contract/ids';
+import { nowIso } from '../../contract/time';
+import type { ResourceRequestsDocument } from '../../contract/app-spec';
 import type { Controller } from '../controller/controller';
 import type { AppRecord, AppRevisionRecord, RevisionSpec, UserRecord } from '../store/records';
 import type { AppRequest } from './app-request';

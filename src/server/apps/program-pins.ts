@@ -1,9 +1,8 @@
-import { EveraiError } from '../../common/errors';
+import { EveraiError } from '../../contract/errors';
 import type { ResolvedImage } from '../registry/image-resolver';
-import type { RegistryCredentials } from '../registry/remote/remote-registry';
 import type { KeyValueSource } from '../secrets/key-value-source';
 import type { ImagePullSpec, MountSpec, PinnedKey, ProgramSpec } from '../store/records';
-import type { ImageAuthRequest, MountRequest, ProgramRequest } from './program-request';
+import type { ImageAuthRequest, MountRequest, ProgramRequest } from '../../contract/program-request';
 
 /**
  * What a revision pins of a manifest app beyond its image and volumes: the effective command,
@@ -51,18 +50,6 @@ export async function pinImagePull(keyValues: KeyValueSource, ownerId: string, a
     username: await pinKey(keyValues, ownerId, auth.username.placeholder),
     password: await pinKey(keyValues, ownerId, auth.password.placeholder),
   };
-}
-
-/** The pinned credentials' values, read when they are needed and kept in memory only. */
-export async function pullCredentials(keyValues: KeyValueSource, ownerId: string, pull: ImagePullSpec | null): Promise<RegistryCredentials | undefined> {
-  if (pull === null) return undefined;
-  const value = async (key: PinnedKey) => {
-    const object = await keyValues.read(ownerId, key.kind, key.name, key.version);
-    const found = object.data[key.key];
-    if (found === undefined) throw new EveraiError('EVERAI_NOT_FOUND', `${key.kind} '${key.name}' version ${key.version} has no key '${key.key}'`);
-    return found;
-  };
-  return { username: await value(pull.username), password: await value(pull.password) };
 }
 
 /** Each mount with its source pinned: a volume by name (its revision is pinned with the app's volumes), a secret or configmap by version. */

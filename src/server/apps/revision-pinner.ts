@@ -1,5 +1,5 @@
-import { parseImageRef } from '../../common/image-ref';
-import type { ResourceRequestsDocument } from '../../sdk/app-spec';
+import { parseImageRef } from '../../contract/image-ref';
+import type { ResourceRequestsDocument } from '../../contract/app-spec';
 import type { BlobStore } from '../blobs/blob-store';
 import { isOwnRegistry, resolveImage, type ResolvedImage } from '../registry/image-resolver';
 import { resolveRemoteImage } from '../registry/remote/remote-image';
@@ -9,7 +9,8 @@ import type { KeyValueKind, KeyValueSource } from '../secrets/key-value-source';
 import type { ImagePullSpec, PinnedKeyValue, PinnedVolume, RevisionSpec, UserRecord } from '../store/records';
 import type { Store } from '../store/store';
 import type { AppRequest } from './app-request';
-import { pinImagePull, pinMounts, pinProgram, pullCredentials } from './program-pins';
+import { pinImagePull, pinMounts, pinProgram } from './program-pins';
+import { pullCredentials } from '../secrets/pull-credentials';
 
 /** Finds a volume's newest revision for its owner (the volume service). */
 export interface VolumeResolver {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AUTOSCALER_ARG_RULES } from '../../sdk/autoscalers';
+import { AUTOSCALER_ARG_RULES } from '../../contract/autoscaler-rules';
 import type { AutoscalerSetting } from '../store/records';
 import { DEFAULT_RESOURCES } from '../store/revision-spec-defaults';
 

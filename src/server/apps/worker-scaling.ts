@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EveraiError } from '../../common/errors';
+import { EveraiError } from '../../contract/errors';
 import { rollingOut } from '../controller/autoscaler/gather-factors';
 import { scaleDownWorkers, scaleUpTo } from '../controller/autoscaler/scale-changes';
 import type { Controller } from '../controller/controller';

@@ -1,6 +1,6 @@
 import type { BlobStore } from '../blobs/blob-store';
 import type { Logger } from '../logger';
-import type { Serial } from '../volumes/serial';
+import type { Serial } from '../blobs/serial';
 
 /** Yields the digest of every blob something still needs. */
 export type BlobReferences = () => AsyncIterable<string>;

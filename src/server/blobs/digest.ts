@@ -1,4 +1,4 @@
-import { EveraiError } from '../../common/errors';
+import { EveraiError } from '../../contract/errors';
 
 const DIGEST = /^sha256:([a-f0-9]{64})$/;
 

@@ -1,6 +1,6 @@
-import { EveraiError } from '../../common/errors';
-import { newId } from '../../common/ids';
-import { nowIso } from '../../common/time';
+import { EveraiError } from '../../contract/errors';
+import { newId } from '../../contract/ids';
+import { nowIso } from '../../contract/time';
 import type { Gateway } from '../gateway/gateway';
 import type { Logger } from '../logger';
 import type { Runtime, WorkerEndpoint, WorkerExit } from '../runtime/runtime';

@@ -1,5 +1,5 @@
-import { EveraiError } from '../../common/errors';
-import { CONFIGMAPS_ENV, SECRETS_ENV } from '../../sdk/context';
+import { EveraiError } from '../../contract/errors';
+import { CONFIGMAPS_ENV, SECRETS_ENV } from '../../contract/worker-env';
 import type { KeyValueKind, KeyValueSource } from '../secrets/key-value-source';
 import type { AppRevisionRecord, PinnedKeyValue } from '../store/records';
 import type { Store } from '../store/store';

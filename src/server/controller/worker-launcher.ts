@@ -1,5 +1,5 @@
-import { parseImageRef } from '../../common/image-ref';
-import { pullCredentials } from '../apps/program-pins';
+import { parseImageRef } from '../../contract/image-ref';
+import { pullCredentials } from '../secrets/pull-credentials';
 import type { BlobStore } from '../blobs/blob-store';
 import { resolveImage } from '../registry/image-resolver';
 import { resolveRemoteImage } from '../registry/remote/remote-image';

@@ -1,4 +1,4 @@
-import { EveraiError } from '../../common/errors';
+import { EveraiError } from '../../contract/errors';
 import type { AppRecord } from '../store/records';
 import { SessionPins } from './session-pins';
 import type { WorkerSlot } from './worker-slot';

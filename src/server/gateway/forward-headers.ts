@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { TOKEN_PREFIX } from '../../common/ids';
+import { TOKEN_PREFIX } from '../../contract/ids';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) end at the gateway; the rest pass intact. */
 export const HOP_BY_HOP = new Set([

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { EveraiError } from '../../common/errors';
+import { EveraiError } from '../../contract/errors';
 import type { Authenticator } from '../auth';
 import type { AppRecord, UserRecord } from '../store/records';
 import { AppRoute, type QueueReason } from './app-route';

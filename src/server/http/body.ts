@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { EveraiError } from '../../common/errors';
+import { EveraiError } from '../../contract/errors';
 
 /** API bodies are small JSON documents; anything bigger is a mistake or an attack. */
 export const API_BODY_LIMIT = 1024 * 1024;

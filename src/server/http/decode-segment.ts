@@ -1,4 +1,4 @@
-import { EveraiError } from '../../common/errors';
+import { EveraiError } from '../../contract/errors';
 
 /**
  * A path segment as the client meant it. A malformed percent-escape (`%E0%A4%A`) is the client's

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { EveraiError, type ErrorBody } from '../../common/errors';
+import { EveraiError, type ErrorBody } from '../../contract/errors';
 import type { Logger } from '../logger';
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -1,5 +1,5 @@
-import { EveraiError } from '../../common/errors';
-import { nowIso } from '../../common/time';
+import { EveraiError } from '../../contract/errors';
+import { nowIso } from '../../contract/time';
 import { checkName } from '../apps/app-request';
 import type { NamespaceRecord, UserRecord } from '../store/records';
 import type { Store } from '../store/store';

@@ -1,6 +1,6 @@
-import { EveraiError } from '../../common/errors';
-import { formatImageRef, parseImageRef } from '../../common/image-ref';
-import { imageConfigSchema, MANIFEST_SIZE_LIMIT, type Descriptor, type OciImageConfig } from '../../common/oci';
+import { EveraiError } from '../../contract/errors';
+import { formatImageRef, parseImageRef } from '../../contract/image-ref';
+import { imageConfigSchema, MANIFEST_SIZE_LIMIT, type Descriptor, type OciImageConfig } from '../../contract/oci';
 import type { BlobStore } from '../blobs/blob-store';
 import type { UserRecord } from '../store/records';
 import type { Store } from '../store/store';

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { isTag } from '../../common/image-ref';
-import { MANIFEST_SIZE_LIMIT } from '../../common/oci';
-import { nowIso } from '../../common/time';
+import { isTag } from '../../contract/image-ref';
+import { MANIFEST_SIZE_LIMIT } from '../../contract/oci';
+import { nowIso } from '../../contract/time';
 import type { BlobStore } from '../blobs/blob-store';
 import { isDigest } from '../blobs/digest';
 import { sendJson } from '../http/respond';

@@ -5,7 +5,7 @@ import {
   imageManifestSchema,
   type ImageIndex,
   type ImageManifest,
-} from '../../common/oci';
+} from '../../contract/oci';
 import { RegistryError } from './registry-errors';
 
 export type ParsedManifest =

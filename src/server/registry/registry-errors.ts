@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { EveraiError, type ErrorCode } from '../../common/errors';
+import { EveraiError, type ErrorCode } from '../../contract/errors';
 import { sendJson } from '../http/respond';
 import type { Logger } from '../logger';
 

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isRepositoryName } from '../../common/image-ref';
+import { isRepositoryName } from '../../contract/image-ref';
 import type { Authenticator } from '../auth';
 import type { BlobStore } from '../blobs/blob-store';
 import { sendJson } from '../http/respond';

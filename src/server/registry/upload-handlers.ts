@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { EveraiError } from '../../common/errors';
+import { EveraiError } from '../../contract/errors';
 import type { BlobStore } from '../blobs/blob-store';
 import { requireDigest } from './blob-handlers';
 import { sendEmpty, type RegistryCall } from './registry-call';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { RegistryError } from './registry-errors';
-import { ifExists } from '../../common/if-exists';
+import { ifExists } from '../../contract/if-exists';
 
 export interface UploadSession {
   id: string;

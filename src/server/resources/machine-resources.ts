@@ -1,20 +1,10 @@
 import { execFile } from 'node:child_process';
 import { availableParallelism, cpus, totalmem } from 'node:os';
+import type { GpuInfo, MachineResources } from '../../contract/api-views';
 
-/** What this machine offers workers (SPEC §10 `everai resources`); one machine, one region. */
-export interface MachineResources {
-  region: string;
-  cpu: { model: string; count: number };
-  memoryMb: number;
-  gpus: GpuInfo[];
-}
+export type { GpuInfo, MachineResources };
 
-export interface GpuInfo {
-  /** What CUDA_VISIBLE_DEVICES names it by. */
-  index: number;
-  model: string;
-  memoryMb: number;
-}
+
 
 export const LOCAL_REGION = 'local';
 

@@ -1,5 +1,5 @@
-import { EveraiError } from '../../common/errors';
-import type { ResourceRequestsDocument } from '../../sdk/app-spec';
+import { EveraiError } from '../../contract/errors';
+import type { ResourceRequestsDocument } from '../../contract/app-spec';
 import type { GpuInfo, MachineResources } from './machine-resources';
 
 /** The GPUs whose model the request accepts (any, without constraints); a model matches by name part, `A100` matches `NVIDIA A100 80GB`. */

@@ -1,4 +1,4 @@
-import type { ResourceRequestsDocument } from '../../sdk/app-spec';
+import type { ResourceRequestsDocument } from '../../contract/app-spec';
 import type { ProgramSpec } from '../store/records';
 
 /**

@@ -1,5 +1,5 @@
-import { isBase64 } from '../../common/base64';
-import { EveraiError } from '../../common/errors';
+import { isBase64 } from '../../contract/base64';
+import { EveraiError } from '../../contract/errors';
 import { checkName } from '../apps/app-request';
 import type { KeyValueKind } from './key-value-source';
 

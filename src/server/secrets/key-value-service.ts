@@ -1,12 +1,12 @@
-import { decodeValues } from '../../common/base64';
-import { EveraiError } from '../../common/errors';
-import { nowIso } from '../../common/time';
+import { decodeValues } from '../../contract/base64';
+import { EveraiError } from '../../contract/errors';
+import { nowIso } from '../../contract/time';
 import type { KeyValueRecord, UserRecord } from '../store/records';
 import type { Store } from '../store/store';
 import { appsPinningKeyValue } from './key-value-pins';
 import { checkItems, checkKeyValueName, kindWord } from './key-value-checks';
 import type { KeyValueKind, KeyValueObject, KeyValueSource } from './key-value-source';
-import type { KeyRotationView, KeyValueUpdate, KeyValueView } from './key-value-view';
+import type { KeyRotationView, KeyValueUpdate, KeyValueView } from '../../contract/key-value-view';
 import { open, seal } from './secret-cipher';
 import { SecretKeyRing } from './secret-key-ring';
 

@@ -4,7 +4,9 @@
  * for image pull credentials. The secret service implements it; values come back decrypted, so
  * whoever holds them keeps them in memory only.
  */
-export type KeyValueKind = 'Secret' | 'ConfigMap';
+import type { KeyValueKind } from '../../contract/key-value-view';
+
+export type { KeyValueKind };
 
 export interface KeyValueObject {
   name: string;

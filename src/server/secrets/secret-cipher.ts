@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { EveraiError } from '../../common/errors';
+import { EveraiError } from '../../contract/errors';
 
 /** AES-256-GCM (NIST SP 800-38D): a 96-bit random IV per sealing, a 128-bit tag. */
 const ALGORITHM = 'aes-256-gcm';

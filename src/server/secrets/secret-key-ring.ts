@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { EveraiError } from '../../common/errors';
+import { EveraiError } from '../../contract/errors';
 import { KEY_BYTES } from './secret-cipher';
 
 const KEY_FILE = /^(\d{6})-([0-9a-f]{8})\.key$/;

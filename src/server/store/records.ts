@@ -1,7 +1,11 @@
 /** Rows of the state store, as every store implementation returns them. Times are ISO strings (UTC). */
 
 import type { KeyValueKind } from '../secrets/key-value-source';
-import type { PlaceholderDocument, ResourceRequestsDocument } from '../../sdk/app-spec';
+import type { PlaceholderDocument, ResourceRequestsDocument } from '../../contract/app-spec';
+import type { VolumeStatus } from '../../contract/volume-view';
+import type { AutoscalerSetting, EventRecord, EventType } from '../../contract/api-views';
+
+export type { AutoscalerSetting, EventRecord, EventType };
 
 export interface UserRecord {
   id: string;
@@ -48,13 +52,6 @@ export interface AppRecord {
   updatedAt: string;
 }
 
-/**
- * An app's scaling, app-level (changing it rolls nothing out): a builtin autoscaler whose
- * arguments are numbers or Placeholders read at each decision, or a manual count.
- */
-export type AutoscalerSetting =
-  | { kind: 'SimpleAutoScaler' | 'FreeWorkerAutoScaler'; args: Record<string, number | PlaceholderDocument> }
-  | { kind: 'Manual'; args: { defaultWorkerNum: number } };
 
 /** What a worker runs, pinned: changing any of it means a new revision and a rollout. */
 export interface RevisionSpec {
@@ -167,16 +164,6 @@ export interface WorkerRecord {
   failedCount: number;
 }
 
-export type EventType = 'NORMAL' | 'WARNING';
-
-export interface EventRecord {
-  id: number;
-  appId: string;
-  type: EventType;
-  from: string;
-  message: string;
-  createdAt: string;
-}
 
 export interface ImageTagRecord {
   repository: string;
@@ -199,7 +186,7 @@ export function isTerminal(status: WorkerStatus): boolean {
   return TERMINAL_WORKER_STATUSES.includes(status);
 }
 
-export type VolumeStatus = 'Private' | 'Public';
+export type { VolumeStatus };
 
 export interface VolumeRecord {
   id: string;
@@ -215,7 +202,7 @@ export interface VolumeRecord {
 export interface VolumeRevisionRecord {
   volumeId: string;
   seq: number;
-  /** `000001-08a`: see src/common/volume-revision.ts. */
+  /** `000001-08a`: see src/contract/volume-revision.ts. */
   name: string;
   fileListDigest: string;
   files: number;

@@ -1,4 +1,4 @@
-import type { ResourceRequestsDocument } from '../../sdk/app-spec';
+import type { ResourceRequestsDocument } from '../../contract/app-spec';
 import type { RevisionSpec } from './records';
 
 /** What a worker gets when the app asks for nothing: the SDK's `new ResourceRequests()`. */

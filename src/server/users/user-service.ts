@@ -1,6 +1,6 @@
-import { EveraiError } from '../../common/errors';
-import { newId, newToken } from '../../common/ids';
-import { nowIso } from '../../common/time';
+import { EveraiError } from '../../contract/errors';
+import { newId, newToken } from '../../contract/ids';
+import { nowIso } from '../../contract/time';
 import { checkName } from '../apps/app-request';
 import { hashToken, type Authenticator } from '../auth';
 import type { UserRecord } from '../store/records';

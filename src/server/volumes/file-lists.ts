@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
-import { EveraiError } from '../../common/errors';
-import { canonicalFileList, type VolumeFile } from '../../common/volume-file';
+import { EveraiError } from '../../contract/errors';
+import { canonicalFileList, type VolumeFile } from '../../contract/volume-file';
 import type { BlobStore } from '../blobs/blob-store';
 
 /** Lists read again and again (a pull, then its file downloads) stay parsed; they never change. */

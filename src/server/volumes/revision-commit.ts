@@ -1,14 +1,14 @@
-import { EveraiError } from '../../common/errors';
-import { byPath, canonicalFileList, checkVolumePath, quotePath, type VolumeFile } from '../../common/volume-file';
-import { EMPTY_REVISION, revisionName } from '../../common/volume-revision';
-import { nowIso } from '../../common/time';
+import { EveraiError } from '../../contract/errors';
+import { byPath, canonicalFileList, checkVolumePath, quotePath, type VolumeFile } from '../../contract/volume-file';
+import { EMPTY_REVISION, revisionName } from '../../contract/volume-revision';
+import { nowIso } from '../../contract/time';
 import type { BlobStore } from '../blobs/blob-store';
 import type { UserRecord, VolumeRecord, VolumeRevisionRecord } from '../store/records';
 import type { Store } from '../store/store';
 import type { FileLists } from './file-lists';
-import type { Serial } from './serial';
+import type { Serial } from '../blobs/serial';
 import { mergeFileLists } from './three-way-merge';
-import type { CommitRequest, CommitView } from './volume-view';
+import type { CommitRequest, CommitView } from '../../contract/volume-view';
 
 /** Commits that lose the race to another commit of the same volume merge again, this many times. */
 const COMMIT_ATTEMPTS = 5;

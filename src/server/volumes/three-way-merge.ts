@@ -1,5 +1,5 @@
-import type { VolumeFile } from '../../common/volume-file';
-import { byPath } from '../../common/volume-file';
+import type { VolumeFile } from '../../contract/volume-file';
+import { byPath } from '../../contract/volume-file';
 
 export type MergeOutcome = { files: VolumeFile[] } | { conflict: string };
 

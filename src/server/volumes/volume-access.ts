@@ -1,5 +1,5 @@
-import { EveraiError } from '../../common/errors';
-import { parseVolumeRef } from '../../common/volume-name';
+import { EveraiError } from '../../contract/errors';
+import { parseVolumeRef } from '../../contract/volume-name';
 import type { UserRecord, VolumeRecord } from '../store/records';
 import type { Store } from '../store/store';
 

@@ -1,20 +1,20 @@
 import type { Readable } from 'node:stream';
-import { EveraiError } from '../../common/errors';
-import { newId } from '../../common/ids';
-import { nowIso } from '../../common/time';
-import { checkVolumeName } from '../../common/volume-name';
-import { quotePath, type VolumeFile } from '../../common/volume-file';
-import { EMPTY_REVISION } from '../../common/volume-revision';
+import { EveraiError } from '../../contract/errors';
+import { newId } from '../../contract/ids';
+import { nowIso } from '../../contract/time';
+import { checkVolumeName } from '../../contract/volume-name';
+import { quotePath, type VolumeFile } from '../../contract/volume-file';
+import { EMPTY_REVISION } from '../../contract/volume-revision';
 import type { BlobStore } from '../blobs/blob-store';
 import { parseDigest } from '../blobs/digest';
 import type { UserRecord, VolumeRecord } from '../store/records';
 import type { Store } from '../store/store';
 import { FileLists } from './file-lists';
 import { RevisionCommit } from './revision-commit';
-import { Serial } from './serial';
+import { Serial } from '../blobs/serial';
 import { VolumeAccess } from './volume-access';
 import { appsPinning, describePins } from './volume-pins';
-import type { CommitRequest, CommitView, FileListView, VolumeView } from './volume-view';
+import type { CommitRequest, CommitView, FileListView, VolumeView } from '../../contract/volume-view';
 
 /** What an app pins of a volume: its newest revision and that revision's files. */
 export interface ResolvedVolume {

@@ -3,10 +3,10 @@ import { createReadStream, createWriteStream, mkdirSync, promises as fs } from '
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { EveraiError } from '../../../common/errors';
+import { EveraiError } from '../../../contract/errors';
 import type { BlobStore } from '../blob-store';
 import { isDigest, parseDigest } from '../digest';
-import { ifExists } from '../../../common/if-exists';
+import { ifExists } from '../../../contract/if-exists';
 
 /** Blobs never change once written: read-only, so a hard link to one (a volume tree) is too. */
 const BLOB_MODE = 0o444;

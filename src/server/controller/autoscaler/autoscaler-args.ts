@@ -1,5 +1,5 @@
-import type { PlaceholderDocument } from '../../../sdk/app-spec';
-import { AUTOSCALER_ARG_RULES } from '../../../sdk/autoscalers';
+import type { PlaceholderDocument } from '../../../contract/app-spec';
+import { AUTOSCALER_ARG_RULES } from '../../../contract/autoscaler-rules';
 import type { KeyValueSource } from '../../secrets/key-value-source';
 import type { AutoscalerSetting } from '../../store/records';
 import type { FreeWorkerScalerArgs } from './free-worker-autoscaler';

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
-import { EveraiError } from '../../../common/errors';
-import { formatImageRef, type ImageRef } from '../../../common/image-ref';
-import { imageConfigSchema, MANIFEST_SIZE_LIMIT, MEDIA_TYPES } from '../../../common/oci';
+import { EveraiError } from '../../../contract/errors';
+import { formatImageRef, type ImageRef } from '../../../contract/image-ref';
+import { imageConfigSchema, MANIFEST_SIZE_LIMIT, MEDIA_TYPES } from '../../../contract/oci';
 import type { BlobStore } from '../../blobs/blob-store';
 import { chooseFromIndex, parseJson, readBlob, type ResolvedImage } from '../image-resolver';
 import { parseManifest, type ParsedManifest } from '../manifest-parse';

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { Agent, interceptors, request, type Dispatcher } from 'undici';
-import { EveraiError } from '../../../common/errors';
-import { IMAGE_MANIFEST_TYPES, INDEX_MANIFEST_TYPES, MANIFEST_SIZE_LIMIT } from '../../../common/oci';
+import { EveraiError } from '../../../contract/errors';
+import { IMAGE_MANIFEST_TYPES, INDEX_MANIFEST_TYPES, MANIFEST_SIZE_LIMIT } from '../../../contract/oci';
 import { parseChallenge } from './www-authenticate';
 
 export interface RegistryCredentials {

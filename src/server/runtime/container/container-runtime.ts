@@ -1,7 +1,7 @@
 import { closeSync, openSync, promises as fs } from 'node:fs';
 import { constants } from 'node:os';
 import { join, posix, resolve } from 'node:path';
-import { EveraiError } from '../../../common/errors';
+import { EveraiError } from '../../../contract/errors';
 import type { BlobStore } from '../../blobs/blob-store';
 import { pullLayers } from '../../registry/remote/remote-image';
 import type { GpuInfo } from '../../resources/machine-resources';
@@ -25,7 +25,7 @@ import { resolveImageUser } from './image-user';
 import { OciRuntimeCli } from './oci-runtime-cli';
 import { bundlesRoot, runcRoot, serverTag } from './server-containers';
 import { WorkerNetwork, type WorkerAddress } from './worker-network';
-import { ifExists } from '../../../common/if-exists';
+import { ifExists } from '../../../contract/if-exists';
 
 /** The port an SDK worker listens on inside its own network namespace (a manifest names its own). */
 const SDK_PORT = 8080;

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { parseCdiSpec, type CdiSpec } from './cdi-spec';
 import type { HostDeviceNode, HostGpuFacts } from './gpu-facts';
-import { ifExists } from '../../../common/if-exists';
+import { ifExists } from '../../../contract/if-exists';
 
 /** Where the host's GPU facts are looked for; tests point the folders at fixtures. */
 export interface HostGpuPlaces {

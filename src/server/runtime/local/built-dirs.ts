@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { ifExists } from '../../../common/if-exists';
+import { ifExists } from '../../../contract/if-exists';
 
 const TEMP_PREFIX = '.building-';
 

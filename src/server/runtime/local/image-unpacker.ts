@@ -6,10 +6,10 @@ import { join, posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { extract as tarExtract, type Header as TarHeader } from 'tar-stream';
-import { EveraiError } from '../../../common/errors';
+import { EveraiError } from '../../../contract/errors';
 import type { BlobStore } from '../../blobs/blob-store';
 import { BuiltDirs } from './built-dirs';
-import { ifExists } from '../../../common/if-exists';
+import { ifExists } from '../../../contract/if-exists';
 
 export interface UnpackableImage {
   digest: string;

@@ -1,4 +1,4 @@
-import { VOLUMES_ENV } from '../../../sdk/context';
+import { VOLUMES_ENV } from '../../../contract/worker-env';
 import type { WorkerLaunch } from '../runtime';
 
 /** Absolute paths of the worker's mounts, by mount path as written in the manifest (normalised). */

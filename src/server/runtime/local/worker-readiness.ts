@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { READINESS_PATH } from '../../../sdk/worker/serve-app';
+import { READINESS_PATH } from '../../../contract/worker-env';
 import type { WorkerEndpoint } from '../runtime';
 
 /**

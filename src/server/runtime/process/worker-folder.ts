@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { ifExists } from '../../../common/if-exists';
+import { ifExists } from '../../../contract/if-exists';
 
 /** Something to place at a path of the worker's folder: a volume tree, a secret's files. */
 export interface FolderMount {

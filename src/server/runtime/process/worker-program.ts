@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { LISTEN_HOST_ENV } from '../../../common/worker-env';
+import { LISTEN_HOST_ENV } from '../../../contract/worker-env';
 import type { WorkerLaunch } from '../runtime';
 import { expandVars } from '../local/expand-vars';
 import { platformEnv, type WorkerPlaces, type WorkerPorts } from '../local/platform-env';

@@ -1,4 +1,4 @@
-import { EveraiError } from '../../../common/errors';
+import { EveraiError } from '../../../contract/errors';
 import type { KeyValueRecord } from '../records';
 import type { KeyValueStore, KeyValueSummary } from '../store';
 import type { SqliteDatabase } from './sqlite-driver';

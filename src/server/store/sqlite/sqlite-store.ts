@@ -30,7 +30,7 @@ import { withSpecDefaults } from '../revision-spec-defaults';
 import { sqliteVolumeStore } from './sqlite-volume-store';
 import { deleteUserRows } from './sqlite-user-delete';
 import { sqliteKeyValueStore } from './sqlite-key-value-store';
-import { nowIso } from '../../../common/time';
+import { nowIso } from '../../../contract/time';
 
 const APP_ROW = { booleans: ['paused'], json: ['autoscaler'] } as const;
 

@@ -1,4 +1,4 @@
-import { nowIso } from '../../../common/time';
+import { nowIso } from '../../../contract/time';
 import type { VolumeRecord, VolumeRevisionRecord } from '../records';
 import type { VolumeStore } from '../store';
 import type { SqliteDatabase } from './sqlite-driver';

@@ -1,0 +1,68 @@
+import type { ApiClient } from '../api-client';
+import { EveraiError } from '../../contract/errors';
+import { DEFAULT_TAG, parseImageRef } from '../../contract/image-ref';
+import {
+  IMAGE_MANIFEST_TYPES,
+  imageConfigSchema,
+  imageIndexSchema,
+  imageManifestSchema,
+  INDEX_MANIFEST_TYPES,
+  type OciImageConfig,
+} from '../../contract/oci';
+import type { ImageLayer } from './oci-image-builder';
+import { sameHost } from './push-target';
+import { registryError } from './registry-push-client';
+
+/** An image of the platform's registry that `everai image build --base` builds on. */
+export interface BaseImage {
+  repository: string;
+  config: OciImageConfig;
+  /** Its layers, lowest first, to be mounted from `repository`. */
+  layers: ImageLayer[];
+}
+
+/** Node's names for CPUs, as the image spec (Go's GOARCH) spells them. */
+export const IMAGE_ARCHITECTURE: string = ({ x64: 'amd64', arm64: 'arm64' } as Record<string, string>)[process.arch] ?? process.arch;
+
+async function getJson(api: ApiClient, path: string, what: string, accept: readonly string[]): Promise<unknown> {
+  const res = await api.fetch(path, { headers: { accept: accept.join(', ') } });
+  const text = await res.text();
+  if (res.status !== 200) throw registryError(res.status, text, what);
+  return JSON.parse(text) as unknown;
+}
+
+/**
+ * Resolves `name[:tag]` or `name@digest` through the registry API with the user's token: its
+ * manifest (for an index, the linux one for this machine's CPU) and its config.
+ */
+export async function fetchBaseImage(api: ApiClient, image: string): Promise<BaseImage> {
+  const ref = parseImageRef(image);
+  if (ref.host !== undefined && !sameHost(ref.host, new URL(api.baseUrl).host)) {
+    throw new EveraiError('EVERAI_USAGE', `--base ${image} names the registry ${ref.host}; a base must be in the everai registry (push it there first, e.g. with skopeo copy)`);
+  }
+  const { repository } = ref;
+  const manifestTypes = [...IMAGE_MANIFEST_TYPES, ...INDEX_MANIFEST_TYPES];
+  let reference = ref.digest ?? ref.tag ?? DEFAULT_TAG;
+  let json = await getJson(api, `/v2/${repository}/manifests/${reference}`, `the base image ${image}`, manifestTypes);
+  const index = imageIndexSchema.safeParse(json);
+  if (index.success && index.data.manifests.length > 0 && !imageManifestSchema.safeParse(json).success) {
+    const child = index.data.manifests.find((m) => m.platform?.os === 'linux' && m.platform.architecture === IMAGE_ARCHITECTURE);
+    if (!child) throw new EveraiError('EVERAI_BAD_REQUEST', `the base image ${image} has no linux/${IMAGE_ARCHITECTURE} manifest`);
+    reference = child.digest;
+    json = await getJson(api, `/v2/${repository}/manifests/${reference}`, `the base image ${image}`, IMAGE_MANIFEST_TYPES);
+  }
+  const manifest = imageManifestSchema.parse(json);
+  const config = imageConfigSchema.parse(await getJson(api, `/v2/${repository}/blobs/${manifest.config.digest}`, `the config of ${image}`, ['*/*']));
+  const diffIds = config.rootfs?.diff_ids ?? [];
+  if (diffIds.length !== manifest.layers.length) {
+    throw new EveraiError('EVERAI_BAD_REQUEST', `the base image ${image} names ${manifest.layers.length} layers but ${diffIds.length} diff ids`);
+  }
+  const layers = manifest.layers.map((layer, i) => ({
+    digest: layer.digest,
+    size: layer.size,
+    mediaType: layer.mediaType,
+    diffId: diffIds[i] as string,
+    from: repository,
+  }));
+  return { repository, config, layers };
+}

@@ -1,0 +1,58 @@
+import { existsSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { EveraiError } from '../../contract/errors';
+import { ManifestFile } from '../manifest/manifest-file';
+import { importUserModule } from '../../sdk/loader/load-module';
+
+const IMAGE_BUILDER_FILES = ['image_builder.ts', 'image_builder.js', 'image_builder.mjs'];
+const APP_FILES = ['app.ts', 'app.js', 'app.mjs'];
+const MANIFEST_FILE = 'app.yaml';
+
+/** The first of `names` present in `dir`. */
+function firstPresent(dir: string, names: readonly string[]): string | undefined {
+  return names.find((name) => existsSync(join(dir, name)));
+}
+
+/** The app object's file of an app folder, if it is in app-object mode. */
+export function findAppFile(appDir: string): string | undefined {
+  return firstPresent(appDir, APP_FILES);
+}
+
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n', 1)[0] ?? '';
+}
+
+async function fromImageBuilder(file: string): Promise<string> {
+  const name = basename(file);
+  let exported: Record<string, unknown>;
+  try {
+    exported = await importUserModule(file);
+  } catch (error) {
+    throw new EveraiError('EVERAI_APP_INVALID', `${name} does not load: ${firstLine(error)}`);
+  }
+  const image = exported.IMAGE;
+  if (typeof image !== 'string' || image.trim() === '') {
+    throw new EveraiError('EVERAI_APP_INVALID', `${name} does not export IMAGE: add \`export const IMAGE = 'my-app:v1';\``);
+  }
+  return image.trim();
+}
+
+/** The whole manifest is checked, so a mistake anywhere is found before the build, at its line. */
+async function fromManifest(file: string): Promise<string> {
+  return (await ManifestFile.read(file)).manifest.spec.image.trim();
+}
+
+/**
+ * The name to push an app folder's image as (SPEC §8): `IMAGE` of `image_builder.ts`, or
+ * `spec.image` of the manifest (`-f FILE`, else `app.yaml`).
+ */
+export async function imageNameOf(appDir: string, manifestFile?: string): Promise<string> {
+  if (manifestFile !== undefined) return fromManifest(resolve(appDir, manifestFile));
+  const builder = firstPresent(appDir, IMAGE_BUILDER_FILES);
+  if (builder) return fromImageBuilder(join(appDir, builder));
+  if (existsSync(join(appDir, MANIFEST_FILE))) return fromManifest(join(appDir, MANIFEST_FILE));
+  throw new EveraiError(
+    'EVERAI_APP_INVALID',
+    `no image_builder.ts (or .js, .mjs) or ${MANIFEST_FILE} in ${resolve(appDir)}: one of them names the image to build`,
+  );
+}

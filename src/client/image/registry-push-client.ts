@@ -1,0 +1,127 @@
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { request } from 'undici';
+import type { ApiClient } from '../api-client';
+import { EveraiError } from '../../contract/errors';
+import { MEDIA_TYPES } from '../../contract/oci';
+import type { BuiltImage, ImageBlob } from './oci-image-builder';
+import type { PushProgress } from './push-progress';
+import type { PushTarget } from './push-target';
+
+interface OciErrorBody {
+  errors?: { code?: string; message?: string }[];
+}
+
+/** Turns a registry's OCI error answer (distribution spec, "Error Codes") into one clear line. */
+export function registryError(status: number, text: string, what: string): EveraiError {
+  let detail = `HTTP ${status}`;
+  try {
+    const first = (JSON.parse(text) as OciErrorBody).errors?.[0];
+    if (first?.message) detail = `${first.code ?? 'ERROR'}: ${first.message}`;
+  } catch {
+    if (text.trim()) detail = `HTTP ${status}: ${text.trim().slice(0, 200)}`;
+  }
+  if (status === 401) {
+    return new EveraiError('EVERAI_UNAUTHENTICATED', `the registry refused the token for ${what} (${detail}); run \`everai login --token TOKEN\``);
+  }
+  if (status === 404) {
+    return new EveraiError('EVERAI_NOT_FOUND', `the registry refused ${what} (${detail}); the name may belong to another user: pick another image name`);
+  }
+  return new EveraiError(status >= 500 ? 'EVERAI_INTERNAL' : 'EVERAI_BAD_REQUEST', `the registry refused ${what} (${detail})`);
+}
+
+/** A same-server `Location` (absolute or not) as a URL. */
+function uploadUrl(res: Response, baseUrl: string): URL {
+  const location = res.headers.get('location');
+  if (!location) throw new EveraiError('EVERAI_INTERNAL', 'the registry started an upload without a Location');
+  const url = new URL(location, `${baseUrl}/`);
+  if (url.origin !== new URL(baseUrl).origin) {
+    throw new EveraiError('EVERAI_INTERNAL', `the registry sent the upload to another server (${url.origin})`);
+  }
+  return url;
+}
+
+async function* counted(path: string, progress: PushProgress): AsyncGenerator<Buffer> {
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+    progress.advance(chunk.length);
+    yield chunk;
+  }
+}
+
+/**
+ * Pushes a built image to the platform's registry with the distribution API ("Pushing blobs",
+ * "Pushing manifests"): each blob the repository lacks is mounted from the repository it is known
+ * in (a base's layers) or streamed from its file in one PUT, then the manifest is put under the tag.
+ */
+export class RegistryPushClient {
+  constructor(private readonly api: ApiClient) {}
+
+  /** Returns the manifest digest the registry answered with. */
+  async push(image: BuiltImage, target: PushTarget, progress: PushProgress): Promise<string> {
+    for (const blob of image.blobs) {
+      if (await this.hasBlob(target.repository, blob.digest)) {
+        progress.present(blob.kind, blob.digest);
+        continue;
+      }
+      const started = await this.startUpload(target.repository, blob);
+      if (started === 'mounted') progress.present(blob.kind, blob.digest);
+      else await this.upload(blob, started, progress);
+    }
+    const what = `the manifest of ${target.repository}:${target.tag}`;
+    const res = await this.api.fetch(`/v2/${target.repository}/manifests/${target.tag}`, {
+      method: 'PUT',
+      headers: { 'content-type': MEDIA_TYPES.ociManifest },
+      body: new Uint8Array(image.manifest),
+    });
+    const text = await res.text();
+    if (res.status !== 201) throw registryError(res.status, text, what);
+    return res.headers.get('docker-content-digest') ?? image.manifestDigest;
+  }
+
+  private async hasBlob(repository: string, digest: string): Promise<boolean> {
+    const res = await this.api.fetch(`/v2/${repository}/blobs/${digest}`, { method: 'HEAD' });
+    if (res.status === 200) return true;
+    if (res.status === 404) return false;
+    throw registryError(res.status, '', `a check for blob ${digest}`);
+  }
+
+  /**
+   * Opens an upload, or mounts the blob from the repository it is known in ("Mounting a blob from
+   * another repository"): then nothing is sent. A registry that does not mount opens an upload.
+   */
+  private async startUpload(repository: string, blob: ImageBlob): Promise<URL | 'mounted'> {
+    const query = blob.from ? `?${new URLSearchParams({ mount: blob.digest, from: blob.from }).toString()}` : '';
+    const started = await this.api.fetch(`/v2/${repository}/blobs/uploads/${query}`, { method: 'POST' });
+    const startText = await started.text();
+    if (blob.from && started.status === 201) return 'mounted';
+    if (started.status !== 202) throw registryError(started.status, startText, `an upload to '${repository}'`);
+    return uploadUrl(started, this.api.baseUrl);
+  }
+
+  private async upload(blob: ImageBlob, url: URL, progress: PushProgress): Promise<void> {
+    if (blob.path === undefined) {
+      // Only a blob mounted from elsewhere comes without a file, and this registry would not mount it.
+      throw new EveraiError('EVERAI_BAD_REQUEST', `the registry would not mount ${blob.kind} ${blob.digest} from '${blob.from ?? ''}'`);
+    }
+    const path = blob.path;
+    url.searchParams.set('digest', blob.digest);
+    progress.start(blob.kind, blob.digest, blob.size);
+    try {
+      // undici's request, not fetch: fetch reads a streamed body ahead of the socket and would
+      // hold most of a large layer in memory; request pipes it with backpressure.
+      const res = await request(url, {
+        method: 'PUT',
+        headers: { ...this.api.authHeaders(), 'content-type': 'application/octet-stream', 'content-length': String(blob.size) },
+        body: Readable.from(counted(path, progress)),
+      }).catch((error: unknown) => {
+        throw new EveraiError('EVERAI_UNREACHABLE', `the upload to ${url.origin} broke off (${(error as Error).message})`);
+      });
+      const text = await res.body.text();
+      if (res.statusCode !== 201) throw registryError(res.statusCode, text, `${blob.kind} ${blob.digest}`);
+    } catch (error) {
+      progress.fail();
+      throw error;
+    }
+    progress.done();
+  }
+}

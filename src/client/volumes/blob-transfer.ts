@@ -1,0 +1,86 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { errorFromResponse, type ApiClient } from '../api-client';
+import { EveraiError } from '../../contract/errors';
+import type { VolumeFile } from '../../contract/volume-file';
+import { volumeApiPath } from '../../contract/volume-view';
+import { READ_CHUNK } from './file-digest';
+
+/**
+ * undici's request, loaded on the first transfer: it costs about 0.2 s to load, which every other
+ * command (and every command that loads the volume client only to look) can do without.
+ */
+function undiciRequest(): typeof import('undici').request {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('undici') as typeof import('undici')).request;
+}
+
+function brokeOff(api: ApiClient, error: unknown): EveraiError {
+  return new EveraiError('EVERAI_UNREACHABLE', `the transfer to ${api.baseUrl} broke off (${(error as Error).message})`);
+}
+
+/** The first `size` bytes of a file, counted as they go; a read error fails the upload. */
+async function* fileBytes(path: string, size: number, onBytes: (bytes: number) => void): AsyncGenerator<Buffer> {
+  if (size === 0) return;
+  for await (const chunk of createReadStream(path, { start: 0, end: size - 1, highWaterMark: READ_CHUNK }) as AsyncIterable<Buffer>) {
+    onBytes(chunk.length);
+    yield chunk;
+  }
+}
+
+/**
+ * Streams one file's bytes up as the blob `digest` of the volume. undici's request, not fetch:
+ * fetch reads a streamed body ahead of the socket and would hold much of a large file in memory.
+ */
+export async function uploadBlob(
+  api: ApiClient,
+  ref: string,
+  blob: { source: string; digest: string; size: number },
+  onBytes: (bytes: number) => void,
+): Promise<void> {
+  const url = `${api.baseUrl}${volumeApiPath(ref, `/blobs/${blob.digest}`)}`;
+  const body = Readable.from(fileBytes(blob.source, blob.size, onBytes));
+  const res = await undiciRequest()(url, {
+    method: 'PUT',
+    headers: { ...api.authHeaders(), 'content-type': 'application/octet-stream', 'content-length': String(blob.size) },
+    body,
+  }).catch((error: unknown) => {
+    throw brokeOff(api, error);
+  });
+  const text = await res.body.text();
+  if (res.statusCode !== 201) throw errorFromResponse(res.statusCode, text);
+}
+
+/** Downloads one file of a revision into `target`, checking its bytes against the file's digest. */
+export async function downloadFile(
+  api: ApiClient,
+  ref: string,
+  revision: string,
+  file: VolumeFile,
+  target: string,
+  onBytes: (bytes: number) => void,
+): Promise<void> {
+  const path = file.path.split('/').map(encodeURIComponent).join('/');
+  const url = `${api.baseUrl}${volumeApiPath(ref, `/revisions/${revision}/files/${path}`)}`;
+  const res = await undiciRequest()(url, { method: 'GET', headers: api.authHeaders() }).catch((error: unknown) => {
+    throw brokeOff(api, error);
+  });
+  if (res.statusCode !== 200) throw errorFromResponse(res.statusCode, await res.body.text());
+  const hash = createHash('sha256');
+  const counted = async function* (chunks: AsyncIterable<Buffer>) {
+    for await (const chunk of chunks) {
+      hash.update(chunk);
+      onBytes(chunk.length);
+      yield chunk;
+    }
+  };
+  await pipeline(res.body, counted, createWriteStream(target, { highWaterMark: READ_CHUNK })).catch((error: unknown) => {
+    throw new EveraiError('EVERAI_INTERNAL', `downloading ${JSON.stringify(file.path)} failed: ${(error as Error).message}`);
+  });
+  const digest = `sha256:${hash.digest('hex')}`;
+  if (digest !== file.digest) {
+    throw new EveraiError('EVERAI_INTERNAL', `the bytes of ${JSON.stringify(file.path)} arrived as ${digest}, not ${file.digest}; pull again`);
+  }
+}

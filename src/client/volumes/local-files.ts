@@ -1,0 +1,73 @@
+import { promises as fs, type Dirent, type Stats } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { EveraiError } from '../../contract/errors';
+import { quotePath, volumePathProblem } from '../../contract/volume-file';
+
+/** A file of a local volume copy, as a push sees it. */
+export interface LocalFile {
+  /** Its volume path: relative, '/' between folders. */
+  path: string;
+  /** What to read: the file itself, or the file inside the volume that a link at `path` points to. */
+  source: string;
+  size: number;
+  mtimeMs: number;
+  mode: number;
+}
+
+/** The platform keeps only whether a file is executable: 0o755, else 0o644. */
+export function modeOf(statMode: number): number {
+  return statMode & 0o111 ? 0o755 : 0o644;
+}
+
+function refuse(path: string, why: string): EveraiError {
+  return new EveraiError('EVERAI_BAD_REQUEST', `cannot push ${quotePath(path)}: ${why}`);
+}
+
+function inside(root: string, target: string): boolean {
+  return target === root || target.startsWith(root + sep);
+}
+
+/** Every entry under `dir`, depth first, without following links; folders come before their content. */
+export async function* walk(dir: string, prefix = ''): AsyncGenerator<{ path: string; abs: string; entry: Dirent }> {
+  const entries = await fs.readdir(dir, { withFileTypes: true });
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const entry of entries) {
+    const path = prefix ? `${prefix}/${entry.name}` : entry.name;
+    const abs = join(dir, entry.name);
+    yield { path, abs, entry };
+    if (entry.isDirectory()) yield* walk(abs, path);
+  }
+}
+
+/**
+ * The files of a local copy. A link to a file inside the volume is pushed as that file (model
+ * caches link their snapshots to shared blobs); a link that leaves the volume, dangles or names a
+ * folder is refused before any byte is read, as are sockets, pipes and devices.
+ */
+export async function listLocalFiles(dir: string): Promise<LocalFile[]> {
+  const root = await fs.realpath(dir);
+  const files: LocalFile[] = [];
+  for await (const { path, abs, entry } of walk(dir)) {
+    if (entry.isDirectory()) continue;
+    const problem = volumePathProblem(path);
+    if (problem) throw refuse(path, `the path ${problem}`);
+    let source = abs;
+    let stat: Stats;
+    if (entry.isSymbolicLink()) {
+      const target = await fs.realpath(abs).catch(() => undefined);
+      if (target === undefined) throw refuse(path, 'it is a symbolic link to nothing');
+      if (!inside(root, target)) {
+        throw refuse(path, `it is a symbolic link to ${target}, outside the volume; replace it with the file itself`);
+      }
+      stat = await fs.stat(target);
+      if (!stat.isFile()) throw refuse(path, `it is a symbolic link to the folder ${relative(root, target) || '.'}; only links to files are pushed`);
+      source = target;
+    } else if (entry.isFile()) {
+      stat = await fs.stat(abs);
+    } else {
+      throw refuse(path, 'it is not a regular file (a socket, pipe or device)');
+    }
+    files.push({ path, source, size: stat.size, mtimeMs: stat.mtimeMs, mode: modeOf(stat.mode) });
+  }
+  return files;
+}

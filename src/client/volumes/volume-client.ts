@@ -1,0 +1,107 @@
+import { promises as fs } from 'node:fs';
+import type { ApiClient } from '../api-client';
+import { volumeRoot } from '../config-file';
+import { EveraiError } from '../../contract/errors';
+import { EMPTY_REVISION } from '../../contract/volume-revision';
+import { VOLUMES_API, volumeApiPath, type FileListView, type VolumeView } from '../../contract/volume-view';
+import { progressOf, type TransferProgress } from './transfer-progress';
+import { VolumeCache } from './volume-cache';
+import { pullVolume, type PullOptions, type PullResult } from './volume-pull';
+import { pushVolume, type PushOptions, type PushResult } from './volume-push';
+
+export type { PullResult, PushResult, TransferProgress, VolumeView };
+
+/** `true`: bars on stderr (plain lines when it is not a terminal); an object: reports to it. */
+type ProgressOption = { progress?: boolean | TransferProgress };
+
+/**
+ * Volumes from the client side (SPEC §7): the platform's API plus the local copies under
+ * `$EVERAI_VOLUME_ROOT/<id>`. The CLI's `everai volume ...` and the SDK's `context.volumeManager`
+ * both call this class; keep its methods stable.
+ *
+ * A name is `NAME` (the caller's volume) or `OWNER/NAME` (a volume OWNER published: pull only).
+ * How push and pull work is written down in docs/volumes.md.
+ */
+export class VolumeClient {
+  readonly cache: VolumeCache;
+
+  constructor(
+    private readonly api: ApiClient,
+    root: string = volumeRoot(),
+  ) {
+    this.cache = new VolumeCache(root);
+  }
+
+  /** Creates an empty volume (`000000-000`) and its empty local copy. */
+  async create(name: string): Promise<VolumeView> {
+    const { volume } = await this.api.request<{ volume: VolumeView }>('POST', VOLUMES_API, { name });
+    await fs.mkdir(this.localPath(volume), { recursive: true });
+    await this.cache.save({ id: volume.id, name: volume.name, owner: volume.owner, revision: EMPTY_REVISION, hashes: {} });
+    return volume;
+  }
+
+  async get(name: string): Promise<VolumeView> {
+    return (await this.api.get<{ volume: VolumeView }>(volumeApiPath(name))).volume;
+  }
+
+  /** The caller's own volumes, by name. */
+  async list(): Promise<VolumeView[]> {
+    return (await this.api.get<{ volumes: VolumeView[] }>(VOLUMES_API)).volumes;
+  }
+
+  /** Where the local copy of the volume is (whether or not it was pulled yet). */
+  localPath(view: Pick<VolumeView, 'id'>): string {
+    return this.cache.dir(view.id);
+  }
+
+  /** The files of a revision (default: the newest), sorted by path. */
+  async files(name: string, revision = 'latest'): Promise<FileListView> {
+    return this.api.get<FileListView>(volumeApiPath(name, `/revisions/${encodeURIComponent(revision)}/files`));
+  }
+
+  /** Makes the volume readable, never writable, by every user as `OWNER/NAME`. */
+  async publish(name: string): Promise<VolumeView> {
+    return (await this.api.request<{ volume: VolumeView }>('POST', volumeApiPath(name, ':publish'))).volume;
+  }
+
+  /** Deletes the volume on the platform; the local copy stays. */
+  async deleteCloud(name: string): Promise<void> {
+    await this.api.request('DELETE', volumeApiPath(name));
+  }
+
+  /**
+   * Deletes the local copy and what the client kept about it. Found through the platform, or,
+   * for a volume the platform no longer has, through the copies' metadata. Returns its path.
+   */
+  async deleteLocal(name: string): Promise<string | undefined> {
+    const id = await this.get(name).then(
+      (view) => view.id,
+      async (error: unknown) => {
+        if (!(error instanceof EveraiError && error.code === 'EVERAI_NOT_FOUND')) throw error;
+        return (await this.cache.findByName(name))?.id;
+      },
+    );
+    if (id === undefined) return undefined;
+    await this.cache.remove(id);
+    return this.cache.dir(id);
+  }
+
+  /**
+   * Pushes the local copy as a new revision (see volume-push.ts). When others pushed meanwhile,
+   * the platform merges (or refuses a path both changed, naming it) and the copy is then pulled
+   * to the merged revision, so that it holds their files too.
+   */
+  async push(name: string, options: PushOptions & ProgressOption = {}): Promise<PushResult> {
+    const view = await this.get(name);
+    const { result, meta } = await pushVolume(this.api, this.cache, view, options, progressOf(options.progress, 'uploading'));
+    await this.cache.save(meta);
+    if (result.merged && !options.updateOnly) await this.pull(name, { sync: true, progress: options.progress ?? false });
+    return result;
+  }
+
+  /** Brings the local copy to the newest revision (see volume-pull.ts). */
+  async pull(name: string, options: PullOptions & ProgressOption = {}): Promise<PullResult> {
+    const view = await this.get(name);
+    return pullVolume(this.api, this.cache, view, options, progressOf(options.progress, 'downloading'));
+  }
+}

@@ -1,0 +1,134 @@
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import type { ApiClient } from '../api-client';
+import { EveraiError } from '../../contract/errors';
+import type { PullResult } from '../../contract/volume-transfer';
+import { byPath, quotePath, type VolumeFile } from '../../contract/volume-file';
+import { volumeApiPath, type FileListView, type VolumeView } from '../../contract/volume-view';
+import { downloadFile } from './blob-transfer';
+import { cachedDigest, hashFile } from './file-digest';
+import { modeOf, walk } from './local-files';
+import { forEachLimited, TRANSFER_LANES } from './parallel';
+import type { TransferProgress } from './transfer-progress';
+import type { HashedFile, VolumeCache, VolumeCacheMeta } from './volume-cache';
+import { ifExists } from '../contract/if-exists';
+
+export interface PullOptions {
+  /** Re-hash every local file instead of trusting the hash cache. */
+  force?: boolean;
+  /** Also delete local files the revision does not have. */
+  sync?: boolean;
+}
+
+export type { PullResult };
+
+/** The local file at `abs` with its digest, if it is a regular file. */
+async function localFile(abs: string, path: string, hashes: Record<string, HashedFile>, force: boolean): Promise<(HashedFile & { mode: number }) | undefined> {
+  const stat = await ifExists(fs.lstat(abs));
+  if (!stat?.isFile()) return undefined;
+  const known = force ? undefined : cachedDigest(hashes, path, stat.size, stat.mtimeMs);
+  return { size: stat.size, mtimeMs: stat.mtimeMs, digest: known ?? (await hashFile(abs)), mode: modeOf(stat.mode) };
+}
+
+/**
+ * Makes every folder above `path` a real folder of the copy. A link or a file in the way is
+ * refused: writing through a link could put the volume's bytes outside the volume.
+ */
+async function ensureParents(dir: string, path: string, made: Set<string>): Promise<void> {
+  const parts = path.split('/').slice(0, -1);
+  for (let i = 1; i <= parts.length; i++) {
+    const sub = parts.slice(0, i).join('/');
+    if (made.has(sub)) continue;
+    const abs = join(dir, sub);
+    // Another download may make the same folder at the same moment.
+    await fs.mkdir(abs).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+    });
+    if (!(await fs.lstat(abs)).isDirectory()) {
+      throw new EveraiError('EVERAI_BAD_REQUEST', `cannot write ${quotePath(path)}: ${quotePath(sub)} in the local copy is not a folder`);
+    }
+    made.add(sub);
+  }
+}
+
+/** Deletes what the copy has beyond `wanted`, then the folders that are left empty. */
+async function deleteExtras(dir: string, wanted: ReadonlySet<string>): Promise<number> {
+  let deleted = 0;
+  const folders: string[] = [];
+  for await (const { path, abs, entry } of walk(dir)) {
+    if (entry.isDirectory()) folders.push(abs);
+    else if (!wanted.has(path)) {
+      await fs.rm(abs, { force: true });
+      deleted++;
+    }
+  }
+  // Deepest first, so that a parent emptied by its children goes too.
+  for (const folder of folders.reverse()) await fs.rmdir(folder).catch(() => undefined);
+  return deleted;
+}
+
+/**
+ * Brings the local copy to the volume's newest revision: a file whose digest differs (by the hash
+ * cache, or by hashing with `force`) is downloaded to a temp file, checked and renamed into place.
+ */
+export async function pullVolume(
+  api: ApiClient,
+  cache: VolumeCache,
+  view: VolumeView,
+  options: PullOptions,
+  progress: TransferProgress,
+): Promise<PullResult> {
+  const ref = `${view.owner}/${view.name}`;
+  const list = await api.get<FileListView>(volumeApiPath(ref, `/revisions/${view.revision}/files`));
+  const dir = cache.dir(view.id);
+  await fs.mkdir(dir, { recursive: true });
+  await fs.mkdir(cache.tmpDir, { recursive: true });
+  const meta: VolumeCacheMeta = (await cache.load(view.id)) ?? { id: view.id, name: view.name, owner: view.owner, revision: '', hashes: {} };
+  const hashes: Record<string, HashedFile> = {};
+  const missing: VolumeFile[] = [];
+  await forEachLimited(list.files, TRANSFER_LANES, async (file) => {
+    const abs = join(dir, file.path);
+    const local = await localFile(abs, file.path, meta.hashes, options.force ?? false);
+    if (local?.digest !== file.digest) {
+      missing.push(file);
+      return;
+    }
+    hashes[file.path] = { size: local.size, mtimeMs: local.mtimeMs, digest: local.digest };
+    if (local.mode !== file.mode) await fs.chmod(abs, file.mode);
+  });
+  missing.sort(byPath);
+
+  const made = new Set<string>();
+  const bytes = missing.reduce((sum, f) => sum + f.size, 0);
+  if (missing.length > 0) progress.start(missing.length, bytes);
+  try {
+    await forEachLimited(missing, TRANSFER_LANES, async (file) => {
+      const target = join(dir, file.path);
+      await ensureParents(dir, file.path, made);
+      const existing = await ifExists(fs.lstat(target));
+      if (existing?.isDirectory()) {
+        throw new EveraiError('EVERAI_BAD_REQUEST', `cannot write ${quotePath(file.path)}: a folder of that name is in the local copy`);
+      }
+      const tmp = cache.tempPath();
+      try {
+        await downloadFile(api, ref, list.revision, file, tmp, (n) => progress.advance(n));
+        await fs.chmod(tmp, file.mode);
+        // rename replaces a link at `target` itself, never the file it points to.
+        await fs.rename(tmp, target);
+      } finally {
+        await fs.rm(tmp, { force: true });
+      }
+      const stat = await fs.stat(target);
+      hashes[file.path] = { size: stat.size, mtimeMs: stat.mtimeMs, digest: file.digest };
+      progress.fileDone(file.path, file.size);
+    });
+  } finally {
+    if (missing.length > 0) progress.stop();
+  }
+  const deletedFiles = options.sync ? await deleteExtras(dir, new Set(list.files.map((f) => f.path))) : 0;
+  // Hashes of local files beyond the revision still spare the next push a read, unless --sync deleted them.
+  const kept = options.sync ? {} : meta.hashes;
+  await cache.save({ ...meta, name: view.name, owner: view.owner, revision: list.revision, hashes: { ...kept, ...hashes } });
+  return { revision: list.revision, files: list.files.length, downloadedFiles: missing.length, downloadedBytes: bytes, deletedFiles };
+}
+

@@ -1,0 +1,100 @@
+import { promises as fs } from 'node:fs';
+import type { ApiClient } from '../api-client';
+import { EveraiError } from '../../contract/errors';
+import type { PushResult } from '../../contract/volume-transfer';
+import { byPath, quotePath, type VolumeFile } from '../../contract/volume-file';
+import { EMPTY_REVISION } from '../../contract/volume-revision';
+import { volumeApiPath, type CommitRequest, type CommitView, type FileListView, type VolumeView } from '../../contract/volume-view';
+import { uploadBlob } from './blob-transfer';
+import { cachedDigest, hashFile } from './file-digest';
+import { listLocalFiles, type LocalFile } from './local-files';
+import { forEachLimited, TRANSFER_LANES } from './parallel';
+import type { TransferProgress } from './transfer-progress';
+import type { HashedFile, VolumeCache, VolumeCacheMeta } from './volume-cache';
+import { ifExists } from '../contract/if-exists';
+
+export interface PushOptions {
+  /** Keep the files of the base revision that the local copy lacks, instead of deleting them. */
+  updateOnly?: boolean;
+}
+
+export type { PushResult };
+
+interface HashedLocalFile extends LocalFile {
+  digest: string;
+}
+
+/** Digests of the local files, read only where size or mtime changed since the last hash. */
+async function hashAll(files: readonly LocalFile[], hashes: Record<string, HashedFile>): Promise<HashedLocalFile[]> {
+  const hashed: HashedLocalFile[] = [];
+  await forEachLimited(files, TRANSFER_LANES, async (file) => {
+    const digest = cachedDigest(hashes, file.path, file.size, file.mtimeMs) ?? (await hashFile(file.source));
+    hashed.push({ ...file, digest });
+  });
+  return hashed.sort(byPath);
+}
+
+async function changedSinceHashed(file: HashedLocalFile): Promise<boolean> {
+  const stat = await ifExists(fs.stat(file.source));
+  return stat?.size !== file.size || stat.mtimeMs !== file.mtimeMs;
+}
+
+/**
+ * Pushes a local copy as the volume's next revision: hash (with the cache), ask which blobs the
+ * platform lacks, upload only those, then commit the file list against the revision the copy came
+ * from. Nothing is visible before the commit, so a push that breaks off leaves the last revision
+ * current and whole; run again, it uploads only what is still missing.
+ */
+export async function pushVolume(
+  api: ApiClient,
+  cache: VolumeCache,
+  view: VolumeView,
+  options: PushOptions,
+  progress: TransferProgress,
+): Promise<{ result: PushResult; meta: VolumeCacheMeta }> {
+  const ref = `${view.owner}/${view.name}`;
+  const dir = cache.dir(view.id);
+  if (!(await ifExists(fs.stat(dir)))?.isDirectory()) {
+    throw new EveraiError('EVERAI_NOT_FOUND', `volume '${view.name}' has no local copy at ${dir}: pull it first (everai volume pull ${view.name})`);
+  }
+  const meta: VolumeCacheMeta = (await cache.load(view.id)) ?? { id: view.id, name: view.name, owner: view.owner, revision: EMPTY_REVISION, hashes: {} };
+  const local = await hashAll(await listLocalFiles(dir), meta.hashes);
+  const files: VolumeFile[] = local.map(({ path, digest, size, mode }) => ({ path, digest, size, mode }));
+  if (options.updateOnly && meta.revision !== EMPTY_REVISION) {
+    const here = new Set(files.map((f) => f.path));
+    const base = await api.get<FileListView>(volumeApiPath(ref, `/revisions/${meta.revision}/files`));
+    files.push(...base.files.filter((f) => !here.has(f.path)));
+  }
+
+  const bySource = new Map(local.map((f) => [f.digest, f]));
+  const { missing } = await api.request<{ missing: string[] }>('POST', volumeApiPath(ref, '/blobs:missing'), { digests: [...bySource.keys()] });
+  const uploads = missing.map((digest) => bySource.get(digest)).filter((f): f is HashedLocalFile => f !== undefined);
+  const uploadedBytes = uploads.reduce((sum, f) => sum + f.size, 0);
+  if (uploads.length > 0) progress.start(uploads.length, uploadedBytes);
+  try {
+    await forEachLimited(uploads, TRANSFER_LANES, async (file) => {
+      await uploadBlob(api, ref, file, (n) => progress.advance(n)).catch(async (error: unknown) => {
+        // The platform refuses bytes that no longer match the digest: say why in the user's terms.
+        if (await changedSinceHashed(file)) {
+          throw new EveraiError('EVERAI_BAD_REQUEST', `${quotePath(file.path)} changed while it was being pushed: push again`);
+        }
+        throw error;
+      });
+      progress.fileDone(file.path, file.size);
+    });
+  } finally {
+    if (uploads.length > 0) progress.stop();
+  }
+
+  const commit = await api.request<CommitView>('POST', volumeApiPath(ref, '/revisions'), {
+    baseRevision: meta.revision,
+    files,
+  } satisfies CommitRequest);
+  const hashes = Object.fromEntries(local.map((f) => [f.path, { size: f.size, mtimeMs: f.mtimeMs, digest: f.digest }]));
+  return {
+    result: { revision: commit.revision, created: commit.created, uploadedFiles: uploads.length, uploadedBytes, merged: commit.merged, mergedWith: commit.mergedWith },
+    // After a merge the copy lacks what others pushed; until a pull brings it, the old base stays,
+    // so that the next push merges again instead of deleting their files.
+    meta: { ...meta, name: view.name, owner: view.owner, revision: commit.merged && !options.updateOnly ? meta.revision : commit.revision, hashes },
+  };
+}

@@ -1,0 +1,95 @@
+import type { PlaceholderDocument } from './app-spec';
+
+/**
+ * What the server's API answers and the CLI prints: the views themselves. The server builds them
+ * (src/server/api/views.ts, the store's records); the CLI and tests only read them.
+ */
+
+/**
+ * An app's scaling, app-level (changing it rolls nothing out): a builtin autoscaler whose
+ * arguments are numbers or Placeholders read at each decision, or a manual count.
+ */
+export type AutoscalerSetting =
+  | { kind: 'SimpleAutoScaler' | 'FreeWorkerAutoScaler'; args: Record<string, number | PlaceholderDocument> }
+  | { kind: 'Manual'; args: { defaultWorkerNum: number } };
+
+/** An app as the API shows it. */
+export interface AppView {
+  id: string;
+  name: string;
+  namespace: string;
+  status: string;
+  statusReason: string;
+  routeName: string;
+  revision: number;
+  image: string;
+  imageDigest: string;
+  volumes: { name: string; revision: string }[];
+  workers: { ready: number; desired: number };
+  concurrency: number;
+  routeAuth: string;
+  /** Null: a fixed count (docs/autoscaling.md). */
+  autoscaler: AutoscalerSetting | null;
+  /** Null: the server's default. */
+  queueTimeoutSeconds: number | null;
+  paused: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** One entry of an app's history (`app revisions`). */
+export interface RevisionView {
+  revision: number;
+  image: string;
+  imageDigest: string;
+  volumes: { name: string; revision: string }[];
+  createdAt: string;
+  /** `CURRENT` for the revision workers are on (or rolling onto), blank otherwise. */
+  status: string;
+}
+
+/** A worker with the reference API's field names (SPEC §4). */
+export interface WorkerView {
+  id: string;
+  status: string;
+  detailStatus: string;
+  createdAt: string;
+  deletedAt: string | null;
+  launchAt: string | null;
+  lastServeAt: string | null;
+  successCount: number;
+  failedCount: number;
+  sessionNumber: number;
+  CPUs: number;
+  memory: number;
+  GPUs: number;
+  appRevision: number;
+  replaceWorkerId: string | null;
+  statusReason: string;
+}
+
+export type EventType = 'NORMAL' | 'WARNING';
+
+export interface EventRecord {
+  id: number;
+  appId: string;
+  type: EventType;
+  from: string;
+  message: string;
+  createdAt: string;
+}
+
+/** What this machine offers workers (SPEC §10 `everai resources`); one machine, one region. */
+export interface MachineResources {
+  region: string;
+  cpu: { model: string; count: number };
+  memoryMb: number;
+  gpus: GpuInfo[];
+}
+
+export interface GpuInfo {
+  /** What CUDA_VISIBLE_DEVICES names it by. */
+  index: number;
+  model: string;
+  memoryMb: number;
+}
