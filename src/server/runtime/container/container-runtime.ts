@@ -1,5 +1,4 @@
 import { closeSync, openSync, promises as fs } from 'node:fs';
-import { constants } from 'node:os';
 import { join, posix, resolve } from 'node:path';
 import { EveraiError } from '../../../contract/errors';
 import type { BlobStore } from '../../blobs/blob-store';
@@ -17,12 +16,13 @@ import { probeWorker, type Readiness } from '../local/worker-readiness';
 import { VolumeTrees } from '../local/volume-trees';
 import { wasOomKilled } from './cgroup-oom';
 import { containerSpec } from './container-spec';
+import { writeEtcFiles } from './etc-files';
 import { gpuEdits } from './gpu-devices';
 import { readHostGpuFacts } from './host-gpu-facts';
 import type { GpuEdits } from './oci-spec';
 import type { HostGpuFacts } from './gpu-facts';
 import { resolveImageUser } from './image-user';
-import { OciRuntimeCli } from './oci-runtime-cli';
+import { exitOf, OciRuntimeCli } from './oci-runtime-cli';
 import { bundlesRoot, runcRoot, serverTag } from './server-containers';
 import { WorkerNetwork, type WorkerAddress } from './worker-network';
 import { ifExists } from '../../../contract/if-exists';
@@ -180,7 +180,7 @@ export class ContainerRuntime implements Runtime {
       binds.push({ source, destination });
       mounts[mount.mountPath] = destination;
     }
-    binds.push(...(await this.etcFiles(workerId, address)));
+    binds.push(...(await writeEtcFiles(join(this.workerDir(workerId), 'etc'), workerId, address.ip)));
     const imageEnv = Object.fromEntries(image.env.map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
     const env = platformEnv({ PATH: DEFAULT_PATH, HOME: '/', ...imageEnv, HOSTNAME: workerId }, launch, ports, { volumes: JSON.stringify(volumes), mounts });
     const gpu = await this.gpuEditsFor(gpus);
@@ -213,24 +213,6 @@ export class ContainerRuntime implements Runtime {
     if (gpus === '') return null;
     const facts = await (this.gpuFacts ??= readHostGpuFacts());
     return gpuEdits(facts, gpus.split(',').map(Number));
-  }
-
-  /** /etc/hosts, /etc/hostname and /etc/resolv.conf of the worker (the host's name servers, but never one on its loopback). */
-  private async etcFiles(workerId: string, address: WorkerAddress): Promise<{ source: string; destination: string }[]> {
-    const dir = join(this.workerDir(workerId), 'etc');
-    await fs.mkdir(dir, { recursive: true });
-    const hostResolv = await fs.readFile('/etc/resolv.conf', 'utf8').catch(() => '');
-    const resolv = hostResolv
-      .split('\n')
-      .filter((line) => !/^\s*nameserver\s+(127\.|::1)/.test(line))
-      .join('\n');
-    const files = {
-      hosts: `127.0.0.1\tlocalhost\n::1\tlocalhost\n${address.ip}\t${workerId}\n`,
-      hostname: `${workerId}\n`,
-      'resolv.conf': resolv,
-    };
-    for (const [name, text] of Object.entries(files)) await fs.writeFile(join(dir, name), text, { mode: 0o644 });
-    return Object.keys(files).map((name) => ({ source: join(dir, name), destination: `/etc/${name}` }));
   }
 
   private endpoint(workerId: string, pid: number, record: ContainerRecord): WorkerEndpoint {
@@ -344,16 +326,6 @@ function portsOf(launch: WorkerLaunch): WorkerPorts {
 /** /tmp is memory-backed and so counts against the memory limit too; a quarter of it, at least 64 MiB. */
 function scratchMb(memoryMb: number): number {
   return Math.max(64, Math.floor(memoryMb / 4));
-}
-
-/** runc (and tini) exit with 128+N when the program was killed by signal N, as a shell reports it. */
-function exitOf(code: number | null, signal: NodeJS.Signals | null): { code: number | null; signal: string | null } {
-  if (signal) return { code: null, signal };
-  if (code !== null && code > 128) {
-    const name = Object.entries(constants.signals).find(([, number]) => number === code - 128)?.[0];
-    if (name) return { code: null, signal: name };
-  }
-  return { code, signal: null };
 }
 
 function alive(pid: number): boolean {

@@ -1,4 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { constants } from 'node:os';
 import { promisify } from 'node:util';
 import { EveraiError } from '../../../contract/errors';
 import { findOnPath } from './find-on-path';
@@ -76,4 +77,14 @@ async function firstFound(names: readonly string[]): Promise<string | undefined>
     if (found) return found;
   }
   return undefined;
+}
+
+/** runc (and tini) exit with 128+N when the program was killed by signal N, as a shell reports it. */
+export function exitOf(code: number | null, signal: NodeJS.Signals | null): { code: number | null; signal: string | null } {
+  if (signal) return { code: null, signal };
+  if (code !== null && code > 128) {
+    const name = Object.entries(constants.signals).find(([, number]) => number === code - 128)?.[0];
+    if (name) return { code: null, signal: name };
+  }
+  return { code, signal: null };
 }
