@@ -1,20 +1,14 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appJson, cliOk, copyExampleApp, deployApp } from './helpers/app-fixture';
 import { BURST_ARGS, burstScalesUpAndDown, waitWorkerCount } from './helpers/autoscale';
-import { startTestPlatform, type TestPlatform } from './helpers/platform';
+import { usePlatform } from './helpers/platform';
 
 // The issue's autoscaling scenario as examples/autoscale ships it: the SimpleAutoScaler's
 // arguments are Placeholders of a configmap, and `configmap update` rescales the app at once.
 // Needs the configmap commands and the KeyValueSource wired into the autoscale loop (platform.ts).
 
-let platform: TestPlatform;
-before(async () => {
-  platform = await startTestPlatform();
-});
-after(async () => {
-  await platform?.stop();
-});
+const platform = usePlatform();
 
 const literals = (args: Record<string, number>) => Object.entries(args).flatMap(([key, value]) => ['--from-literal', `${key}=${value}`]);
 

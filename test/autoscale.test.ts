@@ -1,20 +1,14 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { appJson, cliOk, copyExampleApp, deployApp, editFile } from './helpers/app-fixture';
 import { BURST_ARGS, burstScalesUpAndDown, useNumericArgs, waitWorkerCount } from './helpers/autoscale';
-import { startTestPlatform, type TestPlatform } from './helpers/platform';
+import { usePlatform } from './helpers/platform';
 
 // The issue's autoscaling scenario with the SimpleAutoScaler's arguments as numbers; the
 // configmap version (the same scenario, rescaled by `configmap update`) is autoscale-configmap.test.ts.
 
-let platform: TestPlatform;
-before(async () => {
-  platform = await startTestPlatform();
-});
-after(async () => {
-  await platform?.stop();
-});
+const platform = usePlatform();
 
 test('a burst on a busy app queues as WorkerBusy, scales up to 2-3 workers, is all served, and scales back to 1', async () => {
   const dir = copyExampleApp(platform, 'autoscale');

@@ -1,24 +1,17 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { createGunzip } from 'node:zlib';
 import { extract as tarExtract } from 'tar-stream';
 import { MEDIA_TYPES, type ImageManifest, type OciImageConfig } from '../src/contract/oci';
 import { DEBIAN_IMAGE_MARKER, DEBIAN_IMAGE_MISSING, pushDebianPythonImage } from './helpers/debian-image';
-import { startTestPlatform, type TestPlatform } from './helpers/platform';
+import { usePlatform } from './helpers/platform';
 
 // The Debian fixture image (test/helpers/debian-image.ts) as the platform's registry holds it
 // once pushed: what a worker running it would get.
 
-let platform: TestPlatform;
-before(async () => {
-  if (DEBIAN_IMAGE_MISSING) return;
-  platform = await startTestPlatform();
-});
-after(async () => {
-  await platform?.stop();
-});
+const platform = usePlatform({ skip: DEBIAN_IMAGE_MISSING });
 
 function v2(path: string, accept?: string): Promise<Response> {
   return fetch(`${platform.url}/v2/${path}`, { headers: { authorization: `Bearer ${platform.token}`, ...(accept ? { accept } : {}) } });

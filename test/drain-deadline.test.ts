@@ -1,21 +1,15 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { cliOk, copyExampleApp, deployApp, editFile, waitDeployed, workersJson } from './helpers/app-fixture';
 import { readStream } from './helpers/load';
-import { startTestPlatform, type TestPlatform } from './helpers/platform';
+import { usePlatform } from './helpers/platform';
 import { waitFor } from './helpers/wait';
 
 // A stream that never ends must not hold a rollout forever: past the app's maxDrainSeconds the
 // platform cuts it, says so in the app's events, and the old worker stops.
 
-let platform: TestPlatform;
-before(async () => {
-  platform = await startTestPlatform();
-});
-after(async () => {
-  await platform?.stop();
-});
+const platform = usePlatform();
 
 const ENDLESS_ROUTE = `
 app.service.route('/endless', { methods: ['GET'] }, async function* () {

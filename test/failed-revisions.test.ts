@@ -1,27 +1,24 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { appJson, cliOk, copyExampleApp, deployApp, editFile } from './helpers/app-fixture';
 import { startLoop } from './helpers/load';
-import { startTestPlatform, type TestPlatform } from './helpers/platform';
+import { usePlatform } from './helpers/platform';
 import { waitFor } from './helpers/wait';
 
 // A new revision that cannot serve must never cost a request: its rollout halts and the app
 // keeps (or goes back to) the revision that works.
 
-let platform: TestPlatform;
 let dir: string;
 let goodApp: string;
-before(async () => {
-  platform = await startTestPlatform();
-  dir = copyExampleApp(platform);
-  editFile(join(dir, 'app.ts'), (t) => t.replace('image: Image.fromRegistry(IMAGE),', 'image: Image.fromRegistry(IMAGE),\n  readyTimeoutSeconds: 3,'));
-  goodApp = readFileSync(join(dir, 'app.ts'), 'utf8');
-  await deployApp(platform, dir);
-});
-after(async () => {
-  await platform?.stop();
+const platform = usePlatform({
+  setup: async () => {
+    dir = copyExampleApp(platform);
+    editFile(join(dir, 'app.ts'), (t) => t.replace('image: Image.fromRegistry(IMAGE),', 'image: Image.fromRegistry(IMAGE),\n  readyTimeoutSeconds: 3,'));
+    goodApp = readFileSync(join(dir, 'app.ts'), 'utf8');
+    await deployApp(platform, dir);
+  },
 });
 
 const BROKEN: { name: string; tag: string; breakage: string; reason: RegExp }[] = [

@@ -1,25 +1,22 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { cliOk, copyExampleApp, deployApp, editFile } from './helpers/app-fixture';
-import { startTestPlatform, type TestPlatform } from './helpers/platform';
+import { usePlatform } from './helpers/platform';
 
 // What a worker learns of its callers: never their platform token (a public app could collect
 // them), and who they are only through x-everai-user, which only the gateway sets.
 
-let platform: TestPlatform;
 let dir: string;
-before(async () => {
-  platform = await startTestPlatform();
-  dir = copyExampleApp(platform);
-  // A route that answers the request headers it got, as JSON.
-  editFile(join(dir, 'app.ts'), (text) =>
-    text.concat("\napp.service.route('/headers', { methods: ['GET'] }, (req: Request) => JSON.stringify(Object.fromEntries(req.headers)));\n"),
-  );
-  await deployApp(platform, dir);
-});
-after(async () => {
-  await platform?.stop();
+const platform = usePlatform({
+  setup: async () => {
+    dir = copyExampleApp(platform);
+    // A route that answers the request headers it got, as JSON.
+    editFile(join(dir, 'app.ts'), (text) =>
+      text.concat("\napp.service.route('/headers', { methods: ['GET'] }, (req: Request) => JSON.stringify(Object.fromEntries(req.headers)));\n"),
+    );
+    await deployApp(platform, dir);
+  },
 });
 
 const ROUTE = '/api/routes/v1/default/get-start/headers';

@@ -1,20 +1,17 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { cliOk, copyExampleApp, deployApp, editFile, waitDeployed } from './helpers/app-fixture';
 import { readStream } from './helpers/load';
-import { startTestPlatform, type TestPlatform } from './helpers/platform';
+import { usePlatform } from './helpers/platform';
 import { waitFor } from './helpers/wait';
 
-let platform: TestPlatform;
 let dir: string;
-before(async () => {
-  platform = await startTestPlatform();
-  dir = copyExampleApp(platform);
-  await deployApp(platform, dir);
-});
-after(async () => {
-  await platform?.stop();
+const platform = usePlatform({
+  setup: async () => {
+    dir = copyExampleApp(platform);
+    await deployApp(platform, dir);
+  },
 });
 
 const auth = () => ({ authorization: `Bearer ${platform.token}` });

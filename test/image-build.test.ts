@@ -8,11 +8,10 @@ import { LocalBlobStore } from '../src/server/blobs/local/local-blob-store';
 import { resolveImage } from '../src/server/registry/image-resolver';
 import { ImageUnpacker } from '../src/server/runtime/local/image-unpacker';
 import { SqliteStore } from '../src/server/store/sqlite/sqlite-store';
-import { startTestPlatform, type TestPlatform } from './helpers/platform';
+import { usePlatform } from './helpers/platform';
 
 // `everai image build` (SPEC §8): build the app folder into an image, push it as IMAGE.
 
-let platform: TestPlatform;
 let work: string;
 
 function appDir(image = 'demo:v1', files: Record<string, string> = {}): string {
@@ -43,13 +42,13 @@ async function failure(dir: string): Promise<string> {
   return lines[0] as string;
 }
 
+const platform = usePlatform();
+
 before(async () => {
-  platform = await startTestPlatform();
   work = mkdtempSync(join(tmpdir(), 'everai-build-'));
 });
 
 after(async () => {
-  await platform.stop();
   rmSync(work, { recursive: true, force: true });
 });
 

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import { freePort } from '../src/server/runtime/process/free-port';
 import { REPO_ROOT } from './helpers/cli';
-import { startTestPlatform, type TestPlatform } from './helpers/platform';
+import { usePlatform } from './helpers/platform';
 import { waitFor } from './helpers/wait';
 
 // An SDK app's image is a standard OCI image: skopeo pulls it, umoci unpacks it into a runtime
@@ -24,7 +24,6 @@ const SKIP =
       : false;
 
 const run = promisify(execFile);
-let platform: TestPlatform;
 let work: string;
 
 interface OciProcessConfig {
@@ -32,15 +31,15 @@ interface OciProcessConfig {
   linux: { namespaces: { type: string }[] };
 }
 
+const platform = usePlatform({ skip: SKIP });
+
 before(async () => {
   if (SKIP) return;
-  platform = await startTestPlatform();
   work = mkdtempSync(join(tmpdir(), 'everai-oci-run-'));
 });
 
 after(async () => {
   if (SKIP) return;
-  await platform.stop();
   rmSync(work, { recursive: true, force: true });
 });
 

@@ -1,22 +1,16 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { appJson, cliOk, copyExampleApp, deployApp, editFile, waitDeployed, workersJson } from './helpers/app-fixture';
 import { startLoop, readStream } from './helpers/load';
-import { startTestPlatform, type TestPlatform } from './helpers/platform';
+import { usePlatform } from './helpers/platform';
 import { waitFor } from './helpers/wait';
 
 // The seed's second scenario (shared/seed/App_Upgrade.md, "everai app upgrade --image"), through
 // the real CLI and real HTTP, with load on the route the whole time.
 
-let platform: TestPlatform;
 let dir: string;
-before(async () => {
-  platform = await startTestPlatform();
-});
-after(async () => {
-  await platform?.stop();
-});
+const platform = usePlatform();
 
 test('app upgrade --image under load: zero failed requests, streams complete, old worker terminated', async () => {
   dir = copyExampleApp(platform);

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { stringify } from 'yaml';
 import { cliOk, waitDeployed, workersJson } from './helpers/app-fixture';
 import { REPO_ROOT } from './helpers/cli';
 import { pushDebianPythonImage, DEBIAN_IMAGE_MARKER } from './helpers/debian-image';
 import { startLoop } from './helpers/load';
-import { platformRuntime, startTestPlatform, type TestPlatform } from './helpers/platform';
+import { platformRuntime, usePlatform } from './helpers/platform';
 import { addUser } from './helpers/users';
 import { push, volumeJson, volumeOk, writeFiles } from './helpers/volumes';
 import { waitFor } from './helpers/wait';
@@ -22,7 +22,6 @@ const skip = platformRuntime() === 'process' ? 'workers are plain processes with
 const HOSTILE_SOURCE = readFileSync(join(REPO_ROOT, 'test', 'fixtures', 'hostile', 'hostile.py'), 'utf8');
 const MEMORY_MB = 512;
 
-let platform: TestPlatform;
 let image: string;
 
 function manifest(name: string, spec: Record<string, unknown>): string {
@@ -41,13 +40,11 @@ async function route(name: string, path: string): Promise<Response> {
   return fetch(`${platform.url}/api/routes/v1/default/${name}${path}`, { headers: { authorization: `Bearer ${platform.token}` } });
 }
 
-before(async () => {
-  if (skip) return;
-  platform = await startTestPlatform();
-  image = await pushDebianPythonImage(platform);
-});
-after(async () => {
-  await platform?.stop();
+const platform = usePlatform({
+  skip,
+  setup: async () => {
+    image = await pushDebianPythonImage(platform);
+  },
 });
 
 test('a hostile worker reaches nothing that is not its own, and a neighbour never notices', { skip }, async () => {

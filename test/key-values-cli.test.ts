@@ -1,23 +1,20 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KeyValueView } from '../src/contract/key-value-view';
 import { runCli } from './helpers/cli';
-import { startTestPlatform, type TestPlatform } from './helpers/platform';
+import { usePlatform } from './helpers/platform';
 import { addUser } from './helpers/users';
 
 // `everai secret` and `everai configmap` (SPEC §9) share one shape: the same round trip for both,
 // through the real CLI and server. Only how values travel differs (base64 for secrets).
 
-let platform: TestPlatform;
 let otherToken: string;
-before(async () => {
-  platform = await startTestPlatform();
-  otherToken = await addUser(platform, 'someone');
-});
-after(async () => {
-  await platform?.stop();
+const platform = usePlatform({
+  setup: async () => {
+    otherToken = await addUser(platform, 'someone');
+  },
 });
 
 async function run(args: string[], token?: string) {

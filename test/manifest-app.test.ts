@@ -1,24 +1,21 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { appJson, cliOk, copyExampleApp, waitDeployed } from './helpers/app-fixture';
 import { runCli } from './helpers/cli';
 import { DEBIAN_IMAGE_MISSING, pushDebianPythonImage } from './helpers/debian-image';
 import { startLoop } from './helpers/load';
-import { startTestPlatform, type TestPlatform } from './helpers/platform';
+import { usePlatform } from './helpers/platform';
 
 // Manifest mode (SPEC §3): a Python program (standard library only, examples/manifest-python)
 // deployed from app.yaml through the real CLI, and app.yaml mistakes caught before anything is made.
 
-let platform: TestPlatform;
 let dir: string;
-before(async () => {
-  platform = await startTestPlatform();
-  dir = copyExampleApp(platform, 'manifest-python');
-});
-after(async () => {
-  await platform?.stop();
+const platform = usePlatform({
+  setup: async () => {
+    dir = copyExampleApp(platform, 'manifest-python');
+  },
 });
 
 interface Answer {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { cliOk, waitDeployed } from './helpers/app-fixture';
 import { DEBIAN_IMAGE_MARKER, DEBIAN_IMAGE_MISSING, pushDebianPythonImage } from './helpers/debian-image';
-import { startTestPlatform, type TestPlatform } from './helpers/platform';
+import { usePlatform } from './helpers/platform';
 
 // A manifest app runs its image's own userland: the python3 that answers is the Debian image's,
 // reading a file only that image has. Only a server that runs workers as containers can pass.
@@ -27,14 +27,7 @@ class Answer(BaseHTTPRequestHandler):
 HTTPServer(("", int(os.environ["PORT"])), Answer).serve_forever()
 `;
 
-let platform: TestPlatform;
-before(async () => {
-  if (SKIP) return;
-  platform = await startTestPlatform();
-});
-after(async () => {
-  await platform?.stop();
-});
+const platform = usePlatform({ skip: SKIP });
 
 test("a manifest app on the Debian image answers with the image's marker file and python3", { skip: SKIP }, async (t) => {
   // The server says which runtime it started at start; child-process workers share the host's root.

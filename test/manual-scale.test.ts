@@ -1,19 +1,13 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { MachineResources } from '../src/server/resources/machine-resources';
 import { appJson, cliOk, copyExampleApp, deployApp, editFile, workersJson } from './helpers/app-fixture';
 import { waitWorkerCount } from './helpers/autoscale';
-import { startTestPlatform, type TestPlatform } from './helpers/platform';
+import { usePlatform } from './helpers/platform';
 import { waitFor } from './helpers/wait';
 
-let platform: TestPlatform;
-before(async () => {
-  platform = await startTestPlatform();
-});
-after(async () => {
-  await platform?.stop();
-});
+const platform = usePlatform();
 
 const api = async (path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> => {
   const res = await fetch(`${platform.url}/api/apps/v1/namespaces/default/apps/get-start${path}`, {

@@ -1,17 +1,16 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { newId, newToken } from '../src/contract/ids';
 import { MEDIA_TYPES } from '../src/contract/oci';
 import { nowIso } from '../src/contract/time';
 import { hashToken } from '../src/server/auth';
 import { SqliteStore } from '../src/server/store/sqlite/sqlite-store';
-import { startTestPlatform, type TestPlatform } from './helpers/platform';
+import { usePlatform } from './helpers/platform';
 
 // The OCI distribution API at /v2/ (distribution spec v1.1), spoken by hand over HTTP.
 
-let platform: TestPlatform;
 let otherToken: string;
 
 function sha256(bytes: Buffer | string): string {
@@ -51,17 +50,14 @@ async function pushImage(repository: string, tag: string, token = platform.token
   return { digest: sha256(body), body };
 }
 
-before(async () => {
-  platform = await startTestPlatform();
-  // A second, ordinary user, straight into the store: the registry only needs the token to resolve.
-  otherToken = newToken();
-  const store = new SqliteStore(join(platform.dataDir, 'state.db'));
-  await store.users.create({ id: newId(), name: 'other', tokenHash: hashToken(otherToken), isAdmin: false, createdAt: nowIso() });
-  await store.close();
-});
-
-after(async () => {
-  await platform.stop();
+const platform = usePlatform({
+  setup: async () => {
+    // A second, ordinary user, straight into the store: the registry only needs the token to resolve.
+    otherToken = newToken();
+    const store = new SqliteStore(join(platform.dataDir, 'state.db'));
+    await store.users.create({ id: newId(), name: 'other', tokenHash: hashToken(otherToken), isAdmin: false, createdAt: nowIso() });
+    await store.close();
+  },
 });
 
 test('GET /v2/ answers 200 with a token and a Basic challenge without one', async () => {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { newToken } from '../src/contract/ids';
 import { buildImage, type BuiltImage } from '../src/client/image/oci-image-builder';
-import { startTestPlatform, type TestPlatform } from './helpers/platform';
+import { usePlatform } from './helpers/platform';
 
 // A standard registry client (skopeo, from containers/image) pushes and pulls with a platform token.
 // CI installs it with `apt-get install -y skopeo`.
@@ -16,7 +16,6 @@ const SKOPEO_MISSING = spawnSync('skopeo', ['--version']).error
   ? 'skopeo is not installed (apt-get install -y skopeo); it is the standard client this test drives'
   : false;
 
-let platform: TestPlatform;
 let work: string;
 let built: BuiltImage;
 let layout: string;
@@ -49,9 +48,10 @@ function sha256(bytes: Buffer | string): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
+const platform = usePlatform({ skip: SKOPEO_MISSING });
+
 before(async () => {
   if (SKOPEO_MISSING) return;
-  platform = await startTestPlatform();
   work = mkdtempSync(join(tmpdir(), 'everai-skopeo-'));
   const app = join(work, 'app');
   layout = join(work, 'layout');
@@ -62,7 +62,6 @@ before(async () => {
 
 after(async () => {
   if (SKOPEO_MISSING) return;
-  await platform.stop();
   rmSync(work, { recursive: true, force: true });
 });
 

@@ -1,33 +1,32 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import { appJson, cliOk, copyExampleApp, editFile, waitDeployed } from './helpers/app-fixture';
 import { DOCKER_REGISTRY_MISSING, skopeoCopy, startDockerRegistry, type DockerRegistry } from './helpers/docker-registry';
-import { startTestPlatform, type TestPlatform } from './helpers/platform';
+import { usePlatform } from './helpers/platform';
 
 // imagePullSecrets end to end (SPEC §3, §8): credentials kept in an everai secret, used to pull
 // from a registry with htpasswd auth on loopback.
 
 const skip = DOCKER_REGISTRY_MISSING;
 
-let platform: TestPlatform;
 let registry: DockerRegistry;
 let dir: string;
 
-before(async () => {
-  if (skip) return;
-  platform = await startTestPlatform();
-  registry = await startDockerRegistry({ robot: 'right-password' });
-  dir = copyExampleApp(platform, 'manifest-python');
-  await cliOk(platform, ['image', 'build'], dir);
-  await skopeoCopy(`docker://${new URL(platform.url).host}/manifest-python:v1`, `docker://${registry.host}/team/manifest-python:v1`, {
-    src: `x:${platform.token}`,
-    dest: 'robot:right-password',
-  });
+const platform = usePlatform({
+  skip,
+  setup: async () => {
+    registry = await startDockerRegistry({ robot: 'right-password' });
+    dir = copyExampleApp(platform, 'manifest-python');
+    await cliOk(platform, ['image', 'build'], dir);
+    await skopeoCopy(`docker://${new URL(platform.url).host}/manifest-python:v1`, `docker://${registry.host}/team/manifest-python:v1`, {
+      src: `x:${platform.token}`,
+      dest: 'robot:right-password',
+    });
+  },
 });
 after(async () => {
   await registry?.stop();
-  await platform?.stop();
 });
 
 function useSecret(name: string): void {

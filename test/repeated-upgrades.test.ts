@@ -1,23 +1,20 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { appJson, cliOk, copyExampleApp, deployApp, editFile, waitDeployed, workersJson } from './helpers/app-fixture';
 import { readStream, startLoop, type StreamReport } from './helpers/load';
-import { startTestPlatform, type TestPlatform } from './helpers/platform';
+import { usePlatform } from './helpers/platform';
 import { runningWorkerIds } from './helpers/workers';
 
 const UPGRADES = 20;
 
-let platform: TestPlatform;
 let dir: string;
-before(async () => {
-  platform = await startTestPlatform();
-  dir = copyExampleApp(platform);
-  editFile(join(dir, 'app.ts'), (t) => t.replace('image: Image.fromRegistry(IMAGE),', 'image: Image.fromRegistry(IMAGE),\n  concurrency: 4,'));
-  await deployApp(platform, dir);
-});
-after(async () => {
-  await platform?.stop();
+const platform = usePlatform({
+  setup: async () => {
+    dir = copyExampleApp(platform);
+    editFile(join(dir, 'app.ts'), (t) => t.replace('image: Image.fromRegistry(IMAGE),', 'image: Image.fromRegistry(IMAGE),\n  concurrency: 4,'));
+    await deployApp(platform, dir);
+  },
 });
 
 test(`${UPGRADES} image upgrades in a row under 8 looping clients and streams: nothing fails, nothing is cut`, async () => {

@@ -1,22 +1,19 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { cliOk, copyExampleApp, deployApp, editFile, waitDeployed, workersJson } from './helpers/app-fixture';
 import { startLoop } from './helpers/load';
-import { startTestPlatform, type TestPlatform } from './helpers/platform';
+import { usePlatform, type TestPlatform } from './helpers/platform';
 import { waitFor } from './helpers/wait';
 import type { RevisionView } from '../src/contract/api-views';
 import { killWorker, runningWorkerIds } from './helpers/workers';
 
-let platform: TestPlatform;
 let dir: string;
-before(async () => {
-  platform = await startTestPlatform();
-  dir = copyExampleApp(platform);
-  await deployApp(platform, dir);
-});
-after(async () => {
-  await platform?.stop();
+const platform = usePlatform({
+  setup: async () => {
+    dir = copyExampleApp(platform);
+    await deployApp(platform, dir);
+  },
 });
 
 const sseOnce = (platform: TestPlatform) => `${platform.url}/api/apps/v1/routes/get-start/sse?n=1&delay=0`;

@@ -1,21 +1,15 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { QueueEntry } from '../src/cli/views';
 import { appJson, cliOk, copyExampleApp, deployApp, editFile, workersJson } from './helpers/app-fixture';
 import { useNumericArgs, waitWorkerCount } from './helpers/autoscale';
-import { startTestPlatform, type TestPlatform } from './helpers/platform';
+import { usePlatform } from './helpers/platform';
 import { waitFor } from './helpers/wait';
 
-let platform: TestPlatform;
 /** examples/autoscale, deployed by the first test with minWorkers 0. */
 let dir: string;
-before(async () => {
-  platform = await startTestPlatform();
-});
-after(async () => {
-  await platform?.stop();
-});
+const platform = usePlatform();
 
 test('minWorkers 0: the idle app runs no worker; a request then waits as NotDispatch while one starts, and is served', async (t) => {
   dir = copyExampleApp(platform, 'autoscale');

@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -9,7 +9,7 @@ import { SqliteStore } from '../src/server/store/sqlite/sqlite-store';
 import { appJson, cliOk, copyExampleApp, editFile, waitDeployed, workersJson } from './helpers/app-fixture';
 import { EVERAI_BIN } from './helpers/cli';
 import { startLoop } from './helpers/load';
-import { startTestPlatform, type TestPlatform } from './helpers/platform';
+import { usePlatform } from './helpers/platform';
 import { waitFor } from './helpers/wait';
 
 // examples/show-config reads a secret and a configmap through `context`: deployed, updated hot,
@@ -21,16 +21,13 @@ const CONFIGMAP = 'show-config-configmap';
 const FIRST = `first-${randomBytes(12).toString('hex')}`;
 const SECOND = `second-${randomBytes(12).toString('hex')}`;
 
-let platform: TestPlatform;
 let dir: string;
-before(async () => {
-  platform = await startTestPlatform();
-  dir = copyExampleApp(platform, 'show-config');
-  // Room for the looping clients on the one worker (the default is 1).
-  editFile(join(dir, 'app.ts'), (text) => text.replace('image: Image.fromRegistry(IMAGE),', 'image: Image.fromRegistry(IMAGE),\n  concurrency: 8,'));
-});
-after(async () => {
-  await platform?.stop();
+const platform = usePlatform({
+  setup: async () => {
+    dir = copyExampleApp(platform, 'show-config');
+    // Room for the looping clients on the one worker (the default is 1).
+    editFile(join(dir, 'app.ts'), (text) => text.replace('image: Image.fromRegistry(IMAGE),', 'image: Image.fromRegistry(IMAGE),\n  concurrency: 8,'));
+  },
 });
 
 const route = (path: string) => `${platform.url}/api/apps/v1/routes/show-config${path}`;

@@ -1,22 +1,16 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { copyExampleApp, deployApp } from './helpers/app-fixture';
 import { runCli } from './helpers/cli';
-import { startTestPlatform, type TestPlatform } from './helpers/platform';
+import { usePlatform } from './helpers/platform';
 
 // Whoever runs the server can feed its log to a collector: `--log-format json` makes every line
 // one JSON object, while the lines a user copies (listening on, everai login) stay as they are.
 
-let platform: TestPlatform;
-before(async () => {
-  platform = await startTestPlatform(['--log-format', 'json']);
-});
-after(async () => {
-  await platform?.stop();
-});
+const platform = usePlatform({ serverArgs: ['--log-format', 'json'] });
 
 interface LogLine {
   time: string;

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { copyExampleApp, editFile } from './helpers/app-fixture';
 import type { CliResult } from './helpers/cli';
-import { startTestPlatform, type TestPlatform } from './helpers/platform';
+import { usePlatform } from './helpers/platform';
 import { addUser, cliAs, httpAs } from './helpers/users';
 import { writeFiles } from './helpers/volumes';
 import { waitFor } from './helpers/wait';
@@ -14,7 +14,6 @@ import { runningWorkerIds } from './helpers/workers';
 // SPEC §9: no user sees, changes or routes to another user's objects; another user's object
 // answers exactly like a missing one (404), so not even its name leaks.
 
-let platform: TestPlatform;
 let alice: string;
 let bob: string;
 let aliceApp: string;
@@ -30,31 +29,28 @@ async function ok(result: Promise<CliResult>): Promise<string> {
 const asAlice = (args: string[], cwd?: string) => ok(cliAs(platform, alice, args, cwd ? { cwd } : {}));
 const aliceWorkers = async () => JSON.parse(await asAlice(['worker', 'list', 'get-start', '-o', 'json'])) as WorkerView[];
 
-before(async () => {
-  platform = await startTestPlatform();
-  alice = await addUser(platform, 'alice');
-  bob = await addUser(platform, 'bob');
-  // Alice's objects: a namespace, a secret, a configmap, an image, a deployed app with its worker, a volume.
-  aliceApp = copyExampleApp(platform);
-  bobApp = copyExampleApp(platform);
-  await asAlice(['namespace', 'create', 'team']);
-  await asAlice(['secret', 'create', 'alice-secret', '--from-literal', 'password=alice-only']);
-  await asAlice(['configmap', 'create', 'alice-config', '--from-literal', 'mode=alice']);
-  await asAlice(['image', 'build'], aliceApp);
-  await asAlice(['app', 'create'], aliceApp);
-  await asAlice(['volume', 'create', 'vol-a'], aliceApp);
-  const volume = JSON.parse(await asAlice(['volume', 'get', 'vol-a', '-o', 'json'])) as { path: string };
-  writeFiles(volume.path, { 'weights.bin': 'alice only' });
-  await asAlice(['volume', 'push', 'vol-a']);
-  await waitFor('alice app deployed', async () => {
-    const apps = JSON.parse(await asAlice(['app', 'list', '-o', 'json'])) as AppView[];
-    return apps[0]?.status === 'DEPLOYED' && apps[0].workers.ready === 1;
-  }, 90_000, 250);
-  aliceWorker = (await aliceWorkers())[0]?.id ?? '';
-});
-
-after(async () => {
-  await platform.stop();
+const platform = usePlatform({
+  setup: async () => {
+    alice = await addUser(platform, 'alice');
+    bob = await addUser(platform, 'bob');
+    // Alice's objects: a namespace, a secret, a configmap, an image, a deployed app with its worker, a volume.
+    aliceApp = copyExampleApp(platform);
+    bobApp = copyExampleApp(platform);
+    await asAlice(['namespace', 'create', 'team']);
+    await asAlice(['secret', 'create', 'alice-secret', '--from-literal', 'password=alice-only']);
+    await asAlice(['configmap', 'create', 'alice-config', '--from-literal', 'mode=alice']);
+    await asAlice(['image', 'build'], aliceApp);
+    await asAlice(['app', 'create'], aliceApp);
+    await asAlice(['volume', 'create', 'vol-a'], aliceApp);
+    const volume = JSON.parse(await asAlice(['volume', 'get', 'vol-a', '-o', 'json'])) as { path: string };
+    writeFiles(volume.path, { 'weights.bin': 'alice only' });
+    await asAlice(['volume', 'push', 'vol-a']);
+    await waitFor('alice app deployed', async () => {
+      const apps = JSON.parse(await asAlice(['app', 'list', '-o', 'json'])) as AppView[];
+      return apps[0]?.status === 'DEPLOYED' && apps[0].workers.ready === 1;
+    }, 90_000, 250);
+    aliceWorker = (await aliceWorkers())[0]?.id ?? '';
+  },
 });
 
 const APP = '/api/apps/v1/namespaces/default/apps/get-start';

@@ -2,25 +2,24 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { startTestPlatform, type TestPlatform } from './helpers/platform';
+import { after, test } from 'node:test';
+import { usePlatform } from './helpers/platform';
 import { errorOf, push, readTree, sha256, volumeApi, volumeFails, volumeJson, volumeOk, writeFiles, type As } from './helpers/volumes';
 import { addUser } from './helpers/users';
 
 // SPEC §9: nobody sees another user's volume; a published one is readable by all, writable by none but its owner.
 
-let platform: TestPlatform;
 let work: string;
 let other: As & { token: string };
 
-before(async () => {
-  platform = await startTestPlatform();
-  work = mkdtempSync(join(tmpdir(), 'everai-access-'));
-  other = { token: await addUser(platform, 'other'), root: join(work, 'other-volumes') };
+const platform = usePlatform({
+  setup: async () => {
+    work = mkdtempSync(join(tmpdir(), 'everai-access-'));
+    other = { token: await addUser(platform, 'other'), root: join(work, 'other-volumes') };
+  },
 });
 
 after(async () => {
-  await platform.stop();
   rmSync(work, { recursive: true, force: true });
 });
 

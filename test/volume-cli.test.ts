@@ -3,21 +3,20 @@ import { existsSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { startTestPlatform, type TestPlatform } from './helpers/platform';
+import { usePlatform } from './helpers/platform';
 import { push, readTree, volumeFails, volumeJson, volumeOk, writeFiles } from './helpers/volumes';
 
 // `everai volume ...` (SPEC §7) through the real CLI against the real server.
 
-let platform: TestPlatform;
 let work: string;
 
+const platform = usePlatform();
+
 before(async () => {
-  platform = await startTestPlatform();
   work = mkdtempSync(join(tmpdir(), 'everai-volumes-'));
 });
 
 after(async () => {
-  await platform.stop();
   rmSync(work, { recursive: true, force: true });
 });
 

@@ -1,22 +1,18 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { startTestPlatform, type TestPlatform } from './helpers/platform';
+import { test } from 'node:test';
+import { usePlatform } from './helpers/platform';
 import { errorOf, sha256, volumeApi, volumeFails, volumeJson, volumeOk, writeFiles } from './helpers/volumes';
 
 // What a volume refuses, and that a refusal stores nothing (SPEC §7: paths confined to the volume).
 
-let platform: TestPlatform;
 let api: ReturnType<typeof volumeApi>;
 
-before(async () => {
-  platform = await startTestPlatform();
-  api = volumeApi(platform);
-});
-
-after(async () => {
-  await platform.stop();
+const platform = usePlatform({
+  setup: async () => {
+    api = volumeApi(platform);
+  },
 });
 
 /** Every file under the server's data folder holding `needle`. */

@@ -5,21 +5,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { EVERAI_BIN } from './helpers/cli';
-import { startTestPlatform, type TestPlatform } from './helpers/platform';
+import { usePlatform } from './helpers/platform';
 import { push, readTree, volumeCli, volumeJson, volumeOk, writeFiles, type As } from './helpers/volumes';
 
 // Pushes that upload only what changed, break off half-way, or race from stale copies (SPEC §7).
 
-let platform: TestPlatform;
 let work: string;
 
+const platform = usePlatform();
+
 before(async () => {
-  platform = await startTestPlatform();
   work = mkdtempSync(join(tmpdir(), 'everai-push-'));
 });
 
 after(async () => {
-  await platform.stop();
   rmSync(work, { recursive: true, force: true });
 });
 

@@ -1,22 +1,19 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cliOk, copyExampleApp, deployApp, waitDeployed, workersJson } from './helpers/app-fixture';
 import { startLoop } from './helpers/load';
-import { startTestPlatform, type TestPlatform } from './helpers/platform';
+import { usePlatform } from './helpers/platform';
 
 // The seed's first scenario (shared/seed/App_Upgrade.md, "everai app upgrade --volume-requests"),
 // through the real CLI and real HTTP.
 
-let platform: TestPlatform;
 let dir: string;
-before(async () => {
-  platform = await startTestPlatform();
-  dir = copyExampleApp(platform, 'show-volume');
-});
-after(async () => {
-  await platform?.stop();
+const platform = usePlatform({
+  setup: async () => {
+    dir = copyExampleApp(platform, 'show-volume');
+  },
 });
 
 const VOLUME_LINE = /^<Volume: id: ([2-9A-HJ-NP-Za-km-z]{22}), name: get-start-volume, revision: (\d{6}-[0-9a-f]{3}), files: (\d+), size: ([\d.]+ \w+)>$/m;

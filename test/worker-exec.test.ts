@@ -1,39 +1,36 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { cliOk, copyExampleApp, editFile, waitDeployed, workersJson } from './helpers/app-fixture';
 import { runCli } from './helpers/cli';
 import { pushDebianPythonImage } from './helpers/debian-image';
-import { startTestPlatform, type TestPlatform } from './helpers/platform';
+import { usePlatform } from './helpers/platform';
 import { volumeJson, writeFiles } from './helpers/volumes';
 import { addUser } from './helpers/users';
 
 // `everai worker exec` (SPEC §4, docs/exec.md) in a manifest app's worker, whose app.yaml also
 // mounts a volume into the worker's folder (docs/manifest.md, "Mounts").
 
-let platform: TestPlatform;
 let worker: string;
 
-before(async () => {
-  platform = await startTestPlatform();
-  await cliOk(platform, ['volume', 'create', 'weights']);
-  writeFiles((await volumeJson(platform, 'weights')).path, { 'model.txt': 'the weights' });
-  await cliOk(platform, ['volume', 'push', 'weights']);
-  const dir = copyExampleApp(platform, 'manifest-python');
-  editFile(join(dir, 'app.yaml'), (text) =>
-    text.replace(
-      '  readinessProbe:',
-      '  volumeMounts:\n    - {name: models, mountPath: /data/models, readOnly: true}\n  volumes:\n    - {name: models, volume: {volume: weights}}\n  readinessProbe:',
-    ),
-  );
-  // The program and `sh` come from an image with its own userland.
-  await cliOk(platform, ['image', 'build', '--base', await pushDebianPythonImage(platform)], dir);
-  await cliOk(platform, ['app', 'create'], dir);
-  await waitDeployed(platform, 'manifest-python');
-  worker = (await workersJson(platform, 'manifest-python', false))[0]?.id ?? assert.fail('no worker');
-});
-after(async () => {
-  await platform?.stop();
+const platform = usePlatform({
+  setup: async () => {
+    await cliOk(platform, ['volume', 'create', 'weights']);
+    writeFiles((await volumeJson(platform, 'weights')).path, { 'model.txt': 'the weights' });
+    await cliOk(platform, ['volume', 'push', 'weights']);
+    const dir = copyExampleApp(platform, 'manifest-python');
+    editFile(join(dir, 'app.yaml'), (text) =>
+      text.replace(
+        '  readinessProbe:',
+        '  volumeMounts:\n    - {name: models, mountPath: /data/models, readOnly: true}\n  volumes:\n    - {name: models, volume: {volume: weights}}\n  readinessProbe:',
+      ),
+    );
+    // The program and `sh` come from an image with its own userland.
+    await cliOk(platform, ['image', 'build', '--base', await pushDebianPythonImage(platform)], dir);
+    await cliOk(platform, ['app', 'create'], dir);
+    await waitDeployed(platform, 'manifest-python');
+    worker = (await workersJson(platform, 'manifest-python', false))[0]?.id ?? assert.fail('no worker');
+  },
 });
 
 test("exec runs in the worker's folder with its env and mounts, and returns the exit code", async () => {

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { after, before } from 'node:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -104,4 +105,63 @@ export async function startTestPlatform(serverArgs: readonly string[] = []): Pro
     },
   };
   return platform;
+}
+
+export interface UsePlatformOptions {
+  /** Passed to `everai server`, as `startTestPlatform` takes them. */
+  serverArgs?: readonly string[];
+  /** A reason the file's tests are skipped: then no server is started (the tests skip with the same reason). */
+  skip?: string | boolean;
+  /**
+   * The file's own preparation (deploy an app, add a user), run in the same hook once the server
+   * is up. Not a separate `before`: Node 20 starts a file's top-level `before` hooks together, so
+   * one registered after this call could run before the server listens.
+   */
+  setup?: () => Promise<void>;
+}
+
+/**
+ * The one server a test file shares: registers `before` (start it) and `after` (stop it) at the
+ * caller's file scope and returns a TestPlatform that stands in for it, so a test reads
+ * `platform.cli(...)` as before, and a helper that takes a TestPlatform takes it.
+ */
+export function usePlatform(options: UsePlatformOptions = {}): TestPlatform {
+  let started: TestPlatform | undefined;
+  before(async () => {
+    if (options.skip) return;
+    started = await startTestPlatform(options.serverArgs);
+    await options.setup?.();
+  });
+  after(async () => {
+    await started?.stop();
+  });
+  const current = (): TestPlatform => {
+    if (started) return started;
+    // Read at file scope, in a skipped file, or after a failed start: say which, not `undefined`.
+    throw new Error(
+      options.skip ? `the test platform was not started: ${String(options.skip)}` : 'the test platform is used before its `before` hook started it (or the start failed)',
+    );
+  };
+  return {
+    get url() {
+      return current().url;
+    },
+    get token() {
+      return current().token;
+    },
+    get home() {
+      return current().home;
+    },
+    get dataDir() {
+      return current().dataDir;
+    },
+    get env() {
+      return current().env;
+    },
+    cli: (args, cliOptions) => current().cli(args, cliOptions),
+    log: () => current().log(),
+    kill: () => current().kill(),
+    restart: () => current().restart(),
+    stop: () => current().stop(),
+  };
 }

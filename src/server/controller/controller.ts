@@ -47,6 +47,8 @@ export class Controller {
   private readonly stopping = new Set<string>();
   /** How each worker stopped on purpose exited, for the event that says it terminated. */
   private readonly exits = new Map<string, WorkerExit>();
+  /** Worker starts under way: `stop` waits for them, so none is left half recorded when the store closes. */
+  private readonly starts = new Set<Promise<void>>();
   private readonly guard: RolloutGuard;
   private readonly abort = new AbortController();
   private timer: NodeJS.Timeout | undefined;
@@ -119,6 +121,8 @@ export class Controller {
     this.abort.abort();
     clearInterval(this.timer);
     await this.running;
+    // Each start either records its worker RUNNING or gives up on the abort; the store is still open.
+    await Promise.all(this.starts);
     if (stopWorkers) {
       const live = await this.deps.store.workers.listLive();
       await Promise.all(live.map((w) => this.stopWorker(w, 'the server is shutting down')));
@@ -174,7 +178,10 @@ export class Controller {
     }
     const replaceable = live.filter((w) => w.revision !== app.targetRevision && w.phase !== 'REMOVE');
     for (let i = 0; i < plan.create; i++) {
-      void this.startWorker(app, replaceable[i]?.id ?? null).catch(this.logError);
+      const start: Promise<void> = this.startWorker(app, replaceable[i]?.id ?? null)
+        .catch(this.logError)
+        .finally(() => this.starts.delete(start));
+      this.starts.add(start);
     }
     await this.updateStatus(app, plan.converged, desired);
   }
@@ -238,6 +245,11 @@ export class Controller {
       await this.awaitReady(app, { ...worker, status: 'RUNNING', phase: 'UNSPECIFIED' }, endpoint);
     } catch (error) {
       this.tasks.delete(worker.id);
+      // Cut short by a shutdown: no fault of its revision's, so nothing counts against it.
+      if (this.abort.signal.aborted) {
+        await this.finish(worker, 'TERMINATED', 'the server shut down while it was starting');
+        return;
+      }
       this.deps.log.warn('a worker could not start', { app: app.name, worker: worker.id, error });
       await this.fail(app.id, worker, `it could not start: ${(error as Error).message}`);
     }
@@ -319,9 +331,12 @@ export class Controller {
   }
 
   private async fail(appId: string, worker: WorkerRecord, why: string): Promise<void> {
-    await this.finish(worker, 'ERROR', why);
-    await this.guard.workerFailed(appId, worker, why);
-    this.wake();
+    // Between passes: a pass that saw the worker ERROR before its failure was counted would start
+    // a replacement on a revision this very failure halts (a fourth worker after three crashes).
+    await this.apply(async () => {
+      await this.finish(worker, 'ERROR', why);
+      await this.guard.workerFailed(appId, worker, why);
+    });
   }
 
   private async finish(worker: WorkerRecord, status: 'TERMINATED' | 'ERROR', why: string): Promise<void> {

@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ControllerHarness } from './helpers/controller-harness';
+import { FakeRuntime } from './helpers/fake-runtime';
+import { waitFor } from './helpers/wait';
+
+// Races in the controller's worker lifecycle (docs/worker-lifecycle.md, docs/rollout.md), staged
+// with a FakeRuntime: the test decides when a worker crashes, is ready, or finishes stopping.
+
+const isReady = (w: { status: string; phase: string }) => w.status === 'RUNNING' && w.phase === 'READY';
+
+test('a worker that exits while it is being drained ends TERMINATED, and is not replaced', async (t) => {
+  const h = await ControllerHarness.start(2);
+  t.after(() => h.close());
+  await h.waitWorkers('two ready workers', (live) => live.length === 2 && live.every(isReady));
+
+  h.runtime.holdStops = true;
+  await h.setDesired(1);
+  const [draining] = await waitFor('a drained worker being stopped', async () => h.runtime.holding('stop').length === 1 && h.runtime.holding('stop'), 5_000, 5);
+  assert.ok(draining);
+  // Its process ends on its own while the controller's stop is under way.
+  h.runtime.exit(draining, { code: 1, signal: null });
+  h.runtime.release('stop', draining);
+
+  await h.waitWorkers('the drained worker gone', (_, all) => all.some((w) => w.id === draining && w.status === 'TERMINATED'));
+  await h.quiesce();
+  const gone = await h.worker(draining);
+  assert.equal(gone.status, 'TERMINATED');
+  assert.equal(gone.statusReason, 'it was drained');
+  const live = (await h.workers()).filter((w) => w.status !== 'TERMINATED');
+  assert.equal(live.length, 1);
+  assert.ok(live.every(isReady));
+  assert.equal(h.runtime.started.length, 2, 'no worker was started to replace it');
+  assert.ok(!(await h.events()).some((e) => e.includes(`Worker/${draining} failed`)), 'its exit is no failure');
+});
+
+test('crashes of a new revision each get a replacement and count against it: the third halts the rollout, the old revision serves on', async (t) => {
+  const h = await ControllerHarness.start(1);
+  t.after(() => h.close());
+  const [old] = await h.waitWorkers('revision 1 ready', (live) => live.length === 1 && live.every(isReady));
+  assert.ok(old);
+
+  // Revision 2 never turns ready, so the old worker is never drained before its workers crash.
+  h.runtime.ready = (id) => h.runtime.launchOf(id).env.REVISION !== '2';
+  await h.upgrade();
+  const crashed: string[] = [];
+  for (let i = 1; i <= 3; i++) {
+    const fresh = (ws: { id: string; revision: number; status: string }[]) => ws.find((w) => w.revision === 2 && w.status === 'RUNNING' && !crashed.includes(w.id));
+    const next = fresh(await h.waitWorkers(`revision 2 worker ${i} running`, (ws) => fresh(ws) !== undefined));
+    assert.ok(next);
+    h.runtime.exit(next.id, { code: 1, signal: null });
+    crashed.push(next.id);
+  }
+
+  await waitFor('the rollout halted', async () => (await h.currentApp()).status === 'FAILED', 5_000, 5);
+  await h.quiesce();
+  const app = await h.currentApp();
+  assert.equal(app.targetRevision, 1);
+  assert.match(app.statusReason, /^revision 2 failed 3 times in a row: its process exited with code 1/);
+  for (const id of crashed) assert.equal((await h.worker(id)).status, 'ERROR');
+  assert.ok(isReady(await h.worker(old.id)), 'the revision 1 worker still serves');
+  assert.ok(!h.runtime.stopCalls.includes(old.id));
+  assert.deepEqual(h.runtime.started.filter((id) => h.runtime.launchOf(id).env.REVISION === '2'), crashed, 'no fourth worker of revision 2');
+  assert.ok((await h.events()).some((e) => e.startsWith('WARNING Rollout halted: revision 2 failed 3 times')));
+});
+
+test('after a server restart the surviving workers are adopted, none started twice; a vanished one is replaced once', async (t) => {
+  const h = await ControllerHarness.start(2);
+  t.after(() => h.close());
+  const [kept, lost] = await h.waitWorkers('two ready workers', (live) => live.length === 2 && live.every(isReady));
+  assert.ok(kept && lost);
+
+  await h.restart(new FakeRuntime([kept.id]));
+  await h.waitWorkers('two ready workers again', (live) => live.length === 2 && live.every(isReady));
+  await h.quiesce();
+  assert.ok(isReady(await h.worker(kept.id)), 'the survivor is adopted');
+  const vanished = await h.worker(lost.id);
+  assert.equal(vanished.status, 'ERROR');
+  assert.equal(vanished.statusReason, 'its process was gone after a server restart');
+  assert.equal(h.runtime.started.length, 1, 'one new worker, for the vanished one');
+  assert.equal((await h.workers()).filter((w) => w.status !== 'ERROR' && w.status !== 'TERMINATED').length, 2);
+});
+
+test('an exit the kernel caused by OOM makes the worker ERROR with a reason starting OOMKilled', async (t) => {
+  const h = await ControllerHarness.start(1);
+  t.after(() => h.close());
+  const [worker] = await h.waitWorkers('a ready worker', (live) => live.length === 1 && live.every(isReady));
+  assert.ok(worker);
+
+  h.runtime.exit(worker.id, { code: 137, signal: 'SIGKILL', oomKilled: true });
+  await h.waitWorkers('a replacement ready', (live) => live.length === 1 && live.every((w) => w.id !== worker.id && isReady(w)));
+  const failed = await h.worker(worker.id);
+  assert.equal(failed.status, 'ERROR');
+  assert.match(failed.statusReason, /^OOMKilled: its process was killed for going past its memory limit/);
+});
+
+test('stopping the controller while workers start leaves no start half done', async (t) => {
+  const h = await ControllerHarness.start(0);
+  t.after(() => h.close());
+  h.runtime.holdStarts = true;
+  await h.setDesired(2);
+  const held = await waitFor('two starts held', async () => h.runtime.holding('start').length === 2 && h.runtime.holding('start'), 5_000, 5);
+
+  // One process comes up just as the server shuts down; the other is still on its way.
+  h.runtime.release('start', held[0] ?? '');
+  await h.controller.stop({ stopWorkers: false });
+
+  for (const worker of await h.workers()) {
+    const running = h.runtime.isRunning(worker.id);
+    if (worker.status === 'RUNNING') assert.ok(running, `${worker.id} is recorded RUNNING, so it must run`);
+    else {
+      assert.ok(worker.status === 'ERROR' || worker.status === 'TERMINATED', `${worker.id} is ${worker.status} once the controller stopped`);
+      assert.ok(!running || h.runtime.stopCalls.includes(worker.id), `${worker.id} runs, but nothing records it`);
+    }
+  }
+  assert.deepEqual(h.runtime.holding('start'), [], 'no start is left waiting');
+});
