@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { everaiHome } from '../../contract/everai-home';
 import type { LayerEntry } from './layer-entries';
 import { writeLayer, type LayerCompression, type WrittenLayer } from './layer-writer';
-import { ifExists } from '../contract/if-exists';
+import { ifExists } from '../../contract/if-exists';
 
 /** A layer blob kept in the build cache. */
 export interface CachedLayer extends WrittenLayer {

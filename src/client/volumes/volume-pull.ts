@@ -11,7 +11,7 @@ import { modeOf, walk } from './local-files';
 import { forEachLimited, TRANSFER_LANES } from './parallel';
 import type { TransferProgress } from './transfer-progress';
 import type { HashedFile, VolumeCache, VolumeCacheMeta } from './volume-cache';
-import { ifExists } from '../contract/if-exists';
+import { ifExists } from '../../contract/if-exists';
 
 export interface PullOptions {
   /** Re-hash every local file instead of trusting the hash cache. */

@@ -11,7 +11,7 @@ import { listLocalFiles, type LocalFile } from './local-files';
 import { forEachLimited, TRANSFER_LANES } from './parallel';
 import type { TransferProgress } from './transfer-progress';
 import type { HashedFile, VolumeCache, VolumeCacheMeta } from './volume-cache';
-import { ifExists } from '../contract/if-exists';
+import { ifExists } from '../../contract/if-exists';
 
 export interface PushOptions {
   /** Keep the files of the base revision that the local copy lacks, instead of deleting them. */
