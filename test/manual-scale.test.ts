@@ -5,7 +5,6 @@ import type { MachineResources } from '../src/server/resources/machine-resources
 import { appJson, cliOk, copyExampleApp, deployApp, editFile, workersJson } from './helpers/app-fixture';
 import { waitWorkerCount } from './helpers/autoscale';
 import { startTestPlatform, type TestPlatform } from './helpers/platform';
-import { waitFor } from './helpers/wait';
 
 let platform: TestPlatform;
 before(async () => {

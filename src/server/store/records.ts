@@ -1,7 +1,7 @@
 /** Rows of the state store, as every store implementation returns them. Times are ISO strings (UTC). */
 
 import type { KeyValueKind } from '../secrets/key-value-source';
-import type { PlaceholderDocument, ResourceRequestsDocument } from '../../contract/app-spec';
+import type { ResourceRequestsDocument } from '../../contract/app-spec';
 import type { VolumeStatus } from '../../contract/volume-view';
 import type { AutoscalerSetting, EventRecord, EventType } from '../../contract/api-views';
 
