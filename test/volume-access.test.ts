@@ -69,7 +69,7 @@ test('a published volume is readable by every user as OWNER/NAME, and writable b
   assert.deepEqual(readTree(join(other.root as string, id)), readTree(path));
   assert.match(await volumeOk(platform, ['volume', 'tree', 'admin/shared-model'], other), /└── weights\.bin \(14 B\)/);
   // Published is not listed as theirs.
-  assert.deepEqual(JSON.parse(await volumeOk(platform, ['volume', 'list', '-o', 'json'], other)).map((v: { name: string }) => v.name), ['private-vol']);
+  assert.deepEqual((JSON.parse(await volumeOk(platform, ['volume', 'list', '-o', 'json'], other)) as { name: string }[]).map((v) => v.name), ['private-vol']);
 
   writeFiles(join(other.root as string, id), { 'model/weights.bin': 'tampered' });
   const readOnly = "Error: volume 'admin/shared-model' belongs to another user: you may read it, not change it";

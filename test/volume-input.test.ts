@@ -117,7 +117,7 @@ test('volume names: empty, too long, or with a NUL are refused; nothing is creat
     assert.match(error.message, message, name);
   }
   assert.match(await volumeFails(platform, ['volume', 'create', 'bad name']), /^Error: volume name "bad name" may hold only letters/);
-  assert.deepEqual(JSON.parse(await volumeOk(platform, ['volume', 'list', '-o', 'json'])).map((v: { name: string }) => v.name).sort(), [
+  assert.deepEqual((JSON.parse(await volumeOk(platform, ['volume', 'list', '-o', 'json'])) as { name: string }[]).map((v) => v.name).sort(), [
     'confined',
     'leaky',
     'mismatch',
