@@ -24,6 +24,8 @@ function requiredPort(): number {
 
 async function main(): Promise<void> {
   const workerId = process.env.EVERAI_WORKER_ID ?? 'local';
+  // Assigned once, below, but `stop` reads it first: as a const it would be in its temporal dead zone then.
+  // eslint-disable-next-line prefer-const
   let server: AppServer | undefined;
   const stop = (signal: string) => {
     // Stopped before serving: there is nothing in flight to wait for.
