@@ -7,7 +7,8 @@ import { startTestPlatform, type TestPlatform } from './helpers/platform';
 import { errorOf, push, readTree, sha256, volumeApi, volumeFails, volumeJson, volumeOk, writeFiles, type As } from './helpers/volumes';
 import { addUser } from './helpers/users';
 
-// SPEC §9: nobody sees another user's volume; a published one is readable by all, writable by none but its owner.
+// docs/tenancy.md: nobody sees another user's volume; a published one is readable by all,
+// writable by none but its owner.
 
 let platform: TestPlatform;
 let work: string;

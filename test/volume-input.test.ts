@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import { startTestPlatform, type TestPlatform } from './helpers/platform';
 import { errorOf, sha256, volumeApi, volumeFails, volumeJson, volumeOk, writeFiles } from './helpers/volumes';
 
-// What a volume refuses, and that a refusal stores nothing (SPEC §7: paths confined to the volume).
+// What a volume refuses, and that a refusal stores nothing (paths confined to the volume).
 
 let platform: TestPlatform;
 let api: ReturnType<typeof volumeApi>;

@@ -1,5 +1,5 @@
 /**
- * The worker process's main (SPEC §4), started by the runtime as
+ * The worker process's main (docs/worker-lifecycle.md), started by the runtime as
  * `node dist/src/sdk/worker/worker-entry.js` in the app's folder, with:
  * - `PORT`: where to listen;
  * - `EVERAI_LISTEN_HOST`: the address to bind, 0.0.0.0 when unset (see worker-env.ts);
