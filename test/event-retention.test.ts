@@ -7,7 +7,7 @@ import { EventRetention } from '../src/server/events/event-retention';
 import { SqliteStore } from '../src/server/store/sqlite/sqlite-store';
 import { capturedLogger } from './helpers/logger';
 
-// `app events` are kept for a bounded time, and listed newest first (SPEC §3), on a real SQLite store.
+// `app events` are kept for a bounded time, and listed newest first (docs/events.md), on a real SQLite store.
 
 const dir = mkdtempSync(join(tmpdir(), 'everai-events-'));
 const store = new SqliteStore(join(dir, 'state.db'));

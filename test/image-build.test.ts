@@ -10,7 +10,7 @@ import { ImageUnpacker } from '../src/server/runtime/local/image-unpacker';
 import { SqliteStore } from '../src/server/store/sqlite/sqlite-store';
 import { usePlatform } from './helpers/platform';
 
-// `everai image build` (SPEC §8): build the app folder into an image, push it as IMAGE.
+// `everai image build`: build the app folder into an image, push it as IMAGE.
 
 let work: string;
 

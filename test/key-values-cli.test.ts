@@ -7,7 +7,7 @@ import { runCli } from './helpers/cli';
 import { usePlatform } from './helpers/platform';
 import { addUser } from './helpers/users';
 
-// `everai secret` and `everai configmap` (SPEC §9) share one shape: the same round trip for both,
+// `everai secret` and `everai configmap` (docs/secrets.md) share one shape: the same round trip for both,
 // through the real CLI and server. Only how values travel differs (base64 for secrets).
 
 let otherToken: string;

@@ -8,7 +8,7 @@ import { DEBIAN_IMAGE_MISSING, pushDebianPythonImage } from './helpers/debian-im
 import { startLoop } from './helpers/load';
 import { usePlatform } from './helpers/platform';
 
-// Manifest mode (SPEC §3): a Python program (standard library only, examples/manifest-python)
+// Manifest mode (docs/manifest.md): a Python program (standard library only, examples/manifest-python)
 // deployed from app.yaml through the real CLI, and app.yaml mistakes caught before anything is made.
 
 let dir: string;

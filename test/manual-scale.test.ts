@@ -5,7 +5,6 @@ import type { MachineResources } from '../src/server/resources/machine-resources
 import { appJson, cliOk, copyExampleApp, deployApp, editFile, workersJson } from './helpers/app-fixture';
 import { waitWorkerCount } from './helpers/autoscale';
 import { usePlatform } from './helpers/platform';
-import { waitFor } from './helpers/wait';
 
 const platform = usePlatform();
 

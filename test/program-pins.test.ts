@@ -3,8 +3,9 @@ import { test } from 'node:test';
 import { pinProgram, repinProgram } from '../src/server/apps/program-pins';
 import type { ResolvedImage } from '../src/server/registry/image-resolver';
 
-// What a manifest worker runs (SPEC §3): the manifest's command, else the image's Entrypoint and
-// Cmd; `app upgrade --image` keeps the first and takes the new image's second.
+// What a manifest worker runs (docs/manifest.md, "What a worker runs"): the manifest's command,
+// else the image's Entrypoint and Cmd; `app upgrade --image` keeps the first and takes the new
+// image's second.
 
 const image = (entrypoint: string[], cmd: string[]): ResolvedImage => ({
   repository: 'tool',

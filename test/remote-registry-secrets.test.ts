@@ -5,8 +5,8 @@ import { appJson, cliOk, copyExampleApp, editFile, waitDeployed } from './helper
 import { DOCKER_REGISTRY_MISSING, skopeoCopy, startDockerRegistry, type DockerRegistry } from './helpers/docker-registry';
 import { usePlatform } from './helpers/platform';
 
-// imagePullSecrets end to end (SPEC §3, §8): credentials kept in an everai secret, used to pull
-// from a registry with htpasswd auth on loopback.
+// imagePullSecrets end to end (docs/manifest.md, "Images on other registries"): credentials kept
+// in an everai secret, used to pull from a registry with htpasswd auth on loopback.
 
 const skip = DOCKER_REGISTRY_MISSING;
 

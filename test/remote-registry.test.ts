@@ -12,8 +12,9 @@ import { cliOk, copyExampleApp, editFile, waitDeployed } from './helpers/app-fix
 import { DOCKER_REGISTRY_MISSING, skopeoCopy, startDockerRegistry, type DockerRegistry } from './helpers/docker-registry';
 import { startTestPlatform, type TestPlatform } from './helpers/platform';
 
-// Images on another registry (SPEC §8): the remote client against a real registry server on
-// loopback (Debian's docker-registry, htpasswd auth), and a deploy that the runtime pulls from one.
+// Images on another registry (docs/manifest.md, "Images on other registries"): the remote client
+// against a real registry server on loopback (Debian's docker-registry, htpasswd auth), and a
+// deploy that the runtime pulls from one.
 // The deploy with imagePullSecrets needs `everai secret`: test/remote-registry-secrets.test.ts.
 
 const skip = DOCKER_REGISTRY_MISSING;

@@ -12,7 +12,7 @@ import { waitFor } from './helpers/wait';
 
 const WORKER_ENTRY = join(REPO_ROOT, 'dist', 'src', 'sdk', 'worker', 'worker-entry.js');
 
-/** One route per kind of answer a handler may give (SPEC §3). */
+/** One route per kind of answer a handler may give. */
 const FIXTURE_APP = `
 import { App, context } from 'everai';
 

@@ -11,7 +11,7 @@ import type { AppView, WorkerView } from '../src/contract/api-views';
 import { EXEC_PROTOCOL } from '../src/contract/exec-frames';
 import { runningWorkerIds } from './helpers/workers';
 
-// SPEC §9: no user sees, changes or routes to another user's objects; another user's object
+// docs/tenancy.md: no user sees, changes or routes to another user's objects; another user's object
 // answers exactly like a missing one (404), so not even its name leaks.
 
 let alice: string;

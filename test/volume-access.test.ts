@@ -7,7 +7,8 @@ import { usePlatform } from './helpers/platform';
 import { errorOf, push, readTree, sha256, volumeApi, volumeFails, volumeJson, volumeOk, writeFiles, type As } from './helpers/volumes';
 import { addUser } from './helpers/users';
 
-// SPEC §9: nobody sees another user's volume; a published one is readable by all, writable by none but its owner.
+// docs/tenancy.md: nobody sees another user's volume; a published one is readable by all,
+// writable by none but its owner.
 
 let work: string;
 let other: As & { token: string };
@@ -68,7 +69,7 @@ test('a published volume is readable by every user as OWNER/NAME, and writable b
   assert.deepEqual(readTree(join(other.root as string, id)), readTree(path));
   assert.match(await volumeOk(platform, ['volume', 'tree', 'admin/shared-model'], other), /└── weights\.bin \(14 B\)/);
   // Published is not listed as theirs.
-  assert.deepEqual(JSON.parse(await volumeOk(platform, ['volume', 'list', '-o', 'json'], other)).map((v: { name: string }) => v.name), ['private-vol']);
+  assert.deepEqual((JSON.parse(await volumeOk(platform, ['volume', 'list', '-o', 'json'], other)) as { name: string }[]).map((v) => v.name), ['private-vol']);
 
   writeFiles(join(other.root as string, id), { 'model/weights.bin': 'tampered' });
   const readOnly = "Error: volume 'admin/shared-model' belongs to another user: you may read it, not change it";

@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { usePlatform } from './helpers/platform';
 import { push, readTree, volumeFails, volumeJson, volumeOk, writeFiles } from './helpers/volumes';
 
-// `everai volume ...` (SPEC §7) through the real CLI against the real server.
+// `everai volume ...` through the real CLI against the real server.
 
 let work: string;
 

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { usePlatform } from './helpers/platform';
 import { errorOf, sha256, volumeApi, volumeFails, volumeJson, volumeOk, writeFiles } from './helpers/volumes';
 
-// What a volume refuses, and that a refusal stores nothing (SPEC §7: paths confined to the volume).
+// What a volume refuses, and that a refusal stores nothing (paths confined to the volume).
 
 let api: ReturnType<typeof volumeApi>;
 
@@ -113,7 +113,7 @@ test('volume names: empty, too long, or with a NUL are refused; nothing is creat
     assert.match(error.message, message, name);
   }
   assert.match(await volumeFails(platform, ['volume', 'create', 'bad name']), /^Error: volume name "bad name" may hold only letters/);
-  assert.deepEqual(JSON.parse(await volumeOk(platform, ['volume', 'list', '-o', 'json'])).map((v: { name: string }) => v.name).sort(), [
+  assert.deepEqual((JSON.parse(await volumeOk(platform, ['volume', 'list', '-o', 'json'])) as { name: string }[]).map((v) => v.name).sort(), [
     'confined',
     'leaky',
     'mismatch',

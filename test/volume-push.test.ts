@@ -8,7 +8,7 @@ import { EVERAI_BIN } from './helpers/cli';
 import { usePlatform } from './helpers/platform';
 import { push, readTree, volumeCli, volumeJson, volumeOk, writeFiles, type As } from './helpers/volumes';
 
-// Pushes that upload only what changed, break off half-way, or race from stale copies (SPEC §7).
+// Pushes that upload only what changed, break off half-way, or race from stale copies (docs/volumes.md).
 
 let work: string;
 

@@ -8,7 +8,7 @@ import { usePlatform } from './helpers/platform';
 import { volumeJson, writeFiles } from './helpers/volumes';
 import { addUser } from './helpers/users';
 
-// `everai worker exec` (SPEC §4, docs/exec.md) in a manifest app's worker, whose app.yaml also
+// `everai worker exec` (docs/exec.md) in a manifest app's worker, whose app.yaml also
 // mounts a volume into the worker's folder (docs/manifest.md, "Mounts").
 
 let worker: string;

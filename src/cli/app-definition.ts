@@ -15,7 +15,7 @@ export interface AppDefinition {
 }
 
 /**
- * The app of a folder (SPEC §3): `-f FILE` names a manifest; without it, `app.ts` (or `.js`,
+ * The app of a folder: `-f FILE` names a manifest; without it, `app.ts` (or `.js`,
  * `.mjs`) wins, and `app.yaml` serves where there is none.
  */
 export async function loadAppDefinition(dir: string, file?: string): Promise<AppDefinition> {

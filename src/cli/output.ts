@@ -56,5 +56,5 @@ export function printObject(value: unknown, format: OutputFormat, table: () => s
   else console.log(table());
 }
 
-/** The `-o/--output` option every list and get command takes (SPEC §2). */
+/** The `-o/--output` option every list and get command takes. */
 export const OUTPUT_OPTION = ['-o, --output <format>', 'table, wide, json or yaml', 'table'] as const;

@@ -3,7 +3,7 @@ import type { AppView, RevisionView, WorkerView } from '../contract/api-views';
 import type { EventRecord } from '../contract/api-views';
 import type { Column } from './output';
 
-/** Table columns of the objects the API returns (SPEC §3, §4). */
+/** Table columns of the objects the API returns. */
 
 export const APP_COLUMNS: Column<AppView>[] = [
   { header: 'NAME', value: (a) => a.name },

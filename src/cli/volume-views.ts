@@ -4,7 +4,7 @@ import { formatBytes } from '../client/image/push-progress';
 import type { VolumeView } from '../contract/volume-view';
 import type { Column } from './output';
 
-/** How the CLI shows volumes (SPEC §7). */
+/** How the CLI shows volumes. */
 
 export const VOLUME_COLUMNS: Column<VolumeView>[] = [
   { header: 'NAME', value: (v) => v.name },

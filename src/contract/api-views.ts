@@ -48,7 +48,7 @@ export interface RevisionView {
   status: string;
 }
 
-/** A worker with the reference API's field names (SPEC §4). */
+/** A worker with the reference API's field names; its statuses are in docs/worker-lifecycle.md. */
 export interface WorkerView {
   id: string;
   status: string;
@@ -79,7 +79,7 @@ export interface EventRecord {
   createdAt: string;
 }
 
-/** What this machine offers workers (SPEC §10 `everai resources`); one machine, one region. */
+/** What this machine offers workers (`everai resources`, docs/autoscaling.md, "Resources"); one machine, one region. */
 export interface MachineResources {
   region: string;
   cpu: { model: string; count: number };

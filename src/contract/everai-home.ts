@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-/** Where the CLI and server keep their files (SPEC §2). */
+/** Where the CLI and server keep their files; `EVERAI_HOME` moves it (README.md). */
 export function everaiHome(): string {
   return process.env.EVERAI_HOME || join(homedir(), '.cache', 'everai');
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-/** The base57 alphabet of SPEC §2: no 0, 1, I, O or l, so ids read aloud without doubt. */
+/** The base57 alphabet of ids and tokens: no 0, 1, I, O or l, so ids read aloud without doubt. */
 export const BASE57_ALPHABET = '23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
 const ID_LENGTH = 22;
 

@@ -1,7 +1,7 @@
-/** The two kinds of key-value objects (SPEC §9). */
+/** The two kinds of key-value objects (docs/secrets.md). */
 export type KeyValueKind = 'Secret' | 'ConfigMap';
 
-/** Where the API keeps each kind (SPEC §9). */
+/** Where the API keeps each kind. */
 export const KEY_VALUE_APIS: Record<KeyValueKind, string> = {
   Secret: '/api/v1/secrets',
   ConfigMap: '/api/v1/configmaps',

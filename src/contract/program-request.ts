@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * The parts of an app request that say what a manifest app's workers run (SPEC §3, manifest mode),
+ * The parts of an app request that say what a manifest app's workers run (docs/manifest.md),
  * and the image's pull credentials (either mode). The CLI sends them after its own checks of
  * `app.yaml`; the server checks them again here, as it trusts no client.
  */
@@ -39,7 +39,7 @@ export const programRequestSchema = z.strictObject({
   args: z.array(z.string()).nullable(),
   /** The port the gateway sends requests to; the worker gets its real one in PORT. */
   port: port.default(80),
-  /** Every port the program listens on, the main one included (SPEC: `services`). */
+  /** Every port the program listens on, the main one included (the manifest's `services`). */
   servicePorts: z.array(port).max(16).default([]),
   /** Ready once this path answers 200; null: once the port accepts connections. */
   readinessPath: z.string().startsWith('/').max(2048).nullable().default(null),

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { EveraiError } from './errors';
 
 /**
- * One file of a volume revision (SPEC §7): where it sits in the volume, the blob that holds its
+ * One file of a volume revision (docs/volumes.md): where it sits in the volume, the blob that holds its
  * bytes, and its permission bits. A revision's files are sorted by path.
  */
 export interface VolumeFile {

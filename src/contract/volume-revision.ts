@@ -1,5 +1,5 @@
 /**
- * Revision names (SPEC §7): `NNNNNN-hhh`, a six-digit sequence and the first three hex digits of
+ * Revision names (docs/volumes.md): `NNNNNN-hhh`, a six-digit sequence and the first three hex digits of
  * the sha256 of the revision's file list. A new volume is at `000000-000`, with no files.
  */
 export const EMPTY_REVISION = '000000-000';

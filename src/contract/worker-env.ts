@@ -22,5 +22,5 @@ export const VOLUMES_ENV = 'EVERAI_VOLUMES';
 export const SECRETS_ENV = 'EVERAI_SECRETS';
 export const CONFIGMAPS_ENV = 'EVERAI_CONFIGMAPS';
 
-/** The platform probes this path; 200 once the worker can take traffic (SPEC §3, §6). */
+/** The platform probes this path; 200 once the worker can take traffic (docs/worker-lifecycle.md). */
 export const READINESS_PATH = '/.well-known/everai/ready';

@@ -42,7 +42,9 @@ const APP_BRAND = Symbol.for('everai.App');
 
 function optionList<T>(value: readonly T[] | undefined, what: string, check: (item: T) => void): T[] {
   if (value === undefined) return [];
-  if (!Array.isArray(value)) throw invalid(`${what} must be a list`);
+  // Checked as unknown: a JavaScript caller can pass anything, and narrowing `value` itself would make it any[].
+  const checked: unknown = value;
+  if (!Array.isArray(checked)) throw invalid(`${what} must be a list`);
   value.forEach(check);
   return [...value];
 }

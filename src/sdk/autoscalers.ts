@@ -3,7 +3,7 @@ import { AUTOSCALER_ARG_RULES, type ArgRules } from '../contract/autoscaler-rule
 import { checkInteger, invalid } from './option-checks';
 import { Placeholder, type NumberOrPlaceholder } from './placeholder';
 
-/** Options both builtin autoscalers share (SPEC §10); each may be a Placeholder read at run time. */
+/** Options both builtin autoscalers share (docs/autoscaling.md); each may be a Placeholder read at run time. */
 export interface AutoScalerBaseOptions {
   /** Default 1; 0 scales to zero. */
   minWorkers?: NumberOrPlaceholder;

@@ -4,7 +4,7 @@ import { invalid } from './option-checks';
 import type { ImageAuthDocument } from '../contract/app-spec';
 import { Placeholder } from './placeholder';
 
-/** Registry credentials, read from a secret by the platform when it pulls (SPEC §8). */
+/** Registry credentials, read from a secret when the platform pulls (docs/manifest.md, "Images on other registries"). */
 export interface RegistryAuth {
   username: Placeholder;
   password: Placeholder;

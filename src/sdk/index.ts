@@ -1,4 +1,4 @@
-/** The SDK an app imports as `everai` (SPEC §3). */
+/** The SDK an app imports as `everai`. */
 export { App, type AppOptions, type PrepareHook } from './app';
 export type { AppSpecDocument, RouteAuth } from '../contract/app-spec';
 export {

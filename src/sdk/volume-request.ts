@@ -1,6 +1,6 @@
 import { invalid } from './option-checks';
 
-/** `NAME`, or `OWNER/NAME` for a volume another user published (SPEC §7). */
+/** `NAME`, or `OWNER/NAME` for a volume another user published (docs/tenancy.md). */
 const VOLUME_REF = /^(?:[A-Za-z0-9][A-Za-z0-9._-]*\/)?[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /** A volume the app's workers see, read-only, at the revision the app pins. */

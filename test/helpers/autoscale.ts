@@ -8,8 +8,7 @@ import { waitFor } from './wait';
 /** examples/autoscale's configmap values for the scenario: 1..3 workers, 3 s idle. */
 export const BURST_ARGS = { min_workers: 1, max_workers: 3, max_queue_size: 1, scale_up_step: 1, max_idle_time: 3 };
 
-/** examples/autoscale with numbers where its Placeholders are (for a server without configmaps). */
-/** The example with its autoscaler's arguments as numbers: it then needs no configmap. */
+/** examples/autoscale with numbers where its Placeholders are: the app then needs no configmap. */
 export function useNumericArgs(dir: string, args: Record<string, number>): void {
   editFile(join(dir, 'app.ts'), (text) =>
     text.replace(/arg\('(\w+)'\)/g, (_, key: string) => String(args[key])).replace(/\n  configmapRequests: \[CONFIGMAP\],/, ''),

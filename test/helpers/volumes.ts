@@ -69,7 +69,7 @@ export function volumeApi(platform: TestPlatform, token = platform.token) {
     const headers: Record<string, string> = { authorization: `Bearer ${token}` };
     let payload: BodyInit | undefined;
     if (typeof body === 'string') payload = body;
-    else if (Buffer.isBuffer(body)) payload = new Uint8Array(body) as Uint8Array<ArrayBuffer>;
+    else if (Buffer.isBuffer(body)) payload = new Uint8Array(body);
     else if (body !== undefined) {
       payload = JSON.stringify(body);
       headers['content-type'] = 'application/json';

@@ -11,7 +11,7 @@ interface WhoAmI {
   isAdmin: boolean;
 }
 
-/** login, logout, config, version: who the CLI is and where it points (SPEC §2). */
+/** login, logout, config, version: who the CLI is and where it points. */
 export function registerConfigCommands(program: Command): void {
   program
     .command('login')

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { registerKeyValueCommands } from '../key-values/key-value-commands';
 
-/** `everai configmap (cm) ...` (SPEC §9): like secrets, with plain values. */
+/** `everai configmap (cm) ...` (docs/secrets.md): like secrets, with plain values. */
 export function registerConfigMapCommands(program: Command): void {
   registerKeyValueCommands(program, 'ConfigMap', 'configmap', 'values as plain text')
     .alias('cm')

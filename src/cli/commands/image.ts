@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { EveraiError } from '../../contract/errors';
 
-/** `everai image ...` (SPEC §8): parse the command line, call src/image. */
+/** `everai image ...`: parse the command line, call src/client/image. */
 export function registerImageCommands(program: Command): void {
   const image = program.command('image').description('build app images and push them to the platform registry');
 

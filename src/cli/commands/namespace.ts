@@ -16,7 +16,7 @@ const NAMESPACE_COLUMNS: Column<NamespaceView>[] = [
 const NAMESPACES = '/api/apps/v1/namespaces';
 const one = (name: string) => `${NAMESPACES}/${encodeURIComponent(name)}`;
 
-/** `everai namespace (ns) ...` (SPEC §9): your namespaces; every user has `default`. */
+/** `everai namespace (ns) ...` (docs/tenancy.md): your namespaces; every user has `default`. */
 export function registerNamespaceCommands(program: Command): void {
   const group = program.command('namespace').alias('ns').description('namespaces: where your apps live (-n on app commands)');
 

@@ -3,7 +3,7 @@ import { SECRET_KEYS_API, type KeyRotationView } from '../../contract/key-value-
 import { ApiClient } from '../../client/api-client';
 import { registerKeyValueCommands } from '../key-values/key-value-commands';
 
-/** `everai secret ...` (SPEC §9): values stored encrypted, shown only to their owner, in base64. */
+/** `everai secret ...` (docs/secrets.md): values stored encrypted, shown only to their owner, in base64. */
 export function registerSecretCommands(program: Command): void {
   const group = registerKeyValueCommands(program, 'Secret', 'secret', 'values in base64').description(
     'secrets: key/value items stored encrypted, read by apps through context.getSecret',

@@ -18,7 +18,7 @@ const USER_COLUMNS: Column<UserView>[] = [
   { header: 'ID', value: (u) => u.id, wide: true },
 ];
 
-/** `everai user ...` (admin) and `everai token rotate` (anyone, for themselves): SPEC §2. */
+/** `everai user ...` (admin) and `everai token rotate` (anyone, for themselves): docs/tenancy.md. */
 export function registerUserCommands(program: Command): void {
   const group = program.command('user').description('users (admin only): each gets a token, shown once');
 

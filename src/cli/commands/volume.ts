@@ -32,7 +32,7 @@ function pullSummary(name: string, result: PullResult, path: string): string {
   return `Volume '${name}' at revision ${result.revision} in ${path}: downloaded ${result.downloadedFiles} of ${plural(result.files, 'file')} (${formatBytes(result.downloadedBytes)})${deleted}`;
 }
 
-/** `everai volume ...` (SPEC §7): parse the command line, call the volume client. */
+/** `everai volume ...` (docs/volumes.md): parse the command line, call the volume client. */
 export function registerVolumeCommands(program: Command): void {
   const group = program.command('volume').description('volumes: versioned files for apps, with a local copy to push and pull');
 

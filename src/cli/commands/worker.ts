@@ -13,7 +13,7 @@ interface WorkerListOptions {
   output: string;
 }
 
-/** `worker exec` (SPEC §4, docs/exec.md): also under `everai app worker`. */
+/** `worker exec` (docs/exec.md): also under `everai app worker`. */
 function addWorkerExecCommand(group: Command): void {
   // The command's own options (`sh -c ...`) pass through untouched; commander allows that only
   // when every command above reads its options before its subcommand, which none of them minds.

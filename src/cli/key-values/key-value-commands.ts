@@ -19,7 +19,7 @@ const plural = (n: number) => `${n} item${n === 1 ? '' : 's'}`;
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 /**
- * `create|update|delete|list|get` for secrets and configmaps alike (SPEC §9); `word` is how the
+ * `create|update|delete|list|get` for secrets and configmaps alike (docs/secrets.md); `word` is how the
  * user says the kind (`secret`, `configmap`). Returns the group for kind-specific commands.
  */
 export function registerKeyValueCommands(program: Command, kind: KeyValueKind, word: string, valuesNote: string): Command {

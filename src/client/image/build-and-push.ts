@@ -43,7 +43,7 @@ function baseLayers(base: BaseImage | undefined): Layers {
 }
 
 /**
- * `everai image build` (SPEC §8): builds the app folder into an image in a temp OCI layout and
+ * `everai image build`: builds the app folder into an image in a temp OCI layout and
  * pushes it to the platform's registry as the app's image name. Returns `NAME@sha256:...`.
  */
 export async function buildAndPush(options: BuildAndPushOptions): Promise<string> {

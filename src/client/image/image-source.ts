@@ -43,7 +43,7 @@ async function fromManifest(file: string): Promise<string> {
 }
 
 /**
- * The name to push an app folder's image as (SPEC §8): `IMAGE` of `image_builder.ts`, or
+ * The name to push an app folder's image as: `IMAGE` of `image_builder.ts`, or
  * `spec.image` of the manifest (`-f FILE`, else `app.yaml`).
  */
 export async function imageNameOf(appDir: string, manifestFile?: string): Promise<string> {

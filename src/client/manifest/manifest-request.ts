@@ -14,7 +14,7 @@ export interface ManifestAppRequest {
   body: { spec: Record<string, unknown> };
 }
 
-/** A manual autoscaler: a fixed number of workers (SPEC §10, `autoscaler.manual`). */
+/** A manual autoscaler: a fixed number of workers (`autoscaler.manual` in docs/manifest.md). */
 type ManualAutoscalerDocument = { kind: 'Manual'; args: { defaultWorkerNum: number } };
 
 const DEFAULT_PORT = 80;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * The schema of `app.yaml` (SPEC §3, docs/manifest.md). Objects are strict, so a misspelt field
+ * The schema of `app.yaml` (docs/manifest.md). Objects are strict, so a misspelt field
  * is an error that names it rather than a setting silently ignored.
  */
 

@@ -15,7 +15,7 @@ export type { PullResult, PushResult, TransferProgress, VolumeView };
 type ProgressOption = { progress?: boolean | TransferProgress };
 
 /**
- * Volumes from the client side (SPEC §7): the platform's API plus the local copies under
+ * Volumes from the client side (docs/volumes.md): the platform's API plus the local copies under
  * `$EVERAI_VOLUME_ROOT/<id>`. The CLI's `everai volume ...` and the SDK's `context.volumeManager`
  * both call this class; keep its methods stable.
  *

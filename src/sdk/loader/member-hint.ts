@@ -19,7 +19,7 @@ interface SdkType {
 
 function publicMembers(value: object): string[] {
   const names = new Set<string>();
-  for (let o: object | null = value; o && o !== Object.prototype && o !== Function.prototype; o = Object.getPrototypeOf(o)) {
+  for (let o: object | null = value; o && o !== Object.prototype && o !== Function.prototype; o = Object.getPrototypeOf(o) as object | null) {
     for (const name of Object.getOwnPropertyNames(o)) names.add(name);
   }
   names.delete('constructor');

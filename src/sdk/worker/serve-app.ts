@@ -26,7 +26,7 @@ export interface AppServer extends Server {
   drain(): Promise<void>;
 }
 
-/** The platform's error shape (SPEC §2), so a client sees the same from a worker as from the API. */
+/** The platform's error shape (docs/errors.md), so a client sees the same from a worker as from the API. */
 function sendError(res: ServerResponse, status: number, code: ErrorCode, message: string, headers: Record<string, string> = {}): void {
   const body: ErrorBody = { error: { code, message } };
   sendJson(res, status, body, headers);

@@ -1,5 +1,5 @@
 /**
- * The worker process's main (SPEC §4), started by the runtime as
+ * The worker process's main (docs/worker-lifecycle.md), started by the runtime as
  * `node dist/src/sdk/worker/worker-entry.js` in the app's folder, with:
  * - `PORT`: where to listen;
  * - `EVERAI_LISTEN_HOST`: the address to bind, 0.0.0.0 when unset (see worker-env.ts);
@@ -24,6 +24,8 @@ function requiredPort(): number {
 
 async function main(): Promise<void> {
   const workerId = process.env.EVERAI_WORKER_ID ?? 'local';
+  // Assigned once, below, but `stop` reads it first: as a const it would be in its temporal dead zone then.
+  // eslint-disable-next-line prefer-const
   let server: AppServer | undefined;
   const stop = (signal: string) => {
     // Stopped before serving: there is nothing in flight to wait for.

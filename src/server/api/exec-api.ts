@@ -20,7 +20,7 @@ const EXEC_PATH = /^\/api\/apps\/v1\/workers\/([^/]+)\/exec$/;
 const MAX_ARGS = 256;
 
 /**
- * `everai worker exec` (SPEC §4, docs/exec.md): `GET /api/apps/v1/workers/ID/exec` with
+ * `everai worker exec` (docs/exec.md): `GET /api/apps/v1/workers/ID/exec` with
  * `Upgrade: everai-exec.v1` (RFC 9110 §7.8) becomes one connection carrying the command's stdin,
  * stdout, stderr, window size and exit code as frames. Every check happens before the 101, so a
  * refusal is an ordinary JSON error response.

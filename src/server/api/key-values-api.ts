@@ -13,7 +13,7 @@ const createSchema = z.object({ name: z.string(), data: z.unknown() });
 const updateSchema = z.object({ data: z.unknown() });
 
 /**
- * Secrets and configmaps (SPEC §9) at `/api/v1/secrets` and `/api/v1/configmaps`, a secret's values
+ * Secrets and configmaps (docs/secrets.md) at `/api/v1/secrets` and `/api/v1/configmaps`, a secret's values
  * in base64. Each user sees only their own: another's answers 404 like a missing one.
  */
 export function registerKeyValueRoutes(router: Router, deps: { auth: Authenticator; keyValues: KeyValueService }): void {

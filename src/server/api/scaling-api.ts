@@ -7,10 +7,11 @@ import type { Router } from '../http/router';
 import type { ApiDeps } from './api';
 
 /**
- * Manual scaling in the reference API's shape (SPEC §10): `POST .../apps/NAME/workers:scale-up`
- * `{"scaleUpWorkersNum": N}` → `{"workerIds": [...]}`; `:scale-down` `{"workerIds": [...]}` or
- * `{"scaleDownWorkersNum": N}` → `{"workerIds": [...]}` (the reference answers `{}`; the ids it
- * adds tell a caller that gave only a number which workers drain). And `GET /api/v1/resources`.
+ * Manual scaling (docs/autoscaling.md, "Manual scaling") in the reference API's shape:
+ * `POST .../apps/NAME/workers:scale-up` `{"scaleUpWorkersNum": N}` → `{"workerIds": [...]}`;
+ * `:scale-down` `{"workerIds": [...]}` or `{"scaleDownWorkersNum": N}` → `{"workerIds": [...]}`
+ * (the reference answers `{}`; the ids it adds tell a caller that gave only a number which
+ * workers drain). And `GET /api/v1/resources`.
  */
 export function registerScalingRoutes(router: Router, deps: ApiDeps): void {
   const { auth, scaling, machine } = deps;

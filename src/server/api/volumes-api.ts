@@ -30,7 +30,7 @@ const commitSchema = z.object({
   ),
 });
 
-/** Volumes (SPEC §7) at `/api/volumes/v1/volumes`; `:ref` is `NAME` or URL-encoded `OWNER/NAME`. */
+/** Volumes (docs/volumes.md) at `/api/volumes/v1/volumes`; `:ref` is `NAME` or URL-encoded `OWNER/NAME`. */
 export function registerVolumeRoutes(router: Router, deps: { auth: Authenticator; volumes: VolumeService }): void {
   const { auth, volumes } = deps;
   const VOLUME = `${VOLUMES_API}/:ref`;

@@ -17,7 +17,7 @@ export function checkName(what: string, value: string): void {
   if (!result.success) throw new EveraiError('EVERAI_BAD_REQUEST', `${what} '${value}': ${result.error.issues[0]?.message ?? 'invalid'}`);
 }
 
-/** `NAME`, or `OWNER/NAME` for a volume another user published (SPEC §7). */
+/** `NAME`, or `OWNER/NAME` for a volume another user published (docs/tenancy.md). */
 const volumeRefSchema = z
   .string()
   .max(128)

@@ -7,7 +7,7 @@ import type { ImageAuthRequest, MountRequest, ProgramRequest } from '../../contr
 /**
  * What a revision pins of a manifest app beyond its image and volumes: the effective command,
  * and the version of every secret and configmap it mounts or pulls its image with, so that a
- * worker started later runs exactly what the revision was made with (SPEC §6).
+ * worker started later runs exactly what the revision was made with (docs/rollout.md).
  */
 
 /** The command line a worker runs: the manifest's, else the image's Entrypoint and Cmd (like Kubernetes). */

@@ -50,7 +50,7 @@ export function describeSpec(spec: RevisionSpec): string {
 }
 
 /**
- * What an app revision pins (SPEC §6): the image digest, one revision of each volume, one version
+ * What an app revision pins (docs/rollout.md): the image digest, one revision of each volume, one version
  * of each secret and configmap, the program, its mounts and resources, resolved now, so that
  * nothing a worker runs changes until a new revision asks for it.
  */

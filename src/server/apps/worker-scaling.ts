@@ -27,7 +27,7 @@ function byScaleDownPreference(workers: readonly WorkerRecord[], inflight: (id: 
 }
 
 /**
- * `POST .../apps/NAME/workers:scale-up` and `:scale-down` (SPEC §10, docs/autoscaling.md). Under
+ * `POST .../apps/NAME/workers:scale-up` and `:scale-down` (docs/autoscaling.md, "Manual scaling"). Under
  * Manual scaling (or none) they change the app's worker count; under a builtin autoscaler they
  * are a temporary change the autoscaler may undo (idle workers go, the floor of minWorkers comes back).
  */

@@ -1,8 +1,9 @@
 import type { Readable } from 'node:stream';
 
 /**
- * Content-addressed blobs (image layers and configs now, volume files later), named by their
- * `sha256:<hex>` digest. The local folder is the embedded default (blobs/local); S3 comes later.
+ * Content-addressed blobs (image layers and configs, volume files and revisions' file lists), named
+ * by their `sha256:<hex>` digest; one blob serves every image and volume that holds those bytes.
+ * The local folder is the embedded default (blobs/local); S3 comes later.
  */
 export interface BlobStore {
   has(digest: string): Promise<boolean>;

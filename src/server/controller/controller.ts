@@ -5,7 +5,6 @@ import type { Gateway } from '../gateway/gateway';
 import type { Logger } from '../logger';
 import type { Runtime, WorkerEndpoint, WorkerExit } from '../runtime/runtime';
 import { isTerminal, type AppRecord, type AppStatus, type WorkerRecord } from '../store/records';
-import type { Store } from '../store/store';
 import { planRollout } from './rollout-plan';
 import { RolloutGuard, type RolloutGuardOptions } from './rollout-guard';
 import { launchFor, type LaunchDeps } from './worker-launcher';

@@ -7,7 +7,7 @@ import type { LaunchMount, VolumeFileRef, WorkerLaunch } from '../runtime/runtim
 import type { KeyValueSource } from '../secrets/key-value-source';
 import type { AppRevisionRecord } from '../store/records';
 import type { Store } from '../store/store';
-import { keyValueEnv, type KeyValueEnvDeps } from './key-value-env';
+import { keyValueEnv } from './key-value-env';
 
 /** Where the files of a volume revision are listed (the volume service). */
 export interface VolumeFileSource {

@@ -4,7 +4,7 @@ import type { Store } from '../store/store';
 const HOUR_MS = 3600_000;
 
 /**
- * Keeps `app events` bounded (SPEC §3): events older than the retention age are dropped, on a timer
+ * Keeps `app events` bounded (docs/events.md): events older than the retention age are dropped, on a timer
  * that never keeps the process alive. What remains is listed newest first.
  */
 export class EventRetention {

@@ -1,6 +1,6 @@
 import { decodeSegment } from '../http/decode-segment';
 
-/** Where a gateway request goes: SPEC §5's two route forms. */
+/** Where a gateway request goes: the two route forms (README.md, "Commands"). */
 export type RouteTarget =
   | { kind: 'namespaced'; namespace: string; app: string; path: string }
   | { kind: 'routeName'; routeName: string; path: string };

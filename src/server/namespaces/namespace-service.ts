@@ -12,8 +12,9 @@ export interface AppDeleter {
 }
 
 /**
- * A user's namespaces (SPEC §9). They belong to one user: two users may both have `dev`, and
- * another user's namespace is as if it did not exist. `default` is made with the user and stays.
+ * A user's namespaces (docs/tenancy.md, "Namespaces"). They belong to one user: two users may
+ * both have `dev`, and another user's namespace is as if it did not exist. `default` is made with
+ * the user and stays.
  */
 export class NamespaceService {
   constructor(

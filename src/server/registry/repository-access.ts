@@ -11,7 +11,7 @@ function unknown(repository: string): RegistryError {
 
 /**
  * A repository belongs to the user who first pushed to it, and only they reach it, admins
- * included (SPEC §9: no user sees another user's images).
+ * included (docs/tenancy.md: no user sees another user's images).
  */
 export class RepositoryAccess {
   constructor(private readonly images: ImageStore) {}

@@ -74,7 +74,7 @@ export interface WorkerEndpoint {
   servicePorts: Record<string, number>;
 }
 
-/** `everai worker exec` (SPEC §4): a command in a running worker's folder, env and mounts. */
+/** `everai worker exec` (docs/exec.md): a command in a running worker's folder, env and mounts. */
 export interface ExecRequest {
   argv: string[];
   /** A pseudo-terminal, `rows` x `cols`. */

@@ -18,7 +18,7 @@ function sameItems(a: Items, b: Items): boolean {
 }
 
 /**
- * Secrets and configmaps (SPEC §9): what users ask of them, and what the rest of the server reads
+ * Secrets and configmaps (docs/secrets.md): what users ask of them, and what the rest of the server reads
  * (KeyValueSource). A secret's items (values in base64) are sealed with the key ring's current key,
  * bound to owner, name and version; a configmap's are stored as they are.
  */

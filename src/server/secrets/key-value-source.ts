@@ -1,5 +1,5 @@
 /**
- * Where the rest of the server reads a user's secrets and configmaps (SPEC §9): the controller
+ * Where the rest of the server reads a user's secrets and configmaps (docs/secrets.md): the controller
  * for a worker's environment and mounts, the autoscaler for Placeholder arguments, the runtime
  * for image pull credentials. The secret service implements it; values come back decrypted, so
  * whoever holds them keeps them in memory only.

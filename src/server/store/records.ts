@@ -1,7 +1,7 @@
 /** Rows of the state store, as every store implementation returns them. Times are ISO strings (UTC). */
 
 import type { KeyValueKind } from '../secrets/key-value-source';
-import type { PlaceholderDocument, ResourceRequestsDocument } from '../../contract/app-spec';
+import type { ResourceRequestsDocument } from '../../contract/app-spec';
 import type { VolumeStatus } from '../../contract/volume-view';
 import type { AutoscalerSetting, EventRecord, EventType } from '../../contract/api-views';
 
@@ -70,7 +70,7 @@ export interface RevisionSpec {
   mounts: MountSpec[];
   /** Credentials for an image on another registry, by reference to a pinned secret version. */
   imagePull: ImagePullSpec | null;
-  /** One version of each requested secret and configmap (SPEC §9); their values are read at worker start. */
+  /** One version of each requested secret and configmap; their values are read at worker start. */
   secrets: PinnedKeyValue[];
   configmaps: PinnedKeyValue[];
   /** What each worker gets (CPUs, memory, GPUs); checked against the machine when pinned. */
@@ -82,7 +82,7 @@ export interface PinnedKeyValue {
   version: number;
 }
 
-/** Manifest mode (SPEC §3): `command` + `args` in the image's working folder, listening on `PORT`. */
+/** Manifest mode (docs/manifest.md): `command` + `args` in the image's working folder, listening on `PORT`. */
 export interface CommandProgram {
   kind: 'command';
   /** The effective command line: the manifest's, or the image's Entrypoint and Cmd. */
@@ -211,7 +211,7 @@ export interface VolumeRevisionRecord {
 }
 
 /**
- * One version of a secret or configmap (SPEC §9). Every update adds a version; app revisions pin
+ * One version of a secret or configmap. Every update adds a version; app revisions pin
  * one, so old versions stay until the object is deleted.
  */
 export interface KeyValueRecord {

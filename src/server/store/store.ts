@@ -144,7 +144,7 @@ export interface KeyValueSummary {
   updatedAt: string;
 }
 
-/** Secrets and configmaps (SPEC §9), every version of each; they belong to a user, not a namespace. */
+/** Secrets and configmaps (docs/secrets.md), every version of each; they belong to a user, not a namespace. */
 export interface KeyValueStore {
   /** Adds one version; EVERAI_CONFLICT if the owner already has that version of that name. */
   add(record: KeyValueRecord): Promise<void>;

@@ -19,10 +19,10 @@ export interface UserServiceDeps {
 }
 
 /**
- * Users and their tokens (SPEC §2). Only an admin manages users; everyone may rotate their own
- * token. A token is shown once, when made, and kept only as its hash. Whatever changes a token
- * tells the authenticator, so an old token stops working at once rather than when its cache entry
- * runs out.
+ * Users and their tokens (docs/tenancy.md, "Users and tokens"). Only an admin manages users;
+ * everyone may rotate their own token. A token is shown once, when made, and kept only as its
+ * hash. Whatever changes a token tells the authenticator, so an old token stops working at once
+ * rather than when its cache entry runs out.
  */
 export class UserService {
   constructor(private readonly deps: UserServiceDeps) {}

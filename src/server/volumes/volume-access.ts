@@ -8,8 +8,8 @@ function notFound(ref: string): EveraiError {
 }
 
 /**
- * Who may do what with a volume (SPEC §9): its owner everything; every user reads a published
- * one as OWNER/NAME, and admins read any; nobody else learns that it exists.
+ * Who may do what with a volume (docs/tenancy.md): its owner everything; every user reads a
+ * published one as OWNER/NAME; nobody else, admins included, learns that it exists.
  */
 export class VolumeAccess {
   constructor(private readonly store: Store) {}

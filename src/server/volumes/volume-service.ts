@@ -29,7 +29,7 @@ export interface ResolvedVolume {
 const LATEST = 'latest';
 
 /**
- * Volumes and their revisions (SPEC §7) on the server: every method checks what the caller may
+ * Volumes and their revisions on the server: every method checks what the caller may
  * do (volume-access.ts). File bytes are blobs in the shared blob store, file lists too; the
  * commit, merge and collection rules are written down in docs/volumes.md.
  */

@@ -1,10 +1,11 @@
 import { hold, type BaseScalerArgs, type ScalingDecision, type ScalingFactors, type WorkerFactor } from './scaling-factors';
 
 /**
- * The rules both builtin autoscalers share (SPEC §10), in the order they apply: the floor of
- * `minWorkers`, a first worker for requests waiting on an app scaled to zero, then nothing at all
- * while a worker is still starting (its capacity is on the way: adding more would overshoot, and
- * removing one now would judge idleness before the load has settled).
+ * The rules both builtin autoscalers share (docs/autoscaling.md, "The decision rules"), in the
+ * order they apply: the floor of `minWorkers`, a first worker for requests waiting on an app
+ * scaled to zero, then nothing at all while a worker is still starting (its capacity is on the
+ * way: adding more would overshoot, and removing one now would judge idleness before the load has
+ * settled).
  */
 export function floorRules(args: BaseScalerArgs, factors: ScalingFactors): ScalingDecision | undefined {
   const workers = factors.workers.length;

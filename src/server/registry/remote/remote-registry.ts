@@ -72,7 +72,7 @@ export class RemoteRegistry {
   /** The blob's bytes as they come; whoever stores them verifies the digest (BlobStore.write). */
   async blob(repository: string, digest: string): Promise<Readable> {
     const res = await this.get(repository, `/v2/${repository}/blobs/${digest}`, {}, `blob ${digest} of ${repository}`);
-    return res.body as unknown as Readable;
+    return res.body;
   }
 
   private async get(repository: string, path: string, headers: Record<string, string>, what: string): Promise<Dispatcher.ResponseData> {

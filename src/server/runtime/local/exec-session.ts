@@ -68,7 +68,7 @@ export function startExec(options: ExecOptions): Promise<ExecSession> {
  */
 function terminalInput(stdin: NodeJS.WritableStream): NodeJS.WritableStream {
   const input = new PassThrough();
-  input.pipe(stdin as NodeJS.WritableStream & { write: (chunk: Buffer) => boolean }, { end: false });
+  input.pipe(stdin, { end: false });
   return input;
 }
 

@@ -34,7 +34,7 @@ export async function* readLog(
 ): AsyncGenerator<Buffer> {
   let offset = 0;
   for (;;) {
-    let size = 0;
+    let size: number;
     try {
       size = (await fs.stat(file)).size;
     } catch {

@@ -6,9 +6,9 @@ import { READINESS_PATH } from '../../../contract/worker-env';
 import type { WorkerEndpoint } from '../runtime';
 
 /**
- * When a worker is ready (SPEC §3): the SDK's worker answers 200 on its readiness path; a manifest
- * program answers exactly 200 on its `readinessProbe.httpGet.path`, or, without a probe, accepts
- * connections on its port.
+ * When a worker is ready (docs/manifest.md, "Readiness"): the SDK's worker answers 200 on its
+ * readiness path; a manifest program answers exactly 200 on its `readinessProbe.httpGet.path`,
+ * or, without a probe, accepts connections on its port.
  */
 export type Readiness = { kind: 'sdk' } | { kind: 'command'; path: string | null };
 

@@ -25,7 +25,7 @@ export async function allocatePorts(launch: WorkerLaunch): Promise<WorkerPorts> 
 /** A worker process's environment: a few variables of the server's, then what every runtime gives. */
 export function workerEnv(launch: WorkerLaunch, ports: WorkerPorts, places: WorkerPlaces, dataDir: string): Record<string, string> {
   const inherited: Record<string, string> = {};
-  for (const name of INHERITED_ENV) if (process.env[name]) inherited[name] = process.env[name] as string;
+  for (const name of INHERITED_ENV) if (process.env[name]) inherited[name] = process.env[name];
   // Workers share this machine's network: loopback keeps them reachable through the gateway only.
   return { ...platformEnv(inherited, launch, ports, places), [LISTEN_HOST_ENV]: '127.0.0.1', [DATA_DIR_ENV]: dataDir };
 }

@@ -4,7 +4,7 @@ import type { KeyValueStore, KeyValueSummary } from '../store';
 import type { SqliteDatabase } from './sqlite-driver';
 import { fromColumns, insertSql, toColumns } from './sqlite-rows';
 
-/** Secrets and configmaps (SPEC §9) in SQLite: one row per version. */
+/** Secrets and configmaps in SQLite: one row per version. */
 export function sqliteKeyValueStore(db: SqliteDatabase): KeyValueStore {
   const record = (row: unknown) => (row ? fromColumns<KeyValueRecord>(row) : undefined);
   return {

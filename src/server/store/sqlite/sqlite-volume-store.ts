@@ -4,7 +4,7 @@ import type { VolumeStore } from '../store';
 import type { SqliteDatabase } from './sqlite-driver';
 import { fromColumns, insertSql, toColumns } from './sqlite-rows';
 
-/** Volumes and their revisions (SPEC §7) in SQLite. */
+/** Volumes and their revisions (docs/volumes.md) in SQLite. */
 export function sqliteVolumeStore(db: SqliteDatabase): VolumeStore {
   const insert = (table: string, record: object) => {
     const row = toColumns(record);
