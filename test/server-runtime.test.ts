@@ -27,6 +27,22 @@ test('without an OCI runtime the server refuses to start, names the packages to 
   assert.match(lines[0] as string, /--runtime process/);
 });
 
+test('a second server on a busy port says so in one line and exits, leaving the first serving; /healthz answers 200', async () => {
+  const first = await startTestPlatform();
+  try {
+    const health = await fetch(`${first.url}/healthz`);
+    assert.equal(health.status, 200);
+    assert.deepEqual(await health.json(), { status: 'ready' });
+    const listen = new URL(first.url).host;
+    const second = await runCli(['server', '--listen', listen, '--data', join(home, 'second')], { env: { EVERAI_HOME: home }, timeoutMs: 30_000 });
+    assert.equal(second.code, 2, `the second server must exit by itself:\n${second.stderr}`);
+    assert.equal(second.stderr, `Error: ${listen} is already in use (is another everai server running?); pick another with --listen\n`);
+    assert.equal((await fetch(`${first.url}/healthz`)).status, 200, 'the first server serves on');
+  } finally {
+    await first.stop();
+  }
+});
+
 test('an unknown runtime is refused with the choices', async () => {
   const result = await runCli(['server', '--runtime', 'vm', '--data', join(home, 'bad')], { env: { EVERAI_HOME: home } });
   assert.notEqual(result.code, 0);

@@ -12,7 +12,7 @@ import { Authenticator } from './auth';
 import { LocalBlobStore } from './blobs/local/local-blob-store';
 import { Controller } from './controller/controller';
 import { Gateway } from './gateway/gateway';
-import { sendError } from './http/respond';
+import { sendError, sendJson } from './http/respond';
 import type { PlatformOptions } from './platform-config';
 import { Registry } from './registry/registry';
 import { openRuntime } from './runtime/open-runtime';
@@ -36,6 +36,22 @@ export interface RunningPlatform {
   runtimeDescription: string;
   /** Stops serving and the controller; workers keep running unless `stopWorkers`. */
   close(options?: { stopWorkers?: boolean }): Promise<void>;
+}
+
+/** Answers 200 once the server is ready (for a supervisor or a load balancer), without a token. */
+export const HEALTH_PATH = '/healthz';
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      const where = `${host}:${port}`;
+      if (error.code === 'EADDRINUSE') reject(new EveraiError('EVERAI_USAGE', `${where} is already in use (is another everai server running?); pick another with --listen`, { cause: error }));
+      else if (error.code === 'EACCES') reject(new EveraiError('EVERAI_USAGE', `not allowed to listen on ${where}; pick a port above 1023 with --listen`, { cause: error }));
+      else if (error.code === 'EADDRNOTAVAIL') reject(new EveraiError('EVERAI_USAGE', `${host} is not an address of this machine; fix --listen`, { cause: error }));
+      else reject(error);
+    });
+    server.listen(port, host, resolve);
+  });
 }
 
 function parseListen(listen: string): { host: string; port: number } {
@@ -88,8 +104,11 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const api = buildApi({ store, auth, apps, gateway, runtime, volumes, keyValues, users, namespaces, scaling, machine });
   const eventRetention = new EventRetention(store, options.eventRetentionMs, log.child('events'));
 
+  // Ready once the controller has taken back what runs: until then routes may not know their workers.
+  let ready = false;
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const target = req.url ?? '/';
+    if (target === HEALTH_PATH) return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'starting' });
     // The gateway is the hot path: it takes the raw target, without a URL object per request.
     if (gateway.owns(target)) return gateway.handle(req, res, target);
     const url = new URL(target, 'http://everai');
@@ -103,14 +122,16 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const execLog = log.child('exec');
   server.on('upgrade', (req, socket, head) => handleExecUpgrade({ auth, runtime, launch, log: execLog }, req, socket, head));
   server.keepAliveTimeout = 65_000;
+  // The port first: a busy one ends the start before any worker, loop or timer begins.
+  await listen(server, port, host).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
   await controller.start();
   autoscaler.start();
   blobSweeper.start();
   eventRetention.start();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, resolve);
-  });
+  ready = true;
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   ownHosts.push(`${shownHost}:${address.port}`, `localhost:${address.port}`, `127.0.0.1:${address.port}`, `[::1]:${address.port}`);
