@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { appJson, cliOk, copyExampleApp, editFile, waitDeployed } from './helpers/app-fixture';
+import { pushDebianPythonImage } from './helpers/debian-image';
 import { DOCKER_REGISTRY_MISSING, skopeoCopy, startDockerRegistry, type DockerRegistry } from './helpers/docker-registry';
 import { usePlatform } from './helpers/platform';
 
@@ -18,7 +19,8 @@ const platform = usePlatform({
   setup: async () => {
     registry = await startDockerRegistry({ robot: 'right-password' });
     dir = copyExampleApp(platform, 'manifest-python');
-    await cliOk(platform, ['image', 'build'], dir);
+    // On an image with python3: a container runs its image's userland.
+    await cliOk(platform, ['image', 'build', '--base', await pushDebianPythonImage(platform)], dir);
     await skopeoCopy(`docker://${new URL(platform.url).host}/manifest-python:v1`, `docker://${registry.host}/team/manifest-python:v1`, {
       src: `x:${platform.token}`,
       dest: 'robot:right-password',

@@ -9,6 +9,7 @@ import { buildImage, type BuiltImage } from '../src/client/image/oci-image-build
 import { LocalBlobStore } from '../src/server/blobs/local/local-blob-store';
 import { pullLayers, resolveRemoteImage } from '../src/server/registry/remote/remote-image';
 import { cliOk, copyExampleApp, editFile, waitDeployed } from './helpers/app-fixture';
+import { pushDebianPythonImage } from './helpers/debian-image';
 import { DOCKER_REGISTRY_MISSING, skopeoCopy, startDockerRegistry, type DockerRegistry } from './helpers/docker-registry';
 import { startTestPlatform, type TestPlatform } from './helpers/platform';
 
@@ -96,7 +97,8 @@ test('an app whose image is on another registry deploys: the runtime pulls it', 
   const open = await startDockerRegistry();
   try {
     const dir = copyExampleApp(platform, 'manifest-python');
-    await cliOk(platform, ['image', 'build'], dir);
+    // On an image with python3: a container runs its image's userland.
+    await cliOk(platform, ['image', 'build', '--base', await pushDebianPythonImage(platform)], dir);
     await skopeoCopy(`docker://${new URL(platform.url).host}/manifest-python:v1`, `docker://${open.host}/team/manifest-python:v1`, { src: `x:${platform.token}` });
     editFile(join(dir, 'app.yaml'), (text) => text.replace('image: manifest-python:v1', `image: ${open.host}/team/manifest-python:v1`));
     await cliOk(platform, ['app', 'create'], dir);
