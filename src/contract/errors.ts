@@ -20,6 +20,7 @@ export const ERROR_CATALOGUE = {
   EVERAI_USAGE: { status: 400, exit: 2, summary: 'the command line is wrong' },
   EVERAI_APP_INVALID: { status: 400, exit: 2, summary: 'the app definition does not load or is wrong' },
   EVERAI_UNREACHABLE: { status: 503, exit: 7, summary: 'the CLI cannot reach the server' },
+  EVERAI_STORE_UNREACHABLE: { status: 503, exit: 7, summary: 'the server cannot open its state store (a PostgreSQL database down, refusing, or unknown)' },
   EVERAI_REGISTRY_FAILED: { status: 502, exit: 6, summary: 'another registry refused or failed a pull (credentials, missing image, unreachable)' },
 } as const;
 

@@ -22,9 +22,9 @@ export async function ensureAdmin(store: Store, dataDir: string, wanted?: string
   const file = join(dataDir, ADMIN_TOKEN_FILE);
   await fs.writeFile(file, `${token}\n`, { mode: 0o600 });
   const admin = { id: newId(), name: 'admin', tokenHash: hashToken(token), isAdmin: true, createdAt: nowIso() };
-  await store.transaction(async () => {
-    await store.users.create(admin);
-    await store.namespaces.create({ ownerId: admin.id, name: DEFAULT_NAMESPACE, createdAt: admin.createdAt });
+  await store.transaction(async (tx) => {
+    await tx.users.create(admin);
+    await tx.namespaces.create({ ownerId: admin.id, name: DEFAULT_NAMESPACE, createdAt: admin.createdAt });
   });
   return token;
 }

@@ -11,6 +11,8 @@ export interface PlatformOptions {
   /** HOST:PORT; port 0 picks a free one. Binds to loopback unless told otherwise. */
   listen: string;
   dataDir: string;
+  /** A `postgres://` URL for the state store; absent: SQLite in `dataDir`. */
+  storeUrl?: string;
   /** The admin token to create on first start; generated when absent. */
   adminToken?: string;
   /** Largest request body the gateway forwards to a worker. */

@@ -16,7 +16,8 @@ import { sendError, sendJson } from './http/respond';
 import type { PlatformOptions } from './platform-config';
 import { Registry } from './registry/registry';
 import { openRuntime } from './runtime/open-runtime';
-import { SqliteStore } from './store/sqlite/sqlite-store';
+import { openStore } from './store/open-store';
+import { ControllerLeadership } from './controller/controller-leadership';
 import { VolumeService } from './volumes/volume-service';
 import { UserService } from './users/user-service';
 import { NamespaceService } from './namespaces/namespace-service';
@@ -65,7 +66,7 @@ function parseListen(listen: string): { host: string; port: number } {
 }
 
 /**
- * Wires the embedded platform: SQLite state, local blobs, workers in containers (or processes), and one HTTP port
+ * Wires the platform: its state store (SQLite in the data folder, or PostgreSQL), local blobs, workers in containers (or processes), and one HTTP port
  * for the API (`/api/...`), the gateway (`/api/routes/v1/...`, `/api/apps/v1/routes/...`) and the
  * registry (`/v2/`).
  */
@@ -73,7 +74,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const log = createLogger({ format: options.logFormat, level: options.logLevel });
   const { host, port } = parseListen(options.listen);
-  const store = new SqliteStore(join(options.dataDir, 'state.db'));
+  const store = await openStore(options.storeUrl, options.dataDir);
   const blobs = new LocalBlobStore(join(options.dataDir, 'blobs'));
   await blobs.sweepTemp();
   const createdAdminToken = await ensureAdmin(store, options.dataDir, options.adminToken);
@@ -127,8 +128,23 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     await store.close();
     throw error;
   });
-  await controller.start();
-  autoscaler.start();
+  // Set by close(): whether the controller, stopping, stops its workers too.
+  let stopWorkers = false;
+  const leadership = new ControllerLeadership(
+    store.controllerLease(),
+    {
+      start: async () => {
+        await controller.start();
+        autoscaler.start();
+      },
+      stop: async () => {
+        await autoscaler.stop();
+        await controller.stop({ stopWorkers });
+      },
+    },
+    log.child('lease'),
+  );
+  await leadership.start();
   blobSweeper.start();
   eventRetention.start();
   ready = true;
@@ -139,9 +155,9 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     url: `http://${shownHost}:${address.port}`,
     createdAdminToken,
     runtimeDescription,
-    close: async ({ stopWorkers = false } = {}) => {
-      await autoscaler.stop();
-      await controller.stop({ stopWorkers });
+    close: async (closeOptions = {}) => {
+      stopWorkers = closeOptions.stopWorkers ?? false;
+      await leadership.stop();
       await blobSweeper.stop();
       eventRetention.stop();
       await new Promise<void>((resolve) => {

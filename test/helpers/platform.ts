@@ -7,6 +7,7 @@ import { EVERAI_BIN, runCli, type CliResult } from './cli';
 import { killWorkerProcesses } from '../../src/server/runtime/process/worker-processes';
 import { removeContainers } from '../../src/server/runtime/container/server-containers';
 import { findOciRuntime } from '../../src/server/runtime/container/oci-runtime-cli';
+import { createTestDatabase, type TestDatabase } from './postgres';
 
 export interface TestPlatform {
   url: string;
@@ -30,6 +31,16 @@ export interface TestPlatform {
 /** Which runtime the test servers use: containers, as a user gets by default, unless EVERAI_RUNTIME=process. */
 export function platformRuntime(): 'container' | 'process' {
   return process.env.EVERAI_RUNTIME === 'process' ? 'process' : 'container';
+}
+
+export type TestStore = 'sqlite' | 'postgres';
+
+/**
+ * Which store the test servers use: SQLite in the data folder, unless EVERAI_TEST_STORE=postgres
+ * (the *-on-postgres test files set it to run a file once more on EVERAI_TEST_PG_URL).
+ */
+export function platformStore(): TestStore {
+  return process.env.EVERAI_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
 }
 
 interface ServerProcess {
@@ -60,13 +71,16 @@ function spawnServer(home: string, dataDir: string, output: { text: string }, se
 
 /**
  * The real server in its own process on port 0, with its own EVERAI_HOME, logged in as admin;
- * `serverArgs` go to `everai server` (on a restart too).
+ * `serverArgs` go to `everai server` (on a restart too). On PostgreSQL each server gets a database
+ * of its own, dropped at stop.
  */
-export async function startTestPlatform(serverArgs: readonly string[] = []): Promise<TestPlatform> {
+export async function startTestPlatform(serverArgs: readonly string[] = [], store: TestStore = platformStore()): Promise<TestPlatform> {
   const home = mkdtempSync(join(tmpdir(), 'everai-test-'));
   const dataDir = join(home, 'server');
   const output = { text: '' };
-  let server = await spawnServer(home, dataDir, output, serverArgs);
+  const database: TestDatabase | undefined = store === 'postgres' ? await createTestDatabase() : undefined;
+  const args = database ? [...serverArgs, '--store', database.url] : serverArgs;
+  let server = await spawnServer(home, dataDir, output, args);
   const env = (): NodeJS.ProcessEnv => ({ EVERAI_HOME: home, EVERAI_ENDPOINT: server.url });
   const login = await runCli(['login', '--token', server.token], { env: env() });
   if (login.code !== 0) throw new Error(`login failed: ${login.stderr}`);
@@ -93,7 +107,7 @@ export async function startTestPlatform(serverArgs: readonly string[] = []): Pro
       await waitExit(server.child);
     },
     restart: async () => {
-      server = await spawnServer(home, dataDir, output, serverArgs);
+      server = await spawnServer(home, dataDir, output, args);
     },
     stop: async () => {
       server.child.kill('SIGTERM');
@@ -102,6 +116,7 @@ export async function startTestPlatform(serverArgs: readonly string[] = []): Pro
       await killWorkerProcesses(dataDir);
       if (platformRuntime() === 'container') await removeContainers(dataDir, await findOciRuntime());
       rmSync(home, { recursive: true, force: true });
+      await database?.drop();
     },
   };
   return platform;

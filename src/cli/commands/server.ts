@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EveraiError } from '../../contract/errors';
 import { ADMIN_TOKEN_FILE } from '../../server/admin';
@@ -10,6 +10,7 @@ interface ServerOptions {
   listen: string;
   data: string;
   adminToken?: string;
+  store?: string;
   eventRetentionDays: string;
   runtime: RuntimeKind;
   logFormat: LogFormat;
@@ -23,6 +24,7 @@ export function registerServerCommand(program: Command): void {
     .description('run the platform: API, gateway, registry, controller and workers on one port')
     .option('--listen <host:port>', 'address to listen on (port 0 picks a free one)', defaults.listen)
     .option('--data <dir>', 'where the server keeps its state', defaults.dataDir)
+    .option('--store <url>', 'a postgres://USER:PASSWORD@HOST:PORT/DATABASE URL for the state store, shared by every server on it (default: EVERAI_STORE_URL, or SQLite in the data folder)')
     .option('--admin-token <token>', 'admin token to create on the first start (default: EVERAI_ADMIN_TOKEN or generated)')
     .option('--event-retention-days <days>', 'how long app events are kept', String(defaults.eventRetentionMs / 86_400_000))
     .addOption(
@@ -39,6 +41,7 @@ export function registerServerCommand(program: Command): void {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { startPlatform } = require('../../server/platform') as typeof import('../../server/platform');
       const adminToken = opts.adminToken ?? process.env.EVERAI_ADMIN_TOKEN;
+      const storeUrl = opts.store ?? process.env.EVERAI_STORE_URL;
       const platform = await startPlatform({
         ...defaults,
         listen: opts.listen,
@@ -48,13 +51,20 @@ export function registerServerCommand(program: Command): void {
         logFormat: opts.logFormat,
         logLevel: opts.logLevel,
         ...(adminToken ? { adminToken } : {}),
+        ...(storeUrl ? { storeUrl } : {}),
       });
-      const token = platform.createdAdminToken ?? readFileSync(join(opts.data, ADMIN_TOKEN_FILE), 'utf8').trim();
+      // A server joining a PostgreSQL store that another one created has no token file of its own.
+      const tokenFile = join(opts.data, ADMIN_TOKEN_FILE);
+      const token = platform.createdAdminToken ?? (existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : adminToken);
       console.log(`everai server listening on ${platform.url}`);
       console.log(`data in ${opts.data}`);
       console.log(platform.runtimeDescription);
       if (platform.createdAdminToken) console.log('created the admin user; its token is kept in the data folder (mode 0600)');
-      console.log(`everai login --token ${token} --endpoint ${platform.url}`);
+      console.log(
+        token
+          ? `everai login --token ${token} --endpoint ${platform.url}`
+          : `log in with the admin token of the server that first started on this store: everai login --token ... --endpoint ${platform.url}`,
+      );
       // Asked to stop, the server stops its workers gracefully too; only a crash leaves them running
       // (the next start adopts them).
       const shutdown = (signal: string) => {

@@ -84,10 +84,10 @@ export class AppService {
       createdAt: now,
       updatedAt: now,
     };
-    await store.transaction(async () => {
-      await store.apps.create(app);
-      await store.apps.addRevision({ appId: app.id, revision: 1, spec: revisionSpec, createdAt: now });
-      await store.events.add(app.id, 'NORMAL', 'AppServer', `App created with revision 1 (${describeSpec(revisionSpec)})`);
+    await store.transaction(async (tx) => {
+      await tx.apps.create(app);
+      await tx.apps.addRevision({ appId: app.id, revision: 1, spec: revisionSpec, createdAt: now });
+      await tx.events.add(app.id, 'NORMAL', 'AppServer', `App created with revision 1 (${describeSpec(revisionSpec)})`);
     });
     this.deps.controller.wake();
     return app;
@@ -188,12 +188,12 @@ export class AppService {
     }
     const revisions = await store.apps.revisions(app.id);
     const next = Math.max(...revisions.map((r) => r.revision)) + 1;
-    await store.transaction(async () => {
-      await store.apps.addRevision({ appId: app.id, revision: next, spec, createdAt: nowIso() });
+    await store.transaction(async (tx) => {
+      await tx.apps.addRevision({ appId: app.id, revision: next, spec, createdAt: nowIso() });
       // Where a halted rollout goes back to: the revision the app was deployed on when it began.
       const stableRevision = app.status === 'DEPLOYED' ? app.targetRevision : app.stableRevision;
-      await store.apps.update(app.id, { targetRevision: next, stableRevision, status: 'PREPARING', statusReason: '' });
-      await store.events.add(
+      await tx.apps.update(app.id, { targetRevision: next, stableRevision, status: 'PREPARING', statusReason: '' });
+      await tx.events.add(
         app.id,
         'NORMAL',
         'AppServer',

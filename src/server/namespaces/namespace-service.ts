@@ -25,11 +25,11 @@ export class NamespaceService {
   async create(user: UserRecord, name: string): Promise<NamespaceRecord> {
     checkName('namespace name', name);
     const namespace = { ownerId: user.id, name, createdAt: nowIso() };
-    await this.store.transaction(async () => {
-      if (await this.store.namespaces.get(user.id, name)) {
+    await this.store.transaction(async (tx) => {
+      if (await tx.namespaces.get(user.id, name)) {
         throw new EveraiError('EVERAI_CONFLICT', `namespace '${name}' already exists`);
       }
-      await this.store.namespaces.create(namespace);
+      await tx.namespaces.create(namespace);
     });
     return namespace;
   }

@@ -58,10 +58,10 @@ export class ManifestHandlers {
     const manifest = parseManifest(bytes, req.headers['content-type']);
     await this.requireReferences(repository, manifest);
     await this.blobs.write(Readable.from([bytes]), digest);
-    await this.store.transaction(async () => {
+    await this.store.transaction(async (tx) => {
       const createdAt = nowIso();
-      await this.store.images.putManifest({ repository, digest, mediaType: manifest.mediaType, size: bytes.length, createdAt });
-      if (!byDigest) await this.store.images.setTag({ repository, tag: reference, digest, updatedAt: createdAt });
+      await tx.images.putManifest({ repository, digest, mediaType: manifest.mediaType, size: bytes.length, createdAt });
+      if (!byDigest) await tx.images.setTag({ repository, tag: reference, digest, updatedAt: createdAt });
     });
     sendEmpty(res, 201, { location: `/v2/${repository}/manifests/${digest}`, 'docker-content-digest': digest });
   }

@@ -101,12 +101,12 @@ export class KeyValueService implements KeyValueSource {
     if (!user.isAdmin) throw new EveraiError('EVERAI_FORBIDDEN', 'only an admin may rotate the secret key');
     const keyId = await this.keys.add();
     const key = this.keys.key(keyId);
-    const resealed = await this.store.transaction(async () => {
+    const resealed = await this.store.transaction(async (tx) => {
       let count = 0;
-      for (const record of await this.store.keyValues.all('Secret')) {
+      for (const record of await tx.keyValues.all('Secret')) {
         if (record.keyId === keyId) continue;
         const plain = open(this.keys.key(record.keyId), record.data, record);
-        await this.store.keyValues.reseal({ ...record, keyId, data: seal(key, plain, record) });
+        await tx.keyValues.reseal({ ...record, keyId, data: seal(key, plain, record) });
         count++;
       }
       return count;

@@ -16,11 +16,11 @@ import type { KeyValueKind } from '../secrets/key-value-source';
 
 /**
  * The state store: everything the platform must remember across a restart.
- * SQLite is the embedded default (store/sqlite); PostgreSQL comes later behind the same interface,
- * which is why every method is async even where SQLite answers at once.
+ * SQLite is the embedded default (store/sqlite), PostgreSQL the one for a server that must outlive
+ * its machine (store/postgres); both share their queries (store/sql). docs/store.md has the contract.
  * Each method is atomic on its own; `transaction` groups several.
  */
-export interface Store {
+export interface StoreHandle {
   users: UserStore;
   namespaces: NamespaceStore;
   apps: AppStore;
@@ -29,9 +29,28 @@ export interface Store {
   images: ImageStore;
   volumes: VolumeStore;
   keyValues: KeyValueStore;
-  /** Runs `work` so that either all of its writes land or none do. */
-  transaction<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` with a handle of its own: either all of the writes made through `tx` land or none
+   * do. Calls on the outer store meanwhile are no part of it (they do not join it, and a rollback
+   * does not undo them). On a transaction's own handle this joins that transaction, so a function
+   * handed `tx` may group its writes without knowing whether it already is in one.
+   */
+  transaction<T>(work: (tx: StoreHandle) => Promise<T>): Promise<T>;
+}
+
+export interface Store extends StoreHandle {
+  /** The lease on running the controller, among the servers that share this store. */
+  controllerLease(): StoreLease;
   close(): Promise<void>;
+}
+
+/** Held by one server at a time: a second one on the same database waits for it. */
+export interface StoreLease {
+  /** Takes the lease if it is free; false (at once, without waiting) if another server holds it. */
+  tryAcquire(): Promise<boolean>;
+  /** `listener` runs when a held lease is lost (its connection dropped): another server may hold it now. */
+  onLost(listener: () => void): void;
+  release(): Promise<void>;
 }
 
 export interface UserStore {

@@ -37,10 +37,10 @@ export class UserService {
     const { store } = this.deps;
     const token = newToken();
     const user: UserRecord = { id: newId(), name, tokenHash: hashToken(token), isAdmin: false, createdAt: nowIso() };
-    await store.transaction(async () => {
-      if (await store.users.byName(name)) throw new EveraiError('EVERAI_CONFLICT', `user '${name}' already exists`);
-      await store.users.create(user);
-      await store.namespaces.create({ ownerId: user.id, name: DEFAULT_NAMESPACE, createdAt: user.createdAt });
+    await store.transaction(async (tx) => {
+      if (await tx.users.byName(name)) throw new EveraiError('EVERAI_CONFLICT', `user '${name}' already exists`);
+      await tx.users.create(user);
+      await tx.namespaces.create({ ownerId: user.id, name: DEFAULT_NAMESPACE, createdAt: user.createdAt });
     });
     return { user, token };
   }

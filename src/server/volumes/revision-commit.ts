@@ -113,11 +113,18 @@ export class RevisionCommit {
       createdAt: nowIso(),
     };
     const { store } = this.deps;
-    return store.transaction(async () => {
-      if ((await store.volumes.latestRevision(volume.id))?.seq !== current?.seq) return undefined;
-      await store.volumes.addRevision(record);
-      return record;
-    });
+    try {
+      return await store.transaction(async (tx) => {
+        if ((await tx.volumes.latestRevision(volume.id))?.seq !== current?.seq) return undefined;
+        await tx.volumes.addRevision(record);
+        return record;
+      });
+    } catch (error) {
+      // The check above locks nothing on PostgreSQL: a commit racing past it loses on the
+      // revision's key instead, and tries again like one that lost the check.
+      if (error instanceof EveraiError && error.code === 'EVERAI_CONFLICT') return undefined;
+      throw error;
+    }
   }
 
   /** Touching each blob also keeps blob collection off it for a grace period. */

@@ -50,9 +50,9 @@ export class VolumeService {
     checkVolumeName(name);
     const now = nowIso();
     const volume: VolumeRecord = { id: newId(), name, ownerId: user.id, status: 'Private', createdAt: now, updatedAt: now };
-    const created = await this.deps.store.transaction(async () => {
-      if (await this.deps.store.volumes.byName(user.id, name)) return false;
-      await this.deps.store.volumes.create(volume);
+    const created = await this.deps.store.transaction(async (tx) => {
+      if (await tx.volumes.byName(user.id, name)) return false;
+      await tx.volumes.create(volume);
       return true;
     });
     if (!created) throw new EveraiError('EVERAI_CONFLICT', `volume '${name}' already exists`);

@@ -8,9 +8,9 @@ import type { Store } from '../../store/store';
  * `Controller.apply` so no reconcile pass sees one write without the other.
  */
 export async function scaleUpTo(store: Store, app: AppRecord, from: number, to: number, why: string, by = 'Autoscaler'): Promise<void> {
-  await store.transaction(async () => {
-    await store.apps.update(app.id, { desiredWorkers: to });
-    await store.events.add(app.id, 'NORMAL', by, `Scale up: ${from} -> ${to} workers: ${why}`);
+  await store.transaction(async (tx) => {
+    await tx.apps.update(app.id, { desiredWorkers: to });
+    await tx.events.add(app.id, 'NORMAL', by, `Scale up: ${from} -> ${to} workers: ${why}`);
   });
 }
 
@@ -23,9 +23,9 @@ export async function scaleDownWorkers(
   by = 'Autoscaler',
 ): Promise<void> {
   const to = Math.max(0, from - workerIds.length);
-  await store.transaction(async () => {
-    for (const id of workerIds) await store.workers.update(id, { phase: 'REMOVE' });
-    await store.apps.update(app.id, { desiredWorkers: to });
-    await store.events.add(app.id, 'NORMAL', by, `Scale down: ${from} -> ${to} workers (${workerIds.join(', ')}): ${why}`);
+  await store.transaction(async (tx) => {
+    for (const id of workerIds) await tx.workers.update(id, { phase: 'REMOVE' });
+    await tx.apps.update(app.id, { desiredWorkers: to });
+    await tx.events.add(app.id, 'NORMAL', by, `Scale down: ${from} -> ${to} workers (${workerIds.join(', ')}): ${why}`);
   });
 }

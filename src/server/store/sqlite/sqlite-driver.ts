@@ -4,11 +4,10 @@
  */
 export interface SqliteStatement {
   run(...params: unknown[]): { changes: number };
-  get(...params: unknown[]): unknown;
   all(...params: unknown[]): unknown[];
 }
 
-export interface SqliteDatabase {
+export interface SqliteClient {
   prepare(sql: string): SqliteStatement;
   exec(sql: string): void;
   pragma(sql: string, options?: { simple: boolean }): unknown;
@@ -16,10 +15,10 @@ export interface SqliteDatabase {
 }
 
 /** Opens the file; `prepare` is cached per SQL text, since preparing costs more than running on hot paths (token checks). */
-export function openSqlite(file: string): SqliteDatabase {
+export function openSqlite(file: string): SqliteClient {
   // Loaded here so that nothing outside this folder names the driver.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const Database = require('better-sqlite3') as new (file: string) => SqliteDatabase;
+  const Database = require('better-sqlite3') as new (file: string) => SqliteClient;
   const db = new Database(file);
   const statements = new Map<string, SqliteStatement>();
   return {

@@ -1,4 +1,7 @@
-/** Mapping between camelCase record fields and snake_case columns, with SQLite's 0/1 booleans. */
+/**
+ * Mapping between camelCase record fields and snake_case columns. Booleans are written as 0/1,
+ * which SQLite stores as integers and PostgreSQL reads into BOOLEAN columns; reads take either.
+ */
 
 type Row = Record<string, unknown>;
 
@@ -30,19 +33,24 @@ export function fromColumns<T>(
   const record: Row = {};
   for (const [column, value] of Object.entries(row as Row)) {
     const field = options.rename?.[column] ?? toCamel(column);
-    if (options.booleans?.includes(field)) record[field] = value === 1;
+    if (options.booleans?.includes(field)) record[field] = value === 1 || value === true;
     else if (options.json?.includes(field)) record[field] = JSON.parse(value as string);
     else record[field] = value;
   }
   return record as T;
 }
 
-export function insertSql(table: string, row: Row): string {
-  const columns = Object.keys(row);
-  return `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})`;
+export interface Statement {
+  sql: string;
+  params: unknown[];
 }
 
-export function updateSql(table: string, row: Row, key: string): string {
-  const sets = Object.keys(row).map((c) => `${c} = @${c}`);
-  return `UPDATE ${table} SET ${sets.join(', ')} WHERE ${key} = @__key`;
+export function insertSql(table: string, row: Row): Statement {
+  const columns = Object.keys(row);
+  return { sql: `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`, params: Object.values(row) };
+}
+
+export function updateSql(table: string, row: Row, key: string, id: string): Statement {
+  const sets = Object.keys(row).map((c) => `${c} = ?`);
+  return { sql: `UPDATE ${table} SET ${sets.join(', ')} WHERE ${key} = ?`, params: [...Object.values(row), id] };
 }

@@ -1,0 +1,49 @@
+import { nowIso } from '../../../contract/time';
+import type { VolumeRecord, VolumeRevisionRecord } from '../records';
+import type { VolumeStore } from '../store';
+import type { SqlConnection } from './sql-connection';
+import { fromColumns } from './sql-rows';
+import { insertRecord } from './sql-write';
+import type { Within } from './within';
+
+/** Volumes and their revisions (SPEC §7). */
+export function sqlVolumeStore(db: SqlConnection, within: Within): VolumeStore {
+  const volume = async (sql: string, params: unknown[]) => {
+    const [row] = await db.all(sql, params);
+    return row ? fromColumns<VolumeRecord>(row) : undefined;
+  };
+  const revision = async (sql: string, params: unknown[]) => {
+    const [row] = await db.all(sql, params);
+    return row ? fromColumns<VolumeRevisionRecord>(row) : undefined;
+  };
+  return {
+    create: (record) => insertRecord(db, 'volumes', record, () => `volume '${record.name}' already exists`),
+    get: (id) => volume('SELECT * FROM volumes WHERE id = ?', [id]),
+    byName: (ownerId, name) => volume('SELECT * FROM volumes WHERE owner_id = ? AND name = ?', [ownerId, name]),
+    list: async (ownerId) => (await db.all('SELECT * FROM volumes WHERE owner_id = ? ORDER BY name', [ownerId])).map((row) => fromColumns<VolumeRecord>(row)),
+    setStatus: async (id, status) => {
+      await db.run('UPDATE volumes SET status = ?, updated_at = ? WHERE id = ?', [status, nowIso(), id]);
+    },
+    delete: async (id) => {
+      await db.run('DELETE FROM volumes WHERE id = ?', [id]);
+    },
+    addRevision: (record) =>
+      within(async (tx) => {
+        await insertRecord(tx, 'volume_revisions', record, () => `revision ${record.name} of the volume exists already: it changed meanwhile`);
+        await tx.run('UPDATE volumes SET updated_at = ? WHERE id = ?', [record.createdAt, record.volumeId]);
+      }),
+    latestRevision: (volumeId) => revision('SELECT * FROM volume_revisions WHERE volume_id = ? ORDER BY seq DESC LIMIT 1', [volumeId]),
+    revision: (volumeId, name) => revision('SELECT * FROM volume_revisions WHERE volume_id = ? AND name = ?', [volumeId, name]),
+    fileListDigests: async () => (await db.all('SELECT DISTINCT file_list_digest FROM volume_revisions')).map((row) => row.file_list_digest as string),
+    claimBlob: async (userId, digest) => {
+      await db.run('INSERT INTO volume_blob_claims (user_id, digest) VALUES (?, ?) ON CONFLICT DO NOTHING', [userId, digest]);
+    },
+    claimedBlobs: async (userId, digests) => {
+      const claimed = new Set<string>();
+      for (const digest of digests) {
+        if ((await db.all('SELECT 1 AS found FROM volume_blob_claims WHERE user_id = ? AND digest = ?', [userId, digest])).length > 0) claimed.add(digest);
+      }
+      return claimed;
+    },
+  };
+}

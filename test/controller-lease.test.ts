@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ControllerLeadership } from '../src/server/controller/controller-leadership';
+import { PostgresLease } from '../src/server/store/postgres/postgres-lease';
+import { capturedLogger } from './helpers/logger';
+import { createTestDatabase, PG_SKIP } from './helpers/postgres';
+import { waitFor } from './helpers/wait';
+
+// Two servers on one PostgreSQL database: only the holder of the advisory-lock lease runs the
+// controller; the other waits, says so, and takes over once the holder is gone.
+
+test('the second server waits for the controller lease and takes it over when the first goes', { skip: PG_SKIP }, async () => {
+  const database = await createTestDatabase();
+  const running: string[] = [];
+  const server = (name: string) => {
+    const { log, lines } = capturedLogger('text');
+    const role = {
+      start: async () => void running.push(name),
+      stop: async () => void running.splice(running.indexOf(name), 1),
+    };
+    return { leadership: new ControllerLeadership(new PostgresLease(database.url, 'everai controller'), role, log, 50), lines };
+  };
+  const first = server('first');
+  const second = server('second');
+  try {
+    await first.leadership.start();
+    await second.leadership.start();
+    assert.deepEqual(running, ['first']);
+    assert.match(second.lines.join(''), /another server holds the controller lease: serving without the controller, waiting/);
+    // The first goes: its lease's session ends, as a killed server's connection does.
+    await first.leadership.stop();
+    await waitFor('the second server to take the lease', async () => running.includes('second'), 10_000, 20);
+    assert.deepEqual(running, ['second']);
+    assert.match(second.lines.join(''), /holds the controller lease: running the controller/);
+  } finally {
+    await first.leadership.stop();
+    await second.leadership.stop();
+    await database.drop();
+  }
+});
