@@ -423,11 +423,11 @@ for (const target of TARGETS) {
   describe(`store conformance: ${target.name}`, { skip: target.skip }, () => {
     for (const [name, run] of Object.entries(CASES)) {
       test(name, async () => {
-        const { store, dispose } = await target.open();
+        const opened = await target.open();
         try {
-          await run(store);
+          await run(opened.store);
         } finally {
-          await dispose();
+          await opened.dispose();
         }
       });
     }

@@ -35,7 +35,8 @@ export interface StoreHandle {
    * does not undo them). On a transaction's own handle this joins that transaction, so a function
    * handed `tx` may group its writes without knowing whether it already is in one.
    */
-  transaction<T>(work: (tx: StoreHandle) => Promise<T>): Promise<T>;
+  // A property, not a method: a handle's `transaction` is passed around without its object.
+  transaction: <T>(work: (tx: StoreHandle) => Promise<T>) => Promise<T>;
 }
 
 export interface Store extends StoreHandle {

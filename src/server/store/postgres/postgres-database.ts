@@ -19,7 +19,7 @@ function connection(client: PgQueryable): SqlConnection {
     }
   };
   return {
-    all: async (sql, params = []) => (await query(sql, params)).rows as SqlRow[],
+    all: async (sql, params = []) => (await query(sql, params)).rows,
     run: async (sql, params = []) => (await query(sql, params)).rowCount ?? 0,
   };
 }

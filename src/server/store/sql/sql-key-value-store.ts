@@ -4,7 +4,7 @@ import type { SqlConnection } from './sql-connection';
 import { fromColumns } from './sql-rows';
 import { insertRecord } from './sql-write';
 
-/** Secrets and configmaps (SPEC §9): one row per version. */
+/** Secrets and configmaps (docs/secrets.md): one row per version. */
 export function sqlKeyValueStore(db: SqlConnection): KeyValueStore {
   const records = async (sql: string, params: unknown[]) => (await db.all(sql, params)).map((row) => fromColumns<KeyValueRecord>(row));
   return {

@@ -6,7 +6,7 @@ import { fromColumns } from './sql-rows';
 import { insertRecord } from './sql-write';
 import type { Within } from './within';
 
-/** Volumes and their revisions (SPEC §7). */
+/** Volumes and their revisions (docs/volumes.md). */
 export function sqlVolumeStore(db: SqlConnection, within: Within): VolumeStore {
   const volume = async (sql: string, params: unknown[]) => {
     const [row] = await db.all(sql, params);
