@@ -6,7 +6,7 @@ import type { App } from '../app';
 import { matchRoute } from './match-route';
 import { sendResult } from './send-result';
 import { toWebRequest } from './web-request';
-import { sendJson } from './send-json';
+import { sendJson } from '../../contract/send-json';
 
 export { READINESS_PATH };
 

@@ -1,17 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { EveraiError, type ErrorBody } from '../../contract/errors';
+import { sendJson } from '../../contract/send-json';
 import type { Logger } from '../logger';
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const payload = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(payload),
-    ...headers,
-  });
-  res.end(payload);
-}
+export { sendJson };
 
 /**
  * The one place where an error becomes a response. An EveraiError is the user's; anything else is

@@ -1,8 +1,8 @@
 import type { ServerResponse } from 'node:http';
 
 /**
- * A JSON answer from the worker. The SDK's own (not the server's `http/respond`): the worker runs
- * inside user images, which carry the SDK and contract only (`test/import-direction.test.ts`).
+ * A JSON answer, as the server and the SDK's worker both send them. It lives in the contract
+ * because the worker runs inside user images, which carry the SDK and contract only.
  */
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const payload = JSON.stringify(body);
