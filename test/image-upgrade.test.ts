@@ -85,8 +85,11 @@ test('app upgrade --image under load: zero failed requests, streams complete, ol
   const afterUpgrade = await readStream(`${route}/sse?n=3&delay=20`, platform.token);
   assert.equal(afterUpgrade.text, 'hello world again 0\n\nhello world again 1\n\nhello world again 2\n\n');
   const table = await cliOk(platform, ['app', 'list']);
-  assert.match(table, /^NAME\s+NAMESPACE\s+STATUS\s+WORKERS\s+CREATED_AT\n/);
-  assert.match(table, /get-start\s+default\s+DEPLOYED\s+1\/1\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0000/);
+  // The seed's columns (NAME STATUS CREATED_AT ROUTE_NAME) with the later CLI's NAMESPACE and WORKERS.
+  assert.match(table, /^NAME\s+NAMESPACE\s+STATUS\s+WORKERS\s+CREATED_AT\s+ROUTE_NAME\n/);
+  assert.match(table, /get-start\s+default\s+DEPLOYED\s+1\/1\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0000\s+get-start\n/);
+  const wide = await cliOk(platform, ['app', 'list', '-o', 'wide']);
+  assert.match(wide, new RegExp(`get-start\\s+2\\s+${platform.url}/api/apps/v1/routes/get-start/\\n`), 'wide shows the revision and the URL to curl');
 
   const events = await cliOk(platform, ['app', 'events', 'get-start']);
   assert.match(events, /^TYPE\s+FROM\s+CREATED_AT\s+MESSAGE\n/);

@@ -6,7 +6,7 @@ import { ApiClient } from '../../client/api-client';
 import { loadAppDefinition } from '../app-definition';
 import { appPath, appTarget, DEFAULT_NAMESPACE, NS_OPTION } from '../app-target';
 import { OUTPUT_OPTION, parseOutputFormat, printList, renderTable } from '../output';
-import { APP_COLUMNS, EVENT_COLUMNS, QUEUE_COLUMNS, type QueueEntry } from '../views';
+import { appColumns, EVENT_COLUMNS, QUEUE_COLUMNS, type QueueEntry } from '../views';
 import { registerAppLocalCommands } from './app-local';
 import { addWorkerSubcommands } from './worker';
 import { registerAppRevisionCommands } from './app-revisions';
@@ -23,8 +23,8 @@ async function localAppRequest(opts: { file?: string; namespace?: string }) {
   return { ...definition, namespace: opts.namespace ?? definition.namespace ?? DEFAULT_NAMESPACE };
 }
 
-function printApp(app: AppView, format: string): void {
-  printList([app], APP_COLUMNS, parseOutputFormat(format));
+function printApp(app: AppView, format: string, api: ApiClient): void {
+  printList([app], appColumns(api.baseUrl), parseOutputFormat(format));
 }
 
 export function registerAppCommands(program: Command): void {
@@ -97,8 +97,9 @@ export function registerAppCommands(program: Command): void {
     .action(async (opts: { namespace?: string; allNamespaces?: boolean; output: string }) => {
       const format = parseOutputFormat(opts.output);
       const path = opts.namespace && !opts.allNamespaces ? `/api/apps/v1/namespaces/${opts.namespace}/apps` : '/api/apps/v1/apps';
-      const { apps } = await new ApiClient().get<{ apps: AppView[] }>(path);
-      printList(apps, APP_COLUMNS, format);
+      const api = new ApiClient();
+      const { apps } = await api.get<{ apps: AppView[] }>(path);
+      printList(apps, appColumns(api.baseUrl), format);
     });
 
   group
@@ -108,8 +109,9 @@ export function registerAppCommands(program: Command): void {
     .option(...NS_OPTION)
     .option(...OUTPUT_OPTION)
     .action(async (name: string | undefined, opts: { namespace?: string; output: string }) => {
-      const { app } = await new ApiClient().get<{ app: AppView }>(appPath(await appTarget(name, opts.namespace)));
-      printApp(app, opts.output);
+      const api = new ApiClient();
+      const { app } = await api.get<{ app: AppView }>(appPath(await appTarget(name, opts.namespace)));
+      printApp(app, opts.output, api);
       if (app.statusReason && (opts.output === 'table' || opts.output === 'wide')) console.log(`reason: ${app.statusReason}`);
     });
 
