@@ -184,6 +184,26 @@ const CASES: Record<string, Case> = {
     await rejectsConflict(store.apps.create(app(alice, 'one')));
   },
 
+  'revision failures: counted one at a time, read back, forgiven; no field of the revision record': async (store) => {
+    const alice = await addUser(store, 'alice');
+    const record = app(alice, 'one');
+    await store.apps.create(record);
+    const revision = { appId: record.id, revision: 1, spec: withSpecDefaults({ imageRef: 'one:v1' }), createdAt: NOW };
+    await store.apps.addRevision(revision);
+    await store.apps.addRevision({ ...revision, revision: 2 });
+    assert.equal(await store.apps.failures(record.id, 1), 0);
+    // Counted at once, as two workers failing together are: neither count is lost.
+    assert.deepEqual((await Promise.all([store.apps.countFailure(record.id, 1), store.apps.countFailure(record.id, 1)])).sort(), [1, 2]);
+    assert.equal(await store.apps.countFailure(record.id, 1), 3);
+    assert.equal(await store.apps.failures(record.id, 1), 3);
+    assert.equal(await store.apps.failures(record.id, 2), 0, 'counts are per revision');
+    assert.deepEqual(await store.apps.revision(record.id, 1), revision);
+    await store.apps.forgiveFailures(record.id, 1);
+    assert.equal(await store.apps.failures(record.id, 1), 0);
+    assert.equal(await store.apps.countFailure(record.id, 1), 1, 'a forgiven revision counts from 1 again');
+    assert.equal(await store.apps.failures(record.id, 9), 0, 'a revision that is not there has none');
+  },
+
   'workers: create, get, update, list by app in creation order, list live ones': async (store) => {
     const alice = await addUser(store, 'alice');
     const record = app(alice, 'one');

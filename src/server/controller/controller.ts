@@ -161,9 +161,9 @@ export class Controller {
     const { store, gateway } = this.deps;
     gateway.syncApp(app);
     const live = (await store.workers.listByApp(app.id)).filter((w) => !isTerminal(w.status));
-    this.guard.forgiveStable(app, live);
+    await this.guard.forgiveStable(app, live);
     const desired = app.paused ? 0 : app.desiredWorkers;
-    const plan = planRollout(this.guard.halted(app) ? 0 : desired, app.targetRevision, live);
+    const plan = planRollout((await this.guard.halted(app)) ? 0 : desired, app.targetRevision, live);
 
     for (const id of plan.drain) {
       const worker = live.find((w) => w.id === id);

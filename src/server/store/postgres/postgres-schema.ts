@@ -140,4 +140,8 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (owner_id, kind, name, version)
   );
   `,
+  `
+  -- A revision's failed workers in a row (docs/rollout.md), as SQLite's migration 8.
+  ALTER TABLE app_revisions ADD COLUMN failures BIGINT NOT NULL DEFAULT 0;
+  `,
 ];

@@ -179,4 +179,9 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE apps ADD COLUMN max_drain_ms INTEGER NOT NULL DEFAULT 3600000;
   `,
+  `
+  -- A revision's failed workers in a row (docs/rollout.md): kept here, not in the controller's
+  -- memory, so a rollout halted before a restart stays halted after it.
+  ALTER TABLE app_revisions ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
