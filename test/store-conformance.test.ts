@@ -220,6 +220,23 @@ const CASES: Record<string, Case> = {
     assert.deepEqual((await store.workers.listLive()).map((w) => w.id), [workers[0]?.id, workers[2]?.id]);
   },
 
+  'workers: list the live ones of one app, oldest first': async (store) => {
+    const alice = await addUser(store, 'alice');
+    const one = app(alice, 'one');
+    const two = app(alice, 'two');
+    for (const record of [one, two]) await store.apps.create(record);
+    const gone = worker(one.id);
+    const failed = worker(one.id);
+    const later = worker(one.id, '2026-01-02T03:04:07.000Z');
+    const first = worker(one.id, '2026-01-02T03:04:06.000Z');
+    for (const w of [gone, failed, later, first, worker(two.id)]) await store.workers.create(w);
+    await store.workers.update(gone.id, { status: 'TERMINATED', deletedAt: NOW });
+    await store.workers.update(failed.id, { status: 'ERROR', deletedAt: NOW });
+    await store.workers.update(later.id, { status: 'TERMINATING', phase: 'REMOVE' });
+    assert.deepEqual((await store.workers.listLiveByApp(one.id)).map((w) => w.id), [first.id, later.id]);
+    assert.deepEqual(await store.workers.listLiveByApp('no-such-app'), []);
+  },
+
   'events: newest first, limited, pruned by age': async (store) => {
     await store.events.add('app-1', 'NORMAL', 'AppServer', 'first');
     await store.events.add('app-1', 'WARNING', 'Controller', 'second');

@@ -160,7 +160,7 @@ export class Controller {
   private async reconcileApp(app: AppRecord): Promise<void> {
     const { store, gateway } = this.deps;
     gateway.syncApp(app);
-    const live = (await store.workers.listByApp(app.id)).filter((w) => !isTerminal(w.status));
+    const live = await store.workers.listLiveByApp(app.id);
     await this.guard.forgiveStable(app, live);
     const desired = app.paused ? 0 : app.desiredWorkers;
     const plan = planRollout((await this.guard.halted(app)) ? 0 : desired, app.targetRevision, live);
@@ -362,7 +362,7 @@ export class Controller {
   async retireApp(appId: string): Promise<void> {
     const { store, gateway } = this.deps;
     this.wake();
-    while ((await store.workers.listByApp(appId)).some((w) => !isTerminal(w.status))) {
+    while ((await store.workers.listLiveByApp(appId)).length > 0) {
       await sleep(this.timings.probeIntervalMs, this.abort.signal);
       if (this.abort.signal.aborted) throw new EveraiError('EVERAI_UNAVAILABLE', 'the server is shutting down');
     }

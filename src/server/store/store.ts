@@ -112,6 +112,8 @@ export interface WorkerStore {
   listByApp(appId: string): Promise<WorkerRecord[]>;
   /** Workers not yet TERMINATED or ERROR, across all apps. */
   listLive(): Promise<WorkerRecord[]>;
+  /** The app's workers not yet TERMINATED or ERROR, oldest first: what a reconcile pass works with. */
+  listLiveByApp(appId: string): Promise<WorkerRecord[]>;
 }
 
 export interface EventStore {
