@@ -118,6 +118,22 @@ test('an exit the kernel caused by OOM makes the worker ERROR with a reason star
   assert.match(failed.statusReason, /^OOMKilled: its process was killed for going past its memory limit/);
 });
 
+test('passes while earlier starts are not yet recorded start exactly the desired number of workers', async (t) => {
+  const h = await ControllerHarness.start(0);
+  t.after(() => h.close());
+  const release = h.holdWorkerCreates();
+  await h.setDesired(2);
+  // Several passes run while no record of the first pass's starts has landed.
+  await h.quiesce();
+  assert.deepEqual(await h.workers(), [], 'the records are still held');
+  release();
+
+  await h.waitWorkers('two ready workers', (live) => live.length === 2 && live.every(isReady));
+  await h.quiesce();
+  assert.equal((await h.workers()).length, 2, 'two workers recorded, no more');
+  assert.equal(h.runtime.launches.length, 2, 'two workers started, no more');
+});
+
 test('stopping the controller while workers start leaves no start half done', async (t) => {
   const h = await ControllerHarness.start(0);
   t.after(() => h.close());
