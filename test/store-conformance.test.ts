@@ -237,6 +237,26 @@ const CASES: Record<string, Case> = {
     assert.deepEqual(await store.workers.listLiveByApp('no-such-app'), []);
   },
 
+  'workers: pruned once gone longer than the retention age; live ones stay, however old': async (store) => {
+    const alice = await addUser(store, 'alice');
+    const record = app(alice, 'one');
+    await store.apps.create(record);
+    const old = worker(record.id);
+    const failed = worker(record.id);
+    const recent = worker(record.id);
+    const running = worker(record.id);
+    for (const w of [old, failed, recent, running]) await store.workers.create(w);
+    await store.workers.update(old.id, { status: 'TERMINATED', deletedAt: '2026-01-01T00:00:00.000Z' });
+    await store.workers.update(failed.id, { status: 'ERROR', deletedAt: '2026-01-01T00:00:00.000Z' });
+    await store.workers.update(recent.id, { status: 'TERMINATED', deletedAt: '2026-03-01T00:00:00.000Z' });
+    await store.workers.update(running.id, { status: 'RUNNING', phase: 'READY' });
+    assert.equal(await store.workers.prune('2026-02-01T00:00:00.000Z'), 2);
+    assert.deepEqual((await store.workers.listByApp(record.id)).map((w) => w.id), [recent.id, running.id]);
+    assert.equal(await store.workers.prune('2026-02-01T00:00:00.000Z'), 0, 'nothing left to prune');
+    assert.equal(await store.workers.prune('9999-01-01T00:00:00.000Z'), 1, 'a live worker is never pruned');
+    assert.deepEqual((await store.workers.listByApp(record.id)).map((w) => w.id), [running.id]);
+  },
+
   'events: newest first, limited, pruned by age': async (store) => {
     await store.events.add('app-1', 'NORMAL', 'AppServer', 'first');
     await store.events.add('app-1', 'WARNING', 'Controller', 'second');

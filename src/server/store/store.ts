@@ -114,6 +114,8 @@ export interface WorkerStore {
   listLive(): Promise<WorkerRecord[]>;
   /** The app's workers not yet TERMINATED or ERROR, oldest first: what a reconcile pass works with. */
   listLiveByApp(appId: string): Promise<WorkerRecord[]>;
+  /** Drops TERMINATED and ERROR workers gone (`deletedAt`) before `before`; returns how many went. */
+  prune(before: string): Promise<number>;
 }
 
 export interface EventStore {

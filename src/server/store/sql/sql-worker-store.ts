@@ -23,5 +23,6 @@ export function sqlWorkerStore(db: SqlConnection): WorkerStore {
     listByApp: (appId) => list('app_id = ?', [appId]),
     listLive: () => list(LIVE, []),
     listLiveByApp: (appId) => list(`app_id = ? AND ${LIVE}`, [appId]),
+    prune: (before) => db.run(`DELETE FROM workers WHERE status IN ('TERMINATED', 'ERROR') AND deleted_at < ?`, [before]),
   };
 }
