@@ -24,10 +24,6 @@ export class WorkerTasks {
   private readonly tasks = new Map<string, WorkerTask>();
   private stopped = false;
 
-  state(workerId: string): TaskState | undefined {
-    return this.tasks.get(workerId)?.state;
-  }
-
   get(workerId: string): WorkerTask | undefined {
     return this.tasks.get(workerId);
   }
