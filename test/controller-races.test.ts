@@ -64,6 +64,30 @@ test('crashes of a new revision each get a replacement and count against it: the
   assert.ok((await h.events()).some((e) => e.startsWith('WARNING Rollout halted: revision 2 failed 3 times')));
 });
 
+test('a revision halted after 3 crashes stays halted after a controller restart: no new worker of it starts', async (t) => {
+  const h = await ControllerHarness.start(1);
+  t.after(() => h.close());
+  // Revision 1 has no revision to go back to: the halt leaves it the target, with no worker started.
+  const crashed: string[] = [];
+  for (let i = 1; i <= 3; i++) {
+    const fresh = (ws: { id: string; status: string }[]) => ws.find((w) => w.status === 'RUNNING' && !crashed.includes(w.id));
+    const next = fresh(await h.waitWorkers(`worker ${i} running`, (ws) => fresh(ws) !== undefined));
+    assert.ok(next);
+    h.runtime.exit(next.id, { code: 1, signal: null });
+    crashed.push(next.id);
+  }
+  await waitFor('the rollout halted', async () => (await h.currentApp()).status === 'FAILED', 5_000, 5);
+  await h.quiesce();
+
+  await h.restart(new FakeRuntime());
+  await h.quiesce();
+  const app = await h.currentApp();
+  assert.equal(app.status, 'FAILED');
+  assert.equal(app.targetRevision, 1);
+  assert.deepEqual(h.runtime.launches, [], 'no worker of the halted revision started after the restart');
+  assert.deepEqual((await h.workers()).map((w) => w.id), crashed, 'no worker was even recorded');
+});
+
 test('after a server restart the surviving workers are adopted, none started twice; a vanished one is replaced once', async (t) => {
   const h = await ControllerHarness.start(2);
   t.after(() => h.close());
@@ -92,6 +116,22 @@ test('an exit the kernel caused by OOM makes the worker ERROR with a reason star
   const failed = await h.worker(worker.id);
   assert.equal(failed.status, 'ERROR');
   assert.match(failed.statusReason, /^OOMKilled: its process was killed for going past its memory limit/);
+});
+
+test('passes while earlier starts are not yet recorded start exactly the desired number of workers', async (t) => {
+  const h = await ControllerHarness.start(0);
+  t.after(() => h.close());
+  const release = h.holdWorkerCreates();
+  await h.setDesired(2);
+  // Several passes run while no record of the first pass's starts has landed.
+  await h.quiesce();
+  assert.deepEqual(await h.workers(), [], 'the records are still held');
+  release();
+
+  await h.waitWorkers('two ready workers', (live) => live.length === 2 && live.every(isReady));
+  await h.quiesce();
+  assert.equal((await h.workers()).length, 2, 'two workers recorded, no more');
+  assert.equal(h.runtime.launches.length, 2, 'two workers started, no more');
 });
 
 test('stopping the controller while workers start leaves no start half done', async (t) => {

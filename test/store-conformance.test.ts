@@ -184,6 +184,26 @@ const CASES: Record<string, Case> = {
     await rejectsConflict(store.apps.create(app(alice, 'one')));
   },
 
+  'revision failures: counted one at a time, read back, forgiven; no field of the revision record': async (store) => {
+    const alice = await addUser(store, 'alice');
+    const record = app(alice, 'one');
+    await store.apps.create(record);
+    const revision = { appId: record.id, revision: 1, spec: withSpecDefaults({ imageRef: 'one:v1' }), createdAt: NOW };
+    await store.apps.addRevision(revision);
+    await store.apps.addRevision({ ...revision, revision: 2 });
+    assert.equal(await store.apps.failures(record.id, 1), 0);
+    // Counted at once, as two workers failing together are: neither count is lost.
+    assert.deepEqual((await Promise.all([store.apps.countFailure(record.id, 1), store.apps.countFailure(record.id, 1)])).sort(), [1, 2]);
+    assert.equal(await store.apps.countFailure(record.id, 1), 3);
+    assert.equal(await store.apps.failures(record.id, 1), 3);
+    assert.equal(await store.apps.failures(record.id, 2), 0, 'counts are per revision');
+    assert.deepEqual(await store.apps.revision(record.id, 1), revision);
+    await store.apps.forgiveFailures(record.id, 1);
+    assert.equal(await store.apps.failures(record.id, 1), 0);
+    assert.equal(await store.apps.countFailure(record.id, 1), 1, 'a forgiven revision counts from 1 again');
+    assert.equal(await store.apps.failures(record.id, 9), 0, 'a revision that is not there has none');
+  },
+
   'workers: create, get, update, list by app in creation order, list live ones': async (store) => {
     const alice = await addUser(store, 'alice');
     const record = app(alice, 'one');
@@ -198,6 +218,43 @@ const CASES: Record<string, Case> = {
     const changed = await store.workers.get(workers[1]?.id ?? '');
     assert.deepEqual([changed?.status, changed?.successCount, changed?.pid, changed?.port], ['TERMINATED', 5, 1234, 40000]);
     assert.deepEqual((await store.workers.listLive()).map((w) => w.id), [workers[0]?.id, workers[2]?.id]);
+  },
+
+  'workers: list the live ones of one app, oldest first': async (store) => {
+    const alice = await addUser(store, 'alice');
+    const one = app(alice, 'one');
+    const two = app(alice, 'two');
+    for (const record of [one, two]) await store.apps.create(record);
+    const gone = worker(one.id);
+    const failed = worker(one.id);
+    const later = worker(one.id, '2026-01-02T03:04:07.000Z');
+    const first = worker(one.id, '2026-01-02T03:04:06.000Z');
+    for (const w of [gone, failed, later, first, worker(two.id)]) await store.workers.create(w);
+    await store.workers.update(gone.id, { status: 'TERMINATED', deletedAt: NOW });
+    await store.workers.update(failed.id, { status: 'ERROR', deletedAt: NOW });
+    await store.workers.update(later.id, { status: 'TERMINATING', phase: 'REMOVE' });
+    assert.deepEqual((await store.workers.listLiveByApp(one.id)).map((w) => w.id), [first.id, later.id]);
+    assert.deepEqual(await store.workers.listLiveByApp('no-such-app'), []);
+  },
+
+  'workers: pruned once gone longer than the retention age; live ones stay, however old': async (store) => {
+    const alice = await addUser(store, 'alice');
+    const record = app(alice, 'one');
+    await store.apps.create(record);
+    const old = worker(record.id);
+    const failed = worker(record.id);
+    const recent = worker(record.id);
+    const running = worker(record.id);
+    for (const w of [old, failed, recent, running]) await store.workers.create(w);
+    await store.workers.update(old.id, { status: 'TERMINATED', deletedAt: '2026-01-01T00:00:00.000Z' });
+    await store.workers.update(failed.id, { status: 'ERROR', deletedAt: '2026-01-01T00:00:00.000Z' });
+    await store.workers.update(recent.id, { status: 'TERMINATED', deletedAt: '2026-03-01T00:00:00.000Z' });
+    await store.workers.update(running.id, { status: 'RUNNING', phase: 'READY' });
+    assert.equal(await store.workers.prune('2026-02-01T00:00:00.000Z'), 2);
+    assert.deepEqual((await store.workers.listByApp(record.id)).map((w) => w.id), [recent.id, running.id]);
+    assert.equal(await store.workers.prune('2026-02-01T00:00:00.000Z'), 0, 'nothing left to prune');
+    assert.equal(await store.workers.prune('9999-01-01T00:00:00.000Z'), 1, 'a live worker is never pruned');
+    assert.deepEqual((await store.workers.listByApp(record.id)).map((w) => w.id), [running.id]);
   },
 
   'events: newest first, limited, pruned by age': async (store) => {

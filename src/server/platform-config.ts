@@ -23,6 +23,8 @@ export interface PlatformOptions {
   autoscaleIntervalMs: number;
   /** How long `app events` keeps an event. */
   eventRetentionMs: number;
+  /** How long a TERMINATED or ERROR worker stays listed (with its folder and log). */
+  workerRetentionMs: number;
   /** Where workers run: OCI containers, or (for development) bare processes. */
   runtime: RuntimeKind;
   /** The server log's lines: text or JSON, and the least level written. */
@@ -38,6 +40,7 @@ export function defaultPlatformOptions(): PlatformOptions {
     queueTimeoutMs: 60_000,
     autoscaleIntervalMs: 2000,
     eventRetentionMs: 7 * 24 * 3600_000,
+    workerRetentionMs: 7 * 24 * 3600_000,
     runtime: process.env.EVERAI_RUNTIME === 'process' ? 'process' : 'container',
     logFormat: 'text',
     logLevel: 'info',

@@ -27,6 +27,7 @@ import { WorkerScaling } from './apps/worker-scaling';
 import { probeMachine } from './resources/machine-resources';
 import { handleExecUpgrade } from './api/exec-api';
 import { EventRetention } from './events/event-retention';
+import { WorkerRetention } from './retention/worker-retention';
 import { createLogger } from './logger';
 
 export interface RunningPlatform {
@@ -104,6 +105,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const scaling = new WorkerScaling({ store, apps, controller, inflight });
   const api = buildApi({ store, auth, apps, gateway, runtime, volumes, keyValues, users, namespaces, scaling, machine });
   const eventRetention = new EventRetention(store, options.eventRetentionMs, log.child('events'));
+  const workerRetention = new WorkerRetention(store, join(options.dataDir, 'workers'), options.workerRetentionMs, log.child('workers'));
 
   // Ready once the controller has taken back what runs: until then routes may not know their workers.
   let ready = false;
@@ -147,6 +149,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   await leadership.start();
   blobSweeper.start();
   eventRetention.start();
+  workerRetention.start();
   ready = true;
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -160,6 +163,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
       await leadership.stop();
       await blobSweeper.stop();
       eventRetention.stop();
+      workerRetention.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

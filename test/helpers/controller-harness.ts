@@ -89,6 +89,24 @@ export class ControllerHarness {
     return revision;
   }
 
+  /**
+   * Holds every worker record the controller writes until the returned release is called, as a
+   * slow store (PostgreSQL under load) may: passes meanwhile do not see the workers being started.
+   */
+  holdWorkerCreates(): () => void {
+    const create = this.store.workers.create.bind(this.store.workers);
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    this.store.workers.create = async (worker) => {
+      await released;
+      await create(worker);
+    };
+    return () => {
+      this.store.workers.create = create;
+      release();
+    };
+  }
+
   async setDesired(desiredWorkers: number): Promise<void> {
     await this.store.apps.update(this.app.id, { desiredWorkers });
     this.controller.wake();

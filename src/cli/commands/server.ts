@@ -12,6 +12,7 @@ interface ServerOptions {
   adminToken?: string;
   store?: string;
   eventRetentionDays: string;
+  workerRetentionDays: string;
   runtime: RuntimeKind;
   logFormat: LogFormat;
   logLevel: LogLevel;
@@ -27,6 +28,7 @@ export function registerServerCommand(program: Command): void {
     .option('--store <url>', 'a postgres://USER:PASSWORD@HOST:PORT/DATABASE URL for the state store, shared by every server on it (default: EVERAI_STORE_URL, or SQLite in the data folder)')
     .option('--admin-token <token>', 'admin token to create on the first start (default: EVERAI_ADMIN_TOKEN or generated)')
     .option('--event-retention-days <days>', 'how long app events are kept', String(defaults.eventRetentionMs / 86_400_000))
+    .option('--worker-retention-days <days>', 'how long terminated and failed workers (and their logs) are kept', String(defaults.workerRetentionMs / 86_400_000))
     .addOption(
       new Option('--runtime <kind>', 'where workers run: OCI containers, or bare processes for development (not isolated); default EVERAI_RUNTIME or container')
         .choices([...RUNTIME_KINDS])
@@ -35,8 +37,8 @@ export function registerServerCommand(program: Command): void {
     .addOption(new Option('--log-format <format>', 'server log lines: text, or JSON for a log collector').choices([...LOG_FORMATS]).default(defaults.logFormat))
     .addOption(new Option('--log-level <level>', 'the least level the server log writes').choices([...LOG_LEVELS]).default(defaults.logLevel))
     .action(async (opts: ServerOptions) => {
-      const days = Number(opts.eventRetentionDays);
-      if (!(days > 0)) throw new EveraiError('EVERAI_USAGE', `--event-retention-days wants a number of days > 0, got '${opts.eventRetentionDays}'`);
+      const eventDays = retentionDays('--event-retention-days', opts.eventRetentionDays);
+      const workerDays = retentionDays('--worker-retention-days', opts.workerRetentionDays);
       // Loaded here, not at the top: every other command starts faster without the server's modules.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { startPlatform } = require('../../server/platform') as typeof import('../../server/platform');
@@ -46,7 +48,8 @@ export function registerServerCommand(program: Command): void {
         ...defaults,
         listen: opts.listen,
         dataDir: opts.data,
-        eventRetentionMs: days * 86_400_000,
+        eventRetentionMs: eventDays * 86_400_000,
+        workerRetentionMs: workerDays * 86_400_000,
         runtime: opts.runtime,
         logFormat: opts.logFormat,
         logLevel: opts.logLevel,
@@ -80,4 +83,10 @@ export function registerServerCommand(program: Command): void {
       process.once('SIGINT', () => shutdown('SIGINT'));
       process.once('SIGTERM', () => shutdown('SIGTERM'));
     });
+}
+
+function retentionDays(flag: string, given: string): number {
+  const days = Number(given);
+  if (!(days > 0)) throw new EveraiError('EVERAI_USAGE', `${flag} wants a number of days > 0, got '${given}'`);
+  return days;
 }

@@ -9,6 +9,7 @@ import { planRollout } from './rollout-plan';
 import { RolloutGuard, type RolloutGuardOptions } from './rollout-guard';
 import { launchFor, type LaunchDeps } from './worker-launcher';
 import { describeExit } from './worker-exit';
+import { WorkerTasks, type WorkerTask } from './worker-tasks';
 
 export interface ControllerDeps extends LaunchDeps {
   runtime: Runtime;
@@ -32,8 +33,6 @@ export const DEFAULT_TIMINGS: ControllerTimings = {
   stableAfterMs: 60_000,
 };
 
-type Task = 'starting' | 'draining';
-
 /**
  * The controller: compares each app's desired state in the store with the workers that run and
  * converges them, on a timer and whenever something changes. Nothing it decides depends on an
@@ -41,13 +40,11 @@ type Task = 'starting' | 'draining';
  * Lifecycles: docs/worker-lifecycle.md and docs/rollout.md.
  */
 export class Controller {
-  private readonly tasks = new Map<string, Task>();
+  private readonly tasks = new WorkerTasks();
   /** Workers being stopped on purpose: their exit is TERMINATED, not ERROR. */
   private readonly stopping = new Set<string>();
   /** How each worker stopped on purpose exited, for the event that says it terminated. */
   private readonly exits = new Map<string, WorkerExit>();
-  /** Worker starts under way: `stop` waits for them, so none is left half recorded when the store closes. */
-  private readonly starts = new Set<Promise<void>>();
   private readonly guard: RolloutGuard;
   private readonly abort = new AbortController();
   private timer: NodeJS.Timeout | undefined;
@@ -120,8 +117,9 @@ export class Controller {
     this.abort.abort();
     clearInterval(this.timer);
     await this.running;
-    // Each start either records its worker RUNNING or gives up on the abort; the store is still open.
-    await Promise.all(this.starts);
+    // Each start either records its worker RUNNING or gives up on the abort, and each drain leaves
+    // its worker REMOVE for the next server to stop; the store is still open.
+    await this.tasks.stop();
     if (stopWorkers) {
       const live = await this.deps.store.workers.listLive();
       await Promise.all(live.map((w) => this.stopWorker(w, 'the server is shutting down')));
@@ -142,10 +140,9 @@ export class Controller {
         continue;
       }
       if (worker.phase === 'REMOVE') {
-        void this.stopWorker(worker, 'it was draining when the server restarted').catch(this.logError);
+        this.tasks.track(worker.id, app.id, 'draining', () => this.stopWorker(worker, 'it was draining when the server restarted'), this.logError);
       } else {
-        this.tasks.set(worker.id, 'starting');
-        void this.awaitReady(app, worker, endpoint).catch(this.logError);
+        this.tasks.track(worker.id, app.id, 'starting', (task) => this.awaitReady(app, worker, endpoint, task), this.logError);
       }
     }
   }
@@ -160,27 +157,26 @@ export class Controller {
   private async reconcileApp(app: AppRecord): Promise<void> {
     const { store, gateway } = this.deps;
     gateway.syncApp(app);
-    const live = (await store.workers.listByApp(app.id)).filter((w) => !isTerminal(w.status));
-    this.guard.forgiveStable(app, live);
+    const live = await store.workers.listLiveByApp(app.id);
+    await this.guard.forgiveStable(app, live);
     const desired = app.paused ? 0 : app.desiredWorkers;
-    const plan = planRollout(this.guard.halted(app) ? 0 : desired, app.targetRevision, live);
+    // Starts fired by an earlier pass whose records are not written yet (the store is async; on
+    // PostgreSQL a write may take a while): counted, or this pass would start them again.
+    const unrecorded = this.tasks.unrecordedStarts(app.id, new Set(live.map((w) => w.id)));
+    const plan = planRollout((await this.guard.halted(app)) ? 0 : desired, app.targetRevision, live, unrecorded);
 
     for (const id of plan.drain) {
       const worker = live.find((w) => w.id === id);
-      if (worker && this.tasks.get(id) !== 'draining') void this.drainWorker(app, worker).catch(this.logError);
+      if (worker) this.drain(app, worker);
     }
     // Workers a scale-down chose (marked REMOVE in the store, the count lowered with it) drain too.
     for (const worker of live) {
-      if (worker.phase === 'REMOVE' && worker.status !== 'TERMINATING' && this.tasks.get(worker.id) !== 'draining') {
-        void this.drainWorker(app, worker).catch(this.logError);
-      }
+      if (worker.phase === 'REMOVE' && worker.status !== 'TERMINATING') this.drain(app, worker);
     }
     const replaceable = live.filter((w) => w.revision !== app.targetRevision && w.phase !== 'REMOVE');
     for (let i = 0; i < plan.create; i++) {
-      const start: Promise<void> = this.startWorker(app, replaceable[i]?.id ?? null)
-        .catch(this.logError)
-        .finally(() => this.starts.delete(start));
-      this.starts.add(start);
+      const id = newId();
+      this.tasks.track(id, app.id, 'scheduled', (task) => this.startWorker(app, id, replaceable[i]?.id ?? null, task), this.logError);
     }
     await this.updateStatus(app, plan.converged, desired);
   }
@@ -200,10 +196,10 @@ export class Controller {
     if (status === 'PAUSED') await this.event(app.id, 'NORMAL', 'AppServer', 'App is paused: no worker runs');
   }
 
-  private async startWorker(app: AppRecord, replaceWorkerId: string | null): Promise<void> {
+  private async startWorker(app: AppRecord, id: string, replaceWorkerId: string | null, task: WorkerTask): Promise<void> {
     const { store, runtime } = this.deps;
     const worker: WorkerRecord = {
-      id: newId(),
+      id,
       appId: app.id,
       revision: app.targetRevision,
       status: 'CREATED',
@@ -219,18 +215,18 @@ export class Controller {
       successCount: 0,
       failedCount: 0,
     };
-    this.tasks.set(worker.id, 'starting');
     await store.workers.create(worker);
+    this.tasks.recorded(task);
     await this.event(app.id, 'NORMAL', 'Scheduler', `Successfully assigned worker/${worker.id} to node/${runtime.node}`);
     try {
       const revision = await store.apps.revision(app.id, worker.revision);
       if (!revision) throw new Error(`revision ${worker.revision} is missing`);
       const launch = await launchFor(this.deps, worker.id, revision);
-      await runtime.prepareImage(launch, this.abort.signal);
+      await runtime.prepareImage(launch, task.abort.signal);
       await store.workers.update(worker.id, { status: 'INITIALIZED' });
-      const endpoint = await runtime.start(launch, this.abort.signal);
+      const endpoint = await runtime.start(launch, task.abort.signal);
       // Drained or stopped while its image was prepared: the process it just got must not stay.
-      if (this.tasks.get(worker.id) !== 'starting') {
+      if (task.state !== 'starting') {
         await runtime.stop(worker.id, this.timings.stopGraceMs);
         return;
       }
@@ -241,9 +237,11 @@ export class Controller {
         port: endpoint.port,
         launchAt: nowIso(),
       });
-      await this.awaitReady(app, { ...worker, status: 'RUNNING', phase: 'UNSPECIFIED' }, endpoint);
+      await this.awaitReady(app, { ...worker, status: 'RUNNING', phase: 'UNSPECIFIED' }, endpoint, task);
     } catch (error) {
-      this.tasks.delete(worker.id);
+      // Drained while it started: the drain, which called the start off, finishes it.
+      if (task.state === 'draining') return;
+      this.tasks.end(worker.id);
       // Cut short by a shutdown: no fault of its revision's, so nothing counts against it.
       if (this.abort.signal.aborted) {
         await this.finish(worker, 'TERMINATED', 'the server shut down while it was starting');
@@ -255,11 +253,11 @@ export class Controller {
   }
 
   /** Probes until the worker is ready, then hands it to the gateway. Its exit ends the wait. */
-  private async awaitReady(app: AppRecord, worker: WorkerRecord, endpoint: WorkerEndpoint): Promise<void> {
+  private async awaitReady(app: AppRecord, worker: WorkerRecord, endpoint: WorkerEndpoint, task: WorkerTask): Promise<void> {
     const deadline = Date.now() + app.readyTimeoutMs;
-    while (this.tasks.get(worker.id) === 'starting' && !this.abort.signal.aborted) {
-      if (await this.deps.runtime.probe(endpoint, this.abort.signal)) {
-        this.tasks.delete(worker.id);
+    while (task.state === 'starting' && !task.abort.signal.aborted) {
+      if (await this.deps.runtime.probe(endpoint, task.abort.signal)) {
+        this.tasks.end(worker.id);
         const current = await this.deps.store.workers.get(worker.id);
         if (!current || isTerminal(current.status)) return;
         await this.deps.store.workers.update(worker.id, { phase: current.phase === 'REMOVE' ? 'REMOVE' : 'READY' });
@@ -271,27 +269,40 @@ export class Controller {
         return;
       }
       if (Date.now() > deadline) {
-        this.tasks.delete(worker.id);
+        this.tasks.end(worker.id);
         const why = `it was not ready within ${app.readyTimeoutMs / 1000} s`;
         await this.stopWorker(worker, why, 'ERROR');
         await this.guard.workerFailed(app.id, worker, why);
         this.wake();
         return;
       }
-      await sleep(this.timings.probeIntervalMs, this.abort.signal);
+      await sleep(this.timings.probeIntervalMs, task.abort.signal);
     }
+  }
+
+  /** Drains the worker, unless it already is draining; a start still under way is called off. */
+  private drain(app: AppRecord, worker: WorkerRecord): void {
+    const current = this.tasks.get(worker.id);
+    if (current?.state === 'draining') return;
+    const wasStarting = current?.state === 'starting';
+    if (current && wasStarting) {
+      current.abort.abort();
+      this.tasks.renewAbort(current);
+    }
+    this.tasks.track(worker.id, app.id, 'draining', (task) => this.drainWorker(app, worker, wasStarting, task), this.logError);
   }
 
   /**
    * REMOVE: no new request reaches the worker; once it holds none, or once the app's maxDrainMs
    * passed and the gateway cut what it still held, it stops.
    */
-  private async drainWorker(app: AppRecord, worker: WorkerRecord): Promise<void> {
-    const wasStarting = this.tasks.get(worker.id) === 'starting';
-    this.tasks.set(worker.id, 'draining');
+  private async drainWorker(app: AppRecord, worker: WorkerRecord, wasStarting: boolean, task: WorkerTask): Promise<void> {
     await this.deps.store.workers.update(worker.id, { phase: 'REMOVE' });
     await this.event(app.id, 'NORMAL', 'AppServer', `Worker/${worker.id} is draining: it finishes its requests and takes no new ones`);
-    const { cut } = wasStarting ? { cut: 0 } : await this.deps.gateway.drainWorker(app.id, worker.id, app.maxDrainMs);
+    const drained = wasStarting ? { cut: 0 } : await untilAborted(this.deps.gateway.drainWorker(app.id, worker.id, app.maxDrainMs), task.abort.signal);
+    // The server is stopping: the worker stays REMOVE, and the next server stops it (recover).
+    if (!drained) return;
+    const { cut } = drained;
     const seconds = app.maxDrainMs / 1000;
     if (cut > 0) {
       await this.event(
@@ -320,7 +331,7 @@ export class Controller {
     }
     const worker = await this.deps.store.workers.get(exit.workerId);
     if (!worker || isTerminal(worker.status)) return;
-    this.tasks.delete(worker.id);
+    this.tasks.end(worker.id);
     await this.deps.gateway.removeWorker(worker.appId, worker.id);
     const how = describeExit(exit);
     const tail = await this.deps.runtime.tailLog(worker.id, 5);
@@ -341,7 +352,7 @@ export class Controller {
   private async finish(worker: WorkerRecord, status: 'TERMINATED' | 'ERROR', why: string): Promise<void> {
     this.stopping.delete(worker.id);
     this.guard.workerGone(worker.id);
-    this.tasks.delete(worker.id);
+    this.tasks.end(worker.id);
     const exit = this.exits.get(worker.id);
     this.exits.delete(worker.id);
     await this.deps.store.workers.update(worker.id, { status, phase: '', deletedAt: nowIso(), statusReason: why });
@@ -362,12 +373,22 @@ export class Controller {
   async retireApp(appId: string): Promise<void> {
     const { store, gateway } = this.deps;
     this.wake();
-    while ((await store.workers.listByApp(appId)).some((w) => !isTerminal(w.status))) {
+    while ((await store.workers.listLiveByApp(appId)).length > 0) {
       await sleep(this.timings.probeIntervalMs, this.abort.signal);
       if (this.abort.signal.aborted) throw new EveraiError('EVERAI_UNAVAILABLE', 'the server is shutting down');
     }
     await gateway.removeApp(appId);
   }
+}
+
+/** `work`'s result, or undefined once `signal` aborts first. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+  if (signal.aborted) return Promise.resolve(undefined);
+  return new Promise<T | undefined>((resolve, reject) => {
+    const aborted = () => resolve(undefined);
+    signal.addEventListener('abort', aborted, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', aborted));
+  });
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

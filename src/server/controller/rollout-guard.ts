@@ -13,12 +13,14 @@ type EventWriter = (appId: string, type: 'NORMAL' | 'WARNING', from: string, mes
 /**
  * Keeps a revision that cannot serve from taking an app down (docs/rollout.md): counts each
  * revision's failed workers, forgives them once one of its workers proves stable, and halts a
- * rollout whose revision fails too often.
+ * rollout whose revision fails too often. The counts live in the store (on the revision), so a
+ * restart neither forgets a halt nor hands a failing revision a fresh set of tries.
  */
 export class RolloutGuard {
-  /** Failed workers per `appId/revision` since one of that revision last proved stable. */
-  private readonly failures = new Map<string, number>();
-  /** When each ready worker became ready. */
+  /**
+   * When each ready worker became ready. Memory is enough here: after a restart an adopted worker
+   * proves itself anew, which only delays a forgiveness.
+   */
   private readonly readySince = new Map<string, number>();
 
   constructor(
@@ -36,26 +38,27 @@ export class RolloutGuard {
   }
 
   /** True while the app's target revision is halted: no worker of it is to be started. */
-  halted(app: AppRecord): boolean {
-    return app.status === 'FAILED' && (this.failures.get(`${app.id}/${app.targetRevision}`) ?? 0) >= this.options.maxFailures;
+  async halted(app: AppRecord): Promise<boolean> {
+    // The status first: only a FAILED app costs a read.
+    return app.status === 'FAILED' && (await this.store.apps.failures(app.id, app.targetRevision)) >= this.options.maxFailures;
   }
 
   /** A revision whose worker has stayed ready a while has proven itself: its earlier failures are forgiven. */
-  forgiveStable(app: AppRecord, live: readonly WorkerRecord[]): void {
+  async forgiveStable(app: AppRecord, live: readonly WorkerRecord[]): Promise<void> {
     const now = Date.now();
+    const stable = new Set<number>();
     for (const worker of live) {
       const since = this.readySince.get(worker.id);
-      if (since !== undefined && now - since >= this.options.stableAfterMs) this.failures.delete(`${app.id}/${worker.revision}`);
+      if (since !== undefined && now - since >= this.options.stableAfterMs) stable.add(worker.revision);
     }
+    for (const revision of stable) await this.store.apps.forgiveFailures(app.id, revision);
   }
 
   /** Every failed worker counts against its revision; too many in a row halt its rollout. */
   async workerFailed(appId: string, worker: WorkerRecord, why: string): Promise<void> {
     this.readySince.delete(worker.id);
     await this.event(appId, 'WARNING', 'AppServer', `Worker/${worker.id} failed: ${why}`);
-    const key = `${appId}/${worker.revision}`;
-    const count = (this.failures.get(key) ?? 0) + 1;
-    this.failures.set(key, count);
+    const count = await this.store.apps.countFailure(appId, worker.revision);
     const app = await this.store.apps.get(appId);
     if (app && count >= this.options.maxFailures && app.targetRevision === worker.revision && app.status !== 'FAILED') {
       await this.halt(app, `revision ${worker.revision} failed ${count} times in a row: ${why}`);

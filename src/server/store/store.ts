@@ -96,6 +96,12 @@ export interface AppStore {
   addRevision(revision: AppRevisionRecord): Promise<void>;
   revision(appId: string, revision: number): Promise<AppRevisionRecord | undefined>;
   revisions(appId: string): Promise<AppRevisionRecord[]>;
+  /** Counts one more failed worker of the revision; returns its failures in a row now. */
+  countFailure(appId: string, revision: number): Promise<number>;
+  /** The revision's failed workers in a row (0 for a revision that is not there). */
+  failures(appId: string, revision: number): Promise<number>;
+  /** A worker of the revision proved stable: its failures so far no longer count. */
+  forgiveFailures(appId: string, revision: number): Promise<void>;
 }
 
 export interface WorkerStore {
@@ -106,6 +112,10 @@ export interface WorkerStore {
   listByApp(appId: string): Promise<WorkerRecord[]>;
   /** Workers not yet TERMINATED or ERROR, across all apps. */
   listLive(): Promise<WorkerRecord[]>;
+  /** The app's workers not yet TERMINATED or ERROR, oldest first: what a reconcile pass works with. */
+  listLiveByApp(appId: string): Promise<WorkerRecord[]>;
+  /** Drops TERMINATED and ERROR workers gone (`deletedAt`) before `before`; returns how many went. */
+  prune(before: string): Promise<number>;
 }
 
 export interface EventStore {

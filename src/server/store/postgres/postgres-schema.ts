@@ -140,4 +140,12 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (owner_id, kind, name, version)
   );
   `,
+  `
+  -- A revision's failed workers in a row (docs/rollout.md), as SQLite's migration 8.
+  ALTER TABLE app_revisions ADD COLUMN failures BIGINT NOT NULL DEFAULT 0;
+  -- A reconcile pass reads only an app's live workers (listLiveByApp), not every worker it ever had.
+  CREATE INDEX workers_live_by_app ON workers(app_id, created_at) WHERE status NOT IN ('TERMINATED', 'ERROR');
+  -- Retention drops workers gone longer than its age (store.workers.prune).
+  CREATE INDEX workers_gone ON workers(deleted_at) WHERE status IN ('TERMINATED', 'ERROR');
+  `,
 ];

@@ -8,6 +8,8 @@ import { insertRecord, updateRecord } from './sql-write';
 import type { Within } from './within';
 
 const APP_ROW = { booleans: ['paused'], json: ['autoscaler'] } as const;
+/** Named, not `*`: `failures` is the controller's count (countFailure), no field of the record. */
+const REVISION_COLUMNS = 'app_id, revision, spec, created_at';
 
 function revisionFromRow(row: SqlRow): AppRevisionRecord {
   const revision = fromColumns<AppRevisionRecord>(row, { json: ['spec'] });
@@ -48,9 +50,22 @@ export function sqlAppStore(db: SqlConnection, within: Within): AppStore {
     addRevision: (revision) =>
       insertRecord(db, 'app_revisions', revision, () => `revision ${revision.revision} of the app exists already: it changed meanwhile`, ['spec']),
     revision: async (appId, revision) => {
-      const [row] = await db.all('SELECT * FROM app_revisions WHERE app_id = ? AND revision = ?', [appId, revision]);
+      const [row] = await db.all(`SELECT ${REVISION_COLUMNS} FROM app_revisions WHERE app_id = ? AND revision = ?`, [appId, revision]);
       return row ? revisionFromRow(row) : undefined;
     },
-    revisions: async (appId) => (await db.all('SELECT * FROM app_revisions WHERE app_id = ? ORDER BY revision', [appId])).map(revisionFromRow),
+    revisions: async (appId) => (await db.all(`SELECT ${REVISION_COLUMNS} FROM app_revisions WHERE app_id = ? ORDER BY revision`, [appId])).map(revisionFromRow),
+    // One statement, so two failures counted at once both land (no read-then-write to race).
+    countFailure: async (appId, revision) => {
+      const [row] = await db.all('UPDATE app_revisions SET failures = failures + 1 WHERE app_id = ? AND revision = ? RETURNING failures', [appId, revision]);
+      return Number(row?.failures ?? 0);
+    },
+    failures: async (appId, revision) => {
+      const [row] = await db.all('SELECT failures FROM app_revisions WHERE app_id = ? AND revision = ?', [appId, revision]);
+      return Number(row?.failures ?? 0);
+    },
+    // Called every pass for a stable worker's revision: it writes only when there is something to forgive.
+    forgiveFailures: async (appId, revision) => {
+      await db.run('UPDATE app_revisions SET failures = 0 WHERE app_id = ? AND revision = ? AND failures > 0', [appId, revision]);
+    },
   };
 }

@@ -11,6 +11,8 @@ import { insertRecord, updateRecord } from './sql-write';
 const COLUMNS =
   'id, app_id, revision, status, phase, pid, port, replace_worker_id, status_reason, created_at, launch_at, deleted_at, last_serve_at, success_count, failed_count';
 
+const LIVE = `status NOT IN ('TERMINATED', 'ERROR')`;
+
 export function sqlWorkerStore(db: SqlConnection): WorkerStore {
   const list = async (where: string, params: unknown[]) =>
     (await db.all(`SELECT ${COLUMNS} FROM workers WHERE ${where} ORDER BY created_at, rowid`, params)).map((row) => fromColumns<WorkerRecord>(row));
@@ -19,6 +21,8 @@ export function sqlWorkerStore(db: SqlConnection): WorkerStore {
     update: (id, changes) => updateRecord(db, 'workers', 'id', id, changes),
     get: async (id) => (await list('id = ?', [id]))[0],
     listByApp: (appId) => list('app_id = ?', [appId]),
-    listLive: () => list(`status NOT IN ('TERMINATED', 'ERROR')`, []),
+    listLive: () => list(LIVE, []),
+    listLiveByApp: (appId) => list(`app_id = ? AND ${LIVE}`, [appId]),
+    prune: (before) => db.run(`DELETE FROM workers WHERE status IN ('TERMINATED', 'ERROR') AND deleted_at < ?`, [before]),
   };
 }

@@ -179,4 +179,13 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE apps ADD COLUMN max_drain_ms INTEGER NOT NULL DEFAULT 3600000;
   `,
+  `
+  -- A revision's failed workers in a row (docs/rollout.md): kept here, not in the controller's
+  -- memory, so a rollout halted before a restart stays halted after it.
+  ALTER TABLE app_revisions ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
+  -- A reconcile pass reads only an app's live workers (listLiveByApp), not every worker it ever had.
+  CREATE INDEX workers_live_by_app ON workers(app_id, created_at) WHERE status NOT IN ('TERMINATED', 'ERROR');
+  -- Retention drops workers gone longer than its age (store.workers.prune).
+  CREATE INDEX workers_gone ON workers(deleted_at) WHERE status IN ('TERMINATED', 'ERROR');
+  `,
 ];
