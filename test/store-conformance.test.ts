@@ -3,13 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { newId } from '../src/contract/ids';
-import type { AppRecord, KeyValueRecord, UserRecord, VolumeRecord, WorkerRecord } from '../src/server/store/records';
+import type { AppRecord, UserRecord } from '../src/server/store/records';
 import { withSpecDefaults } from '../src/server/store/revision-spec-defaults';
 import type { Store, StoreHandle } from '../src/server/store/store';
 import { EveraiError } from '../src/contract/errors';
 import { openStore } from '../src/server/store/open-store';
 import { createTestDatabase, PG_SKIP } from './helpers/postgres';
+import { addUser, app, NOW, secret, user, volume, worker } from './helpers/store-records';
 
 // One contract, every store: the same cases run on SQLite (a temp file) and on PostgreSQL (a
 // database of their own on EVERAI_TEST_PG_URL), each case on a fresh, empty store.
@@ -40,74 +40,6 @@ const TARGETS: Target[] = [
     },
   },
 ];
-
-const NOW = '2026-01-02T03:04:05.000Z';
-
-function user(name: string): UserRecord {
-  return { id: newId(), name, tokenHash: `hash-${newId()}`, isAdmin: false, createdAt: NOW };
-}
-
-function app(owner: UserRecord, name: string, namespace = 'default'): AppRecord {
-  return {
-    id: newId(),
-    name,
-    namespace,
-    ownerId: owner.id,
-    routeName: `${name}-${newId().slice(0, 6).toLowerCase()}`,
-    targetRevision: 1,
-    desiredWorkers: 1,
-    concurrency: 1,
-    routeAuth: 'private',
-    readyTimeoutMs: 600_000,
-    maxDrainMs: 3_600_000,
-    autoscaler: null,
-    queueTimeoutMs: null,
-    stableRevision: 0,
-    paused: false,
-    status: 'PREPARING',
-    statusReason: '',
-    createdAt: NOW,
-    updatedAt: NOW,
-  };
-}
-
-function worker(appId: string, createdAt = NOW): WorkerRecord {
-  return {
-    id: newId(),
-    appId,
-    revision: 1,
-    status: 'CREATED',
-    phase: '',
-    pid: null,
-    port: null,
-    replaceWorkerId: null,
-    statusReason: '',
-    createdAt,
-    launchAt: null,
-    deletedAt: null,
-    lastServeAt: null,
-    successCount: 0,
-    failedCount: 0,
-  };
-}
-
-function volume(owner: UserRecord, name: string): VolumeRecord {
-  return { id: newId(), name, ownerId: owner.id, status: 'Private', createdAt: NOW, updatedAt: NOW };
-}
-
-function secret(owner: UserRecord, name: string, version: number, keyId = 'key-1'): KeyValueRecord {
-  return { ownerId: owner.id, kind: 'Secret', name, version, items: 1, data: `sealed-${version}`, keyId, createdAt: NOW };
-}
-
-/** A user with their `default` namespace, as user-service makes one. */
-async function addUser(store: Store, name: string): Promise<UserRecord> {
-  const record = user(name);
-  await store.transaction(async (tx) => {
-    await tx.users.create(record);
-    await tx.namespaces.create({ ownerId: record.id, name: 'default', createdAt: NOW });
-  });
-  return record;
-}
 
 async function rejectsConflict(promise: Promise<unknown>): Promise<void> {
   await assert.rejects(promise, (error: { code?: string }) => error.code === 'EVERAI_CONFLICT');
