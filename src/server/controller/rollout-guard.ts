@@ -22,6 +22,12 @@ export class RolloutGuard {
    * proves itself anew, which only delays a forgiveness.
    */
   private readonly readySince = new Map<string, number>();
+  /**
+   * Per app, the revision whose count this server last cleared and has seen no failure of since:
+   * a pass need not clear it again, which would be a store write per app per pass. This server is
+   * the only controller (SQLite's one server, or PostgreSQL's lease holder). One entry per app.
+   */
+  private readonly forgiven = new Map<string, number>();
 
   constructor(
     private readonly store: Store,
@@ -51,13 +57,18 @@ export class RolloutGuard {
       const since = this.readySince.get(worker.id);
       if (since !== undefined && now - since >= this.options.stableAfterMs) stable.add(worker.revision);
     }
-    for (const revision of stable) await this.store.apps.forgiveFailures(app.id, revision);
+    for (const revision of stable) {
+      if (this.forgiven.get(app.id) === revision) continue;
+      await this.store.apps.forgiveFailures(app.id, revision);
+      this.forgiven.set(app.id, revision);
+    }
   }
 
   /** Every failed worker counts against its revision; too many in a row halt its rollout. */
   async workerFailed(appId: string, worker: WorkerRecord, why: string): Promise<void> {
     this.readySince.delete(worker.id);
     await this.event(appId, 'WARNING', 'AppServer', `Worker/${worker.id} failed: ${why}`);
+    if (this.forgiven.get(appId) === worker.revision) this.forgiven.delete(appId);
     const count = await this.store.apps.countFailure(appId, worker.revision);
     const app = await this.store.apps.get(appId);
     if (app && count >= this.options.maxFailures && app.targetRevision === worker.revision && app.status !== 'FAILED') {
