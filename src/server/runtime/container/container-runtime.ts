@@ -262,7 +262,9 @@ export class ContainerRuntime implements Runtime {
   }
 
   async recover(expected: { workerId: string; port: number | null }[]): Promise<Map<string, WorkerEndpoint>> {
-    const wanted = new Set(expected.map((w) => w.workerId));
+    // Only workers the store saw running (a port recorded): one whose start a crash cut short, between
+    // runc and that record, is an orphan like any other, or the controller would wait on it forever.
+    const wanted = new Set(expected.filter((w) => w.port !== null).map((w) => w.workerId));
     const adopted = new Map<string, WorkerEndpoint>();
     const claims = await this.network.claimed();
     for (const container of await this.cli.list()) {
