@@ -35,15 +35,24 @@ export async function workersJson(platform: TestPlatform, name: string, all = tr
 }
 
 export async function waitDeployed(platform: TestPlatform, name: string, timeoutMs = 90_000): Promise<AppView> {
-  return waitFor(
-    `app ${name} DEPLOYED`,
-    async () => {
-      const app = await appJson(platform, name);
-      return app?.status === 'DEPLOYED' && app.workers.ready === app.workers.desired ? app : undefined;
-    },
-    timeoutMs,
-    250,
-  );
+  let last: AppView | undefined;
+  try {
+    return await waitFor(
+      `app ${name} DEPLOYED`,
+      async () => {
+        last = await appJson(platform, name);
+        return last?.status === 'DEPLOYED' && last.workers.ready === last.workers.desired ? last : undefined;
+      },
+      timeoutMs,
+      250,
+    );
+  } catch (error) {
+    // What a reader of a failed CI run needs: where the app stood, its workers and events, the server's last words.
+    const workers = await platform.cli(['worker', 'list', name, '-a', '-o', 'wide']).catch(() => undefined);
+    const events = await platform.cli(['app', 'events', name]).catch(() => undefined);
+    const log = platform.log().split('\n').slice(-40).join('\n');
+    throw new Error(`${(error as Error).message}\napp: ${JSON.stringify(last)}\nworkers:\n${workers?.stdout ?? ''}\nevents:\n${events?.stdout.slice(0, 4000) ?? ''}\nserver log:\n${log}`, { cause: error });
+  }
 }
 
 /** image build + app create + wait until DEPLOYED, as the README's quickstart does. */
