@@ -146,8 +146,11 @@ export class ContainerRuntime implements Runtime {
       closeSync(log);
       const endpoint = this.endpoint(workerId, child.pid ?? 0, record);
       const exited = new Promise<void>((done) => {
-        child.once('error', () => undefined);
-        child.once('exit', (code, sig) => void this.ended(workerId, record, exitOf(code, sig)).finally(done));
+        let ending: Promise<void> | undefined;
+        const end = (exit: { code: number | null; signal: string | null }) => void (ending ??= this.ended(workerId, record, exit).finally(done));
+        // runc that cannot even be started (gone since the server began) ends the worker like an exit.
+        child.once('error', () => end({ code: 127, signal: null }));
+        child.once('exit', (code, sig) => end(exitOf(code, sig)));
       });
       this.running.set(workerId, { endpoint, record, exited });
       return endpoint;
