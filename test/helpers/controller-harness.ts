@@ -2,18 +2,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { newId } from '../../src/contract/ids';
 import { MEDIA_TYPES } from '../../src/contract/oci';
 import { nowIso } from '../../src/contract/time';
 import { Authenticator } from '../../src/server/auth';
 import { LocalBlobStore } from '../../src/server/blobs/local/local-blob-store';
 import { Controller, type ControllerTimings } from '../../src/server/controller/controller';
 import { Gateway } from '../../src/server/gateway/gateway';
-import type { AppRecord, WorkerRecord } from '../../src/server/store/records';
+import type { AppRecord, UserRecord, WorkerRecord } from '../../src/server/store/records';
 import { withSpecDefaults } from '../../src/server/store/revision-spec-defaults';
 import { SqliteStore } from '../../src/server/store/sqlite/sqlite-store';
 import { FakeRuntime } from './fake-runtime';
 import { capturedLogger } from './logger';
+import { app, user } from './store-records';
 import { sha256 } from './volumes';
 import { waitFor } from './wait';
 
@@ -28,6 +28,7 @@ const TIMINGS: Partial<ControllerTimings> = { resyncMs: 20, probeIntervalMs: 2, 
  */
 export class ControllerHarness {
   readonly store: SqliteStore;
+  readonly owner: UserRecord;
   readonly app: AppRecord;
   controller: Controller;
   runtime: FakeRuntime;
@@ -40,28 +41,8 @@ export class ControllerHarness {
     this.store = new SqliteStore(join(this.dir, 'state.db'));
     this.blobs = new LocalBlobStore(join(this.dir, 'blobs'));
     this.imageDigest = this.writeImage();
-    const now = nowIso();
-    this.app = {
-      id: newId(),
-      name: 'race',
-      namespace: 'default',
-      ownerId: newId(),
-      routeName: 'race',
-      targetRevision: 1,
-      desiredWorkers,
-      concurrency: 1,
-      routeAuth: 'private',
-      readyTimeoutMs: 60_000,
-      maxDrainMs: 60_000,
-      autoscaler: null,
-      queueTimeoutMs: null,
-      stableRevision: 0,
-      paused: false,
-      status: 'PREPARING',
-      statusReason: '',
-      createdAt: now,
-      updatedAt: now,
-    };
+    this.owner = user('owner');
+    this.app = { ...app(this.owner, 'race'), routeName: 'race', desiredWorkers, readyTimeoutMs: 60_000, maxDrainMs: 60_000 };
     this.runtime = new FakeRuntime();
     this.controller = this.newController();
   }
@@ -70,7 +51,7 @@ export class ControllerHarness {
   static async start(desiredWorkers: number): Promise<ControllerHarness> {
     const harness = new ControllerHarness(desiredWorkers);
     const { store, app } = harness;
-    await store.users.create({ id: app.ownerId, name: 'owner', tokenHash: newId(), isAdmin: false, createdAt: nowIso() });
+    await store.users.create(harness.owner);
     await store.images.claimRepository('race', app.ownerId);
     await store.images.putManifest({ repository: 'race', digest: await harness.imageDigest, mediaType: MEDIA_TYPES.ociManifest, size: 0, createdAt: nowIso() });
     await store.apps.create(app);
