@@ -11,6 +11,7 @@ import { GpuAssigner } from '../local/gpu-assigner';
 import { ImageUnpacker } from '../local/image-unpacker';
 import { KeyValueFiles } from '../local/key-value-files';
 import { platformEnv, type WorkerPorts } from '../local/platform-env';
+import { AdoptedWatch, processAlive } from '../local/adopted-watch';
 import { WorkerFolders } from '../local/worker-log';
 import { probeWorker, type Readiness } from '../local/worker-readiness';
 import { VolumeTrees } from '../local/volume-trees';
@@ -35,7 +36,6 @@ const PIDS_LIMIT = 1024;
 const VOLUMES_DIR = '/run/everai/volumes';
 const INIT_PATH = '/run/everai/init';
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-const ADOPTED_POLL_MS = 500;
 
 /** What a restarted server needs to adopt a container: written at its start, never secret. */
 interface ContainerRecord {
@@ -84,7 +84,7 @@ export class ContainerRuntime implements Runtime {
   private readonly folders: WorkerFolders;
   private readonly running = new Map<string, RunningContainer>();
   private readonly exitListeners: ((exit: WorkerExit) => void)[] = [];
-  private readonly pollers = new Set<NodeJS.Timeout>();
+  private readonly adopted = new AdoptedWatch();
   /** Read when a worker first asks for a GPU: most servers never do. */
   private gpuFacts: Promise<HostGpuFacts> | undefined;
 
@@ -288,17 +288,9 @@ export class ContainerRuntime implements Runtime {
     return adopted;
   }
 
-  /** An adopted container's runc is not our child, so no 'exit' event comes: poll its PID 1. */
+  /** An adopted container's runc is not our child: its end is seen by polling its PID 1. */
   private watchAdopted(workerId: string, pid: number, record: ContainerRecord): Promise<void> {
-    return new Promise((done) => {
-      const timer = setInterval(() => {
-        if (alive(pid)) return;
-        clearInterval(timer);
-        this.pollers.delete(timer);
-        void this.ended(workerId, record, { code: null, signal: null }).finally(done);
-      }, ADOPTED_POLL_MS);
-      this.pollers.add(timer);
-    });
+    return this.adopted.gone(() => processAlive(pid)).then(() => this.ended(workerId, record, { code: null, signal: null }));
   }
 
   onExit(listener: (exit: WorkerExit) => void): void {
@@ -315,8 +307,7 @@ export class ContainerRuntime implements Runtime {
 
   /** Stops watching; the containers keep running unless stopped first. */
   async close(): Promise<void> {
-    for (const timer of this.pollers) clearInterval(timer);
-    this.pollers.clear();
+    this.adopted.close();
     this.folders.close();
     await this.network.close();
   }
@@ -333,14 +324,6 @@ function scratchMb(memoryMb: number): number {
   return Math.max(64, Math.floor(memoryMb / 4));
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 async function readRecord(workerDir: string): Promise<ContainerRecord | undefined> {
   const text = await ifExists(fs.readFile(join(workerDir, 'container.json'), 'utf8'));

@@ -5,6 +5,7 @@ import { EveraiError } from '../../../contract/errors';
 import type { BlobStore } from '../../blobs/blob-store';
 import { pullLayers } from '../../registry/remote/remote-image';
 import type { ExecRequest, ExecSession, Runtime, WorkerEndpoint, WorkerExit, WorkerLaunch } from '../runtime';
+import { AdoptedWatch } from '../local/adopted-watch';
 import { WorkerFolders } from '../local/worker-log';
 import { ImageUnpacker } from '../local/image-unpacker';
 import { VolumeTrees } from '../local/volume-trees';
@@ -19,7 +20,6 @@ import { probeWorker, readEndpointFile, writeEndpointFile, type Readiness } from
 import { startExec } from '../local/exec-session';
 
 /** How often a worker the server did not spawn itself (adopted after a restart) is checked for life. */
-const ADOPTED_POLL_MS = 500;
 
 interface RunningWorker {
   endpoint: WorkerEndpoint;
@@ -42,7 +42,7 @@ export class ProcessRuntime implements Runtime {
   private readonly folders: WorkerFolders;
   private readonly running = new Map<string, RunningWorker>();
   private readonly exitListeners: ((exit: WorkerExit) => void)[] = [];
-  private readonly pollers = new Set<NodeJS.Timeout>();
+  private readonly adopted = new AdoptedWatch();
   private readonly gpus: GpuAssigner;
 
   /** `gpus`: the machine's, as `nvidia-smi` lists them (none: no worker sees a GPU). */
@@ -205,21 +205,11 @@ export class ProcessRuntime implements Runtime {
     return adopted;
   }
 
-  /** An adopted worker is not our child, so no 'exit' event comes: poll its process group. */
-  private watchAdopted(workerId: string, pgid: number): Promise<void> {
-    return new Promise((done) => {
-      const timer = setInterval(() => {
-        if (groupAlive(pgid)) return;
-        clearInterval(timer);
-        this.pollers.delete(timer);
-        this.running.delete(workerId);
-        void this.cleanUp(workerId).finally(() => {
-          this.emitExit({ workerId, code: null, signal: null });
-          done();
-        });
-      }, ADOPTED_POLL_MS);
-      this.pollers.add(timer);
-    });
+  /** An adopted worker is not our child: its end is seen by polling its process group. */
+  private async watchAdopted(workerId: string, pgid: number): Promise<void> {
+    await this.adopted.gone(() => groupAlive(pgid));
+    this.running.delete(workerId);
+    await this.cleanUp(workerId).finally(() => this.emitExit({ workerId, code: null, signal: null }));
   }
 
   onExit(listener: (exit: WorkerExit) => void): void {
@@ -240,8 +230,7 @@ export class ProcessRuntime implements Runtime {
 
   /** Stops watching; the workers themselves keep running unless stopped first. */
   async close(): Promise<void> {
-    for (const timer of this.pollers) clearInterval(timer);
-    this.pollers.clear();
+    this.adopted.close();
     this.folders.close();
   }
 }
