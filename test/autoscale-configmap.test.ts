@@ -18,7 +18,10 @@ test('autoscaler arguments from a configmap: a burst scales 1 -> 2-3 -> 1, and c
   await deployApp(platform, dir, 'autoscale');
   await burstScalesUpAndDown(platform, 'autoscale');
 
-  await cliOk(platform, ['configmap', 'update', 'autoscale-configmap', ...literals({ ...BURST_ARGS, min_workers: 2 })]);
+  // The README's step: --merge changes one key and keeps the other four; the message says the autoscaler, not a rollout, picks it up.
+  const updated = await cliOk(platform, ['configmap', 'update', 'autoscale-configmap', '--merge', ...literals({ min_workers: 2 })]);
+  const items = Object.keys(BURST_ARGS).length;
+  assert.equal(updated, `ConfigMap 'autoscale-configmap' updated to version 2, ${items} items: changed min_workers\nThe autoscaler of default/autoscale reads it from its next round.\n`);
   await waitWorkerCount(platform, 'autoscale', 2);
   assert.equal((await appJson(platform, 'autoscale')).revision, 1, 'a configmap update rolls nothing out');
 });

@@ -83,11 +83,22 @@ for (const kind of KINDS) {
 
     test('update makes a new version only when the items change; delete removes it', async () => {
       assert.match(await ok([cmd, 'update', 'db', '--from-literal', 'user=bob', '--from-literal', 'password=p4ss=word']), /is unchanged at version 1\n$/);
-      assert.match(await ok([cmd, 'update', 'db', '--from-literal', 'user=alice']), /'db' updated to version 2, 1 item/);
+      assert.equal(
+        await ok([cmd, 'update', 'db', '--from-literal', 'user=alice']),
+        `${kind.title} 'db' updated to version 2, 1 item: removed password; changed user\n`,
+      );
       const json = await getJson('db');
       assert.equal(json.version, 2);
       assert.deepEqual(json.data, { user: kind.shown('alice') });
       assert.match(await ok([cmd, 'ls', '-o', 'wide']), /\ndb\s+1\s+\S+\s+2\s+\S+\n/);
+
+      // --merge sets the given keys and keeps the rest.
+      assert.equal(
+        await ok([cmd, 'update', 'db', '--merge', '--from-literal', 'host=db.local', '--from-literal', 'user=carol']),
+        `${kind.title} 'db' updated to version 3, 2 items: added host; changed user\n`,
+      );
+      assert.deepEqual((await getJson('db')).data, { user: kind.shown('carol'), host: kind.shown('db.local') });
+      assert.match(await ok([cmd, 'update', 'db', '--merge', '--from-literal', 'host=db.local']), /is unchanged at version 3, 2 items\n$/);
 
       assert.match(await ok([cmd, 'delete', 'db']), new RegExp(`^${kind.title} 'db' deleted\\n$`));
       assert.doesNotMatch(await ok([cmd, 'list']), /\ndb\s/);

@@ -80,7 +80,10 @@ test('the worker reads both through context; app update with nothing changed res
 test('secret update + app update rolls the new value out hot, with no failed request', async () => {
   const loop = startLoop(route('/secret/password'), platform.token, 4);
   await new Promise((resolve) => setTimeout(resolve, 300));
-  assert.match(await cliOk(platform, ['secret', 'update', SECRET, '--from-literal', `password=${SECOND}`]), /updated to version 2/);
+  assert.equal(
+    await cliOk(platform, ['secret', 'update', SECRET, '--from-literal', `password=${SECOND}`]),
+    `Secret '${SECRET}' updated to version 2, 1 item: changed password\nApps that pin an earlier version (default/show-config) get version 2 with \`everai app update\`.\n`,
+  );
   // A new version alone changes nothing that runs.
   assert.equal(await get('/secret/password'), `${FIRST}\n`);
   assert.match(await cliOk(platform, ['app', 'update'], dir), /rolling out revision 2 .* hot, replacing revision 1/);

@@ -28,7 +28,15 @@ export interface KeyValueView {
 /** What `update` answers: `changed` is false when the items were already these (no new version). */
 export interface KeyValueUpdate {
   changed: boolean;
+  /** Keys the new version adds, removes, and gives another value (empty when unchanged). */
+  added: string[];
+  removed: string[];
+  modified: string[];
   object: KeyValueView;
+  /** Apps (`namespace/name`) whose revision pins a version: their workers get this one after `everai app update`. */
+  pinnedBy: string[];
+  /** Apps whose autoscaler reads a key of it: they use the new values from their next round. */
+  scaledBy: string[];
 }
 
 export interface KeyRotationView {

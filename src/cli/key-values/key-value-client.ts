@@ -17,8 +17,9 @@ export class KeyValueClient {
     return (await this.api.request<{ object: KeyValueView }>('POST', KEY_VALUE_APIS[this.kind], { name, data })).object;
   }
 
-  update(name: string, data: Record<string, string>): Promise<KeyValueUpdate> {
-    return this.api.request<KeyValueUpdate>('PUT', this.path(name), { data });
+  /** With `merge`, the given items are set and the others kept; without, they replace all. */
+  update(name: string, data: Record<string, string>, merge: boolean): Promise<KeyValueUpdate> {
+    return this.api.request<KeyValueUpdate>('PUT', this.path(name), { data, merge });
   }
 
   async delete(name: string): Promise<void> {

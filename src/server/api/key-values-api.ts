@@ -10,7 +10,7 @@ import { KEY_VALUE_APIS, SECRET_KEYS_API } from '../../contract/key-value-view';
 
 /** Items are checked by the service, which names the key at fault. */
 const createSchema = z.object({ name: z.string(), data: z.unknown() });
-const updateSchema = z.object({ data: z.unknown() });
+const updateSchema = z.object({ data: z.unknown(), merge: z.boolean().optional() });
 
 /**
  * Secrets and configmaps (docs/secrets.md) at `/api/v1/secrets` and `/api/v1/configmaps`, a secret's values
@@ -39,8 +39,8 @@ export function registerKeyValueRoutes(router: Router, deps: { auth: Authenticat
 
     router.on('PUT', one, async (req, res, { name = '' }) => {
       const user = await auth.require(req);
-      const { data } = parseBody(updateSchema, await readJson(req));
-      sendJson(res, 200, await keyValues.update(user, kind, name, data));
+      const { data, merge = false } = parseBody(updateSchema, await readJson(req));
+      sendJson(res, 200, await keyValues.update(user, kind, name, data, merge));
     });
 
     router.on('DELETE', one, async (req, res, { name = '' }) => {

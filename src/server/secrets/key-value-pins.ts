@@ -12,3 +12,12 @@ export async function appsPinningKeyValue(store: Store, ownerId: string, kind: K
   }
   return pinning;
 }
+
+/** The owner's apps whose autoscaler reads a Placeholder of the secret or configmap at every round. */
+export async function appsScalingByKeyValue(store: Store, ownerId: string, kind: KeyValueKind, name: string): Promise<AppRecord[]> {
+  return (await store.apps.list({ ownerId })).filter((app) =>
+    Object.values(app.autoscaler?.args ?? {}).some(
+      (arg) => typeof arg === 'object' && arg.placeholder.kind === kind && arg.placeholder.name === name,
+    ),
+  );
+}

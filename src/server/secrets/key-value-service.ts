@@ -3,7 +3,7 @@ import { EveraiError } from '../../contract/errors';
 import { nowIso } from '../../contract/time';
 import type { KeyValueRecord, UserRecord } from '../store/records';
 import type { Store } from '../store/store';
-import { appsPinningKeyValue } from './key-value-pins';
+import { appsPinningKeyValue, appsScalingByKeyValue } from './key-value-pins';
 import { checkItems, checkKeyValueName, kindWord } from './key-value-checks';
 import type { KeyValueKind, KeyValueObject, KeyValueSource } from './key-value-source';
 import type { KeyRotationView, KeyValueUpdate, KeyValueView } from '../../contract/key-value-view';
@@ -12,10 +12,17 @@ import { SecretKeyRing } from './secret-key-ring';
 
 type Items = Record<string, string>;
 
-function sameItems(a: Items, b: Items): boolean {
-  const sorted = (items: Items) => JSON.stringify(Object.entries(items).sort(([x], [y]) => (x < y ? -1 : 1)));
-  return sorted(a) === sorted(b);
+/** Which keys `after` adds to `before`, removes from it, and gives another value, each sorted. */
+function keyChanges(before: Items, after: Items): Pick<KeyValueUpdate, 'added' | 'removed' | 'modified'> {
+  const keys = (items: Items, keep: (key: string) => boolean) => Object.keys(items).filter(keep).sort();
+  return {
+    added: keys(after, (key) => !(key in before)),
+    removed: keys(before, (key) => !(key in after)),
+    modified: keys(after, (key) => key in before && before[key] !== after[key]),
+  };
 }
+
+const appName = (app: { namespace: string; name: string }) => `${app.namespace}/${app.name}`;
 
 /**
  * Secrets and configmaps (docs/secrets.md): what users ask of them, and what the rest of the server reads
@@ -44,13 +51,26 @@ export class KeyValueService implements KeyValueSource {
     return this.get(user, kind, name, false);
   }
 
-  /** Replaces every item; a new version only if they differ from the newest. */
-  async update(user: UserRecord, kind: KeyValueKind, name: string, data: unknown): Promise<KeyValueUpdate> {
-    const items = checkItems(kind, checkKeyValueName(kind, name), data);
+  /**
+   * Replaces every item, or with `merge` sets the given ones and keeps the rest; a new version only
+   * if the items differ from the newest. Says which keys changed, and which apps the new version
+   * reaches how: autoscalers read it at their next round, pinned revisions only after `app update`.
+   */
+  async update(user: UserRecord, kind: KeyValueKind, name: string, data: unknown, merge: boolean): Promise<KeyValueUpdate> {
+    const given = checkItems(kind, checkKeyValueName(kind, name), data);
     const latest = await this.latest(user.id, kind, name);
-    const changed = !sameItems(this.itemsOf(latest), items);
+    const before = this.itemsOf(latest);
+    const items = merge ? { ...before, ...given } : given;
+    const changes = keyChanges(before, items);
+    const changed = changes.added.length + changes.removed.length + changes.modified.length > 0;
     if (changed) await this.addVersion(user.id, kind, name, latest.version + 1, items);
-    return { changed, object: await this.get(user, kind, name, false) };
+    return {
+      changed,
+      ...changes,
+      object: await this.get(user, kind, name, false),
+      pinnedBy: (await appsPinningKeyValue(this.store, user.id, kind, name)).map(appName),
+      scaledBy: (await appsScalingByKeyValue(this.store, user.id, kind, name)).map(appName),
+    };
   }
 
   /** Deletes every version, unless an app's current revision pins one (its next worker would not start). */
