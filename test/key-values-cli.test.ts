@@ -82,7 +82,7 @@ for (const kind of KINDS) {
     });
 
     test('update makes a new version only when the items change; delete removes it', async () => {
-      assert.match(await ok([cmd, 'update', 'db', '--from-literal', 'user=bob', '--from-literal', 'password=p4ss=word']), /is unchanged at version 1\n$/);
+      assert.match(await ok([cmd, 'update', 'db', '--from-literal', 'user=bob', '--from-literal', 'password=p4ss=word']), /is unchanged at version 1, 2 items\n$/);
       assert.equal(
         await ok([cmd, 'update', 'db', '--from-literal', 'user=alice']),
         `${kind.title} 'db' updated to version 2, 1 item: removed password; changed user\n`,

@@ -133,19 +133,45 @@ test('pull into a fresh root gives identical bytes; --sync deletes extras; --for
   assert.equal(existsSync(join(copy, 'extra-dir')), false);
 });
 
-test('delete --cloud keeps the local copy, --local removes it', async () => {
+test('delete keeps the local copy unless --local or --all, and never loses unpushed files without --force', async () => {
   await volumeOk(platform, ['volume', 'create', 'doomed']);
   const { path } = await volumeJson(platform, 'doomed');
   writeFiles(path, { 'f': 'f' });
   await push(platform, 'doomed');
-  assert.equal(await volumeOk(platform, ['volume', 'delete', 'doomed', '--cloud']), "Volume 'doomed' deleted from the platform\n");
+  assert.equal(
+    await volumeOk(platform, ['volume', 'delete', 'doomed']),
+    `Volume 'doomed' deleted from the platform; its local copy stays at ${path} (everai volume delete doomed --local removes it)\n`,
+  );
   assert.match(await volumeFails(platform, ['volume', 'get', 'doomed']), /not found/);
-  assert.ok(existsSync(join(path, 'f')));
-  assert.equal(await volumeOk(platform, ['volume', 'delete', 'doomed', '--local']), `Local copy of volume 'doomed' removed (${path})\n`);
+  assert.deepEqual(readTree(path), { 'f': 'f' });
+  // The platform no longer has it: the local copy is the last one, kept unless --force.
+  assert.equal(
+    await volumeFails(platform, ['volume', 'delete', 'doomed', '--local']),
+    `Error: volume 'doomed' is no longer on the platform, so its local copy is the only one left ("f"), or delete it anyway with --force`,
+  );
+  assert.deepEqual(readTree(path), { 'f': 'f' });
+  assert.equal(await volumeOk(platform, ['volume', 'delete', 'doomed', '--local', '--force']), `Local copy of volume 'doomed' removed (${path})\n`);
   assert.equal(existsSync(path), false);
 
-  await volumeOk(platform, ['volume', 'create', 'gone']);
-  const gone = await volumeJson(platform, 'gone');
-  assert.match(await volumeOk(platform, ['volume', 'delete', 'gone']), /deleted from the platform\nLocal copy of volume 'gone' removed/);
-  assert.equal(existsSync(gone.path), false);
+  // Edits not pushed yet stop --all before anything is deleted, on the platform too.
+  await volumeOk(platform, ['volume', 'create', 'edited']);
+  const edited = await volumeJson(platform, 'edited');
+  writeFiles(edited.path, { 'same': 's', 'model.bin': 'v1' });
+  await push(platform, 'edited');
+  writeFiles(edited.path, { 'model.bin': 'v2', 'notes/new.txt': 'n' });
+  assert.equal(
+    await volumeFails(platform, ['volume', 'delete', 'edited', '--all']),
+    `Error: the local copy of volume 'edited' has changes not pushed yet ("model.bin", "notes/new.txt"): push them (everai volume push edited), or delete it anyway with --force`,
+  );
+  assert.equal((await volumeJson(platform, 'edited')).name, 'edited');
+  assert.deepEqual(readTree(edited.path), { 'same': 's', 'model.bin': 'v2', 'notes/new.txt': 'n' });
+  await push(platform, 'edited');
+  assert.equal(
+    await volumeOk(platform, ['volume', 'delete', 'edited', '--all']),
+    `Volume 'edited' deleted from the platform\nLocal copy of volume 'edited' removed (${edited.path})\n`,
+  );
+  assert.equal(existsSync(edited.path), false);
+  assert.match(await volumeFails(platform, ['volume', 'get', 'edited']), /not found/);
+
+  assert.match(await volumeFails(platform, ['volume', 'delete', 'edited', '--local', '--all']), /choose one of --cloud, --local and --all/);
 });

@@ -22,6 +22,7 @@ export const ERROR_CATALOGUE = {
   EVERAI_UNREACHABLE: { status: 503, exit: 7, summary: 'the CLI cannot reach the server' },
   EVERAI_STORE_UNREACHABLE: { status: 503, exit: 7, summary: 'the server cannot open its state store (a PostgreSQL database down, refusing, or unknown)' },
   EVERAI_REGISTRY_FAILED: { status: 502, exit: 6, summary: 'another registry refused or failed a pull (credentials, missing image, unreachable)' },
+  EVERAI_ABORTED: { status: 400, exit: 8, summary: 'the CLI asked for confirmation and was told no: nothing changed' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

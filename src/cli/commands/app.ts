@@ -4,6 +4,7 @@ import type { AppView } from '../../contract/api-views';
 import type { EventRecord } from '../../contract/api-views';
 import { ApiClient } from '../../client/api-client';
 import { loadAppDefinition } from '../app-definition';
+import { confirm, YES_OPTION } from '../confirm';
 import { appPath, appTarget, DEFAULT_NAMESPACE, NS_OPTION } from '../app-target';
 import { OUTPUT_OPTION, parseOutputFormat, printList, renderTable } from '../output';
 import { appColumns, EVENT_COLUMNS, QUEUE_COLUMNS, type QueueEntry } from '../views';
@@ -136,9 +137,10 @@ export function registerAppCommands(program: Command): void {
     .description('delete an app once its workers have drained')
     .argument('[name]', 'app name (default: the app in the current directory)')
     .option(...NS_OPTION)
-    .option('--force', 'delete without asking (the CLI never asks when stdin is not a terminal)')
-    .action(async (name: string | undefined, opts: { namespace?: string }) => {
+    .option(...YES_OPTION)
+    .action(async (name: string | undefined, opts: { namespace?: string; yes?: boolean }) => {
       const target = await appTarget(name, opts.namespace);
+      await confirm(`Delete app '${target.namespace}/${target.name}'? Its workers drain and stop, its route goes.`, opts.yes);
       await new ApiClient().request('DELETE', appPath(target));
       console.log(`App '${target.name}' deleted`);
     });

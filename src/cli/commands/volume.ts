@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import { promises as fs } from 'node:fs';
 import { EveraiError } from '../../contract/errors';
+import { ifExists } from '../../contract/if-exists';
 import { formatBytes } from '../../client/image/push-progress';
 import { VolumeClient, type PullResult, type PushResult } from '../../client/volumes/volume-client';
 import { ApiClient } from '../../client/api-client';
@@ -102,24 +104,28 @@ export function registerVolumeCommands(program: Command): void {
 
   group
     .command('delete')
-    .description('delete a volume: on the platform and its local copy (default), or only one of them')
+    .description('delete a volume on the platform (the local copy stays), its local copy (--local), or both (--all)')
     .argument('<name>', 'volume name')
+    .option('--cloud', 'only the volume on the platform (the default)')
     .option('--local', 'only the local copy')
-    .option('--cloud', 'only the volume on the platform (the local copy stays)')
-    .option('--all', 'both (the default)')
-    .action(async (name: string, opts: { local?: boolean; cloud?: boolean; all?: boolean }) => {
+    .option('--all', 'both')
+    .option('--force', 'delete a local copy even if it holds files the platform lacks')
+    .action(async (name: string, opts: { local?: boolean; cloud?: boolean; all?: boolean; force?: boolean }) => {
       if ([opts.local, opts.cloud, opts.all].filter(Boolean).length > 1) {
-        throw new EveraiError('EVERAI_USAGE', 'choose one of --local, --cloud and --all');
+        throw new EveraiError('EVERAI_USAGE', 'choose one of --cloud, --local and --all');
       }
       const volumes = client();
+      const local = opts.local || opts.all;
+      // Checked before anything is deleted: a copy with unpushed work keeps the volume whole.
+      const copy = local ? await volumes.localCopyToDelete(name, { force: opts.force }) : undefined;
       if (!opts.local) {
+        const view = await volumes.get(name);
         await volumes.deleteCloud(name);
-        console.log(`Volume '${name}' deleted from the platform`);
+        console.log(`Volume '${name}' deleted from the platform${local ? '' : await keptCopyNote(volumes.localPath(view), name)}`);
       }
-      if (!opts.cloud) {
-        const path = await volumes.deleteLocal(name);
-        console.log(path ? `Local copy of volume '${name}' removed (${path})` : `Volume '${name}' had no local copy`);
-      }
+      if (!local) return;
+      if (copy) await volumes.deleteLocal(copy);
+      console.log(copy ? `Local copy of volume '${name}' removed (${copy.path})` : `Volume '${name}' had no local copy`);
     });
 
   group
@@ -141,4 +147,10 @@ export function registerVolumeCommands(program: Command): void {
       const list = await client().files(name, opts.revision);
       console.log(renderFileTree(`${name} (revision ${list.revision})`, list.files));
     });
+}
+
+/** Where the copy that `volume delete` keeps is, and how to remove it too. */
+async function keptCopyNote(path: string, name: string): Promise<string> {
+  if (!(await ifExists(fs.stat(path)))) return '';
+  return `; its local copy stays at ${path} (everai volume delete ${name} --local removes it)`;
 }

@@ -6,10 +6,20 @@ import { EMPTY_REVISION } from '../../contract/volume-revision';
 import { VOLUMES_API, volumeApiPath, type FileListView, type VolumeView } from '../../contract/volume-view';
 import { progressOf, type TransferProgress } from './transfer-progress';
 import { VolumeCache } from './volume-cache';
+import { listLocalFiles } from './local-files';
+import { unpushedFiles } from './unpushed-files';
+import { ifExists } from '../../contract/if-exists';
+import { quotePath } from '../../contract/volume-file';
 import { pullVolume, type PullOptions, type PullResult } from './volume-pull';
 import { pushVolume, type PushOptions, type PushResult } from './volume-push';
 
 export type { PullResult, PushResult, TransferProgress, VolumeView };
+
+/** A volume's local copy: its folder, named by the volume's id. */
+export interface LocalCopy {
+  id: string;
+  path: string;
+}
 
 /** `true`: bars on stderr (plain lines when it is not a terminal); an object: reports to it. */
 type ProgressOption = { progress?: boolean | TransferProgress };
@@ -70,20 +80,30 @@ export class VolumeClient {
   }
 
   /**
-   * Deletes the local copy and what the client kept about it. Found through the platform, or,
-   * for a volume the platform no longer has, through the copies' metadata. Returns its path.
+   * The local copy `volume delete --local|--all` would remove, checked before anything is deleted:
+   * found through the platform, or, for a volume the platform no longer has, through the copies'
+   * metadata. Unless `force`, refuses when the copy holds files the platform lacks: edits not
+   * pushed yet, or every file of a volume the platform no longer has. Undefined: there is none.
    */
-  async deleteLocal(name: string): Promise<string | undefined> {
-    const id = await this.get(name).then(
-      (view) => view.id,
-      async (error: unknown) => {
-        if (!(error instanceof EveraiError && error.code === 'EVERAI_NOT_FOUND')) throw error;
-        return (await this.cache.findByName(name))?.id;
-      },
-    );
+  async localCopyToDelete(name: string, { force = false } = {}): Promise<LocalCopy | undefined> {
+    const onPlatform = await this.get(name).catch((error: unknown) => {
+      if (!(error instanceof EveraiError && error.code === 'EVERAI_NOT_FOUND')) throw error;
+      return undefined;
+    });
+    const meta = await (onPlatform ? this.cache.load(onPlatform.id) : this.cache.findByName(name));
+    const id = onPlatform?.id ?? meta?.id;
     if (id === undefined) return undefined;
-    await this.cache.remove(id);
-    return this.cache.dir(id);
+    const path = this.cache.dir(id);
+    if (!force && meta && (await ifExists(fs.stat(path)))) {
+      const lost = onPlatform ? await unpushedFiles(this.api, path, meta) : (await listLocalFiles(path)).map((file) => file.path);
+      if (lost.length > 0) throw keepsUnpushedWork(name, onPlatform !== undefined, lost);
+    }
+    return { id, path };
+  }
+
+  /** Deletes a local copy and what the client kept about it. */
+  async deleteLocal(copy: LocalCopy): Promise<void> {
+    await this.cache.remove(copy.id);
   }
 
   /**
@@ -104,4 +124,13 @@ export class VolumeClient {
     const view = await this.get(name);
     return pullVolume(this.api, this.cache, view, options, progressOf(options.progress, 'downloading'));
   }
+}
+
+/** Why a local copy stays: the files that would be lost, a few by name. */
+function keepsUnpushedWork(name: string, onPlatform: boolean, paths: string[]): EveraiError {
+  const shown = paths.slice(0, 3).map(quotePath).join(', ') + (paths.length > 3 ? ` and ${paths.length - 3} more` : '');
+  const why = onPlatform
+    ? `the local copy of volume '${name}' has changes not pushed yet (${shown}): push them (everai volume push ${name})`
+    : `volume '${name}' is no longer on the platform, so its local copy is the only one left (${shown})`;
+  return new EveraiError('EVERAI_CONFLICT', `${why}, or delete it anyway with --force`);
 }

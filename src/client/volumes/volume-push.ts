@@ -20,12 +20,12 @@ export interface PushOptions {
 
 export type { PushResult };
 
-interface HashedLocalFile extends LocalFile {
+export interface HashedLocalFile extends LocalFile {
   digest: string;
 }
 
 /** Digests of the local files, read only where size or mtime changed since the last hash. */
-async function hashAll(files: readonly LocalFile[], hashes: Record<string, HashedFile>): Promise<HashedLocalFile[]> {
+export async function hashAll(files: readonly LocalFile[], hashes: Record<string, HashedFile>): Promise<HashedLocalFile[]> {
   const hashed: HashedLocalFile[] = [];
   await forEachLimited(files, TRANSFER_LANES, async (file) => {
     const digest = cachedDigest(hashes, file.path, file.size, file.mtimeMs) ?? (await hashFile(file.source));
