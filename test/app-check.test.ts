@@ -100,6 +100,13 @@ describe('loading an app', () => {
     assert.match(message, /^app\.ts:3:\d+: app name 'Not_A_Name' is not valid/);
   });
 
+  test('refuses a route method that is not HTTP, at its line', async () => {
+    const message = await loadError({
+      'app.ts': "import { App } from 'everai';\nexport const app = new App('typo');\napp.service.route('/x', { methods: ['GETT'] }, () => 'x');\n",
+    });
+    assert.match(message, /^app\.ts:3:\d+: route '\/x': 'GETT' is not an HTTP method; use GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH$/);
+  });
+
   test('says so when app.ts exports no app', async () => {
     const message = await loadError({ 'app.ts': "export const application = 1;\n" });
     assert.equal(message, "app.ts: no export named 'app' (it exports application); write `export const app = new App(...)`");

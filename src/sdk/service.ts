@@ -1,3 +1,4 @@
+import { HTTP_METHODS } from '../contract/http-methods';
 import { invalid } from './option-checks';
 import { compileRoutePath, type RoutePath } from './route-path';
 
@@ -43,8 +44,6 @@ export interface Route {
 /** Paths under this prefix belong to the platform (its readiness probe), not to apps. */
 export const RESERVED_PATH_PREFIX = '/.well-known/everai/';
 
-const METHOD = /^[A-Z]+$/;
-
 /** The app's HTTP routes. */
 export class Service {
   readonly #routes: Route[] = [];
@@ -58,8 +57,10 @@ export class Service {
     if (path.startsWith(RESERVED_PATH_PREFIX)) throw invalid(`route path '${path}' is reserved for the platform`);
     if (typeof handler !== 'function') throw invalid(`route '${path}' has no handler function`);
     const methods = (options.methods ?? ['GET']).map((m) => String(m).toUpperCase());
-    if (methods.length === 0 || methods.some((m) => !METHOD.test(m))) {
-      throw invalid(`route '${path}': methods must be HTTP methods like 'GET', got ${JSON.stringify(options.methods)}`);
+    if (methods.length === 0) throw invalid(`route '${path}': methods is empty; give HTTP methods like 'GET'`);
+    const unknown = methods.find((m) => !HTTP_METHODS.includes(m));
+    if (unknown !== undefined) {
+      throw invalid(`route '${path}': '${unknown}' is not an HTTP method; use ${HTTP_METHODS.join(', ')}`);
     }
     for (const existing of this.#routes) {
       const clash = existing.path.template === path && existing.methods.find((m) => methods.includes(m));
