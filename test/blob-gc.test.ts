@@ -109,7 +109,7 @@ test('a volume an app pins cannot be deleted, so its files are never collected f
   const app = {
     id: newId(), name: 'uses-volume', namespace: 'default', ownerId: user.id, routeName: 'uses-volume', targetRevision: 1, desiredWorkers: 0,
     concurrency: 1, routeAuth: 'private' as const, paused: true, status: 'PAUSED' as const, statusReason: '', createdAt: now, updatedAt: now,
-    readyTimeoutMs: 600_000, maxDrainMs: 3_600_000, stableRevision: 1, autoscaler: null, queueTimeoutMs: null,
+    readyTimeoutMs: 600_000, maxDrainMs: 3_600_000, stableRevision: 1, autoscaler: null, queueTimeoutMs: null, manualScaleAt: null,
   };
   await store.apps.create(app);
   const spec = withSpecDefaults({ imageRef: 'x:v1', imageRepository: 'x', imageDigest: sha256('x'), volumes: [{ name: 'pinned', volumeId: volume.id, revision: volume.revision }] });

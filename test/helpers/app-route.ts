@@ -18,6 +18,7 @@ export function appRecord(concurrency = 1): AppRecord {
     autoscaler: null,
     queueTimeoutMs: null,
     stableRevision: 0,
+    manualScaleAt: null,
     paused: false,
     status: 'DEPLOYED',
     statusReason: '',

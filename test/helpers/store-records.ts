@@ -26,6 +26,7 @@ export function app(owner: UserRecord, name: string, namespace = 'default'): App
     autoscaler: null,
     queueTimeoutMs: null,
     stableRevision: 0,
+    manualScaleAt: null,
     paused: false,
     status: 'PREPARING',
     statusReason: '',

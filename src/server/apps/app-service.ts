@@ -78,6 +78,7 @@ export class AppService {
       readyTimeoutMs: spec.readyTimeoutSeconds * 1000,
       maxDrainMs: spec.maxDrainSeconds * 1000,
       stableRevision: 0,
+      manualScaleAt: null,
       paused: false,
       status: 'PREPARING',
       statusReason: '',

@@ -45,6 +45,8 @@ export interface AppRecord {
   queueTimeoutMs: number | null;
   /** The revision the app was DEPLOYED on when the current rollout began: where a halted rollout goes back to (0: none). */
   stableRevision: number;
+  /** When a user last scaled up by hand: a builtin autoscaler counts it as activity of every worker. */
+  manualScaleAt: string | null;
   paused: boolean;
   status: AppStatus;
   statusReason: string;

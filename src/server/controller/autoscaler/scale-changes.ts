@@ -1,3 +1,4 @@
+import { nowIso } from '../../../contract/time';
 import type { AppRecord } from '../../store/records';
 import type { Store } from '../../store/store';
 
@@ -7,9 +8,13 @@ import type { Store } from '../../store/store';
  * those (finish what they hold, then stop) rather than picking its own. Run inside
  * `Controller.apply` so no reconcile pass sees one write without the other.
  */
-export async function scaleUpTo(store: Store, app: AppRecord, from: number, to: number, why: string, by = 'Autoscaler'): Promise<void> {
+/**
+ * A user's scale-up (`by` API) is stamped with its time: a builtin autoscaler counts it as
+ * activity of every worker, so none is idle, and none goes, for the app's maxIdleTime after it.
+ */
+export async function scaleUpTo(store: Store, app: AppRecord, from: number, to: number, why: string, by: 'Autoscaler' | 'API' = 'Autoscaler'): Promise<void> {
   await store.transaction(async (tx) => {
-    await tx.apps.update(app.id, { desiredWorkers: to });
+    await tx.apps.update(app.id, by === 'API' ? { desiredWorkers: to, manualScaleAt: nowIso() } : { desiredWorkers: to });
     await tx.events.add(app.id, 'NORMAL', by, `Scale up: ${from} -> ${to} workers: ${why}`);
   });
 }

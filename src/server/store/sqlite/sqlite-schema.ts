@@ -188,4 +188,9 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   -- Retention drops workers gone longer than its age (store.workers.prune).
   CREATE INDEX workers_gone ON workers(deleted_at) WHERE status IN ('TERMINATED', 'ERROR');
   `,
+  `
+  -- When a user last scaled the app up by hand (docs/autoscaling.md): a builtin autoscaler lets
+  -- no worker go for maxIdleTime after it, so the scale-up is not undone in the same second.
+  ALTER TABLE apps ADD COLUMN manual_scale_at TEXT;
+  `,
 ];
