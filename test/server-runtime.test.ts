@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { runCli } from './helpers/cli';
+import { copyExampleApp, deployApp } from './helpers/app-fixture';
 import { startTestPlatform, type TestPlatform } from './helpers/platform';
+import { processTree, stillThere } from './helpers/process-tree';
+import { waitFor } from './helpers/wait';
 
 // Workers are isolated unless a developer asks otherwise: no OCI runtime, no server; the process
 // runtime says what it gives up.
@@ -60,5 +63,23 @@ test('the process runtime says that apps are not isolated', async () => {
     await platform?.stop();
     if (previous === undefined) delete process.env.EVERAI_RUNTIME;
     else process.env.EVERAI_RUNTIME = previous;
+  }
+});
+
+test('a server stopped with SIGTERM (Ctrl-C) stops its workers first: no process it started outlives it, esbuild included', async () => {
+  const platform = await startTestPlatform();
+  try {
+    await deployApp(platform, copyExampleApp(platform));
+    const started = processTree(platform.pid);
+    // tsx's esbuild service, which a worker starts beside itself: once left defunct after a stop.
+    assert.ok(started.some((p) => p.command.includes('esbuild')), `no esbuild among:\n${started.map((p) => p.command).join('\n')}`);
+    process.kill(platform.pid, 'SIGTERM');
+    await waitFor('the server to exit', async () => stillThere(started.slice(0, 1)).length === 0);
+    // A moment for the last exits to be reaped; whatever is still there then is a leftover.
+    await waitFor('every process the server started to end', async () => stillThere(started).length === 0, 10_000).catch(() => undefined);
+    assert.deepEqual(stillThere(started).map((p) => `${p.pid} ${p.command || '(defunct)'}`), []);
+    assert.match(platform.log(), /SIGTERM: stopping workers and shutting down/);
+  } finally {
+    await platform.stop();
   }
 });

@@ -20,6 +20,8 @@ export interface TestPlatform {
   cli(args: string[], options?: { cwd?: string; input?: string }): Promise<CliResult>;
   /** Everything the server printed so far. */
   log(): string;
+  /** The server's process id. */
+  pid: number;
   /** SIGKILL: a crash, leaving workers to a restart. */
   kill(): Promise<void>;
   /** Starts the server again on the same data folder (a new port). */
@@ -102,6 +104,9 @@ export async function startTestPlatform(serverArgs: readonly string[] = [], stor
     },
     cli: (args, options = {}) => runCli(args, { env: env(), ...options }),
     log: () => output.text,
+    get pid() {
+      return server.child.pid ?? 0;
+    },
     kill: async () => {
       server.child.kill('SIGKILL');
       await waitExit(server.child);
@@ -175,6 +180,9 @@ export function usePlatform(options: UsePlatformOptions = {}): TestPlatform {
     },
     cli: (args, cliOptions) => current().cli(args, cliOptions),
     log: () => current().log(),
+    get pid() {
+      return current().pid;
+    },
     kill: () => current().kill(),
     restart: () => current().restart(),
     stop: () => current().stop(),
