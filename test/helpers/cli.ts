@@ -40,3 +40,31 @@ export function runCli(
     child.stdin.end(options.input ?? '');
   });
 }
+
+/**
+ * Runs the CLI on a pseudo-terminal (util-linux `script`), as a user at a shell does, typing
+ * `typed` into it: for the questions the CLI asks only on a terminal. Output is the terminal's.
+ */
+export function runCliOnTerminal(args: string[], typed: string, options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const line = [process.execPath, EVERAI_BIN, ...args].map((word) => `'${word.replaceAll("'", "'\\''")}'`).join(' ');
+    const child = spawn('script', ['-qec', line, '/dev/null'], {
+      cwd: options.cwd ?? REPO_ROOT,
+      env: { ...process.env, EVERAI_BUILD_CACHE: TEST_BUILD_CACHE, ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      // Type the answer once the question is on the screen, as a person would.
+      if (stdout.includes('[y/N]') && child.stdin.writable) child.stdin.end(typed);
+    });
+    child.stderr.on('data', (d: Buffer) => (stdout += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr: '' });
+    });
+  });
+}
