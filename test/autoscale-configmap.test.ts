@@ -21,7 +21,13 @@ test('autoscaler arguments from a configmap: a burst scales 1 -> 2-3 -> 1, and c
   // The README's step: --merge changes one key and keeps the other four; the message says the autoscaler, not a rollout, picks it up.
   const updated = await cliOk(platform, ['configmap', 'update', 'autoscale-configmap', '--merge', ...literals({ min_workers: 2 })]);
   const items = Object.keys(BURST_ARGS).length;
-  assert.equal(updated, `ConfigMap 'autoscale-configmap' updated to version 2, ${items} items: changed min_workers\nThe autoscaler of default/autoscale reads it from its next round.\n`);
+  assert.equal(
+    updated,
+    `ConfigMap 'autoscale-configmap' updated to version 2, ${items} items: changed min_workers\n` +
+      'The autoscaler of default/autoscale reads it from its next round.\n' +
+      // The app also requests the configmap, so its workers' copy is the pinned version until an update.
+      'Apps that pin an earlier version (default/autoscale) get version 2 with `everai app update`.\n',
+  );
   await waitWorkerCount(platform, 'autoscale', 2);
   assert.equal((await appJson(platform, 'autoscale')).revision, 1, 'a configmap update rolls nothing out');
 });
