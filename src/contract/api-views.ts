@@ -13,6 +13,13 @@ export type AutoscalerSetting =
   | { kind: 'SimpleAutoScaler' | 'FreeWorkerAutoScaler'; args: Record<string, number | PlaceholderDocument> }
   | { kind: 'Manual'; args: { defaultWorkerNum: number } };
 
+/** `GET /api/v1/whoami`: who a token belongs to. */
+export interface WhoAmIView {
+  id: string;
+  name: string;
+  isAdmin: boolean;
+}
+
 /** An app as the API shows it. */
 export interface AppView {
   id: string;
