@@ -1,3 +1,5 @@
+import { imageSpacesMigration } from '../sql/image-spaces-migration';
+
 /**
  * The SQLite schema, as ordered migrations: the index of a migration is its `user_version`.
  * Never edit a shipped migration; append a new one.
@@ -188,4 +190,8 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   -- Retention drops workers gone longer than its age (store.workers.prune).
   CREATE INDEX workers_gone ON workers(deleted_at) WHERE status IN ('TERMINATED', 'ERROR');
   `,
+  imageSpacesMigration(`
+  UPDATE app_revisions SET spec = json_set(spec, '$.imageRepository', m.new)
+    FROM apps a, image_moves m
+    WHERE a.id = app_revisions.app_id AND m.owner_id = a.owner_id AND m.old = json_extract(app_revisions.spec, '$.imageRepository')`),
 ];
