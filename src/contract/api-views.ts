@@ -27,7 +27,10 @@ export interface AppView {
   namespace: string;
   status: string;
   statusReason: string;
+  /** The seed's route name, one app's across all users: `/api/apps/v1/routes/{routeName}/...`. */
   routeName: string;
+  /** The route's full URL, on the server as the caller reached it: what to curl (with the path after it). */
+  routeUrl: string;
   revision: number;
   image: string;
   imageDigest: string;
