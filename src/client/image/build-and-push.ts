@@ -66,7 +66,7 @@ export async function buildAndPush(options: BuildAndPushOptions): Promise<string
     const built = await buildImage({ appDir: options.appDir, layoutDir, tag: target.tag, ...(appFile ? { appFile } : {}), ...layers });
     const layerBytes = built.blobs.filter((b) => b.kind === 'layer').reduce((sum, b) => sum + b.size, 0);
     const registryPath = `${new URL(api.baseUrl).host}/${target.repository}:${target.tag}`;
-    process.stderr.write(`built ${image} ${shortDigest(built.manifestDigest)} (${built.fileCount} files, ${formatBytes(layerBytes)}), pushing to ${registryPath}\n`);
+    process.stderr.write(`built ${image} as ${registryPath} ${shortDigest(built.manifestDigest)} (${built.fileCount} files, ${formatBytes(layerBytes)})\n`);
     const digest = await new RegistryPushClient(api).push(built, target, progress);
     return `${image}@${digest}`;
   } finally {
