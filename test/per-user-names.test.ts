@@ -1,42 +1,59 @@
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { AppView } from '../src/contract/api-views';
+import type { AppView, WorkerView } from '../src/contract/api-views';
 import { openSqlite } from '../src/server/store/sqlite/sqlite-driver';
 import { SQLITE_MIGRATIONS } from '../src/server/store/sqlite/sqlite-schema';
-import { appJson, cliOk, copyExampleApp, deployApp, editFile, waitDeployed, workersJson } from './helpers/app-fixture';
+import { cliOk, copyExampleApp, deployApp, editFile } from './helpers/app-fixture';
 import { platformStore, usePlatform, type TestPlatform } from './helpers/platform';
 import { addUser, platformAs } from './helpers/users';
 import { waitFor } from './helpers/wait';
 
-// docs/tenancy.md, "Images" and "Routes": two users follow the README's "Several users" each on
-// their own, with the same names, and neither gets in the other's way.
+// docs/tenancy.md, "Images" and "Routes": the README's "Several users" as a user types it. The
+// admin has done the quickstart; alice then builds and deploys the same app under the same names,
+// in her default namespace and in dev, and neither gets in the other's way; bob reaches none of it.
 
 const SKOPEO_MISSING = spawnSync('skopeo', ['--version']).error ? 'skopeo is not installed (apt-get install -y skopeo)' : false;
 
-let alice: TestPlatform;
+let aliceToken: string;
 let bob: TestPlatform;
 let aliceDir: string;
-let bobDir: string;
-let aliceBuild: { stdout: string; stderr: string };
+/** What each line typed printed. */
+const printed: Record<string, { stdout: string; stderr: string }> = {};
+
+/** The CLI as it stands after the last `everai login`, in the app folder: what the README's reader types. */
+async function typed(line: string, cwd = aliceDir): Promise<string> {
+  const result = await platform.cli(line.split(' ').slice(1), { cwd });
+  assert.equal(result.code, 0, `${line} failed:\n${result.stderr}${result.stdout}`);
+  printed[line] = result;
+  return result.stdout;
+}
 
 const platform = usePlatform({
   setup: async () => {
-    alice = platformAs(platform, await addUser(platform, 'alice'));
-    bob = platformAs(platform, await addUser(platform, 'bob'));
+    await deployApp(platform, copyExampleApp(platform));
     aliceDir = copyExampleApp(platform);
-    bobDir = copyExampleApp(platform);
-    editFile(join(bobDir, 'app.ts'), (text) => text.replace("() => 'hello world'", "() => 'hello from bob'"));
-    // Both build get-start:v1 and create get-start in their default namespace, as the README says.
-    const built = await alice.cli(['image', 'build'], { cwd: aliceDir });
-    assert.equal(built.code, 0, built.stderr);
-    aliceBuild = built;
-    await cliOk(alice, ['app', 'create'], aliceDir);
-    await deployApp(bob, bobDir);
-    await waitDeployed(alice, 'get-start');
+    editFile(join(aliceDir, 'app.ts'), (text) => text.replace("() => 'hello world'", "() => 'hello from alice'"));
+    aliceToken = (await typed('everai user create alice')).trim().split('\n').at(-1) ?? '';
+    bob = platformAs(platform, await addUser(platform, 'bob'));
+    await typed(`everai login --token ${aliceToken}`);
+    await typed('everai image build');
+    await typed('everai app create');
+    await typed('everai namespace create dev');
+    await typed('everai app create -n dev');
+    await bothDeployed(platformAs(platform, aliceToken));
   },
 });
+
+/** Alice's two apps, default/get-start and dev/get-start, each DEPLOYED with its worker ready. */
+function bothDeployed(alice: TestPlatform): Promise<AppView[]> {
+  return waitFor('alice\'s two apps deployed', async () => {
+    const apps = JSON.parse(await cliOk(alice, ['app', 'list', '-o', 'json'])) as AppView[];
+    return apps.length === 2 && apps.every((a) => a.status === 'DEPLOYED' && a.workers.ready === a.workers.desired) && apps;
+  }, 90_000, 250);
+}
 
 async function get(url: string, token: string): Promise<{ status: number; text: string }> {
   const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
@@ -51,61 +68,69 @@ function skopeo(args: string[], token: string): Promise<{ code: number; stdout: 
   });
 }
 
-test('two users each build get-start:v1 and deploy get-start in default; each route reaches its own', async () => {
-  assert.match(aliceBuild.stdout, /^pushed get-start:v1@sha256:[a-f0-9]{64}\n$/);
-  assert.match(aliceBuild.stderr, new RegExp(`\\nbuilt get-start:v1 as ${new URL(platform.url).host}/alice/get-start:v1 sha256:`));
+test('alice builds get-start:v1 and deploys get-start beside the admin\'s; each route reaches its own app', async () => {
+  const host = new URL(platform.url).host;
+  assert.match(printed['everai image build']?.stdout ?? '', /^pushed get-start:v1@sha256:[a-f0-9]{64}\n$/);
+  assert.match(printed['everai image build']?.stderr ?? '', new RegExp(`\\nbuilt get-start:v1 as ${host}/alice/get-start:v1 sha256:`));
 
-  const aliceApp = await appJson(alice, 'get-start');
-  const bobApp = await appJson(bob, 'get-start');
-  assert.deepEqual([aliceApp.namespace, aliceApp.image, aliceApp.routeName], ['default', 'get-start:v1', 'get-start']);
-  assert.deepEqual([bobApp.namespace, bobApp.image, bobApp.routeName], ['default', 'get-start:v1', 'get-start-bob']);
-  assert.notEqual(aliceApp.imageDigest, bobApp.imageDigest, 'each runs the image of their own sources');
-  assert.equal(bobApp.routeUrl, `${platform.url}/api/apps/v1/routes/get-start-bob/`);
+  const apps = JSON.parse(await typed('everai app list -o json')) as AppView[];
+  assert.deepEqual(
+    apps.map((a) => [a.namespace, a.name, a.image, a.routeName, a.routeUrl]),
+    [
+      ['default', 'get-start', 'get-start:v1', 'get-start-alice', `${platform.url}/api/apps/v1/routes/get-start-alice/`],
+      ['dev', 'get-start', 'get-start:v1', 'get-start-dev', `${platform.url}/api/apps/v1/routes/get-start-dev/`],
+    ],
+  );
+  assert.match(await typed('everai app list'), /\nget-start\s+default\s+DEPLOYED\s+1\/1\s+\S+\s+get-start-alice\n/);
+  for (const app of apps) assert.deepEqual(await get(`${app.routeUrl}hello`, aliceToken), { status: 200, text: 'hello from alice' });
+  assert.deepEqual(await get(`${platform.url}/api/routes/v1/default/get-start/hello`, aliceToken), { status: 200, text: 'hello from alice' });
+  const tags = await fetch(`${platform.url}/v2/alice/get-start/tags/list`, { headers: { authorization: `Bearer ${aliceToken}` } });
+  assert.deepEqual(await tags.json(), { name: 'alice/get-start', tags: ['v1'] });
 
-  // `app list` shows the route name to curl; `routeUrl` is the URL itself.
-  assert.match(await cliOk(bob, ['app', 'list']), /\nget-start\s+default\s+DEPLOYED\s+1\/1\s+\S+\s+get-start-bob\n/);
-  assert.deepEqual(await get(`${aliceApp.routeUrl}hello`, alice.token), { status: 200, text: 'hello world' });
-  assert.deepEqual(await get(`${bobApp.routeUrl}hello`, bob.token), { status: 200, text: 'hello from bob' });
-  assert.deepEqual(await get(`${platform.url}/api/routes/v1/default/get-start/hello`, bob.token), { status: 200, text: 'hello from bob' });
-  // A route name is one app's whoever calls: alice's is not bob's.
-  assert.equal((await get(`${aliceApp.routeUrl}hello`, bob.token)).status, 404);
-
-  for (const [user, name] of [[alice, 'alice'], [bob, 'bob']] as const) {
-    const tags = await fetch(`${platform.url}/v2/${name}/get-start/tags/list`, { headers: { authorization: `Bearer ${user.token}` } });
-    assert.deepEqual(await tags.json(), { name: `${name}/get-start`, tags: ['v1'] });
-  }
+  // The admin logs back in with the token the server keeps in its data folder, and finds their own app.
+  const tokenFile = join(platform.dataDir, 'admin-token');
+  assert.equal(statSync(tokenFile).mode & 0o777, 0o600);
+  assert.match(await typed(`everai login --token ${readFileSync(tokenFile, 'utf8').trim()}`), /^Logged in to \S+ as admin\n$/);
+  const admin = (JSON.parse(await typed('everai app list -o json')) as AppView[]).map((a) => [a.namespace, a.routeName]);
+  assert.deepEqual(admin, [['default', 'get-start']]);
+  assert.deepEqual(await get(`${platform.url}/api/apps/v1/routes/get-start/hello`, platform.token), { status: 200, text: 'hello world' });
+  assert.deepEqual(await get(`${platform.url}/api/routes/v1/default/get-start/hello`, platform.token), { status: 200, text: 'hello world' });
+  // A route name is one app's whoever calls: alice's is not the admin's.
+  assert.equal((await get(`${platform.url}/api/apps/v1/routes/get-start-alice/hello`, platform.token)).status, 404);
 });
 
 test("bob can neither pull nor push alice's image with skopeo", { skip: SKOPEO_MISSING }, async () => {
-  const own = await skopeo(['inspect', '--tls-verify=false', '--creds', 'CREDS', 'docker://REGISTRY/bob/get-start:v1'], bob.token);
+  const inspect = (token: string) => skopeo(['inspect', '--tls-verify=false', '--creds', 'CREDS', 'docker://REGISTRY/alice/get-start:v1'], token);
+  const own = await inspect(aliceToken);
   assert.equal(own.code, 0, own.stderr);
-  assert.equal((JSON.parse(own.stdout) as { Digest: string }).Digest, (await appJson(bob, 'get-start')).imageDigest);
+  const aliceDigest = (JSON.parse(own.stdout) as { Digest: string }).Digest;
 
-  const pull = await skopeo(['inspect', '--tls-verify=false', '--creds', 'CREDS', 'docker://REGISTRY/alice/get-start:v1'], bob.token);
+  const pull = await inspect(bob.token);
   assert.notEqual(pull.code, 0);
   assert.match(pull.stderr, /denied/i);
-  const push = await skopeo(
-    ['copy', '--src-tls-verify=false', '--src-creds', 'CREDS', '--dest-tls-verify=false', '--dest-creds', 'CREDS', 'docker://REGISTRY/bob/get-start:v1', 'docker://REGISTRY/alice/get-start:v2'],
-    bob.token,
-  );
+  const layout = join(platform.home, 'alice-layout');
+  const copied = await skopeo(['copy', '--src-tls-verify=false', '--src-creds', 'CREDS', 'docker://REGISTRY/alice/get-start:v1', `oci:${layout}:v1`], aliceToken);
+  assert.equal(copied.code, 0, copied.stderr);
+  const push = await skopeo(['copy', '--dest-tls-verify=false', '--dest-creds', 'CREDS', `oci:${layout}:v1`, 'docker://REGISTRY/alice/get-start:v1'], bob.token);
   assert.notEqual(push.code, 0);
   // Its first request is a HEAD, whose 403 has no body to say DENIED in.
   assert.match(push.stderr, /denied|403 \(Forbidden\)/i);
-  const tags = await fetch(`${platform.url}/v2/alice/get-start/tags/list`, { headers: { authorization: `Bearer ${alice.token}` } });
-  assert.deepEqual(await tags.json(), { name: 'alice/get-start', tags: ['v1'] });
+  assert.equal((JSON.parse((await inspect(aliceToken)).stdout) as { Digest: string }).Digest, aliceDigest);
 });
 
-test("bob cannot name alice's image in an app: every spelling of it is in his own space", async () => {
-  await cliOk(bob, ['namespace', 'create', 'dev']);
-  const host = new URL(platform.url).host;
-  for (const image of ['alice/get-start:v1', `${host}/alice/get-start:v1`]) {
+test("bob's app finds no image until he builds his own, and cannot name alice's however spelled", async () => {
+  const bobDir = copyExampleApp(platform);
+  const create = async () => {
+    const { code, stderr } = await bob.cli(['app', 'create'], { cwd: bobDir });
+    return [code, stderr.trim()];
+  };
+  const notFound = (image: string, path: string) => `Error: image '${image}' was not found in the registry (as ${path}); build and push it with \`everai image build\``;
+  assert.deepEqual(await create(), [4, notFound('get-start:v1', 'bob/get-start')]);
+  for (const image of ['alice/get-start:v1', `${new URL(platform.url).host}/alice/get-start:v1`]) {
     editFile(join(bobDir, 'image_builder.ts'), (text) => text.replace(/IMAGE = '[^']*'/, `IMAGE = '${image}'`));
-    const created = await bob.cli(['app', 'create', '-n', 'dev'], { cwd: bobDir });
-    assert.notEqual(created.code, 0, created.stdout);
-    assert.equal(created.stderr.trim(), `Error: image '${image}' was not found in the registry (as bob/alice/get-start); build and push it with \`everai image build\``);
+    assert.deepEqual(await create(), [4, notFound(image, 'bob/alice/get-start')]);
   }
-  assert.deepEqual(JSON.parse(await cliOk(bob, ['app', 'list', '-n', 'dev', '-o', 'json'])), []);
-  editFile(join(bobDir, 'image_builder.ts'), (text) => text.replace(/IMAGE = '[^']*'/, "IMAGE = 'get-start:v1'"));
+  assert.deepEqual(JSON.parse(await cliOk(bob, ['app', 'list', '-A', '-o', 'json'])), []);
 });
 
 /**
@@ -127,22 +152,26 @@ function asBeforePerUserNames(dataDir: string): void {
 }
 
 test('an install from before per-user names: its images move into their owner\'s space, and its apps serve on', { skip: platformStore() !== 'sqlite' && 'the data is set back by hand on SQLite' }, async () => {
-  const [worker] = await workersJson(alice, 'get-start', false);
+  const alice = platformAs(platform, aliceToken);
+  const workers = async () => (await Promise.all(['default', 'dev'].map((ns) => cliOk(alice, ['worker', 'list', 'get-start', '-n', ns, '-o', 'json'])))).flatMap((out) => (JSON.parse(out) as WorkerView[]).map((w) => w.id));
+  const before = await workers();
   await platform.kill();
   asBeforePerUserNames(platform.dataDir);
   await platform.restart();
 
-  const app = await waitDeployed(alice, 'get-start');
-  assert.deepEqual(await get(`${app.routeUrl}hello`, alice.token), { status: 200, text: 'hello world' });
-  assert.deepEqual((await workersJson(alice, 'get-start', false)).map((w) => w.id), [worker?.id], 'the running worker was adopted');
-  const tags = await fetch(`${platform.url}/v2/alice/get-start/tags/list`, { headers: { authorization: `Bearer ${alice.token}` } });
+  const apps = await bothDeployed(alice);
+  for (const app of apps) assert.deepEqual(await get(`${app.routeUrl}hello`, aliceToken), { status: 200, text: 'hello from alice' });
+  assert.deepEqual(await workers(), before, 'the running workers were adopted');
+  const tags = await fetch(`${platform.url}/v2/alice/get-start/tags/list`, { headers: { authorization: `Bearer ${aliceToken}` } });
   assert.deepEqual(await tags.json(), { name: 'alice/get-start', tags: ['v1'] });
 
   // A new worker starts from the image the revision pinned, now in alice's space.
+  const inDefault = async () => (JSON.parse(await cliOk(alice, ['app', 'list', '-n', 'default', '-o', 'json'])) as AppView[])[0];
+  const pinned = await inDefault();
   await cliOk(alice, ['worker', 'scale-up', 'get-start', '--num', '1']);
-  await waitFor('two ready workers', async () => (await appJson(alice, 'get-start')).workers.ready === 2, 90_000, 250);
+  await waitFor('two ready workers', async () => (await inDefault())?.workers.ready === 2, 90_000, 250);
   // The app's get-start:v1 still names the same image: nothing to roll out.
   await cliOk(alice, ['app', 'upgrade', '--image'], aliceDir);
-  const after: AppView = await appJson(alice, 'get-start');
-  assert.deepEqual([after.revision, after.imageDigest], [app.revision, app.imageDigest]);
+  const after = await inDefault();
+  assert.deepEqual([after?.revision, after?.imageDigest], [pinned?.revision, pinned?.imageDigest]);
 });
