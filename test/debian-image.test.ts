@@ -37,20 +37,20 @@ async function filesInLayer(layer: Response, wanted: string[]): Promise<Map<stri
 test('the Debian image lands in the registry with python3 as its command and its own userland in its layer', { skip: DEBIAN_IMAGE_MISSING }, async () => {
   assert.equal(await pushDebianPythonImage(platform), 'debian-python:12');
 
-  const manifestRes = await v2('debian-python/manifests/12', MEDIA_TYPES.ociManifest);
+  const manifestRes = await v2('admin/debian-python/manifests/12', MEDIA_TYPES.ociManifest);
   assert.equal(manifestRes.status, 200);
   assert.equal(manifestRes.headers.get('content-type'), MEDIA_TYPES.ociManifest);
   const manifest = (await manifestRes.json()) as ImageManifest;
   assert.equal(manifest.layers.length, 1, 'one layer: the whole root filesystem');
 
-  const configRes = await v2(`debian-python/blobs/${manifest.config.digest}`);
+  const configRes = await v2(`admin/debian-python/blobs/${manifest.config.digest}`);
   assert.equal(configRes.status, 200);
   const config = (await configRes.json()) as OciImageConfig;
   assert.deepEqual(config.config?.Cmd, ['python3']);
   assert.equal(config.os, 'linux');
 
   const layer = manifest.layers[0] as ImageManifest['layers'][number];
-  const layerRes = await v2(`debian-python/blobs/${layer.digest}`);
+  const layerRes = await v2(`admin/debian-python/blobs/${layer.digest}`);
   assert.equal(layerRes.status, 200);
   assert.equal(Number(layerRes.headers.get('content-length')), layer.size);
   const marker = DEBIAN_IMAGE_MARKER.path.slice(1);

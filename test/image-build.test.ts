@@ -90,7 +90,7 @@ test('the pushed image resolves and unpacks to the app under /app, without what 
   const store = new SqliteStore(join(platform.dataDir, 'state.db'));
   const blobs = new LocalBlobStore(join(platform.dataDir, 'blobs'));
   try {
-    const image = await resolveImage({ store, blobs }, 'unpacked/demo:v1');
+    const image = await resolveImage({ store, blobs }, 'admin/unpacked/demo:v1');
     assert.equal(image.digest, digest);
     assert.equal(image.config.config?.WorkingDir, '/app');
     assert.equal(image.config.config?.Labels?.[APP_FILE_LABEL], 'app.ts');
@@ -100,7 +100,7 @@ test('the pushed image resolves and unpacks to the app under /app, without what 
     for (const absent of ['node_modules', '.git', 'secret.env', 'data/cache.bin']) {
       assert.equal(existsSync(join(root, 'app', absent)), false, absent);
     }
-    await assert.rejects(resolveImage({ store, blobs }, 'unpacked/demo:v2'), /image 'unpacked\/demo:v2' was not found in the registry; build and push it with `everai image build`/);
+    await assert.rejects(resolveImage({ store, blobs }, 'admin/unpacked/demo:v2'), /image 'admin\/unpacked\/demo:v2' was not found in the registry; build and push it with `everai image build`/);
   } finally {
     await store.close();
   }
@@ -127,13 +127,13 @@ test('--base puts a manifest folder on a registry image, which says what runs; a
   const store = new SqliteStore(join(platform.dataDir, 'state.db'));
   const blobs = new LocalBlobStore(join(platform.dataDir, 'blobs'));
   try {
-    const base = await resolveImage({ store, blobs }, 'on-base/sdk:v1');
+    const base = await resolveImage({ store, blobs }, 'admin/on-base/sdk:v1');
     assert.deepEqual(base.config.config?.Entrypoint, ['/usr/local/bin/node', '/opt/everai/dist/src/sdk/worker/worker-entry.js']);
     assert.equal(base.config.config?.User, '65534:65534');
     assert.ok(base.config.config?.Env?.some((line) => line.startsWith('PATH=/usr/local/bin:')));
     assert.equal(base.layers.length, 3, 'node base, SDK runtime, app');
 
-    const image = await resolveImage({ store, blobs }, 'based:v1');
+    const image = await resolveImage({ store, blobs }, 'admin/based:v1');
     assert.deepEqual(image.config.config?.Entrypoint, base.config.config?.Entrypoint);
     assert.equal(image.config.config?.User, '65534:65534');
     assert.equal(image.config.config?.WorkingDir, '/app');

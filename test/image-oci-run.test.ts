@@ -51,7 +51,7 @@ test('an SDK app image runs under runc and serves its route', { skip: SKIP }, as
 
   const layout = join(work, 'layout');
   const host = new URL(platform.url).host;
-  await run('skopeo', ['--insecure-policy', 'copy', '--src-tls-verify=false', '--src-creds', `x:${platform.token}`, `docker://${host}/get-start:v1`, `oci:${layout}:v1`]);
+  await run('skopeo', ['--insecure-policy', 'copy', '--src-tls-verify=false', '--src-creds', `x:${platform.token}`, `docker://${host}/admin/get-start:v1`, `oci:${layout}:v1`]);
   const bundle = join(work, 'bundle');
   await run('umoci', ['unpack', '--image', `${layout}:v1`, bundle]);
 

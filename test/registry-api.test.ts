@@ -79,10 +79,10 @@ test('GET /v2/ answers 200 with a token and a Basic challenge without one', asyn
 });
 
 test('a chunked upload: POST, PATCH in order, PUT with the digest', async () => {
-  const start = await v2('/v2/chunks/app/blobs/uploads/', { method: 'POST' });
+  const start = await v2('/v2/admin/chunks/app/blobs/uploads/', { method: 'POST' });
   assert.equal(start.status, 202);
   const location = start.headers.get('location') as string;
-  assert.match(location, /^\/v2\/chunks\/app\/blobs\/uploads\/[0-9a-f-]{36}$/);
+  assert.match(location, /^\/v2\/admin\/chunks\/app\/blobs\/uploads\/[0-9a-f-]{36}$/);
 
   const first = await v2(location, { method: 'PATCH', body: 'hello ', headers: { 'content-range': '0-5' } });
   assert.equal(first.status, 202);
@@ -101,16 +101,16 @@ test('a chunked upload: POST, PATCH in order, PUT with the digest', async () => 
   const done = await v2(`${location}?digest=${digest}`, { method: 'PUT', body: '!' });
   assert.equal(done.status, 201);
   assert.equal(done.headers.get('docker-content-digest'), digest);
-  assert.equal(done.headers.get('location'), `/v2/chunks/app/blobs/${digest}`);
+  assert.equal(done.headers.get('location'), `/v2/admin/chunks/app/blobs/${digest}`);
 
-  const blob = await v2(`/v2/chunks/app/blobs/${digest}`);
+  const blob = await v2(`/v2/admin/chunks/app/blobs/${digest}`);
   assert.equal(await blob.text(), 'hello world!');
   assert.equal(blob.headers.get('docker-content-digest'), digest);
-  const range = await v2(`/v2/chunks/app/blobs/${digest}`, { headers: { range: 'bytes=6-10' } });
+  const range = await v2(`/v2/admin/chunks/app/blobs/${digest}`, { headers: { range: 'bytes=6-10' } });
   assert.equal(range.status, 206);
   assert.equal(range.headers.get('content-range'), 'bytes 6-10/12');
   assert.equal(await range.text(), 'world');
-  const head = await v2(`/v2/chunks/app/blobs/${digest}`, { method: 'HEAD' });
+  const head = await v2(`/v2/admin/chunks/app/blobs/${digest}`, { method: 'HEAD' });
   assert.equal(head.headers.get('content-length'), '12');
   // The session is closed once the blob is in.
   assert.equal((await v2(location)).status, 404);
@@ -118,62 +118,67 @@ test('a chunked upload: POST, PATCH in order, PUT with the digest', async () => 
 
 test('a blob whose bytes do not match its digest is refused and not stored', async () => {
   const wrong = sha256('something else');
-  const res = await v2(`/v2/digests/app/blobs/uploads/?digest=${wrong}`, { method: 'POST', body: 'these bytes' });
+  const res = await v2(`/v2/admin/digests/app/blobs/uploads/?digest=${wrong}`, { method: 'POST', body: 'these bytes' });
   assert.equal(res.status, 400);
   assert.equal(await ociError(res), 'DIGEST_INVALID');
-  assert.equal((await v2(`/v2/digests/app/blobs/${wrong}`, { method: 'HEAD' })).status, 404);
-  assert.equal((await v2(`/v2/digests/app/blobs/${sha256('these bytes')}`, { method: 'HEAD' })).status, 404);
+  assert.equal((await v2(`/v2/admin/digests/app/blobs/${wrong}`, { method: 'HEAD' })).status, 404);
+  assert.equal((await v2(`/v2/admin/digests/app/blobs/${sha256('these bytes')}`, { method: 'HEAD' })).status, 404);
 });
 
 test('manifests: put by tag, get by tag and digest, tags list, unknown blobs refused', async () => {
-  const { digest, body } = await pushImage('manifests/app', 'v1');
+  const { digest, body } = await pushImage('admin/manifests/app', 'v1');
   for (const reference of ['v1', digest]) {
-    const res = await v2(`/v2/manifests/app/manifests/${reference}`, { headers: { accept: MEDIA_TYPES.ociManifest } });
+    const res = await v2(`/v2/admin/manifests/app/manifests/${reference}`, { headers: { accept: MEDIA_TYPES.ociManifest } });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('content-type'), MEDIA_TYPES.ociManifest);
     assert.equal(res.headers.get('docker-content-digest'), digest);
     assert.equal(await res.text(), body);
   }
-  await pushImage('manifests/app', 'v2');
-  await pushImage('manifests/app', 'v3');
-  const tags = await v2('/v2/manifests/app/tags/list');
-  assert.deepEqual(await tags.json(), { name: 'manifests/app', tags: ['v1', 'v2', 'v3'] });
-  const page = await v2('/v2/manifests/app/tags/list?n=2');
+  await pushImage('admin/manifests/app', 'v2');
+  await pushImage('admin/manifests/app', 'v3');
+  const tags = await v2('/v2/admin/manifests/app/tags/list');
+  assert.deepEqual(await tags.json(), { name: 'admin/manifests/app', tags: ['v1', 'v2', 'v3'] });
+  const page = await v2('/v2/admin/manifests/app/tags/list?n=2');
   assert.deepEqual(((await page.json()) as { tags: string[] }).tags, ['v1', 'v2']);
-  assert.equal(page.headers.get('link'), '</v2/manifests/app/tags/list?n=2&last=v2>; rel="next"');
+  assert.equal(page.headers.get('link'), '</v2/admin/manifests/app/tags/list?n=2&last=v2>; rel="next"');
 
-  assert.equal(await ociError(await v2('/v2/manifests/app/manifests/nope')), 'MANIFEST_UNKNOWN');
+  assert.equal(await ociError(await v2('/v2/admin/manifests/app/manifests/nope')), 'MANIFEST_UNKNOWN');
   const missing = JSON.stringify({
     schemaVersion: 2,
     mediaType: MEDIA_TYPES.ociManifest,
     config: { mediaType: MEDIA_TYPES.ociConfig, digest: sha256('never pushed'), size: 12 },
     layers: [],
   });
-  const refused = await v2('/v2/manifests/app/manifests/broken', { method: 'PUT', body: missing, headers: { 'content-type': MEDIA_TYPES.ociManifest } });
+  const refused = await v2('/v2/admin/manifests/app/manifests/broken', { method: 'PUT', body: missing, headers: { 'content-type': MEDIA_TYPES.ociManifest } });
   assert.equal(refused.status, 400);
   assert.equal(await ociError(refused), 'MANIFEST_BLOB_UNKNOWN');
-  const garbage = await v2('/v2/manifests/app/manifests/broken', { method: 'PUT', body: '{"schemaVersion":2}', headers: { 'content-type': MEDIA_TYPES.ociManifest } });
+  const garbage = await v2('/v2/admin/manifests/app/manifests/broken', { method: 'PUT', body: '{"schemaVersion":2}', headers: { 'content-type': MEDIA_TYPES.ociManifest } });
   assert.equal(await ociError(garbage), 'MANIFEST_INVALID');
-  const byWrongDigest = await v2(`/v2/manifests/app/manifests/${sha256('x')}`, { method: 'PUT', body, headers: { 'content-type': MEDIA_TYPES.ociManifest } });
+  const byWrongDigest = await v2(`/v2/admin/manifests/app/manifests/${sha256('x')}`, { method: 'PUT', body, headers: { 'content-type': MEDIA_TYPES.ociManifest } });
   assert.equal(await ociError(byWrongDigest), 'DIGEST_INVALID');
 });
 
-test("another user's repository answers as if it did not exist, to admins too", async () => {
-  await pushImage('private/app', 'v1');
-  for (const path of ['/v2/private/app/manifests/v1', '/v2/private/app/tags/list', '/v2/private/app/blobs/uploads/']) {
-    const res = await v2(path, { method: path.endsWith('/uploads/') ? 'POST' : 'GET' }, otherToken);
-    assert.equal(res.status, 404, path);
-    assert.equal(await ociError(res), 'NAME_UNKNOWN', path);
+test("each user reaches only their own space, admins too: elsewhere DENIED, whether the repository exists or not", async () => {
+  await pushImage('admin/private/app', 'v1');
+  for (const repository of ['admin/private/app', 'admin/never/pushed', 'private/app']) {
+    for (const [method, path] of [
+      ['GET', `/v2/${repository}/manifests/v1`],
+      ['GET', `/v2/${repository}/tags/list`],
+      ['POST', `/v2/${repository}/blobs/uploads/`],
+    ] as const) {
+      const res = await v2(path, { method }, otherToken);
+      assert.deepEqual([res.status, await ociError(res)], [403, 'DENIED'], `${method} ${path}`);
+    }
   }
-  const never = await v2('/v2/never/pushed/tags/list', {}, otherToken);
-  assert.equal(await ociError(never), 'NAME_UNKNOWN');
+  // In their own space, a repository nobody pushed is unknown.
+  assert.deepEqual(await ociError(await v2('/v2/other/never/pushed/tags/list', {}, otherToken)), 'NAME_UNKNOWN');
 
   // The other user's own repository is theirs alone: an admin manages users, not their images.
   const { digest } = await pushImage('other/app', 'v1', otherToken);
   const own = await v2('/v2/other/app/manifests/v1', {}, otherToken);
   assert.deepEqual([own.status, own.headers.get('docker-content-digest')], [200, digest]);
   const asAdmin = await v2('/v2/other/app/manifests/v1');
-  assert.deepEqual([asAdmin.status, await ociError(asAdmin)], [404, 'NAME_UNKNOWN']);
+  assert.deepEqual([asAdmin.status, await ociError(asAdmin)], [403, 'DENIED']);
 });
 
 test('names the spec forbids are refused', async () => {

@@ -66,11 +66,11 @@ after(async () => {
 });
 
 test('skopeo pushes our OCI layout and pulls it back byte for byte', { skip: SKOPEO_MISSING }, async () => {
-  await skopeoOk(['copy', '--dest-tls-verify=false', '--dest-creds', 'CREDS', `oci:${layout}:v1`, 'docker://REGISTRY/skopeo/demo:v1']);
+  await skopeoOk(['copy', '--dest-tls-verify=false', '--dest-creds', 'CREDS', `oci:${layout}:v1`, 'docker://REGISTRY/admin/skopeo/demo:v1']);
 
-  const raw = await skopeoOk(['inspect', '--raw', '--tls-verify=false', '--creds', 'CREDS', 'docker://REGISTRY/skopeo/demo:v1']);
+  const raw = await skopeoOk(['inspect', '--raw', '--tls-verify=false', '--creds', 'CREDS', 'docker://REGISTRY/admin/skopeo/demo:v1']);
   assert.equal(sha256(raw), built.manifestDigest);
-  const inspected = JSON.parse(await skopeoOk(['inspect', '--tls-verify=false', '--creds', 'CREDS', 'docker://REGISTRY/skopeo/demo:v1'])) as {
+  const inspected = JSON.parse(await skopeoOk(['inspect', '--tls-verify=false', '--creds', 'CREDS', 'docker://REGISTRY/admin/skopeo/demo:v1'])) as {
     Digest: string;
     Labels: Record<string, string>;
   };
@@ -78,7 +78,7 @@ test('skopeo pushes our OCI layout and pulls it back byte for byte', { skip: SKO
   assert.equal(inspected.Labels['ai.everai.app-file'], 'app.ts');
 
   const out = join(work, 'pulled');
-  await skopeoOk(['copy', '--src-tls-verify=false', '--src-creds', 'CREDS', 'docker://REGISTRY/skopeo/demo:v1', `oci:${out}:v1`]);
+  await skopeoOk(['copy', '--src-tls-verify=false', '--src-creds', 'CREDS', 'docker://REGISTRY/admin/skopeo/demo:v1', `oci:${out}:v1`]);
   const index = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8')) as { manifests: { digest: string }[] };
   assert.equal(index.manifests[0]?.digest, built.manifestDigest);
   for (const blob of built.blobs) {
@@ -87,7 +87,7 @@ test('skopeo pushes our OCI layout and pulls it back byte for byte', { skip: SKO
 });
 
 test('skopeo copies between repositories and lists tags', { skip: SKOPEO_MISSING }, async () => {
-  await skopeoOk(['copy', '--dest-tls-verify=false', '--dest-creds', 'CREDS', `oci:${layout}:v1`, 'docker://REGISTRY/skopeo/tags:v1']);
+  await skopeoOk(['copy', '--dest-tls-verify=false', '--dest-creds', 'CREDS', `oci:${layout}:v1`, 'docker://REGISTRY/admin/skopeo/tags:v1']);
   await skopeoOk([
     'copy',
     '--src-tls-verify=false',
@@ -96,18 +96,18 @@ test('skopeo copies between repositories and lists tags', { skip: SKOPEO_MISSING
     '--dest-tls-verify=false',
     '--dest-creds',
     'CREDS',
-    'docker://REGISTRY/skopeo/tags:v1',
-    'docker://REGISTRY/skopeo/tags:v2',
+    'docker://REGISTRY/admin/skopeo/tags:v1',
+    'docker://REGISTRY/admin/skopeo/tags:v2',
   ]);
-  const tags = JSON.parse(await skopeoOk(['list-tags', '--tls-verify=false', '--creds', 'CREDS', 'docker://REGISTRY/skopeo/tags'])) as { Tags: string[] };
+  const tags = JSON.parse(await skopeoOk(['list-tags', '--tls-verify=false', '--creds', 'CREDS', 'docker://REGISTRY/admin/skopeo/tags'])) as { Tags: string[] };
   assert.deepEqual(tags.Tags, ['v1', 'v2']);
 });
 
 test('skopeo with a wrong token is refused', { skip: SKOPEO_MISSING }, async () => {
-  await skopeoOk(['copy', '--dest-tls-verify=false', '--dest-creds', 'CREDS', `oci:${layout}:v1`, 'docker://REGISTRY/skopeo/auth:v1']);
-  const pull = await skopeo(['inspect', '--tls-verify=false', '--creds', 'CREDS', 'docker://REGISTRY/skopeo/auth:v1'], newToken());
+  await skopeoOk(['copy', '--dest-tls-verify=false', '--dest-creds', 'CREDS', `oci:${layout}:v1`, 'docker://REGISTRY/admin/skopeo/auth:v1']);
+  const pull = await skopeo(['inspect', '--tls-verify=false', '--creds', 'CREDS', 'docker://REGISTRY/admin/skopeo/auth:v1'], newToken());
   assert.notEqual(pull.code, 0);
   assert.match(pull.stderr, /unauthorized/i);
-  const push = await skopeo(['copy', '--dest-tls-verify=false', '--dest-creds', 'CREDS', `oci:${layout}:v1`, 'docker://REGISTRY/skopeo/auth:v2'], newToken());
+  const push = await skopeo(['copy', '--dest-tls-verify=false', '--dest-creds', 'CREDS', `oci:${layout}:v1`, 'docker://REGISTRY/admin/skopeo/auth:v2'], newToken());
   assert.notEqual(push.code, 0);
 });

@@ -21,7 +21,7 @@ const platform = usePlatform({
     dir = copyExampleApp(platform, 'manifest-python');
     // On an image with python3: a container runs its image's userland.
     await cliOk(platform, ['image', 'build', '--base', await pushDebianPythonImage(platform)], dir);
-    await skopeoCopy(`docker://${new URL(platform.url).host}/manifest-python:v1`, `docker://${registry.host}/team/manifest-python:v1`, {
+    await skopeoCopy(`docker://${new URL(platform.url).host}/admin/manifest-python:v1`, `docker://${registry.host}/team/manifest-python:v1`, {
       src: `x:${platform.token}`,
       dest: 'robot:right-password',
     });

@@ -99,7 +99,7 @@ test('an app whose image is on another registry deploys: the runtime pulls it', 
     const dir = copyExampleApp(platform, 'manifest-python');
     // On an image with python3: a container runs its image's userland.
     await cliOk(platform, ['image', 'build', '--base', await pushDebianPythonImage(platform)], dir);
-    await skopeoCopy(`docker://${new URL(platform.url).host}/manifest-python:v1`, `docker://${open.host}/team/manifest-python:v1`, { src: `x:${platform.token}` });
+    await skopeoCopy(`docker://${new URL(platform.url).host}/admin/manifest-python:v1`, `docker://${open.host}/team/manifest-python:v1`, { src: `x:${platform.token}` });
     editFile(join(dir, 'app.yaml'), (text) => text.replace('image: manifest-python:v1', `image: ${open.host}/team/manifest-python:v1`));
     await cliOk(platform, ['app', 'create'], dir);
     await waitDeployed(platform, 'manifest-python');

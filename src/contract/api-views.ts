@@ -13,6 +13,13 @@ export type AutoscalerSetting =
   | { kind: 'SimpleAutoScaler' | 'FreeWorkerAutoScaler'; args: Record<string, number | PlaceholderDocument> }
   | { kind: 'Manual'; args: { defaultWorkerNum: number } };
 
+/** `GET /api/v1/whoami`: who a token belongs to. */
+export interface WhoAmIView {
+  id: string;
+  name: string;
+  isAdmin: boolean;
+}
+
 /** An app as the API shows it. */
 export interface AppView {
   id: string;
@@ -20,7 +27,10 @@ export interface AppView {
   namespace: string;
   status: string;
   statusReason: string;
+  /** The seed's route name, one app's across all users: `/api/apps/v1/routes/{routeName}/...`. */
   routeName: string;
+  /** The route's full URL, on the server as the caller reached it: what to curl (with the path after it). */
+  routeUrl: string;
   revision: number;
   image: string;
   imageDigest: string;

@@ -3,6 +3,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import { basename, dirname, join } from 'node:path';
 import { debianMirror } from './apt-mirror';
 import { skopeoCopy } from './docker-registry';
+import type { WhoAmIView } from '../../src/contract/api-views';
 import type { TestPlatform } from './platform';
 
 /**
@@ -128,12 +129,14 @@ async function ensureBuilt(): Promise<string> {
 }
 
 /**
- * Pushes the Debian python3 image into the platform's registry as `name` (built first if this
- * machine has not built it yet; that takes a minute or so, later runs seconds). Returns `name`,
- * the reference an app.yaml `spec.image` uses.
+ * Pushes the Debian python3 image into the platform's registry as `name` in the space of the
+ * token's user, as a user would with skopeo (built first if this machine has not built it yet;
+ * that takes a minute or so, later runs seconds). Returns `name`, the reference an app.yaml
+ * `spec.image` or `--base` of that user uses.
  */
 export async function pushDebianPythonImage(platform: Pick<TestPlatform, 'url' | 'token'>, name = 'debian-python:12'): Promise<string> {
   const dir = await ensureBuilt();
-  await skopeoCopy(`oci:${join(dir, 'layout')}:${LAYOUT_TAG}`, `docker://${new URL(platform.url).host}/${name}`, { dest: `x:${platform.token}` });
+  const me = (await (await fetch(`${platform.url}/api/v1/whoami`, { headers: { authorization: `Bearer ${platform.token}` } })).json()) as WhoAmIView;
+  await skopeoCopy(`oci:${join(dir, 'layout')}:${LAYOUT_TAG}`, `docker://${new URL(platform.url).host}/${me.name}/${name}`, { dest: `x:${platform.token}` });
   return name;
 }

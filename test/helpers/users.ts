@@ -28,3 +28,14 @@ export function httpAs(platform: TestPlatform, token: string | undefined) {
     return fetch(`${platform.url}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
   };
 }
+
+/**
+ * The platform as the holder of `token` uses it: its CLI runs as them and its `token` is theirs,
+ * so the helpers that take a TestPlatform (deployApp, waitDeployed...) act for that user.
+ */
+export function platformAs(platform: TestPlatform, token: string): TestPlatform {
+  return Object.create(platform, {
+    token: { get: () => token },
+    cli: { value: (args: string[], options: { cwd?: string } = {}) => cliAs(platform, token, args, options) },
+  }) as TestPlatform;
+}

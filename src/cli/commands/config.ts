@@ -1,15 +1,11 @@
 import type { Command } from 'commander';
+import type { WhoAmIView } from '../../contract/api-views';
 import { EveraiError } from '../../contract/errors';
 import { isToken } from '../../contract/ids';
 import { VERSION } from '../../contract/version';
 import { everaiHome } from '../../contract/everai-home';
 import { ApiClient } from '../../client/api-client';
 import { clearCliConfig, endpoint, readCliConfig, volumeRoot, writeCliConfig } from '../../client/config-file';
-
-interface WhoAmI {
-  name: string;
-  isAdmin: boolean;
-}
 
 /** login, logout, config, version: who the CLI is and where it points. */
 export function registerConfigCommands(program: Command): void {
@@ -21,7 +17,7 @@ export function registerConfigCommands(program: Command): void {
     .action(async (opts: { token: string; endpoint?: string }) => {
       if (!isToken(opts.token)) throw new EveraiError('EVERAI_USAGE', 'a token is everai_ followed by 22 base57 characters');
       const url = (opts.endpoint ?? endpoint()).replace(/\/+$/, '');
-      const me = await new ApiClient(url, opts.token).get<WhoAmI>('/api/v1/whoami');
+      const me = await new ApiClient(url, opts.token).get<WhoAmIView>('/api/v1/whoami');
       writeCliConfig({ ...readCliConfig(), endpoint: url, token: opts.token });
       console.log(`Logged in to ${url} as ${me.name}`);
     });

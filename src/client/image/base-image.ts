@@ -1,6 +1,7 @@
 import type { ApiClient } from '../api-client';
 import { EveraiError } from '../../contract/errors';
 import { DEFAULT_TAG, parseImageRef } from '../../contract/image-ref';
+import { inUserSpace } from '../../contract/image-space';
 import {
   IMAGE_MANIFEST_TYPES,
   imageConfigSchema,
@@ -32,15 +33,15 @@ async function getJson(api: ApiClient, path: string, what: string, accept: reado
 }
 
 /**
- * Resolves `name[:tag]` or `name@digest` through the registry API with the user's token: its
- * manifest (for an index, the linux one for this machine's CPU) and its config.
+ * Resolves `name[:tag]` or `name@digest` of `userName`'s space through the registry API with the
+ * user's token: its manifest (for an index, the linux one for this machine's CPU) and its config.
  */
-export async function fetchBaseImage(api: ApiClient, image: string): Promise<BaseImage> {
+export async function fetchBaseImage(api: ApiClient, image: string, userName: string): Promise<BaseImage> {
   const ref = parseImageRef(image);
   if (ref.host !== undefined && !sameHost(ref.host, new URL(api.baseUrl).host)) {
     throw new EveraiError('EVERAI_USAGE', `--base ${image} names the registry ${ref.host}; a base must be in the everai registry (push it there first, e.g. with skopeo copy)`);
   }
-  const { repository } = ref;
+  const repository = inUserSpace(userName, ref.repository);
   const manifestTypes = [...IMAGE_MANIFEST_TYPES, ...INDEX_MANIFEST_TYPES];
   let reference = ref.digest ?? ref.tag ?? DEFAULT_TAG;
   let json = await getJson(api, `/v2/${repository}/manifests/${reference}`, `the base image ${image}`, manifestTypes);

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiClient } from '../api-client';
+import type { WhoAmIView } from '../../contract/api-views';
 import { EveraiError } from '../../contract/errors';
 import { fetchBaseImage, IMAGE_ARCHITECTURE, type BaseImage } from './base-image';
 import { findAppFile, imageNameOf } from './image-source';
@@ -27,8 +28,8 @@ export interface BuildAndPushOptions {
 type Layers = Pick<BuildOptions, 'lower' | 'process' | 'architecture'>;
 
 /** An SDK app runs Node and the SDK runtime, on the node base or on `--base`. */
-async function sdkLayers(api: ApiClient, progress: PushProgress, base: BaseImage | undefined): Promise<Layers> {
-  const lower = base ? base.layers : [await nodeBaseLayer(api, progress)];
+async function sdkLayers(api: ApiClient, progress: PushProgress, base: BaseImage | undefined, userName: string): Promise<Layers> {
+  const lower = base ? base.layers : [await nodeBaseLayer(api, progress, userName)];
   return {
     lower: [...lower, await sdkRuntimeLayer()],
     process: sdkProcess(base?.config.config),
@@ -44,25 +45,28 @@ function baseLayers(base: BaseImage | undefined): Layers {
 
 /**
  * `everai image build`: builds the app folder into an image in a temp OCI layout and
- * pushes it to the platform's registry as the app's image name. Returns `NAME@sha256:...`.
+ * pushes it to the platform's registry as the app's image name, in the user's space. Returns
+ * `NAME@sha256:...`, the name as the app folder writes it.
  */
 export async function buildAndPush(options: BuildAndPushOptions): Promise<string> {
   const api = options.api ?? new ApiClient();
   api.requireToken();
   const image = await imageNameOf(options.appDir, options.manifestFile);
-  const target = pushTarget(image, api.baseUrl);
+  const userName = (await api.get<WhoAmIView>('/api/v1/whoami')).name;
+  const target = pushTarget(image, api.baseUrl, userName);
   if (options.builder && options.base !== undefined) throw new EveraiError('EVERAI_USAGE', '--base and --builder do not go together: the Dockerfile names its own base');
   if (options.builder) return `${image}@${await buildWithDockerfile(options.builder, options.appDir, target, api)}`;
   if (hasDockerfile(options.appDir)) process.stderr.write(`note: ${dockerfileHint()}\n`);
   const layoutDir = await mkdtemp(join(tmpdir(), 'everai-image-'));
   try {
     const progress = options.progress ?? pushProgress();
-    const base = options.base !== undefined ? await fetchBaseImage(api, options.base) : undefined;
+    const base = options.base !== undefined ? await fetchBaseImage(api, options.base, userName) : undefined;
     const appFile = findAppFile(options.appDir);
-    const layers = appFile ? await sdkLayers(api, progress, base) : baseLayers(base);
+    const layers = appFile ? await sdkLayers(api, progress, base, userName) : baseLayers(base);
     const built = await buildImage({ appDir: options.appDir, layoutDir, tag: target.tag, ...(appFile ? { appFile } : {}), ...layers });
     const layerBytes = built.blobs.filter((b) => b.kind === 'layer').reduce((sum, b) => sum + b.size, 0);
-    process.stderr.write(`built ${image} ${shortDigest(built.manifestDigest)} (${built.fileCount} files, ${formatBytes(layerBytes)})\n`);
+    const registryPath = `${new URL(api.baseUrl).host}/${target.repository}:${target.tag}`;
+    process.stderr.write(`built ${image} as ${registryPath} ${shortDigest(built.manifestDigest)} (${built.fileCount} files, ${formatBytes(layerBytes)})\n`);
     const digest = await new RegistryPushClient(api).push(built, target, progress);
     return `${image}@${digest}`;
   } finally {

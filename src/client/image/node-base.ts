@@ -10,7 +10,7 @@ import { directory, hostFile, layerTree, textFile, type LayerEntry } from './lay
 
 /** Where the base keeps Node; the SDK image's Entrypoint runs it. */
 export const NODE_PATH = '/usr/local/bin/node';
-/** The repository the base is pushed to, tagged with the Node version (`20.20.2`). */
+/** The repository the base is pushed to in each user's space, tagged with the Node version (`20.20.2`). */
 export const NODE_BASE_REPOSITORY = 'everai/node-base';
 export const NODE_BASE_TAG = process.versions.node;
 export const IMAGE_PATH = 'PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin';

@@ -1,5 +1,6 @@
 import { EveraiError } from '../../contract/errors';
 import { DEFAULT_TAG, parseImageRef } from '../../contract/image-ref';
+import { inUserSpace } from '../../contract/image-space';
 
 export interface PushTarget {
   repository: string;
@@ -19,9 +20,10 @@ export function sameHost(a: string, b: string): boolean {
 
 /**
  * Where an image name pushes to: a name without a registry host (or with the platform's own host)
- * means the platform's registry; other registries are not supported yet.
+ * means the platform's registry, in the space of `userName` (`get-start` is `alice/get-start`);
+ * other registries are not supported yet.
  */
-export function pushTarget(image: string, platformUrl: string): PushTarget {
+export function pushTarget(image: string, platformUrl: string, userName: string): PushTarget {
   const ref = parseImageRef(image);
   if (ref.digest !== undefined) {
     throw new EveraiError('EVERAI_USAGE', `image '${image}' names a digest; push needs a tag such as '${ref.repository}:v1'`);
@@ -33,5 +35,5 @@ export function pushTarget(image: string, platformUrl: string): PushTarget {
       `image '${image}' names the registry ${ref.host}; pushing to external registries is not supported yet (leave the host out to push to the everai registry at ${platformHost})`,
     );
   }
-  return { repository: ref.repository, tag: ref.tag ?? DEFAULT_TAG };
+  return { repository: inUserSpace(userName, ref.repository), tag: ref.tag ?? DEFAULT_TAG };
 }

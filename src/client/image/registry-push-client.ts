@@ -24,9 +24,8 @@ export function registryError(status: number, text: string, what: string): Evera
   if (status === 401) {
     return new EveraiError('EVERAI_UNAUTHENTICATED', `the registry refused the token for ${what} (${detail}); run \`everai login --token TOKEN\``);
   }
-  if (status === 404) {
-    return new EveraiError('EVERAI_NOT_FOUND', `the registry refused ${what} (${detail}); the name may belong to another user: pick another image name`);
-  }
+  if (status === 403) return new EveraiError('EVERAI_FORBIDDEN', `the registry refused ${what} (${detail})`);
+  if (status === 404) return new EveraiError('EVERAI_NOT_FOUND', `the registry refused ${what} (${detail})`);
   return new EveraiError(status >= 500 ? 'EVERAI_INTERNAL' : 'EVERAI_BAD_REQUEST', `the registry refused ${what} (${detail})`);
 }
 

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ApiClient } from '../api-client';
-import { EveraiError } from '../../contract/errors';
+import { inUserSpace } from '../../contract/image-space';
 import type { OciImageConfig } from '../../contract/oci';
 import { IMAGE_ARCHITECTURE } from './base-image';
 import { cachedLayer } from './build-cache';
@@ -22,11 +22,11 @@ import { sdkRuntimeEntries, WORKER_ENTRY } from './sdk-runtime';
 const NOBODY = '65534:65534';
 
 /**
- * The node base layer, pushed as `everai/node-base:<node version>` so users see what their images
- * are built on, and so each app's repository mounts it rather than receiving ~100 MB again. The
- * first user to push that name owns it; for anyone else the layer goes to their app's repository.
+ * The node base layer, pushed as `everai/node-base:<node version>` in the user's space
+ * (`alice/everai/node-base:20.20.2`) so they see what their images are built on, and so each app's
+ * repository mounts it rather than receiving ~100 MB again.
  */
-export async function nodeBaseLayer(api: ApiClient, progress: PushProgress): Promise<ImageLayer> {
+export async function nodeBaseLayer(api: ApiClient, progress: PushProgress, userName: string): Promise<ImageLayer> {
   const layer = await cachedLayer(await nodeBaseEntries(), 'none');
   const layoutDir = await mkdtemp(join(tmpdir(), 'everai-node-base-'));
   try {
@@ -36,12 +36,9 @@ export async function nodeBaseLayer(api: ApiClient, progress: PushProgress): Pro
       config: { Env: [IMAGE_PATH], Entrypoint: [NODE_PATH] },
     };
     const image = await writeImage(layoutDir, NODE_BASE_TAG, [layer], config);
-    await new RegistryPushClient(api).push(image, { repository: NODE_BASE_REPOSITORY, tag: NODE_BASE_TAG }, progress);
-    return { ...layer, from: NODE_BASE_REPOSITORY };
-  } catch (error) {
-    if (!(error instanceof EveraiError) || error.code !== 'EVERAI_NOT_FOUND') throw error;
-    process.stderr.write(`note: ${NODE_BASE_REPOSITORY} belongs to another user; the node base goes into this image's repository\n`);
-    return layer;
+    const repository = inUserSpace(userName, NODE_BASE_REPOSITORY);
+    await new RegistryPushClient(api).push(image, { repository, tag: NODE_BASE_TAG }, progress);
+    return { ...layer, from: repository };
   } finally {
     await rm(layoutDir, { recursive: true, force: true });
   }

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { WhoAmIView } from '../../contract/api-views';
 import { EveraiError } from '../../contract/errors';
 import { VERSION } from '../../contract/version';
 import type { AppService } from '../apps/app-service';
@@ -42,7 +43,8 @@ export function buildApi(deps: ApiDeps): (req: IncomingMessage, res: ServerRespo
   router.on('GET', '/api/v1/version', (_req, res) => sendJson(res, 200, { version: VERSION }));
   router.on('GET', '/api/v1/whoami', async (req, res) => {
     const user = await deps.auth.require(req);
-    sendJson(res, 200, { id: user.id, name: user.name, isAdmin: user.isAdmin });
+    const me: WhoAmIView = { id: user.id, name: user.name, isAdmin: user.isAdmin };
+    sendJson(res, 200, me);
   });
   registerUserRoutes(router, deps);
   registerNamespaceRoutes(router, deps);

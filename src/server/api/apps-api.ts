@@ -1,6 +1,8 @@
+import type { IncomingMessage } from 'node:http';
 import { EveraiError } from '../../contract/errors';
 import { appRequestSchema, parseBody, rollbackRequestSchema, upgradeRequestSchema } from '../apps/app-request';
 import { readJson } from '../http/body';
+import { requestOrigin } from '../http/request-origin';
 import { sendJson } from '../http/respond';
 import type { Router } from '../http/router';
 import type { AppRecord } from '../store/records';
@@ -15,39 +17,39 @@ const DAY_MS = 24 * 3600_000;
 export function registerAppRoutes(router: Router, deps: ApiDeps): void {
   const { store, auth, apps, gateway } = deps;
 
-  const view = async (app: AppRecord) =>
-    appView(app, await store.apps.revision(app.id, app.targetRevision), await store.workers.listByApp(app.id));
+  const view = async (req: IncomingMessage, app: AppRecord) =>
+    appView(app, await store.apps.revision(app.id, app.targetRevision), await store.workers.listByApp(app.id), requestOrigin(req));
 
-  const list = async (ownerId: string, namespace?: string) => {
+  const list = async (req: IncomingMessage, ownerId: string, namespace?: string) => {
     const rows = await store.apps.list({ ownerId, ...(namespace ? { namespace } : {}) });
-    return Promise.all(rows.map(view));
+    return Promise.all(rows.map((app) => view(req, app)));
   };
 
   router.on('GET', '/api/apps/v1/apps', async (req, res) => {
     const user = await auth.require(req);
-    sendJson(res, 200, { apps: await list(user.id) });
+    sendJson(res, 200, { apps: await list(req, user.id) });
   });
 
   router.on('GET', APPS, async (req, res, { ns = '' }) => {
     const user = await auth.require(req);
-    sendJson(res, 200, { apps: await list(user.id, ns) });
+    sendJson(res, 200, { apps: await list(req, user.id, ns) });
   });
 
   router.on('POST', APPS, async (req, res, { ns = '' }) => {
     const user = await auth.require(req);
     const request = parseBody(appRequestSchema, await readJson(req));
-    sendJson(res, 201, { app: await view(await apps.create(user, ns, request)) });
+    sendJson(res, 201, { app: await view(req, await apps.create(user, ns, request)) });
   });
 
   router.on('GET', `${APPS}/:name`, async (req, res, { ns = '', name = '' }) => {
     const user = await auth.require(req);
-    sendJson(res, 200, { app: await view(await apps.find(user, ns, name)) });
+    sendJson(res, 200, { app: await view(req, await apps.find(user, ns, name)) });
   });
 
   router.on('PUT', `${APPS}/:name`, async (req, res, { ns = '', name = '' }) => {
     const user = await auth.require(req);
     const request = parseBody(appRequestSchema, await readJson(req));
-    sendJson(res, 200, { app: await view(await apps.update(user, ns, name, request)) });
+    sendJson(res, 200, { app: await view(req, await apps.update(user, ns, name, request)) });
   });
 
   router.on('DELETE', `${APPS}/:name`, async (req, res, { ns = '', name = '' }) => {
@@ -71,7 +73,7 @@ export function registerAppRoutes(router: Router, deps: ApiDeps): void {
     } else {
       throw new EveraiError('EVERAI_NOT_FOUND', `no app action '${action ?? ''}': use :upgrade, :rollback, :pause or :resume`);
     }
-    sendJson(res, 200, { app: await view(app) });
+    sendJson(res, 200, { app: await view(req, app) });
   });
 
   router.on('GET', `${APPS}/:name/workers`, async (req, res, { ns = '', name = '' }, url) => {

@@ -5,7 +5,8 @@ import type { AppView, RevisionView, WorkerView } from '../../contract/api-views
 
 export type { AppView, RevisionView, WorkerView };
 
-export function appView(app: AppRecord, revision: AppRevisionRecord | undefined, workers: readonly WorkerRecord[]): AppView {
+/** `origin`: where the caller reached the server, so `routeUrl` is a URL they can curl. */
+export function appView(app: AppRecord, revision: AppRevisionRecord | undefined, workers: readonly WorkerRecord[], origin: string): AppView {
   const ready = workers.filter((w) => w.status === 'RUNNING' && w.phase === 'READY' && w.revision === app.targetRevision);
   return {
     id: app.id,
@@ -14,6 +15,7 @@ export function appView(app: AppRecord, revision: AppRevisionRecord | undefined,
     status: app.status,
     statusReason: app.statusReason,
     routeName: app.routeName,
+    routeUrl: `${origin}/api/apps/v1/routes/${encodeURIComponent(app.routeName)}/`,
     revision: app.targetRevision,
     image: revision?.spec.imageRef ?? '',
     imageDigest: revision?.spec.imageDigest ?? '',

@@ -8,6 +8,7 @@ import type { AppRequest } from './app-request';
 import { describeSpec, RevisionPinner, sameSpec, type RevisionPinnerDeps } from './revision-pinner';
 import { initialWorkers, workersAfterUpdate } from './scaling-request';
 import { repinProgram } from './program-pins';
+import { routeNameCandidates } from './route-name';
 
 export interface AppServiceDeps extends RevisionPinnerDeps {
   controller: Controller;
@@ -68,7 +69,7 @@ export class AppService {
       name: spec.name,
       namespace,
       ownerId: user.id,
-      routeName: await this.freeRouteName([spec.name, `${spec.name}-${namespace}`, `${spec.name}-${namespace}-${user.name}`]),
+      routeName: await this.freeRouteName(routeNameCandidates(spec.name, namespace, user.name)),
       targetRevision: 1,
       desiredWorkers: initialWorkers(spec.autoscaler),
       autoscaler: spec.autoscaler,
@@ -94,10 +95,7 @@ export class AppService {
     return app;
   }
 
-  /**
-   * Route names (`/api/apps/v1/routes/NAME`) are one space across all users: the first free of
-   * `candidates`, else the last with a random suffix.
-   */
+  /** The first free of `candidates` (route names are one space across all users), else the last with a random suffix. */
   private async freeRouteName(candidates: string[]): Promise<string> {
     for (const candidate of candidates) {
       if (!(await this.deps.store.apps.byRouteName(candidate))) return candidate;

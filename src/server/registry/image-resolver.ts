@@ -1,5 +1,6 @@
 import { EveraiError } from '../../contract/errors';
 import { formatImageRef, parseImageRef } from '../../contract/image-ref';
+import { inUserSpace } from '../../contract/image-space';
 import { imageConfigSchema, MANIFEST_SIZE_LIMIT, type Descriptor, type OciImageConfig } from '../../contract/oci';
 import type { BlobStore } from '../blobs/blob-store';
 import type { UserRecord } from '../store/records';
@@ -27,8 +28,12 @@ export interface ResolvedImage {
 export interface ImageScope {
   store: Store;
   blobs: BlobStore;
-  /** Whose image it is: another user's repository resolves to nothing. Left out: no check. */
-  user?: Pick<UserRecord, 'id'>;
+  /**
+   * Whose image it is: the name is in their space of the registry (`get-start` is
+   * `alice/get-start` for alice), and another user's repository resolves to nothing. Left out: the
+   * name is a registry path as pinned in a revision, resolved without a check.
+   */
+  user?: Pick<UserRecord, 'id' | 'name'>;
   /**
    * Registry hosts (`host:port`) that name this platform; a reference may carry one of them or
    * none. Loopback names always count.
@@ -71,20 +76,22 @@ export function chooseFromIndex(manifests: Descriptor[]): Descriptor | undefined
 /**
  * Resolves a reference to an image of the platform's own registry (`name:tag`, `name@sha256:...`,
  * `host:port/name:tag` with one of our hosts) to a digest and its layers, as the controller pins
- * them into an app revision.
+ * them into an app revision. The resolved `repository` is the registry path, the user's space
+ * included.
  */
 export async function resolveImage(scope: ImageScope, ref: string): Promise<ResolvedImage> {
   const { store, blobs, user, ownHosts } = scope;
   const parsed = parseImageRef(ref);
-  const notFound = new EveraiError(
-    'EVERAI_IMAGE_NOT_FOUND',
-    `image '${ref}' was not found in the registry; build and push it with \`everai image build\``,
-  );
   const { host, ...local } = parsed;
   if (!isOwnRegistry(host, ownHosts)) {
     throw new EveraiError('EVERAI_BAD_REQUEST', `image '${ref}' is in registry ${host}, not in everai's (${formatImageRef(local)})`);
   }
-  const { repository } = parsed;
+  const repository = user ? inUserSpace(user.name, parsed.repository) : parsed.repository;
+  const where = repository === parsed.repository ? '' : ` (as ${repository})`;
+  const notFound = new EveraiError(
+    'EVERAI_IMAGE_NOT_FOUND',
+    `image '${ref}' was not found in the registry${where}; build and push it with \`everai image build\``,
+  );
   const owner = await store.images.repositoryOwner(repository);
   if (owner === undefined || (user && owner !== user.id)) throw notFound;
 

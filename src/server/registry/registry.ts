@@ -52,7 +52,7 @@ function unsupported(req: IncomingMessage, url: URL): RegistryError {
 /**
  * The OCI distribution API at `/v2/` (distribution spec v1.1), so that standard clients (skopeo,
  * crane, docker) push and pull with a platform token: as Bearer, or as Basic auth's password.
- * Every request needs a token; each repository belongs to its first pusher.
+ * Every request needs a token; each user reaches only their own space, `<user name>/...`.
  */
 export class Registry {
   private readonly blobs: BlobHandlers;

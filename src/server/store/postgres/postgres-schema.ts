@@ -1,3 +1,5 @@
+import { imageSpacesMigration } from '../sql/image-spaces-migration';
+
 /**
  * The PostgreSQL schema, as ordered migrations: the index of a migration is the version it leaves
  * in `everai_schema`. Never edit a shipped migration; append a new one. The first is the whole of
@@ -153,4 +155,9 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   -- no worker go for maxIdleTime after it, so the scale-up is not undone in the same second.
   ALTER TABLE apps ADD COLUMN manual_scale_at TEXT;
   `,
+  // The same as SQLite's (sqlite-schema.ts); only the JSON functions differ.
+  imageSpacesMigration(`
+  UPDATE app_revisions SET spec = jsonb_set(spec::jsonb, '{imageRepository}', to_jsonb(m.new))::text
+    FROM apps a, image_moves m
+    WHERE a.id = app_revisions.app_id AND m.owner_id = a.owner_id AND m.old = app_revisions.spec::jsonb ->> 'imageRepository'`),
 ];

@@ -1,3 +1,5 @@
+import { imageSpacesMigration } from '../sql/image-spaces-migration';
+
 /**
  * The SQLite schema, as ordered migrations: the index of a migration is its `user_version`.
  * Never edit a shipped migration; append a new one.
@@ -193,4 +195,8 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   -- no worker go for maxIdleTime after it, so the scale-up is not undone in the same second.
   ALTER TABLE apps ADD COLUMN manual_scale_at TEXT;
   `,
+  imageSpacesMigration(`
+  UPDATE app_revisions SET spec = json_set(spec, '$.imageRepository', m.new)
+    FROM apps a, image_moves m
+    WHERE a.id = app_revisions.app_id AND m.owner_id = a.owner_id AND m.old = json_extract(app_revisions.spec, '$.imageRepository')`),
 ];
