@@ -68,6 +68,13 @@ export interface WorkerView {
   statusReason: string;
 }
 
+/** One line a worker printed, as `app logs` streams it (NDJSON): when the server received it (RFC 3339, UTC, ms). */
+export interface LogEntryView {
+  time: string;
+  workerId: string;
+  line: string;
+}
+
 export type EventType = 'NORMAL' | 'WARNING';
 
 export interface EventRecord {

@@ -11,6 +11,7 @@ import { registerAppLocalCommands } from './app-local';
 import { addWorkerSubcommands } from './worker';
 import { registerAppRevisionCommands } from './app-revisions';
 import { reportRollout } from './app-rollout-report';
+import { registerAppLogsCommand } from './app-logs';
 
 const FILE_OPTION = ['-f, --file <file>', 'an app manifest (default: app.ts, else app.yaml, in the current directory)'] as const;
 
@@ -173,5 +174,6 @@ export function registerAppCommands(program: Command): void {
   const workers = group.command('worker').aliases(['workers', 'w']).description("the app's workers (same as `everai worker`)");
   addWorkerSubcommands(workers);
   registerAppRevisionCommands(group);
+  registerAppLogsCommand(group);
   registerAppLocalCommands(group);
 }
