@@ -200,8 +200,8 @@ test('a public app answers without a token; back to private, it does not; no wor
   assert.equal((await anonymous('GET', route)).status, 401);
   assert.equal((await httpAs(platform, bob)('GET', route)).status, 404);
   assert.deepEqual((await aliceWorkers()).map((w) => w.id), [aliceWorker], 'the same worker served throughout');
-  const app = JSON.parse(await asAlice(['app', 'get', 'get-start', '-o', 'json'])) as AppView[];
-  assert.deepEqual([app[0]?.status, app[0]?.revision, app[0]?.routeAuth], ['DEPLOYED', 1, 'private']);
+  const app = JSON.parse(await asAlice(['app', 'get', 'get-start', '-o', 'json'])) as AppView;
+  assert.deepEqual([app.status, app.revision, app.routeAuth], ['DEPLOYED', 1, 'private']);
 });
 
 test('only an admin manages users; a deleted user and a rotated token stop working at once', async () => {

@@ -5,6 +5,11 @@ import type { Column } from './output';
 
 /** Table columns of the objects the API returns. */
 
+/** The URL to curl for the app's routes, on the server the CLI talks to. */
+export function routeUrl(endpoint: string, app: AppView): string {
+  return `${endpoint}/api/apps/v1/routes/${app.routeName}/`;
+}
+
 /**
  * The seed's `NAME STATUS CREATED_AT ROUTE_NAME`, with the later CLI's NAMESPACE and WORKERS; wide
  * adds the revision and the URL to curl (on the server the CLI talks to).
@@ -18,7 +23,7 @@ export function appColumns(endpoint: string): Column<AppView>[] {
     { header: 'CREATED_AT', value: (a) => formatTime(a.createdAt) },
     { header: 'ROUTE_NAME', value: (a) => a.routeName },
     { header: 'REVISION', value: (a) => a.revision, wide: true },
-    { header: 'URL', value: (a) => `${endpoint}/api/apps/v1/routes/${a.routeName}/`, wide: true },
+    { header: 'URL', value: (a) => routeUrl(endpoint, a), wide: true },
   ];
 }
 

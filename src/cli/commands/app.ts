@@ -12,6 +12,7 @@ import { addWorkerSubcommands } from './worker';
 import { registerAppRevisionCommands } from './app-revisions';
 import { reportRollout } from './app-rollout-report';
 import { registerAppLogsCommand } from './app-logs';
+import { registerAppGetCommand } from './app-get';
 
 const FILE_OPTION = ['-f, --file <file>', 'an app manifest (default: app.ts, else app.yaml, in the current directory)'] as const;
 
@@ -22,10 +23,6 @@ const FILE_OPTION = ['-f, --file <file>', 'an app manifest (default: app.ts, els
 async function localAppRequest(opts: { file?: string; namespace?: string }) {
   const definition = await loadAppDefinition(process.cwd(), opts.file);
   return { ...definition, namespace: opts.namespace ?? definition.namespace ?? DEFAULT_NAMESPACE };
-}
-
-function printApp(app: AppView, format: string, api: ApiClient): void {
-  printList([app], appColumns(api.baseUrl), parseOutputFormat(format));
 }
 
 export function registerAppCommands(program: Command): void {
@@ -103,18 +100,7 @@ export function registerAppCommands(program: Command): void {
       printList(apps, appColumns(api.baseUrl), format);
     });
 
-  group
-    .command('get')
-    .description('show one app')
-    .argument('[name]', 'app name (default: the app in the current directory)')
-    .option(...NS_OPTION)
-    .option(...OUTPUT_OPTION)
-    .action(async (name: string | undefined, opts: { namespace?: string; output: string }) => {
-      const api = new ApiClient();
-      const { app } = await api.get<{ app: AppView }>(appPath(await appTarget(name, opts.namespace)));
-      printApp(app, opts.output, api);
-      if (app.statusReason && (opts.output === 'table' || opts.output === 'wide')) console.log(`reason: ${app.statusReason}`);
-    });
+  registerAppGetCommand(group);
 
   for (const [verb, description] of [
     ['pause', 'stop every worker; requests get 503 until resumed'],
