@@ -98,6 +98,7 @@ const ROWS: Row[] = [
   { kind: 'app', action: 'rollback', cli: ['app', 'rollback', 'get-start'], http: ['POST', `${APP}:rollback`, {}] },
   { kind: 'app', action: 'events', cli: ['app', 'events', 'get-start'], http: ['GET', `${APP}/events`] },
   { kind: 'app', action: 'queue', cli: ['app', 'queue', 'get-start'], http: ['GET', `${APP}/queue`] },
+  { kind: 'app', action: 'logs', cli: ['app', 'logs', 'get-start'], http: ['GET', `${APP}/logs`] },
   { kind: 'app', action: 'delete', cli: ['app', 'delete', 'get-start', '--force'], http: ['DELETE', APP] },
   { kind: 'worker', action: 'list', cli: ['worker', 'list', 'get-start', '-a'], http: ['GET', `${APP}/workers?all=true`] },
   { kind: 'worker', action: 'exec', cli: ['worker', 'exec', 'WORKER', 'echo', 'hi'], http: ['UPGRADE', '/api/apps/v1/workers/WORKER/exec?command=echo'] },
