@@ -74,8 +74,8 @@ for (const broken of BROKEN) {
     const events = await cliOk(platform, ['app', 'events', 'get-start']);
     assert.match(events, new RegExp(`WARNING\\s+AppServer\\s+\\S+\\s+Rollout halted: revision \\d+ failed 3 times in a row`));
     const got = await cliOk(platform, ['app', 'get', 'get-start']);
-    assert.match(got, /FAILED/);
-    assert.match(got, new RegExp(`reason: .*${broken.reason.source}`));
+    assert.match(got, /^Status:\s+FAILED$/m);
+    assert.match(got, new RegExp(`^Reason:\\s+.*${broken.reason.source}`, 'm'));
   });
 }
 

@@ -101,6 +101,7 @@ const ROWS: Row[] = [
   { kind: 'app', action: 'rollback', cli: ['app', 'rollback', 'get-start'], http: ['POST', `${APP}:rollback`, {}] },
   { kind: 'app', action: 'events', cli: ['app', 'events', 'get-start'], http: ['GET', `${APP}/events`] },
   { kind: 'app', action: 'queue', cli: ['app', 'queue', 'get-start'], http: ['GET', `${APP}/queue`] },
+  { kind: 'app', action: 'logs', cli: ['app', 'logs', 'get-start'], http: ['GET', `${APP}/logs`] },
   { kind: 'app', action: 'delete', cli: ['app', 'delete', 'get-start', '--yes'], http: ['DELETE', APP] },
   { kind: 'worker', action: 'list', cli: ['worker', 'list', 'get-start', '-a'], http: ['GET', `${APP}/workers?all=true`] },
   { kind: 'worker', action: 'exec', cli: ['worker', 'exec', 'WORKER', 'echo', 'hi'], http: ['UPGRADE', '/api/apps/v1/workers/WORKER/exec?command=echo'] },
@@ -203,8 +204,8 @@ test('a public app answers without a token; back to private, it does not; no wor
   assert.equal((await anonymous('GET', route)).status, 401);
   assert.equal((await httpAs(platform, bob)('GET', route)).status, 404);
   assert.deepEqual((await aliceWorkers()).map((w) => w.id), [aliceWorker], 'the same worker served throughout');
-  const app = JSON.parse(await asAlice(['app', 'get', 'get-start', '-o', 'json'])) as AppView[];
-  assert.deepEqual([app[0]?.status, app[0]?.revision, app[0]?.routeAuth], ['DEPLOYED', 1, 'private']);
+  const app = JSON.parse(await asAlice(['app', 'get', 'get-start', '-o', 'json'])) as AppView;
+  assert.deepEqual([app.status, app.revision, app.routeAuth], ['DEPLOYED', 1, 'private']);
 });
 
 test('only an admin manages users; a deleted user and a rotated token stop working at once', async () => {

@@ -7,6 +7,7 @@ import { registerServerCommand } from './commands/server';
 import { registerVolumeCommands } from './commands/volume';
 import { registerWorkerCommands } from './commands/worker';
 import { registerUserCommands } from './commands/user';
+import { registerTokenCommands } from './commands/token';
 import { registerNamespaceCommands } from './commands/namespace';
 import { registerSecretCommands } from './commands/secret';
 import { registerConfigMapCommands } from './commands/configmap';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerWorkerCommands(program);
   registerVolumeCommands(program);
   registerUserCommands(program);
+  registerTokenCommands(program);
   registerNamespaceCommands(program);
   registerSecretCommands(program);
   registerConfigMapCommands(program);

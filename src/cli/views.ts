@@ -7,20 +7,18 @@ import type { Column } from './output';
 
 /**
  * The seed's `NAME STATUS CREATED_AT ROUTE_NAME`, with the later CLI's NAMESPACE and WORKERS; wide
- * adds the revision and the URL to curl (on the server the CLI talks to).
+ * adds the revision and the URL to curl (as the server names it, on the address the CLI reached).
  */
-export function appColumns(endpoint: string): Column<AppView>[] {
-  return [
-    { header: 'NAME', value: (a) => a.name },
-    { header: 'NAMESPACE', value: (a) => a.namespace },
-    { header: 'STATUS', value: (a) => a.status },
-    { header: 'WORKERS', value: (a) => `${a.workers.ready}/${a.workers.desired}` },
-    { header: 'CREATED_AT', value: (a) => formatTime(a.createdAt) },
-    { header: 'ROUTE_NAME', value: (a) => a.routeName },
-    { header: 'REVISION', value: (a) => a.revision, wide: true },
-    { header: 'URL', value: (a) => `${endpoint}/api/apps/v1/routes/${a.routeName}/`, wide: true },
-  ];
-}
+export const APP_COLUMNS: Column<AppView>[] = [
+  { header: 'NAME', value: (a) => a.name },
+  { header: 'NAMESPACE', value: (a) => a.namespace },
+  { header: 'STATUS', value: (a) => a.status },
+  { header: 'WORKERS', value: (a) => `${a.workers.ready}/${a.workers.desired}` },
+  { header: 'CREATED_AT', value: (a) => formatTime(a.createdAt) },
+  { header: 'ROUTE_NAME', value: (a) => a.routeName },
+  { header: 'REVISION', value: (a) => a.revision, wide: true },
+  { header: 'URL', value: (a) => a.routeUrl, wide: true },
+];
 
 const unprefix = (value: string, prefix: string) => (value.startsWith(prefix) ? value.slice(prefix.length) : value);
 

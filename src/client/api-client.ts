@@ -1,11 +1,11 @@
 import { EveraiError, isErrorCode, type ErrorBody } from '../contract/errors';
-import { endpoint, readCliConfig } from './config-file';
+import { cliToken, endpoint } from './config-file';
 
 /** The CLI's one door to the server's REST API: adds the token, turns error bodies into EveraiErrors. */
 export class ApiClient {
   constructor(
     readonly baseUrl: string = endpoint(),
-    private readonly token: string | undefined = process.env.EVERAI_TOKEN || readCliConfig().token,
+    private readonly token: string | undefined = cliToken()?.token,
   ) {}
 
   authHeaders(): Record<string, string> {

@@ -8,7 +8,7 @@ export interface CliConfig {
   token?: string;
 }
 
-function configPath(): string {
+export function configPath(): string {
   return join(everaiHome(), 'config.json');
 }
 
@@ -27,6 +27,13 @@ export function writeCliConfig(config: CliConfig): void {
 
 export function clearCliConfig(): void {
   rmSync(configPath(), { force: true });
+}
+
+/** The token the CLI sends, and where it comes from: EVERAI_TOKEN wins over the login's. */
+export function cliToken(): { token: string; from: 'EVERAI_TOKEN' | 'login' } | undefined {
+  if (process.env.EVERAI_TOKEN) return { token: process.env.EVERAI_TOKEN, from: 'EVERAI_TOKEN' };
+  const token = readCliConfig().token;
+  return token ? { token, from: 'login' } : undefined;
 }
 
 /** EVERAI_ENDPOINT wins over the login's endpoint, which wins over the local default. */

@@ -1,4 +1,4 @@
-import type { PlaceholderDocument } from './app-spec';
+import type { PlaceholderDocument, ResourceRequestsDocument } from './app-spec';
 
 /**
  * What the server's API answers and the CLI prints: the views themselves. The server builds them
@@ -31,11 +31,17 @@ export interface AppView {
   routeName: string;
   /** The route's full URL, on the server as the caller reached it: what to curl (with the path after it). */
   routeUrl: string;
+  /** The revision every worker should run (a rollout moves them onto it). */
   revision: number;
+  /** The revisions of the workers taking requests now: the old and the new one during a rollout. */
+  servingRevisions: number[];
   image: string;
   imageDigest: string;
   volumes: { name: string; revision: string }[];
-  workers: { ready: number; desired: number };
+  /** What each worker of `revision` gets; null while the app has no revision. */
+  resources: ResourceRequestsDocument | null;
+  /** `ready` of `desired` run `revision`; `byStatus` counts every worker the server still has, by STATUS (RUNNING, TERMINATED...). */
+  workers: { ready: number; desired: number; byStatus: Partial<Record<WorkerStatus, number>> };
   concurrency: number;
   routeAuth: string;
   /** Null: a fixed count (docs/autoscaling.md). */
@@ -58,6 +64,10 @@ export interface RevisionView {
   status: string;
 }
 
+/** A worker's STATUS, in the order of its lifecycle (docs/worker-lifecycle.md). */
+export const WORKER_STATUSES = ['CREATED', 'INITIALIZED', 'PENDING', 'RUNNING', 'TERMINATING', 'TERMINATED', 'ERROR', 'UNAVAILABLE'] as const;
+export type WorkerStatus = (typeof WORKER_STATUSES)[number];
+
 /** A worker with the reference API's field names; its statuses are in docs/worker-lifecycle.md. */
 export interface WorkerView {
   id: string;
@@ -76,6 +86,13 @@ export interface WorkerView {
   appRevision: number;
   replaceWorkerId: string | null;
   statusReason: string;
+}
+
+/** One line a worker printed, as `app logs` streams it (NDJSON): when the server received it (RFC 3339, UTC, ms). */
+export interface LogEntryView {
+  time: string;
+  workerId: string;
+  line: string;
 }
 
 export type EventType = 'NORMAL' | 'WARNING';

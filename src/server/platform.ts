@@ -29,6 +29,7 @@ import { handleExecUpgrade } from './api/exec-api';
 import { EventRetention } from './events/event-retention';
 import { WorkerRetention } from './retention/worker-retention';
 import { createLogger } from './logger';
+import { logAccess } from './http/access-log';
 
 export interface RunningPlatform {
   url: string;
@@ -109,11 +110,14 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
 
   // Ready once the controller has taken back what runs: until then routes may not know their workers.
   let ready = false;
+  const accessLog = log.child('access');
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const target = req.url ?? '/';
     if (target === HEALTH_PATH) return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'starting' });
     // The gateway is the hot path: it takes the raw target, without a URL object per request.
-    if (gateway.owns(target)) return gateway.handle(req, res, target);
+    // What it serves is the apps' traffic, logged at info; the platform's own API and registry at debug.
+    if (gateway.owns(target)) return gateway.handle(req, res, target, logAccess(req, res, accessLog, 'info'));
+    logAccess(req, res, accessLog, 'debug');
     const url = new URL(target, 'http://everai');
     if (url.pathname === '/v2' || url.pathname.startsWith('/v2/')) return registry.handle(req, res, url);
     return api(req, res, url);

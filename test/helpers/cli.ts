@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -67,4 +67,26 @@ export function runCliOnTerminal(args: string[], typed: string, options: { env?:
       resolve({ code: code ?? -1, stdout, stderr: '' });
     });
   });
+}
+
+export interface RunningCli {
+  child: ChildProcess;
+  /** What it printed on stdout so far. */
+  stdout(): string;
+  /** Resolves with how it ended: its exit code, or the signal that ended it. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Starts the real `everai` CLI and leaves it running (a command that follows), as a user's terminal would. */
+export function startCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): RunningCli {
+  const child = spawn(process.execPath, [EVERAI_BIN, ...args], {
+    cwd: options.cwd ?? REPO_ROOT,
+    env: { ...process.env, EVERAI_BUILD_CACHE: TEST_BUILD_CACHE, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr?.resume();
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
+  return { child, stdout: () => stdout, exited };
 }

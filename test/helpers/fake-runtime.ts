@@ -1,4 +1,4 @@
-import type { ExecSession, Runtime, WorkerEndpoint, WorkerExit, WorkerLaunch } from '../../src/server/runtime/runtime';
+import type { ExecSession, Runtime, WorkerEndpoint, WorkerExit, WorkerLaunch, WorkerLogReader } from '../../src/server/runtime/runtime';
 
 /**
  * An in-memory Runtime for controller tests: no process, no container, so a race the real
@@ -108,7 +108,9 @@ export class FakeRuntime implements Runtime {
     return '';
   }
 
-  async *readLog(): AsyncIterable<Buffer> {}
+  openLog(): WorkerLogReader {
+    return { next: async () => [] };
+  }
 
   async close(): Promise<void> {
     this.closed = true;

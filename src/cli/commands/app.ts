@@ -7,11 +7,13 @@ import { loadAppDefinition } from '../app-definition';
 import { confirm, YES_OPTION } from '../confirm';
 import { appPath, appTarget, DEFAULT_NAMESPACE, NS_OPTION } from '../app-target';
 import { OUTPUT_OPTION, parseOutputFormat, printList, renderTable } from '../output';
-import { appColumns, EVENT_COLUMNS, QUEUE_COLUMNS, type QueueEntry } from '../views';
+import { APP_COLUMNS, EVENT_COLUMNS, QUEUE_COLUMNS, type QueueEntry } from '../views';
 import { registerAppLocalCommands } from './app-local';
 import { addWorkerSubcommands } from './worker';
 import { registerAppRevisionCommands } from './app-revisions';
 import { reportRollout } from './app-rollout-report';
+import { registerAppLogsCommand } from './app-logs';
+import { registerAppGetCommand } from './app-get';
 
 const FILE_OPTION = ['-f, --file <file>', 'an app manifest (default: app.ts, else app.yaml, in the current directory)'] as const;
 
@@ -22,10 +24,6 @@ const FILE_OPTION = ['-f, --file <file>', 'an app manifest (default: app.ts, els
 async function localAppRequest(opts: { file?: string; namespace?: string }) {
   const definition = await loadAppDefinition(process.cwd(), opts.file);
   return { ...definition, namespace: opts.namespace ?? definition.namespace ?? DEFAULT_NAMESPACE };
-}
-
-function printApp(app: AppView, format: string, api: ApiClient): void {
-  printList([app], appColumns(api.baseUrl), parseOutputFormat(format));
 }
 
 export function registerAppCommands(program: Command): void {
@@ -100,21 +98,10 @@ export function registerAppCommands(program: Command): void {
       const path = opts.namespace && !opts.allNamespaces ? `/api/apps/v1/namespaces/${opts.namespace}/apps` : '/api/apps/v1/apps';
       const api = new ApiClient();
       const { apps } = await api.get<{ apps: AppView[] }>(path);
-      printList(apps, appColumns(api.baseUrl), format);
+      printList(apps, APP_COLUMNS, format);
     });
 
-  group
-    .command('get')
-    .description('show one app')
-    .argument('[name]', 'app name (default: the app in the current directory)')
-    .option(...NS_OPTION)
-    .option(...OUTPUT_OPTION)
-    .action(async (name: string | undefined, opts: { namespace?: string; output: string }) => {
-      const api = new ApiClient();
-      const { app } = await api.get<{ app: AppView }>(appPath(await appTarget(name, opts.namespace)));
-      printApp(app, opts.output, api);
-      if (app.statusReason && (opts.output === 'table' || opts.output === 'wide')) console.log(`reason: ${app.statusReason}`);
-    });
+  registerAppGetCommand(group);
 
   for (const [verb, description] of [
     ['pause', 'stop every worker; requests get 503 until resumed'],
@@ -175,5 +162,6 @@ export function registerAppCommands(program: Command): void {
   const workers = group.command('worker').aliases(['workers', 'w']).description("the app's workers (same as `everai worker`)");
   addWorkerSubcommands(workers);
   registerAppRevisionCommands(group);
+  registerAppLogsCommand(group);
   registerAppLocalCommands(group);
 }

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { formatTime } from '../../contract/time';
 import { ApiClient } from '../../client/api-client';
-import { readCliConfig, writeCliConfig } from '../../client/config-file';
 import { OUTPUT_OPTION, parseOutputFormat, printList, type Column } from '../output';
 
 interface UserView {
@@ -18,7 +17,7 @@ const USER_COLUMNS: Column<UserView>[] = [
   { header: 'ID', value: (u) => u.id, wide: true },
 ];
 
-/** `everai user ...` (admin) and `everai token rotate` (anyone, for themselves): docs/tenancy.md. */
+/** `everai user ...` (admin): docs/tenancy.md. */
 export function registerUserCommands(program: Command): void {
   const group = program.command('user').description('users (admin only): each gets a token, shown once');
 
@@ -50,18 +49,5 @@ export function registerUserCommands(program: Command): void {
     .action(async (name: string) => {
       await new ApiClient().request('DELETE', `/api/v1/users/${encodeURIComponent(name)}`);
       console.log(`User '${name}' deleted`);
-    });
-
-  program
-    .command('token')
-    .description('your token')
-    .command('rotate')
-    .description('replace your token with a new one; the old one stops working at once')
-    .action(async () => {
-      const { token } = await new ApiClient().request<{ token: string }>('POST', '/api/v1/token:rotate');
-      // The CLI keeps working: it remembers the new token where it kept the old one.
-      if (!process.env.EVERAI_TOKEN && readCliConfig().token) writeCliConfig({ ...readCliConfig(), token });
-      console.log('Your new token (shown only now; the old one no longer works):');
-      console.log(token);
     });
 }

@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import type { WorkerView } from '../../contract/api-views';
-import { ApiClient, errorFromResponse } from '../../client/api-client';
+import { ApiClient } from '../../client/api-client';
 import { appPath, appTarget } from '../app-target';
 import { OUTPUT_OPTION, parseOutputFormat, printList } from '../output';
 import { WORKER_COLUMNS } from '../views';
+import { SINCE_OPTION, sinceTime } from '../log-since';
+import { streamFrom } from '../log-stream';
 import { addWorkerScaleCommands } from './worker-scale';
 
 interface WorkerListOptions {
@@ -64,11 +66,13 @@ export function registerWorkerCommands(program: Command): void {
     .description("what a worker printed (stdout and stderr); -f follows it until the worker ends")
     .argument('<worker>', 'worker id (see `everai worker list`)')
     .option('-f, --follow', 'keep printing what the worker prints')
-    .action(async (id: string, opts: { follow?: boolean }) => {
-      const client = new ApiClient();
-      client.requireToken();
-      const res = await client.fetch(`/api/apps/v1/workers/${encodeURIComponent(id)}/logs${opts.follow ? '?follow=true' : ''}`);
-      if (!res.ok) throw errorFromResponse(res.status, await res.text());
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) process.stdout.write(chunk);
+    .option('-t, --timestamps', 'put the time the server received each line before it (RFC 3339, UTC)')
+    .option(...SINCE_OPTION)
+    .action(async (id: string, opts: { follow?: boolean; timestamps?: boolean; since?: string }) => {
+      const query = new URLSearchParams();
+      if (opts.follow) query.set('follow', 'true');
+      if (opts.timestamps) query.set('timestamps', 'true');
+      if (opts.since) query.set('since', sinceTime(opts.since));
+      for await (const chunk of streamFrom(`/api/apps/v1/workers/${encodeURIComponent(id)}/logs`, query)) process.stdout.write(chunk);
     });
 }

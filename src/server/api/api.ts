@@ -10,6 +10,7 @@ import { Router } from '../http/router';
 import type { Store } from '../store/store';
 import { registerAppRoutes } from './apps-api';
 import { registerWorkerRoutes } from './workers-api';
+import { registerAppLogRoutes } from './app-logs-api';
 import type { Runtime } from '../runtime/runtime';
 import type { VolumeService } from '../volumes/volume-service';
 import { registerVolumeRoutes } from './volumes-api';
@@ -49,6 +50,7 @@ export function buildApi(deps: ApiDeps): (req: IncomingMessage, res: ServerRespo
   registerUserRoutes(router, deps);
   registerNamespaceRoutes(router, deps);
   registerAppRoutes(router, deps);
+  registerAppLogRoutes(router, deps);
   registerWorkerRoutes(router, deps);
   registerVolumeRoutes(router, deps);
   registerKeyValueRoutes(router, deps);

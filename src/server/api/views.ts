@@ -7,7 +7,10 @@ export type { AppView, RevisionView, WorkerView };
 
 /** `origin`: where the caller reached the server, so `routeUrl` is a URL they can curl. */
 export function appView(app: AppRecord, revision: AppRevisionRecord | undefined, workers: readonly WorkerRecord[], origin: string): AppView {
-  const ready = workers.filter((w) => w.status === 'RUNNING' && w.phase === 'READY' && w.revision === app.targetRevision);
+  const serving = workers.filter((w) => w.status === 'RUNNING' && w.phase === 'READY');
+  const ready = serving.filter((w) => w.revision === app.targetRevision);
+  const byStatus: AppView['workers']['byStatus'] = {};
+  for (const worker of workers) byStatus[worker.status] = (byStatus[worker.status] ?? 0) + 1;
   return {
     id: app.id,
     name: app.name,
@@ -17,10 +20,12 @@ export function appView(app: AppRecord, revision: AppRevisionRecord | undefined,
     routeName: app.routeName,
     routeUrl: `${origin}/api/apps/v1/routes/${encodeURIComponent(app.routeName)}/`,
     revision: app.targetRevision,
+    servingRevisions: [...new Set(serving.map((w) => w.revision))].sort((a, b) => a - b),
     image: revision?.spec.imageRef ?? '',
     imageDigest: revision?.spec.imageDigest ?? '',
     volumes: (revision?.spec.volumes ?? []).map(({ name, revision: pinned }) => ({ name, revision: pinned })),
-    workers: { ready: ready.length, desired: app.paused ? 0 : app.desiredWorkers },
+    resources: revision?.spec.resources ?? null,
+    workers: { ready: ready.length, desired: app.paused ? 0 : app.desiredWorkers, byStatus },
     concurrency: app.concurrency,
     routeAuth: app.routeAuth,
     autoscaler: app.autoscaler,

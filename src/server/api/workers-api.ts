@@ -1,32 +1,40 @@
 import type { Router } from '../http/router';
 import { isTerminal } from '../store/records';
 import type { ApiDeps } from './api';
+import { parseSince, startStream, streamLogs, writeChunk } from './log-stream';
 import { ownedWorker } from './owned-worker';
 
-/** Workers by id, across apps: `/api/apps/v1/workers/...` (what `everai worker logs` calls). */
+const NEWLINE = Buffer.from('\n');
+
+/**
+ * Workers by id, across apps: `/api/apps/v1/workers/...` (what `everai worker logs` calls). The log
+ * is plain text, each line as the worker printed it; `timestamps=true` puts the time the server
+ * received it before each (RFC 3339, UTC, ms, then a space).
+ */
 export function registerWorkerRoutes(router: Router, deps: ApiDeps): void {
   const { store, auth, runtime } = deps;
 
   router.on('GET', '/api/apps/v1/workers/:id/logs', async (req, res, { id = '' }, url) => {
     const user = await auth.require(req);
-    const { worker } = await ownedWorker(store, user, id);
-    const follow = url.searchParams.get('follow') === 'true';
-    const stop = new AbortController();
-    res.once('close', () => stop.abort());
-    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache' });
-    res.flushHeaders();
-    // Following ends when the worker does: its last words are in the file by then.
-    let finished = isTerminal(worker.status);
-    const watch = setInterval(() => {
-      void store.workers.get(id).then((w) => (finished = !w || isTerminal(w.status)));
-    }, 1000);
-    try {
-      for await (const chunk of runtime.readLog(id, { follow, signal: stop.signal, done: () => finished })) {
-        if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
-      }
-    } finally {
-      clearInterval(watch);
-      res.end();
-    }
+    await ownedWorker(store, user, id);
+    const since = parseSince(url.searchParams.get('since'));
+    const timestamps = url.searchParams.get('timestamps') === 'true';
+    const signal = startStream(res, 'text/plain; charset=utf-8');
+    await streamLogs(runtime, {
+      follow: url.searchParams.get('follow') === 'true',
+      since,
+      // Following ends when the worker does: its last words are in the file by then.
+      sources: async () => {
+        const worker = await store.workers.get(id);
+        return worker && [{ workerId: id, ended: isTerminal(worker.status) }];
+      },
+      endWithSources: true,
+      write: async (lines) => {
+        const parts = lines.flatMap((l) => (timestamps ? [Buffer.from(`${l.time} `), l.text, NEWLINE] : [l.text, NEWLINE]));
+        await writeChunk(res, Buffer.concat(parts), signal);
+      },
+      signal,
+    });
+    res.end();
   });
 }

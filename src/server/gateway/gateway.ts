@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EveraiError } from '../../contract/errors';
 import type { Authenticator } from '../auth';
+import type { AccessNote } from '../http/access-log';
 import type { AppRecord, UserRecord } from '../store/records';
 import { AppRoute, type QueueReason } from './app-route';
 import { carriesPlatformToken, forwardRequestHeaders } from './forward-headers';
@@ -180,14 +181,18 @@ export class Gateway {
     return authorization !== undefined && carriesPlatformToken(authorization) ? this.deps.auth.identify(req) : undefined;
   }
 
-  /** `target` is the request target as sent: path and query, not yet decoded. */
-  async handle(req: IncomingMessage, res: ServerResponse, target: string): Promise<void> {
+  /**
+   * `target` is the request target as sent: path and query, not yet decoded. `note` learns the app
+   * and the worker that answers, for the access log.
+   */
+  async handle(req: IncomingMessage, res: ServerResponse, target: string, note: AccessNote): Promise<void> {
     const queryAt = target.indexOf('?');
     const pathname = queryAt < 0 ? target : target.slice(0, queryAt);
     const search = queryAt < 0 ? '' : target.slice(queryAt);
     const { routes, path } = this.findRoutes(pathname);
     const route = await this.pick(req, routes);
     const app = route.app;
+    note.app = nameKey(app);
     const user = app.routeAuth === 'public' ? await this.publicCaller(req) : await this.deps.auth.require(req);
     // Another user's app answers as if it did not exist.
     if (app.routeAuth !== 'public' && user?.id !== app.ownerId) throw new EveraiError('EVERAI_NOT_FOUND', 'no such app route');
@@ -212,6 +217,7 @@ export class Gateway {
     for (let attempt = 1; ; attempt++) {
       if (!route.slots.some((s) => !s.draining)) this.starvedListener?.(app.id);
       const slot = await route.acquire(sessionId, queueTimeoutMs, client.signal, failedOn);
+      note.worker = slot.id;
       let ok = false;
       try {
         const pool = servicePort === undefined ? slot.pool : slot.poolFor(servicePort);

@@ -93,6 +93,20 @@ export interface ExecSession {
   kill(): void;
 }
 
+/** A line a worker printed (without its newline, bytes as printed), and when the server received it (ISO 8601, UTC, ms). */
+export interface LogLine {
+  time: string;
+  text: Buffer;
+}
+
+export interface WorkerLogReader {
+  /**
+   * The lines that arrived since the last call (all there are, the first time). `final`: the last
+   * call, so a line still waiting for its newline is given as it is.
+   */
+  next(final: boolean): Promise<LogLine[]>;
+}
+
 export interface WorkerExit {
   workerId: string;
   code: number | null;
@@ -122,7 +136,7 @@ export interface Runtime {
   onExit(listener: (exit: WorkerExit) => void): void;
   /** The last lines a worker printed, for events about its failure. */
   tailLog(workerId: string, lines: number): Promise<string>;
-  /** What a worker printed (stdout and stderr), and with `follow` what it prints next, until `done()`. */
-  readLog(workerId: string, options: { follow: boolean; signal: AbortSignal; done: () => boolean }): AsyncIterable<Buffer>;
+  /** What a worker printed (stdout and stderr), line by line with times, read on from where it left off at each call. */
+  openLog(workerId: string): WorkerLogReader;
   close(): Promise<void>;
 }

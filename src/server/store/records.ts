@@ -3,9 +3,9 @@
 import type { KeyValueKind } from '../secrets/key-value-source';
 import type { ResourceRequestsDocument } from '../../contract/app-spec';
 import type { VolumeStatus } from '../../contract/volume-view';
-import type { AutoscalerSetting, EventRecord, EventType } from '../../contract/api-views';
+import type { AutoscalerSetting, EventRecord, EventType, WorkerStatus } from '../../contract/api-views';
 
-export type { AutoscalerSetting, EventRecord, EventType };
+export type { AutoscalerSetting, EventRecord, EventType, WorkerStatus };
 
 export interface UserRecord {
   id: string;
@@ -134,15 +134,6 @@ export interface AppRevisionRecord {
   createdAt: string;
 }
 
-export type WorkerStatus =
-  | 'CREATED'
-  | 'INITIALIZED'
-  | 'PENDING'
-  | 'RUNNING'
-  | 'TERMINATING'
-  | 'TERMINATED'
-  | 'ERROR'
-  | 'UNAVAILABLE';
 
 /** The persisted part of DETAIL_STATUS; FREE and BUSY are derived live from the gateway. */
 export type WorkerPhase = 'IN_FLIGHT' | 'UNSPECIFIED' | 'READY' | 'REMOVE' | '';

@@ -4,7 +4,7 @@ import { EveraiError } from '../../../contract/errors';
 import type { BlobStore } from '../../blobs/blob-store';
 import { pullLayers } from '../../registry/remote/remote-image';
 import type { GpuInfo } from '../../resources/machine-resources';
-import type { ExecRequest, ExecSession, Runtime, WorkerEndpoint, WorkerExit, WorkerLaunch } from '../runtime';
+import type { ExecRequest, ExecSession, Runtime, WorkerEndpoint, WorkerExit, WorkerLaunch, WorkerLogReader } from '../runtime';
 import { startExec } from '../local/exec-session';
 import { expandVars } from '../local/expand-vars';
 import { GpuAssigner } from '../local/gpu-assigner';
@@ -97,7 +97,7 @@ export class ContainerRuntime implements Runtime {
     this.volumeTrees = new VolumeTrees(options.blobs, join(this.dataDir, 'volume-trees'));
     this.keyValueFiles = new KeyValueFiles(this.dataDir);
     this.gpus = new GpuAssigner(options.gpus ?? []);
-    this.folders = new WorkerFolders(join(this.dataDir, 'workers'), () => this.running.keys());
+    this.folders = new WorkerFolders(join(this.dataDir, 'workers'));
   }
 
   private workerDir(workerId: string): string {
@@ -142,6 +142,7 @@ export class ContainerRuntime implements Runtime {
       const spec = await this.spec(launch, rootfs, user, address, ports, record.gpus);
       await fs.writeFile(join(bundle, 'config.json'), JSON.stringify(spec));
       const log = openSync(this.folders.logFile(workerId), 'a');
+      this.folders.startStamping(workerId);
       const child = this.cli.run(workerId, bundle, log);
       closeSync(log);
       const endpoint = this.endpoint(workerId, child.pid ?? 0, record);
@@ -235,8 +236,9 @@ export class ContainerRuntime implements Runtime {
     await this.cleanUp(workerId);
   }
 
-  /** What only a running container needs (its log stays for `worker logs`). */
+  /** What only a running container needs (its log stays for `worker logs`, stamped to its end). */
   private async cleanUp(workerId: string): Promise<void> {
+    await this.folders.stopStamping(workerId);
     this.gpus.release(workerId);
     await this.keyValueFiles.remove(workerId);
     const dir = this.workerDir(workerId);
@@ -276,6 +278,7 @@ export class ContainerRuntime implements Runtime {
         this.gpus.adopt(container.id, record.gpus);
         const endpoint = this.endpoint(container.id, container.pid, record);
         this.running.set(container.id, { endpoint, record, exited: this.watchAdopted(container.id, container.pid, record) });
+        this.folders.startStamping(container.id);
         adopted.set(container.id, endpoint);
         claims.delete(container.id);
         continue;
@@ -301,14 +304,14 @@ export class ContainerRuntime implements Runtime {
     return this.folders.tail(workerId, lines);
   }
 
-  readLog(workerId: string, options: { follow: boolean; signal: AbortSignal; done: () => boolean }): AsyncIterable<Buffer> {
-    return this.folders.read(workerId, options);
+  openLog(workerId: string): WorkerLogReader {
+    return this.folders.openLog(workerId);
   }
 
   /** Stops watching; the containers keep running unless stopped first. */
   async close(): Promise<void> {
     this.adopted.close();
-    this.folders.close();
+    await this.folders.close();
     await this.network.close();
   }
 }

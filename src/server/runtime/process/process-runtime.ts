@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { EveraiError } from '../../../contract/errors';
 import type { BlobStore } from '../../blobs/blob-store';
 import { pullLayers } from '../../registry/remote/remote-image';
-import type { ExecRequest, ExecSession, Runtime, WorkerEndpoint, WorkerExit, WorkerLaunch } from '../runtime';
+import type { ExecRequest, ExecSession, Runtime, WorkerEndpoint, WorkerExit, WorkerLaunch, WorkerLogReader } from '../runtime';
 import { AdoptedWatch } from '../local/adopted-watch';
 import { WorkerFolders } from '../local/worker-log';
 import { ImageUnpacker } from '../local/image-unpacker';
@@ -53,7 +53,7 @@ export class ProcessRuntime implements Runtime {
     this.volumeTrees = new VolumeTrees(options.blobs, join(this.dataDir, 'volume-trees'));
     this.keyValueFiles = new KeyValueFiles(this.dataDir);
     this.blobs = options.blobs;
-    this.folders = new WorkerFolders(join(this.dataDir, 'workers'), () => this.running.keys());
+    this.folders = new WorkerFolders(join(this.dataDir, 'workers'));
   }
 
   private workerDir(workerId: string): string {
@@ -111,6 +111,7 @@ export class ProcessRuntime implements Runtime {
     const readiness: Readiness = launch.program.kind === 'sdk' ? { kind: 'sdk' } : { kind: 'command', path: launch.program.readinessPath };
     await writeEndpointFile(this.workerDir(launch.workerId), { servicePorts: ports.service, readiness });
     const fd = openSync(this.folders.logFile(launch.workerId), 'a');
+    this.folders.startStamping(launch.workerId);
     const env = { ...workerEnv(launch, ports, places, this.dataDir), CUDA_VISIBLE_DEVICES: this.gpus.assign(launch.workerId, launch.resources) };
     const { file, args } = programCommand(launch, rootfs, env);
     const child = spawn(file, args, {
@@ -147,8 +148,9 @@ export class ProcessRuntime implements Runtime {
     return { workerId, pid, port: ports.main, url: `http://127.0.0.1:${ports.main}`, servicePorts: ports.service };
   }
 
-  /** What only a running worker needs: its GPUs, its secret files and its folder (its log stays). */
+  /** What only a running worker needs: its GPUs, its secret files and its folder (its log stays, stamped to its end). */
   private async cleanUp(workerId: string): Promise<void> {
+    await this.folders.stopStamping(workerId);
     this.gpus.release(workerId);
     await this.keyValueFiles.remove(workerId);
     await fs.rm(join(this.workerDir(workerId), 'root'), { recursive: true, force: true });
@@ -196,6 +198,7 @@ export class ProcessRuntime implements Runtime {
       const { servicePorts, readiness } = await readEndpointFile(this.workerDir(workerId));
       const endpoint = this.endpoint(workerId, proc.pgid, { main: port, service: servicePorts });
       this.running.set(workerId, { endpoint, readiness, exited: this.watchAdopted(workerId, proc.pgid) });
+      this.folders.startStamping(workerId);
       adopted.set(workerId, endpoint);
     }
     for (const orphan of found.values()) {
@@ -224,13 +227,13 @@ export class ProcessRuntime implements Runtime {
     return this.folders.tail(workerId, lines);
   }
 
-  readLog(workerId: string, options: { follow: boolean; signal: AbortSignal; done: () => boolean }): AsyncIterable<Buffer> {
-    return this.folders.read(workerId, options);
+  openLog(workerId: string): WorkerLogReader {
+    return this.folders.openLog(workerId);
   }
 
   /** Stops watching; the workers themselves keep running unless stopped first. */
   async close(): Promise<void> {
     this.adopted.close();
-    this.folders.close();
+    await this.folders.close();
   }
 }

@@ -1,0 +1,34 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { Logger } from '../logger';
+
+/** What the gateway learns while it routes a request, for its access log line: the app (NAMESPACE/NAME) and the worker that answered. */
+export interface AccessNote {
+  app?: string;
+  worker?: string;
+}
+
+/**
+ * Writes one access log line for the request when its response is over: finished, or cut because
+ * the client went (then `aborted`), so a stream is logged when it ends, with its whole duration.
+ * `bytes` is what went out on the connection for this response, status line and headers included
+ * (nginx's `$bytes_sent`). The path is logged without its query, which may carry an app's secrets.
+ */
+export function logAccess(req: IncomingMessage, res: ServerResponse, log: Logger, level: 'info' | 'debug'): AccessNote {
+  const started = performance.now();
+  const socket = req.socket;
+  const before = socket.bytesWritten;
+  const note: AccessNote = {};
+  res.once('close', () => {
+    log[level]('request', {
+      method: req.method,
+      path: (req.url ?? '/').split('?')[0],
+      status: res.statusCode,
+      ...note,
+      durationMs: Math.round(performance.now() - started),
+      bytes: socket.bytesWritten - before,
+      ...(res.writableFinished ? {} : { aborted: true }),
+    });
+  });
+  return note;
+}
