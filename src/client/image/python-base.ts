@@ -33,17 +33,22 @@ async function build(dir: string): Promise<void> {
   await fs.writeFile(join(dir, RECORD_FILE), JSON.stringify(written));
 }
 
+const baseDir = (cacheDir: string) => join(cacheDir, 'python-base', PYTHON_BASE_TAG);
+
+/** Why this machine has no Python base and cannot make one, or undefined when it has or can. */
+export function pythonBaseMissing(cacheDir = buildCacheDir()): string | undefined {
+  if (existsSync(baseDir(cacheDir))) return undefined;
+  const cannot = debootstrapMissing();
+  return cannot && `the Python base image ${PYTHON_BASE_REPOSITORY}:${PYTHON_BASE_TAG} is made once on this machine with debootstrap, and ${cannot}`;
+}
+
 /** The base's layer, made first if this machine has none yet (a minute or two; builds started together make it once). */
 export async function pythonBaseRootLayer(cacheDir = buildCacheDir()): Promise<ImageLayer> {
-  const dir = join(cacheDir, 'python-base', PYTHON_BASE_TAG);
+  const dir = baseDir(cacheDir);
   if (!existsSync(dir)) {
-    const cannot = debootstrapMissing();
-    if (cannot) {
-      throw new EveraiError(
-        'EVERAI_USAGE',
-        `the Python base image ${PYTHON_BASE_REPOSITORY}:${PYTHON_BASE_TAG} is made once on this machine with debootstrap, and ${cannot}; ` +
-          'or build on an image of yours that has /usr/bin/python3 with Flask: `everai image build --base IMAGE`',
-      );
+    const missing = pythonBaseMissing(cacheDir);
+    if (missing) {
+      throw new EveraiError('EVERAI_USAGE', `${missing}; or build on an image of yours that has /usr/bin/python3 with Flask: \`everai image build --base IMAGE\``);
     }
     process.stderr.write(`making the Python base ${PYTHON_BASE_REPOSITORY}:${PYTHON_BASE_TAG} with debootstrap (once on this machine; a minute or two)\n`);
   }

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
 import { constants } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { EveraiError } from '../../contract/errors';
+import { PYTHON_WORKER_ENV } from '../../contract/python-worker';
 
 /**
  * The everai SDK for Python as this installation carries it (`python/everai`), and the Python
@@ -13,18 +14,21 @@ const PACKAGE_ROOT = join(__dirname, '..', '..', '..', '..');
 /** The folder that holds the `everai` package: what goes on PYTHONPATH. */
 export const PYTHON_SDK_DIR = join(PACKAGE_ROOT, 'python');
 /** The argv of this CLI, as JSON, for the SDK's `context.volume_manager` (python/everai/volume_manager.py). */
-const CLI_ENV = 'EVERAI_CLI';
+export const CLI_ENV = 'EVERAI_CLI';
 const CLI_ENTRY = join(PACKAGE_ROOT, 'bin', 'everai.js');
 
 export function pythonCommand(): string {
   return process.env.EVERAI_PYTHON || 'python3';
 }
 
-/** The environment of a Python the CLI starts: this SDK first on its path, and this CLI for its volume manager. */
+/**
+ * The environment of a Python the CLI starts: this SDK first on its path, this CLI for its volume
+ * manager, and a worker's settings: what the app prints shows at once, and no __pycache__ lands
+ * in the app's folder, where `everai image build` would find it.
+ */
 function pythonEnv(): NodeJS.ProcessEnv {
   const path = [PYTHON_SDK_DIR, process.env.PYTHONPATH].filter(Boolean).join(delimiter);
-  // No __pycache__ in the user's app folder, where `everai image build` would find it.
-  return { ...process.env, PYTHONPATH: path, PYTHONDONTWRITEBYTECODE: '1', [CLI_ENV]: JSON.stringify([process.execPath, CLI_ENTRY]) };
+  return { ...process.env, ...PYTHON_WORKER_ENV, PYTHONPATH: path, [CLI_ENV]: JSON.stringify([process.execPath, CLI_ENTRY]) };
 }
 
 function notStarted(error: Error): EveraiError {
