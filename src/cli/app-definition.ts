@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { describePythonApp, isPythonAppDir } from '../client/python/describe-python-app';
+import { describePythonApp, hasPythonAppFile } from '../client/python/describe-python-app';
 import { APP_FILES, loadAppFromDir } from '../sdk/loader/load-app';
 
 export const MANIFEST_FILE = 'app.yaml';
@@ -17,7 +17,7 @@ export interface AppDefinition {
 
 /** A folder whose app is its `app.py`: one with no `app.ts` (or `.js`, `.mjs`), which would win. */
 export function isPythonAppFolder(dir: string): boolean {
-  return !APP_FILES.some((name) => existsSync(join(dir, name))) && isPythonAppDir(dir);
+  return !APP_FILES.some((name) => existsSync(join(dir, name))) && hasPythonAppFile(dir);
 }
 
 function validSummary(name: string, routes: readonly string[], image: string | null): string {
@@ -30,7 +30,7 @@ function validSummary(name: string, routes: readonly string[], image: string | n
  * `.mjs`) wins, then `app.py`, and `app.yaml` serves where there is neither.
  */
 export async function loadAppDefinition(dir: string, file?: string): Promise<AppDefinition> {
-  const appObject = APP_FILES.some((name) => existsSync(join(dir, name))) || isPythonAppDir(dir);
+  const appObject = APP_FILES.some((name) => existsSync(join(dir, name))) || hasPythonAppFile(dir);
   const manifest = file ?? (!appObject && existsSync(join(dir, MANIFEST_FILE)) ? MANIFEST_FILE : undefined);
   if (manifest !== undefined) {
     // Loaded on use, like the image push client: commands that read no manifest start faster without YAML and zod.

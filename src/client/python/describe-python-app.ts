@@ -26,7 +26,7 @@ interface DescribeOutput {
   error?: { code: string; message: string };
 }
 
-export function isPythonAppDir(dir: string): boolean {
+export function hasPythonAppFile(dir: string): boolean {
   return existsSync(join(dir, PYTHON_APP_FILE));
 }
 
