@@ -162,5 +162,5 @@ test('a missing IMAGE, a broken image_builder.ts or a foreign registry fail in o
   assert.match(await failure(invalid), /^Error: invalid image reference 'Demo:v1'/);
 
   const empty = mkdtempSync(join(work, 'empty-'));
-  assert.match(await failure(empty), /^Error: no image_builder\.ts \(or \.js, \.mjs\) or app\.yaml in /);
+  assert.match(await failure(empty), /^Error: no image_builder\.ts \(or \.js, \.mjs, \.py\) or app\.yaml in /);
 });

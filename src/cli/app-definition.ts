@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { describePythonApp, hasPythonAppFile } from '../client/python/describe-python-app';
 import { APP_FILES, loadAppFromDir } from '../sdk/loader/load-app';
 
 export const MANIFEST_FILE = 'app.yaml';
 
-/** An app definition as the API takes it, from `app.ts` (app-object mode) or `app.yaml` (manifest mode). */
+/** An app definition as the API takes it, from `app.ts` or `app.py` (app-object mode) or `app.yaml` (manifest mode). */
 export interface AppDefinition {
   name: string;
   /** The manifest's `metadata.namespace`, if it names one. */
@@ -14,12 +15,23 @@ export interface AppDefinition {
   summary: string;
 }
 
+/** A folder whose app is its `app.py`: one with no `app.ts` (or `.js`, `.mjs`), which would win. */
+export function isPythonAppFolder(dir: string): boolean {
+  return !APP_FILES.some((name) => existsSync(join(dir, name))) && hasPythonAppFile(dir);
+}
+
+function validSummary(name: string, routes: readonly string[], image: string | null): string {
+  const count = `${routes.length} route${routes.length === 1 ? '' : 's'}`;
+  return `App '${name}' is valid: ${routes.length > 0 ? `${count} (${routes.join(', ')})` : count}, image ${image ?? '(none)'}`;
+}
+
 /**
  * The app of a folder: `-f FILE` names a manifest; without it, `app.ts` (or `.js`,
- * `.mjs`) wins, and `app.yaml` serves where there is none.
+ * `.mjs`) wins, then `app.py`, and `app.yaml` serves where there is neither.
  */
 export async function loadAppDefinition(dir: string, file?: string): Promise<AppDefinition> {
-  const manifest = file ?? (!APP_FILES.some((name) => existsSync(join(dir, name))) && existsSync(join(dir, MANIFEST_FILE)) ? MANIFEST_FILE : undefined);
+  const appObject = APP_FILES.some((name) => existsSync(join(dir, name))) || hasPythonAppFile(dir);
+  const manifest = file ?? (!appObject && existsSync(join(dir, MANIFEST_FILE)) ? MANIFEST_FILE : undefined);
   if (manifest !== undefined) {
     // Loaded on use, like the image push client: commands that read no manifest start faster without YAML and zod.
     /* eslint-disable @typescript-eslint/no-require-imports */
@@ -38,14 +50,12 @@ export async function loadAppDefinition(dir: string, file?: string): Promise<App
       }`,
     };
   }
+  if (isPythonAppFolder(dir)) {
+    const { spec, appFile, routes } = await describePythonApp(dir);
+    return { name: spec.name, namespace: undefined, body: { spec: { ...spec }, appFile }, summary: validSummary(spec.name, routes, spec.image) };
+  }
   const { app, appFile } = await loadAppFromDir(dir);
   const spec = app.toSpec() as unknown as Record<string, unknown>;
   const routes = app.service.routes.flatMap((r) => r.methods.map((m) => `${m} ${r.path.template}`));
-  const count = `${routes.length} route${routes.length === 1 ? '' : 's'}`;
-  return {
-    name: app.name,
-    namespace: undefined,
-    body: { spec, appFile },
-    summary: `App '${app.name}' is valid: ${routes.length > 0 ? `${count} (${routes.join(', ')})` : count}, image ${app.image?.ref ?? '(none)'}`,
-  };
+  return { name: app.name, namespace: undefined, body: { spec, appFile }, summary: validSummary(app.name, routes, app.image?.ref ?? null) };
 }

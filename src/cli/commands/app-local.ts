@@ -5,7 +5,8 @@ import { loadAppFromDir } from '../../sdk/loader/load-app';
 import { listeningPort, serveApp } from '../../sdk/worker/serve-app';
 import { provideLocalVolumes } from '../local-volumes';
 import { provideLocalKeyValues } from '../local-key-values';
-import { loadAppDefinition } from '../app-definition';
+import { isPythonAppFolder, loadAppDefinition } from '../app-definition';
+import { preparePythonApp, runPythonApp } from '../python-app';
 
 /** `everai app run`'s default port, as the Python platform's. */
 const DEFAULT_RUN_PORT = 8866;
@@ -38,7 +39,7 @@ async function runPrepareHooks(app: App, prepareMode: boolean): Promise<void> {
 export function registerAppLocalCommands(appCommand: Command): void {
   appCommand
     .command('check')
-    .description('load the app in the current directory (app.ts, else app.yaml) and say what is wrong with it, if anything')
+    .description('load the app in the current directory (app.ts, app.py, else app.yaml) and say what is wrong with it, if anything')
     .option('-f, --file <file>', 'an app manifest to check instead')
     .action(async (opts: { file?: string }) => {
       console.log((await loadAppDefinition(process.cwd(), opts.file)).summary);
@@ -48,6 +49,7 @@ export function registerAppLocalCommands(appCommand: Command): void {
     .command('prepare')
     .description("run the app's prepare hooks here, in prepare mode (context.isPrepareMode is true)")
     .action(async () => {
+      if (isPythonAppFolder(process.cwd())) return preparePythonApp(process.cwd());
       const { app } = await loadAppFromDir(process.cwd());
       await provideLocalVolumes(app.volumeRequests.map((v) => v.name));
       await provideLocalKeyValues(app.secretRequests, app.configmapRequests);
@@ -64,6 +66,10 @@ export function registerAppLocalCommands(appCommand: Command): void {
     .action(async (opts: { port: string; listen: string }) => {
       const listen = parseListen(opts.listen);
       const port = listen.port ?? parsePort(opts.port);
+      if (isPythonAppFolder(process.cwd())) {
+        process.exitCode = await runPythonApp(process.cwd(), { host: listen.host, port });
+        return;
+      }
       const { app } = await loadAppFromDir(process.cwd());
       await provideLocalVolumes(app.volumeRequests.map((v) => v.name));
       await provideLocalKeyValues(app.secretRequests, app.configmapRequests);

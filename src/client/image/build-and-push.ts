@@ -10,7 +10,9 @@ import { buildImage, type BuildOptions } from './oci-image-builder';
 import { formatBytes, pushProgress, shortDigest, type PushProgress } from './push-progress';
 import { pushTarget } from './push-target';
 import { RegistryPushClient } from './registry-push-client';
-import { nodeBaseLayer, sdkProcess, sdkRuntimeLayer } from './sdk-layers';
+import { isPythonAppFile } from '../../contract/python-worker';
+import { PYTHON_RUNTIME } from './python-runtime';
+import { NODE_RUNTIME, sdkProcess } from './sdk-layers';
 import { buildWithDockerfile, dockerfileHint, hasDockerfile, type BuilderName } from './dockerfile-builder';
 
 export interface BuildAndPushOptions {
@@ -19,7 +21,7 @@ export interface BuildAndPushOptions {
   manifestFile?: string;
   /** Build the folder's Dockerfile with this tool instead of packing the folder. */
   builder?: BuilderName;
-  /** An image of the platform's registry to build on (`--base`), instead of the node base. */
+  /** An image of the platform's registry to build on (`--base`), instead of the node or Python base. */
   base?: string;
   api?: ApiClient;
   progress?: PushProgress;
@@ -27,12 +29,13 @@ export interface BuildAndPushOptions {
 
 type Layers = Pick<BuildOptions, 'lower' | 'process' | 'architecture'>;
 
-/** An SDK app runs Node and the SDK runtime, on the node base or on `--base`. */
-async function sdkLayers(api: ApiClient, progress: PushProgress, base: BaseImage | undefined, userName: string): Promise<Layers> {
-  const lower = base ? base.layers : [await nodeBaseLayer(api, progress, userName)];
+/** An SDK app runs its language and its SDK (Node for `app.ts`, Python for `app.py`), on that language's base or on `--base`. */
+async function sdkLayers(api: ApiClient, progress: PushProgress, base: BaseImage | undefined, appFile: string, userName: string): Promise<Layers> {
+  const runtime = isPythonAppFile(appFile) ? PYTHON_RUNTIME : NODE_RUNTIME;
+  const lower = base ? base.layers : [await runtime.baseLayer(api, progress, userName)];
   return {
-    lower: [...lower, await sdkRuntimeLayer()],
-    process: sdkProcess(base?.config.config),
+    lower: [...lower, await runtime.sdkLayer()],
+    process: sdkProcess(base?.config.config, runtime.worker),
     architecture: base?.config.architecture ?? IMAGE_ARCHITECTURE,
   };
 }
@@ -62,7 +65,7 @@ export async function buildAndPush(options: BuildAndPushOptions): Promise<string
     const progress = options.progress ?? pushProgress();
     const base = options.base !== undefined ? await fetchBaseImage(api, options.base, userName) : undefined;
     const appFile = findAppFile(options.appDir);
-    const layers = appFile ? await sdkLayers(api, progress, base, userName) : baseLayers(base);
+    const layers = appFile ? await sdkLayers(api, progress, base, appFile, userName) : baseLayers(base);
     const built = await buildImage({ appDir: options.appDir, layoutDir, tag: target.tag, ...(appFile ? { appFile } : {}), ...layers });
     const layerBytes = built.blobs.filter((b) => b.kind === 'layer').reduce((sum, b) => sum + b.size, 0);
     const registryPath = `${new URL(api.baseUrl).host}/${target.repository}:${target.tag}`;

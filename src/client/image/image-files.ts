@@ -15,8 +15,8 @@ export interface ImageFile {
   linkname?: string;
 }
 
-/** Never part of an image: VCS data, installed packages, build output, everai's own cache. */
-const ALWAYS_SKIPPED = ['.git', 'node_modules', 'dist', '.everai'];
+/** Never part of an image: VCS data, installed packages, build output (Python's bytecode too), everai's own cache. */
+const ALWAYS_SKIPPED = ['.git', 'node_modules', 'dist', '__pycache__', '.everai'];
 const IGNORE_FILE = '.everaiignore';
 
 /** `.everaiignore`: one name or path per line, `*` matching within a path segment, `#` comments. */

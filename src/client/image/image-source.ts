@@ -3,9 +3,11 @@ import { basename, join, resolve } from 'node:path';
 import { EveraiError } from '../../contract/errors';
 import { ManifestFile } from '../manifest/manifest-file';
 import { importUserModule } from '../../sdk/loader/load-module';
+import { PYTHON_APP_FILE, PYTHON_IMAGE_BUILDER_FILE, pythonImageName } from '../python/describe-python-app';
 
 const IMAGE_BUILDER_FILES = ['image_builder.ts', 'image_builder.js', 'image_builder.mjs'];
-const APP_FILES = ['app.ts', 'app.js', 'app.mjs'];
+/** An app.ts wins over an app.py, as it does for every app command (src/cli/app-definition.ts). */
+const APP_FILES = ['app.ts', 'app.js', 'app.mjs', PYTHON_APP_FILE];
 const MANIFEST_FILE = 'app.yaml';
 
 /** The first of `names` present in `dir`. */
@@ -43,16 +45,17 @@ async function fromManifest(file: string): Promise<string> {
 }
 
 /**
- * The name to push an app folder's image as: `IMAGE` of `image_builder.ts`, or
- * `spec.image` of the manifest (`-f FILE`, else `app.yaml`).
+ * The name to push an app folder's image as: `IMAGE` of `image_builder.ts` (or of
+ * `image_builder.py`, which Python reads), or `spec.image` of the manifest (`-f FILE`, else `app.yaml`).
  */
 export async function imageNameOf(appDir: string, manifestFile?: string): Promise<string> {
   if (manifestFile !== undefined) return fromManifest(resolve(appDir, manifestFile));
   const builder = firstPresent(appDir, IMAGE_BUILDER_FILES);
   if (builder) return fromImageBuilder(join(appDir, builder));
+  if (existsSync(join(appDir, PYTHON_IMAGE_BUILDER_FILE))) return pythonImageName(appDir);
   if (existsSync(join(appDir, MANIFEST_FILE))) return fromManifest(join(appDir, MANIFEST_FILE));
   throw new EveraiError(
     'EVERAI_APP_INVALID',
-    `no image_builder.ts (or .js, .mjs) or ${MANIFEST_FILE} in ${resolve(appDir)}: one of them names the image to build`,
+    `no image_builder.ts (or .js, .mjs, .py) or ${MANIFEST_FILE} in ${resolve(appDir)}: one of them names the image to build`,
   );
 }

@@ -42,7 +42,7 @@ export const appRequestSchema = z.object({
       ...programFieldsSchema,
     })
     .loose(),
-  appFile: z.string().regex(/^[\w.-]+\.(ts|js|mjs)$/, 'must be app.ts, app.js or app.mjs').default('app.ts'),
+  appFile: z.string().regex(/^[\w.-]+\.(ts|js|mjs|py)$/, 'must be app.ts, app.js, app.mjs or app.py').default('app.ts'),
 });
 
 export type AppRequest = z.infer<typeof appRequestSchema>;

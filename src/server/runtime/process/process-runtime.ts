@@ -112,7 +112,7 @@ export class ProcessRuntime implements Runtime {
     await writeEndpointFile(this.workerDir(launch.workerId), { servicePorts: ports.service, readiness });
     const fd = openSync(this.folders.logFile(launch.workerId), 'a');
     this.folders.startStamping(launch.workerId);
-    const env = { ...workerEnv(launch, ports, places, this.dataDir), CUDA_VISIBLE_DEVICES: this.gpus.assign(launch.workerId, launch.resources) };
+    const env = { ...workerEnv(launch, ports, places, this.dataDir, rootfs), CUDA_VISIBLE_DEVICES: this.gpus.assign(launch.workerId, launch.resources) };
     const { file, args } = programCommand(launch, rootfs, env);
     const child = spawn(file, args, {
       cwd: this.programDir(launch, rootfs),
@@ -167,7 +167,7 @@ export class ProcessRuntime implements Runtime {
     const rootfs = await this.unpacker.ensureUnpacked(launch.image);
     const places = await this.places(launch, rootfs, false);
     const { endpoint } = worker;
-    const env = workerEnv(launch, { main: endpoint.port, service: endpoint.servicePorts }, places, this.dataDir);
+    const env = workerEnv(launch, { main: endpoint.port, service: endpoint.servicePorts }, places, this.dataDir, rootfs);
     // Not marked as the worker's own process: a restarted server must not take it for the worker.
     delete env[WORKER_ID_ENV];
     const [first = '', ...rest] = request.argv;

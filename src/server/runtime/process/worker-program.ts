@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { isPythonAppFile, PYTHON_SDK_PATH, PYTHON_WORKER_ENV, PYTHON_WORKER_MODULE } from '../../../contract/python-worker';
 import { LISTEN_HOST_ENV } from '../../../contract/worker-env';
 import type { WorkerLaunch } from '../runtime';
 import { expandVars } from '../local/expand-vars';
@@ -22,16 +23,23 @@ export async function allocatePorts(launch: WorkerLaunch): Promise<WorkerPorts> 
   return { main, service };
 }
 
+function isPythonApp(launch: WorkerLaunch): boolean {
+  return launch.program.kind === 'sdk' && isPythonAppFile(launch.appFile);
+}
+
 /** A worker process's environment: a few variables of the server's, then what every runtime gives. */
-export function workerEnv(launch: WorkerLaunch, ports: WorkerPorts, places: WorkerPlaces, dataDir: string): Record<string, string> {
+export function workerEnv(launch: WorkerLaunch, ports: WorkerPorts, places: WorkerPlaces, dataDir: string, rootfs: string): Record<string, string> {
   const inherited: Record<string, string> = {};
   for (const name of INHERITED_ENV) if (process.env[name]) inherited[name] = process.env[name];
+  // A Python app runs on this machine's python3 (with its Flask), with the SDK its image carries.
+  if (isPythonApp(launch)) Object.assign(inherited, PYTHON_WORKER_ENV, { PYTHONPATH: join(rootfs, PYTHON_SDK_PATH) });
   // Workers share this machine's network: loopback keeps them reachable through the gateway only.
   return { ...platformEnv(inherited, launch, ports, places), [LISTEN_HOST_ENV]: '127.0.0.1', [DATA_DIR_ENV]: dataDir };
 }
 
-/** What to execute: the SDK's worker entry, or the manifest's command line with `$(VAR)` expanded. */
+/** What to execute: the SDK's worker (Node's, or Python's for an app.py), or the manifest's command line with `$(VAR)` expanded. */
 export function programCommand(launch: WorkerLaunch, rootfs: string, env: Record<string, string>): { file: string; args: string[] } {
+  if (isPythonApp(launch)) return { file: 'python3', args: ['-m', PYTHON_WORKER_MODULE] };
   if (launch.program.kind === 'sdk') return { file: process.execPath, args: [WORKER_ENTRY] };
   const [first = '', ...args] = launch.program.argv.map((word) => expandVars(word, env));
   return { file: commandFile(first, rootfs), args };

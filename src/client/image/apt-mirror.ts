@@ -33,9 +33,10 @@ function deb822Sources(text: string): AptSource[] {
 }
 
 /**
- * The Debian mirror this machine's apt uses, so the fixture downloads from wherever the machine
- * is allowed to (a local mirror, a proxy), never from an address written into the repo.
- * `EVERAI_DEBIAN_MIRROR` overrides it; undefined when neither names one.
+ * The Debian mirror this machine's apt uses, so that a Debian root filesystem (the Python base
+ * image, the tests' Debian image) downloads from wherever the machine is allowed to (a local
+ * mirror, a proxy), never from an address written into the repo. `EVERAI_DEBIAN_MIRROR`
+ * overrides it; undefined when neither names one.
  */
 export function debianMirror(aptDir = '/etc/apt'): string | undefined {
   if (process.env.EVERAI_DEBIAN_MIRROR) return process.env.EVERAI_DEBIAN_MIRROR;

@@ -1,0 +1,3 @@
+from everai.image import Builder
+
+IMAGE = 'get-start-python:v1'

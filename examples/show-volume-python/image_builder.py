@@ -1,0 +1,3 @@
+from everai.image import Builder
+
+IMAGE = 'show-volume-python:v1'
