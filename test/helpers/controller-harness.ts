@@ -48,8 +48,8 @@ export class ControllerHarness {
     this.controller = this.newController();
   }
 
-  /** Stores the app with revision 1 and starts the controller on it. */
-  static async start(desiredWorkers: number): Promise<ControllerHarness> {
+  /** Stores the app with revision 1 and starts the controller on it (unless `standby`: a server without the lease). */
+  static async start(desiredWorkers: number, { standby = false } = {}): Promise<ControllerHarness> {
     const harness = new ControllerHarness(desiredWorkers);
     const { store, app } = harness;
     await store.users.create(harness.owner);
@@ -57,7 +57,7 @@ export class ControllerHarness {
     await store.images.putManifest({ repository: 'race', digest: await harness.imageDigest, mediaType: MEDIA_TYPES.ociManifest, size: 0, createdAt: nowIso() });
     await store.apps.create(app);
     await harness.addRevision(1);
-    await harness.controller.start();
+    if (!standby) await harness.controller.start();
     return harness;
   }
 

@@ -51,6 +51,8 @@ export class Controller {
   private readonly guard: RolloutGuard;
   private readonly abort = new AbortController();
   private timer: NodeJS.Timeout | undefined;
+  /** Set once `start` took back what runs: a server without the lease (a standby) never starts, so its API's wake-ups run no pass. */
+  private started = false;
   private running: Promise<void> | undefined;
   private again = false;
   private readonly timings: ControllerTimings;
@@ -72,13 +74,14 @@ export class Controller {
   /** Takes back what ran before a restart, then starts the loop. */
   async start(): Promise<void> {
     await this.recover();
+    this.started = true;
     this.timer = setInterval(() => this.wake(), this.timings.resyncMs);
     this.wake();
   }
 
   /** Asks for a reconcile pass soon; passes never overlap. */
   wake(): void {
-    if (this.abort.signal.aborted) return;
+    if (!this.started || this.abort.signal.aborted) return;
     if (this.running) {
       this.again = true;
       return;
