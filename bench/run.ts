@@ -4,8 +4,9 @@ import { MissingToolError } from './tools';
 
 /**
  * `npm run bench`: runs every `*-bench.js` beside this file, in name order, one at a time (they
- * share the machine they measure). A benchmark prints its own report and throws only when it could
- * not measure; a missed target is a figure to read, not a failure.
+ * share the machine they measure); `npm run bench -- store` only those whose name holds one of the
+ * words given. A benchmark prints its own report and throws only when it could not measure; a
+ * missed target is a figure to read, not a failure.
  */
 
 interface BenchmarkModule {
@@ -13,8 +14,9 @@ interface BenchmarkModule {
 }
 
 async function main(): Promise<number> {
+  const only = process.argv.slice(2);
   const files = readdirSync(__dirname)
-    .filter((file) => file.endsWith('-bench.js'))
+    .filter((file) => file.endsWith('-bench.js') && (only.length === 0 || only.some((word) => file.includes(word))))
     .sort();
   let failed = 0;
   for (const file of files) {

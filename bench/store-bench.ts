@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderTable } from '../src/cli/output';
+import { readPassSnapshot } from '../src/server/controller/pass-snapshot';
 import { openStore } from '../src/server/store/open-store';
 import type { Store } from '../src/server/store/store';
 import { createTestDatabase, TEST_PG_URL } from '../test/helpers/postgres';
@@ -12,8 +13,8 @@ import { median } from './stats';
  * The state store on each backend, in one run, with the same data: 100 apps of 3 live workers and
  * 30 finished ones each (a week of churn, before retention prunes it).
  * - `worker list`: the query behind `everai worker list APP` (every worker of one app);
- * - a controller pass: what one reconcile pass of a steady platform reads (src/server/controller,
- *   `reconcileAll`): the app list, then each app's live workers.
+ * - a controller pass: what one reconcile pass of a steady platform reads (`readPassSnapshot` in
+ *   src/server/controller/pass-snapshot.ts): the app list and every live worker, one read each.
  * PostgreSQL runs when EVERAI_TEST_PG_URL names a server (`source .ci/postgres.sh` starts one).
  */
 
@@ -52,9 +53,7 @@ async function timed(samples: number, work: (i: number) => Promise<unknown>): Pr
 async function measure(store: Store): Promise<{ listMs: number; passMs: number }> {
   const appIds = await fill(store);
   const listMs = await timed(LIST_SAMPLES, (i) => store.workers.listByApp(appIds[i % APPS] as string));
-  const passMs = await timed(PASS_SAMPLES, async () => {
-    for (const record of await store.apps.list()) await store.workers.listLiveByApp(record.id);
-  });
+  const passMs = await timed(PASS_SAMPLES, () => readPassSnapshot(store));
   return { listMs, passMs };
 }
 

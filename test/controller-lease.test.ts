@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ControllerLeadership } from '../src/server/controller/controller-leadership';
 import { PostgresLease } from '../src/server/store/postgres/postgres-lease';
+import { ControllerHarness } from './helpers/controller-harness';
 import { capturedLogger } from './helpers/logger';
 import { createTestDatabase, PG_SKIP } from './helpers/postgres';
 import { waitFor } from './helpers/wait';
@@ -37,4 +38,18 @@ test('the second server waits for the controller lease and takes it over when th
     await second.leadership.stop();
     await database.drop();
   }
+});
+
+test('a server without the lease starts no worker when its API wakes the controller; once it takes the lease, it does', async (t) => {
+  const h = await ControllerHarness.start(1, { standby: true });
+  t.after(() => h.close());
+  // What `app create` or `app upgrade` on a standby does after writing the store.
+  h.controller.wake();
+  await h.quiesce();
+  assert.deepEqual(h.runtime.launches, [], 'the lease holder starts the workers, not a standby');
+  assert.deepEqual(await h.workers(), []);
+
+  await h.controller.start();
+  await h.waitWorkers('the worker running', (live) => live.length === 1 && live[0]?.status === 'RUNNING');
+  assert.equal(h.runtime.launches.length, 1);
 });

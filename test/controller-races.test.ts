@@ -155,3 +155,52 @@ test('stopping the controller while workers start leaves no start half done', as
   }
   assert.deepEqual(h.runtime.holding('start'), [], 'no start is left waiting');
 });
+
+test('starts recorded after a pass read its snapshot still count: that pass starts no second worker', async (t) => {
+  const h = await ControllerHarness.start(0);
+  t.after(() => h.close());
+  h.runtime.holdStarts = true;
+  const release = h.holdWorkerCreates();
+  await h.setDesired(2);
+  await h.controller.settled();
+
+  // The next pass reads no worker; before it plans, both records land and both starts get going.
+  const snapshotRead = h.staleSnapshotOnce(async () => {
+    release();
+    await waitFor('both starts recorded', async () => h.runtime.holding('start').length === 2, 5_000, 5);
+  });
+  h.controller.wake();
+  await snapshotRead;
+  await h.quiesce();
+  for (const id of h.runtime.holding('start')) h.runtime.release('start', id);
+
+  await h.waitWorkers('two ready workers', (live) => live.length === 2 && live.every(isReady));
+  await h.quiesce();
+  assert.equal((await h.workers()).length, 2, 'two workers recorded, no more');
+  assert.equal(h.runtime.launches.length, 2, 'two workers started, no more');
+});
+
+test('a worker whose drain ends after a pass read its snapshot is not drained again by that pass', async (t) => {
+  const h = await ControllerHarness.start(2);
+  t.after(() => h.close());
+  await h.waitWorkers('two ready workers', (live) => live.length === 2 && live.every(isReady));
+  const releaseDrains = h.holdDrains();
+  await h.setDesired(1);
+  const draining = await waitFor('a worker draining', async () => (await h.workers()).find((w) => w.phase === 'REMOVE' && w.status === 'RUNNING'), 5_000, 5);
+
+  // The next pass sees it draining; before it plans, the drain ends and the worker is gone.
+  const terminated = `NORMAL Worker/${draining.id} terminated: it was drained`;
+  const snapshotRead = h.staleSnapshotOnce(async () => {
+    releaseDrains();
+    await waitFor('the drained worker terminated', async () => (await h.events()).some((e) => e.startsWith(terminated)), 5_000, 5);
+  });
+  h.controller.wake();
+  await snapshotRead;
+  await h.quiesce();
+
+  const events = await h.events();
+  assert.equal(events.filter((e) => e.includes(`Worker/${draining.id} is draining`)).length, 1, 'drained once');
+  assert.equal(events.filter((e) => e.startsWith(terminated)).length, 1, 'terminated once');
+  assert.deepEqual(h.runtime.stopCalls, [draining.id], 'stopped once');
+  assert.equal((await h.worker(draining.id)).status, 'TERMINATED');
+});

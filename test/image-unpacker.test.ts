@@ -65,7 +65,7 @@ async function refused(image: Awaited<ReturnType<typeof imageOf>>, message: RegE
   );
   // Nothing that looks unpacked, and no half tree left behind.
   assert.equal(existsSync(join(cacheDir(), chainKey(image.layers))), false);
-  assert.deepEqual(readdirSync(cacheDir()).filter((name) => name.startsWith('.unpacking-')), []);
+  assert.deepEqual(readdirSync(cacheDir()).filter((name) => name.startsWith('.building-')), []);
 }
 
 test('layers apply in order: later files win, whiteouts delete, modes are kept', async () => {
@@ -111,6 +111,24 @@ test('images on the same base share its files: hard links, and a top layer never
   assert.equal(readFileSync(join(rootTwo, 'app/app.ts'), 'utf8'), 'two');
   assert.equal(readFileSync(join(rootTwo, 'etc/conf'), 'utf8'), 'changed by two');
   assert.equal(readFileSync(join(rootOne, 'etc/conf'), 'utf8'), 'base conf', "two's layer left one's tree as it was");
+});
+
+test('a held image keeps its tree and the lower one it was built from; released, both go', async () => {
+  const base = [{ name: 'usr/bin/tool', body: 'big binary', mode: 0o755 }];
+  const one = await imageOf([base, [{ name: 'app/app.ts', body: 'one' }]]);
+  const two = await imageOf([base, [{ name: 'app/app.ts', body: 'two' }]]);
+  const cache = join(dir, 'held');
+  const unpacker = new ImageUnpacker(blobs, cache);
+  const release = unpacker.hold(one.layers);
+  await unpacker.ensureUnpacked(one);
+  const rootTwo = await unpacker.ensureUnpacked(two);
+  const later = Date.now() + 60_000;
+
+  assert.deepEqual(await unpacker.removeUnused(later), [rootTwo], "only two's own tree goes: the base tree is one's too");
+  assert.deepEqual(readdirSync(cache).sort(), [chainKey(one.layers.slice(0, 1)), chainKey(one.layers)].sort());
+  release();
+  assert.equal((await unpacker.removeUnused(later)).length, 2);
+  assert.deepEqual(readdirSync(cache), []);
 });
 
 test('plain tar layers unpack too', async () => {

@@ -116,24 +116,33 @@ const CASES: Record<string, Case> = {
     await rejectsConflict(store.apps.create(app(alice, 'one')));
   },
 
-  'revision failures: counted one at a time, read back, forgiven; no field of the revision record': async (store) => {
+  'revision failures: counted one at a time, read back for FAILED apps, forgiven; no field of the revision record': async (store) => {
     const alice = await addUser(store, 'alice');
     const record = app(alice, 'one');
-    await store.apps.create(record);
+    const healthy = app(alice, 'two');
+    for (const a of [record, healthy]) await store.apps.create(a);
     const revision = { appId: record.id, revision: 1, spec: withSpecDefaults({ imageRef: 'one:v1' }), createdAt: NOW };
     await store.apps.addRevision(revision);
     await store.apps.addRevision({ ...revision, revision: 2 });
-    assert.equal(await store.apps.failures(record.id, 1), 0);
+    await store.apps.addRevision({ ...revision, appId: healthy.id });
+    // What a pass reads: the count of each FAILED app's target revision.
+    const failuresOf = async (targetRevision: number) => {
+      await store.apps.update(record.id, { status: 'FAILED', targetRevision });
+      return (await store.apps.failuresOfFailedApps()).get(record.id);
+    };
+    assert.equal(await failuresOf(1), 0);
     // Counted at once, as two workers failing together are: neither count is lost.
     assert.deepEqual((await Promise.all([store.apps.countFailure(record.id, 1), store.apps.countFailure(record.id, 1)])).sort(), [1, 2]);
     assert.equal(await store.apps.countFailure(record.id, 1), 3);
-    assert.equal(await store.apps.failures(record.id, 1), 3);
-    assert.equal(await store.apps.failures(record.id, 2), 0, 'counts are per revision');
+    assert.equal(await store.apps.countFailure(healthy.id, 1), 1);
+    assert.equal(await failuresOf(1), 3);
+    assert.equal(await failuresOf(2), 0, 'counts are per revision');
+    assert.deepEqual([...(await store.apps.failuresOfFailedApps()).keys()], [record.id], 'an app that is not FAILED is not read');
     assert.deepEqual(await store.apps.revision(record.id, 1), revision);
     await store.apps.forgiveFailures(record.id, 1);
-    assert.equal(await store.apps.failures(record.id, 1), 0);
+    assert.equal(await failuresOf(1), 0);
     assert.equal(await store.apps.countFailure(record.id, 1), 1, 'a forgiven revision counts from 1 again');
-    assert.equal(await store.apps.failures(record.id, 9), 0, 'a revision that is not there has none');
+    assert.equal(await failuresOf(9), undefined, 'a revision that is not there has none');
   },
 
   'workers: create, get, update, list by app in creation order, list live ones': async (store) => {
@@ -150,6 +159,22 @@ const CASES: Record<string, Case> = {
     const changed = await store.workers.get(workers[1]?.id ?? '');
     assert.deepEqual([changed?.status, changed?.successCount, changed?.pid, changed?.port], ['TERMINATED', 5, 1234, 40000]);
     assert.deepEqual((await store.workers.listLive()).map((w) => w.id), [workers[0]?.id, workers[2]?.id]);
+  },
+
+  'workers: every live one across apps, oldest first, in one list': async (store) => {
+    const alice = await addUser(store, 'alice');
+    const one = app(alice, 'one');
+    const two = app(alice, 'two');
+    for (const record of [one, two]) await store.apps.create(record);
+    const late = worker(one.id, '2026-01-02T03:04:08.000Z');
+    const early = worker(two.id, '2026-01-02T03:04:06.000Z');
+    const gone = worker(two.id, '2026-01-02T03:04:06.500Z');
+    const middle = worker(one.id, '2026-01-02T03:04:07.000Z');
+    for (const w of [late, early, gone, middle]) await store.workers.create(w);
+    await store.workers.update(gone.id, { status: 'ERROR', deletedAt: NOW });
+    await store.workers.update(middle.id, { status: 'TERMINATING', phase: 'REMOVE' });
+    // A pass groups this list by app: each app's workers stay oldest first.
+    assert.deepEqual((await store.workers.listLive()).map((w) => w.id), [early.id, middle.id, late.id]);
   },
 
   'workers: list the live ones of one app, oldest first': async (store) => {

@@ -23,6 +23,8 @@ export interface PlatformOptions {
   autoscaleIntervalMs: number;
   /** How long `app events` keeps an event. */
   eventRetentionMs: number;
+  /** How long an unpacked image or volume tree that no worker uses stays on disk (0: until the next sweep, a second on). */
+  unpackedRetentionMs: number;
   /** How long a TERMINATED or ERROR worker stays listed (with its folder and log). */
   workerRetentionMs: number;
   /** Where workers run: OCI containers, or (for development) bare processes. */
@@ -41,6 +43,7 @@ export function defaultPlatformOptions(): PlatformOptions {
     autoscaleIntervalMs: 2000,
     eventRetentionMs: 7 * 24 * 3600_000,
     workerRetentionMs: 7 * 24 * 3600_000,
+    unpackedRetentionMs: 3600_000,
     runtime: process.env.EVERAI_RUNTIME === 'process' ? 'process' : 'container',
     logFormat: 'text',
     logLevel: 'info',

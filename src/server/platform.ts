@@ -28,6 +28,7 @@ import { probeMachine } from './resources/machine-resources';
 import { handleExecUpgrade } from './api/exec-api';
 import { EventRetention } from './events/event-retention';
 import { WorkerRetention } from './retention/worker-retention';
+import { UnpackedRetention } from './retention/unpacked-retention';
 import { createLogger } from './logger';
 import { logAccess } from './http/access-log';
 
@@ -107,6 +108,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const api = buildApi({ store, auth, apps, gateway, runtime, volumes, keyValues, users, namespaces, scaling, machine });
   const eventRetention = new EventRetention(store, options.eventRetentionMs, log.child('events'));
   const workerRetention = new WorkerRetention(store, join(options.dataDir, 'workers'), options.workerRetentionMs, log.child('workers'));
+  const unpackedRetention = new UnpackedRetention(runtime, options.unpackedRetentionMs, log.child('unpacked'));
 
   // Ready once the controller has taken back what runs: until then routes may not know their workers.
   let ready = false;
@@ -154,6 +156,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   blobSweeper.start();
   eventRetention.start();
   workerRetention.start();
+  unpackedRetention.start();
   ready = true;
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -164,6 +167,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     runtimeDescription,
     close: async (closeOptions = {}) => {
       stopWorkers = closeOptions.stopWorkers ?? false;
+      unpackedRetention.stop();
       await leadership.stop();
       await blobSweeper.stop();
       eventRetention.stop();

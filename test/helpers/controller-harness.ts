@@ -32,6 +32,7 @@ export class ControllerHarness {
   readonly app: AppRecord;
   controller: Controller;
   runtime: FakeRuntime;
+  gateway!: Gateway;
   private readonly dir: string;
   private readonly blobs: LocalBlobStore;
   private readonly imageDigest: Promise<string>;
@@ -47,8 +48,8 @@ export class ControllerHarness {
     this.controller = this.newController();
   }
 
-  /** Stores the app with revision 1 and starts the controller on it. */
-  static async start(desiredWorkers: number): Promise<ControllerHarness> {
+  /** Stores the app with revision 1 and starts the controller on it (unless `standby`: a server without the lease). */
+  static async start(desiredWorkers: number, { standby = false } = {}): Promise<ControllerHarness> {
     const harness = new ControllerHarness(desiredWorkers);
     const { store, app } = harness;
     await store.users.create(harness.owner);
@@ -56,7 +57,7 @@ export class ControllerHarness {
     await store.images.putManifest({ repository: 'race', digest: await harness.imageDigest, mediaType: MEDIA_TYPES.ociManifest, size: 0, createdAt: nowIso() });
     await store.apps.create(app);
     await harness.addRevision(1);
-    await harness.controller.start();
+    if (!standby) await harness.controller.start();
     return harness;
   }
 
@@ -86,6 +87,41 @@ export class ControllerHarness {
       this.store.workers.create = create;
       release();
     };
+  }
+
+  /**
+   * Holds every drain in the gateway (the wait for a worker's requests to finish) until the
+   * returned release is called, as a worker still answering a long request would.
+   */
+  holdDrains(): () => void {
+    const drain = this.gateway.drainWorker.bind(this.gateway);
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    this.gateway.drainWorker = async (...args) => {
+      await released;
+      return drain(...args);
+    };
+    return () => {
+      this.gateway.drainWorker = drain;
+      release();
+    };
+  }
+
+  /**
+   * The next pass reads its snapshot of live workers, then `meanwhile` runs before the pass goes
+   * on with that snapshot: what a slow store, or a long pass over many apps, lets happen between
+   * the read and an app's plan. Resolves once that pass has its snapshot back.
+   */
+  staleSnapshotOnce(meanwhile: () => Promise<void>): Promise<void> {
+    const listLive = this.store.workers.listLive.bind(this.store.workers);
+    return new Promise<void>((resolve, reject) => {
+      this.store.workers.listLive = async () => {
+        this.store.workers.listLive = listLive;
+        const snapshot = await listLive();
+        await meanwhile().then(resolve, reject);
+        return snapshot;
+      };
+    });
   }
 
   async setDesired(desiredWorkers: number): Promise<void> {
@@ -143,6 +179,7 @@ export class ControllerHarness {
 
   private newController(): Controller {
     const gateway = new Gateway({ auth: new Authenticator(this.store), maxRequestBodyBytes: 1 << 20, queueTimeoutMs: 1_000 });
+    this.gateway = gateway;
     const keyValues = { read: () => Promise.reject(new Error('the race app reads no secret')) };
     const volumes = { revisionFiles: () => Promise.resolve([]) };
     const deps = { store: this.store, blobs: this.blobs, volumes, keyValues, runtime: this.runtime, gateway, log: capturedLogger().log };

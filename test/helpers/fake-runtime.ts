@@ -100,6 +100,11 @@ export class FakeRuntime implements Runtime {
     return adopted;
   }
 
+  /** Keeps nothing on disk, so it has nothing to remove. */
+  async removeUnused(): Promise<string[]> {
+    return [];
+  }
+
   onExit(listener: (exit: WorkerExit) => void): void {
     this.listener = listener;
   }

@@ -13,6 +13,7 @@ interface ServerOptions {
   store?: string;
   eventRetentionDays: string;
   workerRetentionDays: string;
+  unpackedRetentionMinutes: string;
   runtime: RuntimeKind;
   logFormat: LogFormat;
   logLevel: LogLevel;
@@ -29,6 +30,11 @@ export function registerServerCommand(program: Command): void {
     .option('--admin-token <token>', 'admin token to create on the first start (default: EVERAI_ADMIN_TOKEN or generated)')
     .option('--event-retention-days <days>', 'how long app events are kept', String(defaults.eventRetentionMs / 86_400_000))
     .option('--worker-retention-days <days>', 'how long terminated and failed workers (and their logs) are kept', String(defaults.workerRetentionMs / 86_400_000))
+    .option(
+      '--unpacked-retention-minutes <minutes>',
+      'how long an unpacked image or volume tree that no worker uses is kept on disk (0: removed at the next sweep)',
+      String(defaults.unpackedRetentionMs / 60_000),
+    )
     .addOption(
       new Option('--runtime <kind>', 'where workers run: OCI containers, or bare processes for development (not isolated); default EVERAI_RUNTIME or container')
         .choices([...RUNTIME_KINDS])
@@ -39,6 +45,8 @@ export function registerServerCommand(program: Command): void {
     .action(async (opts: ServerOptions) => {
       const eventDays = retentionDays('--event-retention-days', opts.eventRetentionDays);
       const workerDays = retentionDays('--worker-retention-days', opts.workerRetentionDays);
+      const unpackedMinutes = Number(opts.unpackedRetentionMinutes);
+      if (!(unpackedMinutes >= 0)) throw new EveraiError('EVERAI_USAGE', `--unpacked-retention-minutes wants a number of minutes >= 0, got '${opts.unpackedRetentionMinutes}'`);
       // Loaded here, not at the top: every other command starts faster without the server's modules.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { startPlatform } = require('../../server/platform') as typeof import('../../server/platform');
@@ -50,6 +58,7 @@ export function registerServerCommand(program: Command): void {
         dataDir: opts.data,
         eventRetentionMs: eventDays * 86_400_000,
         workerRetentionMs: workerDays * 86_400_000,
+        unpackedRetentionMs: unpackedMinutes * 60_000,
         runtime: opts.runtime,
         logFormat: opts.logFormat,
         logLevel: opts.logLevel,

@@ -5,6 +5,7 @@ import type { Gateway } from '../gateway/gateway';
 import type { Logger } from '../logger';
 import type { Runtime, WorkerEndpoint, WorkerExit } from '../runtime/runtime';
 import { isTerminal, type AppRecord, type AppStatus, type WorkerRecord } from '../store/records';
+import { readPassSnapshot } from './pass-snapshot';
 import { planRollout } from './rollout-plan';
 import { RolloutGuard, type RolloutGuardOptions } from './rollout-guard';
 import { launchFor, type LaunchDeps } from './worker-launcher';
@@ -45,9 +46,13 @@ export class Controller {
   private readonly stopping = new Set<string>();
   /** How each worker stopped on purpose exited, for the event that says it terminated. */
   private readonly exits = new Map<string, WorkerExit>();
+  /** Workers finished since the running pass read its snapshot, which still shows them live. */
+  private readonly finishedSinceSnapshot = new Set<string>();
   private readonly guard: RolloutGuard;
   private readonly abort = new AbortController();
   private timer: NodeJS.Timeout | undefined;
+  /** Set once `start` took back what runs: a server without the lease (a standby) never starts, so its API's wake-ups run no pass. */
+  private started = false;
   private running: Promise<void> | undefined;
   private again = false;
   private readonly timings: ControllerTimings;
@@ -69,13 +74,14 @@ export class Controller {
   /** Takes back what ran before a restart, then starts the loop. */
   async start(): Promise<void> {
     await this.recover();
+    this.started = true;
     this.timer = setInterval(() => this.wake(), this.timings.resyncMs);
     this.wake();
   }
 
   /** Asks for a reconcile pass soon; passes never overlap. */
   wake(): void {
-    if (this.abort.signal.aborted) return;
+    if (!this.started || this.abort.signal.aborted) return;
     if (this.running) {
       this.again = true;
       return;
@@ -148,22 +154,24 @@ export class Controller {
   }
 
   private async reconcileAll(): Promise<void> {
-    for (const app of await this.deps.store.apps.list()) {
+    this.finishedSinceSnapshot.clear();
+    const snapshot = await readPassSnapshot(this.deps.store);
+    for (const app of snapshot.apps) {
       if (this.abort.signal.aborted) return;
-      await this.reconcileApp(app);
+      // Workers finished while earlier apps were planned still look live in the snapshot.
+      const live = (snapshot.live.get(app.id) ?? []).filter((w) => !this.finishedSinceSnapshot.has(w.id));
+      await this.reconcileApp(app, live, this.guard.halted(app, snapshot.failures));
     }
   }
 
-  private async reconcileApp(app: AppRecord): Promise<void> {
-    const { store, gateway } = this.deps;
-    gateway.syncApp(app);
-    const live = await store.workers.listLiveByApp(app.id);
+  private async reconcileApp(app: AppRecord, live: WorkerRecord[], halted: boolean): Promise<void> {
+    this.deps.gateway.syncApp(app);
     await this.guard.forgiveStable(app, live);
     const desired = app.paused ? 0 : app.desiredWorkers;
-    // Starts fired by an earlier pass whose records are not written yet (the store is async; on
-    // PostgreSQL a write may take a while): counted, or this pass would start them again.
-    const unrecorded = this.tasks.unrecordedStarts(app.id, new Set(live.map((w) => w.id)));
-    const plan = planRollout((await this.guard.halted(app)) ? 0 : desired, app.targetRevision, live, unrecorded);
+    // Starts fired by an earlier pass that the snapshot does not show (their records written
+    // after it was read, or not yet): counted, or this pass would start them again.
+    const unseen = this.tasks.startsNotIn(app.id, new Set(live.map((w) => w.id)));
+    const plan = planRollout(halted ? 0 : desired, app.targetRevision, live, unseen);
 
     for (const id of plan.drain) {
       const worker = live.find((w) => w.id === id);
@@ -350,6 +358,7 @@ export class Controller {
   }
 
   private async finish(worker: WorkerRecord, status: 'TERMINATED' | 'ERROR', why: string): Promise<void> {
+    this.finishedSinceSnapshot.add(worker.id);
     this.stopping.delete(worker.id);
     this.guard.workerGone(worker.id);
     this.tasks.end(worker.id);

@@ -43,10 +43,12 @@ export class RolloutGuard {
     this.readySince.delete(workerId);
   }
 
-  /** True while the app's target revision is halted: no worker of it is to be started. */
-  async halted(app: AppRecord): Promise<boolean> {
-    // The status first: only a FAILED app costs a read.
-    return app.status === 'FAILED' && (await this.store.apps.failures(app.id, app.targetRevision)) >= this.options.maxFailures;
+  /**
+   * True while the app's target revision is halted: no worker of it is to be started.
+   * `failures`: each FAILED app's failures on its target revision (`apps.failuresOfFailedApps`).
+   */
+  halted(app: AppRecord, failures: ReadonlyMap<string, number>): boolean {
+    return app.status === 'FAILED' && (failures.get(app.id) ?? 0) >= this.options.maxFailures;
   }
 
   /** A revision whose worker has stayed ready a while has proven itself: its earlier failures are forgiven. */

@@ -21,10 +21,10 @@ const notReadyFirst = (a: PlannedWorker, b: PlannedWorker) => Number(a.phase ===
 /**
  * One level-triggered step of a rollout (docs/rollout.md): start target-revision workers up to
  * `desired`, and let an old worker go only once a new one is ready to take its place, so the app
- * never serves with fewer ready workers than it had. `unrecorded`: target-revision starts already
- * fired whose workers are not in `live` yet; they count toward `desired`, never past it.
+ * never serves with fewer ready workers than it had. `unseen`: target-revision starts already
+ * fired whose workers `live` does not show; they count toward `desired`, never past it.
  */
-export function planRollout(desired: number, target: number, live: readonly PlannedWorker[], unrecorded = 0): RolloutPlan {
+export function planRollout(desired: number, target: number, live: readonly PlannedWorker[], unseen = 0): RolloutPlan {
   const active = live.filter((w) => w.phase !== 'REMOVE');
   const onTarget = active.filter((w) => w.revision === target);
   const others = active.filter((w) => w.revision !== target);
@@ -36,9 +36,9 @@ export function planRollout(desired: number, target: number, live: readonly Plan
   // Old workers go not-ready first, then oldest first (`live` is oldest first).
   const othersLeaving = [...others].sort(notReadyFirst).slice(0, Math.max(0, others.length - keepOthers));
 
-  const converged = unrecorded === 0 && readyOnTarget === desired && live.every((w) => w.revision === target);
+  const converged = unseen === 0 && readyOnTarget === desired && live.every((w) => w.revision === target);
   return {
-    create: Math.max(0, desired - onTarget.length - unrecorded),
+    create: Math.max(0, desired - onTarget.length - unseen),
     drain: [...surplus, ...othersLeaving].map((w) => w.id),
     converged,
   };

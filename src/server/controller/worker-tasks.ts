@@ -43,7 +43,7 @@ export class WorkerTasks {
     });
   }
 
-  /** A start's record is written: passes see the worker in the store from now on, so it no longer counts as unrecorded. */
+  /** A start's record is written: the worker may be drained from now on, and its start may bring it up. */
   recorded(task: WorkerTask): void {
     if (task.state === 'scheduled') task.state = 'starting';
   }
@@ -54,10 +54,17 @@ export class WorkerTasks {
     if (task) task.state = 'done';
   }
 
-  /** Starts of the app fired but not yet in `recorded` (what the store returned): a plan must count them. */
-  unrecordedStarts(appId: string, recorded: ReadonlySet<string>): number {
+  /**
+   * Starts of the app under way whose workers are not in `seen` (what a pass read from the store):
+   * a plan must count them. Recorded ones count too: a record written after the read is missing
+   * from it all the same. A start that failed or was drained is no start any more (`done`,
+   * `draining`), and its worker no longer live.
+   */
+  startsNotIn(appId: string, seen: ReadonlySet<string>): number {
     let count = 0;
-    for (const [id, task] of this.tasks) if (task.appId === appId && task.state === 'scheduled' && !recorded.has(id)) count++;
+    for (const [id, task] of this.tasks) {
+      if (task.appId === appId && (task.state === 'scheduled' || task.state === 'starting') && !seen.has(id)) count++;
+    }
     return count;
   }
 

@@ -132,6 +132,12 @@ export interface Runtime {
    * other worker process this server's data folder owns (orphans of a crash).
    */
   recover(expected: { workerId: string; port: number | null }[]): Promise<Map<string, WorkerEndpoint>>;
+  /**
+   * Removes what the runtime keeps on this machine for workers (unpacked images, volume trees) that
+   * no worker it runs uses and nobody asked for since `before` (ms since the epoch); returns what
+   * went. Removes nothing until `recover` has run: before, it does not know what runs.
+   */
+  removeUnused(before: number): Promise<string[]>;
   /** Called once for every worker whose process ends, whether asked to or not. */
   onExit(listener: (exit: WorkerExit) => void): void;
   /** The last lines a worker printed, for events about its failure. */

@@ -98,8 +98,11 @@ export interface AppStore {
   revisions(appId: string): Promise<AppRevisionRecord[]>;
   /** Counts one more failed worker of the revision; returns its failures in a row now. */
   countFailure(appId: string, revision: number): Promise<number>;
-  /** The revision's failed workers in a row (0 for a revision that is not there). */
-  failures(appId: string, revision: number): Promise<number>;
+  /**
+   * Each FAILED app's failed workers in a row on its target revision, by app id (none: not there):
+   * what a reconcile pass reads to tell a halted rollout, for every app at once.
+   */
+  failuresOfFailedApps(): Promise<Map<string, number>>;
   /** A worker of the revision proved stable: its failures so far no longer count. */
   forgiveFailures(appId: string, revision: number): Promise<void>;
 }

@@ -8,13 +8,12 @@ import type { ExecRequest, ExecSession, Runtime, WorkerEndpoint, WorkerExit, Wor
 import { startExec } from '../local/exec-session';
 import { expandVars } from '../local/expand-vars';
 import { GpuAssigner } from '../local/gpu-assigner';
-import { ImageUnpacker } from '../local/image-unpacker';
+import { LocalTrees, type WorkerTrees } from '../local/local-trees';
 import { KeyValueFiles } from '../local/key-value-files';
 import { platformEnv, type WorkerPorts } from '../local/platform-env';
 import { AdoptedWatch, processAlive } from '../local/adopted-watch';
 import { WorkerFolders } from '../local/worker-log';
 import { probeWorker, type Readiness } from '../local/worker-readiness';
-import { VolumeTrees } from '../local/volume-trees';
 import { wasOomKilled } from './cgroup-oom';
 import { containerSpec } from './container-spec';
 import { writeEtcFiles } from './etc-files';
@@ -75,8 +74,7 @@ export class ContainerRuntime implements Runtime {
   private readonly dataDir: string;
   private readonly cli: OciRuntimeCli;
   private readonly network: WorkerNetwork;
-  private readonly unpacker: ImageUnpacker;
-  private readonly volumeTrees: VolumeTrees;
+  private readonly trees: LocalTrees;
   private readonly keyValueFiles: KeyValueFiles;
   private readonly gpus: GpuAssigner;
   /** Names this server's cgroups and runc state apart from another server's on the same machine. */
@@ -93,11 +91,10 @@ export class ContainerRuntime implements Runtime {
     this.tag = serverTag(this.dataDir);
     this.cli = new OciRuntimeCli(options.ociRuntime, runcRoot(this.tag));
     this.network = new WorkerNetwork(this.dataDir);
-    this.unpacker = new ImageUnpacker(options.blobs, join(this.dataDir, 'images'));
-    this.volumeTrees = new VolumeTrees(options.blobs, join(this.dataDir, 'volume-trees'));
     this.keyValueFiles = new KeyValueFiles(this.dataDir);
     this.gpus = new GpuAssigner(options.gpus ?? []);
     this.folders = new WorkerFolders(join(this.dataDir, 'workers'));
+    this.trees = new LocalTrees(options.blobs, this.dataDir, this.folders);
   }
 
   private workerDir(workerId: string): string {
@@ -115,14 +112,21 @@ export class ContainerRuntime implements Runtime {
 
   async prepareImage(launch: WorkerLaunch, signal: AbortSignal): Promise<void> {
     if (launch.image.pull) await pullLayers(this.options.blobs, launch.image.pull, launch.image.layers, signal);
-    await this.unpacker.ensureUnpacked(launch.image);
-    for (const volume of launch.volumes) await this.volumeTrees.ensure(volume);
+    await this.trees.ready(launch);
   }
 
   async start(launch: WorkerLaunch, signal: AbortSignal): Promise<WorkerEndpoint> {
+    try {
+      return await this.run(launch, await this.trees.hold(launch), signal);
+    } catch (error) {
+      this.trees.release(launch.workerId);
+      throw error;
+    }
+  }
+
+  private async run(launch: WorkerLaunch, trees: WorkerTrees, signal: AbortSignal): Promise<WorkerEndpoint> {
     const { workerId } = launch;
-    const rootfs = await this.unpacker.ensureUnpacked(launch.image);
-    const user = await resolveImageUser(rootfs, launch.image.user);
+    const user = await resolveImageUser(trees.rootfs, launch.image.user);
     signal.throwIfAborted();
     const address = await this.network.create(workerId);
     try {
@@ -139,7 +143,7 @@ export class ContainerRuntime implements Runtime {
       await fs.mkdir(bundle, { recursive: true, mode: 0o700 });
       await fs.mkdir(this.workerDir(workerId), { recursive: true });
       await fs.writeFile(join(this.workerDir(workerId), 'container.json'), JSON.stringify(record));
-      const spec = await this.spec(launch, rootfs, user, address, ports, record.gpus);
+      const spec = await this.spec(launch, trees, user, address, ports, record.gpus);
       await fs.writeFile(join(bundle, 'config.json'), JSON.stringify(spec));
       const log = openSync(this.folders.logFile(workerId), 'a');
       this.folders.startStamping(workerId);
@@ -163,16 +167,15 @@ export class ContainerRuntime implements Runtime {
   }
 
   /** The container's config: the image's program and env, the platform's env, mounts and limits. */
-  private async spec(launch: WorkerLaunch, rootfs: string, user: { uid: number; gid: number }, address: WorkerAddress, ports: WorkerPorts, gpus: string) {
+  private async spec(launch: WorkerLaunch, trees: WorkerTrees, user: { uid: number; gid: number }, address: WorkerAddress, ports: WorkerPorts, gpus: string) {
     const { workerId, image } = launch;
     const workingDir = posix.resolve('/', image.workingDir);
     const binds: { source: string; destination: string }[] = [];
     const volumes: Record<string, { path: string; revision: string; ready: boolean }> = {};
-    const volumePaths = new Map<string, string>();
+    const volumePaths = trees.volumes;
     for (const volume of launch.volumes) {
-      const source = await this.volumeTrees.ensure(volume);
+      const source = volumePaths.get(volume.name) as string;
       const path = `${VOLUMES_DIR}/${volume.name}`;
-      volumePaths.set(volume.name, source);
       binds.push({ source, destination: path });
       volumes[volume.name] = { path, revision: volume.revision, ready: true };
     }
@@ -195,7 +198,7 @@ export class ContainerRuntime implements Runtime {
     const args = program.map((word) => expandVars(word, env));
     if (this.options.init) binds.push({ source: this.options.init, destination: INIT_PATH });
     return containerSpec({
-      rootfs,
+      rootfs: trees.rootfs,
       hostname: workerId,
       args: this.options.init ? [INIT_PATH, '--', ...args] : args,
       env,
@@ -240,6 +243,7 @@ export class ContainerRuntime implements Runtime {
   private async cleanUp(workerId: string): Promise<void> {
     await this.folders.stopStamping(workerId);
     this.gpus.release(workerId);
+    this.trees.release(workerId);
     await this.keyValueFiles.remove(workerId);
     const dir = this.workerDir(workerId);
     await Promise.all([this.bundleDir(workerId), join(dir, 'etc'), join(dir, 'container.json')].map((path) => fs.rm(path, { recursive: true, force: true })));
@@ -288,12 +292,17 @@ export class ContainerRuntime implements Runtime {
       await this.cleanUp(container.id);
     }
     for (const slot of claims.values()) await this.network.release(slot);
+    await this.trees.adopt(adopted.keys());
     return adopted;
   }
 
   /** An adopted container's runc is not our child: its end is seen by polling its PID 1. */
   private watchAdopted(workerId: string, pid: number, record: ContainerRecord): Promise<void> {
     return this.adopted.gone(() => processAlive(pid)).then(() => this.ended(workerId, record, { code: null, signal: null }));
+  }
+
+  removeUnused(before: number): Promise<string[]> {
+    return this.trees.removeUnused(before);
   }
 
   onExit(listener: (exit: WorkerExit) => void): void {

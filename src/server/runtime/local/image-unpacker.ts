@@ -16,7 +16,6 @@ export interface UnpackableImage {
   layers: { digest: string; mediaType: string }[];
 }
 
-/** Temp trees being built; anything with this prefix at start was broken off by a crash. */
 /** OCI image spec, "Whiteouts". */
 const WHITEOUT = '.wh.';
 const OPAQUE_WHITEOUT = '.wh..wh..opq';
@@ -105,6 +104,12 @@ async function linkTree(source: string, target: string): Promise<void> {
   await execFileAsync('cp', ['-a', '--link', `${source}/.`, target]);
 }
 
+/** The chain keys of the image's tree and of each lower tree it is built from, lowest first. */
+function chainKeys(layers: readonly { digest: string }[]): string[] {
+  if (layers.length === 0) return [chainKey(layers)];
+  return layers.map((_, i) => chainKey(layers.slice(0, i + 1)));
+}
+
 /**
  * Unpacks images into root filesystems under `cacheDir/<chain key>`, once per chain of layers
  * (BuiltDirs: shared by concurrent callers, reused by a later server start, never half-built).
@@ -113,6 +118,9 @@ async function linkTree(source: string, target: string): Promise<void> {
  * only its own top layer, and its workers share the base's files in the page cache. Applying a
  * layer never writes a file in place (a changed file is removed and made anew), so the links stay
  * what the lower tree holds.
+ *
+ * A worker holds its image's tree and the lower ones (`hold`): they cost little beside it (their
+ * files are its files), and the next image on the same base then unpacks only its top layer.
  */
 export class ImageUnpacker {
   private readonly dirs: BuiltDirs;
@@ -121,7 +129,7 @@ export class ImageUnpacker {
     private readonly blobs: BlobStore,
     cacheDir: string,
   ) {
-    this.dirs = new BuiltDirs(cacheDir);
+    this.dirs = new BuiltDirs(cacheDir, 1);
   }
 
   /** The directory holding the image's root filesystem. */
@@ -129,12 +137,32 @@ export class ImageUnpacker {
     return this.ensureChain(image.layers);
   }
 
+  /** Keeps the trees of the image with these layers from `removeUnused` until the returned release is called. */
+  hold(layers: readonly { digest: string }[]): () => void {
+    const releases = chainKeys(layers).map((key) => this.dirs.hold(key));
+    return () => releases.forEach((release) => release());
+  }
+
+  /** Removes the trees no worker holds and none asked for since `before` (ms since the epoch); returns their paths. */
+  removeUnused(before: number): Promise<string[]> {
+    return this.dirs.removeUnused(before);
+  }
+
   private ensureChain(layers: UnpackableImage['layers']): Promise<string> {
     return this.dirs.ensure(chainKey(layers), async (temp) => {
       await fs.chmod(temp, 0o755);
       const top = layers.at(-1);
       if (!top) return;
-      if (layers.length > 1) await linkTree(await this.ensureChain(layers.slice(0, -1)), temp);
+      if (layers.length > 1) {
+        const lower = layers.slice(0, -1);
+        // Held while its files are linked from: a sweep must not take it half way.
+        const release = this.dirs.hold(chainKey(lower));
+        try {
+          await linkTree(await this.ensureChain(lower), temp);
+        } finally {
+          release();
+        }
+      }
       await this.applyLayer(temp, top);
     });
   }

@@ -19,11 +19,21 @@ export class VolumeTrees {
     private readonly blobs: BlobStore,
     root: string,
   ) {
-    this.dirs = new BuiltDirs(root);
+    this.dirs = new BuiltDirs(root, 2);
+  }
+
+  /** Keeps the revision's tree from `removeUnused` until the returned release is called. */
+  hold(volume: VolumeRevisionRef): () => void {
+    return this.dirs.hold(keyOf(volume));
+  }
+
+  /** Removes the trees no worker holds and none asked for since `before` (ms since the epoch); returns their paths. */
+  removeUnused(before: number): Promise<string[]> {
+    return this.dirs.removeUnused(before);
   }
 
   ensure(volume: VolumeMount): Promise<string> {
-    return this.dirs.ensure(join(volume.volumeId, volume.revision), async (temp) => {
+    return this.dirs.ensure(keyOf(volume), async (temp) => {
       // One mkdir per folder, shared by the links that need it (they run in batches).
       const made = new Map<string, Promise<unknown>>([[temp, Promise.resolve()]]);
       const link = async (file: VolumeMount['files'][number]) => {
@@ -46,6 +56,13 @@ export class VolumeTrees {
       await readOnlyDirs(temp);
     });
   }
+}
+
+/** Which tree of which volume: all a worker's record of what it holds needs. */
+export type VolumeRevisionRef = Pick<VolumeMount, 'volumeId' | 'revision'>;
+
+function keyOf(volume: VolumeRevisionRef): string {
+  return `${volume.volumeId}/${volume.revision}`;
 }
 
 async function readOnlyDirs(dir: string): Promise<void> {

@@ -7,8 +7,7 @@ import { pullLayers } from '../../registry/remote/remote-image';
 import type { ExecRequest, ExecSession, Runtime, WorkerEndpoint, WorkerExit, WorkerLaunch, WorkerLogReader } from '../runtime';
 import { AdoptedWatch } from '../local/adopted-watch';
 import { WorkerFolders } from '../local/worker-log';
-import { ImageUnpacker } from '../local/image-unpacker';
-import { VolumeTrees } from '../local/volume-trees';
+import { LocalTrees, type WorkerTrees } from '../local/local-trees';
 import { GpuAssigner } from '../local/gpu-assigner';
 import type { GpuInfo } from '../../resources/machine-resources';
 import { findWorkerProcesses, groupAlive, signalGroup } from './worker-processes';
@@ -35,8 +34,7 @@ interface RunningWorker {
 export class ProcessRuntime implements Runtime {
   readonly node = 'local';
   private readonly dataDir: string;
-  private readonly unpacker: ImageUnpacker;
-  private readonly volumeTrees: VolumeTrees;
+  private readonly trees: LocalTrees;
   private readonly keyValueFiles: KeyValueFiles;
   private readonly blobs: BlobStore;
   private readonly folders: WorkerFolders;
@@ -49,11 +47,10 @@ export class ProcessRuntime implements Runtime {
   constructor(options: { dataDir: string; blobs: BlobStore; gpus?: readonly GpuInfo[] }) {
     this.gpus = new GpuAssigner(options.gpus ?? []);
     this.dataDir = resolve(options.dataDir);
-    this.unpacker = new ImageUnpacker(options.blobs, join(this.dataDir, 'images'));
-    this.volumeTrees = new VolumeTrees(options.blobs, join(this.dataDir, 'volume-trees'));
     this.keyValueFiles = new KeyValueFiles(this.dataDir);
     this.blobs = options.blobs;
     this.folders = new WorkerFolders(join(this.dataDir, 'workers'));
+    this.trees = new LocalTrees(options.blobs, this.dataDir, this.folders);
   }
 
   private workerDir(workerId: string): string {
@@ -67,20 +64,12 @@ export class ProcessRuntime implements Runtime {
 
   async prepareImage(launch: WorkerLaunch, signal: AbortSignal): Promise<void> {
     if (launch.image.pull) await pullLayers(this.blobs, launch.image.pull, launch.image.layers, signal);
-    await this.unpacker.ensureUnpacked(launch.image);
-    await this.mountVolumes(launch);
-  }
-
-  /** What the SDK's `context.getVolume` reads: each volume's read-only folder and revision. */
-  private async mountVolumes(launch: WorkerLaunch): Promise<Map<string, string>> {
-    const paths = new Map<string, string>();
-    for (const volume of launch.volumes) paths.set(volume.name, await this.volumeTrees.ensure(volume));
-    return paths;
+    await this.trees.ready(launch);
   }
 
   /** The worker's folder and env: built for its start, rebuilt alike (folder untouched) for `worker exec`. */
-  private async places(launch: WorkerLaunch, rootfs: string, build: boolean): Promise<WorkerPlaces> {
-    const volumePaths = await this.mountVolumes(launch);
+  private async places(launch: WorkerLaunch, trees: WorkerTrees, build: boolean): Promise<WorkerPlaces> {
+    const { rootfs, volumes: volumePaths } = trees;
     const volumes: Record<string, { path: string; revision: string; ready: boolean }> = {};
     for (const volume of launch.volumes) volumes[volume.name] = { path: volumePaths.get(volume.name) as string, revision: volume.revision, ready: true };
     const cwd = this.programDir(launch, rootfs);
@@ -104,8 +93,17 @@ export class ProcessRuntime implements Runtime {
   }
 
   async start(launch: WorkerLaunch, signal: AbortSignal): Promise<WorkerEndpoint> {
-    const rootfs = await this.unpacker.ensureUnpacked(launch.image);
-    const places = await this.places(launch, rootfs, true);
+    try {
+      return await this.spawn(launch, await this.trees.hold(launch), signal);
+    } catch (error) {
+      this.trees.release(launch.workerId);
+      throw error;
+    }
+  }
+
+  private async spawn(launch: WorkerLaunch, trees: WorkerTrees, signal: AbortSignal): Promise<WorkerEndpoint> {
+    const { rootfs } = trees;
+    const places = await this.places(launch, trees, true);
     signal.throwIfAborted();
     const ports = await allocatePorts(launch);
     const readiness: Readiness = launch.program.kind === 'sdk' ? { kind: 'sdk' } : { kind: 'command', path: launch.program.readinessPath };
@@ -152,6 +150,7 @@ export class ProcessRuntime implements Runtime {
   private async cleanUp(workerId: string): Promise<void> {
     await this.folders.stopStamping(workerId);
     this.gpus.release(workerId);
+    this.trees.release(workerId);
     await this.keyValueFiles.remove(workerId);
     await fs.rm(join(this.workerDir(workerId), 'root'), { recursive: true, force: true });
   }
@@ -164,8 +163,9 @@ export class ProcessRuntime implements Runtime {
   async exec(launch: WorkerLaunch, request: ExecRequest): Promise<ExecSession> {
     const worker = this.running.get(launch.workerId);
     if (!worker) throw new EveraiError('EVERAI_CONFLICT', `worker ${launch.workerId} is not running here`);
-    const rootfs = await this.unpacker.ensureUnpacked(launch.image);
-    const places = await this.places(launch, rootfs, false);
+    const trees = await this.trees.ready(launch);
+    const { rootfs } = trees;
+    const places = await this.places(launch, trees, false);
     const { endpoint } = worker;
     const env = workerEnv(launch, { main: endpoint.port, service: endpoint.servicePorts }, places, this.dataDir, rootfs);
     // Not marked as the worker's own process: a restarted server must not take it for the worker.
@@ -205,6 +205,7 @@ export class ProcessRuntime implements Runtime {
       signalGroup(orphan.pgid, 'SIGKILL');
       await this.cleanUp(orphan.workerId);
     }
+    await this.trees.adopt(adopted.keys());
     return adopted;
   }
 
@@ -213,6 +214,10 @@ export class ProcessRuntime implements Runtime {
     await this.adopted.gone(() => groupAlive(pgid));
     this.running.delete(workerId);
     await this.cleanUp(workerId).finally(() => this.emitExit({ workerId, code: null, signal: null }));
+  }
+
+  removeUnused(before: number): Promise<string[]> {
+    return this.trees.removeUnused(before);
   }
 
   onExit(listener: (exit: WorkerExit) => void): void {

@@ -59,9 +59,9 @@ export function sqlAppStore(db: SqlConnection, within: Within): AppStore {
       const [row] = await db.all('UPDATE app_revisions SET failures = failures + 1 WHERE app_id = ? AND revision = ? RETURNING failures', [appId, revision]);
       return Number(row?.failures ?? 0);
     },
-    failures: async (appId, revision) => {
-      const [row] = await db.all('SELECT failures FROM app_revisions WHERE app_id = ? AND revision = ?', [appId, revision]);
-      return Number(row?.failures ?? 0);
+    failuresOfFailedApps: async () => {
+      const rows = await db.all(`SELECT r.app_id, r.failures FROM apps a JOIN app_revisions r ON r.app_id = a.id AND r.revision = a.target_revision WHERE a.status = 'FAILED'`);
+      return new Map(rows.map((row) => [String(row.app_id), Number(row.failures)]));
     },
     // Called every pass for a stable worker's revision: it writes only when there is something to forgive.
     forgiveFailures: async (appId, revision) => {
