@@ -76,6 +76,6 @@ test('after a crash, the restarted server keeps the trees of the worker it adopt
 });
 
 test('a deleted app leaves nothing unpacked behind', async () => {
-  await cliOk(platform, ['app', 'delete', 'show-volume', '--force']);
+  await cliOk(platform, ['app', 'delete', 'show-volume', '--yes']);
   await waitFor('every tree removed', async () => listed(imagesDir()).length === 0 && listed(treesDir()).length === 0, 30_000, 250);
 });
