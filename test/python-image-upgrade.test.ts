@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { cliOk, copyExampleApp, deployApp, editFile, waitDeployed, workersJson } from './helpers/app-fixture';
-import { readStream, startLoop } from './helpers/load';
+import { assertUpgradeServedAll, readStream, startLoop } from './helpers/load';
 import { usePlatform } from './helpers/platform';
 import { PYTHON_IMAGE_MISSING } from './helpers/python';
 import { waitFor } from './helpers/wait';
@@ -41,18 +41,7 @@ test('app upgrade --image of a Python app under load: zero failed requests, the 
     (await workersJson(platform, APP)).some((w) => w.id === firstWorker.id && w.detailStatus === 'DETAIL_STATUS_REMOVE'),
   );
 
-  const streamed = await Promise.all(streams);
-  const report = await loop.stop();
-  assert.deepEqual(report.failures, [], 'no request may fail during the upgrade');
-  assert.deepEqual([...report.bodies].sort(), ['hello again 0\n\n', 'hello world again 0\n\n'], 'served by both revisions');
-  for (const stream of streamed) {
-    assert.equal(stream.error, undefined);
-    assert.equal(stream.status, 200);
-    // Opened before the switch, served to its end by the old revision, chunk by chunk.
-    assert.equal(stream.text.split('\n\n').filter(Boolean).length, 60);
-    assert.match(stream.text, /^hello again 0\n\n[^]*hello again 59\n\n$/);
-    assert.ok(stream.chunks.length > 1, 'a stream arrives in pieces, not in one answer at its end');
-  }
+  assertUpgradeServedAll(await loop.stop(), await Promise.all(streams));
 
   const app = await waitDeployed(platform, APP);
   assert.equal(app.revision, 2);

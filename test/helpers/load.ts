@@ -1,5 +1,7 @@
 /** Looping HTTP clients and long streams, to prove that nothing fails while an app changes under them. */
 
+import assert from 'node:assert/strict';
+
 export interface LoadReport {
   ok: number;
   failed: number;
@@ -71,4 +73,21 @@ export async function readStream(url: string, token: string): Promise<StreamRepo
     report.error = String((error as Error).cause ?? error);
   }
   return report;
+}
+
+/**
+ * The guide's image upgrade, as both SDKs' get-start apps play it: `streams` (60 events each)
+ * were opened before the switch and each was served to its end by the old revision, in pieces;
+ * the loop never failed and was answered by both revisions.
+ */
+export function assertUpgradeServedAll(report: LoadReport, streamed: readonly StreamReport[]): void {
+  assert.deepEqual(report.failures, [], 'no request may fail during the upgrade');
+  assert.deepEqual([...report.bodies].sort(), ['hello again 0\n\n', 'hello world again 0\n\n'], 'served by both revisions');
+  for (const stream of streamed) {
+    assert.equal(stream.error, undefined);
+    assert.equal(stream.status, 200);
+    assert.equal(stream.text.split('\n\n').filter(Boolean).length, 60);
+    assert.match(stream.text, /^hello again 0\n\n[^]*hello again 59\n\n$/);
+    assert.ok(stream.chunks.length > 1, 'a stream arrives in pieces, not in one answer at its end');
+  }
 }
