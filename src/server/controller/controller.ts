@@ -270,10 +270,7 @@ export class Controller {
       }
       if (Date.now() > deadline) {
         this.tasks.end(worker.id);
-        const why = `it was not ready within ${app.readyTimeoutMs / 1000} s`;
-        await this.stopWorker(worker, why, 'ERROR');
-        await this.guard.workerFailed(app.id, worker, why);
-        this.wake();
+        await this.failNotReady(app, worker);
         return;
       }
       await sleep(this.timings.probeIntervalMs, task.abort.signal);
@@ -315,12 +312,32 @@ export class Controller {
     await this.stopWorker(worker, cut > 0 ? `its ${seconds} s to drain ran out` : 'it was drained');
   }
 
-  private async stopWorker(worker: WorkerRecord, why: string, final: 'TERMINATED' | 'ERROR' = 'TERMINATED'): Promise<void> {
+  private async stopWorker(worker: WorkerRecord, why: string): Promise<void> {
+    await this.beginStop(worker);
+    await this.deps.runtime.stop(worker.id, this.timings.stopGraceMs);
+    await this.finish(worker, 'TERMINATED', why);
+  }
+
+  /** From here its exit is expected, and no pass counts it among its revision's workers (TERMINATING, REMOVE). */
+  private async beginStop(worker: WorkerRecord): Promise<void> {
     this.stopping.add(worker.id);
     await this.deps.store.workers.update(worker.id, { status: 'TERMINATING', phase: 'REMOVE' });
     await this.deps.gateway.removeWorker(worker.appId, worker.id);
+  }
+
+  /**
+   * Not ready in time. Its failure is counted in the same step that takes it out of its
+   * revision's count, as `fail` does for a crash: a pass between the two would start a replacement
+   * on a revision this very failure halts.
+   */
+  private async failNotReady(app: AppRecord, worker: WorkerRecord): Promise<void> {
+    const why = `it was not ready within ${app.readyTimeoutMs / 1000} s`;
+    await this.apply(async () => {
+      await this.beginStop(worker);
+      await this.guard.workerFailed(app.id, worker, why);
+    });
     await this.deps.runtime.stop(worker.id, this.timings.stopGraceMs);
-    await this.finish(worker, final, why);
+    await this.finish(worker, 'ERROR', why);
   }
 
   /** The worker's process ended: on purpose (TERMINATED) or not (ERROR, and it is replaced). */
