@@ -61,7 +61,7 @@ test('crashes of a new revision each get a replacement and count against it: the
   assert.ok(isReady(await h.worker(old.id)), 'the revision 1 worker still serves');
   assert.ok(!h.runtime.stopCalls.includes(old.id));
   assert.deepEqual(h.runtime.started.filter((id) => h.runtime.launchOf(id).env.REVISION === '2'), crashed, 'no fourth worker of revision 2');
-  assert.ok((await h.events()).some((e) => e.startsWith('WARNING Rollout halted: revision 2 failed 3 times')));
+  assert.ok((await h.events()).some((e) => e.startsWith('WARNING Rollout halted, revision 1 keeps serving: revision 2 failed 3 times')));
 });
 
 test('workers of a new revision not ready in time each count before they go: the third halts the rollout, no fourth starts', async (t) => {

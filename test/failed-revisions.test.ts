@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { appJson, cliOk, copyExampleApp, deployApp, editFile } from './helpers/app-fixture';
+import { appJson, cliOk, copyExampleApp, deployApp, editFile, workersJson } from './helpers/app-fixture';
 import { startLoop } from './helpers/load';
 import { usePlatform } from './helpers/platform';
 import { waitFor } from './helpers/wait';
@@ -24,16 +24,22 @@ const platform = usePlatform({
 const BROKEN: { name: string; tag: string; breakage: string; reason: RegExp }[] = [
   // Only in a worker: `everai app upgrade` loads app.ts too, and would refuse a file that throws there.
   {
-    name: 'throws at start',
-    tag: 'bad-start',
-    breakage: "if (process.env.EVERAI_WORKER_ID) throw new Error('boom at start');",
-    reason: /exited with code 1; last output:/,
+    name: 'throws at load',
+    tag: 'bad-load',
+    breakage: "if (process.env.EVERAI_WORKER_ID) throw new Error('boom in worker');",
+    reason: /exited with code 1; last output: Error: app\.ts:\d+:\d+: boom in worker/,
+  },
+  {
+    name: 'throws in a prepare hook',
+    tag: 'bad-prepare',
+    breakage: "app.prepare(function loadModel() { if (process.env.EVERAI_WORKER_ID) throw new Error('boom in prepare'); });",
+    reason: /exited with code 1; last output: worker \w+: prepare hook 1\/1 loadModel failed: Error: boom in prepare/,
   },
   {
     name: 'is never ready',
     tag: 'bad-ready',
-    breakage: 'app.prepare(() => new Promise<void>(() => setInterval(() => undefined, 1000)));',
-    reason: /not ready within 3 s/,
+    breakage: 'app.prepare(function hang() { return new Promise<void>(() => setInterval(() => undefined, 1000)); });',
+    reason: /not ready within 3 s; last output: worker \w+: prepare hook 1\/1 hang$/,
   },
   {
     name: 'crashes after 2 s of serving',
@@ -52,7 +58,8 @@ for (const broken of BROKEN) {
 
     // One-write answers: a worker that dies mid-way cuts none of them half-way (which no proxy could retry).
     const loop = startLoop(`${platform.url}/api/apps/v1/routes/get-start/hello`, platform.token, 1);
-    await cliOk(platform, ['app', 'upgrade', '--image'], dir);
+    const upgraded = await cliOk(platform, ['app', 'upgrade', '--image'], dir);
+    const revision = Number(/rolling out revision (\d+)/.exec(upgraded)?.[1]);
     const failed = await waitFor(
       'the rollout to halt',
       async () => {
@@ -72,10 +79,18 @@ for (const broken of BROKEN) {
     assert.match(failed.statusReason, broken.reason);
 
     const events = await cliOk(platform, ['app', 'events', 'get-start']);
-    assert.match(events, new RegExp(`WARNING\\s+AppServer\\s+\\S+\\s+Rollout halted: revision \\d+ failed 3 times in a row`));
+    const halted = new RegExp(`WARNING\\s+AppServer\\s+\\S+\\s+Rollout halted, revision ${before.revision} keeps serving: revision ${revision} failed 3 times in a row: .*`);
+    assert.match(events, new RegExp(`${halted.source}${broken.reason.source}`, 'm'));
     const got = await cliOk(platform, ['app', 'get', 'get-start']);
     assert.match(got, /FAILED/);
-    assert.match(got, new RegExp(`reason: .*${broken.reason.source}`));
+    assert.match(got, new RegExp(`reason: .*${broken.reason.source}`, 'm'));
+
+    // Each failure started one replacement; the third halted the rollout, and nothing starts after it.
+    const failedWorkers = async () => (await workersJson(platform, 'get-start')).filter((w) => w.appRevision === revision).map((w) => w.id);
+    const tried = await failedWorkers();
+    assert.equal(tried.length, 3, `three workers of the failed revision: ${tried.join(', ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    assert.deepEqual(await failedWorkers(), tried, 'no worker started after the halt');
   });
 }
 

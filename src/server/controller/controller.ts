@@ -9,6 +9,7 @@ import { planRollout } from './rollout-plan';
 import { RolloutGuard, type RolloutGuardOptions } from './rollout-guard';
 import { launchFor, type LaunchDeps } from './worker-launcher';
 import { describeExit } from './worker-exit';
+import { LAST_OUTPUT_LINES, withLastOutput } from './last-output';
 import { WorkerTasks, type WorkerTask } from './worker-tasks';
 
 export interface ControllerDeps extends LaunchDeps {
@@ -326,12 +327,14 @@ export class Controller {
   }
 
   /**
-   * Not ready in time. Its failure is counted in the same step that takes it out of its
-   * revision's count, as `fail` does for a crash: a pass between the two would start a replacement
-   * on a revision this very failure halts.
+   * Not ready in time: what it printed while it was awaited says why (a prepare hook that hangs
+   * printed its name). Its failure is counted in the same step that takes it out of its revision's
+   * count, as `fail` does for a crash: a pass between the two would start a replacement on a
+   * revision this very failure halts.
    */
   private async failNotReady(app: AppRecord, worker: WorkerRecord): Promise<void> {
-    const why = `it was not ready within ${app.readyTimeoutMs / 1000} s`;
+    const output = await this.deps.runtime.tailLog(worker.id, LAST_OUTPUT_LINES);
+    const why = withLastOutput(`it was not ready within ${app.readyTimeoutMs / 1000} s`, output);
     await this.apply(async () => {
       await this.beginStop(worker);
       await this.guard.workerFailed(app.id, worker, why);
@@ -350,10 +353,10 @@ export class Controller {
     if (!worker || isTerminal(worker.status)) return;
     this.tasks.end(worker.id);
     await this.deps.gateway.removeWorker(worker.appId, worker.id);
-    const how = describeExit(exit);
-    const tail = await this.deps.runtime.tailLog(worker.id, 5);
+    // Read only now: the runtime reports an exit once the process ended, so its log is complete.
+    const output = await this.deps.runtime.tailLog(worker.id, LAST_OUTPUT_LINES);
     // OOMKilled first, where `worker list -o wide` shows a reason's first words.
-    const why = `its process ${how}${tail ? `; last output:\n${tail}` : ''}`;
+    const why = withLastOutput(`its process ${describeExit(exit)}`, output);
     await this.fail(worker.appId, worker, exit.oomKilled ? `OOMKilled: ${why}` : why);
   }
 

@@ -83,12 +83,15 @@ export class RolloutGuard {
    */
   private async halt(app: AppRecord, reason: string): Promise<void> {
     const back = app.stableRevision > 0 && app.stableRevision !== app.targetRevision ? app.stableRevision : undefined;
+    // One line, the failure's own (its last output included); the failed worker's event holds the rest.
+    const summary = reason.split('\n')[0] ?? reason;
     await this.store.apps.update(app.id, {
       status: 'FAILED',
-      statusReason: reason.split('\n')[0] ?? reason,
+      statusReason: summary,
       ...(back !== undefined ? { targetRevision: back } : {}),
     });
-    const kept = back !== undefined ? `; revision ${back} keeps serving` : '; no worker is started until the app is upgraded';
-    await this.event(app.id, 'WARNING', 'AppServer', `Rollout halted: ${reason}${kept}`);
+    // What happens next goes first: after the reason it would read as part of the worker's output.
+    const next = back !== undefined ? `revision ${back} keeps serving` : 'no worker is started until the app is upgraded';
+    await this.event(app.id, 'WARNING', 'AppServer', `Rollout halted, ${next}: ${summary}`);
   }
 }

@@ -118,9 +118,12 @@ export interface Runtime {
    * other worker process this server's data folder owns (orphans of a crash).
    */
   recover(expected: { workerId: string; port: number | null }[]): Promise<Map<string, WorkerEndpoint>>;
-  /** Called once for every worker whose process ends, whether asked to or not. */
+  /**
+   * Called once for every worker whose process ends, whether asked to or not, and only once it
+   * ended: everything it printed is in its log by then, so `tailLog` reads its last words.
+   */
   onExit(listener: (exit: WorkerExit) => void): void;
-  /** The last lines a worker printed, for events about its failure. */
+  /** The last lines a worker printed (so far, while it runs), for events about its failure. */
   tailLog(workerId: string, lines: number): Promise<string>;
   /** What a worker printed (stdout and stderr), and with `follow` what it prints next, until `done()`. */
   readLog(workerId: string, options: { follow: boolean; signal: AbortSignal; done: () => boolean }): AsyncIterable<Buffer>;
