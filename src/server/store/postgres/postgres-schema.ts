@@ -148,4 +148,8 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   -- Retention drops workers gone longer than its age (store.workers.prune).
   CREATE INDEX workers_gone ON workers(deleted_at) WHERE status IN ('TERMINATED', 'ERROR');
   `,
+  `
+  -- Why a rollout of the revision was halted (docs/rollout.md), as SQLite's migration 9.
+  ALTER TABLE app_revisions ADD COLUMN halt_reason TEXT NOT NULL DEFAULT '';
+  `,
 ];

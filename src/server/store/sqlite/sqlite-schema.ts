@@ -188,4 +188,9 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   -- Retention drops workers gone longer than its age (store.workers.prune).
   CREATE INDEX workers_gone ON workers(deleted_at) WHERE status IN ('TERMINATED', 'ERROR');
   `,
+  `
+  -- Why a rollout of the revision was halted ('' while none was): \`app revisions\` marks it FAILED, and
+  -- a rollout to what it ran again needs --force (docs/rollout.md).
+  ALTER TABLE app_revisions ADD COLUMN halt_reason TEXT NOT NULL DEFAULT '';
+  `,
 ];
