@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { appJson, cliOk, copyExampleApp, deployApp, editFile, workersJson } from './helpers/app-fixture';
+import type { RevisionView } from '../src/contract/api-views';
 import { startLoop } from './helpers/load';
 import { usePlatform } from './helpers/platform';
 import { waitFor } from './helpers/wait';
@@ -93,6 +94,23 @@ for (const broken of BROKEN) {
     assert.deepEqual(await failedWorkers(), tried, 'no worker started after the halt');
   });
 }
+
+async function revisions(): Promise<RevisionView[]> {
+  return JSON.parse(await cliOk(platform, ['app', 'revisions', 'get-start', '-o', 'json'])) as RevisionView[];
+}
+
+test('app revisions marks the revision that serves apart from the ones that failed', async () => {
+  const history = await revisions();
+  assert.deepEqual(
+    history.map((r) => [r.revision, r.serving, r.target, r.failure !== '']),
+    [[1, true, true, false], ...BROKEN.map((_, i) => [i + 2, false, false, true])],
+  );
+  assert.match(history[1]?.failure ?? '', /^revision 2 failed 3 times in a row: its process exited with code 1; last output: Error: app\.ts:\d+:\d+: boom in worker$/);
+  const table = await cliOk(platform, ['app', 'revisions', 'get-start']);
+  assert.match(table, /^REVISION\s+IMAGE\s+IMAGE_DIGEST\s+VOLUMES\s+CREATED_AT\s+SERVING\s+STATUS\n/);
+  assert.match(table, /\n\s+1\s+get-start:v1\s+sha256:\w+\s+\S+\s+yes\s+TARGET\n/);
+  assert.match(table, /\n\s+2\s+get-start:bad-load\s+sha256:\w+\s+\S+\s+FAILED\n/);
+});
 
 test('the next good upgrade clears the failure', async () => {
   writeFileSync(join(dir, 'app.ts'), goodApp.replaceAll('hello again', 'hello world again'));

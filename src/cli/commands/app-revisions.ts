@@ -11,7 +11,7 @@ import { reportRollout } from './app-rollout-report';
 export function registerAppRevisionCommands(group: Command): void {
   group
     .command('revisions')
-    .description("an app's revisions: what each pinned, and which one runs")
+    .description("an app's revisions: what each pinned, which serve, which is the target and which failed")
     .argument('[name]', 'app name (default: the app in the current directory)')
     .option(...NS_OPTION)
     .option(...OUTPUT_OPTION)

@@ -90,8 +90,8 @@ export function registerAppRoutes(router: Router, deps: ApiDeps): void {
 
   router.on('GET', `${APPS}/:name/revisions`, async (req, res, { ns = '', name = '' }) => {
     const user = await auth.require(req);
-    const { app, revisions } = await apps.revisions(user, ns, name);
-    sendJson(res, 200, { revisions: revisions.map((r) => revisionView(app, r)) });
+    const { app, history } = await apps.revisions(user, ns, name);
+    sendJson(res, 200, { revisions: history.revisions.map((r) => revisionView(app, r, history)) });
   });
 
   router.on('GET', `${APPS}/:name/events`, async (req, res, { ns = '', name = '' }, url) => {

@@ -1,12 +1,13 @@
 import type { SlotLoad } from '../gateway/gateway';
+import type { RevisionHistory } from '../apps/revision-history';
 import type { ResourceRequestsDocument } from '../../contract/app-spec';
-import type { AppRecord, AppRevisionRecord, WorkerRecord } from '../store/records';
+import { isServing, type AppRecord, type AppRevisionRecord, type WorkerRecord } from '../store/records';
 import type { AppView, RevisionView, WorkerView } from '../../contract/api-views';
 
 export type { AppView, RevisionView, WorkerView };
 
 export function appView(app: AppRecord, revision: AppRevisionRecord | undefined, workers: readonly WorkerRecord[]): AppView {
-  const ready = workers.filter((w) => w.status === 'RUNNING' && w.phase === 'READY' && w.revision === app.targetRevision);
+  const ready = workers.filter((w) => isServing(w) && w.revision === app.targetRevision);
   return {
     id: app.id,
     name: app.name,
@@ -29,14 +30,16 @@ export function appView(app: AppRecord, revision: AppRevisionRecord | undefined,
   };
 }
 
-export function revisionView(app: AppRecord, revision: AppRevisionRecord): RevisionView {
+export function revisionView(app: AppRecord, revision: AppRevisionRecord, history: Pick<RevisionHistory, 'serving' | 'failures'>): RevisionView {
   return {
     revision: revision.revision,
     image: revision.spec.imageRef,
     imageDigest: revision.spec.imageDigest,
     volumes: revision.spec.volumes.map(({ name, revision: pinned }) => ({ name, revision: pinned })),
     createdAt: revision.createdAt,
-    status: revision.revision === app.targetRevision ? (app.status === 'DEPLOYED' ? 'CURRENT' : `CURRENT (${app.status})`) : '',
+    serving: history.serving.has(revision.revision),
+    target: revision.revision === app.targetRevision,
+    failure: history.failures.get(revision.revision) ?? '',
   };
 }
 

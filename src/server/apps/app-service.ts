@@ -3,11 +3,12 @@ import { newId } from '../../contract/ids';
 import { nowIso } from '../../contract/time';
 import type { ResourceRequestsDocument } from '../../contract/app-spec';
 import type { Controller } from '../controller/controller';
-import type { AppRecord, AppRevisionRecord, RevisionSpec, UserRecord } from '../store/records';
+import type { AppRecord, RevisionSpec, UserRecord } from '../store/records';
 import type { AppRequest } from './app-request';
 import { describeSpec, RevisionPinner, sameSpec, type RevisionPinnerDeps } from './revision-pinner';
 import { initialWorkers, workersAfterUpdate } from './scaling-request';
 import { repinProgram } from './program-pins';
+import { readHistory, type RevisionHistory } from './revision-history';
 
 export interface AppServiceDeps extends RevisionPinnerDeps {
   controller: Controller;
@@ -174,9 +175,9 @@ export class AppService {
     return this.rollTo(app, source.spec, `rollback to revision ${wanted}`);
   }
 
-  async revisions(user: UserRecord, namespace: string, name: string): Promise<{ app: AppRecord; revisions: AppRevisionRecord[] }> {
+  async revisions(user: UserRecord, namespace: string, name: string): Promise<{ app: AppRecord; history: RevisionHistory }> {
     const app = await this.find(user, namespace, name);
-    return { app, revisions: await this.deps.store.apps.revisions(app.id) };
+    return { app, history: await readHistory(this.deps.store, app.id) };
   }
 
   private async rollTo(app: AppRecord, spec: RevisionSpec, why = 'upgrade'): Promise<AppRecord> {
