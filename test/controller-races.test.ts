@@ -61,7 +61,28 @@ test('crashes of a new revision each get a replacement and count against it: the
   assert.ok(isReady(await h.worker(old.id)), 'the revision 1 worker still serves');
   assert.ok(!h.runtime.stopCalls.includes(old.id));
   assert.deepEqual(h.runtime.started.filter((id) => h.runtime.launchOf(id).env.REVISION === '2'), crashed, 'no fourth worker of revision 2');
-  assert.ok((await h.events()).some((e) => e.startsWith('WARNING Rollout halted: revision 2 failed 3 times')));
+  assert.ok((await h.events()).some((e) => e.startsWith('WARNING Rollout halted, revision 1 keeps serving: revision 2 failed 3 times')));
+});
+
+test('workers of a new revision not ready in time each count before they go: the third halts the rollout, no fourth starts', async (t) => {
+  const h = await ControllerHarness.start(1);
+  t.after(() => h.close());
+  const [old] = await h.waitWorkers('revision 1 ready', (live) => live.length === 1 && live.every(isReady));
+  assert.ok(old);
+
+  h.runtime.ready = (id) => h.runtime.launchOf(id).env.REVISION !== '2';
+  await h.store.apps.update(h.app.id, { readyTimeoutMs: 20 });
+  await h.upgrade();
+  await waitFor('the rollout halted', async () => (await h.currentApp()).status === 'FAILED', 5_000, 5);
+  await h.quiesce();
+
+  const app = await h.currentApp();
+  assert.equal(app.targetRevision, 1);
+  assert.match(app.statusReason, /^revision 2 failed 3 times in a row: it was not ready within 0.02 s/);
+  const revision2 = h.runtime.launches.filter((l) => l.env.REVISION === '2').map((l) => l.workerId);
+  assert.equal(revision2.length, 3, 'three workers of revision 2 started, no fourth');
+  for (const id of revision2) assert.equal((await h.worker(id)).status, 'ERROR');
+  assert.ok(isReady(await h.worker(old.id)), 'the revision 1 worker still serves');
 });
 
 test('a revision halted after 3 crashes stays halted after a controller restart: no new worker of it starts', async (t) => {

@@ -29,12 +29,13 @@ test('app rollback returns the previous code under load, with zero failed reques
   await cliOk(platform, ['app', 'upgrade', '--image'], dir);
   await waitDeployed(platform, 'get-start');
   const history = await revisions();
-  assert.deepEqual(history.map((r) => [r.revision, r.image, r.status]), [
-    [1, 'get-start:v1', ''],
-    [2, 'get-start:v2', 'CURRENT'],
+  assert.deepEqual(history.map((r) => [r.revision, r.image, r.serving, r.target, r.failure]), [
+    [1, 'get-start:v1', false, false, ''],
+    [2, 'get-start:v2', true, true, ''],
   ]);
   const table = await cliOk(platform, ['app', 'revisions', 'get-start']);
-  assert.match(table, /^REVISION\s+IMAGE\s+IMAGE_DIGEST\s+VOLUMES\s+CREATED_AT\s+STATUS\n/);
+  assert.match(table, /^REVISION\s+IMAGE\s+IMAGE_DIGEST\s+VOLUMES\s+CREATED_AT\s+SERVING\s+STATUS\n/);
+  assert.match(table, /\n\s+2\s+get-start:v2\s+sha256:\w+\s+\S+\s+yes\s+TARGET\n/);
 
   const loop = startLoop(sseOnce(platform), platform.token, 4);
   const out = await cliOk(platform, ['app', 'rollback', 'get-start']);

@@ -94,7 +94,7 @@ test('secret update + app update rolls the new value out hot, with no failed req
   assert.deepEqual([...report.bodies].sort(), [`${FIRST}\n`, `${SECOND}\n`]);
   assert.equal(app.revision, 2);
   const events = await cliOk(platform, ['app', 'events', 'show-config']);
-  assert.match(events, new RegExp(`Rollout of revision 2 started by upgrade \\(image show-config:v1 = sha256:\\w+, secret ${SECRET} v2, configmap ${CONFIGMAP} v1\\)`));
+  assert.match(events, new RegExp(`Rollout of revision 2 started by update \\(image show-config:v1 = sha256:\\w+, secret ${SECRET} v2, configmap ${CONFIGMAP} v1\\)`));
 });
 
 test("the secret's plain value is nowhere in the data folder or a log; its ciphertext is", async () => {

@@ -145,6 +145,25 @@ const CASES: Record<string, Case> = {
     assert.equal(await failuresOf(9), undefined, 'a revision that is not there has none');
   },
 
+  'halted revisions: their reasons read back by revision; no field of the revision record': async (store) => {
+    const alice = await addUser(store, 'alice');
+    const record = app(alice, 'one');
+    await store.apps.create(record);
+    const revision = { appId: record.id, revision: 1, spec: withSpecDefaults({ imageRef: 'one:v1' }), createdAt: NOW };
+    for (const n of [1, 2, 3]) await store.apps.addRevision({ ...revision, revision: n });
+    assert.deepEqual(await store.apps.haltReasons(record.id), new Map());
+    await store.apps.haltRevision(record.id, 3, 'revision 3 failed 3 times in a row: its process exited with code 1');
+    await store.apps.haltRevision(record.id, 2, 'revision 2 failed 3 times in a row: it was not ready within 3 s');
+    assert.deepEqual(
+      await store.apps.haltReasons(record.id),
+      new Map([
+        [2, 'revision 2 failed 3 times in a row: it was not ready within 3 s'],
+        [3, 'revision 3 failed 3 times in a row: its process exited with code 1'],
+      ]),
+    );
+    assert.deepEqual(await store.apps.revision(record.id, 3), { ...revision, revision: 3 });
+  },
+
   'workers: create, get, update, list by app in creation order, list live ones': async (store) => {
     const alice = await addUser(store, 'alice');
     const record = app(alice, 'one');

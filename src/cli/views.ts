@@ -57,5 +57,7 @@ export const REVISION_COLUMNS: Column<RevisionView>[] = [
   { header: 'IMAGE_DIGEST', value: (r) => r.imageDigest.slice(0, 19) },
   { header: 'VOLUMES', value: (r) => r.volumes.map((v) => `${v.name}@${v.revision}`).join(',') },
   { header: 'CREATED_AT', value: (r) => formatTime(r.createdAt) },
-  { header: 'STATUS', value: (r) => r.status },
+  { header: 'SERVING', value: (r) => (r.serving ? 'yes' : '') },
+  // FAILED first: a failed target (nothing to go back to) is the failure to see.
+  { header: 'STATUS', value: (r) => (r.failure ? 'FAILED' : r.target ? 'TARGET' : '') },
 ];

@@ -60,8 +60,12 @@ export interface RevisionView {
   imageDigest: string;
   volumes: { name: string; revision: string }[];
   createdAt: string;
-  /** `CURRENT` for the revision workers are on (or rolling onto), blank otherwise. */
-  status: string;
+  /** Ready workers run it: it takes requests now (during a rollout, the old and the new may both). */
+  serving: boolean;
+  /** The revision the app's workers are brought to: `app get`'s revision. */
+  target: boolean;
+  /** Why its rollout was halted (it failed); '' when it was not. */
+  failure: string;
 }
 
 /** A worker's STATUS, in the order of its lifecycle (docs/worker-lifecycle.md). */

@@ -11,7 +11,7 @@ import { APP_COLUMNS, EVENT_COLUMNS, QUEUE_COLUMNS, type QueueEntry } from '../v
 import { registerAppLocalCommands } from './app-local';
 import { addWorkerSubcommands } from './worker';
 import { registerAppRevisionCommands } from './app-revisions';
-import { reportRollout } from './app-rollout-report';
+import { FORCE_OPTION, reportRollout } from './app-rollout-report';
 import { registerAppLogsCommand } from './app-logs';
 import { registerAppGetCommand } from './app-get';
 
@@ -52,15 +52,18 @@ export function registerAppCommands(program: Command): void {
     .option(...FILE_OPTION)
     .option(...NS_OPTION)
     .option('--dry-run', 'check the definition, change nothing')
-    .action(async (opts: { file?: string; namespace?: string; dryRun?: boolean }) => {
+    .option(...FORCE_OPTION)
+    .action(async (opts: { file?: string; namespace?: string; dryRun?: boolean; force?: boolean }) => {
       const { name, body, namespace } = await localAppRequest(opts);
       if (opts.dryRun) {
         console.log(`App '${name}' is valid (dry run: nothing changed)`);
         return;
       }
-      const before = await new ApiClient().get<{ app: AppView }>(appPath({ namespace, name }));
-      const { app } = await new ApiClient().request<{ app: AppView }>('PUT', appPath({ namespace, name }), body);
-      reportRollout(before.app, app);
+      const api = new ApiClient();
+      const target = { namespace, name };
+      const before = await api.get<{ app: AppView }>(appPath(target));
+      const { app } = await api.request<{ app: AppView }>('PUT', appPath(target), { ...body, force: opts.force === true });
+      await reportRollout(api, target, before.app, app);
     });
 
   group
@@ -71,19 +74,22 @@ export function registerAppCommands(program: Command): void {
     .option('--resource-requests', 'apply changed resource requests')
     .option(...FILE_OPTION)
     .option(...NS_OPTION)
-    .action(async (opts: { image?: boolean; volumeRequests?: boolean; resourceRequests?: boolean; file?: string; namespace?: string }) => {
+    .option(...FORCE_OPTION)
+    .action(async (opts: { image?: boolean; volumeRequests?: boolean; resourceRequests?: boolean; file?: string; namespace?: string; force?: boolean }) => {
       if (!opts.image && !opts.volumeRequests && !opts.resourceRequests) {
         throw new EveraiError('EVERAI_USAGE', 'say what to upgrade: --image, --volume-requests or --resource-requests');
       }
       const { name, body, namespace } = await localAppRequest(opts);
       const target = { namespace, name };
-      const before = await new ApiClient().get<{ app: AppView }>(appPath(target));
-      const { app } = await new ApiClient().request<{ app: AppView }>('POST', appPath(target, ':upgrade'), {
+      const api = new ApiClient();
+      const before = await api.get<{ app: AppView }>(appPath(target));
+      const { app } = await api.request<{ app: AppView }>('POST', appPath(target, ':upgrade'), {
         ...(opts.image ? { image: body.spec.image } : {}),
         ...(opts.volumeRequests ? { volumeRequests: body.spec.volumeRequests } : {}),
         ...(opts.resourceRequests ? { resourceRequests: body.spec.resourceRequests } : {}),
+        force: opts.force === true,
       });
-      reportRollout(before.app, app);
+      await reportRollout(api, target, before.app, app);
     });
 
   group

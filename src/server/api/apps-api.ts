@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { EveraiError } from '../../contract/errors';
-import { appRequestSchema, parseBody, rollbackRequestSchema, upgradeRequestSchema } from '../apps/app-request';
+import { appRequestSchema, parseBody, rollbackRequestSchema, updateRequestSchema, upgradeRequestSchema } from '../apps/app-request';
 import { readJson } from '../http/body';
 import { requestOrigin } from '../http/request-origin';
 import { sendJson } from '../http/respond';
@@ -48,8 +48,8 @@ export function registerAppRoutes(router: Router, deps: ApiDeps): void {
 
   router.on('PUT', `${APPS}/:name`, async (req, res, { ns = '', name = '' }) => {
     const user = await auth.require(req);
-    const request = parseBody(appRequestSchema, await readJson(req));
-    sendJson(res, 200, { app: await view(req, await apps.update(user, ns, name, request)) });
+    const { force, ...request } = parseBody(updateRequestSchema, await readJson(req));
+    sendJson(res, 200, { app: await view(req, await apps.update(user, ns, name, request, force)) });
   });
 
   router.on('DELETE', `${APPS}/:name`, async (req, res, { ns = '', name = '' }) => {
@@ -65,9 +65,11 @@ export function registerAppRoutes(router: Router, deps: ApiDeps): void {
     const body = await readJson(req);
     let app: AppRecord;
     if (action === 'upgrade') {
-      app = await apps.upgrade(user, ns, name, parseBody(upgradeRequestSchema, body));
+      const { force, ...request } = parseBody(upgradeRequestSchema, body);
+      app = await apps.upgrade(user, ns, name, request, force);
     } else if (action === 'rollback') {
-      app = await apps.rollback(user, ns, name, parseBody(rollbackRequestSchema, body).to);
+      const { to, force } = parseBody(rollbackRequestSchema, body);
+      app = await apps.rollback(user, ns, name, to, force);
     } else if (action === 'pause' || action === 'resume') {
       app = await apps.setPaused(user, ns, name, action === 'pause');
     } else {
@@ -92,8 +94,8 @@ export function registerAppRoutes(router: Router, deps: ApiDeps): void {
 
   router.on('GET', `${APPS}/:name/revisions`, async (req, res, { ns = '', name = '' }) => {
     const user = await auth.require(req);
-    const { app, revisions } = await apps.revisions(user, ns, name);
-    sendJson(res, 200, { revisions: revisions.map((r) => revisionView(app, r)) });
+    const { app, history } = await apps.revisions(user, ns, name);
+    sendJson(res, 200, { revisions: history.revisions.map((r) => revisionView(app, r, history)) });
   });
 
   router.on('GET', `${APPS}/:name/events`, async (req, res, { ns = '', name = '' }, url) => {

@@ -1,13 +1,14 @@
 import type { SlotLoad } from '../gateway/gateway';
+import type { RevisionHistory } from '../apps/revision-history';
 import type { ResourceRequestsDocument } from '../../contract/app-spec';
-import type { AppRecord, AppRevisionRecord, WorkerRecord } from '../store/records';
+import { isServing, type AppRecord, type AppRevisionRecord, type WorkerRecord } from '../store/records';
 import type { AppView, RevisionView, WorkerView } from '../../contract/api-views';
 
 export type { AppView, RevisionView, WorkerView };
 
 /** `origin`: where the caller reached the server, so `routeUrl` is a URL they can curl. */
 export function appView(app: AppRecord, revision: AppRevisionRecord | undefined, workers: readonly WorkerRecord[], origin: string): AppView {
-  const serving = workers.filter((w) => w.status === 'RUNNING' && w.phase === 'READY');
+  const serving = workers.filter(isServing);
   const ready = serving.filter((w) => w.revision === app.targetRevision);
   const byStatus: AppView['workers']['byStatus'] = {};
   for (const worker of workers) byStatus[worker.status] = (byStatus[worker.status] ?? 0) + 1;
@@ -36,14 +37,16 @@ export function appView(app: AppRecord, revision: AppRevisionRecord | undefined,
   };
 }
 
-export function revisionView(app: AppRecord, revision: AppRevisionRecord): RevisionView {
+export function revisionView(app: AppRecord, revision: AppRevisionRecord, history: Pick<RevisionHistory, 'serving' | 'failures'>): RevisionView {
   return {
     revision: revision.revision,
     image: revision.spec.imageRef,
     imageDigest: revision.spec.imageDigest,
     volumes: revision.spec.volumes.map(({ name, revision: pinned }) => ({ name, revision: pinned })),
     createdAt: revision.createdAt,
-    status: revision.revision === app.targetRevision ? (app.status === 'DEPLOYED' ? 'CURRENT' : `CURRENT (${app.status})`) : '',
+    serving: history.serving.has(revision.revision),
+    target: revision.revision === app.targetRevision,
+    failure: history.failures.get(revision.revision) ?? '',
   };
 }
 

@@ -47,11 +47,18 @@ export const appRequestSchema = z.object({
 
 export type AppRequest = z.infer<typeof appRequestSchema>;
 
+/** Rolls out again what a failed revision ran (docs/rollout.md), which is otherwise refused. */
+const forceSchema = z.boolean().default(false);
+
+/** `PUT .../apps/NAME`: the whole definition, as for a create. */
+export const updateRequestSchema = appRequestSchema.extend({ force: forceSchema });
+
 /** `POST .../apps/NAME:upgrade`: what to re-resolve (left out: kept as pinned). */
 export const upgradeRequestSchema = z.strictObject({
   image: z.string().min(1).optional(),
   volumeRequests: z.array(volumeRefSchema).max(32).optional(),
   resourceRequests: resourceUpgradeSchema,
+  force: forceSchema,
 });
 
 /** Validates a request body, naming the field of the first problem. */
@@ -66,4 +73,5 @@ export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
 /** `POST .../apps/NAME:rollback`: the revision to go back to (left out: the one before the current). */
 export const rollbackRequestSchema = z.strictObject({
   to: z.number().int().min(1).optional(),
+  force: forceSchema,
 });

@@ -3,12 +3,13 @@ import { newId } from '../../contract/ids';
 import { nowIso } from '../../contract/time';
 import type { ResourceRequestsDocument } from '../../contract/app-spec';
 import type { Controller } from '../controller/controller';
-import type { AppRecord, AppRevisionRecord, RevisionSpec, UserRecord } from '../store/records';
+import type { AppRecord, RevisionSpec, UserRecord } from '../store/records';
 import type { AppRequest } from './app-request';
 import { describeSpec, RevisionPinner, sameSpec, type RevisionPinnerDeps } from './revision-pinner';
 import { initialWorkers, workersAfterUpdate } from './scaling-request';
 import { repinProgram } from './program-pins';
 import { routeNameCandidates } from './route-name';
+import { failedLike, readHistory, rollbackTarget, servingLike, stableBefore, type RevisionHistory } from './revision-history';
 
 export interface AppServiceDeps extends RevisionPinnerDeps {
   controller: Controller;
@@ -108,7 +109,7 @@ export class AppService {
    * without a restart; a changed image, or a newer version of a requested secret or configmap,
    * means a new revision and a rollout.
    */
-  async update(user: UserRecord, namespace: string, name: string, request: AppRequest): Promise<AppRecord> {
+  async update(user: UserRecord, namespace: string, name: string, request: AppRequest, force = false): Promise<AppRecord> {
     const app = await this.find(user, namespace, name);
     if (request.spec.name !== name) {
       throw new EveraiError('EVERAI_BAD_REQUEST', `the definition names app '${request.spec.name}', not '${name}'`);
@@ -125,14 +126,14 @@ export class AppService {
       desiredWorkers: workersAfterUpdate(app.autoscaler, request.spec.autoscaler, app.desiredWorkers),
       queueTimeoutMs: request.spec.queueTimeoutSeconds === undefined ? null : request.spec.queueTimeoutSeconds * 1000,
     });
-    return this.rollTo(app, spec);
+    return this.rollTo(app, spec, 'update', force);
   }
 
   /**
    * `app upgrade --image` / `--volume-requests` / `--resource-requests`: re-resolves the image,
    * every requested volume and/or the resources; rolls out only if what a worker runs changed.
    */
-  async upgrade(user: UserRecord, namespace: string, name: string, request: UpgradeRequest): Promise<AppRecord> {
+  async upgrade(user: UserRecord, namespace: string, name: string, request: UpgradeRequest, force = false): Promise<AppRecord> {
     const app = await this.find(user, namespace, name);
     const { spec: current } = await this.currentRevision(app);
     // What was not asked for stays pinned as it is.
@@ -146,7 +147,7 @@ export class AppService {
       volumes: request.volumeRequests !== undefined ? await this.pins.volumes(user, request.volumeRequests) : current.volumes,
       resources: request.resourceRequests !== undefined ? this.pins.resources(request.resourceRequests) : current.resources,
     };
-    return this.rollTo(app, next);
+    return this.rollTo(app, next, 'upgrade', force);
   }
 
   private async currentRevision(app: AppRecord) {
@@ -156,51 +157,80 @@ export class AppService {
   }
 
   /**
-   * `app rollback [--to N]`: a new revision pinning what revision N pinned (default: the revision
-   * before the current one), rolled out through the same hot path as an upgrade.
+   * `app rollback [--to N]`: back to what revision N pinned (default: the revision that served
+   * before the last rollout, docs/rollout.md), through the same hot path as an upgrade.
    */
-  async rollback(user: UserRecord, namespace: string, name: string, to: number | undefined): Promise<AppRecord> {
+  async rollback(user: UserRecord, namespace: string, name: string, to: number | undefined, force = false): Promise<AppRecord> {
     const app = await this.find(user, namespace, name);
-    const revisions = await this.deps.store.apps.revisions(app.id);
-    const wanted = to ?? Math.max(0, ...revisions.map((r) => r.revision).filter((r) => r < app.targetRevision));
-    const source = revisions.find((r) => r.revision === wanted);
+    const history = await readHistory(this.deps.store, app.id);
+    const wanted = to ?? rollbackTarget(app, history);
+    const source = history.revisions.find((r) => r.revision === wanted);
     if (!source) {
       throw new EveraiError(
         'EVERAI_NOT_FOUND',
         to === undefined ? `app '${name}' has no revision before ${app.targetRevision} to roll back to` : `app '${name}' has no revision ${to}`,
       );
     }
-    return this.rollTo(app, source.spec, `rollback to revision ${wanted}`);
+    return this.rollTo(app, source.spec, `rollback to revision ${source.revision}`, force);
   }
 
-  async revisions(user: UserRecord, namespace: string, name: string): Promise<{ app: AppRecord; revisions: AppRevisionRecord[] }> {
+  async revisions(user: UserRecord, namespace: string, name: string): Promise<{ app: AppRecord; history: RevisionHistory }> {
     const app = await this.find(user, namespace, name);
-    return { app, revisions: await this.deps.store.apps.revisions(app.id) };
+    return { app, history: await readHistory(this.deps.store, app.id) };
   }
 
-  private async rollTo(app: AppRecord, spec: RevisionSpec, why = 'upgrade'): Promise<AppRecord> {
+  /**
+   * Makes what `spec` pins the app's target (docs/rollout.md): what the target pins already
+   * restarts nothing, and ends a halted rollout's failure; what an older revision that still
+   * serves pins makes it the target again; what a failed revision ran is refused without `force`;
+   * anything else is a new revision, rolled out.
+   */
+  private async rollTo(app: AppRecord, spec: RevisionSpec, why: string, force: boolean): Promise<AppRecord> {
     const { store } = this.deps;
+    const history = await readHistory(store, app.id);
     const current = await this.currentRevision(app);
-    if (sameSpec(spec, current.spec)) {
-      this.deps.controller.wake();
-      return (await store.apps.get(app.id)) as AppRecord;
-    }
-    const revisions = await store.apps.revisions(app.id);
-    const next = Math.max(...revisions.map((r) => r.revision)) + 1;
-    await store.transaction(async (tx) => {
-      await tx.apps.addRevision({ appId: app.id, revision: next, spec, createdAt: nowIso() });
-      // Where a halted rollout goes back to: the revision the app was deployed on when it began.
-      const stableRevision = app.status === 'DEPLOYED' ? app.targetRevision : app.stableRevision;
-      await tx.apps.update(app.id, { targetRevision: next, stableRevision, status: 'PREPARING', statusReason: '' });
-      await tx.events.add(
-        app.id,
-        'NORMAL',
-        'AppServer',
-        `Rollout of revision ${next} started by ${why} (${describeSpec(spec)})`,
+    const serving = servingLike(history, app, spec);
+    const failed = failedLike(history, spec);
+    if (sameSpec(spec, current.spec) && !history.failures.has(app.targetRevision)) {
+      if (app.status === 'FAILED') await this.endFailure(app, history, why);
+    } else if (serving) {
+      await this.retarget(app, serving.revision, why);
+    } else if (failed && !force) {
+      throw new EveraiError(
+        'EVERAI_CONFLICT',
+        `app '${app.name}' would run exactly what its revision ${failed.revision} ran (${describeSpec(failed.spec)}), and that failed: ${history.failures.get(failed.revision) ?? ''}; pass --force to roll it out again anyway`,
       );
-    });
+    } else {
+      await this.rollOut(app, history, spec, why);
+    }
     this.deps.controller.wake();
     return (await store.apps.get(app.id)) as AppRecord;
+  }
+
+  /** A halted rollout went back to the target, which serves: asking for it again ends the failure. */
+  private async endFailure(app: AppRecord, history: RevisionHistory, why: string): Promise<void> {
+    const failed = Math.max(0, ...history.failures.keys());
+    await this.deps.store.transaction(async (tx) => {
+      await tx.apps.update(app.id, { status: 'PREPARING', statusReason: '' });
+      await tx.events.add(app.id, 'NORMAL', 'AppServer', `Failure of revision ${failed} cleared by ${why}: revision ${app.targetRevision} serves on`);
+    });
+  }
+
+  /** Back to a revision whose workers still serve: the rollout under way is called off, and nothing new starts. */
+  private async retarget(app: AppRecord, revision: number, why: string): Promise<void> {
+    await this.deps.store.transaction(async (tx) => {
+      await tx.apps.update(app.id, { targetRevision: revision, status: 'PREPARING', statusReason: '' });
+      await tx.events.add(app.id, 'NORMAL', 'AppServer', `Rollout of revision ${app.targetRevision} called off by ${why}: revision ${revision}, which still serves, is the target again`);
+    });
+  }
+
+  private async rollOut(app: AppRecord, history: RevisionHistory, spec: RevisionSpec, why: string): Promise<void> {
+    const next = Math.max(...history.revisions.map((r) => r.revision)) + 1;
+    await this.deps.store.transaction(async (tx) => {
+      await tx.apps.addRevision({ appId: app.id, revision: next, spec, createdAt: nowIso() });
+      await tx.apps.update(app.id, { targetRevision: next, stableRevision: stableBefore(app, history), status: 'PREPARING', statusReason: '' });
+      await tx.events.add(app.id, 'NORMAL', 'AppServer', `Rollout of revision ${next} started by ${why} (${describeSpec(spec)})`);
+    });
   }
 
   async setPaused(user: UserRecord, namespace: string, name: string, paused: boolean): Promise<AppRecord> {

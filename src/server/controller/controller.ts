@@ -10,6 +10,7 @@ import { planRollout } from './rollout-plan';
 import { RolloutGuard, type RolloutGuardOptions } from './rollout-guard';
 import { launchFor, type LaunchDeps } from './worker-launcher';
 import { describeExit } from './worker-exit';
+import { LAST_OUTPUT_LINES, withLastOutput } from './last-output';
 import { WorkerTasks, type WorkerTask } from './worker-tasks';
 
 export interface ControllerDeps extends LaunchDeps {
@@ -278,10 +279,7 @@ export class Controller {
       }
       if (Date.now() > deadline) {
         this.tasks.end(worker.id);
-        const why = `it was not ready within ${app.readyTimeoutMs / 1000} s`;
-        await this.stopWorker(worker, why, 'ERROR');
-        await this.guard.workerFailed(app.id, worker, why);
-        this.wake();
+        await this.failNotReady(app, worker);
         return;
       }
       await sleep(this.timings.probeIntervalMs, task.abort.signal);
@@ -323,12 +321,34 @@ export class Controller {
     await this.stopWorker(worker, cut > 0 ? `its ${seconds} s to drain ran out` : 'it was drained');
   }
 
-  private async stopWorker(worker: WorkerRecord, why: string, final: 'TERMINATED' | 'ERROR' = 'TERMINATED'): Promise<void> {
+  private async stopWorker(worker: WorkerRecord, why: string): Promise<void> {
+    await this.beginStop(worker);
+    await this.deps.runtime.stop(worker.id, this.timings.stopGraceMs);
+    await this.finish(worker, 'TERMINATED', why);
+  }
+
+  /** From here its exit is expected, and no pass counts it among its revision's workers (TERMINATING, REMOVE). */
+  private async beginStop(worker: WorkerRecord): Promise<void> {
     this.stopping.add(worker.id);
     await this.deps.store.workers.update(worker.id, { status: 'TERMINATING', phase: 'REMOVE' });
     await this.deps.gateway.removeWorker(worker.appId, worker.id);
+  }
+
+  /**
+   * Not ready in time: what it printed while it was awaited says why (a prepare hook that hangs
+   * printed its name). Its failure is counted in the same step that takes it out of its revision's
+   * count, as `fail` does for a crash: a pass between the two would start a replacement on a
+   * revision this very failure halts.
+   */
+  private async failNotReady(app: AppRecord, worker: WorkerRecord): Promise<void> {
+    const output = await this.deps.runtime.tailLog(worker.id, LAST_OUTPUT_LINES);
+    const why = withLastOutput(`it was not ready within ${app.readyTimeoutMs / 1000} s`, output);
+    await this.apply(async () => {
+      await this.beginStop(worker);
+      await this.guard.workerFailed(app.id, worker, why);
+    });
     await this.deps.runtime.stop(worker.id, this.timings.stopGraceMs);
-    await this.finish(worker, final, why);
+    await this.finish(worker, 'ERROR', why);
   }
 
   /** The worker's process ended: on purpose (TERMINATED) or not (ERROR, and it is replaced). */
@@ -341,10 +361,10 @@ export class Controller {
     if (!worker || isTerminal(worker.status)) return;
     this.tasks.end(worker.id);
     await this.deps.gateway.removeWorker(worker.appId, worker.id);
-    const how = describeExit(exit);
-    const tail = await this.deps.runtime.tailLog(worker.id, 5);
+    // Read only now: the runtime reports an exit once the process ended, so its log is complete.
+    const output = await this.deps.runtime.tailLog(worker.id, LAST_OUTPUT_LINES);
     // OOMKilled first, where `worker list -o wide` shows a reason's first words.
-    const why = `its process ${how}${tail ? `; last output:\n${tail}` : ''}`;
+    const why = withLastOutput(`its process ${describeExit(exit)}`, output);
     await this.fail(worker.appId, worker, exit.oomKilled ? `OOMKilled: ${why}` : why);
   }
 

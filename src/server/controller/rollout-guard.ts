@@ -80,17 +80,25 @@ export class RolloutGuard {
 
   /**
    * Stops a rollout whose revision keeps failing: the target goes back to the revision the app
-   * was deployed on when the rollout began (its workers stay or return, the failed ones go), and
-   * the app shows FAILED until the next upgrade. With nothing to go back to, no worker is started.
+   * was deployed on when the rollout began (its workers stay or return, the failed ones go), the
+   * app shows FAILED until the next rollout, and the revision stays marked as failed. With nothing
+   * to go back to, no worker is started.
    */
   private async halt(app: AppRecord, reason: string): Promise<void> {
     const back = app.stableRevision > 0 && app.stableRevision !== app.targetRevision ? app.stableRevision : undefined;
-    await this.store.apps.update(app.id, {
-      status: 'FAILED',
-      statusReason: reason.split('\n')[0] ?? reason,
-      ...(back !== undefined ? { targetRevision: back } : {}),
+    // One line, the failure's own (its last output included); the failed worker's event holds the rest.
+    const summary = reason.split('\n')[0] ?? reason;
+    await this.store.transaction(async (tx) => {
+      await tx.apps.update(app.id, {
+        status: 'FAILED',
+        statusReason: summary,
+        ...(back !== undefined ? { targetRevision: back } : {}),
+      });
+      // Kept on the revision: the app's reason goes with its next rollout, the revision's failure does not.
+      await tx.apps.haltRevision(app.id, app.targetRevision, summary);
     });
-    const kept = back !== undefined ? `; revision ${back} keeps serving` : '; no worker is started until the app is upgraded';
-    await this.event(app.id, 'WARNING', 'AppServer', `Rollout halted: ${reason}${kept}`);
+    // What happens next goes first: after the reason it would read as part of the worker's output.
+    const next = back !== undefined ? `revision ${back} keeps serving` : 'no worker is started until the app is upgraded';
+    await this.event(app.id, 'WARNING', 'AppServer', `Rollout halted, ${next}: ${summary}`);
   }
 }

@@ -138,9 +138,12 @@ export interface Runtime {
    * went. Removes nothing until `recover` has run: before, it does not know what runs.
    */
   removeUnused(before: number): Promise<string[]>;
-  /** Called once for every worker whose process ends, whether asked to or not. */
+  /**
+   * Called once for every worker whose process ends, whether asked to or not, and only once it
+   * ended: everything it printed is in its log by then, so `tailLog` reads its last words.
+   */
   onExit(listener: (exit: WorkerExit) => void): void;
-  /** The last lines a worker printed, for events about its failure. */
+  /** The last lines a worker printed (so far, while it runs), for events about its failure. */
   tailLog(workerId: string, lines: number): Promise<string>;
   /** What a worker printed (stdout and stderr), line by line with times, read on from where it left off at each call. */
   openLog(workerId: string): WorkerLogReader;

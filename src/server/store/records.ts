@@ -179,6 +179,11 @@ export function isTerminal(status: WorkerStatus): boolean {
   return TERMINAL_WORKER_STATUSES.includes(status);
 }
 
+/** A worker the gateway sends requests to: running and ready (a draining one takes no new request). */
+export function isServing(worker: Pick<WorkerRecord, 'status' | 'phase'>): boolean {
+  return worker.status === 'RUNNING' && worker.phase === 'READY';
+}
+
 export type { VolumeStatus };
 
 export interface VolumeRecord {

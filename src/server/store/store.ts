@@ -105,6 +105,10 @@ export interface AppStore {
   failuresOfFailedApps(): Promise<Map<string, number>>;
   /** A worker of the revision proved stable: its failures so far no longer count. */
   forgiveFailures(appId: string, revision: number): Promise<void>;
+  /** Records why a rollout of the revision was halted: it failed, and stays marked so (docs/rollout.md). */
+  haltRevision(appId: string, revision: number, reason: string): Promise<void>;
+  /** Why each of the app's halted revisions was halted, by revision number; the others are absent. */
+  haltReasons(appId: string): Promise<Map<number, string>>;
 }
 
 export interface WorkerStore {

@@ -155,6 +155,10 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   -- no worker go for maxIdleTime after it, so the scale-up is not undone in the same second.
   ALTER TABLE apps ADD COLUMN manual_scale_at TEXT;
   `,
+  `
+  -- Why a rollout of the revision was halted (docs/rollout.md), as on SQLite.
+  ALTER TABLE app_revisions ADD COLUMN halt_reason TEXT NOT NULL DEFAULT '';
+  `,
   // The same as SQLite's (sqlite-schema.ts); only the JSON functions differ.
   imageSpacesMigration(`
   UPDATE app_revisions SET spec = jsonb_set(spec::jsonb, '{imageRepository}', to_jsonb(m.new))::text

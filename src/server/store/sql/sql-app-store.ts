@@ -8,7 +8,7 @@ import { insertRecord, updateRecord } from './sql-write';
 import type { Within } from './within';
 
 const APP_ROW = { booleans: ['paused'], json: ['autoscaler'] } as const;
-/** Named, not `*`: `failures` is the controller's count (countFailure), no field of the record. */
+/** Named, not `*`: `failures` and `halt_reason` are the controller's (countFailure, haltRevision), no fields of the record. */
 const REVISION_COLUMNS = 'app_id, revision, spec, created_at';
 
 function revisionFromRow(row: SqlRow): AppRevisionRecord {
@@ -66,6 +66,13 @@ export function sqlAppStore(db: SqlConnection, within: Within): AppStore {
     // Called every pass for a stable worker's revision: it writes only when there is something to forgive.
     forgiveFailures: async (appId, revision) => {
       await db.run('UPDATE app_revisions SET failures = 0 WHERE app_id = ? AND revision = ? AND failures > 0', [appId, revision]);
+    },
+    haltRevision: async (appId, revision, reason) => {
+      await db.run('UPDATE app_revisions SET halt_reason = ? WHERE app_id = ? AND revision = ?', [reason, appId, revision]);
+    },
+    haltReasons: async (appId) => {
+      const rows = await db.all("SELECT revision, halt_reason FROM app_revisions WHERE app_id = ? AND halt_reason <> '' ORDER BY revision", [appId]);
+      return new Map(rows.map((row) => [Number(row.revision), String(row.halt_reason)]));
     },
   };
 }

@@ -195,6 +195,11 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   -- no worker go for maxIdleTime after it, so the scale-up is not undone in the same second.
   ALTER TABLE apps ADD COLUMN manual_scale_at TEXT;
   `,
+  `
+  -- Why a rollout of the revision was halted ('' while none was): \`app revisions\` marks it FAILED, and
+  -- a rollout to what it ran again needs --force (docs/rollout.md).
+  ALTER TABLE app_revisions ADD COLUMN halt_reason TEXT NOT NULL DEFAULT '';
+  `,
   imageSpacesMigration(`
   UPDATE app_revisions SET spec = json_set(spec, '$.imageRepository', m.new)
     FROM apps a, image_moves m
