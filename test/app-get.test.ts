@@ -91,3 +91,24 @@ test('everai token shows the logged-in token and how to send it; the URL app get
   assert.deepEqual([res.status, await res.text()], [200, 'hello world\n']);
   assert.doesNotMatch(await cliOk(platform, ['app', 'get', 'show-volume']), new RegExp(platform.token), 'app get never prints the token');
 });
+
+test('commands given a NAME never load the app in the current folder, even a broken one', async () => {
+  const broken = copyExampleApp(platform);
+  editFile(join(broken, 'app.ts'), (text) => `throw new Error('half-edited app.ts');\n${text}`);
+  const commands = [
+    ['app', 'get', 'show-volume'],
+    ['app', 'events', 'show-volume'],
+    ['app', 'revisions', 'show-volume'],
+    ['app', 'queue', 'show-volume'],
+    ['app', 'logs', 'show-volume'],
+    ['worker', 'list', 'show-volume'],
+  ];
+  for (const args of commands) {
+    const result = await platform.cli(args, { cwd: broken });
+    assert.equal(result.code, 0, `everai ${args.join(' ')} in a folder with a broken app.ts failed:\n${result.stderr}`);
+  }
+  // Without the name, the folder's app is what the command is about: its error is the answer.
+  const unnamed = await platform.cli(['app', 'events'], { cwd: broken });
+  assert.equal(unnamed.code, 2);
+  assert.match(unnamed.stderr, /half-edited app\.ts/);
+});
