@@ -25,7 +25,8 @@ export function gatherFactors(app: AppRecord, live: readonly WorkerRecord[], gat
       const load = gateway.load(app.id, w.id);
       // READY but not yet in the gateway is a moment of a start: it takes no request yet.
       const state = w.phase !== 'READY' || !load ? 'starting' : load.inflight >= load.concurrency ? 'busy' : 'free';
-      const lastActive = Math.max(time(load?.lastServeAt), time(w.lastServeAt), time(w.launchAt ?? w.createdAt));
+      // A user's scale-up counts as activity of every worker: none is idle for maxIdleTime after it.
+      const lastActive = Math.max(time(load?.lastServeAt), time(w.lastServeAt), time(w.launchAt ?? w.createdAt), time(app.manualScaleAt));
       return {
         id: w.id,
         state,
