@@ -20,7 +20,7 @@ test('minWorkers 0: the idle app runs no worker; a request then waits as NotDisp
   await waitFor('no worker left', async () => (await workersJson(platform, 'autoscale', false)).length === 0, 60_000, 300);
   const idle = await appJson(platform, 'autoscale');
   assert.equal(idle.status, 'DEPLOYED');
-  assert.deepEqual(idle.workers, { ready: 0, desired: 0 });
+  assert.deepEqual(idle.workers, { ready: 0, desired: 0, byStatus: { TERMINATED: 1 } });
   assert.match(await cliOk(platform, ['app', 'list']), /autoscale\s+default\s+DEPLOYED\s+0\/0/);
   assert.match(await cliOk(platform, ['app', 'events', 'autoscale']), /Scale down: 1 -> 0 workers/);
 
