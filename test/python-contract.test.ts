@@ -7,7 +7,8 @@ import { after, test } from 'node:test';
 import { loadAppDefinition } from '../src/cli/app-definition';
 import { AUTOSCALER_ARG_RULES } from '../src/contract/autoscaler-rules';
 import { CONFIGMAPS_ENV, LISTEN_HOST_ENV, PORT_ENV, READINESS_PATH, SECRETS_ENV, VOLUMES_ENV } from '../src/contract/worker-env';
-import { CLI_ENV, pythonCommand, PYTHON_SDK_DIR } from '../src/client/python/python-sdk';
+import { hostPython } from '../src/contract/python-worker';
+import { CLI_ENV, PYTHON_SDK_DIR } from '../src/client/python/python-sdk';
 import { RESERVED_PATH_PREFIX } from '../src/sdk/service';
 import { WORKER_ID_ENV } from '../src/server/runtime/local/platform-env';
 import { PYTHON_MISSING } from './helpers/python';
@@ -27,7 +28,7 @@ function appDir(files: Record<string, string>): string {
 
 /** A value of the Python SDK, read by Python itself. */
 function python(expression: string, module: string): unknown {
-  const run = spawnSync(pythonCommand(), ['-c', `import json, ${module}; print(json.dumps(${expression}))`], {
+  const run = spawnSync(hostPython(), ['-c', `import json, ${module}; print(json.dumps(${expression}))`], {
     env: { ...process.env, PYTHONPATH: PYTHON_SDK_DIR, PYTHONDONTWRITEBYTECODE: '1' },
     encoding: 'utf8',
   });

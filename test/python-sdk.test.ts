@@ -3,12 +3,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { pythonCommand } from '../src/client/python/python-sdk';
+import { hostPython } from '../src/contract/python-worker';
 import { REPO_ROOT } from './helpers/cli';
 
 // The Python SDK's own unit tests (python/tests, pytest), so that `npm test` covers them too.
 
-const PYTHON = pythonCommand();
+const PYTHON = hostPython();
 const missing = spawnSync(PYTHON, ['-c', 'import flask, pytest']).status !== 0;
 const SKIP = missing && `${PYTHON} with Flask and pytest is not installed (apt-get install python3-flask python3-pytest)`;
 

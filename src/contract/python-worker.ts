@@ -15,3 +15,11 @@ export const PYTHON_WORKER_ENV: Readonly<Record<string, string>> = { PYTHONUNBUF
 export function isPythonAppFile(appFile: string): boolean {
   return appFile.endsWith('.py');
 }
+
+/**
+ * The Python on this machine that runs Python apps outside a container (the CLI's `app check|run|
+ * prepare`, the process runtime's workers): `EVERAI_PYTHON`, else `python3` on PATH.
+ */
+export function hostPython(): string {
+  return process.env.EVERAI_PYTHON || 'python3';
+}

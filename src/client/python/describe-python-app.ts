@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { AppSpecDocument } from '../../contract/app-spec';
 import { EveraiError, isErrorCode } from '../../contract/errors';
-import { pythonCommand, runPython } from './python-sdk';
+import { hostPython } from '../../contract/python-worker';
+import { runPython } from './python-sdk';
 
 /** A Python app's file, and the file that names its image. */
 export const PYTHON_APP_FILE = 'app.py';
@@ -41,7 +42,7 @@ async function describe(what: 'app' | 'image', dir: string): Promise<DescribeOut
     // Python failed before it could answer; what it printed is on stderr already.
   }
   if (code !== 0 || output === undefined) {
-    throw new EveraiError('EVERAI_USAGE', `\`${pythonCommand()} -m everai.describe ${what}\` failed (exit code ${code}); its error is above`);
+    throw new EveraiError('EVERAI_USAGE', `\`${hostPython()} -m everai.describe ${what}\` failed (exit code ${code}); its error is above`);
   }
   if (output.error) throw new EveraiError(isErrorCode(output.error.code) ? output.error.code : 'EVERAI_APP_INVALID', output.error.message);
   return output;

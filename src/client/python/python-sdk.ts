@@ -2,11 +2,11 @@ import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
 import { constants } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { EveraiError } from '../../contract/errors';
-import { PYTHON_WORKER_ENV } from '../../contract/python-worker';
+import { hostPython, PYTHON_WORKER_ENV } from '../../contract/python-worker';
 
 /**
  * The everai SDK for Python as this installation carries it (`python/everai`), and the Python
- * that runs it for the CLI: `EVERAI_PYTHON`, else `python3` on PATH. Python ≥ 3.10 with Flask.
+ * that runs it for the CLI (`hostPython()`). Python ≥ 3.10 with Flask.
  */
 
 /** This package's root, from dist/src/client/python. */
@@ -17,9 +17,6 @@ export const PYTHON_SDK_DIR = join(PACKAGE_ROOT, 'python');
 export const CLI_ENV = 'EVERAI_CLI';
 const CLI_ENTRY = join(PACKAGE_ROOT, 'bin', 'everai.js');
 
-export function pythonCommand(): string {
-  return process.env.EVERAI_PYTHON || 'python3';
-}
 
 /**
  * The environment of a Python the CLI starts: this SDK first on its path, this CLI for its volume
@@ -34,7 +31,7 @@ function pythonEnv(): NodeJS.ProcessEnv {
 function notStarted(error: Error): EveraiError {
   return new EveraiError(
     'EVERAI_USAGE',
-    `${pythonCommand()} did not start (${error.message}): a Python app needs Python 3.10 or newer with Flask (Debian: apt-get install python3 python3-flask); EVERAI_PYTHON names another Python`,
+    `${hostPython()} did not start (${error.message}): a Python app needs Python 3.10 or newer with Flask (Debian: apt-get install python3 python3-flask); EVERAI_PYTHON names another Python`,
   );
 }
 
@@ -46,7 +43,7 @@ export interface PythonProcess {
 
 /** `python3 -m MODULE ARGS...` in `cwd`, its output where `stdio` says. */
 export function startPython(module: string, args: readonly string[], options: { cwd: string; stdio: StdioOptions; detached?: boolean }): PythonProcess {
-  const child = spawn(pythonCommand(), ['-m', module, ...args], {
+  const child = spawn(hostPython(), ['-m', module, ...args], {
     cwd: options.cwd,
     env: pythonEnv(),
     stdio: options.stdio,

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { isPythonAppFile, PYTHON_SDK_PATH, PYTHON_WORKER_ENV, PYTHON_WORKER_MODULE } from '../../../contract/python-worker';
+import { hostPython, isPythonAppFile, PYTHON_SDK_PATH, PYTHON_WORKER_ENV, PYTHON_WORKER_MODULE } from '../../../contract/python-worker';
 import { LISTEN_HOST_ENV } from '../../../contract/worker-env';
 import type { WorkerLaunch } from '../runtime';
 import { expandVars } from '../local/expand-vars';
@@ -39,7 +39,7 @@ export function workerEnv(launch: WorkerLaunch, ports: WorkerPorts, places: Work
 
 /** What to execute: the SDK's worker (Node's, or Python's for an app.py), or the manifest's command line with `$(VAR)` expanded. */
 export function programCommand(launch: WorkerLaunch, rootfs: string, env: Record<string, string>): { file: string; args: string[] } {
-  if (isPythonApp(launch)) return { file: 'python3', args: ['-m', PYTHON_WORKER_MODULE] };
+  if (isPythonApp(launch)) return { file: hostPython(), args: ['-m', PYTHON_WORKER_MODULE] };
   if (launch.program.kind === 'sdk') return { file: process.execPath, args: [WORKER_ENTRY] };
   const [first = '', ...args] = launch.program.argv.map((word) => expandVars(word, env));
   return { file: commandFile(first, rootfs), args };
