@@ -33,7 +33,7 @@ async function blob(content: string): Promise<string> {
 
 /** A blob the user uploads for a volume, as a push does. */
 async function upload(content: string): Promise<string> {
-  return (await volumes.putBlob(user, 'uploads', sha256(content), Readable.from([Buffer.from(content)]), new AbortController().signal)).digest;
+  return (await volumes.putBlob(user, 'uploads', sha256(content), { body: Readable.from([Buffer.from(content)]), offset: 0, signal: new AbortController().signal })).digest;
 }
 
 async function stored(): Promise<Set<string>> {
@@ -98,7 +98,7 @@ test('a blob a push found present is touched, so collection keeps it for the gra
   const hoursAgo = new Date(Date.now() - 2 * HOUR_MS);
   const [found, untouched] = [await upload('found present by a push'), await upload('nobody asked for this one')];
   for (const digest of [found, untouched]) utimesSync(blobs.localPath(digest), hoursAgo, hoursAgo);
-  assert.deepEqual(await volumes.missingBlobs(user, 'late', [found, sha256('not there')]), [sha256('not there')]);
+  assert.deepEqual((await volumes.missingBlobs(user, 'late', [found, sha256('not there')])).missing, [sha256('not there')]);
   assert.deepEqual(await sweeper.sweep(), [untouched]);
   assert.deepEqual(await sweeper.sweep(Date.now() + 2 * HOUR_MS), [found]);
 });
