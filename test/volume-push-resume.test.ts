@@ -56,10 +56,19 @@ test('a push killed half-way through a 256 MiB file, run again, sends only the b
 
   const child = spawn(process.execPath, [EVERAI_BIN, 'volume', 'push', 'weights'], { env: { ...process.env, ...platform.env }, stdio: 'ignore' });
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
-  const before = await waitFor('a quarter of the file to arrive', async () => {
-    const held = await heldBytes('weights', digest);
-    return held >= (FILE_MIB / 4) * MIB && held;
-  });
+  // Polled often: on a fast disk the whole file may take a few hundred milliseconds.
+  const before = await waitFor(
+    'a quarter of the file to arrive',
+    async () => {
+      // -1: the push ended first, with nothing left to kill.
+      if (child.exitCode !== null) return -1;
+      const held = await heldBytes('weights', digest);
+      return held >= (FILE_MIB / 4) * MIB && held;
+    },
+    60_000,
+    10,
+  );
+  assert.ok(before > 0, 'the push finished before it could be killed half-way');
   child.kill('SIGKILL');
   assert.equal(await exited, 'SIGKILL', 'the push finished before it could be killed half-way');
   assert.equal((await volumeJson(platform, 'weights')).files, 0);
