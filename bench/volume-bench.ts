@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statfsSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -8,101 +7,138 @@ import { renderTable } from '../src/cli/output';
 import type { PullResult, PushResult } from '../src/client/volumes/volume-client';
 import { startTestPlatform, type TestPlatform } from '../test/helpers/platform';
 import { volumeJson, volumeOk } from '../test/helpers/volumes';
+import { peakRss, resetPeakRss, runCliMeasured } from './peak-rss';
+import { mibFiles, oneLargeFile, smallFiles, type Dataset } from './volume-datasets';
 import { measureVolumeStart, type VolumeStartFigures } from './worker-start-volume';
 
 /**
- * Volume push and pull against `cp -r` of the same files on the same disk in the same run, and a
- * push of an unchanged copy, through the real CLI (each figure includes its start). Reported as
- * ratios: absolute MB/s on a shared machine mean little.
+ * Volume push and pull against `cp -r` of the same files on the same disk in the same run, for
+ * many 1 MiB files and for one large file; then a push and a pull of 10,000 unchanged files. All
+ * through the real CLI (each figure includes its start), reported as ratios: absolute MB/s on a
+ * shared machine mean little. Peak RSS of the CLI and of the server is each operation's own.
  */
 
-const FILES = 1024;
-const FILE_BYTES = 1024 * 1024;
-const NOOP_FILES = 1000;
 const execFileAsync = promisify(execFile);
+const MB = 1e6;
+const MANY_FILES = mibFiles(1024);
+const LARGE_FILE = oneLargeFile(4);
+const UNCHANGED = smallFiles(10_000);
+/** The source, its `cp -r`, the server's blobs and the pulled copy, and room to spare. */
+const DISK_COPIES = 4.5;
 
 interface Figure {
   operation: string;
-  files: number;
-  bytes: number;
+  dataset: Dataset;
   seconds: number;
+  cliRss?: number;
+  serverRss?: number;
 }
 
-async function timed<T>(work: () => Promise<T>): Promise<{ seconds: number; value: T }> {
-  const start = process.hrtime.bigint();
-  const value = await work();
-  return { seconds: Number(process.hrtime.bigint() - start) / 1e9, value };
+const mbps = (f: Figure) => f.dataset.bytes / MB / f.seconds;
+const rssMb = (bytes: number | undefined) => (bytes === undefined || Number.isNaN(bytes) ? '-' : (bytes / MB).toFixed(0));
+
+/** Runs an everai command on `platform`, with the server's peak RSS over just that command. */
+async function measured(platform: TestPlatform, args: string[], root?: string): Promise<{ stdout: string; seconds: number; cliRss: number; serverRss: number }> {
+  resetPeakRss(platform.pid);
+  const run = await runCliMeasured(args, { ...platform.env, ...(root ? { EVERAI_VOLUME_ROOT: root } : {}) });
+  return { stdout: run.stdout, seconds: run.seconds, cliRss: run.peakRss, serverRss: peakRss(platform.pid) };
 }
 
-/** 1 GiB in 1024 files: one random MiB, each file made unique by its first bytes. */
-function writeDataset(dir: string): void {
-  const block = randomBytes(FILE_BYTES);
-  for (let i = 0; i < FILES; i++) {
-    const sub = join(dir, `shard-${String(Math.floor(i / 64)).padStart(2, '0')}`);
-    mkdirSync(sub, { recursive: true });
-    block.writeUInt32BE(i, 0);
-    writeFileSync(join(sub, `part-${String(i).padStart(4, '0')}.bin`), block);
+function freeBytes(dir: string): number {
+  const stats = statfsSync(dir);
+  return stats.bavail * stats.bsize;
+}
+
+/** `cp -r`, push and pull of a dataset into a new volume `name`; the local copies go afterwards. */
+async function transfers(platform: TestPlatform, work: string, name: string, dataset: Dataset): Promise<Figure[]> {
+  await volumeOk(platform, ['volume', 'create', name]);
+  const { path } = await volumeJson(platform, name);
+  const copy = join(work, `${name}-cp`);
+  const root = join(work, `${name}-pulled`);
+  try {
+    dataset.write(path);
+    // The copy reads the same (cached) files the push reads and writes to the same disk.
+    const cpStart = process.hrtime.bigint();
+    await execFileAsync('cp', ['-r', path, copy]);
+    const cp = Number(process.hrtime.bigint() - cpStart) / 1e9;
+    const push = await measured(platform, ['volume', 'push', name, '-o', 'json']);
+    const pushed = JSON.parse(push.stdout) as PushResult;
+    if (pushed.uploadedBytes !== dataset.bytes) throw new Error(`the push uploaded ${pushed.uploadedBytes} bytes, not ${dataset.bytes}`);
+    const pull = await measured(platform, ['volume', 'pull', name, '-o', 'json'], root);
+    const pulled = JSON.parse(pull.stdout) as PullResult;
+    if (pulled.downloadedBytes !== dataset.bytes) throw new Error(`the pull downloaded ${pulled.downloadedBytes} bytes, not ${dataset.bytes}`);
+    return [
+      { operation: 'cp -r', dataset, seconds: cp },
+      { operation: 'volume push', dataset, ...push },
+      { operation: 'volume pull (empty copy)', dataset, ...pull },
+    ];
+  } finally {
+    for (const dir of [path, copy, root]) rmSync(dir, { recursive: true, force: true });
   }
 }
 
-const mbps = (f: Figure) => f.bytes / 1e6 / f.seconds;
+/** A push and a pull with nothing to move, of a volume of many small files. */
+async function unchanged(platform: TestPlatform): Promise<Figure[]> {
+  await volumeOk(platform, ['volume', 'create', 'unchanged']);
+  UNCHANGED.write((await volumeJson(platform, 'unchanged')).path);
+  await volumeOk(platform, ['volume', 'push', 'unchanged']);
+  const push = await measured(platform, ['volume', 'push', 'unchanged', '-o', 'json']);
+  if ((JSON.parse(push.stdout) as PushResult).created) throw new Error('the unchanged push made a revision');
+  const pull = await measured(platform, ['volume', 'pull', 'unchanged', '-o', 'json']);
+  if ((JSON.parse(pull.stdout) as PullResult).downloadedFiles !== 0) throw new Error('the up-to-date pull downloaded files');
+  return [
+    { operation: 'volume push (unchanged)', dataset: UNCHANGED, ...push },
+    { operation: 'volume pull (up to date)', dataset: UNCHANGED, ...pull },
+  ];
+}
 
 function verdict(goal: string, figure: string, met: boolean): string {
   return `  ${goal}: ${figure}  ${met ? 'met' : 'MISSED'}`;
 }
 
-async function measure(platform: TestPlatform, work: string): Promise<Figure[]> {
-  await volumeOk(platform, ['volume', 'create', 'bench']);
-  const { path } = await volumeJson(platform, 'bench');
-  writeDataset(path);
-  const bytes = FILES * FILE_BYTES;
-  // The copy reads the same (cached) files the push reads and writes to the same disk.
-  const cp = await timed(() => execFileAsync('cp', ['-r', path, join(work, 'cp-copy')]));
-  const push = await timed(() => volumeOk(platform, ['volume', 'push', 'bench', '-o', 'json']));
-  const pushed = JSON.parse(push.value) as PushResult;
-  if (pushed.uploadedBytes !== bytes) throw new Error(`the push uploaded ${pushed.uploadedBytes} bytes, not ${bytes}`);
-  const pull = await timed(() => volumeOk(platform, ['volume', 'pull', 'bench', '-o', 'json'], { root: join(work, 'pulled') }));
-  const pulled = JSON.parse(pull.value) as PullResult;
-  if (pulled.downloadedBytes !== bytes) throw new Error(`the pull downloaded ${pulled.downloadedBytes} bytes, not ${bytes}`);
-
-  await volumeOk(platform, ['volume', 'create', 'small-files']);
-  const small = await volumeJson(platform, 'small-files');
-  for (let i = 0; i < NOOP_FILES; i++) {
-    mkdirSync(join(small.path, `dir-${i % 10}`), { recursive: true });
-    writeFileSync(join(small.path, `dir-${i % 10}`, `file-${i}.txt`), `small file ${i}\n`);
+/** Targets of each dataset's push and pull, against its own `cp -r` in the same run. */
+function transferVerdicts(figures: readonly Figure[]): string[] {
+  const lines: string[] = [];
+  for (const cp of figures.filter((f) => f.operation === 'cp -r')) {
+    for (const f of figures.filter((g) => g.dataset === cp.dataset && g !== cp)) {
+      const ratio = mbps(f) / mbps(cp);
+      lines.push(verdict(`${f.operation}, ${f.dataset.name}, >= 0.8x cp -r`, `${ratio.toFixed(2)}x`, ratio >= 0.8));
+    }
   }
-  await volumeOk(platform, ['volume', 'push', 'small-files']);
-  const noop = await timed(() => volumeOk(platform, ['volume', 'push', 'small-files', '-o', 'json']));
-  if ((JSON.parse(noop.value) as PushResult).created) throw new Error('the no-op push made a revision');
-  return [
-    { operation: 'cp -r', files: FILES, bytes, seconds: cp.seconds },
-    { operation: 'volume push', files: FILES, bytes, seconds: push.seconds },
-    { operation: 'volume pull (fresh copy)', files: FILES, bytes, seconds: pull.seconds },
-    { operation: 'volume push (unchanged)', files: NOOP_FILES, bytes: 0, seconds: noop.seconds },
-  ];
+  return lines;
 }
 
-function printVolumeReport(figures: readonly Figure[]): void {
-  const [cp, push, pull, noop] = figures as [Figure, Figure, Figure, Figure];
-  const ratio = (f: Figure) => mbps(f) / mbps(cp);
+function printVolumeReport(figures: readonly Figure[], skipped: readonly string[]): void {
+  const cpOf = (f: Figure) => figures.find((g) => g.dataset === f.dataset && g.operation === 'cp -r');
+  const large = figures.find((f) => f.dataset === LARGE_FILE && f.operation === 'volume push');
+  const [noopPush, noopPull] = figures.filter((f) => f.dataset === UNCHANGED);
   console.log(
     [
       '',
-      `Volume push and pull of ${FILES} files of 1 MiB, through the CLI, against cp -r on the same disk (page cache warm).`,
+      'Volume push and pull through the CLI, against cp -r on the same disk (page cache warm).',
       `${cpus().length} CPUs, shared by the CLI and the server: compare ratios, not absolutes.`,
+      ...skipped.map((line) => `Skipped: ${line}`),
       '',
       renderTable(figures, [
         { header: 'OPERATION', value: (f) => f.operation },
-        { header: 'FILES', value: (f) => f.files },
+        { header: 'DATA', value: (f) => f.dataset.name },
         { header: 'SECONDS', value: (f) => f.seconds.toFixed(2) },
-        { header: 'MB/S', value: (f) => (f.bytes > 0 ? mbps(f).toFixed(0) : '-') },
-        { header: 'VS_CP', value: (f) => (f.bytes > 0 && f !== cp ? `${ratio(f).toFixed(2)}x` : '-') },
+        { header: 'MB/S', value: (f) => (f.dataset.bytes > MB ? mbps(f).toFixed(0) : '-') },
+        { header: 'VS_CP', value: (f) => (cpOf(f) && cpOf(f) !== f ? `${(mbps(f) / mbps(cpOf(f) as Figure)).toFixed(2)}x` : '-') },
+        { header: 'CLI_RSS_MB', value: (f) => rssMb(f.cliRss) },
+        { header: 'SERVER_RSS_MB', value: (f) => rssMb(f.serverRss) },
       ]),
       '',
       'Targets',
-      verdict('push >= 0.5x cp -r', `${ratio(push).toFixed(2)}x`, ratio(push) >= 0.5),
-      verdict('pull >= 0.5x cp -r', `${ratio(pull).toFixed(2)}x`, ratio(pull) >= 0.5),
-      verdict(`unchanged push of ${NOOP_FILES} files < 1 s`, `${noop.seconds.toFixed(2)} s`, noop.seconds < 1),
+      ...transferVerdicts(figures),
+      ...(noopPush ? [verdict(`unchanged push of ${UNCHANGED.name} < 0.5 s`, `${noopPush.seconds.toFixed(2)} s`, noopPush.seconds < 0.5)] : []),
+      ...(noopPull ? [verdict(`up-to-date pull of ${UNCHANGED.name} < 0.3 s`, `${noopPull.seconds.toFixed(2)} s`, noopPull.seconds < 0.3)] : []),
+      ...(large
+        ? [
+            verdict(`CLI peak RSS, push of ${LARGE_FILE.name} < 200 MB`, `${rssMb(large.cliRss)} MB`, (large.cliRss ?? Infinity) < 200 * MB),
+            verdict(`server peak RSS, push of ${LARGE_FILE.name} < 200 MB`, `${rssMb(large.serverRss)} MB`, (large.serverRss ?? Infinity) < 200 * MB),
+          ]
+        : []),
       '',
     ].join('\n'),
   );
@@ -112,7 +148,7 @@ function printVolumeStartReport({ withoutMs, withMs }: VolumeStartFigures): void
   const added = withMs - withoutMs;
   console.log(
     [
-      `Worker start, creation to process launch, with the ${FILES}-file 1 GiB volume and without it (same image, already unpacked):`,
+      `Worker start, creation to process launch, with the ${MANY_FILES.name} volume and without it (same image, already unpacked):`,
       `  without: ${withoutMs} ms, with: ${withMs} ms, added: ${added} ms`,
       verdict('a 1 GiB volume adds < 200 ms to a worker start', `${added} ms`, added < 200),
       '',
@@ -121,12 +157,20 @@ function printVolumeStartReport({ withoutMs, withMs }: VolumeStartFigures): void
 }
 
 export async function run(): Promise<void> {
-  process.stderr.write('volume bench: starting a server, writing 1 GiB in 1024 files\n');
+  process.stderr.write(`volume bench: starting a server; ${MANY_FILES.name}, ${LARGE_FILE.name}, ${UNCHANGED.name}\n`);
   const platform = await startTestPlatform();
   const work = mkdtempSync(join(tmpdir(), 'everai-volume-bench-'));
   try {
-    printVolumeReport(await measure(platform, work));
-    printVolumeStartReport(await measureVolumeStart(platform, 'bench'));
+    const figures: Figure[] = [];
+    const skipped: string[] = [];
+    for (const [name, dataset] of [['bench', MANY_FILES], ['large', LARGE_FILE]] as const) {
+      const needed = dataset.bytes * DISK_COPIES;
+      if (freeBytes(work) < needed) skipped.push(`${dataset.name}: it needs ${(needed / 1e9).toFixed(1)} GB free in ${work}, there are ${(freeBytes(work) / 1e9).toFixed(1)}`);
+      else figures.push(...(await transfers(platform, work, name, dataset)));
+    }
+    figures.push(...(await unchanged(platform)));
+    printVolumeReport(figures, skipped);
+    if (figures.some((f) => f.dataset === MANY_FILES)) printVolumeStartReport(await measureVolumeStart(platform, 'bench'));
   } finally {
     await platform.stop();
     rmSync(work, { recursive: true, force: true });

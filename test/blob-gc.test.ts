@@ -16,6 +16,7 @@ import { withSpecDefaults } from '../src/server/store/revision-spec-defaults';
 import { VolumeService } from '../src/server/volumes/volume-service';
 import { sha256 } from './helpers/volumes';
 import { capturedLogger } from './helpers/logger';
+import { waitFor } from './helpers/wait';
 
 // Blob collection: what nothing references goes after the grace period; nothing else ever does.
 
@@ -33,7 +34,7 @@ async function blob(content: string): Promise<string> {
 
 /** A blob the user uploads for a volume, as a push does. */
 async function upload(content: string): Promise<string> {
-  return (await volumes.putBlob(user, 'uploads', sha256(content), Readable.from([Buffer.from(content)]), new AbortController().signal)).digest;
+  return (await volumes.putBlob(user, 'uploads', sha256(content), { body: Readable.from([Buffer.from(content)]), offset: 0, signal: new AbortController().signal })).digest;
 }
 
 async function stored(): Promise<Set<string>> {
@@ -98,9 +99,40 @@ test('a blob a push found present is touched, so collection keeps it for the gra
   const hoursAgo = new Date(Date.now() - 2 * HOUR_MS);
   const [found, untouched] = [await upload('found present by a push'), await upload('nobody asked for this one')];
   for (const digest of [found, untouched]) utimesSync(blobs.localPath(digest), hoursAgo, hoursAgo);
-  assert.deepEqual(await volumes.missingBlobs(user, 'late', [found, sha256('not there')]), [sha256('not there')]);
+  assert.deepEqual((await volumes.missingBlobs(user, 'late', [found, sha256('not there')])).missing, [sha256('not there')]);
   assert.deepEqual(await sweeper.sweep(), [untouched]);
   assert.deepEqual(await sweeper.sweep(Date.now() + 2 * HOUR_MS), [found]);
+});
+
+/** What the platform holds of the user's broken-off upload of `digest`, as a push asks for it. */
+async function held(digest: string): Promise<number | undefined> {
+  return (await volumes.missingBlobs(user, 'uploads', [digest])).held[digest];
+}
+
+/** A body that sends `sent`, waits until it is on disk, then breaks off, as a push killed half-way does. */
+function brokenBody(digest: string, sent: string): Readable {
+  return Readable.from(
+    (async function* () {
+      yield Buffer.from(sent);
+      await waitFor('the bytes sent to be held', async () => (await held(digest)) === sent.length);
+      throw new Error('the client went away');
+    })(),
+  );
+}
+
+test('an upload that broke off is kept to resume, and goes when nobody resumed it within the grace period', async () => {
+  const whole = 'the first half, then the second half';
+  const digest = sha256(whole);
+  const put = (body: Readable, offset: number) => volumes.putBlob(user, 'uploads', digest, { body, offset, signal: new AbortController().signal });
+  await assert.rejects(put(brokenBody(digest, 'the first half'), 0), /went away/);
+  await sweeper.sweep();
+  assert.equal(await held(digest), 14, 'kept within the grace period');
+  await sweeper.sweep(Date.now() + 2 * HOUR_MS);
+  assert.equal(await held(digest), undefined);
+
+  await assert.rejects(put(brokenBody(digest, 'the first half'), 0), /went away/);
+  assert.deepEqual(await put(Readable.from([Buffer.from(', then the second half')]), 14), { digest, size: whole.length });
+  assert.equal(await held(digest), undefined, 'a resumed upload leaves nothing held');
 });
 
 test('a volume an app pins cannot be deleted, so its files are never collected from under the app', async () => {

@@ -46,3 +46,13 @@ export interface CommitRequest {
   baseRevision: string;
   files: VolumeFile[];
 }
+
+/** `POST .../blobs:missing`: what a push must upload, and how much of each it already sent. */
+export interface MissingBlobsView {
+  missing: string[];
+  /** Bytes the platform holds of the caller's uploads that broke off, by digest: resume there. */
+  held: Record<string, number>;
+}
+
+/** On a blob `PUT`: the byte of the file the body starts at, to resume an upload that broke off. */
+export const UPLOAD_OFFSET_HEADER = 'x-everai-upload-offset';

@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { errorFromResponse, type ApiClient } from '../api-client';
 import { EveraiError } from '../../contract/errors';
 import type { VolumeFile } from '../../contract/volume-file';
-import { volumeApiPath } from '../../contract/volume-view';
+import { UPLOAD_OFFSET_HEADER, volumeApiPath } from '../../contract/volume-view';
 import { READ_CHUNK } from './file-digest';
 
 /**
@@ -21,30 +21,36 @@ function brokeOff(api: ApiClient, error: unknown): EveraiError {
   return new EveraiError('EVERAI_UNREACHABLE', `the transfer to ${api.baseUrl} broke off (${(error as Error).message})`);
 }
 
-/** The first `size` bytes of a file, counted as they go; a read error fails the upload. */
-async function* fileBytes(path: string, size: number, onBytes: (bytes: number) => void): AsyncGenerator<Buffer> {
-  if (size === 0) return;
-  for await (const chunk of createReadStream(path, { start: 0, end: size - 1, highWaterMark: READ_CHUNK }) as AsyncIterable<Buffer>) {
+/** Bytes `start` to `size` of a file, counted as they go; a read error fails the upload. */
+async function* fileBytes(path: string, start: number, size: number, onBytes: (bytes: number) => void): AsyncGenerator<Buffer> {
+  if (start >= size) return;
+  for await (const chunk of createReadStream(path, { start, end: size - 1, highWaterMark: READ_CHUNK }) as AsyncIterable<Buffer>) {
     onBytes(chunk.length);
     yield chunk;
   }
 }
 
 /**
- * Streams one file's bytes up as the blob `digest` of the volume. undici's request, not fetch:
- * fetch reads a streamed body ahead of the socket and would hold much of a large file in memory.
+ * Streams one file's bytes from `offset` on (the platform holds those before it from an upload
+ * that broke off) up as the blob `digest` of the volume. undici's request, not fetch: fetch reads
+ * a streamed body ahead of the socket and would hold much of a large file in memory.
  */
 export async function uploadBlob(
   api: ApiClient,
   ref: string,
-  blob: { source: string; digest: string; size: number },
+  blob: { source: string; digest: string; size: number; offset: number },
   onBytes: (bytes: number) => void,
 ): Promise<void> {
   const url = `${api.baseUrl}${volumeApiPath(ref, `/blobs/${blob.digest}`)}`;
-  const body = Readable.from(fileBytes(blob.source, blob.size, onBytes));
+  const body = Readable.from(fileBytes(blob.source, blob.offset, blob.size, onBytes));
   const res = await undiciRequest()(url, {
     method: 'PUT',
-    headers: { ...api.authHeaders(), 'content-type': 'application/octet-stream', 'content-length': String(blob.size) },
+    headers: {
+      ...api.authHeaders(),
+      'content-type': 'application/octet-stream',
+      'content-length': String(blob.size - blob.offset),
+      [UPLOAD_OFFSET_HEADER]: String(blob.offset),
+    },
     body,
   }).catch((error: unknown) => {
     throw brokeOff(api, error);

@@ -2,6 +2,7 @@ import { promises as fs, type Dirent, type Stats } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { EveraiError } from '../../contract/errors';
 import { quotePath, volumePathProblem } from '../../contract/volume-file';
+import { forEachLimited, STAT_LANES } from './parallel';
 
 /** A file of a local volume copy, as a push sees it. */
 export interface LocalFile {
@@ -39,35 +40,44 @@ export async function* walk(dir: string, prefix = ''): AsyncGenerator<{ path: st
   }
 }
 
+/** One entry of the walk as a LocalFile: a link is followed, and refused unless it names a file inside `root`. */
+async function localFile(root: string, path: string, abs: string, entry: Dirent): Promise<LocalFile> {
+  let source = abs;
+  let stat: Stats;
+  if (entry.isSymbolicLink()) {
+    const target = await fs.realpath(abs).catch(() => undefined);
+    if (target === undefined) throw refuse(path, 'it is a symbolic link to nothing');
+    if (!inside(root, target)) {
+      throw refuse(path, `it is a symbolic link to ${target}, outside the volume; replace it with the file itself`);
+    }
+    stat = await fs.stat(target);
+    if (!stat.isFile()) throw refuse(path, `it is a symbolic link to the folder ${relative(root, target) || '.'}; only links to files are pushed`);
+    source = target;
+  } else if (entry.isFile()) {
+    stat = await fs.stat(abs);
+  } else {
+    throw refuse(path, 'it is not a regular file (a socket, pipe or device)');
+  }
+  return { path, source, size: stat.size, mtimeMs: stat.mtimeMs, mode: modeOf(stat.mode) };
+}
+
 /**
- * The files of a local copy. A link to a file inside the volume is pushed as that file (model
- * caches link their snapshots to shared blobs); a link that leaves the volume, dangles or names a
- * folder is refused before any byte is read, as are sockets, pipes and devices.
+ * The files of a local copy, in walk order. A link to a file inside the volume is pushed as that
+ * file (model caches link their snapshots to shared blobs); a link that leaves the volume, dangles
+ * or names a folder is refused before any byte is read, as are sockets, pipes and devices.
  */
 export async function listLocalFiles(dir: string): Promise<LocalFile[]> {
   const root = await fs.realpath(dir);
-  const files: LocalFile[] = [];
-  for await (const { path, abs, entry } of walk(dir)) {
-    if (entry.isDirectory()) continue;
-    const problem = volumePathProblem(path);
-    if (problem) throw refuse(path, `the path ${problem}`);
-    let source = abs;
-    let stat: Stats;
-    if (entry.isSymbolicLink()) {
-      const target = await fs.realpath(abs).catch(() => undefined);
-      if (target === undefined) throw refuse(path, 'it is a symbolic link to nothing');
-      if (!inside(root, target)) {
-        throw refuse(path, `it is a symbolic link to ${target}, outside the volume; replace it with the file itself`);
-      }
-      stat = await fs.stat(target);
-      if (!stat.isFile()) throw refuse(path, `it is a symbolic link to the folder ${relative(root, target) || '.'}; only links to files are pushed`);
-      source = target;
-    } else if (entry.isFile()) {
-      stat = await fs.stat(abs);
-    } else {
-      throw refuse(path, 'it is not a regular file (a socket, pipe or device)');
-    }
-    files.push({ path, source, size: stat.size, mtimeMs: stat.mtimeMs, mode: modeOf(stat.mode) });
+  const entries: { path: string; abs: string; entry: Dirent }[] = [];
+  for await (const found of walk(dir)) {
+    if (found.entry.isDirectory()) continue;
+    const problem = volumePathProblem(found.path);
+    if (problem) throw refuse(found.path, `the path ${problem}`);
+    entries.push(found);
   }
+  const files: LocalFile[] = new Array<LocalFile>(entries.length);
+  await forEachLimited(entries, STAT_LANES, async ({ path, abs, entry }, index) => {
+    files[index] = await localFile(root, path, abs, entry);
+  });
   return files;
 }

@@ -8,7 +8,7 @@ import { volumeApiPath, type FileListView, type VolumeView } from '../../contrac
 import { downloadFile } from './blob-transfer';
 import { cachedDigest, hashFile } from './file-digest';
 import { modeOf, walk } from './local-files';
-import { forEachLimited, TRANSFER_LANES } from './parallel';
+import { forEachLimited, STAT_LANES, TRANSFER_LANES } from './parallel';
 import type { TransferProgress } from './transfer-progress';
 import type { HashedFile, VolumeCache, VolumeCacheMeta } from './volume-cache';
 import { ifExists } from '../../contract/if-exists';
@@ -22,12 +22,20 @@ export interface PullOptions {
 
 export type { PullResult };
 
-/** The local file at `abs` with its digest, if it is a regular file. */
-async function localFile(abs: string, path: string, hashes: Record<string, HashedFile>, force: boolean): Promise<(HashedFile & { mode: number }) | undefined> {
+interface FoundFile {
+  size: number;
+  mtimeMs: number;
+  mode: number;
+  /** Undefined when it must be read to know it. */
+  digest: string | undefined;
+}
+
+/** The local file at `abs`, if it is a regular file, with its digest if the hash cache knows it. */
+async function localFile(abs: string, path: string, hashes: Record<string, HashedFile>, force: boolean): Promise<FoundFile | undefined> {
   const stat = await ifExists(fs.lstat(abs));
   if (!stat?.isFile()) return undefined;
-  const known = force ? undefined : cachedDigest(hashes, path, stat.size, stat.mtimeMs);
-  return { size: stat.size, mtimeMs: stat.mtimeMs, digest: known ?? (await hashFile(abs)), mode: modeOf(stat.mode) };
+  const digest = force ? undefined : cachedDigest(hashes, path, stat.size, stat.mtimeMs);
+  return { size: stat.size, mtimeMs: stat.mtimeMs, mode: modeOf(stat.mode), digest };
 }
 
 /**
@@ -86,14 +94,20 @@ export async function pullVolume(
   const meta: VolumeCacheMeta = (await cache.load(view.id)) ?? { id: view.id, name: view.name, owner: view.owner, revision: '', hashes: {} };
   const hashes: Record<string, HashedFile> = {};
   const missing: VolumeFile[] = [];
-  await forEachLimited(list.files, TRANSFER_LANES, async (file) => {
+  // Stats first, many at once; then the files the hash cache does not vouch for are read, a few at once.
+  const found = new Array<FoundFile | undefined>(list.files.length);
+  await forEachLimited(list.files, STAT_LANES, async (file, index) => {
+    found[index] = await localFile(join(dir, file.path), file.path, meta.hashes, options.force ?? false);
+  });
+  await forEachLimited(list.files, TRANSFER_LANES, async (file, index) => {
     const abs = join(dir, file.path);
-    const local = await localFile(abs, file.path, meta.hashes, options.force ?? false);
-    if (local?.digest !== file.digest) {
+    const local = found[index];
+    const digest = local && (local.digest ?? (await hashFile(abs)));
+    if (!local || digest !== file.digest) {
       missing.push(file);
       return;
     }
-    hashes[file.path] = { size: local.size, mtimeMs: local.mtimeMs, digest: local.digest };
+    hashes[file.path] = { size: local.size, mtimeMs: local.mtimeMs, digest };
     if (local.mode !== file.mode) await fs.chmod(abs, file.mode);
   });
   missing.sort(byPath);

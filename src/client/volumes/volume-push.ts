@@ -4,7 +4,7 @@ import { EveraiError } from '../../contract/errors';
 import type { PushResult } from '../../contract/volume-transfer';
 import { byPath, quotePath, type VolumeFile } from '../../contract/volume-file';
 import { EMPTY_REVISION } from '../../contract/volume-revision';
-import { volumeApiPath, type CommitRequest, type CommitView, type FileListView, type VolumeView } from '../../contract/volume-view';
+import { volumeApiPath, type CommitRequest, type CommitView, type FileListView, type MissingBlobsView, type VolumeView } from '../../contract/volume-view';
 import { uploadBlob } from './blob-transfer';
 import { cachedDigest, hashFile } from './file-digest';
 import { listLocalFiles, type LocalFile } from './local-files';
@@ -67,9 +67,13 @@ export async function pushVolume(
   }
 
   const bySource = new Map(local.map((f) => [f.digest, f]));
-  const { missing } = await api.request<{ missing: string[] }>('POST', volumeApiPath(ref, '/blobs:missing'), { digests: [...bySource.keys()] });
-  const uploads = missing.map((digest) => bySource.get(digest)).filter((f): f is HashedLocalFile => f !== undefined);
-  const uploadedBytes = uploads.reduce((sum, f) => sum + f.size, 0);
+  const { missing, held } = await api.request<MissingBlobsView>('POST', volumeApiPath(ref, '/blobs:missing'), { digests: [...bySource.keys()] });
+  // A file whose upload broke off (a push killed half-way) goes on from the bytes the platform holds.
+  const uploads = missing
+    .map((digest) => bySource.get(digest))
+    .filter((f): f is HashedLocalFile => f !== undefined)
+    .map((f) => ({ ...f, offset: Math.min(held[f.digest] ?? 0, f.size) }));
+  const uploadedBytes = uploads.reduce((sum, f) => sum + f.size - f.offset, 0);
   if (uploads.length > 0) progress.start(uploads.length, uploadedBytes);
   try {
     await forEachLimited(uploads, TRANSFER_LANES, async (file) => {
@@ -80,7 +84,7 @@ export async function pushVolume(
         }
         throw error;
       });
-      progress.fileDone(file.path, file.size);
+      progress.fileDone(file.path, file.size - file.offset);
     });
   } finally {
     if (uploads.length > 0) progress.stop();

@@ -8,7 +8,7 @@ import { sendJson } from '../http/respond';
 import type { Router } from '../http/router';
 import { clientGoneSignal } from '../registry/registry-call';
 import type { VolumeService } from '../volumes/volume-service';
-import { VOLUMES_API } from '../../contract/volume-view';
+import { UPLOAD_OFFSET_HEADER, VOLUMES_API } from '../../contract/volume-view';
 
 /** A file list of a large volume is bigger than an ordinary API body (about 150 bytes a file). */
 const FILE_LIST_BODY_LIMIT = 64 * 1024 * 1024;
@@ -75,7 +75,7 @@ export function registerVolumeRoutes(router: Router, deps: { auth: Authenticator
     const user = await auth.require(req);
     if (action !== 'blobs:missing') throw new EveraiError('EVERAI_NOT_FOUND', `no volume route POST .../${action}`);
     const { digests } = parseBody(missingSchema, await readJson(req, FILE_LIST_BODY_LIMIT));
-    sendJson(res, 200, { missing: await volumes.missingBlobs(user, ref, digests) });
+    sendJson(res, 200, await volumes.missingBlobs(user, ref, digests));
   });
 
   router.on('PUT', `${VOLUME}/blobs/:digest`, async (req, res, { ref = '', digest = '' }) => {
@@ -84,11 +84,13 @@ export function registerVolumeRoutes(router: Router, deps: { auth: Authenticator
     if (req.headers['content-length'] === undefined) {
       throw new EveraiError('EVERAI_BAD_REQUEST', 'a blob upload needs a Content-Length header');
     }
+    const offset = Number(req.headers[UPLOAD_OFFSET_HEADER] ?? 0);
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new EveraiError('EVERAI_BAD_REQUEST', `${UPLOAD_OFFSET_HEADER} must be a byte count`);
     const signal = clientGoneSignal(res);
     try {
-      sendJson(res, 201, await volumes.putBlob(user, ref, digest, req, signal));
+      sendJson(res, 201, await volumes.putBlob(user, ref, digest, { body: req, offset, signal }));
     } catch (error) {
-      // A client that went away half-way gets no answer; the store kept nothing of it.
+      // A client that went away half-way gets no answer; the store keeps what arrived, to resume.
       if (!signal.aborted) throw error;
     }
   });

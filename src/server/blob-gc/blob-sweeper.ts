@@ -59,6 +59,8 @@ export class BlobSweeper {
         await this.options.blobs.delete(blob.digest);
         deleted.push(blob.digest);
       }
+      // Pushes broken off and never resumed leave their bytes: the same grace, then they go too.
+      await this.options.blobs.dropStaleUploads(now - this.graceMs);
       return deleted;
     });
   }

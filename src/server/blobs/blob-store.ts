@@ -16,6 +16,16 @@ export interface BlobStore {
    * becomes visible; a mismatch stores nothing. Returns the digest and size written.
    */
   write(body: Readable, expectedDigest?: string, signal?: AbortSignal): Promise<{ digest: string; size: number }>;
+  /** Bytes held of a resumable write under `key` that broke off; 0 when there is none. */
+  partialSize(key: string): Promise<number>;
+  /**
+   * As write, for an upload that may break off and be resumed: bytes that arrived under `key` are
+   * kept when `body` breaks off, and the next call continues at `offset` (which must equal
+   * partialSize). The whole is hashed, held bytes too, before it becomes visible.
+   */
+  writeResumable(key: string, offset: number, body: Readable, expectedDigest: string, signal?: AbortSignal): Promise<{ digest: string; size: number }>;
+  /** Deletes resumable writes that nothing continued since `before` (ms since the epoch). */
+  dropStaleUploads(before: number): Promise<void>;
   /** A local file path for the blob, for runtimes that link or unpack it without copying. */
   localPath(digest: string): string | undefined;
   /**

@@ -14,7 +14,7 @@ import { RevisionCommit } from './revision-commit';
 import { Serial } from '../blobs/serial';
 import { VolumeAccess } from './volume-access';
 import { appsPinning, describePins } from './volume-pins';
-import type { CommitRequest, CommitView, FileListView, VolumeView } from '../../contract/volume-view';
+import type { CommitRequest, CommitView, FileListView, MissingBlobsView, VolumeView } from '../../contract/volume-view';
 
 /** What an app pins of a volume: its newest revision and that revision's files. */
 export interface ResolvedVolume {
@@ -23,6 +23,11 @@ export interface ResolvedVolume {
   name: string;
   revision: string;
   files: VolumeFile[];
+}
+
+/** A user resumes only their own uploads: bytes someone else sent are never theirs to complete and claim. */
+function uploadKey(user: UserRecord, digest: string): string {
+  return `${user.id}/${digest}`;
 }
 
 /** The revision `latest` names the newest one in file routes. */
@@ -86,24 +91,40 @@ export class VolumeService {
   /**
    * Which of `digests` the caller must upload: the ones the platform lacks, and the ones it has
    * from others only (see RevisionCommit.held), so that this answers nothing about others' files.
-   * The ones it has are touched, so that they stay until the commit.
+   * The ones it has are touched, so that they stay until the commit. `held` counts only the
+   * caller's own broken-off uploads.
    */
-  async missingBlobs(user: UserRecord, ref: string, digests: readonly string[]): Promise<string[]> {
+  async missingBlobs(user: UserRecord, ref: string, digests: readonly string[]): Promise<MissingBlobsView> {
     const volume = await this.access.owned(user, ref);
     digests.forEach(parseDigest);
-    const held = await this.commits.held(user, await this.deps.store.volumes.latestRevision(volume.id), digests);
-    return this.blobGuard.run(async () => {
+    const current = await this.deps.store.volumes.latestRevision(volume.id);
+    const held = await this.commits.held(user, current, digests);
+    // What the newest revision names, collection keeps anyway: a touch each (a call per file, 10,000
+    // for an unchanged push of 10,000 files) would add nothing.
+    const listed = new Set((current ? await this.lists.read(current.fileListDigest) : []).map((f) => f.digest));
+    const missing = await this.blobGuard.run(async () => {
       const missing: string[] = [];
-      for (const digest of new Set(digests)) if (!held.has(digest) || !(await this.deps.blobs.touch(digest))) missing.push(digest);
+      for (const digest of new Set(digests)) {
+        if (!listed.has(digest) && (!held.has(digest) || !(await this.deps.blobs.touch(digest)))) missing.push(digest);
+      }
       return missing;
     });
+    const partial: Record<string, number> = {};
+    for (const digest of missing) {
+      const bytes = await this.deps.blobs.partialSize(uploadKey(user, digest));
+      if (bytes > 0) partial[digest] = bytes;
+    }
+    return { missing, held: partial };
   }
 
-  /** Stores `body` as blob `digest`, refused unless its bytes hash to it; nothing partial is ever visible. */
-  async putBlob(user: UserRecord, ref: string, digest: string, body: Readable, signal: AbortSignal): Promise<{ digest: string; size: number }> {
+  /**
+   * Stores `body` as blob `digest` from byte `offset` on (what an upload that broke off left is
+   * kept), refused unless all its bytes hash to it; nothing partial is ever visible.
+   */
+  async putBlob(user: UserRecord, ref: string, digest: string, upload: { body: Readable; offset: number; signal: AbortSignal }): Promise<{ digest: string; size: number }> {
     parseDigest(digest);
     await this.access.owned(user, ref);
-    const written = await this.deps.blobs.write(body, digest, signal);
+    const written = await this.deps.blobs.writeResumable(uploadKey(user, digest), upload.offset, upload.body, digest, upload.signal);
     await this.deps.store.volumes.claimBlob(user.id, digest);
     return written;
   }

@@ -1,0 +1,42 @@
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { EVERAI_BIN } from '../test/helpers/cli';
+
+/**
+ * Peak resident memory of a process, from Linux's /proc (VmHWM): the high-water mark, so a poll
+ * just before the process ends still sees a peak that came and went between polls.
+ */
+export function peakRss(pid: number): number {
+  try {
+    const kib = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kib === undefined ? NaN : Number(kib) * 1024;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Starts a process's peak over (Linux 4.0 and later), so that the next reading covers only what follows. */
+export function resetPeakRss(pid: number): void {
+  writeFileSync(`/proc/${pid}/clear_refs`, '5');
+}
+
+/** Runs the CLI as runCli does, also reporting its seconds and its peak RSS (bytes). */
+export function runCliMeasured(args: readonly string[], env: NodeJS.ProcessEnv): Promise<{ stdout: string; seconds: number; peakRss: number }> {
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint();
+    const child = spawn(process.execPath, [EVERAI_BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let peak = 0;
+    const poll = setInterval(() => (peak = Math.max(peak, peakRss(child.pid ?? 0) || 0)), 20);
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('exit', () => clearInterval(poll));
+    child.on('close', (code) => {
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      if (code === 0) resolve({ stdout, seconds, peakRss: peak });
+      else reject(new Error(`everai ${args.join(' ')} failed (${code}):\n${stderr}`));
+    });
+  });
+}
