@@ -13,8 +13,11 @@ import { liveWorkers, scaleDown, scaleUpOne } from './workers-api';
  * What a worker's start costs on each runtime, against the floor of any start, a bare `node`
  * serving HTTP, measured in the same run (the machine is noisy, so figures are ratios to it):
  * - worker start: manual scale-up of one worker to the worker listed FREE (probed ready);
- * - cold start: a request to first byte when the app has no worker (one starts for it).
- * The target: a container adds at most 50 ms to a worker start over a bare process.
+ * - cold start: a request to first byte when the app has no worker (one starts for it), with
+ *   where its time went (start-phases.ts);
+ * - idle memory: a worker's processes together, a second after its first answer.
+ * Targets: a container adds at most 50 ms to a worker start over a bare process; a cold start in a
+ * container takes at most 2x, an idle container worker at most 1.3x the memory of, a bare node.
  *
  * One app serves both: examples/autoscale with minWorkers 0, so the autoscaler never adds a worker
  * of its own and scales up from zero for a cold start, and maxIdleTime 600 s, so it never removes
