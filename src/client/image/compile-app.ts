@@ -20,6 +20,12 @@ import { textFile, type LayerEntry } from './layer-entries';
  * says about them, as before.
  */
 export async function compiledApp(appDir: string, appFile: string): Promise<LayerEntry | undefined> {
+  const code = await compileApp(appDir, appFile);
+  return code === undefined ? undefined : textFile(COMPILED_APP_FILE, code);
+}
+
+/** The compiled file's text (see compiledApp), or undefined where esbuild fails or warns. */
+export async function compileApp(appDir: string, appFile: string): Promise<string | undefined> {
   const root = resolve(appDir);
   try {
     const result = await build({
@@ -39,7 +45,7 @@ export async function compiledApp(appDir: string, appFile: string): Promise<Laye
       logLevel: 'silent',
     });
     const output = result.outputFiles[0];
-    return result.warnings.length === 0 && output ? textFile(COMPILED_APP_FILE, output.text) : undefined;
+    return result.warnings.length === 0 && output ? output.text : undefined;
   } catch {
     return undefined;
   }

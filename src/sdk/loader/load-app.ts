@@ -4,7 +4,7 @@ import { EveraiError } from '../../contract/errors';
 import { App } from '../app';
 import { describeLoadError } from './describe-load-error';
 import { COMPILED_APP_FILE } from '../../contract/worker-env';
-import { importUserModule, requireCompiledModule } from './load-module';
+import { compileModule, importUserModule, requireCompiledModule } from './load-module';
 
 /** The app files looked for, in this order, when none is named. */
 export const APP_FILES = ['app.ts', 'app.js', 'app.mjs'] as const;
@@ -17,6 +17,12 @@ export interface LoadOptions {
    * their folder is being edited.
    */
   compiled?: boolean;
+  /**
+   * Compiles the app's file to CommonJS, or gives nothing where it cannot (the CLI passes esbuild's,
+   * src/client/image/compile-app.ts, which the SDK does not import): quicker than tsx, which still
+   * loads what it gives nothing for, and says what is wrong with it.
+   */
+  compile?: (dir: string, appFile: string) => Promise<string | undefined>;
 }
 
 export interface LoadedApp {
@@ -45,7 +51,12 @@ export async function loadAppFromDir(dir: string, options: LoadOptions = {}): Pr
   const compiled = join(root, COMPILED_APP_FILE);
   let exports: Record<string, unknown>;
   try {
-    exports = options.compiled && existsSync(compiled) ? requireCompiledModule(compiled) : await importUserModule(join(root, appFile));
+    if (options.compiled && existsSync(compiled)) {
+      exports = requireCompiledModule(compiled);
+    } else {
+      const code = await options.compile?.(root, appFile);
+      exports = code ? compileModule(code, compiled) : await importUserModule(join(root, appFile));
+    }
   } catch (error) {
     throw new EveraiError('EVERAI_APP_INVALID', describeLoadError(error, root, appFile));
   }

@@ -1,5 +1,5 @@
 import Module from 'node:module';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 /** The SDK's entry file; `import ... from 'everai'` in user code resolves to it. */
@@ -50,6 +50,23 @@ export function requireCompiledModule(file: string): Record<string, unknown> {
   process.setSourceMapsEnabled(true);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return { ...(require(resolve(file)) as Record<string, unknown>) };
+}
+
+/**
+ * Runs `code`, the app compiled as above but not written anywhere (the CLI's, for a folder being
+ * edited), as the CommonJS module at `file`: `__dirname`, relative requires and stack frames as if
+ * it were there.
+ */
+export function compileModule(code: string, file: string): Record<string, unknown> {
+  mapEveraiForCommonJs();
+  process.setSourceMapsEnabled(true);
+  const filename = resolve(file);
+  const loader = Module as unknown as { _nodeModulePaths: (dir: string) => string[] };
+  const mod = new Module(filename);
+  mod.filename = filename;
+  mod.paths = loader._nodeModulePaths(dirname(filename));
+  (mod as unknown as { _compile: (code: string, filename: string) => void })._compile(code, filename);
+  return { ...(mod.exports as Record<string, unknown>) };
 }
 
 /** Imports a user's file (`.ts`, `.js`, `.mjs`) and returns its exports. */
