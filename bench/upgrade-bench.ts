@@ -15,7 +15,7 @@ import { median } from './stats';
 
 const UPGRADES = 20;
 const CLIENTS = 4;
-const TARGET_MEDIAN_S = 2;
+const TARGET_MEDIAN_S = 1;
 
 export async function run(): Promise<void> {
   const platform = await startTestPlatform();

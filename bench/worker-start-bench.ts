@@ -3,7 +3,9 @@ import { renderTable } from '../src/cli/output';
 import { startTestPlatform, type TestPlatform } from '../test/helpers/platform';
 import { waitFor } from '../test/helpers/wait';
 import { AUTOSCALE_APP, deployAutoscaleApp, firstByteMs } from './cold-start';
-import { bareNodeStartMs } from './node-start';
+import { bareNodeIdleRssKb, bareNodeStartMs } from './node-start';
+import { rssKb, workerPids } from './process-memory';
+import { phaseRows, startPhases, type StartPhases } from './start-phases';
 import { median } from './stats';
 import { liveWorkers, scaleDown, scaleUpOne } from './workers-api';
 
@@ -11,8 +13,11 @@ import { liveWorkers, scaleDown, scaleUpOne } from './workers-api';
  * What a worker's start costs on each runtime, against the floor of any start, a bare `node`
  * serving HTTP, measured in the same run (the machine is noisy, so figures are ratios to it):
  * - worker start: manual scale-up of one worker to the worker listed FREE (probed ready);
- * - cold start: a request to first byte when the app has no worker (one starts for it).
- * The target: a container adds at most 50 ms to a worker start over a bare process.
+ * - cold start: a request to first byte when the app has no worker (one starts for it), with
+ *   where its time went (start-phases.ts);
+ * - idle memory: a worker's processes together, a second after its first answer.
+ * Targets: a container adds at most 50 ms to a worker start over a bare process; a cold start in a
+ * container takes at most 2x, an idle container worker at most 1.3x the memory of, a bare node.
  *
  * One app serves both: examples/autoscale with minWorkers 0, so the autoscaler never adds a worker
  * of its own and scales up from zero for a cold start, and maxIdleTime 600 s, so it never removes
@@ -21,10 +26,10 @@ import { liveWorkers, scaleDown, scaleUpOne } from './workers-api';
  */
 
 const NODE_RUNS = 7;
-// More than a handful: the controller probes every 100 ms, so each start carries 0–100 ms of probe wait.
+// More than a handful: the controller probes every 10 ms in a start's first second, so each start carries 0–10 ms of probe wait.
 const START_RUNS = 7;
 const COLD_RUNS = 5;
-/** How often a starting worker's status is polled: well under the controller's 100 ms probe interval. */
+/** How often a starting worker's status is polled: as often as the controller probes it in its first second. */
 const POLL_MS = 10;
 const TARGET_EXTRA_MS = 50;
 const RUNTIMES = ['process', 'container'] as const;
@@ -43,8 +48,16 @@ interface StartSample {
 
 interface RuntimeFigures {
   start: StartSample;
-  coldMs: number;
+  /** The median cold start, with its phases. */
+  cold: StartPhases;
+  /** An idle worker's resident memory, all its processes together. */
+  idleRssKb: number;
 }
+
+/** How long a worker (and the bare node it is weighed against) sits idle after its first answer before its memory is read. */
+const IDLE_MS = 1000;
+const TARGET_COLD_RATIO = 2;
+const TARGET_MEMORY_RATIO = 1.3;
 
 /** Runs `measure` against a fresh test server whose workers run on `runtime`. */
 async function onRuntime(runtime: RuntimeKind, measure: (platform: TestPlatform) => Promise<RuntimeFigures>): Promise<RuntimeFigures> {
@@ -103,14 +116,24 @@ async function measureRuntime(platform: TestPlatform): Promise<RuntimeFigures> {
   await drainAll(platform);
   const starts: StartSample[] = [];
   for (let i = 0; i < START_RUNS; i++) starts.push(await workerStart(platform));
-  const cold: number[] = [];
+  const cold: StartPhases[] = [];
   for (let i = 0; i < COLD_RUNS; i++) {
-    cold.push(await firstByteMs(platform, '?ms=0'));
+    const sentAt = Date.now();
+    const ms = await firstByteMs(platform, '?ms=0');
+    const [worker] = await liveWorkers(platform, AUTOSCALE_APP);
+    if (!worker) throw new Error('no worker served the cold start');
+    cold.push(await startPhases(platform, AUTOSCALE_APP, worker, sentAt, sentAt + ms));
     await drainAll(platform);
   }
-  // The median start, with its own phases (medians of each phase would not add up).
+  const id = await scaleUpOne(platform, AUTOSCALE_APP);
+  await firstByteMs(platform, '?ms=0');
+  await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
+  const idleRssKb = rssKb(workerPids(id));
+  await drainAll(platform);
+  // The median of each, with its own phases (medians of each phase would not add up).
   const start = [...starts].sort((a, b) => a.totalMs - b.totalMs)[Math.floor(starts.length / 2)] as StartSample;
-  return { start, coldMs: median(cold) };
+  const coldMedian = [...cold].sort((a, b) => a.answeredMs - b.answeredMs)[Math.floor(cold.length / 2)] as StartPhases;
+  return { start, cold: coldMedian, idleRssKb };
 }
 
 export async function run(): Promise<void> {
@@ -118,19 +141,21 @@ export async function run(): Promise<void> {
   const node: number[] = [];
   for (let i = 0; i < NODE_RUNS; i++) node.push(await bareNodeStartMs());
   const nodeMs = median(node);
+  const nodeRssKb = await bareNodeIdleRssKb(IDLE_MS);
   const figures = {} as Record<RuntimeKind, RuntimeFigures>;
   for (const runtime of RUNTIMES) figures[runtime] = await onRuntime(runtime, measureRuntime);
 
   const row = (what: string, ms: number) => ({ what, ms, ratio: ms / nodeMs });
   const rows = [row(`bare node: spawn to first 200 (median of ${NODE_RUNS})`, nodeMs)];
   for (const runtime of RUNTIMES) {
-    const { start, coldMs } = figures[runtime];
+    const { start, cold } = figures[runtime];
     rows.push(
       row(`${runtime}: worker start, scale-up to FREE (median of ${START_RUNS})`, start.totalMs),
       row(`${runtime}:   scale-up request to worker created`, start.createMs),
       row(`${runtime}:   created to launched (image, network, bundle, spawn)`, start.launchMs),
       row(`${runtime}:   launched to seen FREE (runc or fork, node boot, probe)`, start.readyMs),
-      row(`${runtime}: cold start, request to first byte from zero (median of ${COLD_RUNS})`, coldMs),
+      row(`${runtime}: cold start, request to first byte from zero (median of ${COLD_RUNS})`, cold.answeredMs),
+      ...phaseRows(runtime, cold).map((r) => row(r.what, r.ms)),
     );
   }
   const extraMs = figures.container.start.totalMs - figures.process.start.totalMs;
@@ -142,8 +167,14 @@ export async function run(): Promise<void> {
       { header: 'RATIO_TO', value: (r) => `${r.ratio.toFixed(2)} x node` },
     ]),
   );
-  console.log(`container over process: worker start +${Math.round(extraMs)} ms, cold start +${Math.round(figures.container.coldMs - figures.process.coldMs)} ms`);
+  console.log(`container over process: worker start +${Math.round(extraMs)} ms, cold start +${Math.round(figures.container.cold.answeredMs - figures.process.cold.answeredMs)} ms`);
+  const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
+  console.log(`idle memory after ${IDLE_MS} ms, all processes: bare node:http ${mb(nodeRssKb)}; ${RUNTIMES.map((r) => `${r} worker ${mb(figures[r].idleRssKb)} (${(figures[r].idleRssKb / nodeRssKb).toFixed(2)} x)`).join('; ')}`);
+  const coldRatio = figures.container.cold.answeredMs / nodeMs;
+  const memoryRatio = figures.container.idleRssKb / nodeRssKb;
   console.log('Targets');
   console.log(`  container adds <= ${TARGET_EXTRA_MS} ms to a worker start: ${Math.round(extraMs)} ms  ${extraMs <= TARGET_EXTRA_MS ? 'met' : 'MISSED'}`);
+  console.log(`  container cold start <= ${TARGET_COLD_RATIO} x bare node: ${coldRatio.toFixed(2)} x  ${coldRatio <= TARGET_COLD_RATIO ? 'met' : 'MISSED'}`);
+  console.log(`  idle container worker <= ${TARGET_MEMORY_RATIO} x bare node:http memory: ${memoryRatio.toFixed(2)} x  ${memoryRatio <= TARGET_MEMORY_RATIO ? 'met' : 'MISSED'}`);
   console.log(`(bench took ${((performance.now() - began) / 1000).toFixed(0)} s)`);
 }

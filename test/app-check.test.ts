@@ -136,6 +136,13 @@ describe('everai app check|prepare|run', () => {
     );
   });
 
+  test('check of a file that does not parse says where, as when tsx loaded every app', async () => {
+    const dir = appDir({ 'app.ts': "import { App } from 'everai';\nexport const app = new App('x');\napp.service.route('/x', {}, () => { return 'x' );\n" });
+    const result = await runCli(['app', 'check'], { cwd: dir });
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /^Error: app\.ts:3:\d+: Expected ";" but found "\)"\n$/);
+  });
+
   test('check accepts the get-start example', async () => {
     const result = await runCli(['app', 'check'], { cwd: join(REPO_ROOT, 'examples', 'get-start') });
     assert.equal(result.code, 0, result.stderr);

@@ -54,7 +54,10 @@ export async function loadAppDefinition(dir: string, file?: string): Promise<App
     const { spec, appFile, routes } = await describePythonApp(dir);
     return { name: spec.name, namespace: undefined, body: { spec: { ...spec }, appFile }, summary: validSummary(spec.name, routes, spec.image) };
   }
-  const { app, appFile } = await loadAppFromDir(dir);
+  // esbuild, as the image build compiles it, rather than tsx: a quarter of the time for `app create`, `upgrade`, `check`.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { compileApp } = require('../client/image/compile-app') as typeof import('../client/image/compile-app');
+  const { app, appFile } = await loadAppFromDir(dir, { compile: compileApp });
   const spec = app.toSpec() as unknown as Record<string, unknown>;
   const routes = app.service.routes.flatMap((r) => r.methods.map((m) => `${m} ${r.path.template}`));
   return { name: app.name, namespace: undefined, body: { spec, appFile }, summary: validSummary(app.name, routes, app.image?.ref ?? null) };

@@ -1,4 +1,4 @@
-import { loadAppDefinition } from './app-definition';
+import type * as AppDefinition from './app-definition';
 
 export const DEFAULT_NAMESPACE = 'default';
 
@@ -13,7 +13,9 @@ export interface AppTarget {
 /** The app a command is about: NAME when given, else the app defined in the current directory (app.ts, else app.yaml). */
 export async function appTarget(name: string | undefined, namespace: string | undefined): Promise<AppTarget> {
   if (name) return { namespace: namespace ?? DEFAULT_NAMESPACE, name };
-  const definition = await loadAppDefinition(process.cwd());
+  // Loaded only here: it loads the SDK (or reads a manifest), which a command given NAME never needs.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const definition = await (require('./app-definition') as typeof AppDefinition).loadAppDefinition(process.cwd());
   return { namespace: namespace ?? definition.namespace ?? DEFAULT_NAMESPACE, name: definition.name };
 }
 

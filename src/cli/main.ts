@@ -1,38 +1,17 @@
 import { Command, CommanderError } from 'commander';
 import { EveraiError } from '../contract/errors';
-import { registerAppCommands } from './commands/app';
-import { registerConfigCommands } from './commands/config';
-import { registerImageCommands } from './commands/image';
-import { registerServerCommand } from './commands/server';
-import { registerVolumeCommands } from './commands/volume';
-import { registerWorkerCommands } from './commands/worker';
-import { registerUserCommands } from './commands/user';
-import { registerTokenCommands } from './commands/token';
-import { registerNamespaceCommands } from './commands/namespace';
-import { registerSecretCommands } from './commands/secret';
-import { registerConfigMapCommands } from './commands/configmap';
-import { registerResourcesCommand } from './commands/resources';
+import { groupsFor } from './command-groups';
 import { VERSION } from '../contract/version';
 
-export function buildProgram(): Command {
+/** The program with the commands `argv` may run (all of them when `argv` is not given). */
+export function buildProgram(argv: readonly string[] = []): Command {
   const program = new Command('everai')
     .description('everai: deploy apps on workers, with versioned images and volumes, upgraded hot')
     .version(VERSION, '-V, --version-flag', 'print the version')
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'Error: ')) });
-  registerServerCommand(program);
-  registerConfigCommands(program);
-  registerImageCommands(program);
-  registerAppCommands(program);
-  registerWorkerCommands(program);
-  registerVolumeCommands(program);
-  registerUserCommands(program);
-  registerTokenCommands(program);
-  registerNamespaceCommands(program);
-  registerSecretCommands(program);
-  registerConfigMapCommands(program);
-  registerResourcesCommand(program);
+  for (const group of groupsFor(argv)) group.load()(program);
   for (const command of allCommands(program)) command.exitOverride();
   return program;
 }
@@ -54,7 +33,7 @@ export function reportError(error: unknown): number {
 
 export async function main(argv: string[]): Promise<void> {
   try {
-    await buildProgram().parseAsync(argv, { from: 'user' });
+    await buildProgram(argv).parseAsync(argv, { from: 'user' });
   } catch (error) {
     // Help and version also end in a CommanderError, with exit code 0.
     process.exitCode = reportError(error);

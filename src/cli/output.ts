@@ -1,5 +1,11 @@
-import { stringify as toYaml } from 'yaml';
+import type * as Yaml from 'yaml';
 import { EveraiError } from '../contract/errors';
+
+/** The yaml package is 72 files: loaded for `-o yaml` only, not by every command that prints. */
+function toYaml(value: unknown): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('yaml') as typeof Yaml).stringify(value);
+}
 
 export type OutputFormat = 'table' | 'wide' | 'json' | 'yaml';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'wide', 'json', 'yaml'];

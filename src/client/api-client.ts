@@ -1,5 +1,6 @@
 import { EveraiError, isErrorCode, type ErrorBody } from '../contract/errors';
 import { cliToken, endpoint } from './config-file';
+import { exchange, type Exchange } from './http-exchange';
 
 /** The CLI's one door to the server's REST API: adds the token, turns error bodies into EveraiErrors. */
 export class ApiClient {
@@ -18,26 +19,29 @@ export class ApiClient {
   }
 
   async fetch(path: string, init: RequestInit = {}): Promise<Response> {
-    const url = `${this.baseUrl}${path}`;
     try {
-      return await fetch(url, { ...init, headers: { ...this.authHeaders(), ...(init.headers as Record<string, string>) } });
+      return await fetch(`${this.baseUrl}${path}`, { ...init, headers: { ...this.authHeaders(), ...(init.headers as Record<string, string>) } });
     } catch (error) {
-      const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-      throw new EveraiError('EVERAI_UNREACHABLE', `cannot reach the everai server at ${this.baseUrl} (${cause}); is \`everai server\` running?`);
+      throw this.unreachable((error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message);
     }
   }
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     this.requireToken();
-    const init: RequestInit = { method };
-    if (body !== undefined) {
-      init.body = JSON.stringify(body);
-      init.headers = { 'content-type': 'application/json' };
+    const json = body === undefined ? undefined : JSON.stringify(body);
+    const headers = json === undefined ? this.authHeaders() : { ...this.authHeaders(), 'content-type': 'application/json' };
+    let res: Exchange;
+    try {
+      res = await exchange(`${this.baseUrl}${path}`, method, headers, json);
+    } catch (error) {
+      throw this.unreachable((error as { code?: string }).code ?? (error as Error).message);
     }
-    const res = await this.fetch(path, init);
-    const text = await res.text();
-    if (!res.ok) throw errorFromResponse(res.status, text);
-    return (text ? JSON.parse(text) : {}) as T;
+    if (res.status < 200 || res.status > 299) throw errorFromResponse(res.status, res.text);
+    return (res.text ? JSON.parse(res.text) : {}) as T;
+  }
+
+  private unreachable(cause: string): EveraiError {
+    return new EveraiError('EVERAI_UNREACHABLE', `cannot reach the everai server at ${this.baseUrl} (${cause}); is \`everai server\` running?`);
   }
 
   get<T>(path: string): Promise<T> {

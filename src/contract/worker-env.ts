@@ -24,3 +24,11 @@ export const CONFIGMAPS_ENV = 'EVERAI_CONFIGMAPS';
 
 /** The platform probes this path; 200 once the worker can take traffic (docs/worker-lifecycle.md). */
 export const READINESS_PATH = '/.well-known/everai/ready';
+
+/**
+ * The app compiled at `everai image build` (app.ts and the local files it imports, as one CommonJS
+ * file with an inline source map), beside the app's own files in `/app`. A worker that finds it
+ * loads it with plain `require`, without compiling TypeScript at each start; an image without it
+ * (built before it existed, or an app esbuild could not compile as CommonJS) is loaded through tsx.
+ */
+export const COMPILED_APP_FILE = '.everai-app.cjs';

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ApiClient } from '../api-client';
 import type { WhoAmIView } from '../../contract/api-views';
 import { EveraiError } from '../../contract/errors';
+import { compiledApp } from './compile-app';
 import { fetchBaseImage, IMAGE_ARCHITECTURE, type BaseImage } from './base-image';
 import { findAppFile, imageNameOf } from './image-source';
 import { buildImage, type BuildOptions } from './oci-image-builder';
@@ -66,7 +67,15 @@ export async function buildAndPush(options: BuildAndPushOptions): Promise<string
     const base = options.base !== undefined ? await fetchBaseImage(api, options.base, userName) : undefined;
     const appFile = findAppFile(options.appDir);
     const layers = appFile ? await sdkLayers(api, progress, base, appFile, userName) : baseLayers(base);
-    const built = await buildImage({ appDir: options.appDir, layoutDir, tag: target.tag, ...(appFile ? { appFile } : {}), ...layers });
+    const compiled = appFile && !isPythonAppFile(appFile) ? await compiledApp(options.appDir, appFile) : undefined;
+    const built = await buildImage({
+      appDir: options.appDir,
+      layoutDir,
+      tag: target.tag,
+      ...(appFile ? { appFile } : {}),
+      ...(compiled ? { generated: [compiled] } : {}),
+      ...layers,
+    });
     const layerBytes = built.blobs.filter((b) => b.kind === 'layer').reduce((sum, b) => sum + b.size, 0);
     const registryPath = `${new URL(api.baseUrl).host}/${target.repository}:${target.tag}`;
     process.stderr.write(`built ${image} as ${registryPath} ${shortDigest(built.manifestDigest)} (${built.fileCount} files, ${formatBytes(layerBytes)})\n`);

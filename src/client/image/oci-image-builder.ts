@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { APP_FILE_LABEL, MEDIA_TYPES, type ImageIndex, type ImageManifest, type OciImageConfig } from '../../contract/oci';
 import { listImageFiles } from './image-files';
-import { directory, type LayerEntry } from './layer-entries';
+import { directory, layerTree, type LayerEntry } from './layer-entries';
 import { writeLayer, type WrittenLayer } from './layer-writer';
 
 export interface ImageBlob {
@@ -37,6 +37,8 @@ export interface BuildOptions {
   tag: string;
   /** The app's entry file (`app.ts`...), labelled so the platform knows what to load. */
   appFile?: string;
+  /** Files the build made from the app's (its compiled JS), under `/app` beside them; a name of the folder's own gives way. */
+  generated?: readonly LayerEntry[];
   /** Layers under the app's, lowest first. */
   lower?: readonly ImageLayer[];
   /** What runs, as whom, with what env; the working directory becomes `/app`. */
@@ -127,7 +129,11 @@ export async function writeImage(layoutDir: string, tag: string, layers: readonl
  */
 export async function buildImage(options: BuildOptions): Promise<BuiltImage & { fileCount: number }> {
   const files = await listImageFiles(options.appDir);
-  const entries: LayerEntry[] = [directory(APP_PREFIX), ...files.map((file) => ({ ...file, name: `${APP_PREFIX}/${file.path}` }))];
+  const entries = layerTree([
+    directory(APP_PREFIX),
+    ...files.map((file) => ({ ...file, name: `${APP_PREFIX}/${file.path}` })),
+    ...(options.generated ?? []).map((entry) => ({ ...entry, name: `${APP_PREFIX}/${entry.name}` })),
+  ]);
   await fs.mkdir(join(options.layoutDir, 'blobs', 'sha256'), { recursive: true });
   const layerTemp = join(options.layoutDir, 'blobs', 'layer.tmp');
   const layer = await writeLayer(entries, layerTemp, 'gzip');

@@ -1,4 +1,4 @@
-import { SingleBar } from 'cli-progress';
+import type * as CliProgress from 'cli-progress';
 
 /** What a push reports, blob by blob (one at a time). */
 export interface PushProgress {
@@ -43,7 +43,7 @@ function lineProgress(stream: NodeJS.WriteStream): PushProgress {
 }
 
 function barProgress(stream: NodeJS.WriteStream): PushProgress {
-  let bar: SingleBar | undefined;
+  let bar: CliProgress.SingleBar | undefined;
   let sent = 0;
   const stop = () => {
     bar?.stop();
@@ -53,7 +53,9 @@ function barProgress(stream: NodeJS.WriteStream): PushProgress {
     present: (kind, digest) => stream.write(`${kind} ${shortDigest(digest)} is in the registry already\n`),
     start: (kind, digest, size) => {
       sent = 0;
-      bar = new SingleBar({
+      // Required on a terminal only, not by every command that imports a push (transfer-progress.ts does the same).
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      bar = new (require('cli-progress') as typeof CliProgress).SingleBar({
         stream,
         format: `pushing ${kind} ${shortDigest(digest)} [{bar}] {sent} / ${formatBytes(size)}`,
         hideCursor: true,

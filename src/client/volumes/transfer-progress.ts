@@ -1,4 +1,4 @@
-import { MultiBar, type SingleBar } from 'cli-progress';
+import type * as CliProgress from 'cli-progress';
 import { formatBytes } from '../image/push-progress';
 
 /** What a push or a pull reports while it moves files (several at once). */
@@ -46,15 +46,17 @@ function lineProgress(verb: string, stream: NodeJS.WriteStream): TransferProgres
 }
 
 function barProgress(verb: string, stream: NodeJS.WriteStream): TransferProgress {
-  let multi: MultiBar | undefined;
-  let byteBar: SingleBar | undefined;
-  let fileBar: SingleBar | undefined;
+  let multi: CliProgress.MultiBar | undefined;
+  let byteBar: CliProgress.SingleBar | undefined;
+  let fileBar: CliProgress.SingleBar | undefined;
   let bytes = 0;
   let files = 0;
   return {
     start: (fileCount, byteCount) => {
+      // Required here, on a terminal only: every command that merely imports a volume client would load its 16 files.
       // Payload names must not be cli-progress's own tokens ({total}, {value}), which win over them.
-      multi = new MultiBar({ stream, hideCursor: true, format: `${verb} {what} [{bar}] {done} / {all}` });
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      multi = new (require('cli-progress') as typeof CliProgress).MultiBar({ stream, hideCursor: true, format: `${verb} {what} [{bar}] {done} / {all}` });
       byteBar = multi.create(byteCount, 0, { what: 'bytes', done: formatBytes(0), all: formatBytes(byteCount) });
       fileBar = multi.create(fileCount, 0, { what: 'files', done: 0, all: fileCount });
     },

@@ -3,10 +3,27 @@ import { join, resolve } from 'node:path';
 import { EveraiError } from '../../contract/errors';
 import { App } from '../app';
 import { describeLoadError } from './describe-load-error';
-import { importUserModule } from './load-module';
+import { COMPILED_APP_FILE } from '../../contract/worker-env';
+import { compileModule, importUserModule, requireCompiledModule } from './load-module';
 
 /** The app files looked for, in this order, when none is named. */
 export const APP_FILES = ['app.ts', 'app.js', 'app.mjs'] as const;
+
+export interface LoadOptions {
+  appFile?: string;
+  /**
+   * Load the folder's COMPILED_APP_FILE instead of the app's file where there is one: a worker in
+   * an image does, as the image's build made it from that very file. Local commands never do, as
+   * their folder is being edited.
+   */
+  compiled?: boolean;
+  /**
+   * Compiles the app's file to CommonJS, or gives nothing where it cannot (the CLI passes esbuild's,
+   * src/client/image/compile-app.ts, which the SDK does not import): quicker than tsx, which still
+   * loads what it gives nothing for, and says what is wrong with it.
+   */
+  compile?: (dir: string, appFile: string) => Promise<string | undefined>;
+}
 
 export interface LoadedApp {
   app: App;
@@ -28,12 +45,18 @@ function findAppFile(dir: string, appFile: string | undefined): string {
  * Loads the app defined in `dir` (its `app.ts`, `app.js` or `app.mjs`, or `options.appFile`).
  * Whatever goes wrong becomes one EVERAI_APP_INVALID line naming the file, line and problem.
  */
-export async function loadAppFromDir(dir: string, options: { appFile?: string } = {}): Promise<LoadedApp> {
+export async function loadAppFromDir(dir: string, options: LoadOptions = {}): Promise<LoadedApp> {
   const root = resolve(dir);
   const appFile = findAppFile(root, options.appFile);
+  const compiled = join(root, COMPILED_APP_FILE);
   let exports: Record<string, unknown>;
   try {
-    exports = await importUserModule(join(root, appFile));
+    if (options.compiled && existsSync(compiled)) {
+      exports = requireCompiledModule(compiled);
+    } else {
+      const code = await options.compile?.(root, appFile);
+      exports = code ? compileModule(code, compiled) : await importUserModule(join(root, appFile));
+    }
   } catch (error) {
     throw new EveraiError('EVERAI_APP_INVALID', describeLoadError(error, root, appFile));
   }

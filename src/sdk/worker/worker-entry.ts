@@ -5,6 +5,7 @@
  * - `EVERAI_LISTEN_HOST`: the address to bind, 0.0.0.0 when unset (see worker-env.ts);
  * - `EVERAI_APP_FILE`: the app's file in that folder (`app.ts`); found by name when unset;
  * - `EVERAI_WORKER_ID`: this worker's id, for the log.
+ * An image's build compiled the app to plain JS beside it (COMPILED_APP_FILE): that is what loads.
  * It loads the app, runs its prepare hooks and only then listens, so an open port already means
  * ready. SIGTERM drains: no new connection, every in-flight request (a stream too) runs to its end,
  * then exit 0. A failure to load or prepare prints why and exits 1.
@@ -41,7 +42,7 @@ async function main(): Promise<void> {
 
   const port = requiredPort();
   const appFile = process.env.EVERAI_APP_FILE;
-  const { app } = await loadAppFromDir(process.cwd(), appFile ? { appFile } : {});
+  const { app } = await loadAppFromDir(process.cwd(), { compiled: true, ...(appFile ? { appFile } : {}) });
   let current = '';
   try {
     await app.runPrepareHooks({

@@ -6,6 +6,7 @@ import type { Logger } from '../logger';
 import type { Runtime, WorkerEndpoint, WorkerExit } from '../runtime/runtime';
 import { isTerminal, type AppRecord, type AppStatus, type WorkerRecord } from '../store/records';
 import { readPassSnapshot } from './pass-snapshot';
+import { probeDelayMs } from './probe-schedule';
 import { planRollout } from './rollout-plan';
 import { RolloutGuard, type RolloutGuardOptions } from './rollout-guard';
 import { launchFor, type LaunchDeps } from './worker-launcher';
@@ -22,6 +23,7 @@ export interface ControllerDeps extends LaunchDeps {
 export interface ControllerTimings extends RolloutGuardOptions {
   /** The level-triggered loop runs at least this often, and at once after any change. */
   resyncMs: number;
+  /** Between readiness probes of a starting worker after its first second (probe-schedule.ts); between checks of a retiring app. */
   probeIntervalMs: number;
   /** After SIGTERM, how long a worker has to exit before SIGKILL. */
   stopGraceMs: number;
@@ -263,7 +265,8 @@ export class Controller {
 
   /** Probes until the worker is ready, then hands it to the gateway. Its exit ends the wait. */
   private async awaitReady(app: AppRecord, worker: WorkerRecord, endpoint: WorkerEndpoint, task: WorkerTask): Promise<void> {
-    const deadline = Date.now() + app.readyTimeoutMs;
+    const began = Date.now();
+    const deadline = began + app.readyTimeoutMs;
     while (task.state === 'starting' && !task.abort.signal.aborted) {
       if (await this.deps.runtime.probe(endpoint, task.abort.signal)) {
         this.tasks.end(worker.id);
@@ -282,7 +285,7 @@ export class Controller {
         await this.failNotReady(app, worker);
         return;
       }
-      await sleep(this.timings.probeIntervalMs, task.abort.signal);
+      await sleep(probeDelayMs(Date.now() - began, this.timings.probeIntervalMs), task.abort.signal);
     }
   }
 

@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict';
+import { Command } from 'commander';
+import { test } from 'node:test';
+import { COMMAND_GROUPS } from '../src/cli/command-groups';
+import { runCli } from './helpers/cli';
+
+// The CLI loads only the command file its first word names: each file's words must be exactly
+// what it registers, or a command would be missing when run on its own.
+
+test('each command group registers exactly the top-level words it is found by, and no word is in two groups', () => {
+  const seen = new Set<string>();
+  for (const group of COMMAND_GROUPS) {
+    const program = new Command('everai');
+    group.load()(program);
+    const words = program.commands.flatMap((command) => [command.name(), ...command.aliases()]);
+    assert.deepEqual(words.sort(), [...group.words].sort());
+    for (const word of words) {
+      assert.ok(!seen.has(word), `${word} is in two groups`);
+      seen.add(word);
+    }
+  }
+});
+
+test('help lists every command group, and a mistyped command is still corrected', async () => {
+  const help = await runCli(['--help']);
+  for (const group of COMMAND_GROUPS) assert.match(help.stdout, new RegExp(`^  ${group.words[0]}\\b`, 'm'));
+  const typo = await runCli(['workr', 'list']);
+  assert.notEqual(typo.code, 0);
+  assert.match(typo.stderr, /Did you mean worker\?/);
+});
