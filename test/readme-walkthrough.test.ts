@@ -53,7 +53,6 @@ const where = (line: ReadmeLine) => `README.md:${line.number} (${line.heading}):
 const SKIPS: { line: RegExp; why: string }[] = [
   { line: /^(npm (ci|start|link)|apt-get)\b/, why: 'the platform is built and running already, and the test puts `everai` on PATH' },
   { line: /^everai server\b/, why: "the test's own server is running already" },
-  { line: /^everai worker exec -it\b/, why: 'a shell on a terminal waits for a person to type; the line above runs a command in the same worker' },
 ];
 
 /** Sections a machine may lack the tools for: skipped with the reason the other tests of those apps give. */
@@ -114,7 +113,11 @@ const EXPECTED: { heading?: RegExp; line: RegExp; says: string; output?: RegExp;
   { line: /^everai token rotate/, says: "alice's old token stops working", after: rejectsAlicesOldToken },
   { line: /^everai app update +# pins the new version/, says: 'the new secret serves', after: serves('show-config/secret/password', 'n3w\n') },
   { line: /^everai worker exec \S+ sh -c 'echo \$GREETING'/, says: "the worker's env", output: /^hello from app\.yaml$/m },
+  { line: /^everai worker exec -it \S+ sh/, says: 'a shell in the worker', output: /^hello from app\.yaml\r?$/m },
 ];
+
+/** Lines that wait for a person to type, and what the test types: stdin, as a terminal would pass it on. */
+const TYPED: { line: RegExp; typed: string }[] = [{ line: /^everai worker exec -it\b/, typed: 'echo "$GREETING"\nexit\n' }];
 
 /** Lines after which a reader waits for the rollout they started, before the next. */
 const STARTS_ROLLOUT = /\beverai app (create|upgrade|update)\b/;
@@ -153,7 +156,7 @@ function everaiOnPath(home: string): string {
  * A newcomer's environment: a HOME of their own and `everai` on PATH, and no EVERAI_HOME or
  * EVERAI_ENDPOINT, so the README's `everai login` is what points the CLI at the server.
  */
-function newcomerEnv(platform: TestPlatform, home: string): NodeJS.ProcessEnv {
+function newcomerEnv(home: string): NodeJS.ProcessEnv {
   const { EVERAI_HOME: _home, EVERAI_ENDPOINT: _endpoint, ...inherited } = process.env;
   return {
     ...inherited,
@@ -169,14 +172,23 @@ interface LineResult {
   output: string;
 }
 
-/** Runs `line` with bash in the walk's folder; `untilReady` (a Ctrl-C line) interrupts it once it returns true. */
-function runBash(walk: Walk, line: string, untilReady?: (output: string) => Promise<boolean>): Promise<LineResult> {
+interface BashOptions {
+  /** A Ctrl-C line: interrupted once this returns true. */
+  untilReady?: ((output: string) => Promise<boolean>) | undefined;
+  /** What a person would type into it. */
+  typed?: string | undefined;
+}
+
+/** Runs `line` with bash in the walk's folder. */
+function runBash(walk: Walk, line: string, { untilReady, typed }: BashOptions = {}): Promise<LineResult> {
   const state = join(walk.tmp, '.shell-state');
   rmSync(state, { force: true });
   const script = `cd -- '${walk.oldCwd}' && cd -- '${walk.cwd}' || exit 1\n${line}\nrc=$?\nprintf '%s\\n%s\\n' "$PWD" "$OLDPWD" > '${state}'\nexit $rc\n`;
   return new Promise((resolve, reject) => {
     // Its own process group, so a timeout or Ctrl-C reaches whatever the line started.
-    const child = spawn('bash', ['-c', script], { env: walk.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', ['-c', script], { env: walk.env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+    // Stdin at its end at once unless a person types: nothing waits for input that never comes.
+    child.stdin.end(typed ?? '');
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -248,14 +260,15 @@ async function walkLine(walk: Walk, line: ReadmeLine): Promise<void> {
   const untilCtrlC = UNTIL_CTRL_C.test(line.comment);
   const check = untilCtrlC ? (readyCheck(text) ?? assert.fail(`${where(line)}\nruns until Ctrl-C, and the test has no check of what it prints`)) : undefined;
   let ready = false;
-  const result = await runBash(walk, text, check && (async (output) => (ready = await check(output))));
+  const typed = TYPED.find((t) => t.line.test(line.text))?.typed;
+  const result = await runBash(walk, text, { untilReady: check && (async (output) => (ready = await check(output))), typed });
   const ok = untilCtrlC ? ready : text.startsWith('curl ') ? curlOk(text, result) : result.code === 0;
   assert.ok(ok, `${where(line)}\nexit ${result.code}${untilCtrlC ? ', and never did what its comment says' : ''}:\n${result.output}`);
   if (/^everai user create alice\b/.test(line.text)) walk.aliceToken = /everai_\S+/.exec(result.output)?.[0] ?? assert.fail(`${where(line)}\nprinted no token:\n${result.output}`);
   if (!untilCtrlC && STARTS_ROLLOUT.test(text)) await waitRolledOut(walk);
   for (const expected of EXPECTED.filter((e) => e.line.test(line.text) && (e.heading?.test(line.heading) ?? true))) {
     if (expected.output) assert.match(result.output, expected.output, `${where(line)}\nsays ${expected.says}:\n${result.output}`);
-    await expected.after?.(walk);
+    await expected.after?.(walk).catch((error: Error) => assert.fail(`${where(line)}\nsays ${expected.says}, but: ${error.message}`));
   }
 }
 
@@ -263,7 +276,7 @@ const platform = usePlatform();
 
 test('the README quickstarts, every line in order, in a temp home', { timeout: 60 * 60_000 }, async (t) => {
   const home = join(platform.home, 'newcomer');
-  const walk: Walk = { platform, env: newcomerEnv(platform, home), tmp: join(home, 'tmp'), cwd: REPO_ROOT, oldCwd: REPO_ROOT };
+  const walk: Walk = { platform, env: newcomerEnv(home), tmp: join(home, 'tmp'), cwd: REPO_ROOT, oldCwd: REPO_ROOT };
   mkdirSync(walk.tmp, { recursive: true });
   let section = '';
   for (const line of walkedLines()) {
