@@ -115,13 +115,8 @@ export class ContainerRuntime implements Runtime {
     await this.trees.ready(launch);
   }
 
-  async start(launch: WorkerLaunch, signal: AbortSignal): Promise<WorkerEndpoint> {
-    try {
-      return await this.run(launch, await this.trees.hold(launch), signal);
-    } catch (error) {
-      this.trees.release(launch.workerId);
-      throw error;
-    }
+  start(launch: WorkerLaunch, signal: AbortSignal): Promise<WorkerEndpoint> {
+    return this.trees.startHolding(launch, (trees) => this.run(launch, trees, signal));
   }
 
   private async run(launch: WorkerLaunch, trees: WorkerTrees, signal: AbortSignal): Promise<WorkerEndpoint> {

@@ -54,7 +54,7 @@ export class LocalTrees {
   }
 
   /** As `ready`, and held for the worker until `release`. */
-  async hold(launch: WorkerLaunch): Promise<WorkerTrees> {
+  private async hold(launch: WorkerLaunch): Promise<WorkerTrees> {
     const trees: HeldTrees = {
       layers: launch.image.layers.map(({ digest }) => ({ digest })),
       volumes: launch.volumes.map(({ volumeId, revision }) => ({ volumeId, revision })),
@@ -78,6 +78,16 @@ export class LocalTrees {
       else this.take(workerId, JSON.parse(text) as HeldTrees);
     }
     this.adopted = true;
+  }
+
+  /** Starts a worker with its trees held for it; a start that fails lets them go again. */
+  async startHolding<T>(launch: WorkerLaunch, start: (trees: WorkerTrees) => Promise<T>): Promise<T> {
+    try {
+      return await start(await this.hold(launch));
+    } catch (error) {
+      this.release(launch.workerId);
+      throw error;
+    }
   }
 
   /** The worker ended (or never started): its trees are free to go once unused long enough. */

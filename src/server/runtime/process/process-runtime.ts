@@ -92,13 +92,8 @@ export class ProcessRuntime implements Runtime {
     return { volumes: JSON.stringify(volumes), mounts };
   }
 
-  async start(launch: WorkerLaunch, signal: AbortSignal): Promise<WorkerEndpoint> {
-    try {
-      return await this.spawn(launch, await this.trees.hold(launch), signal);
-    } catch (error) {
-      this.trees.release(launch.workerId);
-      throw error;
-    }
+  start(launch: WorkerLaunch, signal: AbortSignal): Promise<WorkerEndpoint> {
+    return this.trees.startHolding(launch, (trees) => this.spawn(launch, trees, signal));
   }
 
   private async spawn(launch: WorkerLaunch, trees: WorkerTrees, signal: AbortSignal): Promise<WorkerEndpoint> {
