@@ -15,6 +15,8 @@ export interface PlatformOptions {
   storeUrl?: string;
   /** The admin token to create on first start; generated when absent. */
   adminToken?: string;
+  /** A token that may read `/metrics` and nothing else, besides the admin's; absent: only admins may. */
+  metricsToken?: string;
   /** Largest request body the gateway forwards to a worker. */
   maxRequestBodyBytes: number;
   /** How long a request may wait in an app's queue before a 503. */

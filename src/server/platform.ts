@@ -31,6 +31,9 @@ import { WorkerRetention } from './retention/worker-retention';
 import { UnpackedRetention } from './retention/unpacked-retention';
 import { createLogger } from './logger';
 import { logAccess } from './http/access-log';
+import { PlatformMetrics } from './metrics/metrics';
+import { addScrapeGauges } from './metrics/scrape-gauges';
+import { METRICS_PATH, metricsEndpoint } from './metrics/metrics-endpoint';
 
 export interface RunningPlatform {
   url: string;
@@ -85,7 +88,14 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const registry = new Registry({ store, blobs, auth, uploadDir: join(options.dataDir, 'uploads'), log: log.child('registry') });
   const machine = await probeMachine();
   const { runtime, description: runtimeDescription } = await openRuntime(options.runtime, { dataDir: options.dataDir, blobs, gpus: machine.gpus });
-  const gateway = new Gateway({ auth, maxRequestBodyBytes: options.maxRequestBodyBytes, queueTimeoutMs: options.queueTimeoutMs });
+  const metrics = new PlatformMetrics();
+  const gateway = new Gateway({ auth, maxRequestBodyBytes: options.maxRequestBodyBytes, queueTimeoutMs: options.queueTimeoutMs, metrics });
+  addScrapeGauges(metrics, {
+    queueLengths: () => gateway.queueLengths(),
+    liveWorkers: () => store.workers.listLive(),
+    appName: (appId) => gateway.appName(appId),
+  });
+  const serveMetrics = metricsEndpoint({ auth, metrics, scrapeToken: options.metricsToken });
   const volumes = new VolumeService({ store, blobs });
   const images = new ImageReferences(store, blobs);
   const blobSweeper = new BlobSweeper({
@@ -96,7 +106,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   });
   const keyValues = await KeyValueService.open(store, join(options.dataDir, 'secret-keys'));
   const launch = { store, blobs, volumes, keyValues };
-  const controller = new Controller({ ...launch, runtime, gateway, log: log.child('controller') });
+  const controller = new Controller({ ...launch, runtime, gateway, metrics, log: log.child('controller') });
   // This server's own registry names, known once it listens: images there are not pulled from elsewhere.
   const ownHosts: string[] = [];
   const apps = new AppService({ store, blobs, controller, volumes, keyValues, machine, ownHosts });
@@ -105,7 +115,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const autoscaler = new AutoscaleLoop({ store, gateway, controller, keyValues, log: log.child('autoscaler') }, options.autoscaleIntervalMs);
   const inflight = (appId: string, workerId: string) => gateway.load(appId, workerId)?.inflight ?? 0;
   const scaling = new WorkerScaling({ store, apps, controller, inflight });
-  const api = buildApi({ store, auth, apps, gateway, runtime, volumes, keyValues, users, namespaces, scaling, machine });
+  const api = buildApi({ store, auth, apps, gateway, runtime, volumes, keyValues, users, namespaces, scaling, machine, metrics });
   const eventRetention = new EventRetention(store, options.eventRetentionMs, log.child('events'));
   const workerRetention = new WorkerRetention(store, join(options.dataDir, 'workers'), options.workerRetentionMs, log.child('workers'));
   const unpackedRetention = new UnpackedRetention(runtime, options.unpackedRetentionMs, log.child('unpacked'));
@@ -118,9 +128,10 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     if (target === HEALTH_PATH) return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'starting' });
     // The gateway is the hot path: it takes the raw target, without a URL object per request.
     // What it serves is the apps' traffic, logged at info; the platform's own API and registry at debug.
-    if (gateway.owns(target)) return gateway.handle(req, res, target, logAccess(req, res, accessLog, 'info'));
+    if (gateway.owns(target)) return gateway.handle(req, res, target, logAccess(req, res, accessLog, 'info', (ended) => metrics.requestServed(ended)));
     logAccess(req, res, accessLog, 'debug');
     const url = new URL(target, 'http://everai');
+    if (url.pathname === METRICS_PATH) return serveMetrics(req, res);
     if (url.pathname === '/v2' || url.pathname.startsWith('/v2/')) return registry.handle(req, res, url);
     return api(req, res, url);
   };

@@ -8,6 +8,7 @@ import { Authenticator } from '../../src/server/auth';
 import { LocalBlobStore } from '../../src/server/blobs/local/local-blob-store';
 import { Controller, type ControllerTimings } from '../../src/server/controller/controller';
 import { Gateway } from '../../src/server/gateway/gateway';
+import { PlatformMetrics } from '../../src/server/metrics/metrics';
 import type { AppRecord, UserRecord, WorkerRecord } from '../../src/server/store/records';
 import { withSpecDefaults } from '../../src/server/store/revision-spec-defaults';
 import { SqliteStore } from '../../src/server/store/sqlite/sqlite-store';
@@ -178,11 +179,12 @@ export class ControllerHarness {
   }
 
   private newController(): Controller {
-    const gateway = new Gateway({ auth: new Authenticator(this.store), maxRequestBodyBytes: 1 << 20, queueTimeoutMs: 1_000 });
+    const metrics = new PlatformMetrics();
+    const gateway = new Gateway({ auth: new Authenticator(this.store), maxRequestBodyBytes: 1 << 20, queueTimeoutMs: 1_000, metrics });
     this.gateway = gateway;
     const keyValues = { read: () => Promise.reject(new Error('the race app reads no secret')) };
     const volumes = { revisionFiles: () => Promise.resolve([]) };
-    const deps = { store: this.store, blobs: this.blobs, volumes, keyValues, runtime: this.runtime, gateway, log: capturedLogger().log };
+    const deps = { store: this.store, blobs: this.blobs, volumes, keyValues, runtime: this.runtime, gateway, metrics, log: capturedLogger().log };
     return new Controller(deps, TIMINGS);
   }
 

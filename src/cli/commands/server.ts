@@ -10,6 +10,7 @@ interface ServerOptions {
   listen: string;
   data: string;
   adminToken?: string;
+  metricsToken?: string;
   store?: string;
   eventRetentionDays: string;
   workerRetentionDays: string;
@@ -28,6 +29,7 @@ export function registerServerCommand(program: Command): void {
     .option('--data <dir>', 'where the server keeps its state', defaults.dataDir)
     .option('--store <url>', 'a postgres://USER:PASSWORD@HOST:PORT/DATABASE URL for the state store, shared by every server on it (default: EVERAI_STORE_URL, or SQLite in the data folder)')
     .option('--admin-token <token>', 'admin token to create on the first start (default: EVERAI_ADMIN_TOKEN or generated)')
+    .option('--metrics-token <token>', 'a token that may read /metrics and nothing else, for Prometheus (default: EVERAI_METRICS_TOKEN; absent: only admin tokens may)')
     .option('--event-retention-days <days>', 'how long app events are kept', String(defaults.eventRetentionMs / 86_400_000))
     .option('--worker-retention-days <days>', 'how long terminated and failed workers (and their logs) are kept', String(defaults.workerRetentionMs / 86_400_000))
     .option(
@@ -52,6 +54,7 @@ export function registerServerCommand(program: Command): void {
       const { startPlatform } = require('../../server/platform') as typeof import('../../server/platform');
       const adminToken = opts.adminToken ?? process.env.EVERAI_ADMIN_TOKEN;
       const storeUrl = opts.store ?? process.env.EVERAI_STORE_URL;
+      const metricsToken = opts.metricsToken ?? process.env.EVERAI_METRICS_TOKEN;
       const platform = await startPlatform({
         ...defaults,
         listen: opts.listen,
@@ -64,6 +67,7 @@ export function registerServerCommand(program: Command): void {
         logLevel: opts.logLevel,
         ...(adminToken ? { adminToken } : {}),
         ...(storeUrl ? { storeUrl } : {}),
+        ...(metricsToken ? { metricsToken } : {}),
       });
       // A server joining a PostgreSQL store that another one created has no token file of its own.
       const tokenFile = join(opts.data, ADMIN_TOKEN_FILE);

@@ -23,6 +23,7 @@ import { registerKeyValueRoutes } from './key-values-api';
 import type { WorkerScaling } from '../apps/worker-scaling';
 import type { MachineResources } from '../resources/machine-resources';
 import { registerScalingRoutes } from './scaling-api';
+import type { PlatformMetrics } from '../metrics/metrics';
 
 export interface ApiDeps {
   store: Store;
@@ -36,6 +37,7 @@ export interface ApiDeps {
   keyValues: KeyValueService;
   scaling: WorkerScaling;
   machine: MachineResources;
+  metrics: PlatformMetrics;
 }
 
 /** The REST API under /api/: every route but /api/v1/version needs a valid token. */

@@ -8,6 +8,7 @@ import { sendJson } from '../http/respond';
 import type { Router } from '../http/router';
 import { clientGoneSignal } from '../registry/registry-call';
 import type { VolumeService } from '../volumes/volume-service';
+import type { PlatformMetrics } from '../metrics/metrics';
 import { UPLOAD_OFFSET_HEADER, VOLUMES_API } from '../../contract/volume-view';
 
 /** A file list of a large volume is bigger than an ordinary API body (about 150 bytes a file). */
@@ -31,8 +32,8 @@ const commitSchema = z.object({
 });
 
 /** Volumes (docs/volumes.md) at `/api/volumes/v1/volumes`; `:ref` is `NAME` or URL-encoded `OWNER/NAME`. */
-export function registerVolumeRoutes(router: Router, deps: { auth: Authenticator; volumes: VolumeService }): void {
-  const { auth, volumes } = deps;
+export function registerVolumeRoutes(router: Router, deps: { auth: Authenticator; volumes: VolumeService; metrics: Pick<PlatformMetrics, 'volumeTransferred'> }): void {
+  const { auth, volumes, metrics } = deps;
   const VOLUME = `${VOLUMES_API}/:ref`;
 
   router.on('POST', VOLUMES_API, async (req, res) => {
@@ -88,7 +89,10 @@ export function registerVolumeRoutes(router: Router, deps: { auth: Authenticator
     if (!Number.isSafeInteger(offset) || offset < 0) throw new EveraiError('EVERAI_BAD_REQUEST', `${UPLOAD_OFFSET_HEADER} must be a byte count`);
     const signal = clientGoneSignal(res);
     try {
-      sendJson(res, 201, await volumes.putBlob(user, ref, digest, { body: req, offset, signal }));
+      const blob = await volumes.putBlob(user, ref, digest, { body: req, offset, signal });
+      // A resumed upload sent only what came after its offset.
+      metrics.volumeTransferred('push', blob.size - offset);
+      sendJson(res, 201, blob);
     } catch (error) {
       // A client that went away half-way gets no answer; the store keeps what arrived, to resume.
       if (!signal.aborted) throw error;
@@ -108,6 +112,9 @@ export function registerVolumeRoutes(router: Router, deps: { auth: Authenticator
       // A revision's files never change.
       'cache-control': 'max-age=31536000, immutable',
     });
-    await pipeline(body, res, { signal: clientGoneSignal(res) }).catch(() => res.destroy());
+    await pipeline(body, res, { signal: clientGoneSignal(res) }).then(
+      () => metrics.volumeTransferred('pull', file.size),
+      () => res.destroy(),
+    );
   });
 }

@@ -3,6 +3,7 @@ import { newId } from '../../contract/ids';
 import { nowIso } from '../../contract/time';
 import type { Gateway } from '../gateway/gateway';
 import type { Logger } from '../logger';
+import { appLabel, type PlatformMetrics } from '../metrics/metrics';
 import type { Runtime, WorkerEndpoint, WorkerExit } from '../runtime/runtime';
 import { isTerminal, type AppRecord, type AppStatus, type WorkerRecord } from '../store/records';
 import { readPassSnapshot } from './pass-snapshot';
@@ -18,6 +19,7 @@ export interface ControllerDeps extends LaunchDeps {
   runtime: Runtime;
   gateway: Gateway;
   log: Logger;
+  metrics: Pick<PlatformMetrics, 'workerStarted' | 'rolloutFinished' | 'rolloutHalted'>;
 }
 
 export interface ControllerTimings extends RolloutGuardOptions {
@@ -70,7 +72,7 @@ export class Controller {
     timings: Partial<ControllerTimings> = {},
   ) {
     this.timings = { ...DEFAULT_TIMINGS, ...timings };
-    this.guard = new RolloutGuard(deps.store, (...args) => this.event(...args), this.timings);
+    this.guard = new RolloutGuard(deps.store, (...args) => this.event(...args), this.timings, deps.metrics);
     deps.runtime.onExit((exit) => void this.onWorkerExit(exit).catch(this.logError));
   }
 
@@ -151,7 +153,7 @@ export class Controller {
       if (worker.phase === 'REMOVE') {
         this.tasks.track(worker.id, app.id, 'draining', () => this.stopWorker(worker, 'it was draining when the server restarted'), this.logError);
       } else {
-        this.tasks.track(worker.id, app.id, 'starting', (task) => this.awaitReady(app, worker, endpoint, task), this.logError);
+        this.tasks.track(worker.id, app.id, 'starting', (task) => this.awaitReady(app, worker, endpoint, task, false), this.logError);
       }
     }
   }
@@ -200,6 +202,8 @@ export class Controller {
     if (status === app.status) return;
     await this.deps.store.apps.update(app.id, { status, statusReason: status === 'FAILED' ? app.statusReason : '' });
     if (status === 'DEPLOYED') {
+      // The write that set the app PREPARING began the rollout; a later change to the app while it rolls out (a scale) moves that mark.
+      if (app.status === 'PREPARING') this.deps.metrics.rolloutFinished(appLabel(app), (Date.now() - Date.parse(app.updatedAt)) / 1000);
       // Revision 1 deploys; every later one got there by a rollout (upgrade, update or rollback).
       const what = app.targetRevision > 1 ? `Rollout of revision ${app.targetRevision} finished` : 'App is deployed';
       await this.event(app.id, 'NORMAL', 'AppServer', `${what}: revision ${app.targetRevision} serves`);
@@ -248,7 +252,7 @@ export class Controller {
         port: endpoint.port,
         launchAt: nowIso(),
       });
-      await this.awaitReady(app, { ...worker, status: 'RUNNING', phase: 'UNSPECIFIED' }, endpoint, task);
+      await this.awaitReady(app, { ...worker, status: 'RUNNING', phase: 'UNSPECIFIED' }, endpoint, task, true);
     } catch (error) {
       // Drained while it started: the drain, which called the start off, finishes it.
       if (task.state === 'draining') return;
@@ -263,8 +267,12 @@ export class Controller {
     }
   }
 
-  /** Probes until the worker is ready, then hands it to the gateway. Its exit ends the wait. */
-  private async awaitReady(app: AppRecord, worker: WorkerRecord, endpoint: WorkerEndpoint, task: WorkerTask): Promise<void> {
+  /**
+   * Probes until the worker is ready, then hands it to the gateway. Its exit ends the wait.
+   * `coldStart`: this server started it, so its creation to now is a cold start; a worker adopted
+   * after a restart is not one.
+   */
+  private async awaitReady(app: AppRecord, worker: WorkerRecord, endpoint: WorkerEndpoint, task: WorkerTask, coldStart: boolean): Promise<void> {
     const began = Date.now();
     const deadline = began + app.readyTimeoutMs;
     while (task.state === 'starting' && !task.abort.signal.aborted) {
@@ -274,6 +282,7 @@ export class Controller {
         if (!current || isTerminal(current.status)) return;
         await this.deps.store.workers.update(worker.id, { phase: current.phase === 'REMOVE' ? 'REMOVE' : 'READY' });
         this.guard.workerReady(worker.id);
+        if (coldStart) this.deps.metrics.workerStarted(appLabel(app), (Date.now() - Date.parse(worker.createdAt)) / 1000);
         const latest = (await this.deps.store.apps.get(app.id)) ?? app;
         this.deps.gateway.addWorker(latest, { id: worker.id, revision: worker.revision, url: endpoint.url, servicePorts: endpoint.servicePorts });
         await this.event(app.id, 'NORMAL', 'AppServer', `Worker/${worker.id} is ready now`);

@@ -1,3 +1,4 @@
+import { appLabel, type PlatformMetrics } from '../metrics/metrics';
 import type { AppRecord, WorkerRecord } from '../store/records';
 import type { Store } from '../store/store';
 
@@ -33,6 +34,7 @@ export class RolloutGuard {
     private readonly store: Store,
     private readonly event: EventWriter,
     private readonly options: RolloutGuardOptions,
+    private readonly metrics: Pick<PlatformMetrics, 'rolloutHalted'>,
   ) {}
 
   workerReady(workerId: string): void {
@@ -97,6 +99,7 @@ export class RolloutGuard {
       // Kept on the revision: the app's reason goes with its next rollout, the revision's failure does not.
       await tx.apps.haltRevision(app.id, app.targetRevision, summary);
     });
+    this.metrics.rolloutHalted(appLabel(app));
     // What happens next goes first: after the reason it would read as part of the worker's output.
     const next = back !== undefined ? `revision ${back} keeps serving` : 'no worker is started until the app is upgraded';
     await this.event(app.id, 'WARNING', 'AppServer', `Rollout halted, ${next}: ${summary}`);

@@ -3,7 +3,8 @@ import type { AppRecord } from '../store/records';
 import { SessionPins } from './session-pins';
 import type { WorkerSlot } from './worker-slot';
 
-export type QueueReason = 'WorkerBusy' | 'NotDispatch' | 'QueueDueSession';
+export const QUEUE_REASONS = ['WorkerBusy', 'NotDispatch', 'QueueDueSession'] as const;
+export type QueueReason = (typeof QUEUE_REASONS)[number];
 
 interface Waiter {
   sessionId: string | undefined;

@@ -1,9 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import { EveraiError } from '../../contract/errors';
 import type { Authenticator } from '../auth';
 import type { AccessNote } from '../http/access-log';
+import { appLabel, type PlatformMetrics } from '../metrics/metrics';
 import type { AppRecord, UserRecord } from '../store/records';
-import { AppRoute, type QueueReason } from './app-route';
+import { AppRoute, QUEUE_REASONS, type QueueReason } from './app-route';
 import { carriesPlatformToken, forwardRequestHeaders } from './forward-headers';
 import { CutOffError, proxyToWorker } from './proxy';
 import { isGatewayPath, parseRoutePath } from './route-path';
@@ -13,9 +15,8 @@ export interface GatewayDeps {
   auth: Authenticator;
   maxRequestBodyBytes: number;
   queueTimeoutMs: number;
+  metrics: Pick<PlatformMetrics, 'queueWaited'>;
 }
-
-const nameKey = (app: AppRecord) => `${app.namespace}/${app.name}`;
 
 /** Idempotent requests (RFC 9110 §9.2.2) that got no answer yet may be tried again on another worker. */
 const RETRYABLE = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -130,16 +131,30 @@ export class Gateway {
     return this.routes.get(appId)?.queued() ?? [];
   }
 
+  /** Each app's waiting requests by reason, every reason listed (0 too), for the queue gauge. */
+  queueLengths(): { app: string; reason: QueueReason; length: number }[] {
+    return [...this.routes.values()].flatMap((route) => {
+      const reasons = route.queued().map((q) => q.reason);
+      return QUEUE_REASONS.map((reason) => ({ app: appLabel(route.app), reason, length: reasons.filter((r) => r === reason).length }));
+    });
+  }
+
+  /** The `NAMESPACE/NAME` of an app this gateway routes to (every app the controller synced). */
+  appName(appId: string): string | undefined {
+    const route = this.routes.get(appId);
+    return route && appLabel(route.app);
+  }
+
   private track(route: AppRoute): AppRoute {
     this.routes.set(route.app.id, route);
-    const key = nameKey(route.app);
+    const key = appLabel(route.app);
     this.byName.set(key, [...(this.byName.get(key) ?? []), route.app.id]);
     this.byRouteName.set(route.app.routeName, route.app.id);
     return route;
   }
 
   private unindexName(app: AppRecord): void {
-    const key = nameKey(app);
+    const key = appLabel(app);
     const rest = (this.byName.get(key) ?? []).filter((id) => id !== app.id);
     if (rest.length > 0) this.byName.set(key, rest);
     else this.byName.delete(key);
@@ -192,7 +207,9 @@ export class Gateway {
     const { routes, path } = this.findRoutes(pathname);
     const route = await this.pick(req, routes);
     const app = route.app;
-    note.app = nameKey(app);
+    const label = appLabel(app);
+    note.app = label;
+    note.route = app.routeName;
     const user = app.routeAuth === 'public' ? await this.publicCaller(req) : await this.deps.auth.require(req);
     // Another user's app answers as if it did not exist.
     if (app.routeAuth !== 'public' && user?.id !== app.ownerId) throw new EveraiError('EVERAI_NOT_FOUND', 'no such app route');
@@ -216,7 +233,11 @@ export class Gateway {
     const queueTimeoutMs = app.queueTimeoutMs ?? this.deps.queueTimeoutMs;
     for (let attempt = 1; ; attempt++) {
       if (!route.slots.some((s) => !s.draining)) this.starvedListener?.(app.id);
-      const slot = await route.acquire(sessionId, queueTimeoutMs, client.signal, failedOn);
+      const queuedAt = performance.now();
+      // A wait that ended in a timeout counts too: it is the wait users feel most.
+      const slot = await route.acquire(sessionId, queueTimeoutMs, client.signal, failedOn).finally(() => {
+        this.deps.metrics.queueWaited(label, (performance.now() - queuedAt) / 1000);
+      });
       note.worker = slot.id;
       let ok = false;
       try {

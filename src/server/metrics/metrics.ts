@@ -1,0 +1,109 @@
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import type { EndedRequest } from '../http/access-log';
+
+/** The `app` label: `NAMESPACE/NAME`, as a user names the app in a route. */
+export const appLabel = (app: { namespace: string; name: string }): string => `${app.namespace}/${app.name}`;
+
+/** Seconds, from a request served from memory to a cold start that pulls an image and boots Python. */
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+const STARTUP_BUCKETS = [0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600];
+
+/**
+ * The platform's metrics (docs/metrics.md), in a Registry of their own rather than prom-client's
+ * global one, so each server in a process counts only what it saw. The parts that observe
+ * something get this through their deps; gauges read at scrape time are added by `scrape-gauges.ts`.
+ * Every label is bounded: apps, route names, HTTP methods and codes, statuses; never a raw path.
+ */
+export class PlatformMetrics {
+  readonly registry = new Registry();
+
+  private readonly requests = new Counter({
+    name: 'everai_requests_total',
+    help: 'Requests the gateway answered, by app, route name, method and HTTP status code.',
+    labelNames: ['app', 'route', 'method', 'code'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly requestSeconds = new Histogram({
+    name: 'everai_request_duration_seconds',
+    help: 'How long the gateway took to answer a request, to the end of its response (a stream: its whole length).',
+    labelNames: ['app', 'route', 'method'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  private readonly queueSeconds = new Histogram({
+    name: 'everai_queue_wait_seconds',
+    help: "How long a request waited in its app's queue for a worker (0 when one was free).",
+    labelNames: ['app'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  private readonly coldStartSeconds = new Histogram({
+    name: 'everai_cold_start_seconds',
+    help: "From a worker's creation to its first ready probe: image preparation, start and the app's own boot.",
+    labelNames: ['app'] as const,
+    buckets: STARTUP_BUCKETS,
+    registers: [this.registry],
+  });
+
+  private readonly rolloutSeconds = new Histogram({
+    name: 'everai_rollout_duration_seconds',
+    help: 'From the change that set an app PREPARING (create, upgrade, rollback, resume) to DEPLOYED.',
+    labelNames: ['app'] as const,
+    buckets: STARTUP_BUCKETS,
+    registers: [this.registry],
+  });
+
+  private readonly rolloutsFailed = new Counter({
+    name: 'everai_rollouts_failed_total',
+    help: 'Rollouts halted because their revision failed too often in a row.',
+    labelNames: ['app'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly volumeBytes = new Counter({
+    name: 'everai_volume_bytes_total',
+    help: 'Volume file bytes moved by completed transfers: push (uploaded blobs) and pull (downloaded files).',
+    labelNames: ['direction'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** A gateway request is over; one that named no app (an unknown route) is left out, its path being anything. */
+  requestServed({ method, status, note, seconds }: EndedRequest): void {
+    if (note.app === undefined || note.route === undefined) return;
+    const labels = { app: note.app, route: note.route, method };
+    this.requests.inc({ ...labels, code: String(status) });
+    this.requestSeconds.observe(labels, seconds);
+  }
+
+  queueWaited(app: string, seconds: number): void {
+    this.queueSeconds.observe({ app }, seconds);
+  }
+
+  workerStarted(app: string, seconds: number): void {
+    this.coldStartSeconds.observe({ app }, seconds);
+  }
+
+  rolloutFinished(app: string, seconds: number): void {
+    this.rolloutSeconds.observe({ app }, seconds);
+  }
+
+  rolloutHalted(app: string): void {
+    this.rolloutsFailed.inc({ app });
+  }
+
+  volumeTransferred(direction: 'push' | 'pull', bytes: number): void {
+    this.volumeBytes.inc({ direction }, bytes);
+  }
+
+  /** The Prometheus text exposition format, and its content type. */
+  async exposition(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
