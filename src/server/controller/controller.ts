@@ -10,6 +10,7 @@ import { readPassSnapshot } from './pass-snapshot';
 import { probeDelayMs } from './probe-schedule';
 import { planRollout } from './rollout-plan';
 import { RolloutGuard, type RolloutGuardOptions } from './rollout-guard';
+import { RolloutTimer } from './rollout-timer';
 import { launchFor, type LaunchDeps } from './worker-launcher';
 import { describeExit } from './worker-exit';
 import { LAST_OUTPUT_LINES, withLastOutput } from './last-output';
@@ -54,6 +55,7 @@ export class Controller {
   /** Workers finished since the running pass read its snapshot, which still shows them live. */
   private readonly finishedSinceSnapshot = new Set<string>();
   private readonly guard: RolloutGuard;
+  private readonly rollouts: RolloutTimer;
   private readonly abort = new AbortController();
   private timer: NodeJS.Timeout | undefined;
   /** Set once `start` took back what runs: a server without the lease (a standby) never starts, so its API's wake-ups run no pass. */
@@ -73,6 +75,7 @@ export class Controller {
   ) {
     this.timings = { ...DEFAULT_TIMINGS, ...timings };
     this.guard = new RolloutGuard(deps.store, (...args) => this.event(...args), this.timings, deps.metrics);
+    this.rollouts = new RolloutTimer(deps.metrics);
     deps.runtime.onExit((exit) => void this.onWorkerExit(exit).catch(this.logError));
   }
 
@@ -202,8 +205,7 @@ export class Controller {
     if (status === app.status) return;
     await this.deps.store.apps.update(app.id, { status, statusReason: status === 'FAILED' ? app.statusReason : '' });
     if (status === 'DEPLOYED') {
-      // The write that set the app PREPARING began the rollout; a later change to the app while it rolls out (a scale) moves that mark.
-      if (app.status === 'PREPARING') this.deps.metrics.rolloutFinished(appLabel(app), (Date.now() - Date.parse(app.updatedAt)) / 1000);
+      if (app.status === 'PREPARING') this.rollouts.deployed(app);
       // Revision 1 deploys; every later one got there by a rollout (upgrade, update or rollback).
       const what = app.targetRevision > 1 ? `Rollout of revision ${app.targetRevision} finished` : 'App is deployed';
       await this.event(app.id, 'NORMAL', 'AppServer', `${what}: revision ${app.targetRevision} serves`);
@@ -419,6 +421,7 @@ export class Controller {
       if (this.abort.signal.aborted) throw new EveraiError('EVERAI_UNAVAILABLE', 'the server is shutting down');
     }
     await gateway.removeApp(appId);
+    this.rollouts.forget(appId);
   }
 }
 

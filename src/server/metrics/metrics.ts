@@ -50,7 +50,7 @@ export class PlatformMetrics {
 
   private readonly rolloutSeconds = new Histogram({
     name: 'everai_rollout_duration_seconds',
-    help: 'From the change that set an app PREPARING (create, upgrade, rollback, resume) to DEPLOYED.',
+    help: 'From the change that set an app PREPARING on a new target revision (create, upgrade, update, rollback) to DEPLOYED on it.',
     labelNames: ['app'] as const,
     buckets: STARTUP_BUCKETS,
     registers: [this.registry],
