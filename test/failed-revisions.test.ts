@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { appJson, cliOk, copyExampleApp, deployApp, editFile, waitDeployed, workersJson } from './helpers/app-fixture';
 import type { RevisionView } from '../src/contract/api-views';
 import { startLoop } from './helpers/load';
+import { sample, scrape } from './helpers/metrics';
 import { usePlatform } from './helpers/platform';
 import { waitFor } from './helpers/wait';
 
@@ -53,6 +54,7 @@ const BROKEN: { name: string; tag: string; breakage: string; reason: RegExp }[] 
 for (const broken of BROKEN) {
   test(`a revision that ${broken.name} is halted while the old one keeps serving`, async () => {
     const before = await appJson(platform, 'get-start');
+    const haltedBefore = sample(await scrape(platform), 'everai_rollouts_failed_total', { app: 'default/get-start' }) ?? 0;
     writeFileSync(join(dir, 'app.ts'), `${goodApp}\n${broken.breakage}\n`);
     editFile(join(dir, 'image_builder.ts'), (t) => t.replace(/'get-start:[^']+'/, `'get-start:${broken.tag}'`));
     await cliOk(platform, ['image', 'build'], dir);
@@ -85,6 +87,7 @@ for (const broken of BROKEN) {
     const got = await cliOk(platform, ['app', 'get', 'get-start']);
     assert.match(got, /^Status:\s+FAILED$/m);
     assert.match(got, new RegExp(`^Reason:\\s+.*${broken.reason.source}`, 'm'));
+    assert.equal(sample(await scrape(platform), 'everai_rollouts_failed_total', { app: 'default/get-start' }), haltedBefore + 1, 'the halt is counted once');
 
     // Each failure started one replacement; the third halted the rollout, and nothing starts after it.
     const failedWorkers = async () => (await workersJson(platform, 'get-start')).filter((w) => w.appRevision === revision).map((w) => w.id);

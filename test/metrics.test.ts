@@ -3,9 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { appJson, copyExampleApp, deployApp } from './helpers/app-fixture';
+import { sample, scrape } from './helpers/metrics';
 import { usePlatform } from './helpers/platform';
 import { addUser, httpAs } from './helpers/users';
 import { push, volumeJson, volumeOk, writeFiles } from './helpers/volumes';
+import { waitFor } from './helpers/wait';
 
 // What a Prometheus scraping `everai server` sees: the platform's own series, in the text format,
 // for the admin or the server's scrape token, and for nobody else.
@@ -22,39 +24,6 @@ const platform = usePlatform({
   },
 });
 
-interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-/** The samples of a text exposition (prometheus.io/docs/instrumenting/exposition_formats); our label values hold no `"` or `,`. */
-function parseExposition(text: string): Sample[] {
-  return text
-    .split('\n')
-    .filter((line) => line !== '' && !line.startsWith('#'))
-    .map((line) => {
-      const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-      assert.ok(match, `not a sample line: ${line}`);
-      const labels = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1] as string, m[2] as string]));
-      return { name: match[1] as string, labels, value: Number(match[3]) };
-    });
-}
-
-/** The one sample of `name` whose labels include `labels`. */
-function sample(samples: Sample[], name: string, labels: Record<string, string>): number | undefined {
-  const found = samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
-  assert.ok(found.length <= 1, `${name} ${JSON.stringify(labels)} matches ${found.length} series`);
-  return found[0]?.value;
-}
-
-async function scrape(token: string): Promise<Sample[]> {
-  const res = await httpAs(platform, token)('GET', '/metrics');
-  assert.equal(res.status, 200, await res.clone().text());
-  assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
-  return parseExposition(await res.text());
-}
-
 test('the admin reads request counts, workers, cold starts and process metrics at /metrics', async () => {
   const { routeName } = await appJson(platform, 'get-start');
   const hello = httpAs(platform, platform.token);
@@ -62,7 +31,7 @@ test('the admin reads request counts, workers, cold starts and process metrics a
     const res = await hello('GET', `/api/apps/v1/routes/${routeName}/hello`);
     assert.equal(await res.text(), 'hello world');
   }
-  const samples = await scrape(platform.token);
+  const samples = await scrape(platform);
   const app = 'default/get-start';
   // The route label is the app's route name, never the path (/hello) a request asked for.
   const served = sample(samples, 'everai_requests_total', { app, route: routeName, method: 'GET', code: '200' });
@@ -78,20 +47,36 @@ test('the admin reads request counts, workers, cold starts and process metrics a
   assert.ok(sample(samples, 'process_cpu_seconds_total', {}) !== undefined);
 });
 
+test('a request waiting for the busy worker is in everai_queue_length until it gets one', async () => {
+  const { routeName } = await appJson(platform, 'get-start');
+  const app = 'default/get-start';
+  const get = httpAs(platform, platform.token);
+  const waitsBefore = sample(await scrape(platform), 'everai_queue_wait_seconds_count', { app }) ?? 0;
+  // The app takes one request at a time: a stream of a few seconds holds its one worker.
+  const sse = `/api/apps/v1/routes/${routeName}/sse?n=3&delay=1000`;
+  const first = get('GET', sse);
+  const second = get('GET', sse);
+  await waitFor('a request in the queue', async () => sample(await scrape(platform), 'everai_queue_length', { app, reason: 'WorkerBusy' }) === 1);
+  for (const answer of await Promise.all([first, second])) assert.equal(await answer.text(), 'hello again 0\n\nhello again 1\n\nhello again 2\n\n');
+  const samples = await scrape(platform);
+  assert.equal(sample(samples, 'everai_queue_length', { app, reason: 'WorkerBusy' }), 0);
+  assert.equal(sample(samples, 'everai_queue_wait_seconds_count', { app }), waitsBefore + 2);
+});
+
 test('volume push and pull bytes are counted by direction', async () => {
   const content = 'weights, say\n'.repeat(100);
   await volumeOk(platform, ['volume', 'create', 'model']);
   writeFiles((await volumeJson(platform, 'model')).path, { 'weights.bin': content });
   await push(platform, 'model');
   await volumeOk(platform, ['volume', 'pull', 'model'], { root: mkdtempSync(join(platform.home, 'pulled-')) });
-  const samples = await scrape(platform.token);
+  const samples = await scrape(platform);
   // This file's only volume: each byte crossed once each way.
   assert.equal(sample(samples, 'everai_volume_bytes_total', { direction: 'push' }), Buffer.byteLength(content));
   assert.equal(sample(samples, 'everai_volume_bytes_total', { direction: 'pull' }), Buffer.byteLength(content));
 });
 
 test('the scrape token reads /metrics, and nothing else', async () => {
-  const samples = await scrape(SCRAPE_TOKEN);
+  const samples = await scrape(platform, SCRAPE_TOKEN);
   assert.ok(samples.some((s) => s.name === 'everai_workers'));
   assert.equal((await httpAs(platform, SCRAPE_TOKEN)('GET', '/api/v1/whoami')).status, 401);
 });
