@@ -99,11 +99,11 @@ test('app logs -f follows: a worker started meanwhile joins in; Ctrl-C ends it, 
   }
 });
 
-test('the access log has a line for each request the gateway serves: app, worker, method, path, status, duration, bytes', async () => {
+test('the access log has a line for each request the gateway serves: app, route, worker, method, path, status, duration, bytes', async () => {
   const res = await fetch(`${platform.url}/api/apps/v1/routes/get-start/hello?secret=1`, { headers: { authorization: `Bearer ${platform.token}` } });
   assert.deepEqual([res.status, await res.text()], [200, 'hello world']);
   const line = await waitFor('the access line', async () =>
-    /^\S+ INFO access: request method=GET path=\/api\/apps\/v1\/routes\/get-start\/hello status=200 app=default\/get-start worker=(\S+) durationMs=\d+ bytes=(\d+)$/m.exec(platform.log()) ?? undefined,
+    /^\S+ INFO access: request method=GET path=\/api\/apps\/v1\/routes\/get-start\/hello status=200 app=default\/get-start route=get-start worker=(\S+) durationMs=\d+ bytes=(\d+)$/m.exec(platform.log()) ?? undefined,
   );
   assert.ok(workers.includes(line[1] ?? ''), 'the worker that answered');
   assert.ok(Number(line[2]) > 'hello world'.length, 'bytes sent, headers included');

@@ -13,13 +13,18 @@ import { chainKey, ImageUnpacker } from '../src/server/runtime/local/image-unpac
 
 type Entry = Partial<Header> & { name: string; body?: string };
 
+const LAYER_MTIME = new Date('2026-01-01T00:00:00Z');
+
 async function tarOf(entries: readonly Entry[]): Promise<Buffer> {
   const pack = tarPack();
   const chunks: Buffer[] = [];
   const collecting = (async () => {
     for await (const chunk of pack) chunks.push(chunk as Buffer);
   })();
-  for (const { body, ...header } of entries) {
+  for (const { body, ...given } of entries) {
+    // A fixed mtime (tar-stream's default is now): the same entries make the same layer, so two
+    // images built a second apart still share their base, as the tests of shared bases assume.
+    const header = { mtime: LAYER_MTIME, ...given };
     await new Promise<void>((resolve, reject) => {
       const done = (error?: Error | null) => (error ? reject(error) : resolve());
       if (body !== undefined) pack.entry({ mode: 0o644, ...header }, body, done);
