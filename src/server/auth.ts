@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { EveraiError } from '../contract/errors';
 import type { UserRecord } from './store/records';
 import type { Store } from './store/store';
+import { ConsoleSessions } from './console/console-sessions';
 
 /** Tokens carry about 128 random bits, so a plain sha256 is a sound one-way hash for them at rest. */
 export function hashToken(token: string): string {
@@ -31,20 +32,31 @@ const TOKEN_CACHE_MS = 5_000;
 const TOKEN_CACHE_MAX = 10_000;
 
 export class Authenticator {
+  /** Keyed by the token, or by `session:` and the token hash for a console session. */
   private readonly cache = new Map<string, { user: UserRecord; until: number }>();
+  /** The console's sign-ins (docs/console.md): a cookie stands for a token. */
+  readonly sessions = new ConsoleSessions();
 
   constructor(private readonly store: Store) {}
 
-  /** The user behind the request's token, or undefined when it has none or a wrong one. */
+  /**
+   * The user behind the request's token, or undefined when it has none or a wrong one. A token
+   * in Authorization wins; without one, the console's session cookie (with its header) counts.
+   */
   async identify(req: IncomingMessage): Promise<UserRecord | undefined> {
     const token = tokenFromRequest(req);
-    if (!token) return undefined;
-    const cached = this.cache.get(token);
+    if (token) return this.lookup(token, () => hashToken(token));
+    const sessionHash = this.sessions.tokenHashOf(req);
+    return sessionHash === undefined ? undefined : this.lookup(`session:${sessionHash}`, () => sessionHash);
+  }
+
+  private async lookup(key: string, tokenHash: () => string): Promise<UserRecord | undefined> {
+    const cached = this.cache.get(key);
     if (cached && cached.until > Date.now()) return cached.user;
-    const user = await this.store.users.byTokenHash(hashToken(token));
+    const user = await this.store.users.byTokenHash(tokenHash());
     if (user) {
       if (this.cache.size >= TOKEN_CACHE_MAX) this.cache.clear();
-      this.cache.set(token, { user, until: Date.now() + TOKEN_CACHE_MS });
+      this.cache.set(key, { user, until: Date.now() + TOKEN_CACHE_MS });
     }
     return user;
   }

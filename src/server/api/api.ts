@@ -24,6 +24,9 @@ import type { WorkerScaling } from '../apps/worker-scaling';
 import type { MachineResources } from '../resources/machine-resources';
 import { registerScalingRoutes } from './scaling-api';
 import type { PlatformMetrics } from '../metrics/metrics';
+import type { MetricHistory } from '../metrics/metric-history';
+import { registerAppMetricRoutes } from './app-metrics-api';
+import { registerSessionRoutes } from './session-api';
 
 export interface ApiDeps {
   store: Store;
@@ -38,6 +41,7 @@ export interface ApiDeps {
   scaling: WorkerScaling;
   machine: MachineResources;
   metrics: PlatformMetrics;
+  history: MetricHistory;
 }
 
 /** The REST API under /api/: every route but /api/v1/version needs a valid token. */
@@ -49,6 +53,7 @@ export function buildApi(deps: ApiDeps): (req: IncomingMessage, res: ServerRespo
     const me: WhoAmIView = { id: user.id, name: user.name, isAdmin: user.isAdmin };
     sendJson(res, 200, me);
   });
+  registerSessionRoutes(router, deps);
   registerUserRoutes(router, deps);
   registerNamespaceRoutes(router, deps);
   registerAppRoutes(router, deps);
@@ -57,6 +62,7 @@ export function buildApi(deps: ApiDeps): (req: IncomingMessage, res: ServerRespo
   registerVolumeRoutes(router, deps);
   registerKeyValueRoutes(router, deps);
   registerScalingRoutes(router, deps);
+  registerAppMetricRoutes(router, deps);
 
   return async (req, res, url) => {
     const found = router.match(req.method ?? 'GET', url.pathname);

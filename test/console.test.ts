@@ -1,0 +1,189 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { appJson, cliOk, copyExampleApp, deployApp, editFile, waitDeployed } from './helpers/app-fixture';
+import { useBrowser } from './helpers/browser';
+import { readStream } from './helpers/load';
+import { usePlatform } from './helpers/platform';
+
+// The web console (docs/console.md) in a real browser, against the real server, workers and CLI.
+
+let dir: string;
+const platform = usePlatform({
+  setup: async () => {
+    dir = copyExampleApp(platform);
+    // A route that prints a line to the worker's log, for the log view to show.
+    editFile(join(dir, 'app.ts'), (text) =>
+      text.replace(
+        "app.service.route('/hello'",
+        "app.service.route('/say', { methods: ['GET'] }, (req: Request) => {\n  console.log(new URL(req.url).searchParams.get('text'));\n  return 'said';\n});\n\napp.service.route('/hello'",
+      ),
+    );
+    await deployApp(platform, dir);
+    await cliOk(platform, ['configmap', 'create', 'settings', '--from-literal', 'MODEL=small', '--from-literal', 'THREADS=4']);
+    await cliOk(platform, ['secret', 'create', 'api-keys', '--from-literal', 'OPENAI_KEY=never-shown-value']);
+  },
+});
+const browser = useBrowser();
+
+/** A WAIT long enough for a rollout with image preparation on a slow CI machine. */
+const ROLLOUT_MS = 90_000;
+
+async function signIn(context: BrowserContext, token: string): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${platform.url}/`);
+  await page.fill('#token', token);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('[data-user]');
+  return page;
+}
+
+const appRoute = (path: string) => `${platform.url}/api/apps/v1/routes/get-start${path}`;
+
+async function say(text: string): Promise<void> {
+  const res = await fetch(appRoute(`/say?text=${encodeURIComponent(text)}`), { headers: { authorization: `Bearer ${platform.token}` } });
+  assert.equal(await res.text(), 'said');
+}
+
+let admin: BrowserContext;
+let page: Page;
+
+test('a wrong token is refused; the right one signs in with an HttpOnly cookie the API honours only with the console header', async () => {
+  admin = await browser.context();
+  page = await admin.newPage();
+  await page.goto(`${platform.url}/`);
+  await browser.screenshot(page, 'sign-in');
+  await page.fill('#token', 'everai_wrongwrongwrongwrong');
+  await page.click('button[type=submit]');
+  assert.match((await page.textContent('[role=alert]')) ?? '', /the token is not valid/);
+  assert.equal((await admin.cookies()).length, 0, 'a refused sign-in sets no cookie');
+
+  await page.fill('#token', platform.token);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('[data-user="admin"]');
+  const [cookie] = await admin.cookies();
+  assert.equal(cookie?.name, 'everai_session');
+  assert.equal(cookie.httpOnly, true);
+  assert.equal(cookie.sameSite, 'Strict');
+  assert.ok(!cookie.value.includes(platform.token.slice(7)), 'the cookie is a session id, not the token');
+  assert.ok(!page.url().includes(platform.token), 'the token is never in a URL');
+
+  // What a cross-site form or script could send: the cookie without the console's header is no sign-in.
+  const cookieHeader = `everai_session=${cookie.value}`;
+  const bare = await fetch(`${platform.url}/api/v1/whoami`, { headers: { cookie: cookieHeader } });
+  assert.equal(bare.status, 401);
+  const withHeader = await fetch(`${platform.url}/api/v1/whoami`, { headers: { cookie: cookieHeader, 'x-everai-console': '1' } });
+  assert.equal(((await withHeader.json()) as { name: string }).name, 'admin');
+  // An app never sees the session cookie, though the browser sends it along on the same origin.
+  const echoed = await fetch(appRoute('/hello'), { headers: { cookie: `${cookieHeader}; theirs=1`, authorization: `Bearer ${platform.token}` } });
+  assert.equal(await echoed.text(), 'hello world');
+});
+
+test('the apps page lists the app with its status, workers, revision and image, live', async () => {
+  const row = page.locator('tr[data-app$="/get-start"]');
+  await row.waitFor();
+  assert.match((await row.textContent()) ?? '', /DEPLOYED.*1\/1.*#1.*get-start:v1/);
+  await browser.screenshot(page, 'apps');
+});
+
+test('the app page shows a hot upgrade started from the CLI live: old REMOVE beside new FREE, then old TERMINATED', async () => {
+  const { namespace } = await appJson(platform, 'get-start');
+  await page.goto(`${platform.url}/#/apps/${namespace}/get-start`);
+  const firstRow = page.locator('tr[data-worker][data-detail="FREE"]');
+  await firstRow.waitFor();
+  const oldId = (await firstRow.getAttribute('data-worker')) as string;
+  // Set on this document: a reload would lose it.
+  await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
+
+  editFile(join(dir, 'app.ts'), (text) => text.replaceAll('hello again', 'hello world again'));
+  editFile(join(dir, 'image_builder.ts'), (text) => text.replace("'get-start:v1'", "'get-start:v2'"));
+  await cliOk(platform, ['image', 'build'], dir);
+  // A stream open across the switch keeps the old worker draining (REMOVE) for about 12 s.
+  const stream = readStream(appRoute('/sse?n=60&delay=200'), platform.token);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  await cliOk(platform, ['app', 'upgrade', '--image'], dir);
+
+  await page.waitForFunction(
+    (old) => {
+      const rows = Array.from(document.querySelectorAll<HTMLElement>('tr[data-worker]'));
+      const removing = rows.some((r) => r.dataset.worker === old && r.dataset.detail === 'REMOVE');
+      const fresh = rows.some((r) => r.dataset.worker !== old && r.dataset.detail === 'FREE');
+      return removing && fresh;
+    },
+    oldId,
+    { timeout: ROLLOUT_MS },
+  );
+  await browser.screenshot(page, 'app-upgrading');
+  await page.waitForSelector(`tr[data-worker="${oldId}"][data-status="TERMINATED"]`, { timeout: ROLLOUT_MS });
+  assert.equal(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded), true, 'the page was never reloaded');
+  assert.equal((await stream).status, 200);
+  await waitDeployed(platform, 'get-start');
+  await page.waitForSelector('tr[data-revision="2"] .tag-primary');
+  await browser.screenshot(page, 'app');
+});
+
+test('roll back from the button: the route then serves the old text', async () => {
+  page.once('dialog', (dialog) => void dialog.accept());
+  await page.click('button[data-rollback="1"]');
+  await page.waitForSelector('tr[data-revision="3"]', { timeout: ROLLOUT_MS });
+  const app = await waitDeployed(platform, 'get-start');
+  assert.equal(app.revision, 3);
+  assert.equal(app.image, 'get-start:v1');
+  const res = await fetch(appRoute('/sse?n=1&delay=0'), { headers: { authorization: `Bearer ${platform.token}` } });
+  assert.equal(await res.text(), 'hello again 0\n\n');
+});
+
+test("a worker's log follows live: a line the app prints after the page opened shows up", async () => {
+  const worker = page.locator('tr[data-worker][data-detail="FREE"]');
+  await worker.waitFor({ timeout: ROLLOUT_MS });
+  const id = (await worker.getAttribute('data-worker')) as string;
+  await page.click(`a[href$="/workers/${id}"]`);
+  const log = page.locator(`[data-log="${id}"]`);
+  await log.locator('.log-line').first().waitFor();
+  const line = `printed after the page opened ${Date.now()}`;
+  await say(line);
+  await log.getByText(line).waitFor();
+  await browser.screenshot(page, 'worker');
+});
+
+test('volumes and secrets pages show names and keys, never a secret value', async () => {
+  await page.goto(`${platform.url}/#/config`);
+  await page.waitForSelector('tr[data-key-value="api-keys"]');
+  await page.waitForSelector('tr[data-key-value="settings"]');
+  const text = (await page.textContent('main')) ?? '';
+  assert.match(text, /OPENAI_KEY/);
+  assert.match(text, /THREADS/);
+  assert.doesNotMatch(text, /never-shown-value/);
+  await browser.screenshot(page, 'config');
+  await page.goto(`${platform.url}/#/volumes`);
+  await page.waitForSelector('td.empty, tr[data-volume]');
+  await browser.screenshot(page, 'volumes');
+});
+
+test("an admin creates a user whose token is shown once; that user sees none of the admin's apps", async () => {
+  await page.goto(`${platform.url}/#/admin`);
+  await page.fill('#name', 'carol');
+  await page.click('form[data-form="create-user"] button');
+  const token = ((await page.textContent('[data-token="carol"]', { timeout: 10_000 })) ?? '').trim();
+  assert.match(token, /^everai_/);
+  await page.waitForSelector('tr[data-user-row="carol"]');
+  await browser.screenshot(page, 'admin');
+
+  const other = await browser.context();
+  try {
+    const carol = await signIn(other, token);
+    await carol.waitForSelector('td.empty');
+    assert.equal(await carol.locator('tr[data-app]').count(), 0);
+    assert.equal(await carol.locator('a[data-nav="admin"]').count(), 0, 'no admin page for an ordinary user');
+    const { namespace } = await appJson(platform, 'get-start');
+    await carol.goto(`${platform.url}/#/apps/${namespace}/get-start`);
+    assert.match((await carol.textContent('[role=alert]', { timeout: 10_000 })) ?? '', /not found/);
+    await carol.goto(`${platform.url}/#/config`);
+    await carol.waitForSelector('td.empty');
+    assert.equal(await carol.locator('tr[data-key-value]').count(), 0);
+  } finally {
+    await other.close();
+  }
+  await admin.close();
+});
