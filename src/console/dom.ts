@@ -59,10 +59,15 @@ export function badge(status: string): HTMLSpanElement {
   return h('span', { class: `badge badge-${status.toLowerCase()}`, 'data-status': status }, status);
 }
 
-/** A table with a header row; `empty` is shown in a row of its own when there are no rows. */
-export function table(headers: string[], rows: HTMLTableRowElement[], empty: string): HTMLElement {
+/**
+ * A table with a header row; `empty` is shown in a row of its own when there are no rows. The
+ * columns at `optional` (indices) are left out at phone width, so the ones that matter fit.
+ */
+export function table(headers: string[], rows: HTMLTableRowElement[], empty: string, optional: number[] = []): HTMLElement {
+  const head = h('tr', {}, ...headers.map((title) => h('th', {}, title)));
+  for (const row of [head, ...rows]) for (const index of optional) row.cells[index]?.classList.add('optional');
   const body = rows.length > 0 ? rows : [h('tr', {}, h('td', { class: 'empty', colspan: headers.length }, empty))];
-  return h('div', { class: 'table-wrap' }, h('table', {}, h('thead', {}, h('tr', {}, ...headers.map((title) => h('th', {}, title)))), h('tbody', {}, ...body)));
+  return h('div', { class: 'table-wrap' }, h('table', {}, h('thead', {}, head), h('tbody', {}, ...body)));
 }
 
 /** A card: a titled section of a page, with optional actions on the right of its title. */

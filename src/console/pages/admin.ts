@@ -26,7 +26,7 @@ export const adminPage: Page = (main, scope) => {
     const rows = users.map((u) =>
       h('tr', { 'data-user-row': u.name }, h('td', { class: 'strong' }, u.name), h('td', {}, u.isAdmin ? h('span', { class: 'tag tag-primary' }, 'admin') : 'user'), h('td', { class: 'mono small muted' }, u.id), h('td', { class: 'muted' }, ago(u.createdAt))),
     );
-    fill(list, table(['User', 'Role', 'Id', 'Created'], rows, 'No users.'));
+    fill(list, table(['User', 'Role', 'Id', 'Created'], rows, 'No users.', [2]));
   };
   form.addEventListener('submit', (event) => {
     event.preventDefault();

@@ -22,7 +22,7 @@ export function workersTable(app: AppView, workers: WorkerView[]): HTMLElement {
     return h(
       'tr',
       { 'data-worker': w.id, 'data-status': status, 'data-detail': detail, class: TERMINAL.has(status) ? 'ended' : '' },
-      h('td', {}, h('a', { class: 'mono', href: workerHref(app, w.id) }, w.id)),
+      h('td', { class: 'id-cell' }, h('a', { class: 'mono', href: workerHref(app, w.id), title: w.id }, w.id)),
       h('td', {}, badge(status)),
       h('td', {}, detail ? badge(detail) : h('span', { class: 'muted' }, '—')),
       h('td', { class: 'num' }, `#${w.appRevision}`),
@@ -31,7 +31,7 @@ export function workersTable(app: AppView, workers: WorkerView[]): HTMLElement {
       h('td', { class: 'muted small' }, w.statusReason || (w.replaceWorkerId ? `replaces ${w.replaceWorkerId}` : '')),
     );
   });
-  return table(['Worker', 'Status', 'Detail', 'Revision', 'Served', 'Created', 'Note'], rows, 'No workers.');
+  return table(['Worker', 'Status', 'Detail', 'Revision', 'Served', 'Created', 'Note'], rows, 'No workers.', [4, 5, 6]);
 }
 
 export function revisionsTable(revisions: RevisionView[], rollBack: (revision: number, button: HTMLButtonElement) => void): HTMLElement {
@@ -51,7 +51,7 @@ export function revisionsTable(revisions: RevisionView[], rollBack: (revision: n
         h('td', { class: 'right' }, r.target ? null : button),
       );
     });
-  return table(['Revision', '', 'Image', 'Volumes', 'Created', ''], rows, 'No revisions.');
+  return table(['Revision', '', 'Image', 'Volumes', 'Created', ''], rows, 'No revisions.', [3, 4]);
 }
 
 export function queueTable(queue: { index: number; createdAt: string; reason: string }[]): HTMLElement {

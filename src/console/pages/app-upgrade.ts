@@ -15,9 +15,8 @@ function field(label: string, input: HTMLInputElement, hint: string): HTMLElemen
 }
 
 /**
- * The upgrade form: a new image (or tag), volumes moved to their newest revision, new resources.
- * Filled once from the app as it was when the page opened, so a poll never overwrites what the
- * user is typing.
+ * The upgrade form: a new image (or tag), volumes moved to their newest revision, new resources,
+ * filled from the app as it is at one revision.
  */
 export function upgradeForm(app: AppView): HTMLFormElement {
   const image = h('input', { name: 'image', value: app.image, class: 'mono', spellcheck: 'false' });

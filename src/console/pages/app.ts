@@ -65,7 +65,8 @@ export function appPage(namespace: string, name: string): Page {
         get<{ queue: { index: number; createdAt: string; reason: string }[] }>(`${path}/queue`, scope.signal),
         get<{ events: EventRecord[] }>(`${path}/events?limit=50`, scope.signal),
       ]);
-      if (!current) fill(sections.upgrade, upgradeForm(app));
+      // The form shows the app as it is, unless the user is filling it in.
+      if (current?.revision !== app.revision && !sections.upgrade.contains(document.activeElement)) fill(sections.upgrade, upgradeForm(app));
       current = app;
       fill(title, h('h1', {}, app.name), h('span', { class: 'muted' }, app.namespace), badge(app.status), app.paused ? h('span', { class: 'tag' }, 'paused') : null);
       fill(pause, app.paused ? 'Resume' : 'Pause');

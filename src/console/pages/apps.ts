@@ -29,6 +29,6 @@ export const appsPage: Page = (main, scope) => {
   scope.every(LIVE_MS, body, async () => {
     const { apps } = await get<{ apps: AppView[] }>('/api/apps/v1/apps', scope.signal);
     apps.sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
-    fill(body, table(['App', 'Status', 'Ready', 'Revision', 'Image', 'Updated'], apps.map(appRow), 'No apps yet.'));
+    fill(body, table(['App', 'Status', 'Ready', 'Revision', 'Image', 'Updated'], apps.map(appRow), 'No apps yet.', [3, 5]));
   });
 };

@@ -16,7 +16,7 @@ function filesOf(ref: string, revision: string, where: HTMLElement, signal: Abor
     .then(({ files }) => {
       const total = files.reduce((sum, f) => sum + f.size, 0);
       const rows = [...files].sort((a, b) => a.path.localeCompare(b.path)).map((f) => h('tr', {}, h('td', { class: 'mono' }, f.path), h('td', { class: 'num' }, bytes(f.size)), h('td', { class: 'mono small muted ellipsis', title: f.digest }, f.digest.slice(0, 19))));
-      fill(where, h('p', { class: 'muted small' }, `Revision ${revision}: ${files.length} files, ${bytes(total)}.`), table(['Path', 'Size', 'Digest'], rows, 'No files.'));
+      fill(where, h('p', { class: 'muted small' }, `Revision ${revision}: ${files.length} files, ${bytes(total)}.`), table(['Path', 'Size', 'Digest'], rows, 'No files.', [2]));
     })
     .catch((error: unknown) => fill(where, errorBox(error)));
 }
@@ -65,7 +65,7 @@ export function volumesPage(ref: string): Page {
           h('td', { class: 'muted' }, ago(v.updatedAt)),
         ),
       );
-      fill(body, table(['Volume', 'Status', 'Revision', 'Files', 'Size', 'Updated'], rows, 'No volumes yet.'));
+      fill(body, table(['Volume', 'Status', 'Revision', 'Files', 'Size', 'Updated'], rows, 'No volumes yet.', [3, 5]));
     });
   };
 }
