@@ -75,6 +75,10 @@ test('a wrong token is refused; the right one signs in with an HttpOnly cookie t
   assert.equal(bare.status, 401);
   const withHeader = await fetch(`${platform.url}/api/v1/whoami`, { headers: { cookie: cookieHeader, 'x-everai-console': '1' } });
   assert.equal(((await withHeader.json()) as { name: string }).name, 'admin');
+  // Nor can another site's form sign a browser in as someone else.
+  const forged = await fetch(`${platform.url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ token: platform.token }) });
+  assert.equal(forged.status, 400);
+  assert.equal(forged.headers.get('set-cookie'), null);
   // An app never sees the session cookie, though the browser sends it along on the same origin.
   const echoed = await fetch(appRoute('/hello'), { headers: { cookie: `${cookieHeader}; theirs=1`, authorization: `Bearer ${platform.token}` } });
   assert.equal(await echoed.text(), 'hello world');

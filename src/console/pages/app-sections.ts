@@ -31,7 +31,7 @@ export function workersTable(app: AppView, workers: WorkerView[]): HTMLElement {
       h('td', { class: 'muted small' }, w.statusReason || (w.replaceWorkerId ? `replaces ${w.replaceWorkerId}` : '')),
     );
   });
-  return table(['Worker', 'Status', 'Detail', 'Revision', 'Served', 'Created', 'Note'], rows, 'No workers.', [4, 5, 6]);
+  return table(['Worker', 'Status', 'Detail', 'Revision', 'Served', 'Created', 'Note'], rows, 'No workers.', [3, 4, 5, 6]);
 }
 
 export function revisionsTable(revisions: RevisionView[], rollBack: (revision: number, button: HTMLButtonElement) => void): HTMLElement {

@@ -20,7 +20,8 @@ function field(label: string, input: HTMLInputElement, hint: string): HTMLElemen
  */
 export function upgradeForm(app: AppView): HTMLFormElement {
   const image = h('input', { name: 'image', value: app.image, class: 'mono', spellcheck: 'false' });
-  const volumes = h('input', { name: 'volumes', value: app.volumes.map((v) => v.name).join(', '), placeholder: 'none' });
+  const pinned = app.volumes.map((v) => v.name).join(', ');
+  const volumes = h('input', { name: 'volumes', placeholder: pinned ? `e.g. ${pinned}` : 'the app pins no volume' });
   const resources = app.resources;
   const cpu = h('input', { name: 'cpu', type: 'number', min: '0.1', step: '0.1', value: resources?.cpuNum ?? 1 });
   const memory = h('input', { name: 'memory', type: 'number', min: '1', step: '1', value: resources?.memoryMb ?? 512 });

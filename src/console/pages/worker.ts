@@ -66,7 +66,7 @@ export function workerPage(namespace: string, name: string, id: string): Page {
       ].sort((a, b) => b.at.localeCompare(a.at));
       fill(
         history,
-        h('p', { class: 'muted small' }, `Served ${worker.successCount} requests, ${worker.failedCount} failed; last served ${ago(worker.lastServeAt)}.`),
+        h('p', { class: 'muted small' }, `Requests served: ${worker.successCount}, failed: ${worker.failedCount}; last served ${ago(worker.lastServeAt)}.`),
         h('ol', { class: 'events' }, ...steps.map((s) => h('li', { class: `event event-${s.type.toLowerCase()}` }, h('time', { datetime: s.at, title: s.at }, time(s.at)), h('span', { class: 'event-message' }, s.text)))),
       );
     });

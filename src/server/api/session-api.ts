@@ -12,8 +12,13 @@ import type { Store } from '../store/store';
 
 const signInSchema = z.strictObject({ token: z.string().min(1, 'is empty') });
 
-function sessionCookie(value: string, maxAgeSeconds: number): string {
-  return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}`;
+/**
+ * The server speaks plain HTTP; behind a proxy that terminates TLS (and says so in
+ * X-Forwarded-Proto) the cookie is marked Secure, so the browser never sends it over plain HTTP.
+ */
+function sessionCookie(req: IncomingMessage, value: string, maxAgeSeconds: number): string {
+  const secure = req.headers['x-forwarded-proto'] === 'https' ? '; Secure' : '';
+  return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secure}`;
 }
 
 /** A console request carries the console's header; a cross-site form or script cannot add it. */
@@ -38,12 +43,12 @@ export function registerSessionRoutes(router: Router, deps: { store: Store; auth
     if (!user) throw new EveraiError('EVERAI_UNAUTHENTICATED', 'the token is not valid');
     const id = auth.sessions.create(tokenHash);
     const me: WhoAmIView = { id: user.id, name: user.name, isAdmin: user.isAdmin };
-    sendJson(res, 200, me, { 'set-cookie': sessionCookie(id, SESSION_TTL_MS / 1000) });
+    sendJson(res, 200, me, { 'set-cookie': sessionCookie(req, id, SESSION_TTL_MS / 1000) });
   });
 
   router.on('DELETE', '/api/v1/session', (req, res) => {
     requireConsoleHeader(req);
     auth.sessions.end(req);
-    sendJson(res, 200, { signedOut: true }, { 'set-cookie': sessionCookie('', 0) });
+    sendJson(res, 200, { signedOut: true }, { 'set-cookie': sessionCookie(req, '', 0) });
   });
 }
