@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { appJson, cliOk, copyExampleApp, deployApp, editFile, waitDeployed } from './helpers/app-fixture';
 import { useBrowser } from './helpers/browser';
-import { readStream } from './helpers/load';
+import { readStream, startLoop } from './helpers/load';
 import { usePlatform } from './helpers/platform';
+import { push, volumeJson, volumeOk, writeFiles } from './helpers/volumes';
 
 // The web console (docs/console.md) in a real browser, against the real server, workers and CLI.
 
@@ -23,6 +24,9 @@ const platform = usePlatform({
     await deployApp(platform, dir);
     await cliOk(platform, ['configmap', 'create', 'settings', '--from-literal', 'MODEL=small', '--from-literal', 'THREADS=4']);
     await cliOk(platform, ['secret', 'create', 'api-keys', '--from-literal', 'OPENAI_KEY=never-shown-value']);
+    await volumeOk(platform, ['volume', 'create', 'models']);
+    writeFiles((await volumeJson(platform, 'models')).path, { 'weights/small.bin': Buffer.alloc(150_000, 1), 'tokenizer.json': '{"vocab": []}' });
+    await push(platform, 'models');
   },
 });
 const browser = useBrowser();
@@ -123,14 +127,14 @@ test('the app page shows a hot upgrade started from the CLI live: old REMOVE bes
   assert.equal(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded), true, 'the page was never reloaded');
   assert.equal((await stream).status, 200);
   await waitDeployed(platform, 'get-start');
-  await page.waitForSelector('tr[data-revision="2"] .tag-primary');
+  await page.waitForSelector('tr[data-revision="2"]:not([data-worker]) .tag-primary');
   await browser.screenshot(page, 'app');
 });
 
 test('roll back from the button: the route then serves the old text', async () => {
   page.once('dialog', (dialog) => void dialog.accept());
   await page.click('button[data-rollback="1"]');
-  await page.waitForSelector('tr[data-revision="3"]', { timeout: ROLLOUT_MS });
+  await page.waitForSelector('tr[data-revision="3"]:not([data-worker])', { timeout: ROLLOUT_MS });
   const app = await waitDeployed(platform, 'get-start');
   assert.equal(app.revision, 3);
   assert.equal(app.image, 'get-start:v1');
@@ -139,7 +143,8 @@ test('roll back from the button: the route then serves the old text', async () =
 });
 
 test("a worker's log follows live: a line the app prints after the page opened shows up", async () => {
-  const worker = page.locator('tr[data-worker][data-detail="FREE"]');
+  // The rolled-back revision's worker: the one every request goes to now.
+  const worker = page.locator('tr[data-worker][data-revision="3"][data-detail="FREE"]');
   await worker.waitFor({ timeout: ROLLOUT_MS });
   const id = (await worker.getAttribute('data-worker')) as string;
   await page.click(`a[href$="/workers/${id}"]`);
@@ -161,8 +166,32 @@ test('volumes and secrets pages show names and keys, never a secret value', asyn
   assert.doesNotMatch(text, /never-shown-value/);
   await browser.screenshot(page, 'config');
   await page.goto(`${platform.url}/#/volumes`);
-  await page.waitForSelector('td.empty, tr[data-volume]');
-  await browser.screenshot(page, 'volumes');
+  await page.click('tr[data-volume="models"] a');
+  await page.getByText('weights/small.bin').waitFor();
+  assert.match((await page.textContent('main')) ?? '', /2 files, 146\.5 KiB/);
+  await browser.screenshot(page, 'volume');
+});
+
+test('pause and resume from the app page', async () => {
+  const { namespace } = await appJson(platform, 'get-start');
+  await page.goto(`${platform.url}/#/apps/${namespace}/get-start`);
+  await page.click('button[data-action="pause"]');
+  await page.waitForSelector('button[data-action="resume"]');
+  await page.waitForFunction(() => document.querySelectorAll('tr[data-worker][data-status="RUNNING"]').length === 0, undefined, { timeout: ROLLOUT_MS });
+  await page.click('button[data-action="resume"]');
+  await page.waitForSelector('tr[data-worker][data-detail="FREE"]', { timeout: ROLLOUT_MS });
+  await waitDeployed(platform, 'get-start');
+});
+
+test('the charts show the requests of the last samples', async () => {
+  const loop = startLoop(appRoute('/hello'), platform.token, 2);
+  try {
+    await page.waitForFunction(() => /req\/s [1-9]/.test(document.querySelector('[data-chart="Requests"] .legend')?.textContent ?? ''), undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => /p50 [0-9]/.test(document.querySelector('[data-chart="Latency"] .legend')?.textContent ?? ''));
+    await browser.screenshot(page, 'app-charts');
+  } finally {
+    assert.deepEqual((await loop.stop()).failures, []);
+  }
 });
 
 test("an admin creates a user whose token is shown once; that user sees none of the admin's apps", async () => {

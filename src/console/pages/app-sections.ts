@@ -21,7 +21,7 @@ export function workersTable(app: AppView, workers: WorkerView[]): HTMLElement {
     const detail = plainStatus(w.detailStatus);
     return h(
       'tr',
-      { 'data-worker': w.id, 'data-status': status, 'data-detail': detail, class: TERMINAL.has(status) ? 'ended' : '' },
+      { 'data-worker': w.id, 'data-revision': w.appRevision, 'data-status': status, 'data-detail': detail, class: TERMINAL.has(status) ? 'ended' : '' },
       h('td', { class: 'id-cell' }, h('a', { class: 'mono', href: workerHref(app, w.id), title: w.id }, w.id)),
       h('td', {}, badge(status)),
       h('td', {}, detail ? badge(detail) : h('span', { class: 'muted' }, '—')),
@@ -43,15 +43,21 @@ export function revisionsTable(revisions: RevisionView[], rollBack: (revision: n
       return h(
         'tr',
         { 'data-revision': r.revision },
-        h('td', { class: 'num strong' }, `#${r.revision}`),
-        h('td', {}, r.target ? h('span', { class: 'tag tag-primary' }, 'target') : null, r.serving ? h('span', { class: 'tag tag-ok' }, 'serving') : null, r.failure ? h('span', { class: 'tag tag-bad', title: r.failure }, 'failed') : null),
+        h(
+          'td',
+          {},
+          h('span', { class: 'strong revision-number' }, `#${r.revision}`),
+          r.target ? h('span', { class: 'tag tag-primary' }, 'target') : null,
+          r.serving ? h('span', { class: 'tag tag-ok' }, 'serving') : null,
+          r.failure ? h('span', { class: 'tag tag-bad', title: r.failure }, 'failed') : null,
+        ),
         h('td', { class: 'mono ellipsis', title: r.image }, r.image),
         h('td', { class: 'mono small' }, r.volumes.map((v) => `${v.name}@${v.revision}`).join(', ') || '—'),
         h('td', { class: 'muted' }, ago(r.createdAt)),
         h('td', { class: 'right' }, r.target ? null : button),
       );
     });
-  return table(['Revision', '', 'Image', 'Volumes', 'Created', ''], rows, 'No revisions.', [3, 4]);
+  return table(['Revision', 'Image', 'Volumes', 'Created', ''], rows, 'No revisions.', [2, 3]);
 }
 
 export function queueTable(queue: { index: number; createdAt: string; reason: string }[]): HTMLElement {
