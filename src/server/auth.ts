@@ -32,7 +32,10 @@ const TOKEN_CACHE_MS = 5_000;
 const TOKEN_CACHE_MAX = 10_000;
 
 export class Authenticator {
-  /** Keyed by the token, or by `session:` and the token hash for a console session. */
+  /**
+   * Keyed by `t:` and the token, or `s:` and the token hash for a console session: the prefixes
+   * keep a bearer token that spells a session key from ever reading that session's entry.
+   */
   private readonly cache = new Map<string, { user: UserRecord; until: number }>();
   /** The console's sign-ins (docs/console.md): a cookie stands for a token. */
   readonly sessions = new ConsoleSessions();
@@ -45,9 +48,9 @@ export class Authenticator {
    */
   async identify(req: IncomingMessage): Promise<UserRecord | undefined> {
     const token = tokenFromRequest(req);
-    if (token) return this.lookup(token, () => hashToken(token));
+    if (token) return this.lookup(`t:${token}`, () => hashToken(token));
     const sessionHash = this.sessions.tokenHashOf(req);
-    return sessionHash === undefined ? undefined : this.lookup(`session:${sessionHash}`, () => sessionHash);
+    return sessionHash === undefined ? undefined : this.lookup(`s:${sessionHash}`, () => sessionHash);
   }
 
   private async lookup(key: string, tokenHash: () => string): Promise<UserRecord | undefined> {
