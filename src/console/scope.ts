@@ -32,7 +32,7 @@ export class PageScope {
   }
 }
 
-export function errorText(error: unknown): string {
+function errorText(error: unknown): string {
   if (error instanceof ApiError) return error.message;
   return error instanceof Error ? error.message : String(error);
 }

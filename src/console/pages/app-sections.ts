@@ -1,5 +1,6 @@
 import type { AppView, EventRecord, RevisionView, WorkerView } from '../../contract/api-views';
 import { ago, badge, h, table, time } from '../dom';
+import { appHref } from './apps';
 
 /** The parts of the app page that are redrawn on every poll: pure functions of what the API said. */
 
@@ -8,7 +9,7 @@ export const plainStatus = (status: string) => status.replace(/^(DETAIL_)?STATUS
 
 const TERMINAL = new Set(['TERMINATED', 'ERROR']);
 
-export const workerHref = (app: AppView, id: string) => `#/apps/${encodeURIComponent(app.namespace)}/${encodeURIComponent(app.name)}/workers/${encodeURIComponent(id)}`;
+const workerHref = (app: AppView, id: string) => `${appHref(app)}/workers/${encodeURIComponent(id)}`;
 
 /** Live workers first (newest on top), then the ended ones. */
 export function workersTable(app: AppView, workers: WorkerView[]): HTMLElement {

@@ -3,7 +3,7 @@ import { appPath, get, stream } from '../api';
 import { ago, badge, card, fill, h, time } from '../dom';
 import type { Page } from '../main';
 import { errorBox } from '../scope';
-import { LIVE_MS } from './apps';
+import { appHref, LIVE_MS } from './apps';
 import { plainStatus } from './app-sections';
 
 /** Lines kept in the log view: a long-running worker's log would otherwise grow the page without end. */
@@ -18,10 +18,9 @@ export function workerPage(namespace: string, name: string, id: string): Page {
     const follow = h('input', { type: 'checkbox', checked: true });
     const logState = h('span', { class: 'muted small' }, 'following');
     const history = h('div', {});
-    const appLink = `#/apps/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`;
     fill(
       main,
-      h('a', { class: 'back', href: appLink }, `← ${name}`),
+      h('a', { class: 'back', href: appHref({ namespace, name }) }, `← ${name}`),
       head,
       card('Log', log, logState, h('label', { class: 'toggle' }, follow, ' Scroll with new lines')),
       card('Status history', history),
