@@ -33,8 +33,8 @@ function shortNumber(value: number): string {
  * A line chart of the last hour: x is time (now at the right edge), y starts at 0. A sample whose
  * value is null (no request in that interval, for a latency) breaks the line.
  */
-export function lineChart(samples: MetricSampleView[], series: Series[], now = Date.now()): SVGSVGElement {
-  const chart = svg('svg', { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, class: 'chart', role: 'img' });
+export function lineChart(title: string, samples: MetricSampleView[], series: Series[], now = Date.now()): SVGSVGElement {
+  const chart = svg('svg', { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, class: 'chart', role: 'img', 'aria-label': `${title} over the last hour` });
   const span = 3600_000;
   const innerW = WIDTH - PAD.left - PAD.right;
   const innerH = HEIGHT - PAD.top - PAD.bottom;

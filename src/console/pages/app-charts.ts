@@ -39,7 +39,7 @@ export function charts(samples: MetricSampleView[]): HTMLElement {
           h('span', { class: 'chart-title' }, title, h('span', { class: 'muted small' }, ` ${unit}`)),
           h('span', { class: 'legend' }, ...series.map((line) => h('span', { class: `legend-item ${line.className}` }, `${line.label} ${latest(samples, line)}`))),
         ),
-        lineChart(samples, series),
+        lineChart(title, samples, series),
       ),
     ),
   );
