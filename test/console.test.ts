@@ -53,39 +53,42 @@ async function say(text: string): Promise<void> {
 let admin: BrowserContext;
 let page: Page;
 
-test('a wrong token is refused; the right one signs in with an HttpOnly cookie the API honours only with the console header', async () => {
+test('a wrong token is refused; the right one signs in and stays only in the page: no cookie, no storage, no URL', async () => {
   admin = await browser.context();
   page = await admin.newPage();
-  await page.goto(`${platform.url}/`);
+  const opened = await page.goto(`${platform.url}/`);
+  assert.equal(opened?.headers()['cross-origin-opener-policy'], 'same-origin', "an app's page cannot script a console window it opens");
   await browser.screenshot(page, 'sign-in');
   await page.fill('#token', 'everai_wrongwrongwrongwrong');
   await page.click('button[type=submit]');
   assert.match((await page.textContent('[role=alert]')) ?? '', /the token is not valid/);
-  assert.equal((await admin.cookies()).length, 0, 'a refused sign-in sets no cookie');
 
   await page.fill('#token', platform.token);
   await page.click('button[type=submit]');
   await page.waitForSelector('[data-user="admin"]');
-  const [cookie] = await admin.cookies();
-  assert.equal(cookie?.name, 'everai_session');
-  assert.equal(cookie.httpOnly, true);
-  assert.equal(cookie.sameSite, 'Strict');
-  assert.ok(!cookie.value.includes(platform.token.slice(7)), 'the cookie is a session id, not the token');
+  // An app's page shares the console's origin: a cookie would go along with its scripts' calls,
+  // and storage would be theirs to read. The token is in neither, nor in the URL.
+  assert.deepEqual(await admin.cookies(), []);
+  const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }));
+  assert.ok(!stored.includes(platform.token), 'the token is in no storage');
   assert.ok(!page.url().includes(platform.token), 'the token is never in a URL');
+});
 
-  // What a cross-site form or script could send: the cookie without the console's header is no sign-in.
-  const cookieHeader = `everai_session=${cookie.value}`;
-  const bare = await fetch(`${platform.url}/api/v1/whoami`, { headers: { cookie: cookieHeader } });
-  assert.equal(bare.status, 401);
-  const withHeader = await fetch(`${platform.url}/api/v1/whoami`, { headers: { cookie: cookieHeader, 'x-everai-console': '1' } });
-  assert.equal(((await withHeader.json()) as { name: string }).name, 'admin');
-  // Nor can another site's form sign a browser in as someone else.
-  const forged = await fetch(`${platform.url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ token: platform.token }) });
-  assert.equal(forged.status, 400);
-  assert.equal(forged.headers.get('set-cookie'), null);
-  // An app never sees the session cookie, though the browser sends it along on the same origin.
-  const echoed = await fetch(appRoute('/hello'), { headers: { cookie: `${cookieHeader}; theirs=1`, authorization: `Bearer ${platform.token}` } });
-  assert.equal(await echoed.text(), 'hello world');
+test('a reload forgets the token and asks for it again, then lands on the page the link named', async () => {
+  const other = await browser.context();
+  try {
+    const fresh = await other.newPage();
+    await fresh.goto(`${platform.url}/#/config`);
+    await fresh.reload();
+    await fresh.fill('#token', platform.token);
+    await fresh.click('button[type=submit]');
+    await fresh.waitForSelector('a[data-nav="config"].active');
+    await fresh.reload();
+    await fresh.waitForSelector('#token');
+    assert.equal(await fresh.locator('[data-user]').count(), 0);
+  } finally {
+    await other.close();
+  }
 });
 
 test('the apps page lists the app with its status, workers, revision and image, live', async () => {

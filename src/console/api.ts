@@ -1,9 +1,17 @@
 /**
- * Every call the console makes: the server's own API, with the session cookie and the header that
- * makes the server honour it (docs/console.md). The console sees exactly what the API lets its user see.
+ * Every call the console makes: the server's own API with the signed-in token as a bearer token,
+ * like the CLI (docs/console.md). The console sees exactly what the API lets its user see.
  */
 
-const CONSOLE_HEADER = 'x-everai-console';
+/**
+ * The token lives only in this page's memory: not in a cookie, which the browser would also send
+ * with any same-origin request an app's page makes, and not in storage, which an app's page on
+ * the same origin could read. A reload asks for it again.
+ */
+let token: string | undefined;
+export function useToken(value: string): void {
+  token = value;
+}
 
 export class ApiError extends Error {
   constructor(
@@ -21,9 +29,10 @@ export function whenSignedOut(listener: () => void): void {
 }
 
 async function call(method: string, path: string, body: unknown, signal: AbortSignal | undefined): Promise<Response> {
-  const headers: Record<string, string> = { [CONSOLE_HEADER]: '1' };
+  const headers: Record<string, string> = {};
+  if (token !== undefined) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const init: RequestInit = { method, headers, credentials: 'same-origin', cache: 'no-store' };
+  const init: RequestInit = { method, headers, credentials: 'omit', cache: 'no-store' };
   if (body !== undefined) init.body = JSON.stringify(body);
   if (signal) init.signal = signal;
   const response = await fetch(path, init);
@@ -35,7 +44,7 @@ async function call(method: string, path: string, body: unknown, signal: AbortSi
   } catch {
     // Not the API's error body: the status says it.
   }
-  if (response.status === 401 && path !== '/api/v1/session') onSignedOut();
+  if (response.status === 401) onSignedOut();
   throw new ApiError(response.status, message);
 }
 

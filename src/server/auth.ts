@@ -3,7 +3,6 @@ import type { IncomingMessage } from 'node:http';
 import { EveraiError } from '../contract/errors';
 import type { UserRecord } from './store/records';
 import type { Store } from './store/store';
-import { ConsoleSessions } from './console/console-sessions';
 
 /** Tokens carry about 128 random bits, so a plain sha256 is a sound one-way hash for them at rest. */
 export function hashToken(token: string): string {
@@ -32,34 +31,20 @@ const TOKEN_CACHE_MS = 5_000;
 const TOKEN_CACHE_MAX = 10_000;
 
 export class Authenticator {
-  /**
-   * Keyed by `t:` and the token, or `s:` and the token hash for a console session: the prefixes
-   * keep a bearer token that spells a session key from ever reading that session's entry.
-   */
   private readonly cache = new Map<string, { user: UserRecord; until: number }>();
-  /** The console's sign-ins (docs/console.md): a cookie stands for a token. */
-  readonly sessions = new ConsoleSessions();
 
   constructor(private readonly store: Store) {}
 
-  /**
-   * The user behind the request's token, or undefined when it has none or a wrong one. A token
-   * in Authorization wins; without one, the console's session cookie (with its header) counts.
-   */
+  /** The user behind the request's token, or undefined when it has none or a wrong one. */
   async identify(req: IncomingMessage): Promise<UserRecord | undefined> {
     const token = tokenFromRequest(req);
-    if (token) return this.lookup(`t:${token}`, () => hashToken(token));
-    const sessionHash = this.sessions.tokenHashOf(req);
-    return sessionHash === undefined ? undefined : this.lookup(`s:${sessionHash}`, () => sessionHash);
-  }
-
-  private async lookup(key: string, tokenHash: () => string): Promise<UserRecord | undefined> {
-    const cached = this.cache.get(key);
+    if (!token) return undefined;
+    const cached = this.cache.get(token);
     if (cached && cached.until > Date.now()) return cached.user;
-    const user = await this.store.users.byTokenHash(tokenHash());
+    const user = await this.store.users.byTokenHash(hashToken(token));
     if (user) {
       if (this.cache.size >= TOKEN_CACHE_MAX) this.cache.clear();
-      this.cache.set(key, { user, until: Date.now() + TOKEN_CACHE_MS });
+      this.cache.set(token, { user, until: Date.now() + TOKEN_CACHE_MS });
     }
     return user;
   }

@@ -1,12 +1,9 @@
 import type { WhoAmIView } from '../../contract/api-views';
-import { api } from '../api';
+import { get, useToken } from '../api';
 import { fill, h } from '../dom';
 import { errorBox } from '../scope';
 
-/**
- * Trades a token for a session cookie (HttpOnly: the page never holds it after this). The token
- * is sent in a POST body, never in a URL.
- */
+/** Checks the token with `whoami` and keeps it in the page's memory (docs/console.md); never in a URL. */
 export function signInPage(root: HTMLElement, signedIn: (me: WhoAmIView) => void): void {
   const token = h('input', { id: 'token', name: 'token', type: 'password', autocomplete: 'off', placeholder: 'everai_…', required: true });
   const status = h('div', { class: 'form-status' });
@@ -24,9 +21,11 @@ export function signInPage(root: HTMLElement, signedIn: (me: WhoAmIView) => void
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     submit.disabled = true;
-    api<WhoAmIView>('POST', '/api/v1/session', { token: token.value.trim() })
+    useToken(token.value.trim());
+    get<WhoAmIView>('/api/v1/whoami')
       .then((me) => {
-        history.replaceState(null, '', '#/apps');
+        // A link to a page (`#/apps/NS/NAME`) opened before signing in still lands there.
+        if (location.hash === '') history.replaceState(null, '', '#/apps');
         signedIn(me);
       })
       .catch((error: unknown) => {

@@ -26,7 +26,6 @@ import { registerScalingRoutes } from './scaling-api';
 import type { PlatformMetrics } from '../metrics/metrics';
 import type { MetricHistory } from '../metrics/metric-history';
 import { registerAppMetricRoutes } from './app-metrics-api';
-import { registerSessionRoutes } from './session-api';
 
 export interface ApiDeps {
   store: Store;
@@ -53,7 +52,6 @@ export function buildApi(deps: ApiDeps): (req: IncomingMessage, res: ServerRespo
     const me: WhoAmIView = { id: user.id, name: user.name, isAdmin: user.isAdmin };
     sendJson(res, 200, me);
   });
-  registerSessionRoutes(router, deps);
   registerUserRoutes(router, deps);
   registerNamespaceRoutes(router, deps);
   registerAppRoutes(router, deps);

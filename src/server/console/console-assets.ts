@@ -17,12 +17,14 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 /**
- * Everything the console loads comes from this server (no CDN); the page may not be framed, so an
- * app's page on the same origin cannot overlay it.
+ * Everything the console loads comes from this server (no CDN). An app's page on the same origin
+ * can neither frame the console nor script a window of it it opened (the opener policy puts the
+ * console in a browsing context of its own), so it never reaches the token in the console's memory.
  */
 const SECURITY_HEADERS = {
   'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
   'x-frame-options': 'DENY',
+  'cross-origin-opener-policy': 'same-origin',
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'cache-control': 'no-cache',

@@ -1,6 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { TOKEN_PREFIX } from '../../contract/ids';
-import { SESSION_COOKIE } from '../console/console-sessions';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) end at the gateway; the rest pass intact. */
 export const HOP_BY_HOP = new Set([
@@ -39,20 +38,7 @@ export function carriesPlatformToken(authorization: string): boolean {
 }
 
 /**
- * A Cookie header without the console's session cookie (docs/console.md): the console shares the
- * apps' origin, so a browser sends that cookie along to app routes too, and no app may read it.
- */
-function withoutSession(cookie: string): string {
-  if (!cookie.includes(SESSION_COOKIE)) return cookie;
-  return cookie
-    .split(';')
-    .filter((part) => part.split('=', 1)[0]?.trim() !== SESSION_COOKIE)
-    .join(';')
-    .trim();
-}
-
-/**
- * The headers a worker gets: the client's, less hop-by-hop ones, any platform token and the console's session cookie, with
+ * The headers a worker gets: the client's, less hop-by-hop ones and any platform token, with
  * `x-everai-user` naming the caller the gateway authenticated (`user`), and absent when it
  * authenticated nobody. Built once per request, in one pass over the client's headers.
  */
@@ -63,11 +49,6 @@ export function forwardRequestHeaders(headers: IncomingHttpHeaders, user: string
     const value = headers[name];
     if (value === undefined || HOP_BY_HOP.has(name) || name === USER_HEADER) continue;
     if (name === 'authorization' && carriesPlatformToken(value as string)) continue;
-    if (name === 'cookie') {
-      const kept = withoutSession(value as string);
-      if (kept !== '') out[name] = kept;
-      continue;
-    }
     out[name] = value;
   }
   if (user !== undefined) out[USER_HEADER] = user;
