@@ -14,6 +14,8 @@ import { join, posix, relative, sep } from 'node:path';
  * - client: what talks to a server (API client, image build and push, volume push and pull, manifests).
  * - cli: the commands; may load user apps through the SDK.
  * - server: the platform; contract only. Nothing else imports it (bar the one exception below).
+ * - console: the web console, compiled for the browser (scripts/build-console.js); it reads the
+ *   API's views from contract and talks to the server over HTTP only.
  *
  * Inside the server, apps sit above controller (apps start rollouts and scale through the
  * controller; the controller never calls back into apps), and blob-gc does not reach into volumes.
@@ -26,6 +28,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   client: ['contract'],
   cli: ['contract', 'client', 'sdk'],
   server: ['contract'],
+  console: ['contract'],
 };
 
 /** Server folders that must not import each other in this direction. */

@@ -99,6 +99,20 @@ export interface LogEntryView {
   line: string;
 }
 
+/** One point of an app's metric history (`GET .../apps/NAME/metrics`, the console's charts). */
+export interface MetricSampleView {
+  at: string;
+  /** Requests answered per second since the sample before. */
+  requestsPerSecond: number;
+  /** Latency of the requests answered since the sample before, in ms; null when there were none. */
+  p50Ms: number | null;
+  p99Ms: number | null;
+  /** Requests waiting for a worker at the moment of the sample. */
+  queueLength: number;
+  /** Live workers (not TERMINATED or ERROR) at the moment of the sample. */
+  workers: number;
+}
+
 export type EventType = 'NORMAL' | 'WARNING';
 
 export interface EventRecord {

@@ -34,6 +34,8 @@ import { logAccess } from './http/access-log';
 import { PlatformMetrics } from './metrics/metrics';
 import { addScrapeGauges } from './metrics/scrape-gauges';
 import { METRICS_PATH, metricsEndpoint } from './metrics/metrics-endpoint';
+import { MetricHistory } from './metrics/metric-history';
+import { consoleAssets, isConsolePath } from './console/console-assets';
 
 export interface RunningPlatform {
   url: string;
@@ -73,8 +75,8 @@ function parseListen(listen: string): { host: string; port: number } {
 
 /**
  * Wires the platform: its state store (SQLite in the data folder, or PostgreSQL), local blobs, workers in containers (or processes), and one HTTP port
- * for the API (`/api/...`), the gateway (`/api/routes/v1/...`, `/api/apps/v1/routes/...`) and the
- * registry (`/v2/`).
+ * for the API (`/api/...`), the gateway (`/api/routes/v1/...`, `/api/apps/v1/routes/...`), the
+ * registry (`/v2/`), the metrics (`/metrics`) and the web console (`/`, `/console/...`).
  */
 export async function startPlatform(options: PlatformOptions): Promise<RunningPlatform> {
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
@@ -96,6 +98,16 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     appName: (appId) => gateway.appName(appId),
   });
   const serveMetrics = metricsEndpoint({ auth, metrics, scrapeToken: options.metricsToken });
+  const historyLog = log.child('metric-history');
+  const history = new MetricHistory(
+    {
+      requestTotals: () => metrics.requestTotalsByRoute(),
+      apps: () => gateway.routedApps(),
+      liveWorkers: () => store.workers.listLive(),
+    },
+    (error) => historyLog.warn('sample failed', { error }),
+  );
+  const serveConsole = consoleAssets();
   const volumes = new VolumeService({ store, blobs });
   const images = new ImageReferences(store, blobs);
   const blobSweeper = new BlobSweeper({
@@ -115,7 +127,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const autoscaler = new AutoscaleLoop({ store, gateway, controller, keyValues, log: log.child('autoscaler') }, options.autoscaleIntervalMs);
   const inflight = (appId: string, workerId: string) => gateway.load(appId, workerId)?.inflight ?? 0;
   const scaling = new WorkerScaling({ store, apps, controller, inflight });
-  const api = buildApi({ store, auth, apps, gateway, runtime, volumes, keyValues, users, namespaces, scaling, machine, metrics });
+  const api = buildApi({ store, auth, apps, gateway, runtime, volumes, keyValues, users, namespaces, scaling, machine, metrics, history });
   const eventRetention = new EventRetention(store, options.eventRetentionMs, log.child('events'));
   const workerRetention = new WorkerRetention(store, join(options.dataDir, 'workers'), options.workerRetentionMs, log.child('workers'));
   const unpackedRetention = new UnpackedRetention(runtime, options.unpackedRetentionMs, log.child('unpacked'));
@@ -133,6 +145,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     const url = new URL(target, 'http://everai');
     if (url.pathname === METRICS_PATH) return serveMetrics(req, res);
     if (url.pathname === '/v2' || url.pathname.startsWith('/v2/')) return registry.handle(req, res, url);
+    if (isConsolePath(url.pathname)) return serveConsole(req, res, url);
     return api(req, res, url);
   };
   const apiLog = log.child('api');
@@ -168,6 +181,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   eventRetention.start();
   workerRetention.start();
   unpackedRetention.start();
+  history.start();
   ready = true;
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -179,6 +193,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     close: async (closeOptions = {}) => {
       stopWorkers = closeOptions.stopWorkers ?? false;
       unpackedRetention.stop();
+      await history.stop();
       await leadership.stop();
       await blobSweeper.stop();
       eventRetention.stop();

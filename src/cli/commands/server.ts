@@ -73,6 +73,7 @@ export function registerServerCommand(program: Command): void {
       const tokenFile = join(opts.data, ADMIN_TOKEN_FILE);
       const token = platform.createdAdminToken ?? (existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : adminToken);
       console.log(`everai server listening on ${platform.url}`);
+      console.log(`web console at ${platform.url}/ (sign in with a token)`);
       console.log(`data in ${opts.data}`);
       console.log(platform.runtimeDescription);
       if (platform.createdAdminToken) console.log('created the admin user; its token is kept in the data folder (mode 0600)');

@@ -24,6 +24,8 @@ import type { WorkerScaling } from '../apps/worker-scaling';
 import type { MachineResources } from '../resources/machine-resources';
 import { registerScalingRoutes } from './scaling-api';
 import type { PlatformMetrics } from '../metrics/metrics';
+import type { MetricHistory } from '../metrics/metric-history';
+import { registerAppMetricRoutes } from './app-metrics-api';
 
 export interface ApiDeps {
   store: Store;
@@ -38,6 +40,7 @@ export interface ApiDeps {
   scaling: WorkerScaling;
   machine: MachineResources;
   metrics: PlatformMetrics;
+  history: MetricHistory;
 }
 
 /** The REST API under /api/: every route but /api/v1/version needs a valid token. */
@@ -57,6 +60,7 @@ export function buildApi(deps: ApiDeps): (req: IncomingMessage, res: ServerRespo
   registerVolumeRoutes(router, deps);
   registerKeyValueRoutes(router, deps);
   registerScalingRoutes(router, deps);
+  registerAppMetricRoutes(router, deps);
 
   return async (req, res, url) => {
     const found = router.match(req.method ?? 'GET', url.pathname);

@@ -4,6 +4,12 @@ import type { EndedRequest } from '../http/access-log';
 /** The `app` label: `NAMESPACE/NAME`, as a user names the app in a route. */
 export const appLabel = (app: { namespace: string; name: string }): string => `${app.namespace}/${app.name}`;
 
+/** One route's requests so far: how many, and how many took at most each bucket's bound (seconds). */
+export interface RouteTotals {
+  count: number;
+  buckets: Map<number, number>;
+}
+
 /** Seconds, from a request served from memory to a cold start that pulls an image and boots Python. */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 const STARTUP_BUCKETS = [0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600];
@@ -100,6 +106,27 @@ export class PlatformMetrics {
 
   volumeTransferred(direction: 'push' | 'pull', bytes: number): void {
     this.volumeBytes.inc({ direction }, bytes);
+  }
+
+  /**
+   * The request duration histogram added up per route name (one app's: route names are unique),
+   * over methods: its count and its cumulative buckets, upper bound → requests at or under it.
+   */
+  async requestTotalsByRoute(): Promise<Map<string, RouteTotals>> {
+    const totals = new Map<string, RouteTotals>();
+    for (const { labels, value, metricName } of (await this.requestSeconds.get()).values) {
+      const route = String(labels.route);
+      let entry = totals.get(route);
+      if (!entry) totals.set(route, (entry = { count: 0, buckets: new Map() }));
+      if (metricName === 'everai_request_duration_seconds_count') entry.count += value;
+      else if (metricName === 'everai_request_duration_seconds_bucket') {
+        // prom-client adds `le` to a bucket's labels, beyond the histogram's declared ones.
+        const bound = (labels as { le?: string | number }).le;
+        const le = bound === '+Inf' ? Infinity : Number(bound);
+        entry.buckets.set(le, (entry.buckets.get(le) ?? 0) + value);
+      }
+    }
+    return totals;
   }
 
   /** The Prometheus text exposition format, and its content type. */
