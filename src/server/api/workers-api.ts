@@ -1,7 +1,8 @@
 import type { Router } from '../http/router';
 import { isTerminal } from '../store/records';
 import type { ApiDeps } from './api';
-import { parseSince, startStream, streamLogs, writeChunk } from './log-stream';
+import { booleanFlag } from './common-schemas';
+import { logQuery, startStream, streamLogs, writeChunk } from './log-stream';
 import { ownedWorker } from './owned-worker';
 
 const NEWLINE = Buffer.from('\n');
@@ -14,14 +15,15 @@ const NEWLINE = Buffer.from('\n');
 export function registerWorkerRoutes(router: Router, deps: ApiDeps): void {
   const { store, auth, runtime } = deps;
 
-  router.on('GET', '/api/apps/v1/workers/:id/logs', async (req, res, { id = '' }, url) => {
+  const workerLogQuery = logQuery.extend({ timestamps: booleanFlag.describe('true: each line starts with the time the server received it') });
+  const answer = { description: 'The log, a line as the worker printed it', contentType: 'text/plain; charset=utf-8' };
+  router.on({ method: 'GET', path: '/api/apps/v1/workers/:id/logs', tag: 'workers', summary: "A worker's log", query: workerLogQuery, responses: { 200: answer } }, async (req, res, { id = '' }, { query }) => {
     const user = await auth.require(req);
     await ownedWorker(store, user, id);
-    const since = parseSince(url.searchParams.get('since'));
-    const timestamps = url.searchParams.get('timestamps') === 'true';
-    const signal = startStream(res, 'text/plain; charset=utf-8');
+    const { since, timestamps } = query;
+    const signal = startStream(res, answer.contentType);
     await streamLogs(runtime, {
-      follow: url.searchParams.get('follow') === 'true',
+      follow: query.follow,
       since,
       // Following ends when the worker does: its last words are in the file by then.
       sources: async () => {
