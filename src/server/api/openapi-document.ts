@@ -8,6 +8,11 @@ export const OPENAPI_PATH = '/api/openapi.json';
 
 type Json = Record<string, unknown>;
 
+/** A path parameter as the router reads it: `:name` or `*name` at a segment's start (any other `:` is literal). */
+const PATH_PARAMETER = /(?<=\/)[:*]([a-zA-Z]+)/g;
+
+const ZOD_ONLY_FORMATS = new Set(['starts_with', 'ends_with', 'includes']);
+
 /**
  * The API as an OpenAPI 3.1 document (https://spec.openapis.org/oas/v3.1.0), generated from the
  * router's table: each route's spec and the zod schemas the server validates requests with and
@@ -20,7 +25,7 @@ export function openApiDocument(specs: readonly RouteSpec[]): Json {
   const toJson = (schema: z.ZodType, io: 'input' | 'output') => jsonSchema(schema, io, components);
   const paths: Record<string, Record<string, Json>> = {};
   for (const spec of specs) {
-    const path = spec.path.replace(/([:*])([a-zA-Z]+)/g, (_, _kind: string, name: string) => `{${name}}`);
+    const path = spec.path.replace(PATH_PARAMETER, (_, name: string) => `{${name}}`);
     (paths[path] ??= {})[spec.method.toLowerCase()] = operation(spec, toJson);
   }
   const errorRef = { $ref: '#/components/responses/Error' };
@@ -48,7 +53,7 @@ export function openApiDocument(specs: readonly RouteSpec[]): Json {
 }
 
 function operation(spec: RouteSpec, toJson: (schema: z.ZodType, io: 'input' | 'output') => Json): Json {
-  const pathNames = [...spec.path.matchAll(/[:*]([a-zA-Z]+)/g)].map((m) => m[1] as string);
+  const pathNames = [...spec.path.matchAll(PATH_PARAMETER)].map((m) => m[1] as string);
   const parameters = [
     ...pathNames.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } })),
     ...(spec.query ? parametersOf(toJson(spec.query, 'input'), 'query') : []),
@@ -104,7 +109,15 @@ function operationId(spec: RouteSpec): string {
  * have an `id` under `$defs`; they move to the document's components, and references follow them.
  */
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output', components: Record<string, Json>): Json {
-  const converted = z.toJSONSchema(schema, { io, target: 'draft-2020-12', unrepresentable: 'any' });
+  const converted = z.toJSONSchema(schema, {
+    io,
+    target: 'draft-2020-12',
+    unrepresentable: 'any',
+    // zod names its string checks as formats (`starts_with`) no JSON Schema tool knows; the pattern beside says the same.
+    override: ({ jsonSchema: json }) => {
+      if (json.format && ZOD_ONLY_FORMATS.has(json.format)) delete json.format;
+    },
+  });
   const { $schema: _dialect, $defs, ...rest } = JSON.parse(JSON.stringify(converted).replaceAll('"#/$defs/', '"#/components/schemas/')) as Json;
   for (const [id, def] of Object.entries(($defs ?? {}) as Record<string, Json>)) {
     const known = components[id];
