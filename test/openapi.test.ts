@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import type { AppView, WorkerView } from '../src/contract/api-views';
 import { EXEC_PROTOCOL } from '../src/contract/exec-frames';
 import { cliOk, copyExampleApp } from './helpers/app-fixture';
+import { REPO_ROOT } from './helpers/cli';
 import { OpenApiCheck } from './helpers/openapi-check';
 import { usePlatform } from './helpers/platform';
 import { waitFor } from './helpers/wait';
@@ -43,6 +46,13 @@ test('/api/openapi.json is a valid OpenAPI 3.1 document, served without a token'
   assert.equal(new Set(ids).size, ids.length, 'operation ids are unique');
   // The registry and the apps' routes are other protocols: not in the document (docs/api.md).
   assert.ok(!check.operations().some((op) => / \/v2|\/routes\//.test(op)));
+  // docs/api.md lists every route.
+  const guide = readFileSync(join(REPO_ROOT, 'docs', 'api.md'), 'utf8');
+  assert.deepEqual(
+    check.operations().filter((op) => !guide.includes(`| \`${op}\` |`)),
+    [],
+    'docs/api.md lists every operation of the document',
+  );
 });
 
 test('the platform routes answer as documented', async () => {
