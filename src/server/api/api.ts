@@ -6,7 +6,6 @@ import { VERSION } from '../../contract/version';
 import type { AppService } from '../apps/app-service';
 import type { Authenticator } from '../auth';
 import type { Gateway } from '../gateway/gateway';
-import { sendJson } from '../http/respond';
 import { Router } from '../http/router';
 import type { Store } from '../store/store';
 import { registerAppRoutes } from './apps-api';
@@ -52,11 +51,11 @@ export function buildApi(deps: ApiDeps): (req: IncomingMessage, res: ServerRespo
   const tag = 'platform';
   router.on(
     { method: 'GET', path: '/api/v1/version', tag, auth: false, summary: "The server's version", responses: { 200: z.object({ version: z.string() }) } },
-    (_req, res) => sendJson(res, 200, { version: VERSION }),
+    ({ reply }) => reply(200, { version: VERSION }),
   );
-  router.on({ method: 'GET', path: '/api/v1/whoami', tag, summary: 'Who the token belongs to', responses: { 200: whoAmIViewSchema } }, async (req, res) => {
+  router.on({ method: 'GET', path: '/api/v1/whoami', tag, summary: 'Who the token belongs to', responses: { 200: whoAmIViewSchema } }, async ({ req, reply }) => {
     const user = await deps.auth.require(req);
-    sendJson(res, 200, { id: user.id, name: user.name, isAdmin: user.isAdmin });
+    reply(200, { id: user.id, name: user.name, isAdmin: user.isAdmin });
   });
   registerUserRoutes(router, deps);
   registerNamespaceRoutes(router, deps);
@@ -81,7 +80,7 @@ export function buildApi(deps: ApiDeps): (req: IncomingMessage, res: ServerRespo
       summary: 'This document: the API in OpenAPI 3.1',
       responses: { 200: z.record(z.string(), z.unknown()).describe('An OpenAPI 3.1 document') },
     },
-    (_req, res) => {
+    ({ res }) => {
       // Made once: the table does not change while the server runs.
       document ??= JSON.stringify(openApiDocument(router.specs()));
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(document) });

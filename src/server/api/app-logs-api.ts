@@ -15,8 +15,15 @@ export function registerAppLogRoutes(router: Router, deps: ApiDeps): void {
   const { store, auth, apps, runtime } = deps;
 
   const answer = { description: 'One LogEntry a line', contentType: 'application/x-ndjson; charset=utf-8', itemSchema: logEntryViewSchema };
-  const spec = { method: 'GET', path: '/api/apps/v1/namespaces/:ns/apps/:name/logs', tag: 'apps', summary: "The logs of an app's workers", query: logQuery, responses: { 200: answer } } as const;
-  router.on(spec, async (req, res, { ns = '', name = '' }, { query }) => {
+  const spec = {
+    method: 'GET',
+    path: '/api/apps/v1/namespaces/:ns/apps/:name/logs',
+    tag: 'apps',
+    summary: "The logs of an app's workers",
+    query: logQuery,
+    responses: { 200: answer },
+  } as const;
+  router.on(spec, async ({ req, res, params: { ns = '', name = '' }, query }) => {
     const user = await auth.require(req);
     const app = await apps.find(user, ns, name);
     const signal = startStream(res, answer.contentType);

@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { appViewSchema, eventRecordSchema, queuedRequestViewSchema, revisionViewSchema, workerViewSchema } from '../../contract/api-view-schemas';
 import { appRequestSchema, rollbackRequestSchema, updateRequestSchema, upgradeRequestSchema } from '../apps/app-request';
 import { requestOrigin } from '../http/request-origin';
-import { sendJson } from '../http/respond';
 import type { Router } from '../http/router';
 import type { AppRecord } from '../store/records';
 import { isTerminal } from '../store/records';
@@ -30,28 +29,37 @@ export function registerAppRoutes(router: Router, deps: ApiDeps): void {
     return Promise.all(rows.map((app) => view(req, app)));
   };
 
-  router.on({ method: 'GET', path: '/api/apps/v1/apps', tag, summary: "The caller's apps in every namespace", responses: { 200: appsAnswer } }, async (req, res) => {
-    const user = await auth.require(req);
-    sendJson(res, 200, { apps: await list(req, user.id) });
-  });
-
-  router.on({ method: 'GET', path: APPS, tag, summary: "The caller's apps in one namespace", responses: { 200: appsAnswer } }, async (req, res, { ns = '' }) => {
-    const user = await auth.require(req);
-    sendJson(res, 200, { apps: await list(req, user.id, ns) });
-  });
-
   router.on(
-    { method: 'POST', path: APPS, tag, summary: 'Create an app and roll out its first revision', body: appRequestSchema, responses: { 201: appAnswer } },
-    async (req, res, { ns = '' }, input) => {
+    { method: 'GET', path: '/api/apps/v1/apps', tag, summary: "The caller's apps in every namespace", responses: { 200: appsAnswer } },
+    async ({ req, reply }) => {
       const user = await auth.require(req);
-      sendJson(res, 201, { app: await view(req, await apps.create(user, ns, await input.body())) });
+      reply(200, { apps: await list(req, user.id) });
     },
   );
 
-  router.on({ method: 'GET', path: `${APPS}/:name`, tag, summary: 'One app', responses: { 200: appAnswer } }, async (req, res, { ns = '', name = '' }) => {
-    const user = await auth.require(req);
-    sendJson(res, 200, { app: await view(req, await apps.find(user, ns, name)) });
-  });
+  router.on(
+    { method: 'GET', path: APPS, tag, summary: "The caller's apps in one namespace", responses: { 200: appsAnswer } },
+    async ({ req, params: { ns = '' }, reply }) => {
+      const user = await auth.require(req);
+      reply(200, { apps: await list(req, user.id, ns) });
+    },
+  );
+
+  router.on(
+    { method: 'POST', path: APPS, tag, summary: 'Create an app and roll out its first revision', body: appRequestSchema, responses: { 201: appAnswer } },
+    async ({ req, params: { ns = '' }, body, reply }) => {
+      const user = await auth.require(req);
+      reply(201, { app: await view(req, await apps.create(user, ns, await body())) });
+    },
+  );
+
+  router.on(
+    { method: 'GET', path: `${APPS}/:name`, tag, summary: 'One app', responses: { 200: appAnswer } },
+    async ({ req, params: { ns = '', name = '' }, reply }) => {
+      const user = await auth.require(req);
+      reply(200, { app: await view(req, await apps.find(user, ns, name)) });
+    },
+  );
 
   router.on(
     {
@@ -62,19 +70,19 @@ export function registerAppRoutes(router: Router, deps: ApiDeps): void {
       body: updateRequestSchema,
       responses: { 200: appAnswer },
     },
-    async (req, res, { ns = '', name = '' }, input) => {
+    async ({ req, params: { ns = '', name = '' }, body, reply }) => {
       const user = await auth.require(req);
-      const { force, ...request } = await input.body();
-      sendJson(res, 200, { app: await view(req, await apps.update(user, ns, name, request, force)) });
+      const { force, ...request } = await body();
+      reply(200, { app: await view(req, await apps.update(user, ns, name, request, force)) });
     },
   );
 
   router.on(
     { method: 'DELETE', path: `${APPS}/:name`, tag, summary: 'Delete an app and stop its workers', responses: { 200: deletedSchema } },
-    async (req, res, { ns = '', name = '' }) => {
+    async ({ req, params: { ns = '', name = '' }, reply }) => {
       const user = await auth.require(req);
       await apps.delete(user, ns, name);
-      sendJson(res, 200, { deleted: name });
+      reply(200, { deleted: name });
     },
   );
 
@@ -88,10 +96,10 @@ export function registerAppRoutes(router: Router, deps: ApiDeps): void {
       body: upgradeRequestSchema,
       responses: { 200: appAnswer },
     },
-    async (req, res, { ns = '', name = '' }, input) => {
+    async ({ req, params: { ns = '', name = '' }, body, reply }) => {
       const user = await auth.require(req);
-      const { force, ...request } = await input.body();
-      sendJson(res, 200, { app: await view(req, await apps.upgrade(user, ns, name, request, force)) });
+      const { force, ...request } = await body();
+      reply(200, { app: await view(req, await apps.upgrade(user, ns, name, request, force)) });
     },
   );
 
@@ -104,19 +112,22 @@ export function registerAppRoutes(router: Router, deps: ApiDeps): void {
       body: rollbackRequestSchema,
       responses: { 200: appAnswer },
     },
-    async (req, res, { ns = '', name = '' }, input) => {
+    async ({ req, params: { ns = '', name = '' }, body, reply }) => {
       const user = await auth.require(req);
-      const { to, force } = await input.body();
-      sendJson(res, 200, { app: await view(req, await apps.rollback(user, ns, name, to, force)) });
+      const { to, force } = await body();
+      reply(200, { app: await view(req, await apps.rollback(user, ns, name, to, force)) });
     },
   );
 
   for (const action of ['pause', 'resume'] as const) {
     const summary = action === 'pause' ? 'Pause an app: its workers stop and its route answers 503' : 'Resume a paused app';
-    router.on({ method: 'POST', path: `${APPS}/:name:${action}`, tag, summary, responses: { 200: appAnswer } }, async (req, res, { ns = '', name = '' }) => {
-      const user = await auth.require(req);
-      sendJson(res, 200, { app: await view(req, await apps.setPaused(user, ns, name, action === 'pause')) });
-    });
+    router.on(
+      { method: 'POST', path: `${APPS}/:name:${action}`, tag, summary, responses: { 200: appAnswer } },
+      async ({ req, params: { ns = '', name = '' }, reply }) => {
+        const user = await auth.require(req);
+        reply(200, { app: await view(req, await apps.setPaused(user, ns, name, action === 'pause')) });
+      },
+    );
   }
 
   router.on(
@@ -131,7 +142,7 @@ export function registerAppRoutes(router: Router, deps: ApiDeps): void {
       }),
       responses: { 200: z.object({ workers: z.array(workerViewSchema) }) },
     },
-    async (req, res, { ns = '', name = '' }, { query }) => {
+    async ({ req, params: { ns = '', name = '' }, query, reply }) => {
       const user = await auth.require(req);
       const app = await apps.find(user, ns, name);
       const since = query.recentDays ? Date.now() - query.recentDays * DAY_MS : 0;
@@ -140,16 +151,22 @@ export function registerAppRoutes(router: Router, deps: ApiDeps): void {
         .filter((w) => query.all || !isTerminal(w.status))
         .filter((w) => Date.parse(w.createdAt) >= since)
         .map((w) => workerView(w, gateway.load(app.id, w.id), resources.get(w.revision)));
-      sendJson(res, 200, { workers });
+      reply(200, { workers });
     },
   );
 
   router.on(
-    { method: 'GET', path: `${APPS}/:name/revisions`, tag, summary: "An app's revisions, oldest first", responses: { 200: z.object({ revisions: z.array(revisionViewSchema) }) } },
-    async (req, res, { ns = '', name = '' }) => {
+    {
+      method: 'GET',
+      path: `${APPS}/:name/revisions`,
+      tag,
+      summary: "An app's revisions, oldest first",
+      responses: { 200: z.object({ revisions: z.array(revisionViewSchema) }) },
+    },
+    async ({ req, params: { ns = '', name = '' }, reply }) => {
       const user = await auth.require(req);
       const { app, history } = await apps.revisions(user, ns, name);
-      sendJson(res, 200, { revisions: history.revisions.map((r) => revisionView(app, r, history)) });
+      reply(200, { revisions: history.revisions.map((r) => revisionView(app, r, history)) });
     },
   );
 
@@ -162,10 +179,10 @@ export function registerAppRoutes(router: Router, deps: ApiDeps): void {
       query: z.object({ limit: wholeNumber.optional().describe('At most this many (default 100, at most 1000)') }),
       responses: { 200: z.object({ events: z.array(eventRecordSchema) }) },
     },
-    async (req, res, { ns = '', name = '' }, { query }) => {
+    async ({ req, params: { ns = '', name = '' }, query, reply }) => {
       const user = await auth.require(req);
       const app = await apps.find(user, ns, name);
-      sendJson(res, 200, { events: await store.events.list(app.id, Math.min(query.limit || 100, 1000)) });
+      reply(200, { events: await store.events.list(app.id, Math.min(query.limit || 100, 1000)) });
     },
   );
 
@@ -177,10 +194,10 @@ export function registerAppRoutes(router: Router, deps: ApiDeps): void {
       summary: "The requests waiting for one of an app's workers, and why",
       responses: { 200: z.object({ queue: z.array(queuedRequestViewSchema) }) },
     },
-    async (req, res, { ns = '', name = '' }) => {
+    async ({ req, params: { ns = '', name = '' }, reply }) => {
       const user = await auth.require(req);
       const app = await apps.find(user, ns, name);
-      sendJson(res, 200, { queue: gateway.queue(app.id) });
+      reply(200, { queue: gateway.queue(app.id) });
     },
   );
 }

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { keyRotationViewSchema, keyValueUpdateSchema, keyValueViewSchema } from '../../contract/key-value-view-schemas';
 import type { Authenticator } from '../auth';
-import { sendJson } from '../http/respond';
 import type { Router } from '../http/router';
 import type { KeyValueKind } from '../secrets/key-value-source';
 import type { KeyValueService } from '../secrets/key-value-service';
@@ -30,16 +29,25 @@ export function registerKeyValueRoutes(router: Router, deps: { auth: Authenticat
     const tag = kind === 'Secret' ? 'secrets' : 'configmaps';
     const noun = kind === 'Secret' ? 'secret' : 'configmap';
 
-    router.on({ method: 'POST', path: base, tag, summary: `Create a ${noun}`, body: createSchema, responses: { 201: objectAnswer } }, async (req, res, _params, input) => {
-      const user = await auth.require(req);
-      const { name, data } = await input.body();
-      sendJson(res, 201, { object: await keyValues.create(user, kind, name, data) });
-    });
+    router.on(
+      { method: 'POST', path: base, tag, summary: `Create a ${noun}`, body: createSchema, responses: { 201: objectAnswer } },
+      async ({ req, body, reply }) => {
+        const user = await auth.require(req);
+        const { name, data } = await body();
+        reply(201, { object: await keyValues.create(user, kind, name, data) });
+      },
+    );
 
     router.on(
-      { method: 'GET', path: base, tag, summary: `The caller's ${noun}s: names and item counts`, responses: { 200: z.object({ objects: z.array(keyValueViewSchema) }) } },
-      async (req, res) => {
-        sendJson(res, 200, { objects: await keyValues.list(await auth.require(req), kind) });
+      {
+        method: 'GET',
+        path: base,
+        tag,
+        summary: `The caller's ${noun}s: names and item counts`,
+        responses: { 200: z.object({ objects: z.array(keyValueViewSchema) }) },
+      },
+      async ({ req, reply }) => {
+        reply(200, { objects: await keyValues.list(await auth.require(req), kind) });
       },
     );
 
@@ -52,25 +60,35 @@ export function registerKeyValueRoutes(router: Router, deps: { auth: Authenticat
         query: z.object({ values: booleanFlag.describe('true: the values too') }),
         responses: { 200: objectAnswer },
       },
-      async (req, res, { name = '' }, { query }) => {
+      async ({ req, params: { name = '' }, query, reply }) => {
         const user = await auth.require(req);
-        sendJson(res, 200, { object: await keyValues.get(user, kind, name, query.values) });
+        reply(200, { object: await keyValues.get(user, kind, name, query.values) });
       },
     );
 
     router.on(
-      { method: 'PUT', path: one, tag, summary: `Replace (or merge into) a ${noun}'s items: a new version`, body: updateSchema, responses: { 200: keyValueUpdateSchema } },
-      async (req, res, { name = '' }, input) => {
+      {
+        method: 'PUT',
+        path: one,
+        tag,
+        summary: `Replace (or merge into) a ${noun}'s items: a new version`,
+        body: updateSchema,
+        responses: { 200: keyValueUpdateSchema },
+      },
+      async ({ req, params: { name = '' }, body, reply }) => {
         const user = await auth.require(req);
-        const { data, merge = false } = await input.body();
-        sendJson(res, 200, await keyValues.update(user, kind, name, data, merge));
+        const { data, merge = false } = await body();
+        reply(200, await keyValues.update(user, kind, name, data, merge));
       },
     );
 
-    router.on({ method: 'DELETE', path: one, tag, summary: `Delete a ${noun}`, responses: { 200: deletedSchema } }, async (req, res, { name = '' }) => {
-      await keyValues.delete(await auth.require(req), kind, name);
-      sendJson(res, 200, { deleted: name });
-    });
+    router.on(
+      { method: 'DELETE', path: one, tag, summary: `Delete a ${noun}`, responses: { 200: deletedSchema } },
+      async ({ req, params: { name = '' }, reply }) => {
+        await keyValues.delete(await auth.require(req), kind, name);
+        reply(200, { deleted: name });
+      },
+    );
   }
 
   router.on(
@@ -81,8 +99,8 @@ export function registerKeyValueRoutes(router: Router, deps: { auth: Authenticat
       summary: 'Make a new secret key and seal every secret with it again (admin only)',
       responses: { 201: keyRotationViewSchema },
     },
-    async (req, res) => {
-      sendJson(res, 201, await keyValues.rotateKey(await auth.require(req)));
+    async ({ req, reply }) => {
+      reply(201, await keyValues.rotateKey(await auth.require(req)));
     },
   );
 }

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { namespaceViewSchema } from '../../contract/api-view-schemas';
 import type { NamespaceView } from '../../contract/api-views';
-import { sendJson } from '../http/respond';
 import type { Router } from '../http/router';
 import type { NamespaceRecord } from '../store/records';
 import type { ApiDeps } from './api';
@@ -21,24 +20,27 @@ export function registerNamespaceRoutes(router: Router, deps: ApiDeps): void {
 
   router.on(
     { method: 'GET', path: NAMESPACES, tag, summary: "The caller's namespaces", responses: { 200: z.object({ namespaces: z.array(namespaceViewSchema) }) } },
-    async (req, res) => {
+    async ({ req, reply }) => {
       const user = await auth.require(req);
-      sendJson(res, 200, { namespaces: (await namespaces.list(user)).map(namespaceView) });
+      reply(200, { namespaces: (await namespaces.list(user)).map(namespaceView) });
     },
   );
 
   router.on(
     { method: 'POST', path: NAMESPACES, tag, summary: 'Create a namespace', body: z.strictObject({ name: z.string() }), responses: { 201: namespaceAnswer } },
-    async (req, res, _params, input) => {
+    async ({ req, body, reply }) => {
       const user = await auth.require(req);
-      sendJson(res, 201, { namespace: namespaceView(await namespaces.create(user, (await input.body()).name)) });
+      reply(201, { namespace: namespaceView(await namespaces.create(user, (await body()).name)) });
     },
   );
 
-  router.on({ method: 'GET', path: `${NAMESPACES}/:name`, tag, summary: 'One namespace', responses: { 200: namespaceAnswer } }, async (req, res, { name = '' }) => {
-    const user = await auth.require(req);
-    sendJson(res, 200, { namespace: namespaceView(await namespaces.get(user, name)) });
-  });
+  router.on(
+    { method: 'GET', path: `${NAMESPACES}/:name`, tag, summary: 'One namespace', responses: { 200: namespaceAnswer } },
+    async ({ req, params: { name = '' }, reply }) => {
+      const user = await auth.require(req);
+      reply(200, { namespace: namespaceView(await namespaces.get(user, name)) });
+    },
+  );
 
   router.on(
     {
@@ -49,10 +51,10 @@ export function registerNamespaceRoutes(router: Router, deps: ApiDeps): void {
       query: z.object({ force: booleanFlag.describe('true: delete its apps too (otherwise a namespace with apps is refused)') }),
       responses: { 200: deletedSchema },
     },
-    async (req, res, { name = '' }, { query }) => {
+    async ({ req, params: { name = '' }, query, reply }) => {
       const user = await auth.require(req);
       await namespaces.delete(user, name, query.force);
-      sendJson(res, 200, { deleted: name });
+      reply(200, { deleted: name });
     },
   );
 }

@@ -121,7 +121,9 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output', components: Recor
   const { $schema: _dialect, $defs, ...rest } = JSON.parse(JSON.stringify(converted).replaceAll('"#/$defs/', '"#/components/schemas/')) as Json;
   for (const [id, def] of Object.entries(($defs ?? {}) as Record<string, Json>)) {
     const known = components[id];
-    if (known && JSON.stringify(known) !== JSON.stringify(def)) throw new Error(`two different schemas are named '${id}' (one as a request takes it, one as an answer sends it?)`);
+    if (known && JSON.stringify(known) !== JSON.stringify(def)) {
+      throw new Error(`two different schemas are named '${id}' (one as a request takes it, one as an answer sends it?)`);
+    }
     components[id] = def;
   }
   return rest;

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { machineResourcesSchema } from '../../contract/api-view-schemas';
 import { scaleDownRequestSchema, scaleUpRequestSchema } from '../apps/worker-scaling';
-import { sendJson } from '../http/respond';
 import type { Router } from '../http/router';
 import type { ApiDeps } from './api';
 
@@ -20,10 +19,10 @@ export function registerScalingRoutes(router: Router, deps: ApiDeps): void {
 
   router.on(
     { method: 'POST', path: `${WORKERS}:scale-up`, tag: 'apps', summary: 'Start more workers', body: scaleUpRequestSchema, responses: { 200: workerIdsAnswer } },
-    async (req, res, { ns = '', name = '' }, input) => {
+    async ({ req, params: { ns = '', name = '' }, body, reply }) => {
       const user = await auth.require(req);
-      const { scaleUpWorkersNum } = await input.body();
-      sendJson(res, 200, { workerIds: await scaling.scaleUp(user, ns, name, scaleUpWorkersNum) });
+      const { scaleUpWorkersNum } = await body();
+      reply(200, { workerIds: await scaling.scaleUp(user, ns, name, scaleUpWorkersNum) });
     },
   );
 
@@ -36,17 +35,23 @@ export function registerScalingRoutes(router: Router, deps: ApiDeps): void {
       body: scaleDownRequestSchema,
       responses: { 200: workerIdsAnswer },
     },
-    async (req, res, { ns = '', name = '' }, input) => {
+    async ({ req, params: { ns = '', name = '' }, body, reply }) => {
       const user = await auth.require(req);
-      sendJson(res, 200, { workerIds: await scaling.scaleDown(user, ns, name, await input.body()) });
+      reply(200, { workerIds: await scaling.scaleDown(user, ns, name, await body()) });
     },
   );
 
   router.on(
-    { method: 'GET', path: '/api/v1/resources', tag: 'platform', summary: 'What this machine offers workers', responses: { 200: z.object({ resources: machineResourcesSchema }) } },
-    async (req, res) => {
+    {
+      method: 'GET',
+      path: '/api/v1/resources',
+      tag: 'platform',
+      summary: 'What this machine offers workers',
+      responses: { 200: z.object({ resources: machineResourcesSchema }) },
+    },
+    async ({ req, reply }) => {
       await auth.require(req);
-      sendJson(res, 200, { resources: machine });
+      reply(200, { resources: machine });
     },
   );
 }

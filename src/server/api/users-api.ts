@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { userViewSchema } from '../../contract/api-view-schemas';
 import type { UserView } from '../../contract/api-views';
-import { sendJson } from '../http/respond';
 import type { Router } from '../http/router';
 import type { UserRecord } from '../store/records';
 import type { ApiDeps } from './api';
@@ -19,10 +18,13 @@ function userView(user: UserRecord): UserView {
 export function registerUserRoutes(router: Router, deps: ApiDeps): void {
   const { auth, users } = deps;
 
-  router.on({ method: 'GET', path: '/api/v1/users', tag, summary: 'Every user (admin only)', responses: { 200: z.object({ users: z.array(userViewSchema) }) } }, async (req, res) => {
-    const caller = await auth.require(req);
-    sendJson(res, 200, { users: (await users.list(caller)).map(userView) });
-  });
+  router.on(
+    { method: 'GET', path: '/api/v1/users', tag, summary: 'Every user (admin only)', responses: { 200: z.object({ users: z.array(userViewSchema) }) } },
+    async ({ req, reply }) => {
+      const caller = await auth.require(req);
+      reply(200, { users: (await users.list(caller)).map(userView) });
+    },
+  );
 
   router.on(
     {
@@ -33,27 +35,39 @@ export function registerUserRoutes(router: Router, deps: ApiDeps): void {
       body: z.strictObject({ name: z.string() }),
       responses: { 201: z.object({ user: userViewSchema, token: tokenSchema }) },
     },
-    async (req, res, _params, input) => {
+    async ({ req, body, reply }) => {
       const caller = await auth.require(req);
-      const { user, token } = await users.create(caller, (await input.body()).name);
-      sendJson(res, 201, { user: userView(user), token });
+      const { user, token } = await users.create(caller, (await body()).name);
+      reply(201, { user: userView(user), token });
     },
   );
 
   router.on(
-    { method: 'DELETE', path: '/api/v1/users/:name', tag, summary: 'Delete a user with their apps, volumes, secrets and configmaps (admin only)', responses: { 200: deletedSchema } },
-    async (req, res, { name = '' }) => {
+    {
+      method: 'DELETE',
+      path: '/api/v1/users/:name',
+      tag,
+      summary: 'Delete a user with their apps, volumes, secrets and configmaps (admin only)',
+      responses: { 200: deletedSchema },
+    },
+    async ({ req, params: { name = '' }, reply }) => {
       const caller = await auth.require(req);
       await users.delete(caller, name);
-      sendJson(res, 200, { deleted: name });
+      reply(200, { deleted: name });
     },
   );
 
   router.on(
-    { method: 'POST', path: '/api/v1/token:rotate', tag, summary: "Replace the caller's token: the old one stops working", responses: { 200: z.object({ token: tokenSchema }) } },
-    async (req, res) => {
+    {
+      method: 'POST',
+      path: '/api/v1/token:rotate',
+      tag,
+      summary: "Replace the caller's token: the old one stops working",
+      responses: { 200: z.object({ token: tokenSchema }) },
+    },
+    async ({ req, reply }) => {
       const caller = await auth.require(req);
-      sendJson(res, 200, { token: await users.rotateToken(caller) });
+      reply(200, { token: await users.rotateToken(caller) });
     },
   );
 }

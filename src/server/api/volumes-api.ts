@@ -2,7 +2,6 @@ import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { EveraiError } from '../../contract/errors';
 import type { Authenticator } from '../auth';
-import { sendJson } from '../http/respond';
 import type { Router } from '../http/router';
 import { clientGoneSignal } from '../registry/registry-call';
 import type { VolumeService } from '../volumes/volume-service';
@@ -38,29 +37,38 @@ export function registerVolumeRoutes(router: Router, deps: { auth: Authenticator
   const tag = 'volumes';
   const volumeAnswer = z.object({ volume: volumeViewSchema });
 
-  router.on({ method: 'POST', path: VOLUMES_API, tag, summary: 'Create a volume', body: createSchema, responses: { 201: volumeAnswer } }, async (req, res, _params, input) => {
-    const user = await auth.require(req);
-    sendJson(res, 201, { volume: await volumes.create(user, (await input.body()).name) });
+  router.on(
+    { method: 'POST', path: VOLUMES_API, tag, summary: 'Create a volume', body: createSchema, responses: { 201: volumeAnswer } },
+    async ({ req, body, reply }) => {
+      const user = await auth.require(req);
+      reply(201, { volume: await volumes.create(user, (await body()).name) });
+    },
+  );
+
+  router.on(
+    { method: 'GET', path: VOLUMES_API, tag, summary: "The caller's volumes", responses: { 200: z.object({ volumes: z.array(volumeViewSchema) }) } },
+    async ({ req, reply }) => {
+      reply(200, { volumes: await volumes.list(await auth.require(req)) });
+    },
+  );
+
+  router.on({ method: 'GET', path: VOLUME, tag, summary: 'One volume', responses: { 200: volumeAnswer } }, async ({ req, params: { ref = '' }, reply }) => {
+    reply(200, { volume: await volumes.get(await auth.require(req), ref) });
   });
 
-  router.on({ method: 'GET', path: VOLUMES_API, tag, summary: "The caller's volumes", responses: { 200: z.object({ volumes: z.array(volumeViewSchema) }) } }, async (req, res) => {
-    sendJson(res, 200, { volumes: await volumes.list(await auth.require(req)) });
-  });
-
-  router.on({ method: 'GET', path: VOLUME, tag, summary: 'One volume', responses: { 200: volumeAnswer } }, async (req, res, { ref = '' }) => {
-    sendJson(res, 200, { volume: await volumes.get(await auth.require(req), ref) });
-  });
-
-  router.on({ method: 'DELETE', path: VOLUME, tag, summary: 'Delete a volume and its revisions', responses: { 200: deletedSchema } }, async (req, res, { ref = '' }) => {
-    await volumes.delete(await auth.require(req), ref);
-    sendJson(res, 200, { deleted: ref });
-  });
+  router.on(
+    { method: 'DELETE', path: VOLUME, tag, summary: 'Delete a volume and its revisions', responses: { 200: deletedSchema } },
+    async ({ req, params: { ref = '' }, reply }) => {
+      await volumes.delete(await auth.require(req), ref);
+      reply(200, { deleted: ref });
+    },
+  );
 
   // Custom method in the reference API's style: POST .../volumes/NAME:publish.
   router.on(
     { method: 'POST', path: `${VOLUME}:publish`, tag, summary: 'Let every user read the volume as `owner/name`', responses: { 200: volumeAnswer } },
-    async (req, res, { ref = '' }) => {
-      sendJson(res, 200, { volume: await volumes.publish(await auth.require(req), ref) });
+    async ({ req, params: { ref = '' }, reply }) => {
+      reply(200, { volume: await volumes.publish(await auth.require(req), ref) });
     },
   );
 
@@ -75,10 +83,10 @@ export function registerVolumeRoutes(router: Router, deps: { auth: Authenticator
       bodyLimit: FILE_LIST_BODY_LIMIT,
       responses: { 200: commitViewSchema, 201: commitViewSchema },
     },
-    async (req, res, { ref = '' }, input) => {
+    async ({ req, params: { ref = '' }, body, reply }) => {
       const user = await auth.require(req);
-      const commit = await volumes.commit(user, ref, await input.body());
-      sendJson(res, commit.created ? 201 : 200, commit);
+      const commit = await volumes.commit(user, ref, await body());
+      reply(commit.created ? 201 : 200, commit);
     },
   );
 
@@ -92,9 +100,9 @@ export function registerVolumeRoutes(router: Router, deps: { auth: Authenticator
       bodyLimit: FILE_LIST_BODY_LIMIT,
       responses: { 200: missingBlobsViewSchema },
     },
-    async (req, res, { ref = '' }, input) => {
+    async ({ req, params: { ref = '' }, body, reply }) => {
       const user = await auth.require(req);
-      sendJson(res, 200, await volumes.missingBlobs(user, ref, (await input.body()).digests));
+      reply(200, await volumes.missingBlobs(user, ref, (await body()).digests));
     },
   );
 
@@ -104,11 +112,13 @@ export function registerVolumeRoutes(router: Router, deps: { auth: Authenticator
       path: `${VOLUME}/blobs/:digest`,
       tag,
       summary: "Upload a file's bytes, or the rest of them from an offset",
-      headers: z.object({ [UPLOAD_OFFSET_HEADER]: z.string().regex(/^\d+$/).optional().describe('The byte of the file the body starts at, to resume an upload that broke off') }),
+      headers: z.object({
+        [UPLOAD_OFFSET_HEADER]: z.string().regex(/^\d+$/).optional().describe('The byte of the file the body starts at, to resume an upload that broke off'),
+      }),
       rawBody: { description: "The file's bytes (Content-Length required)", contentType: 'application/octet-stream' },
       responses: { 201: blobViewSchema },
     },
-    async (req, res, { ref = '', digest = '' }) => {
+    async ({ req, res, params: { ref = '', digest = '' }, reply }) => {
       const user = await auth.require(req);
       // Node ends the body at Content-Length, so the declared length bounds what is written.
       if (req.headers['content-length'] === undefined) {
@@ -121,7 +131,7 @@ export function registerVolumeRoutes(router: Router, deps: { auth: Authenticator
         const blob = await volumes.putBlob(user, ref, digest, { body: req, offset, signal });
         // A resumed upload sent only what came after its offset.
         metrics.volumeTransferred('push', blob.size - offset);
-        sendJson(res, 201, blob);
+        reply(201, blob);
       } catch (error) {
         // A client that went away half-way gets no answer; the store keeps what arrived, to resume.
         if (!signal.aborted) throw error;
@@ -131,8 +141,8 @@ export function registerVolumeRoutes(router: Router, deps: { auth: Authenticator
 
   router.on(
     { method: 'GET', path: `${VOLUME}/revisions/:revision/files`, tag, summary: "A revision's files", responses: { 200: fileListViewSchema } },
-    async (req, res, { ref = '', revision = '' }) => {
-      sendJson(res, 200, await volumes.fileList(await auth.require(req), ref, revision));
+    async ({ req, params: { ref = '', revision = '' }, reply }) => {
+      reply(200, await volumes.fileList(await auth.require(req), ref, revision));
     },
   );
 
@@ -144,7 +154,7 @@ export function registerVolumeRoutes(router: Router, deps: { auth: Authenticator
       summary: "One file's bytes (`path` may hold `/`)",
       responses: { 200: { description: "The file's bytes; X-Everai-Digest names their sha256", contentType: 'application/octet-stream' } },
     },
-    async (req, res, { ref = '', revision = '', path = '' }) => {
+    async ({ req, res, params: { ref = '', revision = '', path = '' } }) => {
       const { file, body } = await volumes.openFile(await auth.require(req), ref, revision, path);
       res.writeHead(200, {
         'content-type': 'application/octet-stream',

@@ -3,14 +3,12 @@ import type { z } from 'zod';
 import { parseBody, parseQuery } from './parse-input';
 import { readJson } from './body';
 import { decodeSegment } from './decode-segment';
-import type { QuerySchema, RouteInput, RouteSpec } from './route-spec';
+import type { Answers, QuerySchema, RouteContext, RouteSpec } from './route-spec';
+import { sendJson } from './respond';
 
 export type Params = Record<string, string>;
-export type Handler<Q extends QuerySchema | undefined = undefined, B extends z.ZodType | undefined = undefined> = (
-  req: IncomingMessage,
-  res: ServerResponse,
-  params: Params,
-  input: RouteInput<Q, B>,
+export type Handler<Q extends QuerySchema | undefined = undefined, B extends z.ZodType | undefined = undefined, R extends Answers = Answers> = (
+  context: RouteContext<Q, B, R>,
 ) => Promise<void> | void;
 
 /** A route as the router calls it: its input already bound to the request. */
@@ -32,7 +30,10 @@ interface RouteEntry {
 export class Router {
   private readonly entries: RouteEntry[] = [];
 
-  on<Q extends QuerySchema | undefined = undefined, B extends z.ZodType | undefined = undefined>(spec: RouteSpec<Q, B>, handler: Handler<Q, B>): this {
+  on<Q extends QuerySchema | undefined = undefined, B extends z.ZodType | undefined = undefined, R extends Answers = Answers>(
+    spec: RouteSpec<Q, B, R>,
+    handler: Handler<Q, B, R>,
+  ): this {
     const names: string[] = [];
     const source = spec.path
       .split('/')
@@ -45,14 +46,18 @@ export class Router {
       )
       .join('/');
     const bound: BoundHandler = (req, res, params, url) => {
-      const input = {
+      const context = {
+        req,
+        res,
+        params,
         // Read when the handler asks: a route that refuses every request (exec without Upgrade) never does.
         get query() {
           return spec.query ? parseQuery(spec.query, url.searchParams) : {};
         },
         body: async () => (spec.body ? parseBody(spec.body, await readJson(req, spec.bodyLimit)) : undefined),
-      } as RouteInput<Q, B>;
-      return handler(req, res, params, input);
+        reply: (status: number, body: unknown) => sendJson(res, status, body),
+      } as RouteContext<Q, B, R>;
+      return handler(context);
     };
     this.entries.push({ spec, pattern: new RegExp(`^${source}$`), names, handler: bound });
     return this;
