@@ -154,7 +154,7 @@ test('apps and their workers answer as documented, through a deploy, a rollout, 
   await check.call('GET', '/api/apps/v1/workers/{id}/logs', { params: { id: worker }, query: { timestamps: 'true', since: '2020-01-01T00:00:00Z' } });
   await check.call('GET', `${APP}/logs`, { params: app });
   assert.equal(await check.upgrade('/api/apps/v1/workers/{id}/exec', { params: { id: worker }, query: { command: ['node', '-e', '1'] }, protocol: EXEC_PROTOCOL }), 101);
-  assert.equal((await check.call('GET', '/api/apps/v1/workers/{id}/exec', { params: { id: worker }, query: { command: 'true' } })).status, 400, 'no Upgrade');
+  assert.equal((await check.call('GET', '/api/apps/v1/workers/{id}/exec', { params: { id: worker }, query: { command: ['true'] } })).status, 400, 'no Upgrade');
 
   // A new revision (another environment), then back to the first.
   assert.equal((await check.call('PUT', APP, { params: app, body: { spec: { ...spec, env: { GREETING: 'hi' } } } })).status, 200);

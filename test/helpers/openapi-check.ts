@@ -116,11 +116,10 @@ export class OpenApiCheck {
   /** `at`: the operation's JSON pointer in the document. */
   private checkRequest(op: Json, at: string[], where: string, call: Call): void {
     const parameters = (op.parameters ?? []) as { name: string; in: string; required: boolean }[];
-    for (const name of Object.keys(call.query ?? {})) {
-      assert.ok(
-        parameters.some((p) => p.in === 'query' && p.name === name),
-        `${where}: the query parameter '${name}' is not documented`,
-      );
+    for (const [name, value] of Object.entries(call.query ?? {})) {
+      const index = parameters.findIndex((p) => p.in === 'query' && p.name === name);
+      assert.ok(index >= 0, `${where}: the query parameter '${name}' is not documented`);
+      this.validate([...at, 'parameters', String(index), 'schema'], value, `${where}: the query parameter '${name}'`);
     }
     for (const p of parameters.filter((p) => p.in === 'path')) assert.ok(call.params?.[p.name] !== undefined, `${where}: no value for {${p.name}}`);
     const requestBody = op.requestBody as { content: Record<string, unknown> } | undefined;
