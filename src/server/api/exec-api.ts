@@ -24,6 +24,7 @@ const EXEC_PATH = /^\/api\/apps\/v1\/workers\/([^/]+)\/exec$/;
 const MAX_ARGS = 256;
 const SAY_WHAT = 'say what to run: command=CMD&command=ARG...';
 
+/** A size that is not a count falls back to the usual one, as for a terminal that reports none. */
 const terminalSize = (fallback: number) =>
   z.string().regex(/^\d{1,4}$/).transform(Number).pipe(z.number().int().min(1)).optional().catch(undefined).transform((n) => n ?? fallback);
 
