@@ -44,6 +44,14 @@ test('/api/openapi.json is a valid OpenAPI 3.1 document, served without a token'
     return (document.paths as Record<string, Record<string, { operationId: string }>>)[path]?.[method.toLowerCase()]?.operationId;
   });
   assert.equal(new Set(ids).size, ids.length, 'operation ids are unique');
+  // Each {name} of a path is a path parameter of its operations, and nothing else is.
+  for (const [path, operations] of Object.entries(document.paths as Record<string, Record<string, { parameters?: { name: string; in: string }[] }>>)) {
+    const named = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+    for (const [method, op] of Object.entries(operations)) {
+      const declared = (op.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name);
+      assert.deepEqual(declared, named, `${method} ${path}: path parameters`);
+    }
+  }
   // The registry and the apps' routes are other protocols: not in the document (docs/api.md).
   assert.ok(!check.operations().some((op) => / \/v2|\/routes\//.test(op)));
   // docs/api.md lists every route.
