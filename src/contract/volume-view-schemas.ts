@@ -1,8 +1,9 @@
 import { z } from 'zod';
 
 /**
- * The volume API's answers (docs/volumes.md) as zod schemas: volume-view.ts takes its types from
- * them, and the OpenAPI document is generated from them. Only the server loads this file at run
+ * The volume API's requests and answers (docs/volumes.md) as zod schemas: volume-view.ts takes its
+ * types from them, the server validates requests with them, and the OpenAPI document is generated
+ * from them. Only the server loads this file at run
  * time (see api-view-schemas.ts).
  */
 
@@ -50,3 +51,21 @@ export const missingBlobsViewSchema = z
   .meta({ id: 'MissingBlobs', description: 'What a push must upload, and how much of each it already sent.' });
 
 export const blobViewSchema = z.object({ digest: z.string(), size: z.number() }).meta({ id: 'Blob', description: 'A blob the platform holds whole.' });
+
+const digestSchema = z.string().regex(/^sha256:[a-f0-9]{64}$/, 'must be sha256:<64 hex>');
+
+/** `POST .../revisions`: a push's file list, and the revision its files started from. */
+export const commitRequestSchema = z.object({
+  baseRevision: z.string().min(1, 'must name the revision the files started from (000000-000 for none)'),
+  files: z.array(
+    z.object({
+      path: z.string(),
+      digest: digestSchema,
+      size: z.number().int().nonnegative(),
+      mode: z.number().int().min(0).max(0o777),
+    }),
+  ),
+});
+
+/** `POST .../blobs:missing`: the blobs a push would upload. */
+export const missingBlobsRequestSchema = z.object({ digests: z.array(digestSchema) });

@@ -1,5 +1,4 @@
 import type { z } from 'zod';
-import type { VolumeFile } from './volume-file';
 import type * as schemas from './volume-view-schemas';
 
 /** Who may read a volume: its owner only, or everyone as `owner/name`. */
@@ -19,11 +18,8 @@ export type FileListView = z.infer<typeof schemas.fileListViewSchema>;
 /** `POST .../revisions`: what a commit did. */
 export type CommitView = z.infer<typeof schemas.commitViewSchema>;
 
-export interface CommitRequest {
-  /** The revision the client's files started from, `000000-000` for none. */
-  baseRevision: string;
-  files: VolumeFile[];
-}
+/** `POST .../revisions`: the revision the client's files started from (`000000-000` for none) and the files. */
+export type CommitRequest = z.infer<typeof schemas.commitRequestSchema>;
 
 /** `POST .../blobs:missing`: what a push must upload, and how much of each it already sent. */
 export type MissingBlobsView = z.infer<typeof schemas.missingBlobsViewSchema>;

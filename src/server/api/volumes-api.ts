@@ -7,28 +7,21 @@ import { clientGoneSignal } from '../registry/registry-call';
 import type { VolumeService } from '../volumes/volume-service';
 import type { PlatformMetrics } from '../metrics/metrics';
 import { UPLOAD_OFFSET_HEADER, VOLUMES_API } from '../../contract/volume-view';
-import { blobViewSchema, commitViewSchema, fileListViewSchema, missingBlobsViewSchema, volumeViewSchema } from '../../contract/volume-view-schemas';
+import {
+  blobViewSchema,
+  commitRequestSchema,
+  commitViewSchema,
+  fileListViewSchema,
+  missingBlobsRequestSchema,
+  missingBlobsViewSchema,
+  volumeViewSchema,
+} from '../../contract/volume-view-schemas';
 import { deletedSchema } from './common-schemas';
 
 /** A file list of a large volume is bigger than an ordinary API body (about 150 bytes a file). */
 const FILE_LIST_BODY_LIMIT = 64 * 1024 * 1024;
 
-const DIGEST = /^sha256:[a-f0-9]{64}$/;
-const digestSchema = z.string().regex(DIGEST, 'must be sha256:<64 hex>');
-
 const createSchema = z.object({ name: z.string() });
-const missingSchema = z.object({ digests: z.array(digestSchema) });
-const commitSchema = z.object({
-  baseRevision: z.string().min(1, 'must name the revision the files started from (000000-000 for none)'),
-  files: z.array(
-    z.object({
-      path: z.string(),
-      digest: digestSchema,
-      size: z.number().int().nonnegative(),
-      mode: z.number().int().min(0).max(0o777),
-    }),
-  ),
-});
 
 /** Volumes (docs/volumes.md) at `/api/volumes/v1/volumes`; `:ref` is `NAME` or URL-encoded `OWNER/NAME`. */
 export function registerVolumeRoutes(router: Router, deps: { auth: Authenticator; volumes: VolumeService; metrics: Pick<PlatformMetrics, 'volumeTransferred'> }): void {
@@ -79,7 +72,7 @@ export function registerVolumeRoutes(router: Router, deps: { auth: Authenticator
       tag,
       summary: 'Commit a file list as a new revision (its blobs uploaded first)',
       description: '201: a new revision; 200: the files equal the newest revision, so none was made.',
-      body: commitSchema,
+      body: commitRequestSchema,
       bodyLimit: FILE_LIST_BODY_LIMIT,
       responses: { 200: commitViewSchema, 201: commitViewSchema },
     },
@@ -96,7 +89,7 @@ export function registerVolumeRoutes(router: Router, deps: { auth: Authenticator
       path: `${VOLUME}/blobs:missing`,
       tag,
       summary: 'Which of these blobs a push must upload, and how much of each it already sent',
-      body: missingSchema,
+      body: missingBlobsRequestSchema,
       bodyLimit: FILE_LIST_BODY_LIMIT,
       responses: { 200: missingBlobsViewSchema },
     },
