@@ -188,3 +188,15 @@ test('every operation of the document was called', () => {
   const missed = check.operations().filter((op) => !check.called.has(op));
   assert.deepEqual(missed, [], 'each operation needs a call in this file');
 });
+
+test('every operation the document says needs a token refuses a request without one, and only those', async () => {
+  const paths = check.document.paths as Record<string, Record<string, { security?: unknown[] }>>;
+  for (const [path, operations] of Object.entries(paths)) {
+    for (const [method, op] of Object.entries(operations)) {
+      const params = Object.fromEntries([...path.matchAll(/\{(\w+)\}/g)].map((m) => [m[1] as string, 'x']));
+      const { status } = await check.call(method.toUpperCase(), path, { params, token: null });
+      const open = op.security?.length === 0;
+      assert.equal(status === 401, !open, `${method.toUpperCase()} ${path} without a token: ${status}`);
+    }
+  }
+});

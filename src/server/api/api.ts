@@ -8,6 +8,7 @@ import type { Authenticator } from '../auth';
 import type { Gateway } from '../gateway/gateway';
 import { Router } from '../http/router';
 import type { Store } from '../store/store';
+import type { UserRecord } from '../store/records';
 import { registerAppRoutes } from './apps-api';
 import { registerWorkerRoutes } from './workers-api';
 import { registerAppLogRoutes } from './app-logs-api';
@@ -26,6 +27,9 @@ import { registerScalingRoutes } from './scaling-api';
 import type { PlatformMetrics } from '../metrics/metrics';
 import { execRoute } from './exec-api';
 import { OPENAPI_PATH, openApiDocument } from './openapi-document';
+
+/** The API's router: its handlers get the caller as a user record. */
+export type ApiRouter = Router<UserRecord>;
 
 export interface ApiDeps {
   store: Store;
@@ -47,14 +51,13 @@ export interface ApiDeps {
  * token. The router's table describes each route; /api/openapi.json is generated from it.
  */
 export function buildApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> {
-  const router = new Router();
+  const router: ApiRouter = new Router((req) => deps.auth.require(req));
   const tag = 'platform';
   router.on(
     { method: 'GET', path: '/api/v1/version', tag, auth: false, summary: "The server's version", responses: { 200: z.object({ version: z.string() }) } },
     ({ reply }) => reply(200, { version: VERSION }),
   );
-  router.on({ method: 'GET', path: '/api/v1/whoami', tag, summary: 'Who the token belongs to', responses: { 200: whoAmIViewSchema } }, async ({ req, reply }) => {
-    const user = await deps.auth.require(req);
+  router.on({ method: 'GET', path: '/api/v1/whoami', tag, summary: 'Who the token belongs to', responses: { 200: whoAmIViewSchema } }, async ({ user, reply }) => {
     reply(200, { id: user.id, name: user.name, isAdmin: user.isAdmin });
   });
   registerUserRoutes(router, deps);

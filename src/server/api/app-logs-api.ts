@@ -1,7 +1,6 @@
 import type { LogEntryView } from '../../contract/api-views';
-import type { Router } from '../http/router';
 import { isTerminal } from '../store/records';
-import type { ApiDeps } from './api';
+import type { ApiDeps, ApiRouter } from './api';
 import { logEntryViewSchema } from '../../contract/api-view-schemas';
 import { logQuery, startStream, streamLogs, writeChunk } from './log-stream';
 
@@ -11,8 +10,8 @@ import { logQuery, startStream, streamLogs, writeChunk } from './log-stream';
  * as NDJSON (one LogEntryView a line). Following, workers that start later join in, and the
  * answer lasts until the client goes or the app is deleted.
  */
-export function registerAppLogRoutes(router: Router, deps: ApiDeps): void {
-  const { store, auth, apps, runtime } = deps;
+export function registerAppLogRoutes(router: ApiRouter, deps: ApiDeps): void {
+  const { store, apps, runtime } = deps;
 
   const answer = { description: 'One LogEntry a line', contentType: 'application/x-ndjson; charset=utf-8', itemSchema: logEntryViewSchema };
   const spec = {
@@ -23,8 +22,7 @@ export function registerAppLogRoutes(router: Router, deps: ApiDeps): void {
     query: logQuery,
     responses: { 200: answer },
   } as const;
-  router.on(spec, async ({ req, res, params: { ns = '', name = '' }, query }) => {
-    const user = await auth.require(req);
+  router.on(spec, async ({ user, res, params: { ns = '', name = '' }, query }) => {
     const app = await apps.find(user, ns, name);
     const signal = startStream(res, answer.contentType);
     await streamLogs(runtime, {

@@ -3,10 +3,9 @@ import { z } from 'zod';
 import { appViewSchema, eventRecordSchema, queuedRequestViewSchema, revisionViewSchema, workerViewSchema } from '../../contract/api-view-schemas';
 import { appRequestSchema, rollbackRequestSchema, updateRequestSchema, upgradeRequestSchema } from '../apps/app-request';
 import { requestOrigin } from '../http/request-origin';
-import type { Router } from '../http/router';
 import type { AppRecord } from '../store/records';
 import { isTerminal } from '../store/records';
-import type { ApiDeps } from './api';
+import type { ApiDeps, ApiRouter } from './api';
 import { booleanFlag, deletedSchema, wholeNumber } from './common-schemas';
 import { appView, revisionView, workerView } from './views';
 
@@ -18,8 +17,8 @@ const appsAnswer = z.object({ apps: z.array(appViewSchema) });
 const appAnswer = z.object({ app: appViewSchema });
 
 /** Apps and their workers, events and queue: `/api/apps/v1/...`. */
-export function registerAppRoutes(router: Router, deps: ApiDeps): void {
-  const { store, auth, apps, gateway } = deps;
+export function registerAppRoutes(router: ApiRouter, deps: ApiDeps): void {
+  const { store, apps, gateway } = deps;
 
   const view = async (req: IncomingMessage, app: AppRecord) =>
     appView(app, await store.apps.revision(app.id, app.targetRevision), await store.workers.listByApp(app.id), requestOrigin(req));
@@ -31,32 +30,28 @@ export function registerAppRoutes(router: Router, deps: ApiDeps): void {
 
   router.on(
     { method: 'GET', path: '/api/apps/v1/apps', tag, summary: "The caller's apps in every namespace", responses: { 200: appsAnswer } },
-    async ({ req, reply }) => {
-      const user = await auth.require(req);
+    async ({ user, req, reply }) => {
       reply(200, { apps: await list(req, user.id) });
     },
   );
 
   router.on(
     { method: 'GET', path: APPS, tag, summary: "The caller's apps in one namespace", responses: { 200: appsAnswer } },
-    async ({ req, params: { ns = '' }, reply }) => {
-      const user = await auth.require(req);
+    async ({ user, req, params: { ns = '' }, reply }) => {
       reply(200, { apps: await list(req, user.id, ns) });
     },
   );
 
   router.on(
     { method: 'POST', path: APPS, tag, summary: 'Create an app and roll out its first revision', body: appRequestSchema, responses: { 201: appAnswer } },
-    async ({ req, params: { ns = '' }, body, reply }) => {
-      const user = await auth.require(req);
+    async ({ user, req, params: { ns = '' }, body, reply }) => {
       reply(201, { app: await view(req, await apps.create(user, ns, await body())) });
     },
   );
 
   router.on(
     { method: 'GET', path: `${APPS}/:name`, tag, summary: 'One app', responses: { 200: appAnswer } },
-    async ({ req, params: { ns = '', name = '' }, reply }) => {
-      const user = await auth.require(req);
+    async ({ user, req, params: { ns = '', name = '' }, reply }) => {
       reply(200, { app: await view(req, await apps.find(user, ns, name)) });
     },
   );
@@ -70,8 +65,7 @@ export function registerAppRoutes(router: Router, deps: ApiDeps): void {
       body: updateRequestSchema,
       responses: { 200: appAnswer },
     },
-    async ({ req, params: { ns = '', name = '' }, body, reply }) => {
-      const user = await auth.require(req);
+    async ({ user, req, params: { ns = '', name = '' }, body, reply }) => {
       const { force, ...request } = await body();
       reply(200, { app: await view(req, await apps.update(user, ns, name, request, force)) });
     },
@@ -79,8 +73,7 @@ export function registerAppRoutes(router: Router, deps: ApiDeps): void {
 
   router.on(
     { method: 'DELETE', path: `${APPS}/:name`, tag, summary: 'Delete an app and stop its workers', responses: { 200: deletedSchema } },
-    async ({ req, params: { ns = '', name = '' }, reply }) => {
-      const user = await auth.require(req);
+    async ({ user, params: { ns = '', name = '' }, reply }) => {
       await apps.delete(user, ns, name);
       reply(200, { deleted: name });
     },
@@ -96,8 +89,7 @@ export function registerAppRoutes(router: Router, deps: ApiDeps): void {
       body: upgradeRequestSchema,
       responses: { 200: appAnswer },
     },
-    async ({ req, params: { ns = '', name = '' }, body, reply }) => {
-      const user = await auth.require(req);
+    async ({ user, req, params: { ns = '', name = '' }, body, reply }) => {
       const { force, ...request } = await body();
       reply(200, { app: await view(req, await apps.upgrade(user, ns, name, request, force)) });
     },
@@ -112,8 +104,7 @@ export function registerAppRoutes(router: Router, deps: ApiDeps): void {
       body: rollbackRequestSchema,
       responses: { 200: appAnswer },
     },
-    async ({ req, params: { ns = '', name = '' }, body, reply }) => {
-      const user = await auth.require(req);
+    async ({ user, req, params: { ns = '', name = '' }, body, reply }) => {
       const { to, force } = await body();
       reply(200, { app: await view(req, await apps.rollback(user, ns, name, to, force)) });
     },
@@ -123,8 +114,7 @@ export function registerAppRoutes(router: Router, deps: ApiDeps): void {
     const summary = action === 'pause' ? 'Pause an app: its workers stop and its route answers 503' : 'Resume a paused app';
     router.on(
       { method: 'POST', path: `${APPS}/:name:${action}`, tag, summary, responses: { 200: appAnswer } },
-      async ({ req, params: { ns = '', name = '' }, reply }) => {
-        const user = await auth.require(req);
+      async ({ user, req, params: { ns = '', name = '' }, reply }) => {
         reply(200, { app: await view(req, await apps.setPaused(user, ns, name, action === 'pause')) });
       },
     );
@@ -142,8 +132,7 @@ export function registerAppRoutes(router: Router, deps: ApiDeps): void {
       }),
       responses: { 200: z.object({ workers: z.array(workerViewSchema) }) },
     },
-    async ({ req, params: { ns = '', name = '' }, query, reply }) => {
-      const user = await auth.require(req);
+    async ({ user, params: { ns = '', name = '' }, query, reply }) => {
       const app = await apps.find(user, ns, name);
       const since = query.recentDays ? Date.now() - query.recentDays * DAY_MS : 0;
       const resources = new Map((await store.apps.revisions(app.id)).map((r) => [r.revision, r.spec.resources]));
@@ -163,8 +152,7 @@ export function registerAppRoutes(router: Router, deps: ApiDeps): void {
       summary: "An app's revisions, oldest first",
       responses: { 200: z.object({ revisions: z.array(revisionViewSchema) }) },
     },
-    async ({ req, params: { ns = '', name = '' }, reply }) => {
-      const user = await auth.require(req);
+    async ({ user, params: { ns = '', name = '' }, reply }) => {
       const { app, history } = await apps.revisions(user, ns, name);
       reply(200, { revisions: history.revisions.map((r) => revisionView(app, r, history)) });
     },
@@ -179,8 +167,7 @@ export function registerAppRoutes(router: Router, deps: ApiDeps): void {
       query: z.object({ limit: wholeNumber.optional().describe('At most this many (default 100, at most 1000)') }),
       responses: { 200: z.object({ events: z.array(eventRecordSchema) }) },
     },
-    async ({ req, params: { ns = '', name = '' }, query, reply }) => {
-      const user = await auth.require(req);
+    async ({ user, params: { ns = '', name = '' }, query, reply }) => {
       const app = await apps.find(user, ns, name);
       reply(200, { events: await store.events.list(app.id, Math.min(query.limit || 100, 1000)) });
     },
@@ -194,8 +181,7 @@ export function registerAppRoutes(router: Router, deps: ApiDeps): void {
       summary: "The requests waiting for one of an app's workers, and why",
       responses: { 200: z.object({ queue: z.array(queuedRequestViewSchema) }) },
     },
-    async ({ req, params: { ns = '', name = '' }, reply }) => {
-      const user = await auth.require(req);
+    async ({ user, params: { ns = '', name = '' }, reply }) => {
       const app = await apps.find(user, ns, name);
       reply(200, { queue: gateway.queue(app.id) });
     },

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { keyRotationViewSchema, keyValueUpdateSchema, keyValueViewSchema } from '../../contract/key-value-view-schemas';
-import type { Authenticator } from '../auth';
-import type { Router } from '../http/router';
+import type { ApiRouter } from './api';
 import type { KeyValueKind } from '../secrets/key-value-source';
 import type { KeyValueService } from '../secrets/key-value-service';
 import { KEY_VALUE_APIS, SECRET_KEYS_API } from '../../contract/key-value-view';
@@ -21,8 +20,8 @@ const objectAnswer = z.object({ object: keyValueViewSchema });
  * Secrets and configmaps (docs/secrets.md) at `/api/v1/secrets` and `/api/v1/configmaps`, a secret's values
  * in base64. Each user sees only their own: another's answers 404 like a missing one.
  */
-export function registerKeyValueRoutes(router: Router, deps: { auth: Authenticator; keyValues: KeyValueService }): void {
-  const { auth, keyValues } = deps;
+export function registerKeyValueRoutes(router: ApiRouter, deps: { keyValues: KeyValueService }): void {
+  const { keyValues } = deps;
   for (const kind of Object.keys(KEY_VALUE_APIS) as KeyValueKind[]) {
     const base = KEY_VALUE_APIS[kind];
     const one = `${base}/:name`;
@@ -31,8 +30,7 @@ export function registerKeyValueRoutes(router: Router, deps: { auth: Authenticat
 
     router.on(
       { method: 'POST', path: base, tag, summary: `Create a ${noun}`, body: createSchema, responses: { 201: objectAnswer } },
-      async ({ req, body, reply }) => {
-        const user = await auth.require(req);
+      async ({ user, body, reply }) => {
         const { name, data } = await body();
         reply(201, { object: await keyValues.create(user, kind, name, data) });
       },
@@ -46,8 +44,8 @@ export function registerKeyValueRoutes(router: Router, deps: { auth: Authenticat
         summary: `The caller's ${noun}s: names and item counts`,
         responses: { 200: z.object({ objects: z.array(keyValueViewSchema) }) },
       },
-      async ({ req, reply }) => {
-        reply(200, { objects: await keyValues.list(await auth.require(req), kind) });
+      async ({ user, reply }) => {
+        reply(200, { objects: await keyValues.list(user, kind) });
       },
     );
 
@@ -60,8 +58,7 @@ export function registerKeyValueRoutes(router: Router, deps: { auth: Authenticat
         query: z.object({ values: booleanFlag.describe('true: the values too') }),
         responses: { 200: objectAnswer },
       },
-      async ({ req, params: { name = '' }, query, reply }) => {
-        const user = await auth.require(req);
+      async ({ user, params: { name = '' }, query, reply }) => {
         reply(200, { object: await keyValues.get(user, kind, name, query.values) });
       },
     );
@@ -75,8 +72,7 @@ export function registerKeyValueRoutes(router: Router, deps: { auth: Authenticat
         body: updateSchema,
         responses: { 200: keyValueUpdateSchema },
       },
-      async ({ req, params: { name = '' }, body, reply }) => {
-        const user = await auth.require(req);
+      async ({ user, params: { name = '' }, body, reply }) => {
         const { data, merge = false } = await body();
         reply(200, await keyValues.update(user, kind, name, data, merge));
       },
@@ -84,8 +80,8 @@ export function registerKeyValueRoutes(router: Router, deps: { auth: Authenticat
 
     router.on(
       { method: 'DELETE', path: one, tag, summary: `Delete a ${noun}`, responses: { 200: deletedSchema } },
-      async ({ req, params: { name = '' }, reply }) => {
-        await keyValues.delete(await auth.require(req), kind, name);
+      async ({ user, params: { name = '' }, reply }) => {
+        await keyValues.delete(user, kind, name);
         reply(200, { deleted: name });
       },
     );
@@ -99,8 +95,8 @@ export function registerKeyValueRoutes(router: Router, deps: { auth: Authenticat
       summary: 'Make a new secret key and seal every secret with it again (admin only)',
       responses: { 201: keyRotationViewSchema },
     },
-    async ({ req, reply }) => {
-      reply(201, await keyValues.rotateKey(await auth.require(req)));
+    async ({ user, reply }) => {
+      reply(201, await keyValues.rotateKey(user));
     },
   );
 }

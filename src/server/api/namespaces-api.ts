@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { namespaceViewSchema } from '../../contract/api-view-schemas';
 import type { NamespaceView } from '../../contract/api-views';
-import type { Router } from '../http/router';
 import type { NamespaceRecord } from '../store/records';
-import type { ApiDeps } from './api';
+import type { ApiDeps, ApiRouter } from './api';
 import { booleanFlag, deletedSchema } from './common-schemas';
 
 const NAMESPACES = '/api/apps/v1/namespaces';
@@ -15,29 +14,26 @@ function namespaceView(namespace: NamespaceRecord): NamespaceView {
 }
 
 /** The caller's namespaces: `/api/apps/v1/namespaces[/NAME]`. */
-export function registerNamespaceRoutes(router: Router, deps: ApiDeps): void {
-  const { auth, namespaces } = deps;
+export function registerNamespaceRoutes(router: ApiRouter, deps: ApiDeps): void {
+  const { namespaces } = deps;
 
   router.on(
     { method: 'GET', path: NAMESPACES, tag, summary: "The caller's namespaces", responses: { 200: z.object({ namespaces: z.array(namespaceViewSchema) }) } },
-    async ({ req, reply }) => {
-      const user = await auth.require(req);
+    async ({ user, reply }) => {
       reply(200, { namespaces: (await namespaces.list(user)).map(namespaceView) });
     },
   );
 
   router.on(
     { method: 'POST', path: NAMESPACES, tag, summary: 'Create a namespace', body: z.strictObject({ name: z.string() }), responses: { 201: namespaceAnswer } },
-    async ({ req, body, reply }) => {
-      const user = await auth.require(req);
+    async ({ user, body, reply }) => {
       reply(201, { namespace: namespaceView(await namespaces.create(user, (await body()).name)) });
     },
   );
 
   router.on(
     { method: 'GET', path: `${NAMESPACES}/:name`, tag, summary: 'One namespace', responses: { 200: namespaceAnswer } },
-    async ({ req, params: { name = '' }, reply }) => {
-      const user = await auth.require(req);
+    async ({ user, params: { name = '' }, reply }) => {
       reply(200, { namespace: namespaceView(await namespaces.get(user, name)) });
     },
   );
@@ -51,8 +47,7 @@ export function registerNamespaceRoutes(router: Router, deps: ApiDeps): void {
       query: z.object({ force: booleanFlag.describe('true: delete its apps too (otherwise a namespace with apps is refused)') }),
       responses: { 200: deletedSchema },
     },
-    async ({ req, params: { name = '' }, query, reply }) => {
-      const user = await auth.require(req);
+    async ({ user, params: { name = '' }, query, reply }) => {
       await namespaces.delete(user, name, query.force);
       reply(200, { deleted: name });
     },

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { machineResourcesSchema } from '../../contract/api-view-schemas';
 import { scaleDownRequestSchema, scaleUpRequestSchema } from '../apps/worker-scaling';
-import type { Router } from '../http/router';
-import type { ApiDeps } from './api';
+import type { ApiDeps, ApiRouter } from './api';
 
 const WORKERS = '/api/apps/v1/namespaces/:ns/apps/:name/workers';
 const workerIdsAnswer = z.object({ workerIds: z.array(z.string()) });
@@ -14,13 +13,12 @@ const workerIdsAnswer = z.object({ workerIds: z.array(z.string()) });
  * (the reference answers `{}`; the ids it adds tell a caller that gave only a number which
  * workers drain). And `GET /api/v1/resources`.
  */
-export function registerScalingRoutes(router: Router, deps: ApiDeps): void {
-  const { auth, scaling, machine } = deps;
+export function registerScalingRoutes(router: ApiRouter, deps: ApiDeps): void {
+  const { scaling, machine } = deps;
 
   router.on(
     { method: 'POST', path: `${WORKERS}:scale-up`, tag: 'apps', summary: 'Start more workers', body: scaleUpRequestSchema, responses: { 200: workerIdsAnswer } },
-    async ({ req, params: { ns = '', name = '' }, body, reply }) => {
-      const user = await auth.require(req);
+    async ({ user, params: { ns = '', name = '' }, body, reply }) => {
       const { scaleUpWorkersNum } = await body();
       reply(200, { workerIds: await scaling.scaleUp(user, ns, name, scaleUpWorkersNum) });
     },
@@ -35,8 +33,7 @@ export function registerScalingRoutes(router: Router, deps: ApiDeps): void {
       body: scaleDownRequestSchema,
       responses: { 200: workerIdsAnswer },
     },
-    async ({ req, params: { ns = '', name = '' }, body, reply }) => {
-      const user = await auth.require(req);
+    async ({ user, params: { ns = '', name = '' }, body, reply }) => {
       reply(200, { workerIds: await scaling.scaleDown(user, ns, name, await body()) });
     },
   );
@@ -49,9 +46,6 @@ export function registerScalingRoutes(router: Router, deps: ApiDeps): void {
       summary: 'What this machine offers workers',
       responses: { 200: z.object({ resources: machineResourcesSchema }) },
     },
-    async ({ req, reply }) => {
-      await auth.require(req);
-      reply(200, { resources: machine });
-    },
+    ({ reply }) => reply(200, { resources: machine }),
   );
 }

@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { userViewSchema } from '../../contract/api-view-schemas';
 import type { UserView } from '../../contract/api-views';
-import type { Router } from '../http/router';
 import type { UserRecord } from '../store/records';
-import type { ApiDeps } from './api';
+import type { ApiDeps, ApiRouter } from './api';
 import { deletedSchema } from './common-schemas';
 
 const tag = 'users';
@@ -15,13 +14,12 @@ function userView(user: UserRecord): UserView {
 }
 
 /** Users (admin only) and the caller's own token: `/api/v1/users`, `/api/v1/token:rotate`. */
-export function registerUserRoutes(router: Router, deps: ApiDeps): void {
-  const { auth, users } = deps;
+export function registerUserRoutes(router: ApiRouter, deps: ApiDeps): void {
+  const { users } = deps;
 
   router.on(
     { method: 'GET', path: '/api/v1/users', tag, summary: 'Every user (admin only)', responses: { 200: z.object({ users: z.array(userViewSchema) }) } },
-    async ({ req, reply }) => {
-      const caller = await auth.require(req);
+    async ({ user: caller, reply }) => {
       reply(200, { users: (await users.list(caller)).map(userView) });
     },
   );
@@ -35,8 +33,7 @@ export function registerUserRoutes(router: Router, deps: ApiDeps): void {
       body: z.strictObject({ name: z.string() }),
       responses: { 201: z.object({ user: userViewSchema, token: tokenSchema }) },
     },
-    async ({ req, body, reply }) => {
-      const caller = await auth.require(req);
+    async ({ user: caller, body, reply }) => {
       const { user, token } = await users.create(caller, (await body()).name);
       reply(201, { user: userView(user), token });
     },
@@ -50,8 +47,7 @@ export function registerUserRoutes(router: Router, deps: ApiDeps): void {
       summary: 'Delete a user with their apps, volumes, secrets and configmaps (admin only)',
       responses: { 200: deletedSchema },
     },
-    async ({ req, params: { name = '' }, reply }) => {
-      const caller = await auth.require(req);
+    async ({ user: caller, params: { name = '' }, reply }) => {
       await users.delete(caller, name);
       reply(200, { deleted: name });
     },
@@ -65,8 +61,7 @@ export function registerUserRoutes(router: Router, deps: ApiDeps): void {
       summary: "Replace the caller's token: the old one stops working",
       responses: { 200: z.object({ token: tokenSchema }) },
     },
-    async ({ req, reply }) => {
-      const caller = await auth.require(req);
+    async ({ user: caller, reply }) => {
       reply(200, { token: await users.rotateToken(caller) });
     },
   );

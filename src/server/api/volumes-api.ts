@@ -1,8 +1,7 @@
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { EveraiError } from '../../contract/errors';
-import type { Authenticator } from '../auth';
-import type { Router } from '../http/router';
+import type { ApiRouter } from './api';
 import { clientGoneSignal } from '../registry/registry-call';
 import type { VolumeService } from '../volumes/volume-service';
 import type { PlatformMetrics } from '../metrics/metrics';
@@ -24,35 +23,34 @@ const FILE_LIST_BODY_LIMIT = 64 * 1024 * 1024;
 const createSchema = z.object({ name: z.string() });
 
 /** Volumes (docs/volumes.md) at `/api/volumes/v1/volumes`; `:ref` is `NAME` or URL-encoded `OWNER/NAME`. */
-export function registerVolumeRoutes(router: Router, deps: { auth: Authenticator; volumes: VolumeService; metrics: Pick<PlatformMetrics, 'volumeTransferred'> }): void {
-  const { auth, volumes, metrics } = deps;
+export function registerVolumeRoutes(router: ApiRouter, deps: { volumes: VolumeService; metrics: Pick<PlatformMetrics, 'volumeTransferred'> }): void {
+  const { volumes, metrics } = deps;
   const VOLUME = `${VOLUMES_API}/:ref`;
   const tag = 'volumes';
   const volumeAnswer = z.object({ volume: volumeViewSchema });
 
   router.on(
     { method: 'POST', path: VOLUMES_API, tag, summary: 'Create a volume', body: createSchema, responses: { 201: volumeAnswer } },
-    async ({ req, body, reply }) => {
-      const user = await auth.require(req);
+    async ({ user, body, reply }) => {
       reply(201, { volume: await volumes.create(user, (await body()).name) });
     },
   );
 
   router.on(
     { method: 'GET', path: VOLUMES_API, tag, summary: "The caller's volumes", responses: { 200: z.object({ volumes: z.array(volumeViewSchema) }) } },
-    async ({ req, reply }) => {
-      reply(200, { volumes: await volumes.list(await auth.require(req)) });
+    async ({ user, reply }) => {
+      reply(200, { volumes: await volumes.list(user) });
     },
   );
 
-  router.on({ method: 'GET', path: VOLUME, tag, summary: 'One volume', responses: { 200: volumeAnswer } }, async ({ req, params: { ref = '' }, reply }) => {
-    reply(200, { volume: await volumes.get(await auth.require(req), ref) });
+  router.on({ method: 'GET', path: VOLUME, tag, summary: 'One volume', responses: { 200: volumeAnswer } }, async ({ user, params: { ref = '' }, reply }) => {
+    reply(200, { volume: await volumes.get(user, ref) });
   });
 
   router.on(
     { method: 'DELETE', path: VOLUME, tag, summary: 'Delete a volume and its revisions', responses: { 200: deletedSchema } },
-    async ({ req, params: { ref = '' }, reply }) => {
-      await volumes.delete(await auth.require(req), ref);
+    async ({ user, params: { ref = '' }, reply }) => {
+      await volumes.delete(user, ref);
       reply(200, { deleted: ref });
     },
   );
@@ -60,8 +58,8 @@ export function registerVolumeRoutes(router: Router, deps: { auth: Authenticator
   // Custom method in the reference API's style: POST .../volumes/NAME:publish.
   router.on(
     { method: 'POST', path: `${VOLUME}:publish`, tag, summary: 'Let every user read the volume as `owner/name`', responses: { 200: volumeAnswer } },
-    async ({ req, params: { ref = '' }, reply }) => {
-      reply(200, { volume: await volumes.publish(await auth.require(req), ref) });
+    async ({ user, params: { ref = '' }, reply }) => {
+      reply(200, { volume: await volumes.publish(user, ref) });
     },
   );
 
@@ -76,8 +74,7 @@ export function registerVolumeRoutes(router: Router, deps: { auth: Authenticator
       bodyLimit: FILE_LIST_BODY_LIMIT,
       responses: { 200: commitViewSchema, 201: commitViewSchema },
     },
-    async ({ req, params: { ref = '' }, body, reply }) => {
-      const user = await auth.require(req);
+    async ({ user, params: { ref = '' }, body, reply }) => {
       const commit = await volumes.commit(user, ref, await body());
       reply(commit.created ? 201 : 200, commit);
     },
@@ -93,8 +90,7 @@ export function registerVolumeRoutes(router: Router, deps: { auth: Authenticator
       bodyLimit: FILE_LIST_BODY_LIMIT,
       responses: { 200: missingBlobsViewSchema },
     },
-    async ({ req, params: { ref = '' }, body, reply }) => {
-      const user = await auth.require(req);
+    async ({ user, params: { ref = '' }, body, reply }) => {
       reply(200, await volumes.missingBlobs(user, ref, (await body()).digests));
     },
   );
@@ -111,8 +107,7 @@ export function registerVolumeRoutes(router: Router, deps: { auth: Authenticator
       rawBody: { description: "The file's bytes (Content-Length required)", contentType: 'application/octet-stream' },
       responses: { 201: blobViewSchema },
     },
-    async ({ req, res, params: { ref = '', digest = '' }, reply }) => {
-      const user = await auth.require(req);
+    async ({ user, req, res, params: { ref = '', digest = '' }, reply }) => {
       // Node ends the body at Content-Length, so the declared length bounds what is written.
       if (req.headers['content-length'] === undefined) {
         throw new EveraiError('EVERAI_BAD_REQUEST', 'a blob upload needs a Content-Length header');
@@ -134,8 +129,8 @@ export function registerVolumeRoutes(router: Router, deps: { auth: Authenticator
 
   router.on(
     { method: 'GET', path: `${VOLUME}/revisions/:revision/files`, tag, summary: "A revision's files", responses: { 200: fileListViewSchema } },
-    async ({ req, params: { ref = '', revision = '' }, reply }) => {
-      reply(200, await volumes.fileList(await auth.require(req), ref, revision));
+    async ({ user, params: { ref = '', revision = '' }, reply }) => {
+      reply(200, await volumes.fileList(user, ref, revision));
     },
   );
 
@@ -147,8 +142,8 @@ export function registerVolumeRoutes(router: Router, deps: { auth: Authenticator
       summary: "One file's bytes (`path` may hold `/`)",
       responses: { 200: { description: "The file's bytes; X-Everai-Digest names their sha256", contentType: 'application/octet-stream' } },
     },
-    async ({ req, res, params: { ref = '', revision = '', path = '' } }) => {
-      const { file, body } = await volumes.openFile(await auth.require(req), ref, revision, path);
+    async ({ user, res, params: { ref = '', revision = '', path = '' } }) => {
+      const { file, body } = await volumes.openFile(user, ref, revision, path);
       res.writeHead(200, {
         'content-type': 'application/octet-stream',
         'content-length': String(file.size),

@@ -1,6 +1,5 @@
-import type { Router } from '../http/router';
 import { isTerminal } from '../store/records';
-import type { ApiDeps } from './api';
+import type { ApiDeps, ApiRouter } from './api';
 import { booleanFlag } from './common-schemas';
 import { logQuery, startStream, streamLogs, writeChunk } from './log-stream';
 import { ownedWorker } from './owned-worker';
@@ -12,15 +11,14 @@ const NEWLINE = Buffer.from('\n');
  * is plain text, each line as the worker printed it; `timestamps=true` puts the time the server
  * received it before each (RFC 3339, UTC, ms, then a space).
  */
-export function registerWorkerRoutes(router: Router, deps: ApiDeps): void {
-  const { store, auth, runtime } = deps;
+export function registerWorkerRoutes(router: ApiRouter, deps: ApiDeps): void {
+  const { store, runtime } = deps;
 
   const workerLogQuery = logQuery.extend({ timestamps: booleanFlag.describe('true: each line starts with the time the server received it') });
   const answer = { description: 'The log, a line as the worker printed it', contentType: 'text/plain; charset=utf-8' };
   router.on(
     { method: 'GET', path: '/api/apps/v1/workers/:id/logs', tag: 'workers', summary: "A worker's log", query: workerLogQuery, responses: { 200: answer } },
-    async ({ req, res, params: { id = '' }, query }) => {
-      const user = await auth.require(req);
+    async ({ user, res, params: { id = '' }, query }) => {
       await ownedWorker(store, user, id);
       const { since, timestamps } = query;
       const signal = startStream(res, answer.contentType);

@@ -19,7 +19,7 @@ export interface RouteSpec<
   description?: string;
   /** The group the route belongs to in the document (`apps`, `volumes`...). */
   tag: string;
-  /** False: no token needed. */
+  /** False: no token needed; otherwise the router authenticates the caller before the handler runs. */
   auth?: false;
   /** The query parameters, each a string as it comes in the URL. */
   query?: Q;
@@ -54,11 +54,13 @@ export interface RawContent {
 type JsonStatus<R extends Answers> = { [S in keyof R]: R[S] extends z.ZodType ? S : never }[keyof R];
 
 /**
- * What a handler gets: the request and response, the path's parameters, the query parsed, the
+ * What a handler gets: the caller, the request and response, the path's parameters, the query parsed, the
  * body once it asks (after its auth check), and `reply`, which sends a JSON answer the compiler
  * checks against the spec's schema for that status.
  */
-export interface RouteContext<Q extends QuerySchema | undefined, B extends z.ZodType | undefined, R extends Answers = Answers> {
+export interface RouteContext<Q extends QuerySchema | undefined, B extends z.ZodType | undefined, R extends Answers, U> {
+  /** Who called: the token's user, authenticated before the handler runs (undefined on a route without auth). */
+  user: U;
   req: IncomingMessage;
   res: ServerResponse;
   params: Record<string, string>;

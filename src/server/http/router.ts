@@ -7,9 +7,7 @@ import type { Answers, QuerySchema, RouteContext, RouteSpec } from './route-spec
 import { sendJson } from './respond';
 
 export type Params = Record<string, string>;
-export type Handler<Q extends QuerySchema | undefined = undefined, B extends z.ZodType | undefined = undefined, R extends Answers = Answers> = (
-  context: RouteContext<Q, B, R>,
-) => Promise<void> | void;
+export type Handler<Q extends QuerySchema | undefined, B extends z.ZodType | undefined, R extends Answers, U> = (context: RouteContext<Q, B, R, U>) => Promise<void> | void;
 
 /** A route as the router calls it: its input already bound to the request. */
 type BoundHandler = (req: IncomingMessage, res: ServerResponse, params: Params, url: URL) => Promise<void> | void;
@@ -27,12 +25,15 @@ interface RouteEntry {
  * in the reference API's style: `:name:upgrade`), and `*name` for the rest of the path (which may
  * be empty); any other `:` is literal, so `token:rotate` is a fixed path.
  */
-export class Router {
+export class Router<User> {
   private readonly entries: RouteEntry[] = [];
 
-  on<Q extends QuerySchema | undefined = undefined, B extends z.ZodType | undefined = undefined, R extends Answers = Answers>(
-    spec: RouteSpec<Q, B, R>,
-    handler: Handler<Q, B, R>,
+  /** `authenticate`: the caller of a route that needs a token, or a 401; it runs before the handler. */
+  constructor(private readonly authenticate: (req: IncomingMessage) => Promise<User>) {}
+
+  on<Q extends QuerySchema | undefined = undefined, B extends z.ZodType | undefined = undefined, R extends Answers = Answers, A extends false | undefined = undefined>(
+    spec: RouteSpec<Q, B, R> & { auth?: A },
+    handler: Handler<Q, B, R, A extends false ? undefined : User>,
   ): this {
     const names: string[] = [];
     const source = spec.path
@@ -45,8 +46,9 @@ export class Router {
         }),
       )
       .join('/');
-    const bound: BoundHandler = (req, res, params, url) => {
+    const bound: BoundHandler = async (req, res, params, url) => {
       const context = {
+        user: spec.auth === false ? undefined : await this.authenticate(req),
         req,
         res,
         params,
@@ -56,7 +58,7 @@ export class Router {
         },
         body: async () => (spec.body ? parseBody(spec.body, await readJson(req, spec.bodyLimit)) : undefined),
         reply: (status: number, body: unknown) => sendJson(res, status, body),
-      } as RouteContext<Q, B, R>;
+      } as RouteContext<Q, B, R, A extends false ? undefined : User>;
       return handler(context);
     };
     this.entries.push({ spec, pattern: new RegExp(`^${source}$`), names, handler: bound });
