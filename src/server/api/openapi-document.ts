@@ -38,7 +38,7 @@ export function openApiDocument(specs: readonly RouteSpec[]): Json {
     info: {
       title: 'everai API',
       version: VERSION,
-      description: 'The platform API under /api (docs/api.md). Every route but the version and this document needs `Authorization: Bearer TOKEN`.',
+      description: 'The platform API under /api (docs/api.md). A route needs `Authorization: Bearer TOKEN` unless its `security` is empty.',
     },
     jsonSchemaDialect: 'https://spec.openapis.org/oas/3.1/dialect/base',
     security: [{ bearer: [] }],
@@ -67,7 +67,8 @@ function operation(spec: RouteSpec, toJson: (schema: z.ZodType, io: 'input' | 'o
     tags: [spec.tag],
     ...(spec.auth === false ? { security: [] } : {}),
     ...(parameters.length > 0 ? { parameters } : {}),
-    ...(spec.body ? { requestBody: { required: true, content: { 'application/json': { schema: toJson(spec.body, 'input') } } } } : {}),
+    // The server reads no body as `{}`: a body whose every field may be left out may be too.
+    ...(spec.body ? { requestBody: { required: !spec.body.safeParse({}).success, content: { 'application/json': { schema: toJson(spec.body, 'input') } } } } : {}),
     ...(spec.rawBody ? { requestBody: { required: true, description: spec.rawBody.description, content: rawContent(spec.rawBody, toJson) } } : {}),
     responses,
   };
