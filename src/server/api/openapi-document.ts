@@ -47,7 +47,7 @@ export function openApiDocument(specs: readonly RouteSpec[]): Json {
     components: {
       schemas: components,
       responses: { Error: { description: 'An error (docs/errors.md): its code says what went wrong', content: { 'application/json': { schema: errorSchema } } } },
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A platform token (`everai_...`): `everai token` prints yours' } },
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A platform token (`everai_...`): `everai token -q` prints yours' } },
     },
   };
 }
