@@ -1,3 +1,6 @@
+import type { z } from 'zod';
+import type { errorBodySchema } from './api-view-schemas';
+
 /**
  * The one catalogue of everai errors. The server turns an EveraiError into
  * `{"error": {"code", "message"}}` with `status`; the CLI prints `message` and exits with `exit`.
@@ -60,6 +63,5 @@ export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && value in ERROR_CATALOGUE;
 }
 
-export interface ErrorBody {
-  error: { code: string; message: string; requestId?: string };
-}
+/** `{"error": {"code", "message", "requestId"?}}`: its schema is in api-view-schemas.ts, for the OpenAPI document. */
+export type ErrorBody = z.infer<typeof errorBodySchema>;

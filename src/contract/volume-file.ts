@@ -1,19 +1,13 @@
 import { createHash } from 'node:crypto';
+import type { z } from 'zod';
 import { EveraiError } from './errors';
+import type { volumeFileSchema } from './volume-view-schemas';
 
 /**
  * One file of a volume revision (docs/volumes.md): where it sits in the volume, the blob that holds its
  * bytes, and its permission bits. A revision's files are sorted by path.
  */
-export interface VolumeFile {
-  /** Relative, normalised POSIX path inside the volume: `models/model.bin`. */
-  path: string;
-  /** `sha256:<64 hex>` of the content, which is the blob's name in the blob store. */
-  digest: string;
-  size: number;
-  /** Permission bits: the client sends 0o644, or 0o755 for an executable file. */
-  mode: number;
-}
+export type VolumeFile = z.infer<typeof volumeFileSchema>;
 
 /** Linux's limits (PATH_MAX, NAME_MAX): a longer path could not be written back anywhere. */
 const MAX_PATH_BYTES = 4096;

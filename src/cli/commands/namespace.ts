@@ -1,12 +1,8 @@
 import type { Command } from 'commander';
+import type { NamespaceView } from '../../contract/api-views';
 import { formatTime } from '../../contract/time';
 import { ApiClient } from '../../client/api-client';
 import { OUTPUT_OPTION, parseOutputFormat, printList, type Column } from '../output';
-
-interface NamespaceView {
-  name: string;
-  createdAt: string;
-}
 
 const NAMESPACE_COLUMNS: Column<NamespaceView>[] = [
   { header: 'NAME', value: (n) => n.name },

@@ -1,14 +1,8 @@
 import type { Command } from 'commander';
+import type { UserView } from '../../contract/api-views';
 import { formatTime } from '../../contract/time';
 import { ApiClient } from '../../client/api-client';
 import { OUTPUT_OPTION, parseOutputFormat, printList, type Column } from '../output';
-
-interface UserView {
-  id: string;
-  name: string;
-  isAdmin: boolean;
-  createdAt: string;
-}
 
 const USER_COLUMNS: Column<UserView>[] = [
   { header: 'NAME', value: (u) => u.name },

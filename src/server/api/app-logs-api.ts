@@ -1,8 +1,8 @@
 import type { LogEntryView } from '../../contract/api-views';
-import type { Router } from '../http/router';
 import { isTerminal } from '../store/records';
-import type { ApiDeps } from './api';
-import { parseSince, startStream, streamLogs, writeChunk } from './log-stream';
+import type { ApiDeps, ApiRouter } from './api';
+import { logEntryViewSchema } from '../../contract/api-view-schemas';
+import { logQuery, startStream, streamLogs, writeChunk } from './log-stream';
 
 /**
  * `GET .../apps/NAME/logs[?follow=true][&since=TIME]`: the lines of every worker of the app the
@@ -10,17 +10,24 @@ import { parseSince, startStream, streamLogs, writeChunk } from './log-stream';
  * as NDJSON (one LogEntryView a line). Following, workers that start later join in, and the
  * answer lasts until the client goes or the app is deleted.
  */
-export function registerAppLogRoutes(router: Router, deps: ApiDeps): void {
-  const { store, auth, apps, runtime } = deps;
+export function registerAppLogRoutes(router: ApiRouter, deps: ApiDeps): void {
+  const { store, apps, runtime } = deps;
 
-  router.on('GET', '/api/apps/v1/namespaces/:ns/apps/:name/logs', async (req, res, { ns = '', name = '' }, url) => {
-    const user = await auth.require(req);
+  const answer = { description: 'One LogEntry a line', contentType: 'application/x-ndjson; charset=utf-8', itemSchema: logEntryViewSchema };
+  const spec = {
+    method: 'GET',
+    path: '/api/apps/v1/namespaces/:ns/apps/:name/logs',
+    tag: 'apps',
+    summary: "The logs of an app's workers",
+    query: logQuery,
+    responses: { 200: answer },
+  } as const;
+  router.on(spec, async ({ user, res, params: { ns = '', name = '' }, query }) => {
     const app = await apps.find(user, ns, name);
-    const since = parseSince(url.searchParams.get('since'));
-    const signal = startStream(res, 'application/x-ndjson; charset=utf-8');
+    const signal = startStream(res, answer.contentType);
     await streamLogs(runtime, {
-      follow: url.searchParams.get('follow') === 'true',
-      since,
+      follow: query.follow,
+      since: query.since,
       sources: async () => {
         if (!(await store.apps.get(app.id))) return undefined;
         return (await store.workers.listByApp(app.id)).map((w) => ({ workerId: w.id, ended: isTerminal(w.status) }));

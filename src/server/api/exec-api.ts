@@ -1,5 +1,6 @@
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { z } from 'zod';
 import { EveraiError } from '../../contract/errors';
 import { EXEC_PROTOCOL, encodeFrame, FRAME, FrameReader } from '../../contract/exec-frames';
 import type { Authenticator } from '../auth';
@@ -8,6 +9,9 @@ import type { Logger } from '../logger';
 import type { ExecSession, Runtime } from '../runtime/runtime';
 import { isTerminal } from '../store/records';
 import { ownedWorker } from './owned-worker';
+import { booleanFlag } from './common-schemas';
+import { parseQuery } from '../http/parse-input';
+import type { RouteSpec } from '../http/route-spec';
 
 export interface ExecDeps {
   auth: Authenticator;
@@ -18,6 +22,34 @@ export interface ExecDeps {
 
 const EXEC_PATH = /^\/api\/apps\/v1\/workers\/([^/]+)\/exec$/;
 const MAX_ARGS = 256;
+const SAY_WHAT = 'say what to run: command=CMD&command=ARG...';
+
+/** A size that is not a count falls back to the usual one, as for a terminal that reports none. */
+const terminalSize = (fallback: number) =>
+  z.string().regex(/^\d{1,4}$/).transform(Number).pipe(z.number().int().min(1)).optional().catch(undefined).transform((n) => n ?? fallback);
+
+/**
+ * The exec route as the API's table describes it. The upgrade itself is handled here, on the
+ * server's `upgrade` event; the router's route answers a request without `Upgrade` (a 400).
+ */
+export const execRoute = {
+  method: 'GET',
+  path: '/api/apps/v1/workers/:id/exec',
+  tag: 'workers',
+  summary: 'Run a command in a running worker, over a connection upgraded to the exec protocol (docs/exec.md)',
+  headers: z.object({ upgrade: z.literal(EXEC_PROTOCOL), connection: z.literal('Upgrade') }),
+  query: z.object({
+    command: z
+      .array(z.string(), { error: SAY_WHAT })
+      .min(1, SAY_WHAT)
+      .max(MAX_ARGS)
+      .describe('The program and its arguments, in order: command=CMD&command=ARG...'),
+    tty: booleanFlag.describe('true: run it on a terminal'),
+    rows: terminalSize(24).describe("The terminal's height, with tty"),
+    cols: terminalSize(80).describe("The terminal's width, with tty"),
+  }),
+  responses: { 101: { description: `Switching to ${EXEC_PROTOCOL}: stdin, stdout, stderr, window size and exit code as frames` } },
+} satisfies RouteSpec;
 
 /**
  * `everai worker exec` (docs/exec.md): `GET /api/apps/v1/workers/ID/exec` with
@@ -43,19 +75,14 @@ async function start(deps: ExecDeps, req: IncomingMessage, socket: Duplex, head:
   if (isTerminal(worker.status) || worker.pid === null) {
     throw new EveraiError('EVERAI_CONFLICT', `worker '${id}' is ${worker.status}, not running: exec needs a running worker`);
   }
-  const argv = url.searchParams.getAll('command');
-  if (argv.length === 0 || argv.length > MAX_ARGS) throw new EveraiError('EVERAI_BAD_REQUEST', 'say what to run: command=CMD&command=ARG...');
-  const tty = url.searchParams.get('tty') === 'true' ? { rows: size(url, 'rows', 24), cols: size(url, 'cols', 80) } : null;
+  const query = parseQuery(execRoute.query, url.searchParams);
+  const argv = query.command;
+  const tty = query.tty ? { rows: query.rows, cols: query.cols } : null;
   const revision = await store.apps.revision(app.id, worker.revision);
   if (!revision) throw new Error(`app ${app.id} lacks its revision ${worker.revision}`);
   const session = await deps.runtime.exec(await launchFor(deps.launch, worker.id, revision), { argv, tty });
   socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: ${EXEC_PROTOCOL}\r\nConnection: Upgrade\r\n\r\n`);
   relay(session, socket, head);
-}
-
-function size(url: URL, name: string, fallback: number): number {
-  const value = Number(url.searchParams.get(name) ?? fallback);
-  return Number.isInteger(value) && value > 0 && value < 10_000 ? value : fallback;
 }
 
 /** Frames both ways until the command ends (exit frame, then close) or the client goes (the command is killed). */

@@ -1,8 +1,9 @@
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EveraiError } from '../../contract/errors';
+import { z } from 'zod';
 import type { LogLine, Runtime, WorkerLogReader } from '../runtime/runtime';
+import { booleanFlag } from './common-schemas';
 
 /** How often a followed log is read again; the workers (and whether they ended) are asked for every REFRESH_ROUNDS reads. */
 const FOLLOW_POLL_MS = 250;
@@ -68,13 +69,20 @@ export async function streamLogs(runtime: Runtime, options: LogStreamOptions): P
   }
 }
 
-/** `since` as the API takes it: an RFC 3339 time. */
-export function parseSince(value: string | null): number | undefined {
-  if (value === null) return undefined;
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw new EveraiError('EVERAI_BAD_REQUEST', `since: '${value}' is not an RFC 3339 time (2024-07-05T08:41:49Z)`);
-  return ms;
-}
+/** The query of both log routes: `since` an RFC 3339 time, as ms since the epoch. */
+export const logQuery = z.object({
+  follow: booleanFlag.describe('true: keep the answer open and send lines as they come'),
+  since: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return undefined;
+      const ms = Date.parse(value);
+      if (Number.isNaN(ms)) ctx.addIssue({ code: 'custom', message: `'${value}' is not an RFC 3339 time (2024-07-05T08:41:49Z)` });
+      return ms;
+    })
+    .describe('Only lines received at or after this time (RFC 3339)'),
+});
 
 /** Starts a streamed answer whose end the client decides; the returned signal aborts when it goes. */
 export function startStream(res: ServerResponse, contentType: string): AbortSignal {

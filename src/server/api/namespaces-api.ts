@@ -1,41 +1,55 @@
 import { z } from 'zod';
-import { parseBody } from '../apps/app-request';
-import { readJson } from '../http/body';
-import { sendJson } from '../http/respond';
-import type { Router } from '../http/router';
+import { namespaceViewSchema } from '../../contract/api-view-schemas';
+import type { NamespaceView } from '../../contract/api-views';
 import type { NamespaceRecord } from '../store/records';
-import type { ApiDeps } from './api';
+import type { ApiDeps, ApiRouter } from './api';
+import { booleanFlag, deletedSchema } from './common-schemas';
 
 const NAMESPACES = '/api/apps/v1/namespaces';
-const createNamespaceSchema = z.strictObject({ name: z.string() });
+const tag = 'namespaces';
+const namespaceAnswer = z.object({ namespace: namespaceViewSchema });
 
-function namespaceView(namespace: NamespaceRecord) {
+function namespaceView(namespace: NamespaceRecord): NamespaceView {
   return { name: namespace.name, createdAt: namespace.createdAt };
 }
 
 /** The caller's namespaces: `/api/apps/v1/namespaces[/NAME]`. */
-export function registerNamespaceRoutes(router: Router, deps: ApiDeps): void {
-  const { auth, namespaces } = deps;
+export function registerNamespaceRoutes(router: ApiRouter, deps: ApiDeps): void {
+  const { namespaces } = deps;
 
-  router.on('GET', NAMESPACES, async (req, res) => {
-    const user = await auth.require(req);
-    sendJson(res, 200, { namespaces: (await namespaces.list(user)).map(namespaceView) });
-  });
+  router.on(
+    { method: 'GET', path: NAMESPACES, tag, summary: "The caller's namespaces", responses: { 200: z.object({ namespaces: z.array(namespaceViewSchema) }) } },
+    async ({ user, reply }) => {
+      reply(200, { namespaces: (await namespaces.list(user)).map(namespaceView) });
+    },
+  );
 
-  router.on('POST', NAMESPACES, async (req, res) => {
-    const user = await auth.require(req);
-    const { name } = parseBody(createNamespaceSchema, await readJson(req));
-    sendJson(res, 201, { namespace: namespaceView(await namespaces.create(user, name)) });
-  });
+  router.on(
+    { method: 'POST', path: NAMESPACES, tag, summary: 'Create a namespace', body: z.strictObject({ name: z.string() }), responses: { 201: namespaceAnswer } },
+    async ({ user, body, reply }) => {
+      reply(201, { namespace: namespaceView(await namespaces.create(user, (await body()).name)) });
+    },
+  );
 
-  router.on('GET', `${NAMESPACES}/:name`, async (req, res, { name = '' }) => {
-    const user = await auth.require(req);
-    sendJson(res, 200, { namespace: namespaceView(await namespaces.get(user, name)) });
-  });
+  router.on(
+    { method: 'GET', path: `${NAMESPACES}/:name`, tag, summary: 'One namespace', responses: { 200: namespaceAnswer } },
+    async ({ user, params: { name = '' }, reply }) => {
+      reply(200, { namespace: namespaceView(await namespaces.get(user, name)) });
+    },
+  );
 
-  router.on('DELETE', `${NAMESPACES}/:name`, async (req, res, { name = '' }, url) => {
-    const user = await auth.require(req);
-    await namespaces.delete(user, name, url.searchParams.get('force') === 'true');
-    sendJson(res, 200, { deleted: name });
-  });
+  router.on(
+    {
+      method: 'DELETE',
+      path: `${NAMESPACES}/:name`,
+      tag,
+      summary: 'Delete a namespace',
+      query: z.object({ force: booleanFlag.describe('true: delete its apps too (otherwise a namespace with apps is refused)') }),
+      responses: { 200: deletedSchema },
+    },
+    async ({ user, params: { name = '' }, query, reply }) => {
+      await namespaces.delete(user, name, query.force);
+      reply(200, { deleted: name });
+    },
+  );
 }

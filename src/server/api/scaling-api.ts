@@ -1,10 +1,10 @@
-import { EveraiError } from '../../contract/errors';
-import { parseBody } from '../apps/app-request';
+import { z } from 'zod';
+import { machineResourcesSchema } from '../../contract/api-view-schemas';
 import { scaleDownRequestSchema, scaleUpRequestSchema } from '../apps/worker-scaling';
-import { readJson } from '../http/body';
-import { sendJson } from '../http/respond';
-import type { Router } from '../http/router';
-import type { ApiDeps } from './api';
+import type { ApiDeps, ApiRouter } from './api';
+
+const WORKERS = '/api/apps/v1/namespaces/:ns/apps/:name/workers';
+const workerIdsAnswer = z.object({ workerIds: z.array(z.string()) });
 
 /**
  * Manual scaling (docs/autoscaling.md, "Manual scaling") in the reference API's shape:
@@ -13,24 +13,39 @@ import type { ApiDeps } from './api';
  * (the reference answers `{}`; the ids it adds tell a caller that gave only a number which
  * workers drain). And `GET /api/v1/resources`.
  */
-export function registerScalingRoutes(router: Router, deps: ApiDeps): void {
-  const { auth, scaling, machine } = deps;
+export function registerScalingRoutes(router: ApiRouter, deps: ApiDeps): void {
+  const { scaling, machine } = deps;
 
-  router.on('POST', '/api/apps/v1/namespaces/:ns/apps/:name/:action', async (req, res, { ns = '', name = '', action = '' }) => {
-    const user = await auth.require(req);
-    const body = await readJson(req);
-    if (action === 'workers:scale-up') {
-      const { scaleUpWorkersNum } = parseBody(scaleUpRequestSchema, body);
-      sendJson(res, 200, { workerIds: await scaling.scaleUp(user, ns, name, scaleUpWorkersNum) });
-    } else if (action === 'workers:scale-down') {
-      sendJson(res, 200, { workerIds: await scaling.scaleDown(user, ns, name, parseBody(scaleDownRequestSchema, body)) });
-    } else {
-      throw new EveraiError('EVERAI_NOT_FOUND', `no app action '${action}': use workers:scale-up or workers:scale-down`);
-    }
-  });
+  router.on(
+    { method: 'POST', path: `${WORKERS}:scale-up`, tag: 'apps', summary: 'Start more workers', body: scaleUpRequestSchema, responses: { 200: workerIdsAnswer } },
+    async ({ user, params: { ns = '', name = '' }, body, reply }) => {
+      const { scaleUpWorkersNum } = await body();
+      reply(200, { workerIds: await scaling.scaleUp(user, ns, name, scaleUpWorkersNum) });
+    },
+  );
 
-  router.on('GET', '/api/v1/resources', async (req, res) => {
-    await auth.require(req);
-    sendJson(res, 200, { resources: machine });
-  });
+  router.on(
+    {
+      method: 'POST',
+      path: `${WORKERS}:scale-down`,
+      tag: 'apps',
+      summary: 'Drain and stop workers, named or counted',
+      body: scaleDownRequestSchema,
+      responses: { 200: workerIdsAnswer },
+    },
+    async ({ user, params: { ns = '', name = '' }, body, reply }) => {
+      reply(200, { workerIds: await scaling.scaleDown(user, ns, name, await body()) });
+    },
+  );
+
+  router.on(
+    {
+      method: 'GET',
+      path: '/api/v1/resources',
+      tag: 'platform',
+      summary: 'What this machine offers workers',
+      responses: { 200: z.object({ resources: machineResourcesSchema }) },
+    },
+    ({ reply }) => reply(200, { resources: machine }),
+  );
 }

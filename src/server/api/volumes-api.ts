@@ -1,120 +1,160 @@
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { EveraiError } from '../../contract/errors';
-import { parseBody } from '../apps/app-request';
-import type { Authenticator } from '../auth';
-import { readJson } from '../http/body';
-import { sendJson } from '../http/respond';
-import type { Router } from '../http/router';
+import type { ApiRouter } from './api';
 import { clientGoneSignal } from '../registry/registry-call';
 import type { VolumeService } from '../volumes/volume-service';
 import type { PlatformMetrics } from '../metrics/metrics';
 import { UPLOAD_OFFSET_HEADER, VOLUMES_API } from '../../contract/volume-view';
+import {
+  blobViewSchema,
+  commitRequestSchema,
+  commitViewSchema,
+  fileListViewSchema,
+  missingBlobsRequestSchema,
+  missingBlobsViewSchema,
+  volumeViewSchema,
+} from '../../contract/volume-view-schemas';
+import { deletedSchema } from './common-schemas';
 
 /** A file list of a large volume is bigger than an ordinary API body (about 150 bytes a file). */
 const FILE_LIST_BODY_LIMIT = 64 * 1024 * 1024;
 
-const DIGEST = /^sha256:[a-f0-9]{64}$/;
-const digestSchema = z.string().regex(DIGEST, 'must be sha256:<64 hex>');
-
 const createSchema = z.object({ name: z.string() });
-const missingSchema = z.object({ digests: z.array(digestSchema) });
-const commitSchema = z.object({
-  baseRevision: z.string().min(1, 'must name the revision the files started from (000000-000 for none)'),
-  files: z.array(
-    z.object({
-      path: z.string(),
-      digest: digestSchema,
-      size: z.number().int().nonnegative(),
-      mode: z.number().int().min(0).max(0o777),
-    }),
-  ),
-});
 
 /** Volumes (docs/volumes.md) at `/api/volumes/v1/volumes`; `:ref` is `NAME` or URL-encoded `OWNER/NAME`. */
-export function registerVolumeRoutes(router: Router, deps: { auth: Authenticator; volumes: VolumeService; metrics: Pick<PlatformMetrics, 'volumeTransferred'> }): void {
-  const { auth, volumes, metrics } = deps;
+export function registerVolumeRoutes(router: ApiRouter, deps: { volumes: VolumeService; metrics: Pick<PlatformMetrics, 'volumeTransferred'> }): void {
+  const { volumes, metrics } = deps;
   const VOLUME = `${VOLUMES_API}/:ref`;
+  const tag = 'volumes';
+  const volumeAnswer = z.object({ volume: volumeViewSchema });
 
-  router.on('POST', VOLUMES_API, async (req, res) => {
-    const user = await auth.require(req);
-    const { name } = parseBody(createSchema, await readJson(req));
-    sendJson(res, 201, { volume: await volumes.create(user, name) });
+  router.on(
+    { method: 'POST', path: VOLUMES_API, tag, summary: 'Create a volume', body: createSchema, responses: { 201: volumeAnswer } },
+    async ({ user, body, reply }) => {
+      reply(201, { volume: await volumes.create(user, (await body()).name) });
+    },
+  );
+
+  router.on(
+    { method: 'GET', path: VOLUMES_API, tag, summary: "The caller's volumes", responses: { 200: z.object({ volumes: z.array(volumeViewSchema) }) } },
+    async ({ user, reply }) => {
+      reply(200, { volumes: await volumes.list(user) });
+    },
+  );
+
+  router.on({ method: 'GET', path: VOLUME, tag, summary: 'One volume', responses: { 200: volumeAnswer } }, async ({ user, params: { ref = '' }, reply }) => {
+    reply(200, { volume: await volumes.get(user, ref) });
   });
 
-  router.on('GET', VOLUMES_API, async (req, res) => {
-    sendJson(res, 200, { volumes: await volumes.list(await auth.require(req)) });
-  });
-
-  router.on('GET', VOLUME, async (req, res, { ref = '' }) => {
-    sendJson(res, 200, { volume: await volumes.get(await auth.require(req), ref) });
-  });
-
-  router.on('DELETE', VOLUME, async (req, res, { ref = '' }) => {
-    await volumes.delete(await auth.require(req), ref);
-    sendJson(res, 200, { deleted: ref });
-  });
+  router.on(
+    { method: 'DELETE', path: VOLUME, tag, summary: 'Delete a volume and its revisions', responses: { 200: deletedSchema } },
+    async ({ user, params: { ref = '' }, reply }) => {
+      await volumes.delete(user, ref);
+      reply(200, { deleted: ref });
+    },
+  );
 
   // Custom method in the reference API's style: POST .../volumes/NAME:publish.
-  router.on('POST', VOLUME, async (req, res, { ref = '' }) => {
-    const user = await auth.require(req);
-    const colon = ref.lastIndexOf(':');
-    const action = colon < 0 ? '' : ref.slice(colon + 1);
-    if (action !== 'publish') throw new EveraiError('EVERAI_NOT_FOUND', `no volume action '${action}': use :publish`);
-    sendJson(res, 200, { volume: await volumes.publish(user, ref.slice(0, colon)) });
-  });
+  router.on(
+    { method: 'POST', path: `${VOLUME}:publish`, tag, summary: 'Let every user read the volume as `owner/name`', responses: { 200: volumeAnswer } },
+    async ({ user, params: { ref = '' }, reply }) => {
+      reply(200, { volume: await volumes.publish(user, ref) });
+    },
+  );
 
-  router.on('POST', `${VOLUME}/revisions`, async (req, res, { ref = '' }) => {
-    const user = await auth.require(req);
-    const request = parseBody(commitSchema, await readJson(req, FILE_LIST_BODY_LIMIT));
-    const commit = await volumes.commit(user, ref, request);
-    sendJson(res, commit.created ? 201 : 200, commit);
-  });
+  router.on(
+    {
+      method: 'POST',
+      path: `${VOLUME}/revisions`,
+      tag,
+      summary: 'Commit a file list as a new revision (its blobs uploaded first)',
+      description: '201: a new revision; 200: the files equal the newest revision, so none was made.',
+      body: commitRequestSchema,
+      bodyLimit: FILE_LIST_BODY_LIMIT,
+      responses: { 200: commitViewSchema, 201: commitViewSchema },
+    },
+    async ({ user, params: { ref = '' }, body, reply }) => {
+      const commit = await volumes.commit(user, ref, await body());
+      reply(commit.created ? 201 : 200, commit);
+    },
+  );
 
-  // The router has no literal `:` suffix, so `blobs:missing` is matched as a segment.
-  router.on('POST', `${VOLUME}/:action`, async (req, res, { ref = '', action = '' }) => {
-    const user = await auth.require(req);
-    if (action !== 'blobs:missing') throw new EveraiError('EVERAI_NOT_FOUND', `no volume route POST .../${action}`);
-    const { digests } = parseBody(missingSchema, await readJson(req, FILE_LIST_BODY_LIMIT));
-    sendJson(res, 200, await volumes.missingBlobs(user, ref, digests));
-  });
+  router.on(
+    {
+      method: 'POST',
+      path: `${VOLUME}/blobs:missing`,
+      tag,
+      summary: 'Which of these blobs a push must upload, and how much of each it already sent',
+      body: missingBlobsRequestSchema,
+      bodyLimit: FILE_LIST_BODY_LIMIT,
+      responses: { 200: missingBlobsViewSchema },
+    },
+    async ({ user, params: { ref = '' }, body, reply }) => {
+      reply(200, await volumes.missingBlobs(user, ref, (await body()).digests));
+    },
+  );
 
-  router.on('PUT', `${VOLUME}/blobs/:digest`, async (req, res, { ref = '', digest = '' }) => {
-    const user = await auth.require(req);
-    // Node ends the body at Content-Length, so the declared length bounds what is written.
-    if (req.headers['content-length'] === undefined) {
-      throw new EveraiError('EVERAI_BAD_REQUEST', 'a blob upload needs a Content-Length header');
-    }
-    const offset = Number(req.headers[UPLOAD_OFFSET_HEADER] ?? 0);
-    if (!Number.isSafeInteger(offset) || offset < 0) throw new EveraiError('EVERAI_BAD_REQUEST', `${UPLOAD_OFFSET_HEADER} must be a byte count`);
-    const signal = clientGoneSignal(res);
-    try {
-      const blob = await volumes.putBlob(user, ref, digest, { body: req, offset, signal });
-      // A resumed upload sent only what came after its offset.
-      metrics.volumeTransferred('push', blob.size - offset);
-      sendJson(res, 201, blob);
-    } catch (error) {
-      // A client that went away half-way gets no answer; the store keeps what arrived, to resume.
-      if (!signal.aborted) throw error;
-    }
-  });
+  router.on(
+    {
+      method: 'PUT',
+      path: `${VOLUME}/blobs/:digest`,
+      tag,
+      summary: "Upload a file's bytes, or the rest of them from an offset",
+      headers: z.object({
+        [UPLOAD_OFFSET_HEADER]: z.string().regex(/^\d+$/).optional().describe('The byte of the file the body starts at, to resume an upload that broke off'),
+      }),
+      rawBody: { description: "The file's bytes (Content-Length required)", contentType: 'application/octet-stream' },
+      responses: { 201: blobViewSchema },
+    },
+    async ({ user, req, res, params: { ref = '', digest = '' }, reply }) => {
+      // Node ends the body at Content-Length, so the declared length bounds what is written.
+      if (req.headers['content-length'] === undefined) {
+        throw new EveraiError('EVERAI_BAD_REQUEST', 'a blob upload needs a Content-Length header');
+      }
+      const offset = Number(req.headers[UPLOAD_OFFSET_HEADER] ?? 0);
+      if (!Number.isSafeInteger(offset) || offset < 0) throw new EveraiError('EVERAI_BAD_REQUEST', `${UPLOAD_OFFSET_HEADER} must be a byte count`);
+      const signal = clientGoneSignal(res);
+      try {
+        const blob = await volumes.putBlob(user, ref, digest, { body: req, offset, signal });
+        // A resumed upload sent only what came after its offset.
+        metrics.volumeTransferred('push', blob.size - offset);
+        reply(201, blob);
+      } catch (error) {
+        // A client that went away half-way gets no answer; the store keeps what arrived, to resume.
+        if (!signal.aborted) throw error;
+      }
+    },
+  );
 
-  router.on('GET', `${VOLUME}/revisions/:revision/files`, async (req, res, { ref = '', revision = '' }) => {
-    sendJson(res, 200, await volumes.fileList(await auth.require(req), ref, revision));
-  });
+  router.on(
+    { method: 'GET', path: `${VOLUME}/revisions/:revision/files`, tag, summary: "A revision's files", responses: { 200: fileListViewSchema } },
+    async ({ user, params: { ref = '', revision = '' }, reply }) => {
+      reply(200, await volumes.fileList(user, ref, revision));
+    },
+  );
 
-  router.on('GET', `${VOLUME}/revisions/:revision/files/*path`, async (req, res, { ref = '', revision = '', path = '' }) => {
-    const { file, body } = await volumes.openFile(await auth.require(req), ref, revision, path);
-    res.writeHead(200, {
-      'content-type': 'application/octet-stream',
-      'content-length': String(file.size),
-      'x-everai-digest': file.digest,
-      // A revision's files never change.
-      'cache-control': 'max-age=31536000, immutable',
-    });
-    await pipeline(body, res, { signal: clientGoneSignal(res) }).then(
-      () => metrics.volumeTransferred('pull', file.size),
-      () => res.destroy(),
-    );
-  });
+  router.on(
+    {
+      method: 'GET',
+      path: `${VOLUME}/revisions/:revision/files/*path`,
+      tag,
+      summary: "One file's bytes (`path` may hold `/`)",
+      responses: { 200: { description: "The file's bytes; X-Everai-Digest names their sha256", contentType: 'application/octet-stream' } },
+    },
+    async ({ user, res, params: { ref = '', revision = '', path = '' } }) => {
+      const { file, body } = await volumes.openFile(user, ref, revision, path);
+      res.writeHead(200, {
+        'content-type': 'application/octet-stream',
+        'content-length': String(file.size),
+        'x-everai-digest': file.digest,
+        // A revision's files never change.
+        'cache-control': 'max-age=31536000, immutable',
+      });
+      await pipeline(body, res, { signal: clientGoneSignal(res) }).then(
+        () => metrics.volumeTransferred('pull', file.size),
+        () => res.destroy(),
+      );
+    },
+  );
 }

@@ -61,15 +61,6 @@ export const upgradeRequestSchema = z.strictObject({
   force: forceSchema,
 });
 
-/** Validates a request body, naming the field of the first problem. */
-export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
-  const result = schema.safeParse(body);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const field = issue?.path.join('.') || 'body';
-  throw new EveraiError('EVERAI_BAD_REQUEST', `${field}: ${issue?.message ?? 'invalid'}`);
-}
-
 /** `POST .../apps/NAME:rollback`: the revision to go back to (left out: the one before the current). */
 export const rollbackRequestSchema = z.strictObject({
   to: z.number().int().min(1).optional(),

@@ -1,10 +1,10 @@
 import { EveraiError } from '../../contract/errors';
+import { QUEUE_REASONS, type QueueReason, type QueuedRequestView } from '../../contract/api-views';
 import type { AppRecord } from '../store/records';
 import { SessionPins } from './session-pins';
 import type { WorkerSlot } from './worker-slot';
 
-export const QUEUE_REASONS = ['WorkerBusy', 'NotDispatch', 'QueueDueSession'] as const;
-export type QueueReason = (typeof QUEUE_REASONS)[number];
+export { QUEUE_REASONS, type QueueReason };
 
 interface Waiter {
   sessionId: string | undefined;
@@ -146,7 +146,7 @@ export class AppRoute {
     return slot;
   }
 
-  queued(): { index: number; createdAt: string; reason: QueueReason }[] {
+  queued(): QueuedRequestView[] {
     return this.queue.map((w, index) => ({ index, createdAt: w.createdAt, reason: this.reasonFor(w.sessionId) }));
   }
 

@@ -6,6 +6,7 @@ import type { AccessNote } from '../http/access-log';
 import { appLabel, type PlatformMetrics } from '../metrics/metrics';
 import type { AppRecord, UserRecord } from '../store/records';
 import { AppRoute, QUEUE_REASONS, type QueueReason } from './app-route';
+import type { QueuedRequestView } from '../../contract/api-views';
 import { carriesPlatformToken, forwardRequestHeaders } from './forward-headers';
 import { CutOffError, proxyToWorker } from './proxy';
 import { isGatewayPath, parseRoutePath } from './route-path';
@@ -127,7 +128,7 @@ export class Gateway {
     };
   }
 
-  queue(appId: string): { index: number; createdAt: string; reason: QueueReason }[] {
+  queue(appId: string): QueuedRequestView[] {
     return this.routes.get(appId)?.queued() ?? [];
   }
 
