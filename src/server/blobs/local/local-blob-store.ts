@@ -1,12 +1,12 @@
 import { createHash, randomBytes, type Hash } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync, promises as fs } from 'node:fs';
+import { closeSync, createReadStream, fchmodSync, mkdirSync, openSync, promises as fs, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { addAbortSignal, type Readable } from 'node:stream';
 import { EveraiError } from '../../../contract/errors';
 import type { BlobStore } from '../blob-store';
 import { isDigest, parseDigest } from '../digest';
 import { ifExists } from '../../../contract/if-exists';
+import { writeAll } from '../../../contract/write-all';
 
 /** Blobs never change once written: read-only, so a hard link to one (a volume tree) is too. */
 const BLOB_MODE = 0o444;
@@ -107,19 +107,26 @@ export class LocalBlobStore implements BlobStore {
     const tmp = join(this.tmpDir, randomBytes(12).toString('hex'));
     try {
       return await this.fill(tmp, createHash('sha256'), 0, body, expectedDigest, signal);
-    } finally {
-      await fs.rm(tmp, { force: true });
+    } catch (error) {
+      rmSync(tmp, { force: true });
+      throw error;
     }
   }
 
   async partialSize(key: string): Promise<number> {
-    return (await ifExists(fs.stat(join(this.partialDir, this.partialName(key)))))?.size ?? 0;
+    // Synchronous: an unchanged push asks this for each file it lacks, and a stat is microseconds.
+    return statSync(join(this.partialDir, this.partialName(key)), { throwIfNoEntry: false })?.size ?? 0;
   }
 
   async writeResumable(key: string, offset: number, body: Readable, expectedDigest: string, signal?: AbortSignal): Promise<{ digest: string; size: number }> {
     parseDigest(expectedDigest);
     const name = this.partialName(key);
-    if (this.resuming.has(name)) throw new EveraiError('EVERAI_CONFLICT', `another push is uploading ${expectedDigest} now: push again when it is done`);
+    if (this.resuming.has(name)) {
+      // Two pushes of the same bytes at once (two copies of one file, or two pushes): one upload
+      // from the start goes to a temp file of its own, and the blob lands whole from either.
+      if (offset === 0) return this.write(body, expectedDigest, signal);
+      throw new EveraiError('EVERAI_CONFLICT', `another push is uploading ${expectedDigest} now: push again when it is done`);
+    }
     this.resuming.add(name);
     try {
       const path = join(this.partialDir, name);
@@ -136,26 +143,37 @@ export class LocalBlobStore implements BlobStore {
 
   /**
    * Appends `body` to `path` (which holds `held` bytes, already in `hash`), then renames it into
-   * place if the whole hashes to `expectedDigest`; bytes that do not are deleted.
+   * place if the whole hashes to `expectedDigest`; bytes that do not are deleted. Each byte is
+   * hashed as it is written, never read back.
+   *
+   * The file calls are synchronous, as the store's SQLite calls are: each costs a few microseconds
+   * against the page cache, while an asynchronous call's thread-pool round trip cost about ten
+   * times that in CPU, per 64 KiB piece from the socket (measured: a 1 GiB push took a quarter less
+   * of the server's CPU). Gathering pieces into larger asynchronous writes measured slower still.
    */
   private async fill(path: string, hash: Hash, held: number, body: Readable, expectedDigest: string | undefined, signal?: AbortSignal): Promise<{ digest: string; size: number }> {
+    if (signal) addAbortSignal(signal, body);
     let size = held;
-    body.on('data', (chunk: Buffer) => {
-      hash.update(chunk);
-      size += chunk.length;
-    });
-    // Each piece goes to disk as it arrives: gathering them into larger writes measured slower
-    // (more system time, the socket's buffers held longer).
-    await pipeline(body, createWriteStream(path, { flags: 'a' }), signal ? { signal } : {});
-    const digest = `sha256:${hash.digest('hex')}`;
+    let digest: string;
+    const fd = openSync(path, 'a');
+    try {
+      for await (const chunk of body as AsyncIterable<Buffer>) {
+        hash.update(chunk);
+        writeAll(fd, chunk);
+        size += chunk.length;
+      }
+      digest = `sha256:${hash.digest('hex')}`;
+      if (digest === expectedDigest || expectedDigest === undefined) fchmodSync(fd, BLOB_MODE);
+    } finally {
+      closeSync(fd);
+    }
     if (expectedDigest !== undefined && digest !== expectedDigest) {
-      await fs.rm(path, { force: true });
+      rmSync(path, { force: true });
       throw new EveraiError('EVERAI_BAD_REQUEST', `blob content hashes to ${digest}, not the declared ${expectedDigest}`);
     }
-    await fs.chmod(path, BLOB_MODE);
     const target = this.pathOf(digest);
-    await fs.mkdir(dirname(target), { recursive: true });
-    await fs.rename(path, target);
+    mkdirSync(dirname(target), { recursive: true });
+    renameSync(path, target);
     return { digest, size };
   }
 }
