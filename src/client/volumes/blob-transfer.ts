@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { closeSync, createReadStream, openSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { errorFromResponse, type ApiClient } from '../api-client';
 import { EveraiError } from '../../contract/errors';
+import { writeAll } from '../../contract/write-all';
 import type { VolumeFile } from '../../contract/volume-file';
 import { UPLOAD_OFFSET_HEADER, volumeApiPath } from '../../contract/volume-view';
 import { READ_CHUNK } from './file-digest';
@@ -74,17 +74,21 @@ export async function downloadFile(
     throw brokeOff(api, error);
   });
   if (res.statusCode !== 200) throw errorFromResponse(res.statusCode, await res.body.text());
+  // Each piece is hashed and written as it arrives, synchronously: the bytes are read off the
+  // socket once, and a write costs microseconds where a stream's round trip cost more.
   const hash = createHash('sha256');
-  const counted = async function* (chunks: AsyncIterable<Buffer>) {
-    for await (const chunk of chunks) {
+  const fd = openSync(target, 'w');
+  try {
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
       hash.update(chunk);
+      writeAll(fd, chunk);
       onBytes(chunk.length);
-      yield chunk;
     }
-  };
-  await pipeline(res.body, counted, createWriteStream(target, { highWaterMark: READ_CHUNK })).catch((error: unknown) => {
+  } catch (error) {
     throw new EveraiError('EVERAI_INTERNAL', `downloading ${JSON.stringify(file.path)} failed: ${(error as Error).message}`);
-  });
+  } finally {
+    closeSync(fd);
+  }
   const digest = `sha256:${hash.digest('hex')}`;
   if (digest !== file.digest) {
     throw new EveraiError('EVERAI_INTERNAL', `the bytes of ${JSON.stringify(file.path)} arrived as ${digest}, not ${file.digest}; pull again`);
