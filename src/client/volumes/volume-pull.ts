@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { ApiClient } from '../api-client';
 import { EveraiError } from '../../contract/errors';
 import type { PullResult } from '../../contract/volume-transfer';
-import { byPath, quotePath, type VolumeFile } from '../../contract/volume-file';
+import { byPath, canonicalFileList, quotePath, type VolumeFile } from '../../contract/volume-file';
 import { volumeApiPath, type FileListView, type VolumeView } from '../../contract/volume-view';
 import { downloadFile } from './blob-transfer';
 import { cachedDigest, hashFile } from './file-digest';
@@ -143,7 +143,7 @@ export async function pullVolume(
   const deletedFiles = options.sync ? await deleteExtras(dir, new Set(list.files.map((f) => f.path))) : 0;
   // Hashes of local files beyond the revision still spare the next push a read, unless --sync deleted them.
   const kept = options.sync ? {} : meta.hashes;
-  await cache.save({ ...meta, name: view.name, owner: view.owner, revision: list.revision, hashes: { ...kept, ...hashes } });
+  await cache.save({ ...meta, name: view.name, owner: view.owner, revision: list.revision, hashes: { ...kept, ...hashes }, listDigest: canonicalFileList(list.files).digest });
   return { revision: list.revision, files: list.files.length, downloadedFiles: missing.length, downloadedBytes: bytes, deletedFiles };
 }
 

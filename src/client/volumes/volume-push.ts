@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import type { ApiClient } from '../api-client';
 import { EveraiError } from '../../contract/errors';
 import type { PushResult } from '../../contract/volume-transfer';
-import { byPath, quotePath, type VolumeFile } from '../../contract/volume-file';
+import { byPath, canonicalFileList, quotePath, type VolumeFile } from '../../contract/volume-file';
 import { EMPTY_REVISION } from '../../contract/volume-revision';
 import { volumeApiPath, type CommitRequest, type CommitView, type FileListView, type MissingBlobsView, type VolumeView } from '../../contract/volume-view';
 import { uploadBlob } from './blob-transfer';
@@ -60,6 +60,11 @@ export async function pushVolume(
   const meta: VolumeCacheMeta = (await cache.load(view.id)) ?? { id: view.id, name: view.name, owner: view.owner, revision: EMPTY_REVISION, hashes: {} };
   const local = await hashAll(await listLocalFiles(dir), meta.hashes);
   const files: VolumeFile[] = local.map(({ path, digest, size, mode }) => ({ path, digest, size, mode }));
+  const hashes = Object.fromEntries(local.map((f) => [f.path, { size: f.size, mtimeMs: f.mtimeMs, digest: f.digest }]));
+  if (!options.updateOnly && meta.revision === view.revision && meta.listDigest === canonicalFileList(files).digest) {
+    // The commit would make no revision: the answer it would give, without the two round trips.
+    return { result: { revision: view.revision, created: false, uploadedFiles: 0, uploadedBytes: 0, merged: false, mergedWith: null }, meta: { ...meta, name: view.name, owner: view.owner, hashes } };
+  }
   if (options.updateOnly && meta.revision !== EMPTY_REVISION) {
     const here = new Set(files.map((f) => f.path));
     const base = await api.get<FileListView>(volumeApiPath(ref, `/revisions/${meta.revision}/files`));
@@ -94,11 +99,19 @@ export async function pushVolume(
     baseRevision: meta.revision,
     files,
   } satisfies CommitRequest);
-  const hashes = Object.fromEntries(local.map((f) => [f.path, { size: f.size, mtimeMs: f.mtimeMs, digest: f.digest }]));
+  const keptBase = commit.merged && !options.updateOnly;
   return {
     result: { revision: commit.revision, created: commit.created, uploadedFiles: uploads.length, uploadedBytes, merged: commit.merged, mergedWith: commit.mergedWith },
     // After a merge the copy lacks what others pushed; until a pull brings it, the old base stays,
     // so that the next push merges again instead of deleting their files.
-    meta: { ...meta, name: view.name, owner: view.owner, revision: commit.merged && !options.updateOnly ? meta.revision : commit.revision, hashes },
+    meta: {
+      ...meta,
+      name: view.name,
+      owner: view.owner,
+      revision: keptBase ? meta.revision : commit.revision,
+      hashes,
+      // Unmerged, the new revision holds exactly `files`; merged, its list is not known here.
+      listDigest: keptBase ? meta.listDigest : commit.merged ? undefined : canonicalFileList(files).digest,
+    },
   };
 }
