@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, openSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { errorFromResponse, type ApiClient } from '../api-client';
 import { EveraiError } from '../../contract/errors';
@@ -21,12 +21,24 @@ function brokeOff(api: ApiClient, error: unknown): EveraiError {
   return new EveraiError('EVERAI_UNREACHABLE', `the transfer to ${api.baseUrl} broke off (${(error as Error).message})`);
 }
 
-/** Bytes `start` to `size` of a file, counted as they go; a read error fails the upload. */
+/**
+ * Bytes `start` to `size` of a file, counted as they go, in big synchronous reads (a thread-pool
+ * round trip per read cost more than the read). A file that shrank since it was listed fails the
+ * upload.
+ */
 async function* fileBytes(path: string, start: number, size: number, onBytes: (bytes: number) => void): AsyncGenerator<Buffer> {
-  if (start >= size) return;
-  for await (const chunk of createReadStream(path, { start, end: size - 1, highWaterMark: READ_CHUNK }) as AsyncIterable<Buffer>) {
-    onBytes(chunk.length);
-    yield chunk;
+  const fd = openSync(path, 'r');
+  try {
+    for (let position = start; position < size; ) {
+      const piece = Buffer.allocUnsafeSlow(Math.min(READ_CHUNK, size - position));
+      const length = readSync(fd, piece, 0, piece.length, position);
+      if (length === 0) throw new Error(`the file ended at byte ${position} of ${size}`);
+      position += length;
+      onBytes(length);
+      yield piece.subarray(0, length);
+    }
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -42,7 +54,6 @@ export async function uploadBlob(
   onBytes: (bytes: number) => void,
 ): Promise<void> {
   const url = `${api.baseUrl}${volumeApiPath(ref, `/blobs/${blob.digest}`)}`;
-  const body = Readable.from(fileBytes(blob.source, blob.offset, blob.size, onBytes));
   const res = await undiciRequest()(url, {
     method: 'PUT',
     headers: {
@@ -51,7 +62,8 @@ export async function uploadBlob(
       'content-length': String(blob.size - blob.offset),
       [UPLOAD_OFFSET_HEADER]: String(blob.offset),
     },
-    body,
+    // One piece read ahead of the one on the socket, not the 16 of a stream's default.
+    body: Readable.from(fileBytes(blob.source, blob.offset, blob.size, onBytes), { highWaterMark: 1 }),
   }).catch((error: unknown) => {
     throw brokeOff(api, error);
   });

@@ -98,9 +98,11 @@ export async function pullVolume(
   await forEachYielding(list.files, (file, index) => {
     found[index] = localFile(join(dir, file.path), file.path, meta.hashes, options.force ?? false);
   });
+  let hashedAnew = 0;
   await forEachLimited(list.files, TRANSFER_LANES, async (file, index) => {
     const abs = join(dir, file.path);
     const local = found[index];
+    if (local && local.digest === undefined) hashedAnew++;
     const digest = local && (local.digest ?? (await hashFile(abs)));
     if (!local || digest !== file.digest) {
       missing.push(file);
@@ -141,9 +143,13 @@ export async function pullVolume(
     if (missing.length > 0) progress.stop();
   }
   const deletedFiles = options.sync ? await deleteExtras(dir, new Set(list.files.map((f) => f.path))) : 0;
-  // Hashes of local files beyond the revision still spare the next push a read, unless --sync deleted them.
-  const kept = options.sync ? {} : meta.hashes;
-  await cache.save({ ...meta, name: view.name, owner: view.owner, revision: list.revision, hashes: { ...kept, ...hashes }, listDigest: canonicalFileList(list.files).digest });
+  // A copy that was up to date, by the cache alone, leaves the cache as it was: nothing to write.
+  const upToDate = !options.sync && missing.length === 0 && hashedAnew === 0 && meta.revision === list.revision && meta.listDigest !== undefined;
+  if (!upToDate || meta.name !== view.name || meta.owner !== view.owner) {
+    // Hashes of local files beyond the revision still spare the next push a read, unless --sync deleted them.
+    const kept = options.sync ? {} : meta.hashes;
+    await cache.save({ ...meta, name: view.name, owner: view.owner, revision: list.revision, hashes: { ...kept, ...hashes }, listDigest: canonicalFileList(list.files).digest });
+  }
   return { revision: list.revision, files: list.files.length, downloadedFiles: missing.length, downloadedBytes: bytes, deletedFiles };
 }
 
