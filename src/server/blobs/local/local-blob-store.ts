@@ -172,8 +172,14 @@ export class LocalBlobStore implements BlobStore {
       throw new EveraiError('EVERAI_BAD_REQUEST', `blob content hashes to ${digest}, not the declared ${expectedDigest}`);
     }
     const target = this.pathOf(digest);
-    mkdirSync(dirname(target), { recursive: true });
-    renameSync(path, target);
+    try {
+      renameSync(path, target);
+    } catch (error) {
+      // The first blob under its two-hex-digit folder makes the folder; later ones skip the call.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      mkdirSync(dirname(target), { recursive: true });
+      renameSync(path, target);
+    }
     return { digest, size };
   }
 }
