@@ -3,13 +3,14 @@ import { z } from 'zod';
 import { EveraiError } from '../../contract/errors';
 import { parseBody } from '../apps/app-request';
 import type { Authenticator } from '../auth';
-import { readJson } from '../http/body';
+import { readBytes, readJson } from '../http/body';
 import { sendJson } from '../http/respond';
 import type { Router } from '../http/router';
 import { clientGoneSignal } from '../registry/registry-call';
 import type { VolumeService } from '../volumes/volume-service';
 import type { PlatformMetrics } from '../metrics/metrics';
 import { UPLOAD_OFFSET_HEADER, VOLUMES_API } from '../../contract/volume-view';
+import { BATCH_BODY_LIMIT, type BlobBatchView } from '../../contract/blob-batch';
 
 /** A file list of a large volume is bigger than an ordinary API body (about 150 bytes a file). */
 const FILE_LIST_BODY_LIMIT = 64 * 1024 * 1024;
@@ -71,12 +72,21 @@ export function registerVolumeRoutes(router: Router, deps: { auth: Authenticator
     sendJson(res, commit.created ? 201 : 200, commit);
   });
 
-  // The router has no literal `:` suffix, so `blobs:missing` is matched as a segment.
+  // The router has no literal `:` suffix, so `blobs:missing` and `blobs:upload` are matched as a segment.
   router.on('POST', `${VOLUME}/:action`, async (req, res, { ref = '', action = '' }) => {
     const user = await auth.require(req);
-    if (action !== 'blobs:missing') throw new EveraiError('EVERAI_NOT_FOUND', `no volume route POST .../${action}`);
-    const { digests } = parseBody(missingSchema, await readJson(req, FILE_LIST_BODY_LIMIT));
-    sendJson(res, 200, await volumes.missingBlobs(user, ref, digests));
+    if (action === 'blobs:missing') {
+      const { digests } = parseBody(missingSchema, await readJson(req, FILE_LIST_BODY_LIMIT));
+      sendJson(res, 200, await volumes.missingBlobs(user, ref, digests));
+    } else if (action === 'blobs:upload') {
+      // Access is checked before the body is read: a stranger's batch is not even buffered.
+      await volumes.checkWritable(user, ref);
+      const batch = await volumes.putBlobBatch(user, ref, await readBytes(req, BATCH_BODY_LIMIT));
+      metrics.volumeTransferred('push', batch.bytes);
+      sendJson(res, 201, { stored: batch.stored } satisfies BlobBatchView);
+    } else {
+      throw new EveraiError('EVERAI_NOT_FOUND', `no volume route POST .../${action}`);
+    }
   });
 
   router.on('PUT', `${VOLUME}/blobs/:digest`, async (req, res, { ref = '', digest = '' }) => {
