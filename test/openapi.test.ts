@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { encodeBlobBatch } from '../src/contract/blob-batch';
 import { test } from 'node:test';
 import type { AppView, WorkerView } from '../src/contract/api-views';
 import { EXEC_PROTOCOL } from '../src/contract/exec-frames';
@@ -118,6 +119,10 @@ test('volumes answer as documented: create, upload, commit, list files, download
   const missing = await check.call('POST', `${VOLUME}/blobs:missing`, { params: ref, body: { digests: [digest] } });
   assert.deepEqual((missing.json as { missing: string[] }).missing, [digest]);
   assert.equal((await check.call('PUT', `${VOLUME}/blobs/{digest}`, { params: { ...ref, digest }, raw: { contentType: 'application/octet-stream', bytes } })).status, 201);
+  const small = Buffer.from('a small file\n');
+  const smallDigest = `sha256:${createHash('sha256').update(small).digest('hex')}`;
+  const batch = await check.call('POST', `${VOLUME}/blobs:upload`, { params: ref, raw: { contentType: 'application/octet-stream', bytes: Buffer.concat(encodeBlobBatch([{ digest: smallDigest, bytes: small }])) } });
+  assert.deepEqual(batch.json, { stored: 1 });
   const files = [{ path: 'models/model.txt', digest, size: bytes.length, mode: 0o644 }];
   const commit = await check.call('POST', `${VOLUME}/revisions`, { params: ref, body: { baseRevision: '000000-000', files } });
   assert.equal(commit.status, 201);

@@ -34,10 +34,11 @@ test("another user's volume answers as if it did not exist", async () => {
     assert.equal(await volumeFails(platform, ['volume', 'get', ref], other), `Error: volume '${ref}' not found`);
   }
   const asOther = volumeApi(platform, other.token);
-  const routes: [string, string, object?][] = [
+  const routes: [string, string, (object | string)?][] = [
     ['GET', `/revisions/${revision}/files`],
     ['GET', `/revisions/${revision}/files/secret.bin`],
     ['POST', '/blobs:missing', { digests: [sha256('admin only')] }],
+    ['POST', '/blobs:upload', `${sha256('mine')} 4\nmine`],
     ['POST', '/revisions', { baseRevision: revision, files: [] }],
     ['DELETE', ''],
   ];

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { usePlatform } from './helpers/platform';
-import { push, readTree, volumeFails, volumeJson, volumeOk, writeFiles } from './helpers/volumes';
+import type { FileListView } from '../src/contract/volume-view';
+import { push, readTree, volumeApi, volumeFails, volumeJson, volumeOk, writeFiles } from './helpers/volumes';
 
 // `everai volume ...` through the real CLI against the real server.
 
@@ -77,6 +78,28 @@ test('a push of an unchanged copy makes no revision and uploads nothing', async 
   const mirrored = await push(platform, 'unchanged');
   assert.match(mirrored.revision, /^000003-/);
   assert.equal((await volumeJson(platform, 'unchanged')).files, 2);
+});
+
+test('a pulled copy pushes as unchanged, and a file made executable, nothing else changed, makes a revision', async () => {
+  await volumeOk(platform, ['volume', 'create', 'pulled-back']);
+  const { path } = await volumeJson(platform, 'pulled-back');
+  writeFiles(path, { 'run.sh': 'echo hi\n', 'data/x.txt': 'x' });
+  const first = await push(platform, 'pulled-back');
+  const root = mkdtempSync(join(tmpdir(), 'everai-pulled-back-'));
+  try {
+    await volumeOk(platform, ['volume', 'pull', 'pulled-back'], { root });
+    const again = await push(platform, 'pulled-back', { root });
+    assert.deepEqual([again.created, again.revision, again.uploadedFiles], [false, first.revision, 0]);
+
+    // Only the mode changed: same size, same mtime, so the hash cache vouches for the bytes.
+    chmodSync(join(root, (await volumeJson(platform, 'pulled-back')).id, 'run.sh'), 0o755);
+    const executable = await push(platform, 'pulled-back', { root });
+    assert.deepEqual([executable.created, executable.uploadedFiles], [true, 0]);
+    const { files } = (await (await volumeApi(platform)('GET', 'pulled-back', '/revisions/latest/files')).json()) as FileListView;
+    assert.equal(files.find((f) => f.path === 'run.sh')?.mode, 0o755);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
 
 test('tree draws the files', async () => {

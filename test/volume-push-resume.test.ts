@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { request } from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, createReadStream, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import type { MissingBlobsView } from '../src/contract/volume-view';
+import { volumeApiPath, type MissingBlobsView } from '../src/contract/volume-view';
 import { EVERAI_BIN } from './helpers/cli';
 import { usePlatform } from './helpers/platform';
 import { push, volumeApi, volumeJson, volumeOk } from './helpers/volumes';
@@ -81,4 +82,35 @@ test('a push killed half-way through a 256 MiB file, run again, sends only the b
   const root = mkdtempSync(join(work, 'root-'));
   await volumeOk(platform, ['volume', 'pull', 'weights'], { root });
   assert.equal(await digestOf(join(root, id, 'model.bin')), digest);
+});
+
+/** Starts a PUT of `bytes` as blob `digest` and sends only `first` of them; the rest goes when `finish` is called. */
+function startUpload(name: string, digest: string, bytes: Buffer, first: number): { finish(): Promise<number> } {
+  const url = new URL(`${platform.url}${volumeApiPath(name, `/blobs/${digest}`)}`);
+  const req = request(url, { method: 'PUT', headers: { authorization: `Bearer ${platform.token}`, 'content-length': String(bytes.length) } });
+  const status = new Promise<number>((resolve, reject) => {
+    req.once('response', (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.once('error', reject);
+  });
+  req.write(bytes.subarray(0, first));
+  return {
+    finish: () => {
+      req.end(bytes.subarray(first));
+      return status;
+    },
+  };
+}
+
+test('two uploads of the same blob by one user at the same moment both succeed', async () => {
+  await volumeOk(platform, ['volume', 'create', 'twice']);
+  const bytes = randomBytes(4 * MIB);
+  const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  // The first holds its resumable upload open half-way while the second arrives whole.
+  const first = startUpload('twice', digest, bytes, 2 * MIB);
+  await waitFor('half of the first upload to arrive', async () => (await heldBytes('twice', digest)) >= 2 * MIB, 30_000, 10);
+  assert.equal(await startUpload('twice', digest, bytes, bytes.length).finish(), 201);
+  assert.equal(await first.finish(), 201);
 });

@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { EVERAI_BIN } from './helpers/cli';
 import { usePlatform } from './helpers/platform';
-import { push, readTree, volumeCli, volumeJson, volumeOk, writeFiles, type As } from './helpers/volumes';
+import { encodeBlobBatch } from '../src/contract/blob-batch';
+import type { MissingBlobsView } from '../src/contract/volume-view';
+import { errorOf, push, readTree, sha256, volumeApi, volumeCli, volumeJson, volumeOk, writeFiles, type As } from './helpers/volumes';
 
 // Pushes that upload only what changed, break off half-way, or race from stale copies (docs/volumes.md).
 
@@ -145,4 +147,25 @@ test('two pushes from the same stale copy both keep their files: the later one m
   assert.equal(refused.code, 5);
   assert.match(refused.stderr, new RegExp(`\\nError: "shared.txt" was changed both by this push and by revision ${winner.revision}, pushed since 000003-[0-9a-f]{3}: nothing was committed`));
   assert.equal((await volumeJson(platform, 'raced')).revision, winner.revision);
+});
+
+test('a batch of small blobs is stored blob by blob, each checked against its digest by the platform', async () => {
+  await volumeOk(platform, ['volume', 'create', 'batched']);
+  const api = volumeApi(platform);
+  const [good, bad, after] = ['kept', 'lied about', 'never reached'].map((text) => Buffer.from(text));
+  const batch = Buffer.concat(
+    encodeBlobBatch([
+      { digest: sha256(good as Buffer), bytes: good as Buffer },
+      { digest: sha256('something else'), bytes: bad as Buffer },
+      { digest: sha256(after as Buffer), bytes: after as Buffer },
+    ]),
+  );
+  const refused = await errorOf(await api('POST', 'batched', '/blobs:upload', batch));
+  assert.deepEqual([refused.status, refused.code], [400, 'EVERAI_BAD_REQUEST']);
+  const digests = [sha256(good as Buffer), sha256('something else'), sha256(after as Buffer)];
+  const { missing } = (await (await api('POST', 'batched', '/blobs:missing', { digests })).json()) as MissingBlobsView;
+  assert.deepEqual(missing, digests.slice(1), 'the blob before the refused one is stored and the caller may name it');
+
+  const malformed = await errorOf(await api('POST', 'batched', '/blobs:upload', `${sha256('x')} 99\nx`));
+  assert.deepEqual([malformed.status, malformed.code], [400, 'EVERAI_BAD_REQUEST']);
 });

@@ -43,6 +43,10 @@ export const commitViewSchema = z
   })
   .meta({ id: 'Commit', description: 'What a commit did.' });
 
+export const blobBatchViewSchema = z
+  .object({ stored: z.number().describe('How many blobs of the batch the server stored.') })
+  .meta({ id: 'BlobBatch' });
+
 export const missingBlobsViewSchema = z
   .object({
     missing: z.array(z.string()),

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { errorFromResponse, type ApiClient } from '../api-client';
+import { encodeBlobBatch } from '../../contract/blob-batch';
 import { EveraiError } from '../../contract/errors';
+import { writeAll } from '../../contract/write-all';
 import type { VolumeFile } from '../../contract/volume-file';
 import { UPLOAD_OFFSET_HEADER, volumeApiPath } from '../../contract/volume-view';
 import { READ_CHUNK } from './file-digest';
@@ -21,12 +22,24 @@ function brokeOff(api: ApiClient, error: unknown): EveraiError {
   return new EveraiError('EVERAI_UNREACHABLE', `the transfer to ${api.baseUrl} broke off (${(error as Error).message})`);
 }
 
-/** Bytes `start` to `size` of a file, counted as they go; a read error fails the upload. */
+/**
+ * Bytes `start` to `size` of a file, counted as they go, in big synchronous reads (a thread-pool
+ * round trip per read cost more than the read). A file that shrank since it was listed fails the
+ * upload.
+ */
 async function* fileBytes(path: string, start: number, size: number, onBytes: (bytes: number) => void): AsyncGenerator<Buffer> {
-  if (start >= size) return;
-  for await (const chunk of createReadStream(path, { start, end: size - 1, highWaterMark: READ_CHUNK }) as AsyncIterable<Buffer>) {
-    onBytes(chunk.length);
-    yield chunk;
+  const fd = openSync(path, 'r');
+  try {
+    for (let position = start; position < size; ) {
+      const piece = Buffer.allocUnsafeSlow(Math.min(READ_CHUNK, size - position));
+      const length = readSync(fd, piece, 0, piece.length, position);
+      if (length === 0) throw new Error(`the file ended at byte ${position} of ${size}`);
+      position += length;
+      onBytes(length);
+      yield piece.subarray(0, length);
+    }
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -42,7 +55,6 @@ export async function uploadBlob(
   onBytes: (bytes: number) => void,
 ): Promise<void> {
   const url = `${api.baseUrl}${volumeApiPath(ref, `/blobs/${blob.digest}`)}`;
-  const body = Readable.from(fileBytes(blob.source, blob.offset, blob.size, onBytes));
   const res = await undiciRequest()(url, {
     method: 'PUT',
     headers: {
@@ -51,7 +63,34 @@ export async function uploadBlob(
       'content-length': String(blob.size - blob.offset),
       [UPLOAD_OFFSET_HEADER]: String(blob.offset),
     },
-    body,
+    // One piece read ahead of the one on the socket, not the 16 of a stream's default.
+    body: Readable.from(fileBytes(blob.source, blob.offset, blob.size, onBytes), { highWaterMark: 1 }),
+  }).catch((error: unknown) => {
+    throw brokeOff(api, error);
+  });
+  const text = await res.body.text();
+  if (res.statusCode !== 201) throw errorFromResponse(res.statusCode, text);
+}
+
+/**
+ * Uploads small files as one batch (contract/blob-batch.ts), each read whole: a file that is no
+ * longer the size it was hashed at fails the batch, as the platform would refuse its bytes.
+ */
+export async function uploadBatch(api: ApiClient, ref: string, files: readonly { source: string; digest: string; size: number }[]): Promise<void> {
+  const blobs = files.map(({ source, digest, size }) => {
+    const bytes = readFileSync(source);
+    if (bytes.length !== size) throw new Error(`${source} is ${bytes.length} bytes, not the ${size} it was hashed at`);
+    return { digest, bytes };
+  });
+  const body = encodeBlobBatch(blobs);
+  const res = await undiciRequest()(`${api.baseUrl}${volumeApiPath(ref, '/blobs:upload')}`, {
+    method: 'POST',
+    headers: {
+      ...api.authHeaders(),
+      'content-type': 'application/octet-stream',
+      'content-length': String(body.reduce((sum, piece) => sum + piece.length, 0)),
+    },
+    body: Buffer.concat(body),
   }).catch((error: unknown) => {
     throw brokeOff(api, error);
   });
@@ -74,17 +113,21 @@ export async function downloadFile(
     throw brokeOff(api, error);
   });
   if (res.statusCode !== 200) throw errorFromResponse(res.statusCode, await res.body.text());
+  // Each piece is hashed and written as it arrives, synchronously: the bytes are read off the
+  // socket once, and a write costs microseconds where a stream's round trip cost more.
   const hash = createHash('sha256');
-  const counted = async function* (chunks: AsyncIterable<Buffer>) {
-    for await (const chunk of chunks) {
+  const fd = openSync(target, 'w');
+  try {
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
       hash.update(chunk);
+      writeAll(fd, chunk);
       onBytes(chunk.length);
-      yield chunk;
     }
-  };
-  await pipeline(res.body, counted, createWriteStream(target, { highWaterMark: READ_CHUNK })).catch((error: unknown) => {
+  } catch (error) {
     throw new EveraiError('EVERAI_INTERNAL', `downloading ${JSON.stringify(file.path)} failed: ${(error as Error).message}`);
-  });
+  } finally {
+    closeSync(fd);
+  }
   const digest = `sha256:${hash.digest('hex')}`;
   if (digest !== file.digest) {
     throw new EveraiError('EVERAI_INTERNAL', `the bytes of ${JSON.stringify(file.path)} arrived as ${digest}, not ${file.digest}; pull again`);

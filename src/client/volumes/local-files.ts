@@ -1,8 +1,8 @@
-import { promises as fs, type Dirent, type Stats } from 'node:fs';
+import { promises as fs, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { EveraiError } from '../../contract/errors';
 import { quotePath, volumePathProblem } from '../../contract/volume-file';
-import { forEachLimited, STAT_LANES } from './parallel';
+import { forEachYielding } from './parallel';
 
 /** A file of a local volume copy, as a push sees it. */
 export interface LocalFile {
@@ -41,20 +41,24 @@ export async function* walk(dir: string, prefix = ''): AsyncGenerator<{ path: st
 }
 
 /** One entry of the walk as a LocalFile: a link is followed, and refused unless it names a file inside `root`. */
-async function localFile(root: string, path: string, abs: string, entry: Dirent): Promise<LocalFile> {
+function localFile(root: string, path: string, abs: string, entry: Dirent): LocalFile {
   let source = abs;
   let stat: Stats;
   if (entry.isSymbolicLink()) {
-    const target = await fs.realpath(abs).catch(() => undefined);
-    if (target === undefined) throw refuse(path, 'it is a symbolic link to nothing');
+    let target: string;
+    try {
+      target = realpathSync(abs);
+    } catch {
+      throw refuse(path, 'it is a symbolic link to nothing');
+    }
     if (!inside(root, target)) {
       throw refuse(path, `it is a symbolic link to ${target}, outside the volume; replace it with the file itself`);
     }
-    stat = await fs.stat(target);
+    stat = statSync(target);
     if (!stat.isFile()) throw refuse(path, `it is a symbolic link to the folder ${relative(root, target) || '.'}; only links to files are pushed`);
     source = target;
   } else if (entry.isFile()) {
-    stat = await fs.stat(abs);
+    stat = statSync(abs);
   } else {
     throw refuse(path, 'it is not a regular file (a socket, pipe or device)');
   }
@@ -76,8 +80,8 @@ export async function listLocalFiles(dir: string): Promise<LocalFile[]> {
     entries.push(found);
   }
   const files: LocalFile[] = new Array<LocalFile>(entries.length);
-  await forEachLimited(entries, STAT_LANES, async ({ path, abs, entry }, index) => {
-    files[index] = await localFile(root, path, abs, entry);
+  await forEachYielding(entries, ({ path, abs, entry }, index) => {
+    files[index] = localFile(root, path, abs, entry);
   });
   return files;
 }

@@ -18,6 +18,12 @@ export interface VolumeCacheMeta {
   revision: string;
   /** path -> last hash, so a push of unchanged files reads none of them. */
   hashes: Record<string, HashedFile>;
+  /**
+   * The digest of `revision`'s file list (canonicalFileList), when the copy was last pulled at it
+   * or pushed as it: a push whose files still make that list, to a volume still at `revision`, has
+   * nothing to send or commit, and need not ask the platform.
+   */
+  listDigest?: string | undefined;
 }
 
 /**

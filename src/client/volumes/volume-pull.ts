@@ -1,17 +1,16 @@
-import { promises as fs } from 'node:fs';
+import { chmodSync, lstatSync, promises as fs, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ApiClient } from '../api-client';
 import { EveraiError } from '../../contract/errors';
 import type { PullResult } from '../../contract/volume-transfer';
-import { byPath, quotePath, type VolumeFile } from '../../contract/volume-file';
+import { byPath, canonicalFileList, quotePath, type VolumeFile } from '../../contract/volume-file';
 import { volumeApiPath, type FileListView, type VolumeView } from '../../contract/volume-view';
 import { downloadFile } from './blob-transfer';
 import { cachedDigest, hashFile } from './file-digest';
 import { modeOf, walk } from './local-files';
-import { forEachLimited, STAT_LANES, TRANSFER_LANES } from './parallel';
+import { forEachLimited, forEachYielding, TRANSFER_LANES } from './parallel';
 import type { TransferProgress } from './transfer-progress';
 import type { HashedFile, VolumeCache, VolumeCacheMeta } from './volume-cache';
-import { ifExists } from '../../contract/if-exists';
 
 export interface PullOptions {
   /** Re-hash every local file instead of trusting the hash cache. */
@@ -31,8 +30,8 @@ interface FoundFile {
 }
 
 /** The local file at `abs`, if it is a regular file, with its digest if the hash cache knows it. */
-async function localFile(abs: string, path: string, hashes: Record<string, HashedFile>, force: boolean): Promise<FoundFile | undefined> {
-  const stat = await ifExists(fs.lstat(abs));
+function localFile(abs: string, path: string, hashes: Record<string, HashedFile>, force: boolean): FoundFile | undefined {
+  const stat = lstatSync(abs, { throwIfNoEntry: false });
   if (!stat?.isFile()) return undefined;
   const digest = force ? undefined : cachedDigest(hashes, path, stat.size, stat.mtimeMs);
   return { size: stat.size, mtimeMs: stat.mtimeMs, mode: modeOf(stat.mode), digest };
@@ -94,14 +93,16 @@ export async function pullVolume(
   const meta: VolumeCacheMeta = (await cache.load(view.id)) ?? { id: view.id, name: view.name, owner: view.owner, revision: '', hashes: {} };
   const hashes: Record<string, HashedFile> = {};
   const missing: VolumeFile[] = [];
-  // Stats first, many at once; then the files the hash cache does not vouch for are read, a few at once.
+  // Stats first; then the files the hash cache does not vouch for are read, a few at once.
   const found = new Array<FoundFile | undefined>(list.files.length);
-  await forEachLimited(list.files, STAT_LANES, async (file, index) => {
-    found[index] = await localFile(join(dir, file.path), file.path, meta.hashes, options.force ?? false);
+  await forEachYielding(list.files, (file, index) => {
+    found[index] = localFile(join(dir, file.path), file.path, meta.hashes, options.force ?? false);
   });
+  let hashedAnew = 0;
   await forEachLimited(list.files, TRANSFER_LANES, async (file, index) => {
     const abs = join(dir, file.path);
     const local = found[index];
+    if (local && local.digest === undefined) hashedAnew++;
     const digest = local && (local.digest ?? (await hashFile(abs)));
     if (!local || digest !== file.digest) {
       missing.push(file);
@@ -119,20 +120,22 @@ export async function pullVolume(
     await forEachLimited(missing, TRANSFER_LANES, async (file) => {
       const target = join(dir, file.path);
       await ensureParents(dir, file.path, made);
-      const existing = await ifExists(fs.lstat(target));
-      if (existing?.isDirectory()) {
+      if (lstatSync(target, { throwIfNoEntry: false })?.isDirectory()) {
         throw new EveraiError('EVERAI_BAD_REQUEST', `cannot write ${quotePath(file.path)}: a folder of that name is in the local copy`);
       }
+      // The calls around a download are synchronous: microseconds each, where a thread-pool round
+      // trip costs ten times that, four times a file.
       const tmp = cache.tempPath();
       try {
         await downloadFile(api, ref, list.revision, file, tmp, (n) => progress.advance(n));
-        await fs.chmod(tmp, file.mode);
+        chmodSync(tmp, file.mode);
         // rename replaces a link at `target` itself, never the file it points to.
-        await fs.rename(tmp, target);
-      } finally {
-        await fs.rm(tmp, { force: true });
+        renameSync(tmp, target);
+      } catch (error) {
+        rmSync(tmp, { force: true });
+        throw error;
       }
-      const stat = await fs.stat(target);
+      const stat = statSync(target);
       hashes[file.path] = { size: stat.size, mtimeMs: stat.mtimeMs, digest: file.digest };
       progress.fileDone(file.path, file.size);
     });
@@ -140,9 +143,13 @@ export async function pullVolume(
     if (missing.length > 0) progress.stop();
   }
   const deletedFiles = options.sync ? await deleteExtras(dir, new Set(list.files.map((f) => f.path))) : 0;
-  // Hashes of local files beyond the revision still spare the next push a read, unless --sync deleted them.
-  const kept = options.sync ? {} : meta.hashes;
-  await cache.save({ ...meta, name: view.name, owner: view.owner, revision: list.revision, hashes: { ...kept, ...hashes } });
+  // A copy that was up to date, by the cache alone, leaves the cache as it was: nothing to write.
+  const upToDate = !options.sync && missing.length === 0 && hashedAnew === 0 && meta.revision === list.revision && meta.listDigest !== undefined;
+  if (!upToDate || meta.name !== view.name || meta.owner !== view.owner) {
+    // Hashes of local files beyond the revision still spare the next push a read, unless --sync deleted them.
+    const kept = options.sync ? {} : meta.hashes;
+    await cache.save({ ...meta, name: view.name, owner: view.owner, revision: list.revision, hashes: { ...kept, ...hashes }, listDigest: canonicalFileList(list.files).digest });
+  }
   return { revision: list.revision, files: list.files.length, downloadedFiles: missing.length, downloadedBytes: bytes, deletedFiles };
 }
 

@@ -1,11 +1,12 @@
 import { promises as fs } from 'node:fs';
 import type { ApiClient } from '../api-client';
+import { BATCH_BYTE_LIMIT, BATCH_FILE_COUNT_LIMIT, BATCH_FILE_LIMIT } from '../../contract/blob-batch';
 import { EveraiError } from '../../contract/errors';
 import type { PushResult } from '../../contract/volume-transfer';
-import { byPath, quotePath, type VolumeFile } from '../../contract/volume-file';
+import { byPath, canonicalFileList, quotePath, type VolumeFile } from '../../contract/volume-file';
 import { EMPTY_REVISION } from '../../contract/volume-revision';
 import { volumeApiPath, type CommitRequest, type CommitView, type FileListView, type MissingBlobsView, type VolumeView } from '../../contract/volume-view';
-import { uploadBlob } from './blob-transfer';
+import { uploadBatch, uploadBlob } from './blob-transfer';
 import { cachedDigest, hashFile } from './file-digest';
 import { listLocalFiles, type LocalFile } from './local-files';
 import { forEachLimited, TRANSFER_LANES } from './parallel';
@@ -34,6 +35,34 @@ export async function hashAll(files: readonly LocalFile[], hashes: Record<string
   return hashed.sort(byPath);
 }
 
+/** A file to upload, from byte `offset` on (the platform holds those before it). */
+type Upload = HashedLocalFile & { offset: number };
+
+/**
+ * The uploads as requests: small files from their start go many to a request, within the batch
+ * limits; any other file goes alone, streamed, so that it can resume where it broke off.
+ */
+function inBatches(uploads: readonly Upload[]): { files: Upload[]; batched: boolean }[] {
+  const requests: { files: Upload[]; batched: boolean }[] = [];
+  let batch: Upload[] = [];
+  let batchBytes = 0;
+  for (const file of uploads) {
+    if (file.offset > 0 || file.size > BATCH_FILE_LIMIT) {
+      requests.push({ files: [file], batched: false });
+      continue;
+    }
+    if (batch.length === BATCH_FILE_COUNT_LIMIT || batchBytes + file.size > BATCH_BYTE_LIMIT) {
+      requests.push({ files: batch, batched: true });
+      batch = [];
+      batchBytes = 0;
+    }
+    batch.push(file);
+    batchBytes += file.size;
+  }
+  if (batch.length > 0) requests.push({ files: batch, batched: true });
+  return requests;
+}
+
 async function changedSinceHashed(file: HashedLocalFile): Promise<boolean> {
   const stat = await ifExists(fs.stat(file.source));
   return stat?.size !== file.size || stat.mtimeMs !== file.mtimeMs;
@@ -60,6 +89,11 @@ export async function pushVolume(
   const meta: VolumeCacheMeta = (await cache.load(view.id)) ?? { id: view.id, name: view.name, owner: view.owner, revision: EMPTY_REVISION, hashes: {} };
   const local = await hashAll(await listLocalFiles(dir), meta.hashes);
   const files: VolumeFile[] = local.map(({ path, digest, size, mode }) => ({ path, digest, size, mode }));
+  const hashes = Object.fromEntries(local.map((f) => [f.path, { size: f.size, mtimeMs: f.mtimeMs, digest: f.digest }]));
+  if (!options.updateOnly && meta.revision === view.revision && meta.listDigest === canonicalFileList(files).digest) {
+    // The commit would make no revision: the answer it would give, without the two round trips.
+    return { result: { revision: view.revision, created: false, uploadedFiles: 0, uploadedBytes: 0, merged: false, mergedWith: null }, meta: { ...meta, name: view.name, owner: view.owner, hashes } };
+  }
   if (options.updateOnly && meta.revision !== EMPTY_REVISION) {
     const here = new Set(files.map((f) => f.path));
     const base = await api.get<FileListView>(volumeApiPath(ref, `/revisions/${meta.revision}/files`));
@@ -72,19 +106,22 @@ export async function pushVolume(
   const uploads = missing
     .map((digest) => bySource.get(digest))
     .filter((f): f is HashedLocalFile => f !== undefined)
-    .map((f) => ({ ...f, offset: Math.min(held[f.digest] ?? 0, f.size) }));
+    .map((f): Upload => ({ ...f, offset: Math.min(held[f.digest] ?? 0, f.size) }));
   const uploadedBytes = uploads.reduce((sum, f) => sum + f.size - f.offset, 0);
   if (uploads.length > 0) progress.start(uploads.length, uploadedBytes);
   try {
-    await forEachLimited(uploads, TRANSFER_LANES, async (file) => {
-      await uploadBlob(api, ref, file, (n) => progress.advance(n)).catch(async (error: unknown) => {
+    await forEachLimited(inBatches(uploads), TRANSFER_LANES, async ({ files, batched }) => {
+      const sent = batched
+        ? uploadBatch(api, ref, files).then(() => files.forEach((f) => progress.advance(f.size)))
+        : uploadBlob(api, ref, files[0] as Upload, (n) => progress.advance(n));
+      await sent.catch(async (error: unknown) => {
         // The platform refuses bytes that no longer match the digest: say why in the user's terms.
-        if (await changedSinceHashed(file)) {
-          throw new EveraiError('EVERAI_BAD_REQUEST', `${quotePath(file.path)} changed while it was being pushed: push again`);
+        for (const file of files) {
+          if (await changedSinceHashed(file)) throw new EveraiError('EVERAI_BAD_REQUEST', `${quotePath(file.path)} changed while it was being pushed: push again`);
         }
         throw error;
       });
-      progress.fileDone(file.path, file.size - file.offset);
+      for (const file of files) progress.fileDone(file.path, file.size - file.offset);
     });
   } finally {
     if (uploads.length > 0) progress.stop();
@@ -94,11 +131,19 @@ export async function pushVolume(
     baseRevision: meta.revision,
     files,
   } satisfies CommitRequest);
-  const hashes = Object.fromEntries(local.map((f) => [f.path, { size: f.size, mtimeMs: f.mtimeMs, digest: f.digest }]));
+  const keptBase = commit.merged && !options.updateOnly;
   return {
     result: { revision: commit.revision, created: commit.created, uploadedFiles: uploads.length, uploadedBytes, merged: commit.merged, mergedWith: commit.mergedWith },
     // After a merge the copy lacks what others pushed; until a pull brings it, the old base stays,
     // so that the next push merges again instead of deleting their files.
-    meta: { ...meta, name: view.name, owner: view.owner, revision: commit.merged && !options.updateOnly ? meta.revision : commit.revision, hashes },
+    meta: {
+      ...meta,
+      name: view.name,
+      owner: view.owner,
+      revision: keptBase ? meta.revision : commit.revision,
+      hashes,
+      // Unmerged, the new revision holds exactly `files`; merged, its list is not known here.
+      listDigest: keptBase ? meta.listDigest : commit.merged ? undefined : canonicalFileList(files).digest,
+    },
   };
 }

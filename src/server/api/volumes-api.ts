@@ -2,11 +2,13 @@ import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { EveraiError } from '../../contract/errors';
 import type { ApiRouter } from './api';
+import { readBytes } from '../http/body';
 import { clientGoneSignal } from '../registry/registry-call';
 import type { VolumeService } from '../volumes/volume-service';
 import type { PlatformMetrics } from '../metrics/metrics';
 import { UPLOAD_OFFSET_HEADER, VOLUMES_API } from '../../contract/volume-view';
 import {
+  blobBatchViewSchema,
   blobViewSchema,
   commitRequestSchema,
   commitViewSchema,
@@ -16,6 +18,7 @@ import {
   volumeViewSchema,
 } from '../../contract/volume-view-schemas';
 import { deletedSchema } from './common-schemas';
+import { BATCH_BODY_LIMIT } from '../../contract/blob-batch';
 
 /** A file list of a large volume is bigger than an ordinary API body (about 150 bytes a file). */
 const FILE_LIST_BODY_LIMIT = 64 * 1024 * 1024;
@@ -92,6 +95,25 @@ export function registerVolumeRoutes(router: ApiRouter, deps: { volumes: VolumeS
     },
     async ({ user, params: { ref = '' }, body, reply }) => {
       reply(200, await volumes.missingBlobs(user, ref, (await body()).digests));
+    },
+  );
+
+  router.on(
+    {
+      method: 'POST',
+      path: `${VOLUME}/blobs:upload`,
+      tag,
+      summary: 'Upload many small files in one request',
+      description: 'The body is each blob as a line `DIGEST SIZE` then its SIZE bytes (docs/volumes.md). The server hashes each one itself; one that does not match its digest is a 400, and those before it stay stored.',
+      rawBody: { description: 'Blobs, each a `DIGEST SIZE` line and its bytes', contentType: 'application/octet-stream' },
+      responses: { 201: blobBatchViewSchema },
+    },
+    async ({ user, req, params: { ref = '' }, reply }) => {
+      // Access is checked before the body is read: a stranger's batch is not even buffered.
+      await volumes.checkWritable(user, ref);
+      const batch = await volumes.putBlobBatch(user, ref, await readBytes(req, BATCH_BODY_LIMIT));
+      metrics.volumeTransferred('push', batch.bytes);
+      reply(201, { stored: batch.stored });
     },
   );
 

@@ -4,7 +4,8 @@ import { EveraiError } from '../../contract/errors';
 /** API bodies are small JSON documents; anything bigger is a mistake or an attack. */
 export const API_BODY_LIMIT = 1024 * 1024;
 
-export async function readJson<T = unknown>(req: IncomingMessage, limit = API_BODY_LIMIT): Promise<T> {
+/** The whole body, refused once it is over `limit` bytes (as Content-Length says, or as it arrives). */
+export async function readBytes(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit) throw new EveraiError('EVERAI_BODY_TOO_LARGE', `request body is over ${limit} bytes`);
   const chunks: Buffer[] = [];
@@ -14,9 +15,14 @@ export async function readJson<T = unknown>(req: IncomingMessage, limit = API_BO
     if (size > limit) throw new EveraiError('EVERAI_BODY_TOO_LARGE', `request body is over ${limit} bytes`);
     chunks.push(chunk);
   }
-  if (size === 0) return {} as T;
+  return Buffer.concat(chunks);
+}
+
+export async function readJson<T = unknown>(req: IncomingMessage, limit = API_BODY_LIMIT): Promise<T> {
+  const body = await readBytes(req, limit);
+  if (body.length === 0) return {} as T;
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as T;
+    return JSON.parse(body.toString('utf8')) as T;
   } catch {
     throw new EveraiError('EVERAI_BAD_REQUEST', 'request body is not valid JSON');
   }
