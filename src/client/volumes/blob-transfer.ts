@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { errorFromResponse, type ApiClient } from '../api-client';
 import { encodeBlobBatch } from '../../contract/blob-batch';
 import { EveraiError } from '../../contract/errors';
-import { writeAll } from '../../contract/write-all';
+import { writeAll } from './write-all';
 import type { VolumeFile } from '../../contract/volume-file';
 import { UPLOAD_OFFSET_HEADER, volumeApiPath } from '../../contract/volume-view';
 import { READ_CHUNK } from './file-digest';
