@@ -27,3 +27,13 @@ export function workerPids(workerId: string): number[] {
     .filter((name) => readOr(`/proc/${name}/environ`, '').split('\0').includes(entry))
     .map(Number);
 }
+
+/**
+ * The processes that keep a worker from outside it, not counted as the worker's own: a parent of
+ * its processes whose command line names it, as `runc run … ID` does for a container (a process
+ * worker's parent is the server, which names no worker).
+ */
+export function keeperPids(workerId: string, pids: readonly number[]): number[] {
+  const parents = new Set(pids.map((pid) => Number(/PPid:\s+(\d+)/.exec(readOr(`/proc/${pid}/status`, ''))?.[1] ?? 0)));
+  return [...parents].filter((pid) => !pids.includes(pid) && readOr(`/proc/${pid}/cmdline`, '').split('\0').includes(workerId));
+}
