@@ -23,12 +23,14 @@ export interface ContainerMonitor {
   /** Creates and starts the container; its stdout and stderr go straight into `output`. */
   start(id: string, bundle: string, output: number): Promise<StartedContainer>;
   /**
-   * How a container this server did not start (adopted after a restart) ended, once its first
-   * process is gone; null where the monitor kept no record of it.
+   * The end of a container this server did not start (adopted after a restart), whose first
+   * process is `pid`: its code where the monitor recorded it, else null. Never, once closed.
    */
-  exitOfAdopted(id: string): Promise<ProgramExit | null>;
+  adopt(id: string, pid: number): Promise<ProgramExit>;
   /** Forgets what it kept of a container that is deleted. */
   forget(id: string): Promise<void>;
+  /** Stops watching (the server is stopping; the containers and their monitors run on). */
+  close(): void;
 }
 
 /** The conmon binary to use, or undefined for runc in the foreground: `EVERAI_CONTAINER_MONITOR` (conmon or runc) picks, else conmon when installed. */

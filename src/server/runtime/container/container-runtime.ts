@@ -11,7 +11,6 @@ import { GpuAssigner } from '../local/gpu-assigner';
 import { LocalTrees, type WorkerTrees } from '../local/local-trees';
 import { KeyValueFiles } from '../local/key-value-files';
 import { platformEnv, type WorkerPorts } from '../local/platform-env';
-import { AdoptedWatch, processAlive } from '../local/adopted-watch';
 import { WorkerFolders } from '../local/worker-log';
 import { probeWorker, type Readiness } from '../local/worker-readiness';
 import { wasOomKilled } from './cgroup-oom';
@@ -26,6 +25,7 @@ import { OciRuntimeCli } from './oci-runtime-cli';
 import { bundlesRoot, exitsRoot, runcRoot, serverTag } from './server-containers';
 import type { ContainerMonitor } from './container-monitor';
 import { ConmonMonitor } from './conmon-monitor';
+import { ExitFiles } from './exit-files';
 import { RuncMonitor } from './runc-monitor';
 import { WorkerNetwork, type WorkerAddress } from './worker-network';
 import { ifExists } from '../../../contract/if-exists';
@@ -89,7 +89,6 @@ export class ContainerRuntime implements Runtime {
   private readonly folders: WorkerFolders;
   private readonly running = new Map<string, RunningContainer>();
   private readonly exitListeners: ((exit: WorkerExit) => void)[] = [];
-  private readonly adopted = new AdoptedWatch();
   /** Read when a worker first asks for a GPU: most servers never do. */
   private gpuFacts: Promise<HostGpuFacts> | undefined;
 
@@ -97,7 +96,7 @@ export class ContainerRuntime implements Runtime {
     this.dataDir = resolve(options.dataDir);
     this.tag = serverTag(this.dataDir);
     this.cli = new OciRuntimeCli(options.ociRuntime, runcRoot(this.tag));
-    this.monitor = options.conmon ? new ConmonMonitor(options.conmon, this.cli, exitsRoot(this.tag)) : new RuncMonitor(this.cli);
+    this.monitor = options.conmon ? new ConmonMonitor(options.conmon, this.cli, new ExitFiles(exitsRoot(this.tag))) : new RuncMonitor(this.cli);
     this.network = new WorkerNetwork(this.dataDir);
     this.keyValueFiles = new KeyValueFiles(this.dataDir);
     this.gpus = new GpuAssigner(options.gpus ?? []);
@@ -293,12 +292,9 @@ export class ContainerRuntime implements Runtime {
     return adopted;
   }
 
-  /** An adopted container's monitor is not our child: its end is seen by polling its PID 1, its exit code read from the monitor's record. */
+  /** An adopted container's end, as its monitor tells it. */
   private watchAdopted(workerId: string, pid: number, record: ContainerRecord): Promise<void> {
-    return this.adopted
-      .gone(() => processAlive(pid))
-      .then(() => this.monitor.exitOfAdopted(workerId))
-      .then((exit) => this.ended(workerId, record, exit ?? { code: null, signal: null }));
+    return this.monitor.adopt(workerId, pid).then((exit) => this.ended(workerId, record, exit));
   }
 
   removeUnused(before: number): Promise<string[]> {
@@ -319,7 +315,7 @@ export class ContainerRuntime implements Runtime {
 
   /** Stops watching; the containers keep running unless stopped first. */
   async close(): Promise<void> {
-    this.adopted.close();
+    this.monitor.close();
     await this.folders.close();
     await this.network.close();
   }

@@ -1,13 +1,15 @@
+import { AdoptedWatch, processAlive } from '../local/adopted-watch';
 import type { ContainerMonitor, ProgramExit, StartedContainer } from './container-monitor';
 import { exitOf, type OciRuntimeCli } from './oci-runtime-cli';
 
 /**
  * `runc run` in the foreground as the monitor, where conmon is not installed: the server is its
- * parent and its exit status is the program's. It keeps no record, so an adopted container's end
- * has no code.
+ * parent and its exit status is the program's. It keeps no record, so an adopted container's end,
+ * seen by polling its first process, has no code.
  */
 export class RuncMonitor implements ContainerMonitor {
   readonly name = 'runc';
+  private readonly adopted = new AdoptedWatch();
 
   constructor(private readonly cli: OciRuntimeCli) {}
 
@@ -21,11 +23,16 @@ export class RuncMonitor implements ContainerMonitor {
     return Promise.resolve({ pid: child.pid ?? 0, exit });
   }
 
-  exitOfAdopted(): Promise<ProgramExit | null> {
-    return Promise.resolve(null);
+  async adopt(_id: string, pid: number): Promise<ProgramExit> {
+    await this.adopted.gone(() => processAlive(pid));
+    return { code: null, signal: null };
   }
 
   forget(): Promise<void> {
     return Promise.resolve();
+  }
+
+  close(): void {
+    this.adopted.close();
   }
 }
