@@ -22,8 +22,6 @@ const UNKNOWN: ProgramExit = { code: null, signal: null };
  * or a restarted one, learns how the container ended.
  */
 export class ConmonMonitor implements ContainerMonitor {
-  readonly name = 'conmon';
-
   constructor(
     private readonly conmon: string,
     private readonly cli: OciRuntimeCli,

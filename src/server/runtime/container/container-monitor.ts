@@ -19,7 +19,6 @@ export interface StartedContainer {
  * ended: conmon where it is installed (2 MB), else runc itself in the foreground (10 MB).
  */
 export interface ContainerMonitor {
-  readonly name: string;
   /** Creates and starts the container; its stdout and stderr go straight into `output`. */
   start(id: string, bundle: string, output: number): Promise<StartedContainer>;
   /**

@@ -8,7 +8,6 @@ import { exitOf, type OciRuntimeCli } from './oci-runtime-cli';
  * seen by polling its first process, has no code.
  */
 export class RuncMonitor implements ContainerMonitor {
-  readonly name = 'runc';
   private readonly adopted = new AdoptedWatch();
 
   constructor(private readonly cli: OciRuntimeCli) {}
