@@ -1,29 +1,17 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readOr } from '../test/helpers/process-tree';
 
 /**
  * Resident memory of processes, from /proc, for the idle-worker figure: a worker is all of its
- * processes (tini, node, and under tsx its esbuild service), found by the `EVERAI_WORKER_ID` every
- * runtime gives them, in a container too (its processes are in the host's /proc).
+ * processes (tini, node, and under tsx its esbuild service) and its monitor, found as tests find
+ * them (test/helpers/process-tree.ts).
  */
-
-function readOr(path: string, fallback: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return fallback; // Gone meanwhile, or not ours to read.
-  }
-}
 
 /** Kilobytes resident (VmRSS) of these processes together. */
 export function rssKb(pids: readonly number[]): number {
   return pids.reduce((sum, pid) => sum + Number(/VmRSS:\s+(\d+)/.exec(readOr(`/proc/${pid}/status`, ''))?.[1] ?? 0), 0);
 }
 
-/** Every process whose environment holds `EVERAI_WORKER_ID=id`. */
-export function workerPids(workerId: string): number[] {
-  const entry = `EVERAI_WORKER_ID=${workerId}`;
-  return readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .filter((name) => readOr(`/proc/${name}/environ`, '').split('\0').includes(entry))
-    .map(Number);
+/** A process's short name (its `comm`). */
+export function processName(pid: number): string {
+  return readOr(`/proc/${pid}/comm`, '?').trim();
 }

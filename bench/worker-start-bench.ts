@@ -4,7 +4,8 @@ import { startTestPlatform, type TestPlatform } from '../test/helpers/platform';
 import { waitFor } from '../test/helpers/wait';
 import { AUTOSCALE_APP, deployAutoscaleApp, firstByteMs } from './cold-start';
 import { bareNodeIdleRssKb, bareNodeStartMs } from './node-start';
-import { rssKb, workerPids } from './process-memory';
+import { keeperPids, workerPids } from '../test/helpers/process-tree';
+import { processName, rssKb } from './process-memory';
 import { phaseRows, startPhases, type StartPhases } from './start-phases';
 import { median } from './stats';
 import { liveWorkers, scaleDown, scaleUpOne } from './workers-api';
@@ -15,7 +16,9 @@ import { liveWorkers, scaleDown, scaleUpOne } from './workers-api';
  * - worker start: manual scale-up of one worker to the worker listed FREE (probed ready);
  * - cold start: a request to first byte when the app has no worker (one starts for it), with
  *   where its time went (start-phases.ts);
- * - idle memory: a worker's processes together, a second after its first answer.
+ * - idle memory: a worker's processes together, a second after its first answer, with the
+ *   monitor that stays beside a container (conmon, or `runc run` where conmon is not installed),
+ *   which the worker costs the machine as much as its own processes.
  * Targets: a container adds at most 50 ms to a worker start over a bare process; a cold start in a
  * container takes at most 2x, an idle container worker at most 1.3x the memory of, a bare node.
  *
@@ -50,8 +53,11 @@ interface RuntimeFigures {
   start: StartSample;
   /** The median cold start, with its phases. */
   cold: StartPhases;
-  /** An idle worker's resident memory, all its processes together. */
+  /** An idle worker's resident memory, all its processes together, its monitor included. */
   idleRssKb: number;
+  /** Of that, what keeps it from outside (a container's conmon or `runc run`), and that process's name. */
+  keeperRssKb: number;
+  keeperName: string;
 }
 
 /** How long a worker (and the bare node it is weighed against) sits idle after its first answer before its memory is read. */
@@ -128,12 +134,16 @@ async function measureRuntime(platform: TestPlatform): Promise<RuntimeFigures> {
   const id = await scaleUpOne(platform, AUTOSCALE_APP);
   await firstByteMs(platform, '?ms=0');
   await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
-  const idleRssKb = rssKb(workerPids(id));
+  const pids = workerPids(id);
+  const keepers = keeperPids(id, pids);
+  const keeperRssKb = rssKb(keepers);
+  const idleRssKb = rssKb(pids) + keeperRssKb;
+  const keeperName = keepers.map(processName).join(', ') || 'none';
   await drainAll(platform);
   // The median of each, with its own phases (medians of each phase would not add up).
   const start = [...starts].sort((a, b) => a.totalMs - b.totalMs)[Math.floor(starts.length / 2)] as StartSample;
   const coldMedian = [...cold].sort((a, b) => a.answeredMs - b.answeredMs)[Math.floor(cold.length / 2)] as StartPhases;
-  return { start, cold: coldMedian, idleRssKb };
+  return { start, cold: coldMedian, idleRssKb, keeperRssKb, keeperName };
 }
 
 export async function run(): Promise<void> {
@@ -170,6 +180,8 @@ export async function run(): Promise<void> {
   console.log(`container over process: worker start +${Math.round(extraMs)} ms, cold start +${Math.round(figures.container.cold.answeredMs - figures.process.cold.answeredMs)} ms`);
   const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
   console.log(`idle memory after ${IDLE_MS} ms, all processes: bare node:http ${mb(nodeRssKb)}; ${RUNTIMES.map((r) => `${r} worker ${mb(figures[r].idleRssKb)} (${(figures[r].idleRssKb / nodeRssKb).toFixed(2)} x)`).join('; ')}`);
+  const { idleRssKb, keeperRssKb, keeperName } = figures.container;
+  console.log(`  of the container worker's: its own processes ${mb(idleRssKb - keeperRssKb)} (${((idleRssKb - keeperRssKb) / nodeRssKb).toFixed(2)} x), its monitor (${keeperName}) ${mb(keeperRssKb)}`);
   const coldRatio = figures.container.cold.answeredMs / nodeMs;
   const memoryRatio = figures.container.idleRssKb / nodeRssKb;
   console.log('Targets');

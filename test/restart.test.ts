@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { appJson, cliOk, copyExampleApp, deployApp, editFile, waitDeployed, workersJson } from './helpers/app-fixture';
 import { usePlatform } from './helpers/platform';
-import { runningWorkerIds } from './helpers/workers';
+import { waitFor } from './helpers/wait';
+import { adoptedExitsKnown, killWorker, runningWorkerIds } from './helpers/workers';
 
 const platform = usePlatform();
 
@@ -29,6 +30,13 @@ test('a server killed with SIGKILL restarts with every app, its worker adopted, 
   assert.equal(res.status, 200);
   assert.equal(await res.text(), 'hello world');
   assert.equal((await appJson(platform, 'get-start')).status, 'DEPLOYED');
+
+  // The adopted worker crashes: under conmon, which outlived the server too, its reason is known.
+  await killWorker(platform.dataDir, worker.id);
+  const reason = (await adoptedExitsKnown()) ? 'was killed by SIGKILL' : 'ended \\(exit code unknown';
+  await waitFor('the adopted worker\'s end in the events', async () =>
+    new RegExp(`Worker/${worker.id} failed: its process ${reason}`).test(await cliOk(platform, ['app', 'events', 'get-start'])),
+  );
 });
 
 test('a server killed just after `app upgrade` converges on restart to the new revision, one process per worker', async () => {

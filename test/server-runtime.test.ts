@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { runCli } from './helpers/cli';
-import { copyExampleApp, deployApp } from './helpers/app-fixture';
-import { startTestPlatform, type TestPlatform } from './helpers/platform';
-import { processTree, stillThere } from './helpers/process-tree';
+import { copyExampleApp, deployApp, workersJson } from './helpers/app-fixture';
+import { platformRuntime, startTestPlatform, type TestPlatform } from './helpers/platform';
+import { processTree, stillThere, workerProcesses } from './helpers/process-tree';
 import { waitFor } from './helpers/wait';
 
 // Workers are isolated unless a developer asks otherwise: no OCI runtime, no server; the process
@@ -70,7 +70,12 @@ test('a server stopped with SIGTERM (Ctrl-C) stops its workers first: no process
   const platform = await startTestPlatform();
   try {
     await deployApp(platform, copyExampleApp(platform));
-    const started = processTree(platform.pid);
+    const [worker] = await workersJson(platform, 'get-start', false);
+    assert.ok(worker);
+    // Its tree, and the worker's processes and monitor, which a daemonized conmon keeps out of it.
+    const tree = processTree(platform.pid);
+    const started = [...tree, ...workerProcesses(worker.id).filter((p) => !tree.some((q) => q.pid === p.pid))];
+    assert.ok(started.some((p) => /conmon|runc/.test(p.command)) || platformRuntime() === 'process', 'the container\'s monitor is counted');
     // The worker's own process (under runc, or beside the server), not only the server itself.
     assert.ok(started.some((p) => p.command.includes('worker-entry')), `no worker among:\n${started.map((p) => p.command).join('\n')}`);
     process.kill(platform.pid, 'SIGTERM');

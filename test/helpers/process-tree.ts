@@ -37,3 +37,38 @@ export function stillThere(processes: readonly ProcessEntry[]): ProcessEntry[] {
   const now = allProcesses();
   return processes.filter((p) => now.some((q) => q.pid === p.pid && (q.command === p.command || q.command === '')));
 }
+
+/** A /proc file's text, or `fallback` when the process is gone or not ours to read. */
+export function readOr(path: string, fallback: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return fallback; // Gone meanwhile, or not ours to read.
+  }
+}
+
+/** Every process whose environment holds `EVERAI_WORKER_ID=id`: a worker's own, in a container too (its processes are in the host's /proc). */
+export function workerPids(workerId: string): number[] {
+  const entry = `EVERAI_WORKER_ID=${workerId}`;
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((name) => readOr(`/proc/${name}/environ`, '').split('\0').includes(entry))
+    .map(Number);
+}
+
+/**
+ * The processes that keep a worker from outside it: a parent of its processes whose command line
+ * names it, as a container's monitor does (`conmon --cid ID`, `runc run … ID`), which need not be
+ * the server's child (conmon leaves it); a process worker's parent is the server, which names no worker.
+ */
+export function keeperPids(workerId: string, pids: readonly number[]): number[] {
+  const parents = new Set(pids.map((pid) => Number(/PPid:\s+(\d+)/.exec(readOr(`/proc/${pid}/status`, ''))?.[1] ?? 0)));
+  return [...parents].filter((pid) => !pids.includes(pid) && readOr(`/proc/${pid}/cmdline`, '').split('\0').includes(workerId));
+}
+
+/** A worker's processes and its monitor, wherever they hang in the process tree. */
+export function workerProcesses(workerId: string): ProcessEntry[] {
+  const pids = workerPids(workerId);
+  const wanted = new Set([...pids, ...keeperPids(workerId, pids)]);
+  return allProcesses().filter((p) => wanted.has(p.pid));
+}

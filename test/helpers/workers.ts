@@ -1,4 +1,5 @@
 import { killContainer, runningContainers } from '../../src/server/runtime/container/server-containers';
+import { findConmon } from '../../src/server/runtime/container/container-monitor';
 import { findOciRuntime } from '../../src/server/runtime/container/oci-runtime-cli';
 import { findWorkerProcesses, signalGroup } from '../../src/server/runtime/process/worker-processes';
 import { platformRuntime } from './platform';
@@ -20,4 +21,9 @@ export async function killWorker(dataDir: string, workerId: string): Promise<voi
   const group = (await findWorkerProcesses(dataDir)).get(workerId);
   if (!group) throw new Error(`no process of worker ${workerId}`);
   signalGroup(group.pgid, 'SIGKILL');
+}
+
+/** Whether the test servers' workers run under conmon, which records how a container ended for a restarted server to read. */
+export async function adoptedExitsKnown(): Promise<boolean> {
+  return platformRuntime() === 'container' && (await findConmon()) !== undefined;
 }

@@ -11,7 +11,6 @@ import { GpuAssigner } from '../local/gpu-assigner';
 import { LocalTrees, type WorkerTrees } from '../local/local-trees';
 import { KeyValueFiles } from '../local/key-value-files';
 import { platformEnv, type WorkerPorts } from '../local/platform-env';
-import { AdoptedWatch, processAlive } from '../local/adopted-watch';
 import { WorkerFolders } from '../local/worker-log';
 import { probeWorker, type Readiness } from '../local/worker-readiness';
 import { wasOomKilled } from './cgroup-oom';
@@ -22,8 +21,12 @@ import { readHostGpuFacts } from './host-gpu-facts';
 import type { GpuEdits } from './oci-spec';
 import type { HostGpuFacts } from './gpu-facts';
 import { resolveImageUser } from './image-user';
-import { exitOf, OciRuntimeCli } from './oci-runtime-cli';
-import { bundlesRoot, runcRoot, serverTag } from './server-containers';
+import { OciRuntimeCli } from './oci-runtime-cli';
+import { bundlesRoot, exitsRoot, runcRoot, serverTag } from './server-containers';
+import type { ContainerMonitor } from './container-monitor';
+import { ConmonMonitor } from './conmon-monitor';
+import { ExitFiles } from './exit-files';
+import { RuncMonitor } from './runc-monitor';
 import { WorkerNetwork, type WorkerAddress } from './worker-network';
 import { ifExists } from '../../../contract/if-exists';
 
@@ -57,6 +60,8 @@ export interface ContainerRuntimeOptions {
   blobs: BlobStore;
   /** The OCI runtime binary (runc or crun). */
   ociRuntime: string;
+  /** conmon, to stay beside each container as its monitor; none: runc itself, in the foreground. */
+  conmon: string | undefined;
   /** A static init (tini) run as each container's PID 1, so SIGTERM reaches programs that set no handler; none: the program is PID 1. */
   init: string | undefined;
   gpus?: readonly GpuInfo[];
@@ -66,13 +71,15 @@ export interface ContainerRuntimeOptions {
  * Workers as OCI containers on this machine (docs/isolation.md): the image's unpacked layers as a
  * read-only `/`, shared by every worker of that image; its own pid, mount, ipc, uts and network
  * namespaces; cgroup limits from its resource requests; volumes and secret files bound read-only.
- * runc stays each container's parent in the foreground and writes its output to the worker's log
- * file, so a container outlives a server crash and the next start adopts it.
+ * A monitor (conmon, else runc in the foreground) stays beside each container, the program writes
+ * its output straight into the worker's log file, and a container outlives a server crash: the
+ * next start adopts it.
  */
 export class ContainerRuntime implements Runtime {
   readonly node = 'local';
   private readonly dataDir: string;
   private readonly cli: OciRuntimeCli;
+  private readonly monitor: ContainerMonitor;
   private readonly network: WorkerNetwork;
   private readonly trees: LocalTrees;
   private readonly keyValueFiles: KeyValueFiles;
@@ -82,7 +89,6 @@ export class ContainerRuntime implements Runtime {
   private readonly folders: WorkerFolders;
   private readonly running = new Map<string, RunningContainer>();
   private readonly exitListeners: ((exit: WorkerExit) => void)[] = [];
-  private readonly adopted = new AdoptedWatch();
   /** Read when a worker first asks for a GPU: most servers never do. */
   private gpuFacts: Promise<HostGpuFacts> | undefined;
 
@@ -90,6 +96,7 @@ export class ContainerRuntime implements Runtime {
     this.dataDir = resolve(options.dataDir);
     this.tag = serverTag(this.dataDir);
     this.cli = new OciRuntimeCli(options.ociRuntime, runcRoot(this.tag));
+    this.monitor = options.conmon ? new ConmonMonitor(options.conmon, this.cli, new ExitFiles(exitsRoot(this.tag))) : new RuncMonitor(this.cli);
     this.network = new WorkerNetwork(this.dataDir);
     this.keyValueFiles = new KeyValueFiles(this.dataDir);
     this.gpus = new GpuAssigner(options.gpus ?? []);
@@ -142,16 +149,9 @@ export class ContainerRuntime implements Runtime {
       await fs.writeFile(join(bundle, 'config.json'), JSON.stringify(spec));
       const log = openSync(this.folders.logFile(workerId), 'a');
       this.folders.startStamping(workerId);
-      const child = this.cli.run(workerId, bundle, log);
-      closeSync(log);
-      const endpoint = this.endpoint(workerId, child.pid ?? 0, record);
-      const exited = new Promise<void>((done) => {
-        let ending: Promise<void> | undefined;
-        const end = (exit: { code: number | null; signal: string | null }) => void (ending ??= this.ended(workerId, record, exit).finally(done));
-        // runc that cannot even be started (gone since the server began) ends the worker like an exit.
-        child.once('error', () => end({ code: 127, signal: null }));
-        child.once('exit', (code, sig) => end(exitOf(code, sig)));
-      });
+      const started = await this.monitor.start(workerId, bundle, log).finally(() => closeSync(log));
+      const endpoint = this.endpoint(workerId, started.pid, record);
+      const exited = started.exit.then((exit) => this.ended(workerId, record, exit));
       this.running.set(workerId, { endpoint, record, exited });
       return endpoint;
     } catch (error) {
@@ -240,6 +240,7 @@ export class ContainerRuntime implements Runtime {
     this.gpus.release(workerId);
     this.trees.release(workerId);
     await this.keyValueFiles.remove(workerId);
+    await this.monitor.forget(workerId);
     const dir = this.workerDir(workerId);
     await Promise.all([this.bundleDir(workerId), join(dir, 'etc'), join(dir, 'container.json')].map((path) => fs.rm(path, { recursive: true, force: true })));
   }
@@ -291,9 +292,9 @@ export class ContainerRuntime implements Runtime {
     return adopted;
   }
 
-  /** An adopted container's runc is not our child: its end is seen by polling its PID 1. */
+  /** An adopted container's end, as its monitor tells it. */
   private watchAdopted(workerId: string, pid: number, record: ContainerRecord): Promise<void> {
-    return this.adopted.gone(() => processAlive(pid)).then(() => this.ended(workerId, record, { code: null, signal: null }));
+    return this.monitor.adopt(workerId, pid).then((exit) => this.ended(workerId, record, exit));
   }
 
   removeUnused(before: number): Promise<string[]> {
@@ -314,7 +315,7 @@ export class ContainerRuntime implements Runtime {
 
   /** Stops watching; the containers keep running unless stopped first. */
   async close(): Promise<void> {
-    this.adopted.close();
+    this.monitor.close();
     await this.folders.close();
     await this.network.close();
   }

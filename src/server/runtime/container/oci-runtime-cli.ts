@@ -26,8 +26,13 @@ export class OciRuntimeCli {
     private readonly root: string,
   ) {}
 
+  /** What goes before every command: where this server's containers are kept. */
+  globalArgs(): string[] {
+    return ['--root', this.root];
+  }
+
   private args(...rest: string[]): string[] {
-    return ['--root', this.root, ...rest];
+    return [...this.globalArgs(), ...rest];
   }
 
   /**
@@ -42,6 +47,14 @@ export class OciRuntimeCli {
   /** The argv of `exec` in a running container: its env, cwd and user, with `tty` a terminal. */
   execArgv(id: string, argv: readonly string[], tty: boolean): string[] {
     return [this.binary, ...this.args('exec', ...(tty ? ['--tty'] : []), id, ...argv)];
+  }
+
+  /** Starts the program of a container `create`d (by conmon); false if runc could not. */
+  async start(id: string): Promise<boolean> {
+    return run(this.binary, this.args('start', id)).then(
+      () => true,
+      () => false,
+    );
   }
 
   async kill(id: string, signal: 'TERM' | 'KILL'): Promise<void> {

@@ -24,6 +24,11 @@ export function bundlesRoot(tag: string): string {
   return join('/run/everai/bundles', tag);
 }
 
+/** Where conmon writes how each container's program ended, on the same tmpfs. */
+export function exitsRoot(tag: string): string {
+  return join('/run/everai/exits', tag);
+}
+
 /** The running containers of the server with this data folder, by worker id (what tests count). */
 export async function runningContainers(dataDir: string, ociRuntime: string): Promise<string[]> {
   const cli = new OciRuntimeCli(ociRuntime, runcRoot(serverTag(resolve(dataDir))));
@@ -46,9 +51,10 @@ export async function removeContainers(dataDir: string, ociRuntime: string): Pro
   const containers = await cli.list().catch(() => []);
   for (const container of containers) await cli.delete(container.id);
   for (const slot of (await network.claimed()).values()) await network.release(slot);
-  // The server's own folders, empty now: runc's state, bundles, and its cgroup parent in every hierarchy.
+  // The server's own folders, empty now: runc's state, bundles, exit files, and its cgroup parent in every hierarchy.
   await fs.rm(runcRoot(tag), { recursive: true, force: true });
   await fs.rm(bundlesRoot(tag), { recursive: true, force: true });
+  await fs.rm(exitsRoot(tag), { recursive: true, force: true });
   const hierarchies = ['', ...(await fs.readdir('/sys/fs/cgroup').catch(() => [] as string[]))];
   await Promise.all(hierarchies.map((name) => fs.rmdir(join('/sys/fs/cgroup', name, 'everai', tag)).catch(() => undefined)));
   return containers.length;

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createWriteStream, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import { promisify } from 'node:util';
 import { join, posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -9,6 +9,7 @@ import { extract as tarExtract, type Header as TarHeader } from 'tar-stream';
 import { EveraiError } from '../../../contract/errors';
 import type { BlobStore } from '../../blobs/blob-store';
 import { BuiltDirs } from './built-dirs';
+import { writeNewFile } from './small-folio-file';
 import { ifExists } from '../../../contract/if-exists';
 
 export interface UnpackableImage {
@@ -227,8 +228,7 @@ async function applyEntry(root: string, header: TarHeader, body: AsyncIterable<u
     case 'file':
     case 'contiguous-file':
       await clearFor(target, false);
-      // `wx`: never follow something that appeared at this name meanwhile.
-      await pipeline(body, createWriteStream(target, { flags: 'wx', mode }));
+      await writeNewFile(target, body, mode);
       await fs.chmod(target, mode);
       break;
     case 'symlink':
