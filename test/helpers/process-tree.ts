@@ -3,6 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 interface ProcessEntry {
   pid: number;
   ppid: number;
+  /** `Z` for a process that ended and waits to be reaped, else it runs (or sleeps). */
+  state: string;
   /** Its command line, to tell it from a later process that got the same pid. */
   command: string;
 }
@@ -14,9 +16,9 @@ function allProcesses(): ProcessEntry[] {
     try {
       // `pid (comm) state ppid ...`: comm may hold spaces and parentheses, so split after the last ')'.
       const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const [state = '', ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const command = readFileSync(`/proc/${name}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
-      entries.push({ pid: Number(name), ppid, command });
+      entries.push({ pid: Number(name), ppid: Number(ppid), state, command });
     } catch {
       // Gone meanwhile.
     }
@@ -32,10 +34,14 @@ export function processTree(root: number): ProcessEntry[] {
   return tree;
 }
 
-/** Those of `processes` still on the machine, zombies included (a defunct one was never reaped). */
+/**
+ * Those of `processes` still on the machine, zombies included (a defunct one was never reaped by
+ * the process that started it), except an ended orphan of init's: a daemon (a container's conmon)
+ * that ended is init's to reap, on init's schedule, and holds nothing meanwhile.
+ */
 export function stillThere(processes: readonly ProcessEntry[]): ProcessEntry[] {
   const now = allProcesses();
-  return processes.filter((p) => now.some((q) => q.pid === p.pid && (q.command === p.command || q.command === '')));
+  return processes.filter((p) => now.some((q) => q.pid === p.pid && (q.command === p.command || q.command === '') && !(q.state === 'Z' && q.ppid === 1)));
 }
 
 /** A /proc file's text, or `fallback` when the process is gone or not ours to read. */
