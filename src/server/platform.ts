@@ -12,6 +12,9 @@ import { Authenticator } from './auth';
 import { LocalBlobStore } from './blobs/local/local-blob-store';
 import { Controller } from './controller/controller';
 import { Gateway } from './gateway/gateway';
+import type { DataPlane } from './gateway/data-plane';
+import { HaproxyDataPlane } from './haproxy/haproxy-data-plane';
+import { freePort } from './haproxy/free-port';
 import { sendError, sendJson } from './http/respond';
 import type { PlatformOptions } from './platform-config';
 import { Registry } from './registry/registry';
@@ -90,10 +93,25 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const { runtime, description: runtimeDescription } = await openRuntime(options.runtime, { dataDir: options.dataDir, blobs, gpus: machine.gpus });
   const metrics = new PlatformMetrics();
   const gateway = new Gateway({ auth, maxRequestBodyBytes: options.maxRequestBodyBytes, queueTimeoutMs: options.queueTimeoutMs, metrics });
+  // With HAProxy the Node server listens on loopback behind it, and serves what HAProxy sends it.
+  const haproxy =
+    options.dataPlane === 'haproxy'
+      ? new HaproxyDataPlane(gateway, {
+          listen: `${host.includes(':') ? `[${host}]` : host}:${port === 0 ? await freePort(host) : port}`,
+          dir: join(options.dataDir, 'haproxy'),
+          maxRequestBodyBytes: options.maxRequestBodyBytes,
+          queueTimeoutMs: options.queueTimeoutMs,
+          binary: process.env.EVERAI_HAPROXY ?? 'haproxy',
+          users: () => store.users.list(),
+          log: log.child('haproxy'),
+        })
+      : undefined;
+  const plane: DataPlane = haproxy ?? gateway;
+  if (haproxy) auth.onTokensChanged(() => haproxy.tokensChanged());
   addScrapeGauges(metrics, {
-    queueLengths: () => gateway.queueLengths(),
+    queueLengths: () => plane.queueLengths(),
     liveWorkers: () => store.workers.listLive(),
-    appName: (appId) => gateway.appName(appId),
+    appName: (appId) => plane.appName(appId),
   });
   const serveMetrics = metricsEndpoint({ auth, metrics, scrapeToken: options.metricsToken });
   const volumes = new VolumeService({ store, blobs });
@@ -106,16 +124,16 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   });
   const keyValues = await KeyValueService.open(store, join(options.dataDir, 'secret-keys'));
   const launch = { store, blobs, volumes, keyValues };
-  const controller = new Controller({ ...launch, runtime, gateway, metrics, log: log.child('controller') });
+  const controller = new Controller({ ...launch, runtime, gateway: plane, metrics, log: log.child('controller') });
   // This server's own registry names, known once it listens: images there are not pulled from elsewhere.
   const ownHosts: string[] = [];
   const apps = new AppService({ store, blobs, controller, volumes, keyValues, machine, ownHosts });
   const users = new UserService({ store, auth, apps });
   const namespaces = new NamespaceService(store, apps);
-  const autoscaler = new AutoscaleLoop({ store, gateway, controller, keyValues, log: log.child('autoscaler') }, options.autoscaleIntervalMs);
-  const inflight = (appId: string, workerId: string) => gateway.load(appId, workerId)?.inflight ?? 0;
+  const autoscaler = new AutoscaleLoop({ store, gateway: plane, controller, keyValues, log: log.child('autoscaler') }, options.autoscaleIntervalMs);
+  const inflight = (appId: string, workerId: string) => plane.load(appId, workerId)?.inflight ?? 0;
   const scaling = new WorkerScaling({ store, apps, controller, inflight });
-  const api = buildApi({ store, auth, apps, gateway, runtime, volumes, keyValues, users, namespaces, scaling, machine, metrics });
+  const api = buildApi({ store, auth, apps, gateway: plane, runtime, volumes, keyValues, users, namespaces, scaling, machine, metrics });
   const eventRetention = new EventRetention(store, options.eventRetentionMs, log.child('events'));
   const workerRetention = new WorkerRetention(store, join(options.dataDir, 'workers'), options.workerRetentionMs, log.child('workers'));
   const unpackedRetention = new UnpackedRetention(runtime, options.unpackedRetentionMs, log.child('unpacked'));
@@ -143,7 +161,9 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   server.on('upgrade', (req, socket, head) => handleExecUpgrade({ auth, runtime, launch, log: execLog }, req, socket, head));
   server.keepAliveTimeout = 65_000;
   // The port first: a busy one ends the start before any worker, loop or timer begins.
-  await listen(server, port, host).catch(async (error: unknown) => {
+  const started = haproxy ? listen(server, 0, '127.0.0.1').then(() => haproxy.start((server.address() as AddressInfo).port)) : listen(server, port, host);
+  await started.catch(async (error: unknown) => {
+    server.close();
     await store.close();
     throw error;
   });
@@ -169,7 +189,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   workerRetention.start();
   unpackedRetention.start();
   ready = true;
-  const address = server.address() as AddressInfo;
+  const address = haproxy ? haproxy.address : (server.address() as AddressInfo);
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   ownHosts.push(`${shownHost}:${address.port}`, `localhost:${address.port}`, `127.0.0.1:${address.port}`, `[::1]:${address.port}`);
   return {
@@ -187,7 +207,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await gateway.close();
+      await plane.close();
       await store.close();
     },
   };

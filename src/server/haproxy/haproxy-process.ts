@@ -1,0 +1,122 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { EveraiError } from '../../contract/errors';
+import type { Logger } from '../logger';
+import { runtimeCommand } from './runtime-socket';
+
+/** How soon a dead HAProxy is started again. */
+const RESPAWN_DELAY_MS = 100;
+const READY_TIMEOUT_MS = 10_000;
+
+export interface HaproxyProcessOptions {
+  binary: string;
+  configPath: string;
+  pidFile: string;
+  socket: string;
+  /** Writes the config and map files from the state now: before every start, a respawn's too. */
+  writeConfig(): void;
+  log: Logger;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * One HAProxy in master-worker mode, started, reloaded and supervised by the server: when it dies
+ * it starts again at once, from a config written afresh from the server's state, so it comes back
+ * with every app and worker it had.
+ */
+export class HaproxyProcess {
+  private child: ChildProcess | undefined;
+  private stopping = false;
+
+  constructor(private readonly options: HaproxyProcessOptions) {}
+
+  async start(): Promise<void> {
+    this.killStale();
+    await this.spawn();
+  }
+
+  /** An HAProxy a crashed server left behind holds the public port and the socket: it goes first. */
+  private killStale(): void {
+    const { pidFile } = this.options;
+    if (!existsSync(pidFile)) return;
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    const comm = (() => {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+      } catch {
+        return '';
+      }
+    })();
+    if (pid > 0 && comm === 'haproxy') process.kill(pid, 'SIGKILL');
+    rmSync(pidFile, { force: true });
+  }
+
+  private async spawn(): Promise<void> {
+    const { binary, configPath, pidFile, log } = this.options;
+    this.options.writeConfig();
+    const child = spawn(binary, ['-W', '-db', '-f', configPath, '-p', pidFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.child = child;
+    let stderr = '';
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (chunk: string) => {
+      stderr = (stderr + chunk).slice(-4000);
+      for (const line of chunk.split('\n')) if (/ALERT|WARNING/.test(line)) log.warn('haproxy', { line });
+    });
+    const exited = new Promise<unknown>((resolve) => {
+      child.once('exit', resolve);
+      // No binary: HAProxy is not installed, or EVERAI_HAPROXY names nothing.
+      child.once('error', (error) => {
+        stderr += `${binary}: ${error.message} (install HAProxy: apt-get install -y haproxy; or run with --data-plane node)`;
+        resolve(error);
+      });
+    });
+    child.once('exit', (code, signal) => {
+      if (this.child !== child || this.stopping) return;
+      this.child = undefined;
+      log.warn('haproxy exited; starting it again', { code, signal });
+      void sleep(RESPAWN_DELAY_MS).then(() => (this.stopping ? undefined : this.spawn().catch((error: unknown) => log.error('haproxy did not start again', { error }))));
+    });
+    const ready = await Promise.race([this.workerPid(undefined), exited.then(() => undefined)]);
+    if (ready === undefined) throw new EveraiError('EVERAI_USAGE', `haproxy did not start: ${stderr.trim()}`);
+  }
+
+  /** Resolves with the pid of the worker answering on the runtime socket, once it is not `old`. */
+  private async workerPid(old: string | undefined): Promise<string | undefined> {
+    const until = Date.now() + READY_TIMEOUT_MS;
+    while (Date.now() < until && !this.stopping) {
+      const pid = await runtimeCommand(this.options.socket, 'show info', 1000).then(
+        (info) => /^Pid: (\d+)/m.exec(info)?.[1],
+        () => undefined,
+      );
+      if (pid !== undefined && pid !== old) return pid;
+      await sleep(20);
+    }
+    return undefined;
+  }
+
+  /** Loads a new config: a new worker takes new connections, the old one finishes what it holds. */
+  async reload(): Promise<void> {
+    const child = this.child;
+    if (!child?.pid) return;
+    const old = await this.workerPid(undefined);
+    this.options.writeConfig();
+    child.kill('SIGUSR2');
+    await this.workerPid(old);
+  }
+
+  /** The pid of the master process (what a supervisor would watch). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const child = this.child;
+    this.child = undefined;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    await exited;
+  }
+}
