@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type { AppView, WorkerView } from '../src/contract/api-views';
@@ -11,7 +12,7 @@ import { runWrk, type WrkResult } from './wrk';
 
 /**
  * The gateway's cost: GET /hello on one worker, straight to the worker, through nginx (the
- * reference proxy) and through the gateway, all in one run on one machine, reported as ratios
+ * reference proxy), through the Node gateway and through the HAProxy data plane, all in one run on one machine, reported as ratios
  * because absolute figures on a shared machine mean little.
  */
 
@@ -42,6 +43,14 @@ async function readyWorkers(platform: TestPlatform, app: string): Promise<Worker
   return live.filter((w) => w.detailStatus === 'DETAIL_STATUS_FREE' || w.detailStatus === 'DETAIL_STATUS_BUSY');
 }
 
+/** The Node server behind HAProxy, as HAProxy's generated config names it. */
+function nodeGatewayUrl(platform: TestPlatform): string {
+  const config = readFileSync(join(platform.dataDir, 'haproxy', 'haproxy.cfg'), 'utf8');
+  const address = /^\s*server node (\S+)$/m.exec(config)?.[1];
+  if (!address) throw new Error('the HAProxy config names no Node server');
+  return `http://${address}`;
+}
+
 /** One request to each, so a wrong URL or token fails here and not as a fast stream of errors. */
 async function checkTargets(targets: Record<TargetName, Target>): Promise<void> {
   const bodies = new Map<TargetName, string>();
@@ -69,7 +78,8 @@ async function measureLoad(wrk: string, targets: Record<TargetName, Target>, thr
 export async function run(): Promise<void> {
   const tools = requireTools({ wrk: 'wrk', nginx: 'nginx' });
   process.stderr.write('gateway bench: starting a server and deploying get-start\n');
-  const platform = await startTestPlatform();
+  // The HAProxy data plane, with the Node gateway behind it on loopback: both planes reach the same worker.
+  const platform = await startTestPlatform(['--data-plane', 'haproxy']);
   let nginx: NginxProxy | undefined;
   try {
     const app = await deployBenchApp(platform, copyExampleApp(platform));
@@ -81,6 +91,10 @@ export async function run(): Promise<void> {
       direct: { url: `http://127.0.0.1:${port}/hello`, headers: {} },
       nginx: { url: `${nginx.url}/hello`, headers: {} },
       gateway: {
+        url: `${nodeGatewayUrl(platform)}/api/apps/v1/routes/${app.routeName}/hello`,
+        headers: { Authorization: `Bearer ${platform.token}` },
+      },
+      haproxy: {
         url: `${platform.url}/api/apps/v1/routes/${app.routeName}/hello`,
         headers: { Authorization: `Bearer ${platform.token}` },
       },
