@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../../contract/errors';
 import { TOKEN_PREFIX } from '../../contract/ids';
 import { USER_HEADER } from '../gateway/forward-headers';
 import { SERVICE_PORT_HEADER } from '../gateway/gateway';
@@ -14,6 +15,7 @@ export interface HaproxyServer {
 
 export interface HaproxyBackend {
   appId: string;
+  appName: string;
   concurrency: number;
   queueTimeoutMs: number;
   servers: HaproxyServer[];
@@ -39,8 +41,21 @@ export interface HaproxyConfigInput {
 export const backendName = (appId: string): string => `app_${appId}`;
 export const serverName = (workerId: string): string => `w_${workerId}`;
 
-/** The JSON body and status the Node gateway gives a queue timeout (EVERAI_QUEUE_TIMEOUT). */
-const QUEUE_TIMEOUT_BODY = JSON.stringify({ error: { code: 'EVERAI_QUEUE_TIMEOUT', message: 'no worker of the app could take the request in time' } });
+/** An everai error body (`{"error": {"code", "message"}}`) as an HAProxy double-quoted string. */
+function errorBody(code: ErrorCode, message: string): string {
+  const json = JSON.stringify({ error: { code, message } });
+  // Inside double quotes HAProxy reads backslash escapes and expands $VARIABLES.
+  return `"${json.replace(/[\\"$]/g, (c) => `\\${c}`)}"`;
+}
+
+/** The errors HAProxy itself answers for an app, with the Node gateway's codes and JSON bodies. */
+function errorLines(backend: HaproxyBackend): string[] {
+  const queueTimeout = `no worker of app '${backend.appName}' could take the request within ${Math.round(backend.queueTimeoutMs / 1000)} s`;
+  return [
+    `  http-error status 503 content-type application/json hdr retry-after 5 string ${errorBody('EVERAI_QUEUE_TIMEOUT', queueTimeout)}`,
+    `  http-error status 502 content-type application/json string ${errorBody('EVERAI_WORKER_FAILED', 'the worker failed before answering')}`,
+  ];
+}
 
 /**
  * A server's settings, as the config and `add server` take them: a worker takes at most
@@ -63,8 +78,11 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
   const lines = [
     'global',
     `  stats socket ${files.socket} mode 600 level admin expose-fd listeners`,
-    '  master-worker no-exit-on-failure',
+    '  master-worker',
     '  hard-stop-after 10m',
+    // One thread takes connections in the order they came, as the Node gateway does: with several,
+    // a request sent after another may reach a full worker's queue first.
+    '  nbthread 1',
     '  tune.bufsize 32768',
     '',
     'defaults',
@@ -130,7 +148,7 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
       '  http-request disable-l7-retry unless METH_GET || METH_HEAD || METH_OPTIONS',
       `  stick-table type string len 128 size 100k expire ${SESSION_TTL_MS} srvkey name`,
       '  stick on req.hdr(x-everai-session-id)',
-      `  http-error status 503 content-type application/json hdr retry-after 5 string '${QUEUE_TIMEOUT_BODY}'`,
+      ...errorLines(backend),
       ...backend.servers.map((s) => `  server ${serverName(s.id)} ${serverArgs(s, backend.concurrency)}`),
       '',
     );

@@ -251,6 +251,7 @@ export class HaproxyDataPlane implements DataPlane {
       files,
       backends: [...this.apps.values()].map(({ app, servers }) => ({
         appId: app.id,
+        appName: app.name,
         concurrency: app.concurrency,
         queueTimeoutMs: app.queueTimeoutMs ?? options.queueTimeoutMs,
         servers: [...servers.values()],
