@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { renderHaproxyConfig } from '../src/server/haproxy/haproxy-config';
 import { mapFileText, routeEntries, tokenEntries } from '../src/server/haproxy/haproxy-maps';
+import { parseAccessLine } from '../src/server/haproxy/haproxy-access';
 import { countSessions, parseShowStat } from '../src/server/haproxy/haproxy-stats';
 import { app, user } from './helpers/store-records';
 
@@ -22,6 +23,7 @@ test('the generated config is one HAProxy accepts, with a backend per app and it
     const config = renderHaproxyConfig({
       listen: '127.0.0.1:1',
       nodeAddress: '127.0.0.1:1',
+      accessLogPort: 9,
       maxRequestBodyBytes: 1024,
       files,
       backends: [
@@ -87,4 +89,20 @@ test('the queue, load and session pins are read from HAProxy stats and stick tab
     ['w_1', 2],
     ['w_2', 1],
   ]);
+});
+
+test("HAProxy's access line tells the request, its app's backend and worker, and whether it was cut", () => {
+  assert.deepEqual(parseAccessLine('GET 200 3 15 120 app_A w_W1 ---- /api/routes/v1/default/a/hello'), {
+    method: 'GET',
+    status: 200,
+    path: '/api/routes/v1/default/a/hello',
+    backend: 'app_A',
+    server: 'w_W1',
+    queueMs: 3,
+    durationMs: 15,
+    bytes: 120,
+    aborted: false,
+  });
+  assert.equal(parseAccessLine('GET 200 0 9000 512 app_A w_W1 CD-- /api/apps/v1/routes/a/sse')?.aborted, true);
+  assert.equal(parseAccessLine('garbage'), undefined);
 });

@@ -92,6 +92,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const machine = await probeMachine();
   const { runtime, description: runtimeDescription } = await openRuntime(options.runtime, { dataDir: options.dataDir, blobs, gpus: machine.gpus });
   const metrics = new PlatformMetrics();
+  const accessLog = log.child('access');
   const gateway = new Gateway({ auth, maxRequestBodyBytes: options.maxRequestBodyBytes, queueTimeoutMs: options.queueTimeoutMs, metrics });
   // With HAProxy the Node server listens on loopback behind it, and serves what HAProxy sends it.
   const haproxy =
@@ -103,6 +104,12 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
           queueTimeoutMs: options.queueTimeoutMs,
           binary: process.env.EVERAI_HAPROXY ?? 'haproxy',
           users: () => store.users.list(),
+          // The same access line and metrics as for a request the Node gateway serves (logAccess).
+          onServed: ({ method, status, path, note, queueMs, durationMs, bytes, aborted }) => {
+            accessLog.info('request', { method, path, status, ...note, durationMs, bytes, ...(aborted ? { aborted } : {}) });
+            metrics.requestServed({ method, status, note, seconds: durationMs / 1000 });
+            if (note.app !== undefined) metrics.queueWaited(note.app, queueMs / 1000);
+          },
           log: log.child('haproxy'),
         })
       : undefined;
@@ -140,7 +147,6 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
 
   // Ready once the controller has taken back what runs: until then routes may not know their workers.
   let ready = false;
-  const accessLog = log.child('access');
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const target = req.url ?? '/';
     if (target === HEALTH_PATH) return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'starting' });

@@ -1,6 +1,7 @@
 import type { ErrorCode } from '../../contract/errors';
 import { TOKEN_PREFIX } from '../../contract/ids';
 import { USER_HEADER } from '../gateway/forward-headers';
+import { ACCESS_LOG_FORMAT } from './haproxy-access';
 import { SERVICE_PORT_HEADER } from '../gateway/gateway';
 import { SESSION_TTL_MS } from '../gateway/session-pins';
 
@@ -33,6 +34,8 @@ export interface HaproxyConfigInput {
   listen: string;
   /** The Node server behind HAProxy (API, registry, console, and the gateway as activator). */
   nodeAddress: string;
+  /** The loopback UDP port the server reads HAProxy's access lines on. */
+  accessLogPort: number;
   maxRequestBodyBytes: number;
   files: HaproxyFiles;
   backends: HaproxyBackend[];
@@ -97,6 +100,8 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     '',
     'frontend public',
     `  bind ${input.listen}`,
+    `  log 127.0.0.1:${input.accessLogPort} format raw local0 info`,
+    `  log-format "${ACCESS_LOG_FORMAT}"`,
     '  http-request set-var(txn.app) path,field(6,/) if { path_beg /api/routes/v1/ }',
     '  http-request set-var(txn.key) path,field(5,/),concat(/,txn.app) if { path_beg /api/routes/v1/ }',
     '  http-request set-var(txn.key) path,field(6,/),regsub(^,=) if { path_beg /api/apps/v1/routes/ }',
@@ -127,6 +132,8 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     '  http-request set-path %[path,regsub(^/api/routes/v1/[^/]+/[^/]+,)] if fast { path_beg /api/routes/v1/ }',
     '  http-request set-path %[path,regsub(^/api/apps/v1/routes/[^/]+,)] if fast { path_beg /api/apps/v1/routes/ }',
     '  http-request set-path /%[path] if fast !{ path_beg / }',
+    // The Node server logs (and counts) what it serves itself.
+    '  http-request set-log-level silent unless fast',
     '  use_backend %[var(txn.route),field(1,|)] if fast',
     '  default_backend node',
     '',

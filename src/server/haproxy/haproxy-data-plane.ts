@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import type { QueueReason } from '../gateway/app-route';
 import type { DataPlane, ReadyWorker } from '../gateway/data-plane';
 import type { Gateway, SlotLoad } from '../gateway/gateway';
+import type { AccessNote } from '../http/access-log';
 import type { Logger } from '../logger';
+import { listenForAccessLines, type HaproxyServed } from './haproxy-access';
 import { appLabel } from '../metrics/metrics';
 import type { AppRecord, UserRecord } from '../store/records';
 import { backendName, renderHaproxyConfig, serverArgs, serverName, type HaproxyFiles, type HaproxyServer } from './haproxy-config';
@@ -22,12 +24,19 @@ export interface HaproxyDataPlaneOptions {
   binary: string;
   /** Every user, for the tokens map. */
   users(): Promise<UserRecord[]>;
+  /** Hears of each request HAProxy served alone, once it is over (the access log and the request metrics). */
+  onServed(served: ProxiedRequest): void;
   log: Logger;
 }
 
 /** How often the data plane's queue and load are read from HAProxy's stats. */
 const STATS_INTERVAL_MS = 250;
 const DRAIN_POLL_MS = 50;
+
+/** A request HAProxy served alone, with the app and worker it went to. */
+export interface ProxiedRequest extends Omit<HaproxyServed, 'backend' | 'server'> {
+  note: AccessNote;
+}
 
 interface AppEntry {
   app: AppRecord;
@@ -60,6 +69,7 @@ export class HaproxyDataPlane implements DataPlane {
   private sessions = new Map<string, Map<string, number>>();
   private statsTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private accessLines: { port: number; close(): void } | undefined;
 
   constructor(
     private readonly gateway: Gateway,
@@ -89,9 +99,16 @@ export class HaproxyDataPlane implements DataPlane {
   async start(nodePort: number): Promise<void> {
     this.nodePort = nodePort;
     this.users = await this.options.users();
+    this.accessLines = await listenForAccessLines((served) => this.served(served));
     await this.process.start();
     this.statsTimer = setInterval(() => void this.readStats(), STATS_INTERVAL_MS);
     this.statsTimer.unref();
+  }
+
+  private served({ backend, server, ...request }: HaproxyServed): void {
+    const app = this.apps.get(backend.slice(backendName('').length))?.app;
+    const note: AccessNote = app ? { app: appLabel(app), route: app.routeName, worker: server.slice(serverName('').length) } : {};
+    this.options.onServed({ ...request, note });
   }
 
   /** The public address HAProxy listens on. */
@@ -227,6 +244,7 @@ export class HaproxyDataPlane implements DataPlane {
     clearInterval(this.statsTimer);
     await this.chain;
     await this.process.stop();
+    this.accessLines?.close();
     await this.gateway.close();
   }
 
@@ -247,6 +265,7 @@ export class HaproxyDataPlane implements DataPlane {
     const config = renderHaproxyConfig({
       listen: options.listen,
       nodeAddress: `127.0.0.1:${this.nodePort}`,
+      accessLogPort: this.accessLines?.port ?? 0,
       maxRequestBodyBytes: options.maxRequestBodyBytes,
       files,
       backends: [...this.apps.values()].map(({ app, servers }) => ({
