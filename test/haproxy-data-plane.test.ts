@@ -42,41 +42,51 @@ async function answered(res: Promise<Response>): Promise<{ status: number; body:
   return { status: done.status, body: await done.text() };
 }
 
-test('HAProxy killed under load comes back at once with the app and its workers; nothing fails once it is back', async () => {
-  await waitFor('HAProxy serves the app straight from its worker', async () => (await answered(me(platform.token))).status === 200 && (await servedByHaproxy()) > 0);
-  const pidFile = join(haproxyDir(), 'haproxy.pid');
-  const killed = Number(readFileSync(pidFile, 'utf8'));
-  const outcomes: { startedAt: number; ok: boolean; failure?: string }[] = [];
-  let running = true;
-  const loop = async () => {
-    while (running) {
-      const startedAt = Date.now();
-      try {
-        const { status, body } = await answered(me(platform.token));
-        outcomes.push({ startedAt, ok: status === 200, failure: `${status} ${body}` });
-      } catch (error) {
-        outcomes.push({ startedAt, ok: false, failure: String((error as Error).cause ?? error) });
-        await new Promise((resolve) => setTimeout(resolve, 10));
+/** The pid of HAProxy's master (its pid file) or of its one worker (the master's child). */
+function haproxyPid(which: 'master' | 'worker'): number {
+  const master = Number(readFileSync(join(haproxyDir(), 'haproxy.pid'), 'utf8'));
+  if (which === 'master') return master;
+  return Number(readFileSync(`/proc/${master}/task/${master}/children`, 'utf8').trim().split(' ')[0]);
+}
+
+for (const victim of ['master', 'worker'] as const) {
+  test(`HAProxy's ${victim} killed under load: HAProxy comes back at once with the app and its workers, and nothing fails once it is back`, async () => {
+    await waitFor('HAProxy serves the app straight from its worker', async () => (await answered(me(platform.token))).status === 200 && (await servedByHaproxy()) > 0);
+    const master = haproxyPid('master');
+    const killed = haproxyPid(victim);
+    const outcomes: { startedAt: number; ok: boolean; failure?: string }[] = [];
+    let running = true;
+    const loop = async () => {
+      while (running) {
+        const startedAt = Date.now();
+        try {
+          const { status, body } = await answered(me(platform.token));
+          outcomes.push({ startedAt, ok: status === 200, failure: `${status} ${body}` });
+        } catch (error) {
+          outcomes.push({ startedAt, ok: false, failure: String((error as Error).cause ?? error) });
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
       }
-    }
-  };
-  const loops = Array.from({ length: 4 }, loop);
-  await waitFor('some requests served before the kill', async () => outcomes.filter((o) => o.ok).length > 20);
-  const killedAt = Date.now();
-  process.kill(killed, 'SIGKILL');
-  await waitFor('HAProxy started again', async () => {
-    const pid = Number(readFileSync(pidFile, 'utf8'));
-    return pid > 0 && pid !== killed;
+    };
+    const loops = Array.from({ length: 4 }, loop);
+    await waitFor('some requests served before the kill', async () => outcomes.filter((o) => o.ok).length > 20);
+    const killedAt = Date.now();
+    process.kill(killed, 'SIGKILL');
+    await waitFor('HAProxy started again', async () => {
+      const pid = Number(readFileSync(join(haproxyDir(), 'haproxy.pid'), 'utf8'));
+      return pid > 0 && pid !== master;
+    });
+    await waitFor('requests served again after the restart', async () => outcomes.some((o) => o.ok && o.startedAt > killedAt));
+    const backAt = Math.min(...outcomes.filter((o) => o.ok && o.startedAt > killedAt).map((o) => o.startedAt));
+    await waitFor('a hundred requests after the restart', async () => outcomes.filter((o) => o.startedAt > backAt).length > 100);
+    running = false;
+    await Promise.all(loops);
+    const failedAfter = outcomes.filter((o) => o.startedAt > backAt && !o.ok);
+    assert.deepEqual(failedAfter.map((o) => o.failure), [], 'no request failed once HAProxy was back');
+    const served = await servedByHaproxy();
+    assert.ok(served > 0, 'the restarted HAProxy has the app and its worker: it serves them without the Node server');
   });
-  await waitFor('requests served again after the restart', async () => outcomes.some((o) => o.ok && o.startedAt > killedAt));
-  const backAt = Math.min(...outcomes.filter((o) => o.ok && o.startedAt > killedAt).map((o) => o.startedAt));
-  await waitFor('a hundred requests after the restart', async () => outcomes.filter((o) => o.startedAt > backAt).length > 100);
-  running = false;
-  await Promise.all(loops);
-  const failedAfter = outcomes.filter((o) => o.startedAt > backAt && !o.ok);
-  assert.deepEqual(failedAfter.map((o) => o.failure), [], 'no request failed once HAProxy was back');
-  assert.ok((await servedByHaproxy()) > 0, 'the restarted HAProxy has the app and its worker: it serves them without the Node server');
-});
+}
 
 test('a rotated token stops working through HAProxy at once, and the new one works', async () => {
   const old = platform.token;

@@ -97,6 +97,8 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     '  timeout tunnel 24h',
     '  timeout http-request 5m',
     '  timeout http-keep-alive 65s',
+    // A client gone ends its request at the worker too, as with the Node gateway: its place is free at once.
+    '  option abortonclose',
     '',
     'frontend public',
     `  bind ${input.listen}`,

@@ -64,6 +64,7 @@ export class HaproxyDataPlane implements DataPlane {
   private readonly process: HaproxyProcess;
   /** Runtime API changes, one at a time and in order: a route is published only after its server exists. */
   private chain: Promise<void> = Promise.resolve();
+  private pendingReload: Promise<void> | undefined;
   private stats = new Map<string, HaproxyLoad>();
   /** Backend → server → sessions pinned to it in HAProxy's stick table. */
   private sessions = new Map<string, Map<string, number>>();
@@ -138,7 +139,7 @@ export class HaproxyDataPlane implements DataPlane {
     this.gateway.syncApp(app);
     const known = this.apps.get(app.id);
     this.apps.set(app.id, { app, servers: known?.servers ?? new Map<string, HaproxyServer>() });
-    if (!known || known.app.queueTimeoutMs !== app.queueTimeoutMs) void this.enqueue(() => this.process.reload());
+    if (!known || known.app.queueTimeoutMs !== app.queueTimeoutMs) void this.reload();
     else if (known.app.concurrency !== app.concurrency) {
       for (const server of known.servers.values()) void this.command(`set maxconn server ${backendName(app.id)}/${serverName(server.id)} ${app.concurrency}`);
     }
@@ -149,7 +150,7 @@ export class HaproxyDataPlane implements DataPlane {
     this.apps.delete(appId);
     await this.publishRoutes();
     await this.gateway.removeApp(appId);
-    await this.enqueue(() => this.process.reload());
+    await this.reload();
   }
 
   addWorker(app: AppRecord, worker: ReadyWorker): void {
@@ -250,6 +251,18 @@ export class HaproxyDataPlane implements DataPlane {
 
   /** Whether HAProxy may send the app's requests straight to a worker: it has one taking requests. */
   private routable = (appId: string): boolean => [...(this.apps.get(appId)?.servers.values() ?? [])].some((s) => !s.draining);
+
+  /**
+   * Loads a config written from the state now. Reloads asked for while one waits to run are that
+   * one: it writes the config when it runs, so a server that starts with fifty apps reloads once.
+   */
+  private reload(): Promise<void> {
+    this.pendingReload ??= this.enqueue(() => {
+      this.pendingReload = undefined;
+      return this.process.reload();
+    });
+    return this.pendingReload;
+  }
 
   private publishRoutes(): Promise<void> {
     return this.enqueue(() => this.replaceMap(this.files.routesMap, routeEntries(this.appRecords(), this.routable)));

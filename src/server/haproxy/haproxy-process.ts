@@ -61,7 +61,8 @@ export class HaproxyProcess {
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (chunk: string) => {
       stderr = (stderr + chunk).slice(-4000);
-      for (const line of chunk.split('\n')) if (/ALERT|WARNING/.test(line)) log.warn('haproxy', { line });
+      // Its warnings are mostly news (a reload's old worker leaving, a server enabled); alerts are not.
+      for (const line of chunk.split('\n')) if (line.trim()) log[/ALERT/.test(line) ? 'warn' : 'debug']('haproxy', { line });
     });
     const exited = new Promise<unknown>((resolve) => {
       child.once('exit', resolve);
