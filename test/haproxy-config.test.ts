@@ -23,7 +23,6 @@ test('the generated config is one HAProxy accepts, with a backend per app and it
     const config = renderHaproxyConfig({
       listen: '127.0.0.1:1',
       nodeAddress: '127.0.0.1:1',
-      accessLogPort: 9,
       maxRequestBodyBytes: 1024,
       files,
       backends: [

@@ -1,4 +1,4 @@
-import { createSocket, type Socket } from 'node:dgram';
+import { connect, type Socket } from 'node:net';
 
 /** One request HAProxy served straight from a worker, as its log line tells it. */
 export interface HaproxyServed {
@@ -18,7 +18,7 @@ export interface HaproxyServed {
 /**
  * What HAProxy logs of each request it serves alone (the Node server logs the others itself):
  * method, status, queue wait (%Tw), active time (%Ta), bytes sent, backend, server, termination
- * state, path. One line a request, raw (no syslog header), over UDP on loopback.
+ * state, path. One line a request, raw (no syslog header), into a ring the server reads.
  */
 export const ACCESS_LOG_FORMAT = '%HM %ST %Tw %Ta %B %b %s %tsc %HPO';
 
@@ -39,18 +39,48 @@ export function parseAccessLine(line: string): HaproxyServed | undefined {
   };
 }
 
-/** Listens on a loopback UDP port for HAProxy's access lines; resolves once it listens. */
-export async function listenForAccessLines(onServed: (served: HaproxyServed) => void): Promise<{ port: number; close(): void }> {
-  const socket: Socket = createSocket('udp4');
-  socket.on('message', (message) => {
-    for (const line of message.toString('utf8').split('\n')) {
-      const served = line && parseAccessLine(line);
-      if (served) onServed(served);
-    }
-  });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind(0, '127.0.0.1', () => resolve());
-  });
-  return { port: socket.address().port, close: () => socket.close() };
+/** The ring HAProxy writes its access lines into, in memory: no system call a request. */
+export const ACCESS_RING = 'everai_access';
+const RECONNECT_MS = 100;
+
+/**
+ * Reads HAProxy's access lines as they come, in batches, from its runtime API
+ * (`show events <ring> -w -n`: new events only, waiting for more). `follow` starts over on the
+ * HAProxy now listening on the socket, after a start or a reload; a broken stream starts over too.
+ */
+export class AccessLineReader {
+  private socket: Socket | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly socketPath: string,
+    private readonly onServed: (served: HaproxyServed) => void,
+  ) {}
+
+  follow(): void {
+    this.socket?.destroy();
+    if (this.closed) return;
+    const socket = connect(this.socketPath);
+    this.socket = socket;
+    let partial = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        const served = parseAccessLine(line);
+        if (served) this.onServed(served);
+      }
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      if (this.socket === socket && !this.closed) setTimeout(() => (this.socket === socket ? this.follow() : undefined), RECONNECT_MS).unref();
+    });
+    socket.write(`show events ${ACCESS_RING} -w -n\n`);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.socket?.destroy();
+  }
 }

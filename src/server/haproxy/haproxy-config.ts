@@ -1,7 +1,7 @@
 import type { ErrorCode } from '../../contract/errors';
 import { TOKEN_PREFIX } from '../../contract/ids';
 import { USER_HEADER } from '../gateway/forward-headers';
-import { ACCESS_LOG_FORMAT } from './haproxy-access';
+import { ACCESS_LOG_FORMAT, ACCESS_RING } from './haproxy-access';
 import { SERVICE_PORT_HEADER } from '../gateway/gateway';
 import { SESSION_TTL_MS } from '../gateway/session-pins';
 
@@ -34,8 +34,6 @@ export interface HaproxyConfigInput {
   listen: string;
   /** The Node server behind HAProxy (API, registry, console, and the gateway as activator). */
   nodeAddress: string;
-  /** The loopback UDP port the server reads HAProxy's access lines on. */
-  accessLogPort: number;
   maxRequestBodyBytes: number;
   files: HaproxyFiles;
   backends: HaproxyBackend[];
@@ -88,6 +86,11 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     '  nbthread 1',
     '  tune.bufsize 32768',
     '',
+    `ring ${ACCESS_RING}`,
+    '  format raw',
+    '  maxlen 2048',
+    '  size 4194304',
+    '',
     'defaults',
     '  mode http',
     '  timeout connect 5s',
@@ -102,7 +105,7 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     '',
     'frontend public',
     `  bind ${input.listen}`,
-    `  log 127.0.0.1:${input.accessLogPort} format raw local0 info`,
+    `  log ring@${ACCESS_RING} local0 info`,
     `  log-format "${ACCESS_LOG_FORMAT}"`,
     '  http-request set-var(txn.app) path,field(6,/) if { path_beg /api/routes/v1/ }',
     '  http-request set-var(txn.key) path,field(5,/),concat(/,txn.app) if { path_beg /api/routes/v1/ }',

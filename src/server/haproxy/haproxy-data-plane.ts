@@ -5,7 +5,7 @@ import type { DataPlane, ReadyWorker } from '../gateway/data-plane';
 import type { Gateway, SlotLoad } from '../gateway/gateway';
 import type { AccessNote } from '../http/access-log';
 import type { Logger } from '../logger';
-import { listenForAccessLines, type HaproxyServed } from './haproxy-access';
+import { AccessLineReader, type HaproxyServed } from './haproxy-access';
 import { appLabel } from '../metrics/metrics';
 import type { AppRecord, UserRecord } from '../store/records';
 import { backendName, renderHaproxyConfig, serverArgs, serverName, type HaproxyFiles, type HaproxyServer } from './haproxy-config';
@@ -70,7 +70,7 @@ export class HaproxyDataPlane implements DataPlane {
   private sessions = new Map<string, Map<string, number>>();
   private statsTimer: NodeJS.Timeout | undefined;
   private closed = false;
-  private accessLines: { port: number; close(): void } | undefined;
+  private readonly accessLines: AccessLineReader;
 
   constructor(
     private readonly gateway: Gateway,
@@ -83,12 +83,14 @@ export class HaproxyDataPlane implements DataPlane {
       tokensMap: join(options.dir, 'tokens.map'),
     };
     this.configPath = join(options.dir, 'haproxy.cfg');
+    this.accessLines = new AccessLineReader(this.files.socket, (served) => this.served(served));
     this.process = new HaproxyProcess({
       binary: options.binary,
       configPath: this.configPath,
       pidFile: join(options.dir, 'haproxy.pid'),
       socket: this.files.socket,
       writeConfig: () => this.writeFiles(),
+      onStarted: () => this.accessLines.follow(),
       log: options.log,
     });
   }
@@ -100,7 +102,6 @@ export class HaproxyDataPlane implements DataPlane {
   async start(nodePort: number): Promise<void> {
     this.nodePort = nodePort;
     this.users = await this.options.users();
-    this.accessLines = await listenForAccessLines((served) => this.served(served));
     await this.process.start();
     this.statsTimer = setInterval(() => void this.readStats(), STATS_INTERVAL_MS);
     this.statsTimer.unref();
@@ -244,8 +245,8 @@ export class HaproxyDataPlane implements DataPlane {
     this.closed = true;
     clearInterval(this.statsTimer);
     await this.chain;
+    this.accessLines.close();
     await this.process.stop();
-    this.accessLines?.close();
     await this.gateway.close();
   }
 
@@ -278,7 +279,6 @@ export class HaproxyDataPlane implements DataPlane {
     const config = renderHaproxyConfig({
       listen: options.listen,
       nodeAddress: `127.0.0.1:${this.nodePort}`,
-      accessLogPort: this.accessLines?.port ?? 0,
       maxRequestBodyBytes: options.maxRequestBodyBytes,
       files,
       backends: [...this.apps.values()].map(({ app, servers }) => ({

@@ -15,10 +15,21 @@ export interface HaproxyProcessOptions {
   socket: string;
   /** Writes the config and map files from the state now: before every start, a respawn's too. */
   writeConfig(): void;
+  /** A new HAProxy worker answers on the socket (after a start, a respawn or a reload). */
+  onStarted(): void;
   log: Logger;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** SIGKILLs `pid` if it is an HAProxy process (not a pid the system gave to another since). */
+function killHaproxy(pid: number): void {
+  try {
+    if (pid > 0 && readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'haproxy') process.kill(pid, 'SIGKILL');
+  } catch {
+    // Gone already.
+  }
+}
 
 /**
  * One HAProxy in master-worker mode, started, reloaded and supervised by the server: when it dies
@@ -28,6 +39,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export class HaproxyProcess {
   private child: ChildProcess | undefined;
   private stopping = false;
+  /** The pid of the worker process that answers now. */
+  private worker: string | undefined;
 
   constructor(private readonly options: HaproxyProcessOptions) {}
 
@@ -40,15 +53,7 @@ export class HaproxyProcess {
   private killStale(): void {
     const { pidFile } = this.options;
     if (!existsSync(pidFile)) return;
-    const pid = Number(readFileSync(pidFile, 'utf8').trim());
-    const comm = (() => {
-      try {
-        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-      } catch {
-        return '';
-      }
-    })();
-    if (pid > 0 && comm === 'haproxy') process.kill(pid, 'SIGKILL');
+    killHaproxy(Number(readFileSync(pidFile, 'utf8').trim()));
     rmSync(pidFile, { force: true });
   }
 
@@ -76,10 +81,14 @@ export class HaproxyProcess {
       if (this.child !== child || this.stopping) return;
       this.child = undefined;
       log.warn('haproxy exited; starting it again', { code, signal });
+      // A worker outliving its master would take connections on the shared port, then drop them.
+      if (this.worker !== undefined) killHaproxy(Number(this.worker));
       void sleep(RESPAWN_DELAY_MS).then(() => (this.stopping ? undefined : this.spawn().catch((error: unknown) => log.error('haproxy did not start again', { error }))));
     });
     const ready = await Promise.race([this.workerPid(undefined), exited.then(() => undefined)]);
+    this.worker = ready;
     if (ready === undefined) throw new EveraiError('EVERAI_USAGE', `haproxy did not start: ${stderr.trim()}`);
+    this.options.onStarted();
   }
 
   /** Resolves with the pid of the worker answering on the runtime socket, once it is not `old`. */
@@ -103,7 +112,10 @@ export class HaproxyProcess {
     const old = await this.workerPid(undefined);
     this.options.writeConfig();
     child.kill('SIGUSR2');
-    await this.workerPid(old);
+    const worker = await this.workerPid(old);
+    if (worker === undefined) return;
+    this.worker = worker;
+    this.options.onStarted();
   }
 
   /** The pid of the master process (what a supervisor would watch). */
