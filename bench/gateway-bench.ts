@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { AppView, WorkerView } from '../src/contract/api-views';
 import { copyExampleApp, deployApp, editFile, workersJson } from '../test/helpers/app-fixture';
 import { startTestPlatform, type TestPlatform } from '../test/helpers/platform';
+import { runtimeCommand } from '../src/server/haproxy/runtime-socket';
 import { printGatewayReport, type LoadResults, type TargetName } from './gateway-report';
 import { startNginxProxy, type NginxProxy } from './nginx';
 import { requireTools } from './tools';
@@ -51,6 +52,18 @@ function nodeGatewayUrl(platform: TestPlatform): string {
   return `http://${address}`;
 }
 
+/**
+ * How many requests HAProxy served alone and how many it sent to the Node server: the haproxy
+ * figures are HAProxy's own only when nearly all were the former.
+ */
+async function printHaproxySplit(platform: TestPlatform): Promise<void> {
+  const csv = await runtimeCommand(join(platform.dataDir, 'haproxy', 'haproxy.sock'), 'show stat');
+  const [header = '', ...rows] = csv.split('\n');
+  const stot = header.replace(/^# /, '').split(',').indexOf('stot');
+  const total = (prefix: string) => rows.filter((r) => r.startsWith(prefix)).reduce((sum, r) => sum + Number(r.split(',')[stot]), 0);
+  process.stderr.write(`  HAProxy served ${total('app_') / 2} requests straight from the worker, and sent ${total('node,BACKEND')} to the Node server\n`);
+}
+
 /** One request to each, so a wrong URL or token fails here and not as a fast stream of errors. */
 async function checkTargets(targets: Record<TargetName, Target>): Promise<void> {
   const bodies = new Map<TargetName, string>();
@@ -90,12 +103,12 @@ export async function run(): Promise<void> {
     const targets: Record<TargetName, Target> = {
       direct: { url: `http://127.0.0.1:${port}/hello`, headers: {} },
       nginx: { url: `${nginx.url}/hello`, headers: {} },
-      gateway: {
-        url: `${nodeGatewayUrl(platform)}/api/apps/v1/routes/${app.routeName}/hello`,
-        headers: { Authorization: `Bearer ${platform.token}` },
-      },
       haproxy: {
         url: `${platform.url}/api/apps/v1/routes/${app.routeName}/hello`,
+        headers: { Authorization: `Bearer ${platform.token}` },
+      },
+      gateway: {
+        url: `${nodeGatewayUrl(platform)}/api/apps/v1/routes/${app.routeName}/hello`,
         headers: { Authorization: `Bearer ${platform.token}` },
       },
     };
@@ -103,6 +116,7 @@ export async function run(): Promise<void> {
 
     const single = await measureLoad(tools.wrk, targets, 1, 1);
     const many = await measureLoad(tools.wrk, targets, 2, 32);
+    await printHaproxySplit(platform);
     // Had the autoscaler added a worker, the gateway's figures would spread over more workers than the others'.
     const workersAfter = (await readyWorkers(platform, app.name)).length;
     printGatewayReport({ single, many, cpus: cpus().length, workersAfter, warmupS: WARMUP_S, measureS: MEASURE_S });

@@ -7,6 +7,7 @@ import { runtimeCommand } from './runtime-socket';
 /** How soon a dead HAProxy is started again. */
 const RESPAWN_DELAY_MS = 100;
 const READY_TIMEOUT_MS = 10_000;
+const SETPRIV = '/usr/bin/setpriv';
 
 export interface HaproxyProcessOptions {
   binary: string;
@@ -60,7 +61,12 @@ export class HaproxyProcess {
   private async spawn(): Promise<void> {
     const { binary, configPath, pidFile, log } = this.options;
     this.options.writeConfig();
-    const child = spawn(binary, ['-W', '-db', '-f', configPath, '-p', pidFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const args = ['-W', '-db', '-f', configPath, '-p', pidFile];
+    // setpriv (util-linux) has the kernel kill HAProxy when the server dies, however it dies: a
+    // crashed server leaves no HAProxy holding its port. It execs HAProxy: the pid is HAProxy's.
+    const child = existsSync(SETPRIV)
+      ? spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', binary, ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
+      : spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;
     let stderr = '';
     child.stderr?.setEncoding('utf8');
