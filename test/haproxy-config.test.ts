@@ -39,8 +39,8 @@ test('the generated config is one HAProxy accepts, with a backend per app and it
       ],
     });
     assert.match(config, /^backend app_A1$/m);
-    assert.match(config, /^ {2}server w_W1 127\.0\.0\.1:2 maxconn 3$/m);
-    assert.match(config, /^ {2}server w_W2 127\.0\.0\.1:3 maxconn 3 disabled$/m);
+    assert.match(config, /^ {2}server w_W1 127\.0\.0\.1:2 maxconn 3 pool-max-conn \d+ pool-purge-delay 5s$/m);
+    assert.match(config, /^ {2}server w_W2 127\.0\.0\.1:3 maxconn 3 .* disabled$/m);
     writeFileSync(join(dir, 'haproxy.cfg'), config);
     await promisify(execFile)('haproxy', ['-c', '-f', join(dir, 'haproxy.cfg')]);
   } finally {

@@ -39,6 +39,9 @@ export interface HaproxyConfigInput {
   backends: HaproxyBackend[];
 }
 
+/** Idle connections HAProxy keeps to each worker, at most: more than any app's concurrency needs. */
+const IDLE_CONNECTIONS = 1024;
+
 export const backendName = (appId: string): string => `app_${appId}`;
 export const serverName = (workerId: string): string => `w_${workerId}`;
 
@@ -63,7 +66,8 @@ function errorLines(backend: HaproxyBackend): string[] {
  * `concurrency` requests at once; the backend's queue holds the rest.
  */
 export function serverArgs(server: HaproxyServer, concurrency: number): string {
-  return `${server.address} maxconn ${concurrency}${server.draining ? ' disabled' : ''}`;
+  // Keep-alive connections to the worker: a server added at runtime keeps none unless told both.
+  return `${server.address} maxconn ${concurrency} pool-max-conn ${IDLE_CONNECTIONS} pool-purge-delay 5s${server.draining ? ' disabled' : ''}`;
 }
 
 /**
