@@ -89,7 +89,9 @@ async function measureLoad(wrk: string, targets: Record<TargetName, Target>, thr
 }
 
 export async function run(): Promise<void> {
-  const tools = requireTools({ wrk: 'wrk', nginx: 'nginx' });
+  const tools = requireTools({ wrk: 'wrk', nginx: 'nginx', haproxy: 'haproxy' });
+  // Debian puts HAProxy in /usr/sbin, which a non-root PATH may lack: the server is told where it is.
+  process.env.EVERAI_HAPROXY = tools.haproxy;
   process.stderr.write('gateway bench: starting a server and deploying get-start\n');
   // The HAProxy data plane, with the Node gateway behind it on loopback: both planes reach the same worker.
   const platform = await startTestPlatform(['--data-plane', 'haproxy']);

@@ -72,7 +72,7 @@ export function printGatewayReport(report: GatewayReport): void {
     [
       '',
       `Gateway vs nginx vs direct: GET /hello on one worker, wrk ${report.measureS} s per figure after ${report.warmupS} s warm-up.`,
-      `${report.cpus} CPUs, shared by wrk, nginx (1 worker process), HAProxy (its default threads), the server and the worker: compare ratios, not absolutes.`,
+      `${report.cpus} CPUs, shared by wrk, nginx (1 worker process), HAProxy (1 thread), the server and the worker: compare ratios, not absolutes.`,
       '',
       latencyTable(loads),
       '',
