@@ -64,6 +64,19 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
+/**
+ * The port HAProxy is to listen on: a free one for port 0 (HAProxy cannot pick one and say which),
+ * else the one given, once a bind of it here says it is free, with the same messages as without
+ * HAProxy when it is not.
+ */
+async function publicPort(port: number, host: string): Promise<number> {
+  if (port === 0) return freePort(host);
+  const probe = createServer();
+  await listen(probe, port, host);
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
 function parseListen(listen: string): { host: string; port: number } {
   const at = listen.lastIndexOf(':');
   const host = at > 0 ? listen.slice(0, at).replace(/^\[|\]$/g, '') : '127.0.0.1';
@@ -98,7 +111,10 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const haproxy =
     options.dataPlane === 'haproxy'
       ? new HaproxyDataPlane(gateway, {
-          listen: `${host.includes(':') ? `[${host}]` : host}:${port === 0 ? await freePort(host) : port}`,
+          listen: `${host.includes(':') ? `[${host}]` : host}:${await publicPort(port, host).catch(async (error: unknown) => {
+            await store.close();
+            throw error;
+          })}`,
           dir: join(options.dataDir, 'haproxy'),
           maxRequestBodyBytes: options.maxRequestBodyBytes,
           queueTimeoutMs: options.queueTimeoutMs,

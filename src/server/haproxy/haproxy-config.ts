@@ -85,6 +85,8 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     `  stats socket ${files.socket} mode 600 level admin expose-fd listeners`,
     '  master-worker',
     '  hard-stop-after 10m',
+    // A second server's HAProxy on the same port must fail, not share it (reloads pass the socket on).
+    '  noreuseport',
     // One thread takes connections in the order they came, as the Node gateway does: with several,
     // a request sent after another may reach a full worker's queue first.
     '  nbthread 1',
