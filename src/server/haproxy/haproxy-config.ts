@@ -137,12 +137,6 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     '  http-request set-var(txn.fast) bool(1) if routed owner_calls',
     '  http-request unset-var(txn.fast) if node_only',
     '  acl fast var(txn.fast) -m found',
-    `  http-request del-header ${USER_HEADER} if fast`,
-    `  http-request set-header ${USER_HEADER} %[var(txn.caller),field(2,|)] if fast known_caller`,
-    '  http-request del-header authorization if fast bearer',
-    '  http-request set-path %[path,regsub(^/api/routes/v1/[^/]+/[^/]+,)] if fast { path_beg /api/routes/v1/ }',
-    '  http-request set-path %[path,regsub(^/api/apps/v1/routes/[^/]+,)] if fast { path_beg /api/apps/v1/routes/ }',
-    '  http-request set-path /%[path] if fast !{ path_beg / }',
     // The Node server logs (and counts) what it serves itself.
     '  http-request set-log-level silent unless fast',
     '  use_backend %[var(txn.route),field(1,|)] if fast',
@@ -164,6 +158,14 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
       '  option redispatch 1',
       '  retry-on conn-failure empty-response',
       '  http-request disable-l7-retry unless METH_GET || METH_HEAD || METH_OPTIONS',
+      // Rewritten here, in the app's backend, not in the frontend: a request that falls back to the
+      // Node server (a backend a reload has not brought yet) reaches it as the client sent it.
+      `  http-request del-header ${USER_HEADER}`,
+      `  http-request set-header ${USER_HEADER} %[var(txn.caller),field(2,|)] if { var(txn.caller) -m found }`,
+      `  http-request del-header authorization if { req.fhdr(authorization) -m reg -i ^bearer\\ +${TOKEN_PREFIX} }`,
+      '  http-request set-path %[path,regsub(^/api/routes/v1/[^/]+/[^/]+,)] if { path_beg /api/routes/v1/ }',
+      '  http-request set-path %[path,regsub(^/api/apps/v1/routes/[^/]+,)] if { path_beg /api/apps/v1/routes/ }',
+      '  http-request set-path /%[path] if !{ path_beg / }',
       `  stick-table type string len 128 size 100k expire ${SESSION_TTL_MS} srvkey name`,
       '  stick on req.hdr(x-everai-session-id)',
       ...errorLines(backend),

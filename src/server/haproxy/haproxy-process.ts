@@ -119,7 +119,10 @@ export class HaproxyProcess {
     this.options.writeConfig();
     child.kill('SIGUSR2');
     const worker = await this.workerPid(old);
-    if (worker === undefined) return;
+    if (worker === undefined) {
+      this.options.log.warn('haproxy did not load its new config in time: apps it adds go through the Node server until it does');
+      return;
+    }
     this.worker = worker;
     this.options.onStarted();
   }
