@@ -1,8 +1,9 @@
 import { renderTable } from '../src/cli/output';
 import type { WrkResult } from './wrk';
 
-export type TargetName = 'direct' | 'nginx' | 'gateway';
-const TARGETS: readonly TargetName[] = ['direct', 'nginx', 'gateway'];
+/** gateway: the Node data plane; haproxy: the HAProxy data plane in front of it, on the same worker. */
+export type TargetName = 'direct' | 'nginx' | 'gateway' | 'haproxy';
+const TARGETS: readonly TargetName[] = ['direct', 'nginx', 'gateway', 'haproxy'];
 
 export interface LoadResults {
   connections: number;
@@ -47,6 +48,7 @@ function ratioTable(loads: readonly LoadResults[]): string {
   return renderTable(loads, [
     { header: 'CONNECTIONS', value: (l) => l.connections },
     { header: 'GATEWAY/NGINX', value: (l) => ratio(rps(l, 'gateway'), rps(l, 'nginx')) },
+    { header: 'HAPROXY/NGINX', value: (l) => ratio(rps(l, 'haproxy'), rps(l, 'nginx')) },
     { header: 'GATEWAY/DIRECT', value: (l) => ratio(rps(l, 'gateway'), rps(l, 'direct')) },
     { header: 'NGINX/DIRECT', value: (l) => ratio(rps(l, 'nginx'), rps(l, 'direct')) },
   ]);
@@ -64,11 +66,13 @@ export function printGatewayReport(report: GatewayReport): void {
   const loads = [single, many];
   const throughput = many.results.gateway.requestsPerSec / many.results.nginx.requestsPerSec;
   const addedP50 = single.results.gateway.p50Ms - single.results.direct.p50Ms;
+  const haproxyThroughput = many.results.haproxy.requestsPerSec / many.results.nginx.requestsPerSec;
+  const haproxyAddedP50 = single.results.haproxy.p50Ms - single.results.direct.p50Ms;
   console.log(
     [
       '',
       `Gateway vs nginx vs direct: GET /hello on one worker, wrk ${report.measureS} s per figure after ${report.warmupS} s warm-up.`,
-      `${report.cpus} CPUs, shared by wrk, nginx (1 worker process), the server and the worker: compare ratios, not absolutes.`,
+      `${report.cpus} CPUs, shared by wrk, nginx (1 worker process), HAProxy (1 thread), the server and the worker: compare ratios, not absolutes.`,
       '',
       latencyTable(loads),
       '',
@@ -82,6 +86,14 @@ export function printGatewayReport(report: GatewayReport): void {
       ]),
       verdict('gateway p50 added <= 0.3 ms at c=1', `${signedMs(addedP50)} ms`, addedP50 <= 0.3, [
         single.results.gateway,
+        single.results.direct,
+      ]),
+      verdict('haproxy data plane throughput >= 0.9x nginx at c=32', `${haproxyThroughput.toFixed(2)}x`, haproxyThroughput >= 0.9, [
+        many.results.haproxy,
+        many.results.nginx,
+      ]),
+      verdict('haproxy data plane p50 added <= 0.05 ms at c=1', `${signedMs(haproxyAddedP50)} ms`, haproxyAddedP50 <= 0.05, [
+        single.results.haproxy,
         single.results.direct,
       ]),
       ...(report.workersAfter === 1

@@ -49,9 +49,20 @@ export class Authenticator {
     return user;
   }
 
-  /** Whoever changes or deletes a user or token calls this, so the change holds at once. */
-  forgetAll(): void {
+  private tokensListener: (() => Promise<void>) | undefined;
+
+  /** Hears of every change to users and tokens (the HAProxy data plane keeps a map of them). */
+  onTokensChanged(listener: () => Promise<void>): void {
+    this.tokensListener = listener;
+  }
+
+  /**
+   * Whoever creates, changes or deletes a user or token calls this, so the change holds at once:
+   * in this cache, and (once it resolves) wherever else tokens are checked.
+   */
+  async forgetAll(): Promise<void> {
     this.cache.clear();
+    await this.tokensListener?.();
   }
 
   async require(req: IncomingMessage): Promise<UserRecord> {

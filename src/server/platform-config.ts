@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { DEFAULT_LISTEN, everaiHome } from '../contract/everai-home';
+import type { DataPlaneKind } from './gateway/data-plane';
 import type { LogFormat, LogLevel } from './logger';
 
 export { DEFAULT_LISTEN, everaiHome };
@@ -31,6 +32,11 @@ export interface PlatformOptions {
   workerRetentionMs: number;
   /** Where workers run: OCI containers, or (for development) bare processes. */
   runtime: RuntimeKind;
+  /**
+   * What forwards app requests to workers: the Node gateway alone, or HAProxy (which the server
+   * starts and supervises) on the listen address, with the Node server behind it on loopback.
+   */
+  dataPlane: DataPlaneKind;
   /** The server log's lines: text or JSON, and the least level written. */
   logFormat: LogFormat;
   logLevel: LogLevel;
@@ -47,6 +53,7 @@ export function defaultPlatformOptions(): PlatformOptions {
     workerRetentionMs: 7 * 24 * 3600_000,
     unpackedRetentionMs: 3600_000,
     runtime: process.env.EVERAI_RUNTIME === 'process' ? 'process' : 'container',
+    dataPlane: process.env.EVERAI_DATA_PLANE === 'haproxy' ? 'haproxy' : 'node',
     logFormat: 'text',
     logLevel: 'info',
   };

@@ -12,6 +12,9 @@ import { Authenticator } from './auth';
 import { LocalBlobStore } from './blobs/local/local-blob-store';
 import { Controller } from './controller/controller';
 import { Gateway } from './gateway/gateway';
+import type { DataPlane } from './gateway/data-plane';
+import { HaproxyDataPlane } from './haproxy/haproxy-data-plane';
+import { freePort } from './haproxy/free-port';
 import { sendError, sendJson } from './http/respond';
 import type { PlatformOptions } from './platform-config';
 import { Registry } from './registry/registry';
@@ -63,6 +66,19 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
+/**
+ * The port HAProxy is to listen on: a free one for port 0 (HAProxy cannot pick one and say which),
+ * else the one given, once a bind of it here says it is free, with the same messages as without
+ * HAProxy when it is not.
+ */
+async function publicPort(port: number, host: string): Promise<number> {
+  if (port === 0) return freePort(host);
+  const probe = createServer();
+  await listen(probe, port, host);
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
 function parseListen(listen: string): { host: string; port: number } {
   const at = listen.lastIndexOf(':');
   const host = at > 0 ? listen.slice(0, at).replace(/^\[|\]$/g, '') : '127.0.0.1';
@@ -91,18 +107,44 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const machine = await probeMachine();
   const { runtime, description: runtimeDescription } = await openRuntime(options.runtime, { dataDir: options.dataDir, blobs, gpus: machine.gpus });
   const metrics = new PlatformMetrics();
+  const accessLog = log.child('access');
   const gateway = new Gateway({ auth, maxRequestBodyBytes: options.maxRequestBodyBytes, queueTimeoutMs: options.queueTimeoutMs, metrics });
+  // With HAProxy the Node server listens on loopback behind it, and serves what HAProxy sends it.
+  const haproxy =
+    options.dataPlane === 'haproxy'
+      ? new HaproxyDataPlane(gateway, {
+          listen: `${host.includes(':') ? `[${host}]` : host}:${await publicPort(port, host).catch(async (error: unknown) => {
+            await store.close();
+            throw error;
+          })}`,
+          dir: join(options.dataDir, 'haproxy'),
+          maxRequestBodyBytes: options.maxRequestBodyBytes,
+          queueTimeoutMs: options.queueTimeoutMs,
+          binary: process.env.EVERAI_HAPROXY ?? 'haproxy',
+          users: () => store.users.list(),
+          // The same access line and metrics as for a request the Node gateway serves (logAccess).
+          onServed: ({ method, status, path, note, queueMs, durationMs, bytes, aborted }) => {
+            accessLog.info('request', { method, path, status, ...note, durationMs, bytes, ...(aborted ? { aborted } : {}) });
+            metrics.requestServed({ method, status, note, seconds: durationMs / 1000 });
+            if (note.app !== undefined) metrics.queueWaited(note.app, queueMs / 1000);
+          },
+          log: log.child('haproxy'),
+        })
+      : undefined;
+  const plane: DataPlane = haproxy ?? gateway;
+  if (haproxy) auth.onTokensChanged(() => haproxy.tokensChanged());
   addScrapeGauges(metrics, {
-    queueLengths: () => gateway.queueLengths(),
+    queueLengths: () => plane.queueLengths(),
     liveWorkers: () => store.workers.listLive(),
-    appName: (appId) => gateway.appName(appId),
+    appName: (appId) => plane.appName(appId),
   });
   const serveMetrics = metricsEndpoint({ auth, metrics, scrapeToken: options.metricsToken });
   const historyLog = log.child('metric-history');
   const history = new MetricHistory(
     {
       requestTotals: () => metrics.requestTotalsByRoute(),
-      apps: () => gateway.routedApps(),
+      // The Node gateway knows every app (it is HAProxy's activator too); the plane, all that wait.
+      apps: () => gateway.routedApps().map((app) => ({ ...app, queued: plane.queue(app.id).length })),
       liveWorkers: () => store.workers.listLive(),
     },
     (error) => historyLog.warn('sample failed', { error }),
@@ -118,23 +160,22 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   });
   const keyValues = await KeyValueService.open(store, join(options.dataDir, 'secret-keys'));
   const launch = { store, blobs, volumes, keyValues };
-  const controller = new Controller({ ...launch, runtime, gateway, metrics, log: log.child('controller') });
+  const controller = new Controller({ ...launch, runtime, gateway: plane, metrics, log: log.child('controller') });
   // This server's own registry names, known once it listens: images there are not pulled from elsewhere.
   const ownHosts: string[] = [];
   const apps = new AppService({ store, blobs, controller, volumes, keyValues, machine, ownHosts });
   const users = new UserService({ store, auth, apps });
   const namespaces = new NamespaceService(store, apps);
-  const autoscaler = new AutoscaleLoop({ store, gateway, controller, keyValues, log: log.child('autoscaler') }, options.autoscaleIntervalMs);
-  const inflight = (appId: string, workerId: string) => gateway.load(appId, workerId)?.inflight ?? 0;
+  const autoscaler = new AutoscaleLoop({ store, gateway: plane, controller, keyValues, log: log.child('autoscaler') }, options.autoscaleIntervalMs);
+  const inflight = (appId: string, workerId: string) => plane.load(appId, workerId)?.inflight ?? 0;
   const scaling = new WorkerScaling({ store, apps, controller, inflight });
-  const api = buildApi({ store, auth, apps, gateway, runtime, volumes, keyValues, users, namespaces, scaling, machine, metrics, history });
+  const api = buildApi({ store, auth, apps, gateway: plane, runtime, volumes, keyValues, users, namespaces, scaling, machine, metrics, history });
   const eventRetention = new EventRetention(store, options.eventRetentionMs, log.child('events'));
   const workerRetention = new WorkerRetention(store, join(options.dataDir, 'workers'), options.workerRetentionMs, log.child('workers'));
   const unpackedRetention = new UnpackedRetention(runtime, options.unpackedRetentionMs, log.child('unpacked'));
 
   // Ready once the controller has taken back what runs: until then routes may not know their workers.
   let ready = false;
-  const accessLog = log.child('access');
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const target = req.url ?? '/';
     if (target === HEALTH_PATH) return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'starting' });
@@ -156,7 +197,9 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   server.on('upgrade', (req, socket, head) => handleExecUpgrade({ auth, runtime, launch, log: execLog }, req, socket, head));
   server.keepAliveTimeout = 65_000;
   // The port first: a busy one ends the start before any worker, loop or timer begins.
-  await listen(server, port, host).catch(async (error: unknown) => {
+  const started = haproxy ? listen(server, 0, '127.0.0.1').then(() => haproxy.start((server.address() as AddressInfo).port)) : listen(server, port, host);
+  await started.catch(async (error: unknown) => {
+    server.close();
     await store.close();
     throw error;
   });
@@ -183,7 +226,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   unpackedRetention.start();
   history.start();
   ready = true;
-  const address = server.address() as AddressInfo;
+  const address = haproxy ? haproxy.address : (server.address() as AddressInfo);
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   ownHosts.push(`${shownHost}:${address.port}`, `localhost:${address.port}`, `127.0.0.1:${address.port}`, `[::1]:${address.port}`);
   return {
@@ -202,7 +245,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await gateway.close();
+      await plane.close();
       await store.close();
     },
   };

@@ -58,12 +58,18 @@ function spawnServer(home: string, dataDir: string, output: { text: string }, se
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let own = '';
+    let started = false;
     const onData = (d: Buffer) => {
       output.text += d.toString();
+      // Only until it started: searching all it printed on each access line would cost a busy server's test (or bench) a CPU.
+      if (started) return;
       own += d.toString();
       const url = /listening on (\S+)/.exec(own)?.[1];
       const token = /everai login --token (\S+)/.exec(own)?.[1];
-      if (url && token) resolve({ child, url, token });
+      if (url && token) {
+        started = true;
+        resolve({ child, url, token });
+      }
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);

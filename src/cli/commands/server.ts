@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { EveraiError } from '../../contract/errors';
 import { ADMIN_TOKEN_FILE } from '../../server/admin';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../../server/logger';
+import { DATA_PLANES, type DataPlaneKind } from '../../server/gateway/data-plane';
 import { defaultPlatformOptions, RUNTIME_KINDS, type RuntimeKind } from '../../server/platform-config';
 
 interface ServerOptions {
@@ -16,6 +17,7 @@ interface ServerOptions {
   workerRetentionDays: string;
   unpackedRetentionMinutes: string;
   runtime: RuntimeKind;
+  dataPlane: DataPlaneKind;
   logFormat: LogFormat;
   logLevel: LogLevel;
 }
@@ -42,6 +44,11 @@ export function registerServerCommand(program: Command): void {
         .choices([...RUNTIME_KINDS])
         .default(defaults.runtime),
     )
+    .addOption(
+      new Option('--data-plane <kind>', 'what forwards app requests to workers: the Node gateway, or HAProxy in front of it (started by the server); default EVERAI_DATA_PLANE or node')
+        .choices([...DATA_PLANES])
+        .default(defaults.dataPlane),
+    )
     .addOption(new Option('--log-format <format>', 'server log lines: text, or JSON for a log collector').choices([...LOG_FORMATS]).default(defaults.logFormat))
     .addOption(new Option('--log-level <level>', 'the least level the server log writes').choices([...LOG_LEVELS]).default(defaults.logLevel))
     .action(async (opts: ServerOptions) => {
@@ -63,6 +70,7 @@ export function registerServerCommand(program: Command): void {
         workerRetentionMs: workerDays * 86_400_000,
         unpackedRetentionMs: unpackedMinutes * 60_000,
         runtime: opts.runtime,
+        dataPlane: opts.dataPlane,
         logFormat: opts.logFormat,
         logLevel: opts.logLevel,
         ...(adminToken ? { adminToken } : {}),

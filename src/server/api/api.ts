@@ -5,7 +5,7 @@ import { EveraiError } from '../../contract/errors';
 import { VERSION } from '../../contract/version';
 import type { AppService } from '../apps/app-service';
 import type { Authenticator } from '../auth';
-import type { Gateway } from '../gateway/gateway';
+import type { DataPlane } from '../gateway/data-plane';
 import { Router } from '../http/router';
 import type { Store } from '../store/store';
 import type { UserRecord } from '../store/records';
@@ -37,7 +37,7 @@ export interface ApiDeps {
   store: Store;
   auth: Authenticator;
   apps: AppService;
-  gateway: Gateway;
+  gateway: DataPlane;
   runtime: Runtime;
   volumes: VolumeService;
   users: UserService;

@@ -1,7 +1,7 @@
 import { EveraiError } from '../../contract/errors';
 import { newId } from '../../contract/ids';
 import { nowIso } from '../../contract/time';
-import type { Gateway } from '../gateway/gateway';
+import type { DataPlane } from '../gateway/data-plane';
 import type { Logger } from '../logger';
 import { appLabel, type PlatformMetrics } from '../metrics/metrics';
 import type { Runtime, WorkerEndpoint, WorkerExit } from '../runtime/runtime';
@@ -18,7 +18,7 @@ import { WorkerTasks, type WorkerTask } from './worker-tasks';
 
 export interface ControllerDeps extends LaunchDeps {
   runtime: Runtime;
-  gateway: Gateway;
+  gateway: DataPlane;
   log: Logger;
   metrics: Pick<PlatformMetrics, 'workerStarted' | 'rolloutFinished' | 'rolloutHalted'>;
 }

@@ -140,10 +140,11 @@ export class Gateway {
     });
   }
 
-  /** Every app this gateway routes to, with its route name and how many requests wait in its queue. */
-  routedApps(): { id: string; routeName: string; queued: number }[] {
-    return [...this.routes.values()].map((route) => ({ id: route.app.id, routeName: route.app.routeName, queued: route.queued().length }));
+  /** Every app this gateway routes to, with its route name. */
+  routedApps(): { id: string; routeName: string }[] {
+    return [...this.routes.values()].map((route) => ({ id: route.app.id, routeName: route.app.routeName }));
   }
+
 
   /** The `NAMESPACE/NAME` of an app this gateway routes to (every app the controller synced). */
   appName(appId: string): string | undefined {

@@ -42,6 +42,7 @@ export class UserService {
       await tx.users.create(user);
       await tx.namespaces.create({ ownerId: user.id, name: DEFAULT_NAMESPACE, createdAt: user.createdAt });
     });
+    await this.deps.auth.forgetAll();
     return { user, token };
   }
 
@@ -62,7 +63,7 @@ export class UserService {
     if (user.id === caller.id) throw new EveraiError('EVERAI_BAD_REQUEST', 'you cannot delete yourself');
     // A hash of a fresh random token that nobody was shown: no token matches any more.
     await store.users.setTokenHash(user.id, hashToken(newToken()));
-    auth.forgetAll();
+    await auth.forgetAll();
     await apps.retireAll(user);
     await store.users.delete(user.id);
   }
@@ -71,7 +72,7 @@ export class UserService {
   async rotateToken(caller: UserRecord): Promise<string> {
     const token = newToken();
     await this.deps.store.users.setTokenHash(caller.id, hashToken(token));
-    this.deps.auth.forgetAll();
+    await this.deps.auth.forgetAll();
     return token;
   }
 }

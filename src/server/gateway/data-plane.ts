@@ -1,0 +1,32 @@
+import type { AppRecord } from '../store/records';
+import type { QueueReason } from './app-route';
+import type { SlotLoad } from './gateway';
+
+export const DATA_PLANES = ['node', 'haproxy'] as const;
+/** What forwards app requests to workers: the Node gateway alone, or HAProxy with the Node gateway as its activator. */
+export type DataPlaneKind = (typeof DATA_PLANES)[number];
+
+export interface ReadyWorker {
+  id: string;
+  revision: number;
+  url: string;
+  servicePorts: Record<string, number>;
+}
+
+/**
+ * What the controller, the autoscaler and the API tell the data plane and read from it: which apps
+ * and workers exist, and how busy each is. The Node gateway is one; HAProxy in front of it another.
+ */
+export interface DataPlane {
+  onStarved(listener: (appId: string) => void): void;
+  syncApp(app: AppRecord): void;
+  removeApp(appId: string): Promise<void>;
+  addWorker(app: AppRecord, worker: ReadyWorker): void;
+  drainWorker(appId: string, workerId: string, deadlineMs: number): Promise<{ cut: number }>;
+  removeWorker(appId: string, workerId: string): Promise<void>;
+  load(appId: string, workerId: string): SlotLoad | undefined;
+  queue(appId: string): { index: number; createdAt: string; reason: QueueReason }[];
+  queueLengths(): { app: string; reason: QueueReason; length: number }[];
+  appName(appId: string): string | undefined;
+  close(): Promise<void>;
+}

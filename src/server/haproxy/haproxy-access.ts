@@ -1,0 +1,86 @@
+import { connect, type Socket } from 'node:net';
+
+/** One request HAProxy served straight from a worker, as its log line tells it. */
+export interface HaproxyServed {
+  method: string;
+  status: number;
+  /** The path as the client sent it, without the query. */
+  path: string;
+  backend: string;
+  server: string;
+  queueMs: number;
+  durationMs: number;
+  bytes: number;
+  /** The client went, or the exchange broke, before the answer was over (HAProxy's termination state). */
+  aborted: boolean;
+}
+
+/**
+ * What HAProxy logs of each request it serves alone (the Node server logs the others itself):
+ * method, status, queue wait (%Tw), active time (%Ta), bytes sent, backend, server, termination
+ * state, path. One line a request, raw (no syslog header), into a ring the server reads.
+ */
+export const ACCESS_LOG_FORMAT = '%HM %ST %Tw %Ta %B %b %s %tsc %HPO';
+
+export function parseAccessLine(line: string): HaproxyServed | undefined {
+  const [method, status, queueMs, durationMs, bytes, backend, server, termination, path] = line.trim().split(' ');
+  if (path === undefined || backend === undefined || server === undefined || termination === undefined || method === undefined) return undefined;
+  return {
+    method,
+    status: Number(status),
+    path,
+    backend,
+    server,
+    queueMs: Math.max(0, Number(queueMs)),
+    durationMs: Math.max(0, Number(durationMs)),
+    bytes: Number(bytes),
+    // `--` is a normal end; C (client) or S (server) first is an exchange cut short.
+    aborted: termination[0] === 'C' || termination[0] === 'S',
+  };
+}
+
+/** The ring HAProxy writes its access lines into, in memory: no system call a request. */
+export const ACCESS_RING = 'everai_access';
+const RECONNECT_MS = 100;
+
+/**
+ * Reads HAProxy's access lines as they come, in batches, from its runtime API
+ * (`show events <ring> -w -n`: new events only, waiting for more). `follow` starts over on the
+ * HAProxy now listening on the socket, after a start or a reload; a broken stream starts over too.
+ */
+export class AccessLineReader {
+  private socket: Socket | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly socketPath: string,
+    private readonly onServed: (served: HaproxyServed) => void,
+  ) {}
+
+  follow(): void {
+    this.socket?.destroy();
+    if (this.closed) return;
+    const socket = connect(this.socketPath);
+    this.socket = socket;
+    let partial = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        const served = parseAccessLine(line);
+        if (served) this.onServed(served);
+      }
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      if (this.socket === socket && !this.closed) setTimeout(() => (this.socket === socket ? this.follow() : undefined), RECONNECT_MS).unref();
+    });
+    socket.write(`show events ${ACCESS_RING} -w -n\n`);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.socket?.destroy();
+  }
+}

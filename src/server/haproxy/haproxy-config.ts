@@ -1,0 +1,177 @@
+import type { ErrorCode } from '../../contract/errors';
+import { TOKEN_PREFIX } from '../../contract/ids';
+import { USER_HEADER } from '../gateway/forward-headers';
+import { ACCESS_LOG_FORMAT, ACCESS_RING } from './haproxy-access';
+import { SERVICE_PORT_HEADER } from '../gateway/gateway';
+import { SESSION_TTL_MS } from '../gateway/session-pins';
+
+/** One worker as HAProxy knows it: a server of its app's backend. */
+export interface HaproxyServer {
+  id: string;
+  /** host:port of the worker's main port. */
+  address: string;
+  /** REMOVE: in maintenance, it takes nothing new. */
+  draining: boolean;
+}
+
+export interface HaproxyBackend {
+  appId: string;
+  appName: string;
+  concurrency: number;
+  queueTimeoutMs: number;
+  servers: HaproxyServer[];
+}
+
+export interface HaproxyFiles {
+  /** Where the runtime API listens (admin level): the server drives HAProxy through it. */
+  socket: string;
+  routesMap: string;
+  tokensMap: string;
+}
+
+export interface HaproxyConfigInput {
+  /** The public address, HOST:PORT. */
+  listen: string;
+  /** The Node server behind HAProxy (API, registry, console, and the gateway as activator). */
+  nodeAddress: string;
+  maxRequestBodyBytes: number;
+  files: HaproxyFiles;
+  backends: HaproxyBackend[];
+}
+
+/** Idle connections HAProxy keeps to each worker, at most: more than any app's concurrency needs. */
+const IDLE_CONNECTIONS = 1024;
+
+export const backendName = (appId: string): string => `app_${appId}`;
+export const serverName = (workerId: string): string => `w_${workerId}`;
+
+/** An everai error body (`{"error": {"code", "message"}}`) as an HAProxy double-quoted string. */
+function errorBody(code: ErrorCode, message: string): string {
+  const json = JSON.stringify({ error: { code, message } });
+  // Inside double quotes HAProxy reads backslash escapes and expands $VARIABLES.
+  return `"${json.replace(/[\\"$]/g, (c) => `\\${c}`)}"`;
+}
+
+/** The errors HAProxy itself answers for an app, with the Node gateway's codes and JSON bodies. */
+function errorLines(backend: HaproxyBackend): string[] {
+  const queueTimeout = `no worker of app '${backend.appName}' could take the request within ${Math.round(backend.queueTimeoutMs / 1000)} s`;
+  return [
+    `  http-error status 503 content-type application/json hdr retry-after 5 string ${errorBody('EVERAI_QUEUE_TIMEOUT', queueTimeout)}`,
+    `  http-error status 502 content-type application/json string ${errorBody('EVERAI_WORKER_FAILED', 'the worker failed before answering')}`,
+  ];
+}
+
+/**
+ * A server's settings, as the config and `add server` take them: a worker takes at most
+ * `concurrency` requests at once; the backend's queue holds the rest.
+ */
+export function serverArgs(server: HaproxyServer, concurrency: number): string {
+  // Keep-alive connections to the worker: a server added at runtime keeps none unless told both.
+  return `${server.address} maxconn ${concurrency} pool-max-conn ${IDLE_CONNECTIONS} pool-purge-delay 5s${server.draining ? ' disabled' : ''}`;
+}
+
+/**
+ * HAProxy's whole config, generated from the apps and workers the server routes to, never edited
+ * by hand. A request takes the fast path (straight to a worker) only when every check the Node
+ * gateway makes holds here too: a route the routes map names (an app not paused, with a worker),
+ * a bearer platform token the tokens map knows (its sha256, as the store keeps it) whose user owns
+ * a private app, no body over the limit, no service port, no chunked body. Anything else goes to
+ * the Node server, which answers it as it always did (401, 404, 413, 503, the queue at zero).
+ */
+export function renderHaproxyConfig(input: HaproxyConfigInput): string {
+  const { files } = input;
+  const lines = [
+    'global',
+    `  stats socket ${files.socket} mode 600 level admin expose-fd listeners`,
+    '  master-worker',
+    '  hard-stop-after 10m',
+    // A second server's HAProxy on the same port must fail, not share it (reloads pass the socket on).
+    '  noreuseport',
+    // One thread takes connections in the order they came, as the Node gateway does: with several,
+    // a request sent after another may reach a full worker's queue first.
+    '  nbthread 1',
+    '  tune.bufsize 32768',
+    '',
+    `ring ${ACCESS_RING}`,
+    '  format raw',
+    '  maxlen 2048',
+    '  size 4194304',
+    '',
+    'defaults',
+    '  mode http',
+    '  timeout connect 5s',
+    // Streams and long requests: the Node gateway puts no limit on them either.
+    '  timeout client 24h',
+    '  timeout server 24h',
+    '  timeout tunnel 24h',
+    '  timeout http-request 5m',
+    '  timeout http-keep-alive 65s',
+    // A client gone ends its request at the worker too, as with the Node gateway: its place is free at once.
+    '  option abortonclose',
+    '',
+    'frontend public',
+    `  bind ${input.listen}`,
+    `  log ring@${ACCESS_RING} local0 info`,
+    `  log-format "${ACCESS_LOG_FORMAT}"`,
+    '  http-request set-var(txn.app) path,field(6,/) if { path_beg /api/routes/v1/ }',
+    '  http-request set-var(txn.key) path,field(5,/),concat(/,txn.app) if { path_beg /api/routes/v1/ }',
+    '  http-request set-var(txn.key) path,field(6,/),regsub(^,=) if { path_beg /api/apps/v1/routes/ }',
+    `  http-request set-var(txn.route) var(txn.key),map(${files.routesMap}) if { var(txn.key) -m found }`,
+    '  acl routed var(txn.route) -m found',
+    `  acl bearer req.fhdr(authorization) -m reg -i ^bearer\\ +${TOKEN_PREFIX}`,
+    `  http-request set-var(txn.caller) req.fhdr(authorization),regsub(^[^\\ ]+\\ +,),sha2(256),hex,lower,map(${files.tokensMap}) if routed bearer`,
+    '  http-request set-var(txn.owner) var(txn.route),field(2,|) if routed',
+    '  http-request set-var(txn.uid) var(txn.caller),field(1,|) if { var(txn.caller) -m found }',
+    '  acl public var(txn.owner) -m str *',
+    '  acl owner_calls var(txn.uid),strcmp(txn.owner) eq 0',
+    '  acl known_caller var(txn.caller) -m found',
+    '  acl has_auth req.fhdr(authorization) -m found',
+    '  acl basic req.fhdr(authorization) -m reg -i ^basic\\ ',
+    `  acl node_only req.hdr(${SERVICE_PORT_HEADER}) -m found`,
+    '  acl node_only req.hdr(transfer-encoding) -m found',
+    `  acl node_only req.hdr_val(content-length) gt ${input.maxRequestBodyBytes}`,
+    // A public app: no credentials, or its own (not a platform token), or a platform token the map knows.
+    '  http-request set-var(txn.fast) bool(1) if routed public !has_auth',
+    '  http-request set-var(txn.fast) bool(1) if routed public !bearer !basic',
+    '  http-request set-var(txn.fast) bool(1) if routed public known_caller',
+    '  http-request set-var(txn.fast) bool(1) if routed owner_calls',
+    '  http-request unset-var(txn.fast) if node_only',
+    '  acl fast var(txn.fast) -m found',
+    // The Node server logs (and counts) what it serves itself.
+    '  http-request set-log-level silent unless fast',
+    '  use_backend %[var(txn.route),field(1,|)] if fast',
+    '  default_backend node',
+    '',
+    'backend node',
+    '  option forwardfor',
+    `  server node ${input.nodeAddress}`,
+    '',
+  ];
+  for (const backend of input.backends) {
+    lines.push(
+      `backend ${backendName(backend.appId)}`,
+      // add server needs a dynamic balance algorithm.
+      '  balance leastconn',
+      `  timeout queue ${backend.queueTimeoutMs}`,
+      // A worker that refused or died before answering: another one takes an idempotent request.
+      '  retries 2',
+      '  option redispatch 1',
+      '  retry-on conn-failure empty-response',
+      '  http-request disable-l7-retry unless METH_GET || METH_HEAD || METH_OPTIONS',
+      // Rewritten here, in the app's backend, not in the frontend: a request that falls back to the
+      // Node server (a backend a reload has not brought yet) reaches it as the client sent it.
+      `  http-request del-header ${USER_HEADER}`,
+      `  http-request set-header ${USER_HEADER} %[var(txn.caller),field(2,|)] if { var(txn.caller) -m found }`,
+      `  http-request del-header authorization if { req.fhdr(authorization) -m reg -i ^bearer\\ +${TOKEN_PREFIX} }`,
+      '  http-request set-path %[path,regsub(^/api/routes/v1/[^/]+/[^/]+,)] if { path_beg /api/routes/v1/ }',
+      '  http-request set-path %[path,regsub(^/api/apps/v1/routes/[^/]+,)] if { path_beg /api/apps/v1/routes/ }',
+      '  http-request set-path /%[path] if !{ path_beg / }',
+      `  stick-table type string len 128 size 100k expire ${SESSION_TTL_MS} srvkey name`,
+      '  stick on req.hdr(x-everai-session-id)',
+      ...errorLines(backend),
+      ...backend.servers.map((s) => `  server ${serverName(s.id)} ${serverArgs(s, backend.concurrency)}`),
+      '',
+    );
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,356 @@
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { QueueReason } from '../gateway/app-route';
+import type { DataPlane, ReadyWorker } from '../gateway/data-plane';
+import type { Gateway, SlotLoad } from '../gateway/gateway';
+import type { AccessNote } from '../http/access-log';
+import type { Logger } from '../logger';
+import { AccessLineReader, type HaproxyServed } from './haproxy-access';
+import { appLabel } from '../metrics/metrics';
+import type { AppRecord, UserRecord } from '../store/records';
+import { backendName, renderHaproxyConfig, serverArgs, serverName, type HaproxyFiles, type HaproxyServer } from './haproxy-config';
+import { mapFileText, routeEntries, tokenEntries } from './haproxy-maps';
+import { HaproxyProcess } from './haproxy-process';
+import { countSessions, parseShowStat, type HaproxyLoad } from './haproxy-stats';
+import { runtimeCommand } from './runtime-socket';
+
+export interface HaproxyDataPlaneOptions {
+  /** The public address HAProxy listens on, HOST:PORT. */
+  listen: string;
+  /** Where the config, the maps, the pid file and the runtime socket live. */
+  dir: string;
+  maxRequestBodyBytes: number;
+  queueTimeoutMs: number;
+  binary: string;
+  /** Every user, for the tokens map. */
+  users(): Promise<UserRecord[]>;
+  /** Hears of each request HAProxy served alone, once it is over (the access log and the request metrics). */
+  onServed(served: ProxiedRequest): void;
+  log: Logger;
+}
+
+/** How often the data plane's queue and load are read from HAProxy's stats. */
+const STATS_INTERVAL_MS = 250;
+const DRAIN_POLL_MS = 50;
+
+/** A request HAProxy served alone, with the app and worker it went to. */
+export interface ProxiedRequest extends Omit<HaproxyServed, 'backend' | 'server'> {
+  note: AccessNote;
+}
+
+interface AppEntry {
+  app: AppRecord;
+  servers: Map<string, HaproxyServer>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** host:port of a worker's URL. */
+const addressOf = (url: string): string => new URL(url).host;
+
+/**
+ * HAProxy in front, the Node gateway behind it as the activator. Every change the controller makes
+ * goes to both: the Node gateway keeps serving what HAProxy sends it (an app at zero or paused, a
+ * caller HAProxy cannot vouch for, a service port), and HAProxy learns each worker through its
+ * runtime API (`add server`, `set server ... state maint`, `del server`) and each route and token
+ * through its maps (replaced whole, atomically: `prepare map`, `add map`, `commit map`).
+ * Load and queue are the sum of both: the Node gateway's own counts, and HAProxy's stats.
+ */
+export class HaproxyDataPlane implements DataPlane {
+  private readonly apps = new Map<string, AppEntry>();
+  private users: UserRecord[] = [];
+  private readonly files: HaproxyFiles;
+  private readonly configPath: string;
+  private readonly process: HaproxyProcess;
+  /** Runtime API changes, one at a time and in order: a route is published only after its server exists. */
+  private chain: Promise<void> = Promise.resolve();
+  private pendingReload: Promise<void> | undefined;
+  private stats = new Map<string, HaproxyLoad>();
+  /** Backend → server → sessions pinned to it in HAProxy's stick table. */
+  private sessions = new Map<string, Map<string, number>>();
+  private statsTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private readonly accessLines: AccessLineReader;
+
+  constructor(
+    private readonly gateway: Gateway,
+    private readonly options: HaproxyDataPlaneOptions,
+  ) {
+    mkdirSync(options.dir, { recursive: true, mode: 0o700 });
+    this.files = {
+      socket: join(options.dir, 'haproxy.sock'),
+      routesMap: join(options.dir, 'routes.map'),
+      tokensMap: join(options.dir, 'tokens.map'),
+    };
+    this.configPath = join(options.dir, 'haproxy.cfg');
+    this.accessLines = new AccessLineReader(this.files.socket, (served) => this.served(served));
+    this.process = new HaproxyProcess({
+      binary: options.binary,
+      configPath: this.configPath,
+      pidFile: join(options.dir, 'haproxy.pid'),
+      socket: this.files.socket,
+      writeConfig: () => this.writeFiles(),
+      onStarted: () => this.accessLines.follow(),
+      log: options.log,
+    });
+  }
+
+  /** Where the Node server listens, on loopback: HAProxy sends it what it does not serve alone. */
+  private nodePort = 0;
+
+  /** Starts HAProxy in front of the Node server on `nodePort` (loopback). */
+  async start(nodePort: number): Promise<void> {
+    this.nodePort = nodePort;
+    this.users = await this.options.users();
+    await this.process.start();
+    this.statsTimer = setInterval(() => void this.readStats(), STATS_INTERVAL_MS);
+    this.statsTimer.unref();
+  }
+
+  private served({ backend, server, ...request }: HaproxyServed): void {
+    const app = this.apps.get(backend.slice(backendName('').length))?.app;
+    const note: AccessNote = app ? { app: appLabel(app), route: app.routeName, worker: server.slice(serverName('').length) } : {};
+    this.options.onServed({ ...request, note });
+  }
+
+  /** The public address HAProxy listens on. */
+  get address(): { address: string; port: number; family: string } {
+    const at = this.options.listen.lastIndexOf(':');
+    const address = this.options.listen.slice(0, at).replace(/^\[|\]$/g, '');
+    return { address, port: Number(this.options.listen.slice(at + 1)), family: address.includes(':') ? 'IPv6' : 'IPv4' };
+  }
+
+  /** The pid of HAProxy's master process. */
+  get pid(): number | undefined {
+    return this.process.pid;
+  }
+
+  /** A user or token changed: the tokens map is rebuilt from the store before this resolves. */
+  async tokensChanged(): Promise<void> {
+    const users = await this.options.users();
+    this.users = users;
+    await this.enqueue(() => this.replaceMap(this.files.tokensMap, tokenEntries(users)));
+  }
+
+  onStarved(listener: (appId: string) => void): void {
+    this.gateway.onStarved(listener);
+  }
+
+  syncApp(app: AppRecord): void {
+    this.gateway.syncApp(app);
+    const known = this.apps.get(app.id);
+    this.apps.set(app.id, { app, servers: known?.servers ?? new Map<string, HaproxyServer>() });
+    if (!known || known.app.queueTimeoutMs !== app.queueTimeoutMs) void this.reload();
+    else if (known.app.concurrency !== app.concurrency) {
+      for (const server of known.servers.values()) void this.command(`set maxconn server ${backendName(app.id)}/${serverName(server.id)} ${app.concurrency}`);
+    }
+    void this.publishRoutes();
+  }
+
+  async removeApp(appId: string): Promise<void> {
+    this.apps.delete(appId);
+    await this.publishRoutes();
+    await this.gateway.removeApp(appId);
+    await this.reload();
+  }
+
+  addWorker(app: AppRecord, worker: ReadyWorker): void {
+    this.gateway.addWorker(app, worker);
+    const entry = this.apps.get(app.id) ?? { app, servers: new Map() };
+    this.apps.set(app.id, entry);
+    if (entry.servers.has(worker.id)) return;
+    const server: HaproxyServer = { id: worker.id, address: addressOf(worker.url), draining: false };
+    entry.servers.set(worker.id, server);
+    const name = `${backendName(app.id)}/${serverName(worker.id)}`;
+    void this.command(`add server ${name} ${serverArgs(server, entry.app.concurrency)}`);
+    void this.command(`enable server ${name}`);
+    void this.publishRoutes();
+  }
+
+  async drainWorker(appId: string, workerId: string, deadlineMs: number): Promise<{ cut: number }> {
+    const server = this.apps.get(appId)?.servers.get(workerId);
+    if (!server) return this.gateway.drainWorker(appId, workerId, deadlineMs);
+    server.draining = true;
+    const name = `${backendName(appId)}/${serverName(workerId)}`;
+    await this.publishRoutes();
+    // In maintenance it takes nothing new, a session pinned to it included; what it holds goes on.
+    await this.command(`set server ${name} state maint`);
+    const [node, proxied] = await Promise.all([this.gateway.drainWorker(appId, workerId, deadlineMs), this.untilIdle(name, deadlineMs)]);
+    if (proxied > 0) await this.command(`shutdown sessions server ${name}`);
+    return { cut: node.cut + proxied };
+  }
+
+  /** Resolves with 0 once HAProxy holds no request on the server, or with how many it still held at the deadline. */
+  private async untilIdle(name: string, deadlineMs: number): Promise<number> {
+    const until = Date.now() + deadlineMs;
+    for (;;) {
+      const held = (await this.freshStats()).get(name)?.scur ?? 0;
+      if (held === 0 || Date.now() >= until || this.closed) return held;
+      await sleep(DRAIN_POLL_MS);
+    }
+  }
+
+  async removeWorker(appId: string, workerId: string): Promise<void> {
+    const entry = this.apps.get(appId);
+    if (entry?.servers.delete(workerId)) {
+      const name = `${backendName(appId)}/${serverName(workerId)}`;
+      await this.publishRoutes();
+      await this.command(`set server ${name} state maint`);
+      await this.command(`del server ${name}`);
+    }
+    await this.gateway.removeWorker(appId, workerId);
+  }
+
+  load(appId: string, workerId: string): SlotLoad | undefined {
+    const load = this.gateway.load(appId, workerId);
+    const backend = backendName(appId);
+    const server = serverName(workerId);
+    const proxied = this.stats.get(`${backend}/${server}`)?.scur ?? 0;
+    const pinned = this.sessions.get(backend)?.get(server) ?? 0;
+    return load && { ...load, inflight: load.inflight + proxied, sessions: load.sessions + pinned };
+  }
+
+  queue(appId: string): { index: number; createdAt: string; reason: QueueReason }[] {
+    const own = this.gateway.queue(appId);
+    const entry = this.apps.get(appId);
+    if (!entry) return own;
+    // HAProxy's stats count its waiters, without their arrival: they are listed as of the last read.
+    const at = new Date().toISOString();
+    const waiting: QueueReason[] = [];
+    const backend = backendName(appId);
+    for (let i = 0; i < (this.stats.get(`${backend}/BACKEND`)?.qcur ?? 0); i++) waiting.push('WorkerBusy');
+    for (const server of entry.servers.values()) {
+      // A request on a server's own queue is a session's, waiting for its worker.
+      for (let i = 0; i < (this.stats.get(`${backend}/${serverName(server.id)}`)?.qcur ?? 0); i++) waiting.push('QueueDueSession');
+    }
+    return [...own, ...waiting.map((reason, i) => ({ index: own.length + i, createdAt: at, reason }))];
+  }
+
+  queueLengths(): { app: string; reason: QueueReason; length: number }[] {
+    const own = this.gateway.queueLengths();
+    for (const { app } of this.apps.values()) {
+      for (const waiting of this.queue(app.id).slice(this.gateway.queue(app.id).length)) {
+        const line = own.find((l) => l.app === appLabel(app) && l.reason === waiting.reason);
+        if (line) line.length++;
+      }
+    }
+    return own;
+  }
+
+  appName(appId: string): string | undefined {
+    return this.gateway.appName(appId);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.statsTimer);
+    await this.chain;
+    this.accessLines.close();
+    await this.process.stop();
+    await this.gateway.close();
+  }
+
+  /** Whether HAProxy may send the app's requests straight to a worker: it has one taking requests. */
+  private routable = (appId: string): boolean => [...(this.apps.get(appId)?.servers.values() ?? [])].some((s) => !s.draining);
+
+  /**
+   * Loads a config written from the state now. Reloads asked for while one waits to run are that
+   * one: it writes the config when it runs, so a server that starts with fifty apps reloads once.
+   */
+  private reload(): Promise<void> {
+    this.pendingReload ??= this.enqueue(() => {
+      this.pendingReload = undefined;
+      return this.process.reload();
+    });
+    return this.pendingReload;
+  }
+
+  private publishRoutes(): Promise<void> {
+    return this.enqueue(() => this.replaceMap(this.files.routesMap, routeEntries(this.appRecords(), this.routable)));
+  }
+
+  private appRecords(): AppRecord[] {
+    return [...this.apps.values()].map((e) => e.app);
+  }
+
+  /** The files a start or a reload reads: the config and both maps, from the state now. */
+  private writeFiles(): void {
+    const { options, files } = this;
+    const config = renderHaproxyConfig({
+      listen: options.listen,
+      nodeAddress: `127.0.0.1:${this.nodePort}`,
+      maxRequestBodyBytes: options.maxRequestBodyBytes,
+      files,
+      backends: [...this.apps.values()].map(({ app, servers }) => ({
+        appId: app.id,
+        appName: app.name,
+        concurrency: app.concurrency,
+        queueTimeoutMs: app.queueTimeoutMs ?? options.queueTimeoutMs,
+        servers: [...servers.values()],
+      })),
+    });
+    writeAtomically(this.configPath, config);
+    writeAtomically(files.routesMap, mapFileText(routeEntries(this.appRecords(), this.routable)));
+    writeAtomically(files.tokensMap, mapFileText(tokenEntries(this.users)));
+  }
+
+  /** Swaps a map's whole content at once, and keeps its file in step for the next start. */
+  private async replaceMap(path: string, entries: ReadonlyMap<string, string>): Promise<void> {
+    const text = mapFileText(entries);
+    writeAtomically(path, text);
+    const version = /(\d+)/.exec(await this.runtime(`prepare map ${path}`))?.[1];
+    if (version === undefined) return;
+    if (text !== '') await this.runtime(`add map @${version} ${path} <<\n${text}\n`);
+    await this.runtime(`commit map @${version} ${path}`);
+  }
+
+  private command(command: string): Promise<void> {
+    return this.enqueue(async () => {
+      await this.runtime(command);
+    });
+  }
+
+  private enqueue(step: () => Promise<void>): Promise<void> {
+    const run = this.chain.then(step).catch((error: unknown) => this.options.log.warn('haproxy runtime change failed', { error }));
+    this.chain = run;
+    return run;
+  }
+
+  /**
+   * One runtime API command. HAProxy answers errors in words; those that say the change is already
+   * there (a server a reload's config brought, one a restart dropped) are the state we want.
+   */
+  private async runtime(command: string): Promise<string> {
+    if (this.closed) return '';
+    const answer = await runtimeCommand(this.files.socket, command).catch((error: unknown) => {
+      this.options.log.warn('haproxy runtime API unreachable', { command: command.split('\n')[0], error });
+      return '';
+    });
+    if (/error|unknown|no such|not found|cannot|can't|failed/i.test(answer) && !/already exists/i.test(answer)) {
+      this.options.log.debug('haproxy runtime API said', { command: command.split('\n')[0], answer: answer.trim() });
+    }
+    return answer;
+  }
+
+  private async freshStats(): Promise<Map<string, HaproxyLoad>> {
+    await this.readStats();
+    return this.stats;
+  }
+
+  private async readStats(): Promise<void> {
+    if (this.closed || this.apps.size === 0) return;
+    const csv = await runtimeCommand(this.files.socket, 'show stat', 1000).catch(() => undefined);
+    if (csv) this.stats = parseShowStat(csv);
+    const sessions = new Map<string, Map<string, number>>();
+    for (const appId of this.apps.keys()) {
+      const table = await runtimeCommand(this.files.socket, `show table ${backendName(appId)}`, 1000).catch(() => '');
+      sessions.set(backendName(appId), countSessions(table));
+    }
+    this.sessions = sessions;
+  }
+}
+
+function writeAtomically(path: string, text: string): void {
+  writeFileSync(`${path}.tmp`, text, { mode: 0o600 });
+  renameSync(`${path}.tmp`, path);
+}

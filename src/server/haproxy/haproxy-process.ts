@@ -1,0 +1,144 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { EveraiError } from '../../contract/errors';
+import type { Logger } from '../logger';
+import { runtimeCommand } from './runtime-socket';
+
+/** How soon a dead HAProxy is started again. */
+const RESPAWN_DELAY_MS = 100;
+const READY_TIMEOUT_MS = 10_000;
+const SETPRIV = '/usr/bin/setpriv';
+
+export interface HaproxyProcessOptions {
+  binary: string;
+  configPath: string;
+  pidFile: string;
+  socket: string;
+  /** Writes the config and map files from the state now: before every start, a respawn's too. */
+  writeConfig(): void;
+  /** A new HAProxy worker answers on the socket (after a start, a respawn or a reload). */
+  onStarted(): void;
+  log: Logger;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** SIGKILLs `pid` if it is an HAProxy process (not a pid the system gave to another since). */
+function killHaproxy(pid: number): void {
+  try {
+    if (pid > 0 && readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'haproxy') process.kill(pid, 'SIGKILL');
+  } catch {
+    // Gone already.
+  }
+}
+
+/**
+ * One HAProxy in master-worker mode, started, reloaded and supervised by the server: when it dies
+ * it starts again at once, from a config written afresh from the server's state, so it comes back
+ * with every app and worker it had.
+ */
+export class HaproxyProcess {
+  private child: ChildProcess | undefined;
+  private stopping = false;
+  /** The pid of the worker process that answers now. */
+  private worker: string | undefined;
+
+  constructor(private readonly options: HaproxyProcessOptions) {}
+
+  async start(): Promise<void> {
+    this.killStale();
+    await this.spawn();
+  }
+
+  /** An HAProxy a crashed server left behind holds the public port and the socket: it goes first. */
+  private killStale(): void {
+    const { pidFile } = this.options;
+    if (!existsSync(pidFile)) return;
+    killHaproxy(Number(readFileSync(pidFile, 'utf8').trim()));
+    rmSync(pidFile, { force: true });
+  }
+
+  private async spawn(): Promise<void> {
+    const { binary, configPath, pidFile, log } = this.options;
+    this.options.writeConfig();
+    const args = ['-W', '-db', '-f', configPath, '-p', pidFile];
+    // setpriv (util-linux) has the kernel kill HAProxy when the server dies, however it dies: a
+    // crashed server leaves no HAProxy holding its port. It execs HAProxy: the pid is HAProxy's.
+    const child = existsSync(SETPRIV)
+      ? spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', binary, ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
+      : spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.child = child;
+    let stderr = '';
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (chunk: string) => {
+      stderr = (stderr + chunk).slice(-4000);
+      // Its warnings are mostly news (a reload's old worker leaving, a server enabled); alerts are not.
+      for (const line of chunk.split('\n')) if (line.trim()) log[/ALERT/.test(line) ? 'warn' : 'debug']('haproxy', { line });
+    });
+    const exited = new Promise<unknown>((resolve) => {
+      child.once('exit', resolve);
+      // No binary: HAProxy is not installed, or EVERAI_HAPROXY names nothing.
+      child.once('error', (error) => {
+        stderr += `${binary}: ${error.message} (install HAProxy: apt-get install -y haproxy; or run with --data-plane node)`;
+        resolve(error);
+      });
+    });
+    child.once('exit', (code, signal) => {
+      if (this.child !== child || this.stopping) return;
+      this.child = undefined;
+      log.warn('haproxy exited; starting it again', { code, signal });
+      // A worker outliving its master would take connections on the shared port, then drop them.
+      if (this.worker !== undefined) killHaproxy(Number(this.worker));
+      void sleep(RESPAWN_DELAY_MS).then(() => (this.stopping ? undefined : this.spawn().catch((error: unknown) => log.error('haproxy did not start again', { error }))));
+    });
+    const ready = await Promise.race([this.workerPid(undefined), exited.then(() => undefined)]);
+    this.worker = ready;
+    if (ready === undefined) throw new EveraiError('EVERAI_USAGE', `haproxy did not start: ${stderr.trim()}`);
+    this.options.onStarted();
+  }
+
+  /** Resolves with the pid of the worker answering on the runtime socket, once it is not `old`. */
+  private async workerPid(old: string | undefined): Promise<string | undefined> {
+    const until = Date.now() + READY_TIMEOUT_MS;
+    while (Date.now() < until && !this.stopping) {
+      const pid = await runtimeCommand(this.options.socket, 'show info', 1000).then(
+        (info) => /^Pid: (\d+)/m.exec(info)?.[1],
+        () => undefined,
+      );
+      if (pid !== undefined && pid !== old) return pid;
+      await sleep(20);
+    }
+    return undefined;
+  }
+
+  /** Loads a new config: a new worker takes new connections, the old one finishes what it holds. */
+  async reload(): Promise<void> {
+    const child = this.child;
+    if (!child?.pid) return;
+    const old = await this.workerPid(undefined);
+    this.options.writeConfig();
+    child.kill('SIGUSR2');
+    const worker = await this.workerPid(old);
+    if (worker === undefined) {
+      this.options.log.warn('haproxy did not load its new config in time: apps it adds go through the Node server until it does');
+      return;
+    }
+    this.worker = worker;
+    this.options.onStarted();
+  }
+
+  /** The pid of the master process (what a supervisor would watch). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const child = this.child;
+    this.child = undefined;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    await exited;
+  }
+}

@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { promisify } from 'node:util';
+import { renderHaproxyConfig } from '../src/server/haproxy/haproxy-config';
+import { mapFileText, routeEntries, tokenEntries } from '../src/server/haproxy/haproxy-maps';
+import { parseAccessLine } from '../src/server/haproxy/haproxy-access';
+import { countSessions, parseShowStat } from '../src/server/haproxy/haproxy-stats';
+import { app, user } from './helpers/store-records';
+
+// The HAProxy data plane's generated parts, without a server: the config HAProxy accepts, and which
+// apps and tokens its maps hold.
+
+test('the generated config is one HAProxy accepts, with a backend per app and its workers', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'everai-haproxy-'));
+  try {
+    const files = { socket: join(dir, 'api.sock'), routesMap: join(dir, 'routes.map'), tokensMap: join(dir, 'tokens.map') };
+    writeFileSync(files.routesMap, '');
+    writeFileSync(files.tokensMap, '');
+    const config = renderHaproxyConfig({
+      listen: '127.0.0.1:1',
+      nodeAddress: '127.0.0.1:1',
+      maxRequestBodyBytes: 1024,
+      files,
+      backends: [
+        {
+          appId: 'A1',
+          appName: "it's $HOME",
+          concurrency: 3,
+          queueTimeoutMs: 2000,
+          servers: [
+            { id: 'W1', address: '127.0.0.1:2', draining: false },
+            { id: 'W2', address: '127.0.0.1:3', draining: true },
+          ],
+        },
+      ],
+    });
+    assert.match(config, /^backend app_A1$/m);
+    assert.match(config, /^ {2}server w_W1 127\.0\.0\.1:2 maxconn 3 pool-max-conn \d+ pool-purge-delay 5s$/m);
+    assert.match(config, /^ {2}server w_W2 127\.0\.0\.1:3 maxconn 3 .* disabled$/m);
+    writeFileSync(join(dir, 'haproxy.cfg'), config);
+    await promisify(execFile)('haproxy', ['-c', '-f', join(dir, 'haproxy.cfg')]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the routes map holds only apps HAProxy may serve alone; the tokens map holds each token hash', () => {
+  const alice = user('alice');
+  const bob = user('bob');
+  const served = app(alice, 'one');
+  const open = { ...app(alice, 'open'), routeAuth: 'public' as const };
+  const paused = { ...app(alice, 'paused'), paused: true };
+  const atZero = app(alice, 'zero');
+  // Two owners' apps share `default/same`: only their route names are unambiguous.
+  const mine = app(alice, 'same');
+  const theirs = app(bob, 'same');
+  const routable = (id: string) => id !== atZero.id;
+  const entries = routeEntries([served, open, paused, atZero, mine, theirs], routable);
+  assert.deepEqual(
+    [...entries].sort(),
+    [
+      ['default/one', `app_${served.id}|${alice.id}`],
+      [`=${served.routeName}`, `app_${served.id}|${alice.id}`],
+      ['default/open', `app_${open.id}|*`],
+      [`=${open.routeName}`, `app_${open.id}|*`],
+      [`=${mine.routeName}`, `app_${mine.id}|${alice.id}`],
+      [`=${theirs.routeName}`, `app_${theirs.id}|${bob.id}`],
+    ].sort(),
+  );
+  assert.equal(mapFileText(tokenEntries([alice])), `${alice.tokenHash} ${alice.id}|alice\n`);
+});
+
+test('the queue, load and session pins are read from HAProxy stats and stick table', () => {
+  const csv = ['# pxname,svname,qcur,qmax,scur,smax', 'app_A,w_1,2,2,4,4', 'app_A,BACKEND,3,3,4,4', ''].join('\n');
+  assert.deepEqual(
+    [...parseShowStat(csv)],
+    [
+      ['app_A/w_1', { qcur: 2, scur: 4 }],
+      ['app_A/BACKEND', { qcur: 3, scur: 4 }],
+    ],
+  );
+  const table = '# table: app_A, type: string, size:102400, used:3\n0x1: key=s1 use=0 exp=1 server_id=1 server_key=w_1\n0x2: key=s2 use=0 exp=1 server_id=1 server_key=w_1\n0x3: key=s3 use=0 exp=1 server_id=2 server_key=w_2\n';
+  assert.deepEqual([...countSessions(table)], [
+    ['w_1', 2],
+    ['w_2', 1],
+  ]);
+});
+
+test("HAProxy's access line tells the request, its app's backend and worker, and whether it was cut", () => {
+  assert.deepEqual(parseAccessLine('GET 200 3 15 120 app_A w_W1 ---- /api/routes/v1/default/a/hello'), {
+    method: 'GET',
+    status: 200,
+    path: '/api/routes/v1/default/a/hello',
+    backend: 'app_A',
+    server: 'w_W1',
+    queueMs: 3,
+    durationMs: 15,
+    bytes: 120,
+    aborted: false,
+  });
+  assert.equal(parseAccessLine('GET 200 0 9000 512 app_A w_W1 CD-- /api/apps/v1/routes/a/sse')?.aborted, true);
+  assert.equal(parseAccessLine('garbage'), undefined);
+});

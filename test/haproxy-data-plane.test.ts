@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { runtimeCommand } from '../src/server/haproxy/runtime-socket';
+import { appJson, copyExampleApp, deployApp, editFile } from './helpers/app-fixture';
+import { usePlatform } from './helpers/platform';
+import { waitFor } from './helpers/wait';
+
+// The HAProxy data plane (`everai server --data-plane haproxy`): what only it can break. The
+// gateway's own behaviour on it is proven by the gateway tests run with EVERAI_DATA_PLANE=haproxy.
+
+/** get-start with a route that answers who the data plane said called (x-everai-user). */
+const ROUTES = `
+app.service.route('/me', { methods: ['GET'] }, async (req: Request) => req.headers.get('x-everai-user') ?? '');
+`;
+
+const platform = usePlatform({
+  serverArgs: ['--data-plane', 'haproxy'],
+  setup: async () => {
+    const dir = copyExampleApp(platform);
+    editFile(join(dir, 'app.ts'), (text) => text.concat(ROUTES));
+    await deployApp(platform, dir);
+  },
+});
+
+const haproxyDir = () => join(platform.dataDir, 'haproxy');
+const me = (token: string) => fetch(`${platform.url}/api/routes/v1/default/get-start/me`, { headers: { authorization: `Bearer ${token}` } });
+
+/** How many requests HAProxy sent straight to the app's workers (its backend's total), not to the Node server. */
+async function servedByHaproxy(): Promise<number> {
+  const app = await appJson(platform, 'get-start');
+  const csv = await runtimeCommand(join(haproxyDir(), 'haproxy.sock'), 'show stat');
+  const row = csv.split('\n').find((line) => line.startsWith(`app_${app.id},BACKEND,`));
+  assert.ok(row, `HAProxy has a backend for the app:\n${csv}`);
+  const names = (csv.split('\n')[0] ?? '').replace(/^# /, '').split(',');
+  return Number(row.split(',')[names.indexOf('stot')]);
+}
+
+async function answered(res: Promise<Response>): Promise<{ status: number; body: string }> {
+  const done = await res;
+  return { status: done.status, body: await done.text() };
+}
+
+/** The pid of HAProxy's master (its pid file) or of its one worker (the master's child). */
+function haproxyPid(which: 'master' | 'worker'): number {
+  const master = Number(readFileSync(join(haproxyDir(), 'haproxy.pid'), 'utf8'));
+  if (which === 'master') return master;
+  return Number(readFileSync(`/proc/${master}/task/${master}/children`, 'utf8').trim().split(' ')[0]);
+}
+
+for (const victim of ['master', 'worker'] as const) {
+  test(`HAProxy's ${victim} killed under load: HAProxy comes back at once with the app and its workers, and nothing fails once it is back`, async () => {
+    await waitFor('HAProxy serves the app straight from its worker', async () => (await answered(me(platform.token))).status === 200 && (await servedByHaproxy()) > 0);
+    const master = haproxyPid('master');
+    const killed = haproxyPid(victim);
+    const outcomes: { startedAt: number; ok: boolean; failure?: string }[] = [];
+    let running = true;
+    const loop = async () => {
+      while (running) {
+        const startedAt = Date.now();
+        try {
+          const { status, body } = await answered(me(platform.token));
+          outcomes.push({ startedAt, ok: status === 200, failure: `${status} ${body}` });
+        } catch (error) {
+          outcomes.push({ startedAt, ok: false, failure: String((error as Error).cause ?? error) });
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      }
+    };
+    const loops = Array.from({ length: 4 }, loop);
+    await waitFor('some requests served before the kill', async () => outcomes.filter((o) => o.ok).length > 20);
+    process.kill(killed, 'SIGKILL');
+    await waitFor('HAProxy started again', async () => {
+      const pid = Number(readFileSync(join(haproxyDir(), 'haproxy.pid'), 'utf8'));
+      return pid > 0 && pid !== master;
+    });
+    const restartedAt = Date.now();
+    await waitFor('requests served again after the restart', async () => outcomes.some((o) => o.ok && o.startedAt > restartedAt));
+    // Back: the first request the new HAProxy served. What was sent before may have failed, the kill cutting it.
+    const backAt = Math.min(...outcomes.filter((o) => o.ok && o.startedAt > restartedAt).map((o) => o.startedAt));
+    await waitFor('a hundred requests after the restart', async () => outcomes.filter((o) => o.startedAt > backAt).length > 100);
+    running = false;
+    await Promise.all(loops);
+    const failedAfter = outcomes.filter((o) => o.startedAt > backAt && !o.ok);
+    assert.deepEqual(failedAfter.map((o) => o.failure), [], 'no request failed once HAProxy was back');
+    const served = await servedByHaproxy();
+    assert.ok(served > 0, 'the restarted HAProxy has the app and its worker: it serves them without the Node server');
+  });
+}
+
+test('a rotated token stops working through HAProxy at once, and the new one works', async () => {
+  const old = platform.token;
+  const before = await servedByHaproxy();
+  assert.deepEqual(await answered(me(old)), { status: 200, body: 'admin' });
+  assert.ok((await servedByHaproxy()) > before, 'HAProxy checked the token itself (its tokens map) and served the request');
+  const rotated = await fetch(`${platform.url}/api/v1/token:rotate`, { method: 'POST', headers: { authorization: `Bearer ${old}` } });
+  assert.equal(rotated.status, 200);
+  const { token } = (await rotated.json()) as { token: string };
+  const refused = await answered(me(old));
+  assert.equal(refused.status, 401, refused.body);
+  assert.equal((JSON.parse(refused.body) as { error: { code: string } }).error.code, 'EVERAI_UNAUTHENTICATED');
+  assert.deepEqual(await answered(me(token)), { status: 200, body: 'admin' });
+});
