@@ -145,7 +145,6 @@ export class Gateway {
     return [...this.routes.values()].map((route) => ({ id: route.app.id, routeName: route.app.routeName }));
   }
 
-
   /** The `NAMESPACE/NAME` of an app this gateway routes to (every app the controller synced). */
   appName(appId: string): string | undefined {
     const route = this.routes.get(appId);
