@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../src/server/runtime/process/free-port';
+import { freePort } from '../src/server/free-port';
 
 export interface NginxProxy {
   url: string;

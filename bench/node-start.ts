@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort } from '../src/server/runtime/process/free-port';
+import { freePort } from '../src/server/free-port';
 import { rssKb } from './process-memory';
 
 /** How often the floor is polled: fine enough that polling adds little to a ~50 ms start. */

@@ -9,7 +9,7 @@ import { COMPILED_APP_FILE } from '../src/contract/worker-env';
 import { LocalBlobStore } from '../src/server/blobs/local/local-blob-store';
 import { resolveImage } from '../src/server/registry/image-resolver';
 import { ImageUnpacker } from '../src/server/runtime/local/image-unpacker';
-import { freePort } from '../src/server/runtime/process/free-port';
+import { freePort } from '../src/server/free-port';
 import { SqliteStore } from '../src/server/store/sqlite/sqlite-store';
 import { REPO_ROOT } from './helpers/cli';
 import { processTree } from './helpers/process-tree';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
-import { freePort } from '../src/server/runtime/process/free-port';
+import { freePort } from '../src/server/free-port';
 import { REPO_ROOT } from './helpers/cli';
 import { usePlatform } from './helpers/platform';
 import { waitFor } from './helpers/wait';

@@ -14,7 +14,7 @@ import { Controller } from './controller/controller';
 import { Gateway } from './gateway/gateway';
 import type { DataPlane } from './gateway/data-plane';
 import { HaproxyDataPlane } from './haproxy/haproxy-data-plane';
-import { freePort } from './haproxy/free-port';
+import { freePort } from './free-port';
 import { sendError, sendJson } from './http/respond';
 import type { PlatformOptions } from './platform-config';
 import { Registry } from './registry/registry';

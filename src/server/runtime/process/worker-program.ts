@@ -5,7 +5,7 @@ import { LISTEN_HOST_ENV } from '../../../contract/worker-env';
 import type { WorkerLaunch } from '../runtime';
 import { expandVars } from '../local/expand-vars';
 import { platformEnv, type WorkerPlaces, type WorkerPorts } from '../local/platform-env';
-import { freePort } from './free-port';
+import { freePort } from '../../free-port';
 import { DATA_DIR_ENV } from './worker-processes';
 
 /** The SDK's worker main, run inside the unpacked image's app folder. */

@@ -1,12 +1,13 @@
 import { createServer } from 'node:net';
 
 /**
- * A port free on `host` now, for HAProxy to bind when told port 0 (it cannot pick one and say which).
- * Another process could take it in between; the start would then fail and say so.
+ * A port free on `host` a moment ago, for a process that is told a port rather than picking one
+ * (a worker, HAProxy). Another process could take it in between; the start then fails and says so.
  */
-export function freePort(host: string): Promise<number> {
+export function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
+    probe.unref();
     probe.once('error', reject);
     probe.listen(0, host, () => {
       const { port } = probe.address() as { port: number };
