@@ -123,11 +123,14 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
           binary: process.env.EVERAI_HAPROXY ?? 'haproxy',
           users: () => store.users.list(),
           // The same access line and metrics as for a request the Node gateway serves (logAccess).
-          onServed: ({ method, status, path, note, queueMs, durationMs, bytes, aborted }) => {
-            accessLog.info('request', { method, path, status, ...note, durationMs, bytes, ...(aborted ? { aborted } : {}) });
-            metrics.requestServed({ method, status, note, seconds: durationMs / 1000 });
-            if (note.app !== undefined) metrics.queueWaited(note.app, queueMs / 1000);
-          },
+          onServed: (batch) =>
+            accessLog.batch(() => {
+              for (const { method, status, path, note, queueMs, durationMs, bytes, aborted } of batch) {
+                accessLog.info('request', { method, path, status, ...note, durationMs, bytes, ...(aborted ? { aborted } : {}) });
+                metrics.requestServed({ method, status, note, seconds: durationMs / 1000 });
+                if (note.app !== undefined) metrics.queueWaited(note.app, queueMs / 1000);
+              }
+            }),
           log: log.child('haproxy'),
         })
       : undefined;

@@ -42,6 +42,12 @@ export function parseAccessLine(line: string): HaproxyServed | undefined {
 /** The ring HAProxy writes its access lines into, in memory: no system call a request. */
 export const ACCESS_RING = 'everai_access';
 const RECONNECT_MS = 100;
+/**
+ * After each read the stream rests this long: the lines gather in the socket and the ring meanwhile,
+ * so a busy HAProxy's lines come in reads of many (one system call a batch on both sides, one log
+ * write a batch) rather than a read a line. An access line is at most this late.
+ */
+const BATCH_MS = 20;
 
 /**
  * Reads HAProxy's access lines as they come, in batches, from its runtime API
@@ -54,7 +60,8 @@ export class AccessLineReader {
 
   constructor(
     private readonly socketPath: string,
-    private readonly onServed: (served: HaproxyServed) => void,
+    /** Each batch of requests served, in the order HAProxy logged them. */
+    private readonly onServed: (batch: HaproxyServed[]) => void,
   ) {}
 
   follow(): void {
@@ -67,10 +74,14 @@ export class AccessLineReader {
     socket.on('data', (chunk: string) => {
       const lines = (partial + chunk).split('\n');
       partial = lines.pop() ?? '';
+      const batch: HaproxyServed[] = [];
       for (const line of lines) {
         const served = parseAccessLine(line);
-        if (served) this.onServed(served);
+        if (served) batch.push(served);
       }
+      if (batch.length > 0) this.onServed(batch);
+      socket.pause();
+      setTimeout(() => socket.resume(), BATCH_MS).unref();
     });
     socket.on('error', () => undefined);
     socket.on('close', () => {

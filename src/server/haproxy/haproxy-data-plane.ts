@@ -24,8 +24,8 @@ export interface HaproxyDataPlaneOptions {
   binary: string;
   /** Every user, for the tokens map. */
   users(): Promise<UserRecord[]>;
-  /** Hears of each request HAProxy served alone, once it is over (the access log and the request metrics). */
-  onServed(served: ProxiedRequest): void;
+  /** Hears of the requests HAProxy served alone, in batches, once each is over (the access log and the request metrics). */
+  onServed(batch: ProxiedRequest[]): void;
   log: Logger;
 }
 
@@ -83,7 +83,7 @@ export class HaproxyDataPlane implements DataPlane {
       tokensMap: join(options.dir, 'tokens.map'),
     };
     this.configPath = join(options.dir, 'haproxy.cfg');
-    this.accessLines = new AccessLineReader(this.files.socket, (served) => this.served(served));
+    this.accessLines = new AccessLineReader(this.files.socket, (batch) => this.options.onServed(batch.map((served) => this.proxied(served))));
     this.process = new HaproxyProcess({
       binary: options.binary,
       configPath: this.configPath,
@@ -107,10 +107,10 @@ export class HaproxyDataPlane implements DataPlane {
     this.statsTimer.unref();
   }
 
-  private served({ backend, server, ...request }: HaproxyServed): void {
+  private proxied({ backend, server, ...request }: HaproxyServed): ProxiedRequest {
     const app = this.apps.get(backend.slice(backendName('').length))?.app;
     const note: AccessNote = app ? { app: appLabel(app), route: app.routeName, worker: server.slice(serverName('').length) } : {};
-    this.options.onServed({ ...request, note });
+    return { ...request, note };
   }
 
   /** The public address HAProxy listens on. */
