@@ -184,6 +184,8 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     if (target === HEALTH_PATH) return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'starting' });
     // The gateway is the hot path: it takes the raw target, without a URL object per request.
     // What it serves is the apps' traffic, logged at info; the platform's own API and registry at debug.
+    const activated = haproxy?.takeActivated(req);
+    if (activated !== undefined) return gateway.handleActivated(req, res, activated, target, logAccess(req, res, accessLog, 'info', (ended) => metrics.requestServed(ended)));
     if (gateway.owns(target)) return gateway.handle(req, res, target, logAccess(req, res, accessLog, 'info', (ended) => metrics.requestServed(ended)));
     logAccess(req, res, accessLog, 'debug');
     const url = new URL(target, 'http://everai');

@@ -25,6 +25,8 @@ export const ACCESS_LOG_FORMAT = '%HM %ST %Tw %Ta %B %b %s %tsc %HPO';
 export function parseAccessLine(line: string): HaproxyServed | undefined {
   const [method, status, queueMs, durationMs, bytes, backend, server, termination, path] = line.trim().split(' ');
   if (path === undefined || backend === undefined || server === undefined || termination === undefined || method === undefined) return undefined;
+  // HAProxy's own news in the ring (`Proxy public stopped (cumulated conns: ...)` at a reload) is no request.
+  if (!/^\d{3}$/.test(status ?? '')) return undefined;
   return {
     method,
     status: Number(status),
