@@ -45,10 +45,13 @@ export function parseAccessLine(line: string): HaproxyServed | undefined {
 export const ACCESS_RING = 'everai_access';
 const RECONNECT_MS = 100;
 /**
- * After each read the stream rests this long: the lines gather in the socket and the ring meanwhile,
- * so a busy HAProxy's lines come in reads of many (one system call a batch on both sides, one log
- * write a batch) rather than a read a line. An access line is at most this late.
+ * After a read of at least BUSY_LINES lines the stream rests BATCH_MS: the lines gather in the
+ * socket and the ring meanwhile, so a busy HAProxy's lines come in reads of many (one system call
+ * a batch on both sides, one log write a batch) rather than a read a line. A quiet HAProxy's lines
+ * are read as they come: a request's line and metrics are there as soon as they were, say, before
+ * its client scrapes /metrics.
  */
+const BUSY_LINES = 16;
 const BATCH_MS = 20;
 
 /**
@@ -82,6 +85,7 @@ export class AccessLineReader {
         if (served) batch.push(served);
       }
       if (batch.length > 0) this.onServed(batch);
+      if (lines.length < BUSY_LINES) return;
       socket.pause();
       setTimeout(() => socket.resume(), BATCH_MS).unref();
     });
