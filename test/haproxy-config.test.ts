@@ -17,13 +17,14 @@ import { app, user } from './helpers/store-records';
 test('the generated config is one HAProxy accepts, with a backend per app and its workers', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'everai-haproxy-'));
   try {
-    const files = { socket: join(dir, 'api.sock'), routesMap: join(dir, 'routes.map'), tokensMap: join(dir, 'tokens.map') };
+    const files = { socket: join(dir, 'api.sock'), activatorSocket: join(dir, 'activator.sock'), routesMap: join(dir, 'routes.map'), tokensMap: join(dir, 'tokens.map') };
     writeFileSync(files.routesMap, '');
     writeFileSync(files.tokensMap, '');
     const config = renderHaproxyConfig({
       listen: '127.0.0.1:1',
       nodeAddress: '127.0.0.1:1',
       maxRequestBodyBytes: 1024,
+      activatorSecret: '0123abcd',
       files,
       backends: [
         {
@@ -39,7 +40,10 @@ test('the generated config is one HAProxy accepts, with a backend per app and it
       ],
     });
     assert.match(config, /^backend app_A1$/m);
-    assert.match(config, /^ {2}server w_W1 127\.0\.0\.1:2 maxconn 3 pool-max-conn \d+ pool-purge-delay 5s$/m);
+    assert.match(config, /^ {2}server w_W1 127\.0\.0\.1:2 maxconn 3 pool-max-conn \d+ pool-purge-delay 5s check .* on-error mark-down$/m);
+    // With no worker up, the app's requests go to the Node gateway's queue through the activator.
+    assert.match(config, /^ {2}server activator unix@\S+activator\.sock backup$/m);
+    assert.match(config, /^ {2}http-request set-header x-everai-activator 0123abcd$/m);
     assert.match(config, /^ {2}server w_W2 127\.0\.0\.1:3 maxconn 3 .* disabled$/m);
     writeFileSync(join(dir, 'haproxy.cfg'), config);
     await promisify(execFile)('haproxy', ['-c', '-f', join(dir, 'haproxy.cfg')]);
@@ -104,4 +108,5 @@ test("HAProxy's access line tells the request, its app's backend and worker, and
   });
   assert.equal(parseAccessLine('GET 200 0 9000 512 app_A w_W1 CD-- /api/apps/v1/routes/a/sse')?.aborted, true);
   assert.equal(parseAccessLine('garbage'), undefined);
+  assert.equal(parseAccessLine('Proxy app_A stopped (cumulated conns: FE: 0, BE: 22).'), undefined);
 });

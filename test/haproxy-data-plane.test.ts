@@ -89,6 +89,18 @@ for (const victim of ['master', 'worker'] as const) {
   });
 }
 
+test("a client's own activator headers vouch for nothing: a private app still wants its owner's token", async () => {
+  const app = await appJson(platform, 'get-start');
+  const forged = { 'x-everai-activator': 'guess', 'x-everai-app-id': app.id, 'x-everai-user': 'admin' };
+  const refused = await answered(fetch(`${platform.url}/api/routes/v1/default/get-start/me`, { headers: forged }));
+  assert.equal(refused.status, 401, refused.body);
+  // On the Node server itself too (its loopback port behind HAProxy): only the right secret counts.
+  const node = /^\s*server node (\S+)$/m.exec(readFileSync(join(haproxyDir(), 'haproxy.cfg'), 'utf8'))?.[1];
+  assert.ok(node);
+  const direct = await answered(fetch(`http://${node}/me`, { headers: forged }));
+  assert.equal(direct.status, 404, direct.body);
+});
+
 test('a rotated token stops working through HAProxy at once, and the new one works', async () => {
   const old = platform.token;
   const before = await servedByHaproxy();

@@ -29,3 +29,22 @@ test('lines below the level are not written', () => {
   log.warn('kept');
   assert.deepEqual(lines.map((line) => (JSON.parse(line) as { msg: string }).msg), ['kept']);
 });
+
+test('a batch writes the lines its children logged in one write, in order, once it returns', () => {
+  const writes: string[] = [];
+  const log = createLogger({ format: 'text', level: 'info', write: (line) => writes.push(line) });
+  const access = log.child('access');
+  log.batch(() => {
+    access.info('request', { status: 200 });
+    log.info('between');
+    access.info('request', { status: 404 });
+    assert.equal(writes.length, 0);
+  });
+  assert.equal(writes.length, 1);
+  assert.deepEqual(
+    writes[0]?.split('\n').map((line) => line.replace(/^\S+ /, '')),
+    ['INFO access: request status=200', 'INFO server: between', 'INFO access: request status=404', ''],
+  );
+  log.info('after');
+  assert.equal(writes.length, 2);
+});

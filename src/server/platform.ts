@@ -123,11 +123,14 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
           binary: process.env.EVERAI_HAPROXY ?? 'haproxy',
           users: () => store.users.list(),
           // The same access line and metrics as for a request the Node gateway serves (logAccess).
-          onServed: ({ method, status, path, note, queueMs, durationMs, bytes, aborted }) => {
-            accessLog.info('request', { method, path, status, ...note, durationMs, bytes, ...(aborted ? { aborted } : {}) });
-            metrics.requestServed({ method, status, note, seconds: durationMs / 1000 });
-            if (note.app !== undefined) metrics.queueWaited(note.app, queueMs / 1000);
-          },
+          onServed: (batch) =>
+            accessLog.batch(() => {
+              for (const { method, status, path, note, queueMs, durationMs, bytes, aborted } of batch) {
+                accessLog.info('request', { method, path, status, ...note, durationMs, bytes, ...(aborted ? { aborted } : {}) });
+                metrics.requestServed({ method, status, note, seconds: durationMs / 1000 });
+                if (note.app !== undefined) metrics.queueWaited(note.app, queueMs / 1000);
+              }
+            }),
           log: log.child('haproxy'),
         })
       : undefined;
@@ -181,6 +184,8 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     if (target === HEALTH_PATH) return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'starting' });
     // The gateway is the hot path: it takes the raw target, without a URL object per request.
     // What it serves is the apps' traffic, logged at info; the platform's own API and registry at debug.
+    const activated = haproxy?.takeActivated(req);
+    if (activated !== undefined) return gateway.handleActivated(req, res, activated, target, logAccess(req, res, accessLog, 'info', (ended) => metrics.requestServed(ended)));
     if (gateway.owns(target)) return gateway.handle(req, res, target, logAccess(req, res, accessLog, 'info', (ended) => metrics.requestServed(ended)));
     logAccess(req, res, accessLog, 'debug');
     const url = new URL(target, 'http://everai');

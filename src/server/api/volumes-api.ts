@@ -173,10 +173,18 @@ export function registerVolumeRoutes(router: ApiRouter, deps: { volumes: VolumeS
         // A revision's files never change.
         'cache-control': 'max-age=31536000, immutable',
       });
-      await pipeline(body, res, { signal: clientGoneSignal(res) }).then(
-        () => metrics.volumeTransferred('pull', file.size),
-        () => res.destroy(),
-      );
+      // A pull is done once every byte went to the connection: the client, which then has them all
+      // (content-length), may close it before the response's end is written (a proxy in between
+      // passes that close on at once), and that transfer counts too.
+      let handedOver = 0;
+      const counted = async function* (source: AsyncIterable<Buffer>) {
+        for await (const chunk of source) {
+          handedOver += chunk.length;
+          yield chunk;
+        }
+      };
+      await pipeline(body, counted, res, { signal: clientGoneSignal(res) }).catch(() => res.destroy());
+      if (handedOver === file.size) metrics.volumeTransferred('pull', file.size);
     },
   );
 }

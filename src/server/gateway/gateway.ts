@@ -7,7 +7,7 @@ import { appLabel, type PlatformMetrics } from '../metrics/metrics';
 import type { AppRecord, UserRecord } from '../store/records';
 import { AppRoute, QUEUE_REASONS, type QueueReason } from './app-route';
 import type { QueuedRequestView } from '../../contract/api-views';
-import { carriesPlatformToken, forwardRequestHeaders } from './forward-headers';
+import { carriesPlatformToken, forwardRequestHeaders, USER_HEADER } from './forward-headers';
 import { CutOffError, proxyToWorker } from './proxy';
 import { isGatewayPath, parseRoutePath } from './route-path';
 import { WorkerSlot } from './worker-slot';
@@ -224,16 +224,37 @@ export class Gateway {
     if (declared > this.deps.maxRequestBodyBytes) {
       throw new EveraiError('EVERAI_BODY_TOO_LARGE', `request body is over the limit of ${this.deps.maxRequestBodyBytes} bytes`);
     }
+    return this.dispatch(req, res, route, user?.name, `${path}${search}`, note);
+  }
+
+  /**
+   * A request HAProxy checked and rewrote (the caller in x-everai-user, the route prefix and a
+   * platform token gone), sent here because no worker of its app was up: it waits in the app's
+   * queue for the next one, as any request of an app at zero does. `target` is the worker's path.
+   */
+  async handleActivated(req: IncomingMessage, res: ServerResponse, appId: string, target: string, note: AccessNote): Promise<void> {
+    const route = this.routes.get(appId);
+    if (!route) throw new EveraiError('EVERAI_NOT_FOUND', 'no such app route');
+    note.app = appLabel(route.app);
+    note.route = route.app.routeName;
+    if (route.app.paused) throw new EveraiError('EVERAI_APP_PAUSED', `app '${route.app.name}' is paused: resume it with \`everai app resume ${route.app.name}\``);
+    const user = req.headers[USER_HEADER];
+    return this.dispatch(req, res, route, typeof user === 'string' ? user : undefined, target, note);
+  }
+
+  /** Forwards to a worker of `route`, waiting in its queue for one, and retrying on another when one fails before answering. */
+  private async dispatch(req: IncomingMessage, res: ServerResponse, route: AppRoute, userName: string | undefined, forwardPath: string, note: AccessNote): Promise<void> {
+    const app = route.app;
+    const label = appLabel(app);
     const client = new AbortController();
     res.once('close', () => {
       if (!res.writableFinished) client.abort();
     });
     const sessionHeader = req.headers['x-everai-session-id'];
     const sessionId = Array.isArray(sessionHeader) ? sessionHeader[0] : sessionHeader;
-    const forwardPath = `${path}${search}`;
     const portHeader = req.headers[SERVICE_PORT_HEADER];
     const servicePort = Array.isArray(portHeader) ? portHeader[0] : portHeader;
-    const headers = forwardRequestHeaders(req.headers, user?.name);
+    const headers = forwardRequestHeaders(req.headers, userName);
 
     const failedOn = new Set<string>();
     const queueTimeoutMs = app.queueTimeoutMs ?? this.deps.queueTimeoutMs;

@@ -25,6 +25,8 @@ export const ACCESS_LOG_FORMAT = '%HM %ST %Tw %Ta %B %b %s %tsc %HPO';
 export function parseAccessLine(line: string): HaproxyServed | undefined {
   const [method, status, queueMs, durationMs, bytes, backend, server, termination, path] = line.trim().split(' ');
   if (path === undefined || backend === undefined || server === undefined || termination === undefined || method === undefined) return undefined;
+  // HAProxy's own news in the ring (`Proxy public stopped (cumulated conns: ...)` at a reload) is no request.
+  if (!/^\d{3}$/.test(status ?? '')) return undefined;
   return {
     method,
     status: Number(status),
@@ -42,6 +44,15 @@ export function parseAccessLine(line: string): HaproxyServed | undefined {
 /** The ring HAProxy writes its access lines into, in memory: no system call a request. */
 export const ACCESS_RING = 'everai_access';
 const RECONNECT_MS = 100;
+/**
+ * After a read of at least BUSY_LINES lines the stream rests BATCH_MS: the lines gather in the
+ * socket and the ring meanwhile, so a busy HAProxy's lines come in reads of many (one system call
+ * a batch on both sides, one log write a batch) rather than a read a line. A quiet HAProxy's lines
+ * are read as they come: a request's line and metrics are there as soon as they were, say, before
+ * its client scrapes /metrics.
+ */
+const BUSY_LINES = 16;
+const BATCH_MS = 20;
 
 /**
  * Reads HAProxy's access lines as they come, in batches, from its runtime API
@@ -54,7 +65,8 @@ export class AccessLineReader {
 
   constructor(
     private readonly socketPath: string,
-    private readonly onServed: (served: HaproxyServed) => void,
+    /** Each batch of requests served, in the order HAProxy logged them. */
+    private readonly onServed: (batch: HaproxyServed[]) => void,
   ) {}
 
   follow(): void {
@@ -67,10 +79,15 @@ export class AccessLineReader {
     socket.on('data', (chunk: string) => {
       const lines = (partial + chunk).split('\n');
       partial = lines.pop() ?? '';
+      const batch: HaproxyServed[] = [];
       for (const line of lines) {
         const served = parseAccessLine(line);
-        if (served) this.onServed(served);
+        if (served) batch.push(served);
       }
+      if (batch.length > 0) this.onServed(batch);
+      if (lines.length < BUSY_LINES) return;
+      socket.pause();
+      setTimeout(() => socket.resume(), BATCH_MS).unref();
     });
     socket.on('error', () => undefined);
     socket.on('close', () => {

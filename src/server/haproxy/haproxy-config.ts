@@ -25,6 +25,8 @@ export interface HaproxyBackend {
 export interface HaproxyFiles {
   /** Where the runtime API listens (admin level): the server drives HAProxy through it. */
   socket: string;
+  /** The activator frontend's socket: each app's backup server, so only HAProxy reaches it. */
+  activatorSocket: string;
   routesMap: string;
   tokensMap: string;
 }
@@ -35,9 +37,21 @@ export interface HaproxyConfigInput {
   /** The Node server behind HAProxy (API, registry, console, and the gateway as activator). */
   nodeAddress: string;
   maxRequestBodyBytes: number;
+  /** Proves to the Node server that a request came through the activator frontend (ACTIVATOR_HEADER). */
+  activatorSecret: string;
   files: HaproxyFiles;
   backends: HaproxyBackend[];
 }
+
+/** Set by the activator frontend only: the request's app was checked by HAProxy, its caller in x-everai-user. */
+export const ACTIVATOR_HEADER = 'x-everai-activator';
+/** The app a request sent to the activator is for, set by its app's backend. */
+export const ACTIVATED_APP_HEADER = 'x-everai-app-id';
+/** The backup server of every app backend: the Node gateway, through the activator frontend. */
+export const ACTIVATOR_SERVER = 'activator';
+
+/** How often HAProxy checks a worker's port (a connect): a worker marked down is up again after two. */
+const CHECK_INTERVAL_MS = 1000;
 
 /** Idle connections HAProxy keeps to each worker, at most: more than any app's concurrency needs. */
 const IDLE_CONNECTIONS = 1024;
@@ -67,7 +81,11 @@ function errorLines(backend: HaproxyBackend): string[] {
  */
 export function serverArgs(server: HaproxyServer, concurrency: number): string {
   // Keep-alive connections to the worker: a server added at runtime keeps none unless told both.
-  return `${server.address} maxconn ${concurrency} pool-max-conn ${IDLE_CONNECTIONS} pool-purge-delay 5s${server.draining ? ' disabled' : ''}`;
+  const pool = `pool-max-conn ${IDLE_CONNECTIONS} pool-purge-delay 5s`;
+  // A worker that dies is down at its first failed connection, before the controller hears of it:
+  // the request's retry then goes to another worker, or to the activator when it was the only one.
+  const health = `check inter ${CHECK_INTERVAL_MS} observe layer4 error-limit 1 on-error mark-down`;
+  return `${server.address} maxconn ${concurrency} ${pool} ${health}${server.draining ? ' disabled' : ''}`;
 }
 
 /**
@@ -139,7 +157,18 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     '  acl fast var(txn.fast) -m found',
     // The Node server logs (and counts) what it serves itself.
     '  http-request set-log-level silent unless fast',
+    // Only the activator frontend vouches for a request: a client's own claim is dropped.
+    `  http-request del-header ${ACTIVATOR_HEADER}`,
+    `  http-request del-header ${ACTIVATED_APP_HEADER}`,
     '  use_backend %[var(txn.route),field(1,|)] if fast',
+    '  default_backend node',
+    '',
+    // What an app's backend cannot serve (no worker up: its only one died, or the last one drains)
+    // goes to the Node gateway as it is, checked and rewritten, to wait in its queue for the next
+    // worker. A socket in the server's own folder (mode 0700): no one else reaches it.
+    'frontend activator',
+    `  bind unix@${files.activatorSocket} mode 600`,
+    `  http-request set-header ${ACTIVATOR_HEADER} ${input.activatorSecret}`,
     '  default_backend node',
     '',
     'backend node',
@@ -154,7 +183,7 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
       '  balance leastconn',
       `  timeout queue ${backend.queueTimeoutMs}`,
       // A worker that refused or died before answering: another one takes an idempotent request.
-      '  retries 2',
+      '  retries 3',
       '  option redispatch 1',
       '  retry-on conn-failure empty-response',
       '  http-request disable-l7-retry unless METH_GET || METH_HEAD || METH_OPTIONS',
@@ -168,7 +197,9 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
       '  http-request set-path /%[path] if !{ path_beg / }',
       `  stick-table type string len 128 size 100k expire ${SESSION_TTL_MS} srvkey name`,
       '  stick on req.hdr(x-everai-session-id)',
+      `  http-request set-header ${ACTIVATED_APP_HEADER} ${backend.appId}`,
       ...errorLines(backend),
+      `  server ${ACTIVATOR_SERVER} unix@${files.activatorSocket} backup`,
       ...backend.servers.map((s) => `  server ${serverName(s.id)} ${serverArgs(s, backend.concurrency)}`),
       '',
     );

@@ -1,4 +1,6 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import type { QueueReason } from '../gateway/app-route';
 import type { DataPlane, ReadyWorker } from '../gateway/data-plane';
@@ -8,7 +10,7 @@ import type { Logger } from '../logger';
 import { AccessLineReader, type HaproxyServed } from './haproxy-access';
 import { appLabel } from '../metrics/metrics';
 import type { AppRecord, UserRecord } from '../store/records';
-import { backendName, renderHaproxyConfig, serverArgs, serverName, type HaproxyFiles, type HaproxyServer } from './haproxy-config';
+import { ACTIVATED_APP_HEADER, ACTIVATOR_HEADER, ACTIVATOR_SERVER, backendName, renderHaproxyConfig, serverArgs, serverName, type HaproxyFiles, type HaproxyServer } from './haproxy-config';
 import { mapFileText, routeEntries, tokenEntries } from './haproxy-maps';
 import { HaproxyProcess } from './haproxy-process';
 import { countSessions, parseShowStat, type HaproxyLoad } from './haproxy-stats';
@@ -24,8 +26,8 @@ export interface HaproxyDataPlaneOptions {
   binary: string;
   /** Every user, for the tokens map. */
   users(): Promise<UserRecord[]>;
-  /** Hears of each request HAProxy served alone, once it is over (the access log and the request metrics). */
-  onServed(served: ProxiedRequest): void;
+  /** Hears of the requests HAProxy served alone, in batches, once each is over (the access log and the request metrics). */
+  onServed(batch: ProxiedRequest[]): void;
   log: Logger;
 }
 
@@ -71,6 +73,8 @@ export class HaproxyDataPlane implements DataPlane {
   private statsTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly accessLines: AccessLineReader;
+  /** New at each server start: only HAProxy's activator frontend knows it (the config is mode 0600 in a 0700 folder). */
+  private readonly activatorSecret = Buffer.from(randomBytes(24).toString('hex'));
 
   constructor(
     private readonly gateway: Gateway,
@@ -79,11 +83,15 @@ export class HaproxyDataPlane implements DataPlane {
     mkdirSync(options.dir, { recursive: true, mode: 0o700 });
     this.files = {
       socket: join(options.dir, 'haproxy.sock'),
+      activatorSocket: join(options.dir, 'activator.sock'),
       routesMap: join(options.dir, 'routes.map'),
       tokensMap: join(options.dir, 'tokens.map'),
     };
     this.configPath = join(options.dir, 'haproxy.cfg');
-    this.accessLines = new AccessLineReader(this.files.socket, (served) => this.served(served));
+    this.accessLines = new AccessLineReader(this.files.socket, (batch) =>
+      // What went to the activator, the Node server logs (and counts) itself.
+      this.options.onServed(batch.flatMap((served) => (served.server === ACTIVATOR_SERVER ? [] : [this.proxied(served)]))),
+    );
     this.process = new HaproxyProcess({
       binary: options.binary,
       configPath: this.configPath,
@@ -107,10 +115,25 @@ export class HaproxyDataPlane implements DataPlane {
     this.statsTimer.unref();
   }
 
-  private served({ backend, server, ...request }: HaproxyServed): void {
+  private proxied({ backend, server, ...request }: HaproxyServed): ProxiedRequest {
     const app = this.apps.get(backend.slice(backendName('').length))?.app;
     const note: AccessNote = app ? { app: appLabel(app), route: app.routeName, worker: server.slice(serverName('').length) } : {};
-    this.options.onServed({ ...request, note });
+    return { ...request, note };
+  }
+
+  /**
+   * The app a request is for when it came through the activator frontend (an app's backup server:
+   * HAProxy checked it and had no worker for it), its proof taken off; undefined for any other.
+   */
+  takeActivated(req: IncomingMessage): string | undefined {
+    const proof = req.headers[ACTIVATOR_HEADER];
+    const appId = req.headers[ACTIVATED_APP_HEADER];
+    if (typeof proof !== 'string' || typeof appId !== 'string') return undefined;
+    const given = Buffer.from(proof);
+    if (given.length !== this.activatorSecret.length || !timingSafeEqual(given, this.activatorSecret)) return undefined;
+    delete req.headers[ACTIVATOR_HEADER];
+    delete req.headers[ACTIVATED_APP_HEADER];
+    return appId;
   }
 
   /** The public address HAProxy listens on. */
@@ -164,6 +187,7 @@ export class HaproxyDataPlane implements DataPlane {
     const name = `${backendName(app.id)}/${serverName(worker.id)}`;
     void this.command(`add server ${name} ${serverArgs(server, entry.app.concurrency)}`);
     void this.command(`enable server ${name}`);
+    void this.command(`enable health ${name}`);
     void this.publishRoutes();
   }
 
@@ -280,6 +304,7 @@ export class HaproxyDataPlane implements DataPlane {
       listen: options.listen,
       nodeAddress: `127.0.0.1:${this.nodePort}`,
       maxRequestBodyBytes: options.maxRequestBodyBytes,
+      activatorSecret: this.activatorSecret.toString(),
       files,
       backends: [...this.apps.values()].map(({ app, servers }) => ({
         appId: app.id,
