@@ -174,6 +174,20 @@ export class VolumeService {
     return { file, body: this.deps.blobs.read(file.digest) };
   }
 
+  /**
+   * Files of a revision by path, in the order asked, each with a way to stream its bytes, for a
+   * batched download; refused whole (before any byte) when one is not in the revision.
+   */
+  async openFiles(user: UserRecord, ref: string, revision: string, paths: readonly string[]): Promise<{ file: VolumeFile; open: () => Readable }[]> {
+    const { files } = await this.fileList(user, ref, revision);
+    const byPath = new Map(files.map((f) => [f.path, f]));
+    return paths.map((path) => {
+      const file = byPath.get(path);
+      if (!file) throw new EveraiError('EVERAI_NOT_FOUND', `volume '${ref}' has no file ${quotePath(path)} in revision ${revision}`);
+      return { file, open: () => this.deps.blobs.read(file.digest) };
+    });
+  }
+
   async commit(user: UserRecord, ref: string, request: CommitRequest): Promise<CommitView> {
     return this.commits.commit(await this.access.owned(user, ref), user, request);
   }
