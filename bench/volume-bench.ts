@@ -114,7 +114,8 @@ function printVolumeReport(figures: readonly Figure[], skipped: readonly string[
   // Nothing moves in an unchanged push or an up-to-date pull: no copy to compare them with.
   const cpOf = (f: Figure) => (f.operation === UNCHANGED_PUSH || f.operation === UP_TO_DATE_PULL ? undefined : figures.find((g) => g.dataset === f.dataset && g.operation === 'cp -r'));
   const large = figures.find((f) => f.dataset === LARGE_FILE && f.operation === 'volume push');
-  const [noopPush, noopPull] = figures.filter((f) => f.dataset === UNCHANGED);
+  const noopPush = figures.find((f) => f.operation === UNCHANGED_PUSH);
+  const noopPull = figures.find((f) => f.operation === UP_TO_DATE_PULL);
   console.log(
     [
       '',
