@@ -147,7 +147,7 @@ export class VolumeService {
     let bytes = 0;
     try {
       for (const { digest, bytes: content } of blobs) {
-        await this.deps.blobs.write(Readable.from([content]), digest);
+        await this.deps.blobs.writeBytes(content, digest);
         stored.push(digest);
         bytes += content.length;
       }
