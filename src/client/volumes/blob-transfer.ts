@@ -99,41 +99,25 @@ export async function uploadBatch(api: ApiClient, ref: string, files: readonly {
 }
 
 /**
- * A file being downloaded into `target`: the pieces off the socket (64 KiB) are gathered into
- * big ones, each hashed and written synchronously (a write or a hash update per socket piece cost
- * more in calls than in bytes), so the bytes are read off the socket once and never read back;
- * `finish` refuses bytes that are not the file's digest.
+ * A file being downloaded into `target`: each piece is hashed and written as it arrives,
+ * synchronously (the bytes are read off the socket once, and a write costs microseconds where a
+ * stream's round trip cost more); `finish` refuses bytes that are not the file's digest.
  */
 class DownloadTarget {
   private readonly hash = createHash('sha256');
   private readonly fd: number;
-  /** At most READ_CHUNK, and no more than the file needs (a batch's small files). */
-  private readonly staged: Buffer;
-  private filled = 0;
   private closed = false;
 
   constructor(
     private readonly file: VolumeFile,
     target: string,
   ) {
-    this.staged = Buffer.allocUnsafe(Math.max(1, Math.min(file.size, READ_CHUNK)));
     this.fd = openSync(target, 'w');
   }
 
   write(piece: Buffer): void {
-    for (let at = 0; at < piece.length; ) {
-      const copied = piece.copy(this.staged, this.filled, at);
-      this.filled += copied;
-      at += copied;
-      if (this.filled === this.staged.length) this.flush();
-    }
-  }
-
-  private flush(): void {
-    const bytes = this.staged.subarray(0, this.filled);
-    this.hash.update(bytes);
-    writeAll(this.fd, bytes);
-    this.filled = 0;
+    this.hash.update(piece);
+    writeAll(this.fd, piece);
   }
 
   close(): void {
@@ -143,11 +127,7 @@ class DownloadTarget {
   }
 
   finish(): void {
-    try {
-      this.flush();
-    } finally {
-      this.close();
-    }
+    this.close();
     const digest = `sha256:${this.hash.digest('hex')}`;
     if (digest !== this.file.digest) {
       throw new EveraiError('EVERAI_INTERNAL', `the bytes of ${JSON.stringify(this.file.path)} arrived as ${digest}, not ${this.file.digest}; pull again`);
@@ -176,13 +156,12 @@ export async function downloadFile(
       sink.write(chunk);
       onBytes(chunk.length);
     }
-    sink.finish();
   } catch (error) {
-    if (error instanceof EveraiError) throw error;
     throw new EveraiError('EVERAI_INTERNAL', `downloading ${JSON.stringify(file.path)} failed: ${(error as Error).message}`);
   } finally {
     sink.close();
   }
+  sink.finish();
 }
 
 /**
