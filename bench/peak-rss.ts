@@ -20,11 +20,11 @@ export function resetPeakRss(pid: number): void {
   writeFileSync(`/proc/${pid}/clear_refs`, '5');
 }
 
-/** Runs the CLI as runCli does, also reporting its seconds and its peak RSS (bytes). */
-export function runCliMeasured(args: readonly string[], env: NodeJS.ProcessEnv): Promise<{ stdout: string; seconds: number; peakRss: number }> {
+/** Runs the CLI as runCli does (in `cwd`, where given), also reporting its seconds and its peak RSS (bytes). */
+export function runCliMeasured(args: readonly string[], env: NodeJS.ProcessEnv, cwd?: string): Promise<{ stdout: string; seconds: number; peakRss: number }> {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
-    const child = spawn(process.execPath, [EVERAI_BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [EVERAI_BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
     let stdout = '';
     let stderr = '';
     let peak = 0;

@@ -132,6 +132,9 @@ test('volumes answer as documented: create, upload, commit, list files, download
   assert.deepEqual((list.json as { files: unknown[] }).files, files);
   const file = await check.call('GET', `${VOLUME}/revisions/{revision}/files/{path}`, { params: { ...ref, revision, path: 'models/model.txt' } });
   assert.equal(file.text, bytes.toString());
+  const downloaded = await check.call('POST', `${VOLUME}/revisions/{revision}/files:download`, { params: { ...ref, revision }, body: { paths: ['models/model.txt'] } });
+  assert.equal(downloaded.text, `${digest} ${bytes.length}\n${bytes.toString()}`);
+  assert.equal((await check.call('POST', `${VOLUME}/revisions/{revision}/files:download`, { params: { ...ref, revision }, body: { paths: ['nothing'] } })).status, 404);
   await check.call('POST', `${VOLUME}:publish`, { params: ref });
   assert.equal((await check.call('DELETE', VOLUME, { params: ref })).status, 200);
 });

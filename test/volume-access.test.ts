@@ -37,6 +37,7 @@ test("another user's volume answers as if it did not exist", async () => {
   const routes: [string, string, (object | string)?][] = [
     ['GET', `/revisions/${revision}/files`],
     ['GET', `/revisions/${revision}/files/secret.bin`],
+    ['POST', `/revisions/${revision}/files:download`, { paths: ['secret.bin'] }],
     ['POST', '/blobs:missing', { digests: [sha256('admin only')] }],
     ['POST', '/blobs:upload', `${sha256('mine')} 4\nmine`],
     ['POST', '/revisions', { baseRevision: revision, files: [] }],

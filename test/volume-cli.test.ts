@@ -138,6 +138,10 @@ test('pull into a fresh root gives identical bytes; --sync deletes extras; --for
   assert.ok(existsSync(join(copy, 'run.sh')));
 
   assert.match(await volumeOk(platform, ['volume', 'pull', 'pulled'], fresh), /downloaded 0 of 5 files \(0 B\)\n$/);
+  // An up-to-date copy is told by the hash cache alone; a file changed since is still brought back.
+  writeFiles(copy, { 'nested/deeper/file.txt': 'changed here\n' });
+  assert.match(await volumeOk(platform, ['volume', 'pull', 'pulled'], fresh), /downloaded 1 of 5 files \(5 B\)\n$/);
+  assert.deepEqual(readTree(copy), { ...readTree(path), 'alias.txt': 'top' });
   writeFiles(copy, { 'extra.txt': 'not in the volume', 'extra-dir/x': 'x' });
   // A local change that keeps size and mtime fools the hash cache; --force looks at the bytes.
   // (A whole second, so that the mtime the cache keeps is exactly the one set again below.)

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BATCH_FILE_COUNT_LIMIT } from './blob-batch';
 
 /**
  * The volume API's requests and answers (docs/volumes.md) as zod schemas: volume-view.ts takes its
@@ -73,3 +74,6 @@ export const commitRequestSchema = z.object({
 
 /** `POST .../blobs:missing`: the blobs a push would upload. */
 export const missingBlobsRequestSchema = z.object({ digests: z.array(digestSchema) });
+
+/** `POST .../revisions/REV/files:download`: the small files a pull fetches in one request. */
+export const downloadFilesRequestSchema = z.object({ paths: z.array(z.string()).max(BATCH_FILE_COUNT_LIMIT) });

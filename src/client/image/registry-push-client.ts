@@ -40,8 +40,11 @@ function uploadUrl(res: Response, baseUrl: string): URL {
   return url;
 }
 
+/** A layer is read in 1 MiB pieces: in the 64 KiB default, a 1 GiB layer spent more in calls and garbage than in bytes. */
+const LAYER_PIECE = 1024 * 1024;
+
 async function* counted(path: string, progress: PushProgress): AsyncGenerator<Buffer> {
-  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+  for await (const chunk of createReadStream(path, { highWaterMark: LAYER_PIECE }) as AsyncIterable<Buffer>) {
     progress.advance(chunk.length);
     yield chunk;
   }

@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { errorFromResponse, type ApiClient } from '../api-client';
-import { encodeBlobBatch } from '../../contract/blob-batch';
+import { encodeBlobBatch, readBlobBatch } from '../../contract/blob-batch';
 import { EveraiError } from '../../contract/errors';
 import { writeAll } from './write-all';
 import type { VolumeFile } from '../../contract/volume-file';
-import { UPLOAD_OFFSET_HEADER, volumeApiPath } from '../../contract/volume-view';
+import { UPLOAD_OFFSET_HEADER, volumeApiPath, type DownloadFilesRequest } from '../../contract/volume-view';
 import { READ_CHUNK } from './file-digest';
 
 /**
@@ -98,6 +98,43 @@ export async function uploadBatch(api: ApiClient, ref: string, files: readonly {
   if (res.statusCode !== 201) throw errorFromResponse(res.statusCode, text);
 }
 
+/**
+ * A file being downloaded into `target`: each piece is hashed and written as it arrives,
+ * synchronously (the bytes are read off the socket once, and a write costs microseconds where a
+ * stream's round trip cost more); `finish` refuses bytes that are not the file's digest.
+ */
+class DownloadTarget {
+  private readonly hash = createHash('sha256');
+  private readonly fd: number;
+  private closed = false;
+
+  constructor(
+    private readonly file: VolumeFile,
+    target: string,
+  ) {
+    this.fd = openSync(target, 'w');
+  }
+
+  write(piece: Buffer): void {
+    this.hash.update(piece);
+    writeAll(this.fd, piece);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    closeSync(this.fd);
+  }
+
+  finish(): void {
+    this.close();
+    const digest = `sha256:${this.hash.digest('hex')}`;
+    if (digest !== this.file.digest) {
+      throw new EveraiError('EVERAI_INTERNAL', `the bytes of ${JSON.stringify(this.file.path)} arrived as ${digest}, not ${this.file.digest}; pull again`);
+    }
+  }
+}
+
 /** Downloads one file of a revision into `target`, checking its bytes against the file's digest. */
 export async function downloadFile(
   api: ApiClient,
@@ -113,23 +150,69 @@ export async function downloadFile(
     throw brokeOff(api, error);
   });
   if (res.statusCode !== 200) throw errorFromResponse(res.statusCode, await res.body.text());
-  // Each piece is hashed and written as it arrives, synchronously: the bytes are read off the
-  // socket once, and a write costs microseconds where a stream's round trip cost more.
-  const hash = createHash('sha256');
-  const fd = openSync(target, 'w');
+  const sink = new DownloadTarget(file, target);
   try {
     for await (const chunk of res.body as AsyncIterable<Buffer>) {
-      hash.update(chunk);
-      writeAll(fd, chunk);
+      sink.write(chunk);
       onBytes(chunk.length);
     }
   } catch (error) {
     throw new EveraiError('EVERAI_INTERNAL', `downloading ${JSON.stringify(file.path)} failed: ${(error as Error).message}`);
   } finally {
-    closeSync(fd);
+    sink.close();
   }
-  const digest = `sha256:${hash.digest('hex')}`;
-  if (digest !== file.digest) {
-    throw new EveraiError('EVERAI_INTERNAL', `the bytes of ${JSON.stringify(file.path)} arrived as ${digest}, not ${file.digest}; pull again`);
+  sink.finish();
+}
+
+/**
+ * Downloads small files of a revision in one request (contract/blob-batch.ts), each into the
+ * target `targetOf` names and checked against its digest as it completes; `onFile` runs for each
+ * file as soon as it is whole, so a batch that breaks off keeps the files before the break.
+ */
+export async function downloadBatch(
+  api: ApiClient,
+  ref: string,
+  revision: string,
+  files: readonly VolumeFile[],
+  targetOf: (file: VolumeFile) => string,
+  onBytes: (bytes: number) => void,
+  onFile: (file: VolumeFile) => void,
+): Promise<void> {
+  const res = await undiciRequest()(`${api.baseUrl}${volumeApiPath(ref, `/revisions/${revision}/files:download`)}`, {
+    method: 'POST',
+    headers: { ...api.authHeaders(), 'content-type': 'application/json' },
+    body: JSON.stringify({ paths: files.map((f) => f.path) } satisfies DownloadFilesRequest),
+  }).catch((error: unknown) => {
+    throw brokeOff(api, error);
+  });
+  if (res.statusCode !== 200) throw errorFromResponse(res.statusCode, await res.body.text());
+  let index = 0;
+  let current: { file: VolumeFile; sink: DownloadTarget } | undefined;
+  try {
+    const count = await readBlobBatch(res.body as AsyncIterable<Buffer>, {
+      start: (digest, size) => {
+        const file = files[index++];
+        if (!file || file.digest !== digest || file.size !== size) {
+          throw new EveraiError('EVERAI_INTERNAL', `the platform sent ${digest} (${size} bytes) as file ${index} of a batch, not ${file ? `${file.digest} (${file.size} bytes)` : 'nothing'}; pull again`);
+        }
+        current = { file, sink: new DownloadTarget(file, targetOf(file)) };
+      },
+      bytes: (piece) => {
+        current?.sink.write(piece);
+        onBytes(piece.length);
+      },
+      end: () => {
+        const done = current as { file: VolumeFile; sink: DownloadTarget };
+        current = undefined;
+        done.sink.finish();
+        onFile(done.file);
+      },
+    });
+    if (count !== files.length) throw new EveraiError('EVERAI_INTERNAL', `the platform sent ${count} of a batch's ${files.length} files; pull again`);
+  } catch (error) {
+    if (error instanceof EveraiError) throw error;
+    throw new EveraiError('EVERAI_INTERNAL', `downloading a batch of ${files.length} files failed: ${(error as Error).message}`);
+  } finally {
+    current?.sink.close();
   }
 }

@@ -5,7 +5,9 @@ import { EveraiError } from '../../contract/errors';
 import type { PullResult } from '../../contract/volume-transfer';
 import { byPath, canonicalFileList, quotePath, type VolumeFile } from '../../contract/volume-file';
 import { volumeApiPath, type FileListView, type VolumeView } from '../../contract/volume-view';
-import { downloadFile } from './blob-transfer';
+import { BATCH_FILE_LIMIT } from '../../contract/blob-batch';
+import { inBatches } from './batches';
+import { downloadBatch, downloadFile } from './blob-transfer';
 import { cachedDigest, hashFile } from './file-digest';
 import { modeOf, walk } from './local-files';
 import { forEachLimited, forEachYielding, TRANSFER_LANES } from './parallel';
@@ -58,6 +60,14 @@ async function ensureParents(dir: string, path: string, made: Set<string>): Prom
   }
 }
 
+/** Refuses to download `path` through a link, a file where a folder must be, or onto a folder. */
+async function checkTarget(dir: string, path: string, made: Set<string>): Promise<void> {
+  await ensureParents(dir, path, made);
+  if (lstatSync(join(dir, path), { throwIfNoEntry: false })?.isDirectory()) {
+    throw new EveraiError('EVERAI_BAD_REQUEST', `cannot write ${quotePath(path)}: a folder of that name is in the local copy`);
+  }
+}
+
 /** Deletes what the copy has beyond `wanted`, then the folders that are left empty. */
 async function deleteExtras(dir: string, wanted: ReadonlySet<string>): Promise<number> {
   let deleted = 0;
@@ -75,6 +85,32 @@ async function deleteExtras(dir: string, wanted: ReadonlySet<string>): Promise<n
 }
 
 /**
+ * Whether the copy holds exactly the files of `meta.revision`, by the hash cache alone: every entry
+ * a regular file or a folder (a link would be replaced by a pull) whose size and mtime the cache
+ * vouches for, and together they make that revision's file list. Then a pull of that revision has
+ * nothing to do, and need not even fetch the list.
+ */
+async function matchesCachedRevision(dir: string, meta: VolumeCacheMeta): Promise<boolean> {
+  const entries: { path: string; abs: string }[] = [];
+  try {
+    for await (const { path, abs, entry } of walk(dir)) {
+      if (entry.isFile()) entries.push({ path, abs });
+      else if (!entry.isDirectory()) return false;
+    }
+  } catch {
+    return false; // no copy yet, or one being changed under us: the full pull sorts it out
+  }
+  const files: VolumeFile[] = [];
+  let vouched = true;
+  await forEachYielding(entries, ({ path, abs }) => {
+    const local = vouched ? localFile(abs, path, meta.hashes, false) : undefined;
+    if (local?.digest === undefined) vouched = false;
+    else files.push({ path, digest: local.digest, size: local.size, mode: local.mode });
+  });
+  return vouched && canonicalFileList(files).digest === meta.listDigest;
+}
+
+/**
  * Brings the local copy to the volume's newest revision: a file whose digest differs (by the hash
  * cache, or by hashing with `force`) is downloaded to a temp file, checked and renamed into place.
  */
@@ -86,11 +122,15 @@ export async function pullVolume(
   progress: TransferProgress,
 ): Promise<PullResult> {
   const ref = `${view.owner}/${view.name}`;
-  const list = await api.get<FileListView>(volumeApiPath(ref, `/revisions/${view.revision}/files`));
   const dir = cache.dir(view.id);
+  const meta: VolumeCacheMeta = (await cache.load(view.id)) ?? { id: view.id, name: view.name, owner: view.owner, revision: '', hashes: {} };
+  const cached = meta.revision === view.revision && meta.listDigest !== undefined && meta.name === view.name && meta.owner === view.owner;
+  if (cached && !options.force && (await matchesCachedRevision(dir, meta))) {
+    return { revision: view.revision, files: view.files, downloadedFiles: 0, downloadedBytes: 0, deletedFiles: 0 };
+  }
+  const list = await api.get<FileListView>(volumeApiPath(ref, `/revisions/${view.revision}/files`));
   await fs.mkdir(dir, { recursive: true });
   await fs.mkdir(cache.tmpDir, { recursive: true });
-  const meta: VolumeCacheMeta = (await cache.load(view.id)) ?? { id: view.id, name: view.name, owner: view.owner, revision: '', hashes: {} };
   const hashes: Record<string, HashedFile> = {};
   const missing: VolumeFile[] = [];
   // Stats first; then the files the hash cache does not vouch for are read, a few at once.
@@ -115,31 +155,39 @@ export async function pullVolume(
 
   const made = new Set<string>();
   const bytes = missing.reduce((sum, f) => sum + f.size, 0);
+  const temps = new Map<VolumeFile, string>();
+  /** A downloaded file, checked, goes into place: the calls are synchronous, microseconds each. */
+  const place = (file: VolumeFile) => {
+    const tmp = temps.get(file) as string;
+    chmodSync(tmp, file.mode);
+    // rename replaces a link at `target` itself, never the file it points to.
+    renameSync(tmp, join(dir, file.path));
+    temps.delete(file);
+    const stat = statSync(join(dir, file.path));
+    hashes[file.path] = { size: stat.size, mtimeMs: stat.mtimeMs, digest: file.digest };
+    progress.fileDone(file.path, file.size);
+  };
+  /** Where a file downloads to, once its folder is checked to be a real one of the copy. */
+  const tempFor = (file: VolumeFile) => {
+    const tmp = cache.tempPath();
+    temps.set(file, tmp);
+    return tmp;
+  };
   if (missing.length > 0) progress.start(missing.length, bytes);
   try {
-    await forEachLimited(missing, TRANSFER_LANES, async (file) => {
-      const target = join(dir, file.path);
-      await ensureParents(dir, file.path, made);
-      if (lstatSync(target, { throwIfNoEntry: false })?.isDirectory()) {
-        throw new EveraiError('EVERAI_BAD_REQUEST', `cannot write ${quotePath(file.path)}: a folder of that name is in the local copy`);
+    await forEachLimited(inBatches(missing, (f) => f.size > BATCH_FILE_LIMIT), TRANSFER_LANES, async ({ files, batched }) => {
+      for (const file of files) await checkTarget(dir, file.path, made);
+      const onBytes = (n: number) => progress.advance(n);
+      if (batched) await downloadBatch(api, ref, list.revision, files, tempFor, onBytes, place);
+      else {
+        const file = files[0] as VolumeFile;
+        await downloadFile(api, ref, list.revision, file, tempFor(file), onBytes);
+        place(file);
       }
-      // The calls around a download are synchronous: microseconds each, where a thread-pool round
-      // trip costs ten times that, four times a file.
-      const tmp = cache.tempPath();
-      try {
-        await downloadFile(api, ref, list.revision, file, tmp, (n) => progress.advance(n));
-        chmodSync(tmp, file.mode);
-        // rename replaces a link at `target` itself, never the file it points to.
-        renameSync(tmp, target);
-      } catch (error) {
-        rmSync(tmp, { force: true });
-        throw error;
-      }
-      const stat = statSync(target);
-      hashes[file.path] = { size: stat.size, mtimeMs: stat.mtimeMs, digest: file.digest };
-      progress.fileDone(file.path, file.size);
     });
   } finally {
+    // What broke off leaves no temp file behind.
+    for (const tmp of temps.values()) rmSync(tmp, { force: true });
     if (missing.length > 0) progress.stop();
   }
   const deletedFiles = options.sync ? await deleteExtras(dir, new Set(list.files.map((f) => f.path))) : 0;

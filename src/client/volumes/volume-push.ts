@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import type { ApiClient } from '../api-client';
-import { BATCH_BYTE_LIMIT, BATCH_FILE_COUNT_LIMIT, BATCH_FILE_LIMIT } from '../../contract/blob-batch';
+import { BATCH_FILE_LIMIT } from '../../contract/blob-batch';
+import { inBatches } from './batches';
 import { EveraiError } from '../../contract/errors';
 import type { PushResult } from '../../contract/volume-transfer';
 import { byPath, canonicalFileList, quotePath, type VolumeFile } from '../../contract/volume-file';
@@ -37,31 +38,6 @@ export async function hashAll(files: readonly LocalFile[], hashes: Record<string
 
 /** A file to upload, from byte `offset` on (the platform holds those before it). */
 type Upload = HashedLocalFile & { offset: number };
-
-/**
- * The uploads as requests: small files from their start go many to a request, within the batch
- * limits; any other file goes alone, streamed, so that it can resume where it broke off.
- */
-function inBatches(uploads: readonly Upload[]): { files: Upload[]; batched: boolean }[] {
-  const requests: { files: Upload[]; batched: boolean }[] = [];
-  let batch: Upload[] = [];
-  let batchBytes = 0;
-  for (const file of uploads) {
-    if (file.offset > 0 || file.size > BATCH_FILE_LIMIT) {
-      requests.push({ files: [file], batched: false });
-      continue;
-    }
-    if (batch.length === BATCH_FILE_COUNT_LIMIT || batchBytes + file.size > BATCH_BYTE_LIMIT) {
-      requests.push({ files: batch, batched: true });
-      batch = [];
-      batchBytes = 0;
-    }
-    batch.push(file);
-    batchBytes += file.size;
-  }
-  if (batch.length > 0) requests.push({ files: batch, batched: true });
-  return requests;
-}
 
 async function changedSinceHashed(file: HashedLocalFile): Promise<boolean> {
   const stat = await ifExists(fs.stat(file.source));
@@ -110,7 +86,7 @@ export async function pushVolume(
   const uploadedBytes = uploads.reduce((sum, f) => sum + f.size - f.offset, 0);
   if (uploads.length > 0) progress.start(uploads.length, uploadedBytes);
   try {
-    await forEachLimited(inBatches(uploads), TRANSFER_LANES, async ({ files, batched }) => {
+    await forEachLimited(inBatches(uploads, (f) => f.offset > 0 || f.size > BATCH_FILE_LIMIT), TRANSFER_LANES, async ({ files, batched }) => {
       const sent = batched
         ? uploadBatch(api, ref, files).then(() => files.forEach((f) => progress.advance(f.size)))
         : uploadBlob(api, ref, files[0] as Upload, (n) => progress.advance(n));

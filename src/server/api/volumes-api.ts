@@ -12,13 +12,14 @@ import {
   blobViewSchema,
   commitRequestSchema,
   commitViewSchema,
+  downloadFilesRequestSchema,
   fileListViewSchema,
   missingBlobsRequestSchema,
   missingBlobsViewSchema,
   volumeViewSchema,
 } from '../../contract/volume-view-schemas';
 import { deletedSchema } from './common-schemas';
-import { BATCH_BODY_LIMIT } from '../../contract/blob-batch';
+import { BATCH_BODY_LIMIT, blobBatchLine } from '../../contract/blob-batch';
 
 /** A file list of a large volume is bigger than an ordinary API body (about 150 bytes a file). */
 const FILE_LIST_BODY_LIMIT = 64 * 1024 * 1024;
@@ -153,6 +154,38 @@ export function registerVolumeRoutes(router: ApiRouter, deps: { volumes: VolumeS
     { method: 'GET', path: `${VOLUME}/revisions/:revision/files`, tag, summary: "A revision's files", responses: { 200: fileListViewSchema } },
     async ({ user, params: { ref = '', revision = '' }, reply }) => {
       reply(200, await volumes.fileList(user, ref, revision));
+    },
+  );
+
+  router.on(
+    {
+      method: 'POST',
+      path: `${VOLUME}/revisions/:revision/files:download`,
+      tag,
+      summary: 'Many small files of a revision in one answer',
+      description: 'The answer is each file, in the order asked, as a line `DIGEST SIZE` then its SIZE bytes (docs/volumes.md). A path the revision lacks is a 404 before any byte.',
+      body: downloadFilesRequestSchema,
+      responses: { 200: { description: 'Files, each a `DIGEST SIZE` line and its bytes', contentType: 'application/octet-stream' } },
+    },
+    async ({ user, res, params: { ref = '', revision = '' }, body }) => {
+      const files = await volumes.openFiles(user, ref, revision, (await body()).paths);
+      const lines = files.map(({ file }) => blobBatchLine(file.digest, file.size));
+      const bytes = files.reduce((sum, { file }) => sum + file.size, 0);
+      res.writeHead(200, {
+        'content-type': 'application/octet-stream',
+        'content-length': String(lines.reduce((sum, line) => sum + line.length, bytes)),
+      });
+      // Streamed file by file: one file's bytes at a time in memory, however many are asked.
+      async function* pieces(): AsyncGenerator<Buffer> {
+        for (const [index, { open }] of files.entries()) {
+          yield lines[index] as Buffer;
+          yield* open() as AsyncIterable<Buffer>;
+        }
+      }
+      await pipeline(pieces(), res, { signal: clientGoneSignal(res) }).then(
+        () => metrics.volumeTransferred('pull', bytes),
+        () => res.destroy(),
+      );
     },
   );
 

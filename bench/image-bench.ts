@@ -1,0 +1,86 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { renderTable } from '../src/cli/output';
+import { LocalBlobStore } from '../src/server/blobs/local/local-blob-store';
+import { resolveImage } from '../src/server/registry/image-resolver';
+import { ImageUnpacker } from '../src/server/runtime/local/image-unpacker';
+import { SqliteStore } from '../src/server/store/sqlite/sqlite-store';
+import { startTestPlatform } from '../test/helpers/platform';
+import { peakRss, resetPeakRss, runCliMeasured } from './peak-rss';
+import { mibFiles } from './volume-datasets';
+
+/**
+ * `everai image build` of an app folder holding 1 GiB, and the unpack of that image a first
+ * worker waits for, each against `cp -r` of the folder on the same disk in the same run. The
+ * unpack runs in this process, as the server's runtime would run it, from the server's blobs.
+ */
+
+const execFileAsync = promisify(execFile);
+const MB = 1e6;
+const DATA = mibFiles(1024);
+const IMAGE = 'bench/data:v1';
+
+interface Figure {
+  operation: string;
+  seconds: number;
+  cliRss?: number;
+  serverRss?: number;
+}
+
+async function seconds(work: () => Promise<unknown>): Promise<number> {
+  const start = process.hrtime.bigint();
+  await work();
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+export async function run(): Promise<void> {
+  process.stderr.write(`image bench: starting a server; an app folder holding ${DATA.name}\n`);
+  const platform = await startTestPlatform();
+  const work = mkdtempSync(join(tmpdir(), 'everai-image-bench-'));
+  try {
+    const app = join(work, 'app');
+    mkdirSync(join(app, 'data'), { recursive: true });
+    writeFileSync(join(app, 'app.ts'), "export const app = 'data';\n");
+    writeFileSync(join(app, 'image_builder.ts'), `export const IMAGE = '${IMAGE}';\n`);
+    DATA.write(join(app, 'data'));
+    const figures: Figure[] = [{ operation: 'cp -r', seconds: await seconds(() => execFileAsync('cp', ['-r', app, join(work, 'copy')])) }];
+    resetPeakRss(platform.pid);
+    const build = await runCliMeasured(['image', 'build'], platform.env, app);
+    figures.push({ operation: 'image build', seconds: build.seconds, cliRss: build.peakRss, serverRss: peakRss(platform.pid) });
+    const store = new SqliteStore(join(platform.dataDir, 'state.db'));
+    try {
+      const blobs = new LocalBlobStore(join(platform.dataDir, 'blobs'));
+      const image = await resolveImage({ store, blobs }, `admin/${IMAGE}`);
+      figures.push({ operation: 'unpack (first worker)', seconds: await seconds(() => new ImageUnpacker(blobs, join(work, 'images')).ensureUnpacked(image)) });
+    } finally {
+      await store.close();
+    }
+    const cp = figures[0] as Figure;
+    console.log(
+      [
+        '',
+        `Image build and unpack of an app folder holding ${DATA.name}, against cp -r of the folder (page cache warm).`,
+        `${cpus().length} CPUs, shared by the CLI and the server: compare ratios, not absolutes.`,
+        '',
+        renderTable(figures, [
+          { header: 'OPERATION', value: (f) => f.operation },
+          { header: 'SECONDS', value: (f) => f.seconds.toFixed(2) },
+          { header: 'MB/S', value: (f) => (DATA.bytes / MB / f.seconds).toFixed(0) },
+          { header: 'VS_CP', value: (f) => (f === cp ? '-' : `${(cp.seconds / f.seconds).toFixed(2)}x`) },
+          { header: 'CLI_RSS_MB', value: (f) => (f.cliRss === undefined ? '-' : (f.cliRss / MB).toFixed(0)) },
+          { header: 'SERVER_RSS_MB', value: (f) => (f.serverRss === undefined ? '-' : (f.serverRss / MB).toFixed(0)) },
+        ]),
+        '',
+        'Targets',
+        ...figures.filter((f) => f !== cp).map((f) => `  ${f.operation} >= 0.5x cp -r: ${(cp.seconds / f.seconds).toFixed(2)}x  ${cp.seconds / f.seconds >= 0.5 ? 'met' : 'MISSED'}`),
+        '',
+      ].join('\n'),
+    );
+  } finally {
+    await platform.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
