@@ -23,7 +23,6 @@ export type CommitRequest = z.infer<typeof schemas.commitRequestSchema>;
 
 /** `POST .../blobs:missing`: what a push must upload, and how much of each it already sent. */
 export type MissingBlobsView = z.infer<typeof schemas.missingBlobsViewSchema>;
-export type BlobBatchView = z.infer<typeof schemas.blobBatchViewSchema>;
 /** `POST .../revisions/REV/files:download`'s body. */
 export type DownloadFilesRequest = z.infer<typeof schemas.downloadFilesRequestSchema>;
 

@@ -213,13 +213,11 @@ export class Gateway {
     const { routes, path } = this.findRoutes(pathname);
     const route = await this.pick(req, routes);
     const app = route.app;
-    const label = appLabel(app);
-    note.app = label;
-    note.route = app.routeName;
+    noteApp(note, app);
     const user = app.routeAuth === 'public' ? await this.publicCaller(req) : await this.deps.auth.require(req);
     // Another user's app answers as if it did not exist.
     if (app.routeAuth !== 'public' && user?.id !== app.ownerId) throw new EveraiError('EVERAI_NOT_FOUND', 'no such app route');
-    if (app.paused) throw new EveraiError('EVERAI_APP_PAUSED', `app '${app.name}' is paused: resume it with \`everai app resume ${app.name}\``);
+    refusePaused(app);
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > this.deps.maxRequestBodyBytes) {
       throw new EveraiError('EVERAI_BODY_TOO_LARGE', `request body is over the limit of ${this.deps.maxRequestBodyBytes} bytes`);
@@ -235,9 +233,8 @@ export class Gateway {
   async handleActivated(req: IncomingMessage, res: ServerResponse, appId: string, target: string, note: AccessNote): Promise<void> {
     const route = this.routes.get(appId);
     if (!route) throw new EveraiError('EVERAI_NOT_FOUND', 'no such app route');
-    note.app = appLabel(route.app);
-    note.route = route.app.routeName;
-    if (route.app.paused) throw new EveraiError('EVERAI_APP_PAUSED', `app '${route.app.name}' is paused: resume it with \`everai app resume ${route.app.name}\``);
+    noteApp(note, route.app);
+    refusePaused(route.app);
     const user = req.headers[USER_HEADER];
     return this.dispatch(req, res, route, typeof user === 'string' ? user : undefined, target, note);
   }
@@ -301,4 +298,15 @@ export class Gateway {
     this.byName.clear();
     this.byRouteName.clear();
   }
+}
+
+/** The access log's line names the app and route a request was for. */
+function noteApp(note: AccessNote, app: AppRecord): void {
+  note.app = appLabel(app);
+  note.route = app.routeName;
+}
+
+/** A paused app takes no requests, through either entry. */
+function refusePaused(app: AppRecord): void {
+  if (app.paused) throw new EveraiError('EVERAI_APP_PAUSED', `app '${app.name}' is paused: resume it with \`everai app resume ${app.name}\``);
 }
