@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runtimeCommand } from '../src/server/haproxy/runtime-socket';
-import { appJson, copyExampleApp, deployApp, editFile } from './helpers/app-fixture';
+import { appJson, cliOk, copyExampleApp, deployApp, editFile } from './helpers/app-fixture';
+import { startLoop } from './helpers/load';
 import { usePlatform } from './helpers/platform';
 import { waitFor } from './helpers/wait';
 
@@ -101,6 +102,23 @@ test("a client's own activator headers vouch for nothing: a private app still wa
   assert.equal(direct.status, 404, direct.body);
 });
 
+test("another app created and deleted under load (each one reloads HAProxy): no request to this app fails", async () => {
+  const dir = copyExampleApp(platform);
+  editFile(join(dir, 'app.ts'), (text) => text.replace("new App('get-start'", "new App('neighbour'"));
+  const loop = startLoop(`${platform.url}/api/routes/v1/default/get-start/me`, platform.token, 4);
+  try {
+    for (let round = 0; round < 2; round++) {
+      await deployApp(platform, dir, 'neighbour');
+      await cliOk(platform, ['app', 'delete', 'neighbour', '--yes']);
+    }
+  } finally {
+    const report = await loop.stop();
+    assert.deepEqual(report.failures, [], 'every request to the app already there was answered');
+    assert.ok(report.ok > 0);
+  }
+});
+
+// Last: it rotates the token the tests above use.
 test('a rotated token stops working through HAProxy at once, and the new one works', async () => {
   const old = platform.token;
   const before = await servedByHaproxy();

@@ -126,6 +126,10 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     '  timeout http-keep-alive 65s',
     // A client gone ends its request at the worker too, as with the Node gateway: its place is free at once.
     '  option abortonclose',
+    // A reload (an app added or removed) must not cut other apps' clients: the old HAProxy keeps an
+    // idle keep-alive connection open and answers its next request with `Connection: close`,
+    // where by default it would close it under a client that may be sending on it that instant.
+    '  option idle-close-on-response',
     '',
     'frontend public',
     `  bind ${input.listen}`,
