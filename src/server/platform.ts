@@ -13,6 +13,7 @@ import { LocalBlobStore } from './blobs/local/local-blob-store';
 import { Controller } from './controller/controller';
 import { Gateway } from './gateway/gateway';
 import type { DataPlane } from './gateway/data-plane';
+import { haproxyBinary } from './haproxy/haproxy-binary';
 import { HaproxyDataPlane } from './haproxy/haproxy-data-plane';
 import { freePort } from './free-port';
 import { sendError, sendJson } from './http/respond';
@@ -120,7 +121,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
           dir: join(options.dataDir, 'haproxy'),
           maxRequestBodyBytes: options.maxRequestBodyBytes,
           queueTimeoutMs: options.queueTimeoutMs,
-          binary: process.env.EVERAI_HAPROXY ?? 'haproxy',
+          binary: haproxyBinary(),
           users: () => store.users.list(),
           // The same access line and metrics as for a request the Node gateway serves (logAccess).
           onServed: (batch) =>
