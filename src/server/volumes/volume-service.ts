@@ -130,6 +130,15 @@ export class VolumeService {
     return written;
   }
 
+  /** Stores `bytes` as blob `digest`, refused unless they hash to it (a small upload, read whole). */
+  async putBlobBytes(user: UserRecord, ref: string, digest: string, bytes: Buffer): Promise<{ digest: string; size: number }> {
+    parseDigest(digest);
+    await this.access.owned(user, ref);
+    const written = await this.deps.blobs.writeBytes(bytes, digest);
+    await this.deps.store.volumes.claimBlob(user.id, digest);
+    return written;
+  }
+
   /** Throws unless `user` may push to the volume (as every write route does, before reading a body). */
   async checkWritable(user: UserRecord, ref: string): Promise<void> {
     await this.access.owned(user, ref);
