@@ -12,6 +12,13 @@ export const BATCH_FILE_LIMIT = 64 * 1024;
 /** File bytes in one batch, and files in one batch. */
 export const BATCH_BYTE_LIMIT = 4 * 1024 * 1024;
 export const BATCH_FILE_COUNT_LIMIT = 1000;
+/**
+ * A pull's batches take files up to this size, and this many bytes: their bytes stream through
+ * (never held whole), and a request per MiB file cost more in wake-ups between the CLI and the
+ * server than the transfer itself.
+ */
+export const DOWNLOAD_BATCH_FILE_LIMIT = 4 * 1024 * 1024;
+export const DOWNLOAD_BATCH_BYTE_LIMIT = 16 * 1024 * 1024;
 /** The largest body a batch may be: its bytes and, at most, a line of 128 bytes a file. */
 export const BATCH_BODY_LIMIT = BATCH_BYTE_LIMIT + BATCH_FILE_COUNT_LIMIT * 128;
 
