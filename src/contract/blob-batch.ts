@@ -7,18 +7,14 @@ import { EveraiError } from './errors';
  * itself; a digest here is only a name to check against.
  */
 
-/** Files up to this size go in batches; larger ones move one a request (an upload resumably). */
-export const BATCH_FILE_LIMIT = 64 * 1024;
-/** File bytes in one batch, and files in one batch. */
-export const BATCH_BYTE_LIMIT = 4 * 1024 * 1024;
-export const BATCH_FILE_COUNT_LIMIT = 1000;
 /**
- * A pull's batches take files up to this size, and this many bytes: their bytes stream through
- * (never held whole), and a request per MiB file cost more in wake-ups between the CLI and the
- * server than the transfer itself.
+ * Files up to this size go in batches; larger ones move one a request (an upload resumably). A
+ * request per MiB file cost more in wake-ups between the CLI and the server than the transfer.
  */
-export const DOWNLOAD_BATCH_FILE_LIMIT = 4 * 1024 * 1024;
-export const DOWNLOAD_BATCH_BYTE_LIMIT = 16 * 1024 * 1024;
+export const BATCH_FILE_LIMIT = 4 * 1024 * 1024;
+/** File bytes in one batch, and files in one batch. Both sides stream a batch, blob by blob. */
+export const BATCH_BYTE_LIMIT = 16 * 1024 * 1024;
+export const BATCH_FILE_COUNT_LIMIT = 1000;
 /** The largest body a batch may be: its bytes and, at most, a line of 128 bytes a file. */
 export const BATCH_BODY_LIMIT = BATCH_BYTE_LIMIT + BATCH_FILE_COUNT_LIMIT * 128;
 
@@ -86,22 +82,4 @@ export async function readBlobBatch(body: AsyncIterable<Buffer>, sink: BlobBatch
 
 function malformed(why: string): EveraiError {
   return new EveraiError('EVERAI_BAD_REQUEST', `malformed blob batch: ${why}`);
-}
-
-/** The blobs of a batch's body; their bytes are views into `body`, not copies. */
-export function decodeBlobBatch(body: Buffer): BatchedBlob[] {
-  const blobs: BatchedBlob[] = [];
-  for (let at = 0; at < body.length; ) {
-    const newline = body.indexOf(0x0a, at);
-    if (newline < 0 || newline - at > 128) throw malformed(`no line 'DIGEST SIZE' at byte ${at}`);
-    const [digest = '', sizeText = ''] = body.toString('latin1', at, newline).split(' ');
-    const size = Number(sizeText);
-    if (!/^\d+$/.test(sizeText) || !Number.isSafeInteger(size)) throw malformed(`'${sizeText}' is not a size, at byte ${at}`);
-    const end = newline + 1 + size;
-    if (end > body.length) throw malformed(`${digest} says ${size} bytes, and the body ends before them`);
-    blobs.push({ digest, bytes: body.subarray(newline + 1, end) });
-    at = end;
-  }
-  if (blobs.length > BATCH_FILE_COUNT_LIMIT) throw malformed(`${blobs.length} blobs, over ${BATCH_FILE_COUNT_LIMIT}`);
-  return blobs;
 }

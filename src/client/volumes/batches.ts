@@ -8,10 +8,9 @@ export interface TransferRequest<T> {
 
 /**
  * The files of a push or a pull as requests: those `alone` says must go alone (large ones, or a
- * resumed upload) each make one; the others go many to a request, within `byteLimit` and the
- * batch's file count.
+ * resumed upload) each make one; the others go many to a request, within the batch limits.
  */
-export function inBatches<T extends { size: number }>(files: readonly T[], alone: (file: T) => boolean, byteLimit = BATCH_BYTE_LIMIT): TransferRequest<T>[] {
+export function inBatches<T extends { size: number }>(files: readonly T[], alone: (file: T) => boolean): TransferRequest<T>[] {
   const requests: TransferRequest<T>[] = [];
   let batch: T[] = [];
   let batchBytes = 0;
@@ -20,7 +19,7 @@ export function inBatches<T extends { size: number }>(files: readonly T[], alone
       requests.push({ files: [file], batched: false });
       continue;
     }
-    if (batch.length === BATCH_FILE_COUNT_LIMIT || batchBytes + file.size > byteLimit) {
+    if (batch.length === BATCH_FILE_COUNT_LIMIT || batchBytes + file.size > BATCH_BYTE_LIMIT) {
       requests.push({ files: batch, batched: true });
       batch = [];
       batchBytes = 0;

@@ -83,7 +83,8 @@ export async function uploadBlob(
 
 /**
  * Uploads small files as one batch (contract/blob-batch.ts), each read whole: a file that is no
- * longer the size it was hashed at fails the batch, as the platform would refuse its bytes.
+ * longer the size it was hashed at fails the batch, as the platform would refuse its bytes. The
+ * pieces go to the socket as they are, never copied into one body.
  */
 export async function uploadBatch(api: ApiClient, ref: string, files: readonly { source: string; digest: string; size: number }[]): Promise<void> {
   const blobs = files.map(({ source, digest, size }) => {
@@ -92,19 +93,18 @@ export async function uploadBatch(api: ApiClient, ref: string, files: readonly {
     return { digest, bytes };
   });
   const body = encodeBlobBatch(blobs);
-  const res = await undiciRequest()(`${api.baseUrl}${volumeApiPath(ref, '/blobs:upload')}`, {
-    method: 'POST',
-    headers: {
-      ...api.authHeaders(),
-      'content-type': 'application/octet-stream',
-      'content-length': String(body.reduce((sum, piece) => sum + piece.length, 0)),
-    },
-    body: Buffer.concat(body),
+  const headers = {
+    ...api.authHeaders(),
+    'content-type': 'application/octet-stream',
+    'content-length': String(body.reduce((sum, piece) => sum + piece.length, 0)),
+  };
+  const res = await streamExchange(`${api.baseUrl}${volumeApiPath(ref, '/blobs:upload')}`, 'POST', headers, async (req) => {
+    for (const piece of body) req.write(piece);
+    req.end();
   }).catch((error: unknown) => {
     throw brokeOff(api, error);
   });
-  const text = await res.body.text();
-  if (res.statusCode !== 201) throw errorFromResponse(res.statusCode, text);
+  if (res.status !== 201) throw errorFromResponse(res.status, res.text);
 }
 
 /**

@@ -5,7 +5,7 @@ import { EveraiError } from '../../contract/errors';
 import type { PullResult } from '../../contract/volume-transfer';
 import { byPath, canonicalFileList, quotePath, type VolumeFile } from '../../contract/volume-file';
 import { volumeApiPath, type FileListView, type VolumeView } from '../../contract/volume-view';
-import { DOWNLOAD_BATCH_BYTE_LIMIT, DOWNLOAD_BATCH_FILE_LIMIT } from '../../contract/blob-batch';
+import { BATCH_FILE_LIMIT } from '../../contract/blob-batch';
 import { inBatches } from './batches';
 import { downloadBatch, downloadFile } from './blob-transfer';
 import { cachedDigest, hashFile } from './file-digest';
@@ -175,7 +175,7 @@ export async function pullVolume(
   };
   if (missing.length > 0) progress.start(missing.length, bytes);
   try {
-    await forEachLimited(inBatches(missing, (f) => f.size > DOWNLOAD_BATCH_FILE_LIMIT, DOWNLOAD_BATCH_BYTE_LIMIT), TRANSFER_LANES, async ({ files, batched }) => {
+    await forEachLimited(inBatches(missing, (f) => f.size > BATCH_FILE_LIMIT), TRANSFER_LANES, async ({ files, batched }) => {
       for (const file of files) await checkTarget(dir, file.path, made);
       const onBytes = (n: number) => progress.advance(n);
       if (batched) await downloadBatch(api, ref, list.revision, files, tempFor, onBytes, place);

@@ -2,7 +2,7 @@ import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { EveraiError } from '../../contract/errors';
 import type { ApiRouter } from './api';
-import { readBytes } from '../http/body';
+import { limitedBody } from '../http/body';
 import { clientGoneSignal } from '../registry/registry-call';
 import type { VolumeService } from '../volumes/volume-service';
 import type { PlatformMetrics } from '../metrics/metrics';
@@ -22,11 +22,6 @@ import { deletedSchema } from './common-schemas';
 import { BATCH_BODY_LIMIT, blobBatchLine } from '../../contract/blob-batch';
 
 /** A file list of a large volume is bigger than an ordinary API body (about 150 bytes a file). */
-/**
- * Uploads up to this size are read into memory and written in one call. What breaks off of one
- * is not kept to resume: resending it costs less than the calls that keeping it would.
- */
-const WHOLE_UPLOAD_LIMIT = 2 * 1024 * 1024;
 const FILE_LIST_BODY_LIMIT = 64 * 1024 * 1024;
 
 const createSchema = z.object({ name: z.string() });
@@ -117,7 +112,7 @@ export function registerVolumeRoutes(router: ApiRouter, deps: { volumes: VolumeS
     async ({ user, req, params: { ref = '' }, reply }) => {
       // Access is checked before the body is read: a stranger's batch is not even buffered.
       await volumes.checkWritable(user, ref);
-      const batch = await volumes.putBlobBatch(user, ref, await readBytes(req, BATCH_BODY_LIMIT));
+      const batch = await volumes.putBlobBatch(user, ref, limitedBody(req, BATCH_BODY_LIMIT));
       metrics.volumeTransferred('push', batch.bytes);
       reply(201, { stored: batch.stored });
     },
@@ -142,14 +137,6 @@ export function registerVolumeRoutes(router: ApiRouter, deps: { volumes: VolumeS
       }
       const offset = Number(req.headers[UPLOAD_OFFSET_HEADER] ?? 0);
       if (!Number.isSafeInteger(offset) || offset < 0) throw new EveraiError('EVERAI_BAD_REQUEST', `${UPLOAD_OFFSET_HEADER} must be a byte count`);
-      if (offset === 0 && Number(req.headers['content-length']) <= WHOLE_UPLOAD_LIMIT) {
-        // A small file arrives whole, as a batch's do: one write where a resumable upload took an
-        // open, writes, a close, a chmod and a rename, each a thread-pool hand-off.
-        await volumes.checkWritable(user, ref);
-        reply(201, await volumes.putBlobBytes(user, ref, digest, await readBytes(req, WHOLE_UPLOAD_LIMIT)));
-        metrics.volumeTransferred('push', Number(req.headers['content-length']));
-        return;
-      }
       const signal = clientGoneSignal(res);
       try {
         const blob = await volumes.putBlob(user, ref, digest, { body: req, offset, signal });
