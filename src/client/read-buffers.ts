@@ -1,6 +1,7 @@
-import { READ_CHUNK } from './file-digest';
+/** Each read of a file being uploaded: big, since a call per 64 KiB cost more than the bytes. */
+export const READ_CHUNK = 1024 * 1024;
 
-/** Buffers in use or free at most: 8 MiB, shared by every upload lane. */
+/** Buffers in use or free at most: 8 MiB, shared by every upload of a command. */
 const MAX_BUFFERS = 8;
 
 /**
