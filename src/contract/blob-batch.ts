@@ -13,7 +13,7 @@ import { EveraiError } from './errors';
  */
 export const BATCH_FILE_LIMIT = 4 * 1024 * 1024;
 /** File bytes in one batch, and files in one batch. Both sides stream a batch, blob by blob. */
-export const BATCH_BYTE_LIMIT = 16 * 1024 * 1024;
+export const BATCH_BYTE_LIMIT = 8 * 1024 * 1024;
 export const BATCH_FILE_COUNT_LIMIT = 1000;
 /** The largest body a batch may be: its bytes and, at most, a line of 128 bytes a file. */
 export const BATCH_BODY_LIMIT = BATCH_BYTE_LIMIT + BATCH_FILE_COUNT_LIMIT * 128;

@@ -7,16 +7,24 @@ import { parseDigest } from '../blobs/digest';
  * Stores the blobs of a batch (contract/blob-batch.ts) as it streams in: each is gathered into
  * one buffer of its size, then written in one call (writeBytes hashes it and refuses it unless it
  * matches its digest) while the next arrives. The first refusal stops the batch; the blobs before
- * it stay stored, and `onStored` heard of each. At most one batch's bytes are ever in memory.
+ * it stay stored, and `onStored` heard of each. At most two blobs wait for the disk at a time.
  */
 export async function storeBlobBatch(blobs: BlobStore, body: AsyncIterable<Buffer>, onStored: (digest: string, size: number) => void): Promise<void> {
   let current: { digest: string; bytes: Buffer; filled: number } | undefined;
   let count = 0;
   // Writes go one after another, in the batch's order, while the body goes on arriving.
   let writing = Promise.resolve();
+  let waiting = 0;
   let failure: { error: unknown } | undefined;
+  // A disk slower than the socket: the body waits, rather than whole blobs piling up in memory.
+  async function* paced(): AsyncGenerator<Buffer> {
+    for await (const chunk of body) {
+      if (waiting > 1) await writing;
+      yield chunk;
+    }
+  }
   try {
-    await readBlobBatch(body, {
+    await readBlobBatch(paced(), {
       start: (digest, size) => {
         if (failure) throw failure.error;
         parseDigest(digest);
@@ -32,13 +40,17 @@ export async function storeBlobBatch(blobs: BlobStore, body: AsyncIterable<Buffe
       end: () => {
         const { digest, bytes } = current as { digest: string; bytes: Buffer };
         current = undefined;
+        waiting++;
         writing = writing.then(async () => {
-          if (failure) return;
           try {
-            await blobs.writeBytes(bytes, digest);
-            onStored(digest, bytes.length);
+            if (!failure) {
+              await blobs.writeBytes(bytes, digest);
+              onStored(digest, bytes.length);
+            }
           } catch (error) {
             failure = { error };
+          } finally {
+            waiting--;
           }
         });
       },
