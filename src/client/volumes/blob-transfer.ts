@@ -1,22 +1,14 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { errorFromResponse, type ApiClient } from '../api-client';
-import { encodeBlobBatch, readBlobBatch } from '../../contract/blob-batch';
+import { BlobBatchReader, encodeBlobBatch } from '../../contract/blob-batch';
 import { EveraiError } from '../../contract/errors';
 import { writeAll } from './write-all';
-import { streamExchange } from '../http-exchange';
+import { openResponse, responseText, streamExchange } from '../http-exchange';
+import { finished } from 'node:stream/promises';
 import { sendFileBytes } from '../file-body';
 import type { VolumeFile } from '../../contract/volume-file';
 import { UPLOAD_OFFSET_HEADER, volumeApiPath, type DownloadFilesRequest } from '../../contract/volume-view';
-
-/**
- * undici's request, loaded on the first transfer: it costs about 0.2 s to load, which every other
- * command (and every command that loads the volume client only to look) can do without.
- */
-function undiciRequest(): typeof import('undici').request {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require('undici') as typeof import('undici')).request;
-}
 
 function brokeOff(api: ApiClient, error: unknown): EveraiError {
   return new EveraiError('EVERAI_UNREACHABLE', `the transfer to ${api.baseUrl} broke off (${(error as Error).message})`);
@@ -119,16 +111,22 @@ export async function downloadFile(
 ): Promise<void> {
   const path = file.path.split('/').map(encodeURIComponent).join('/');
   const url = `${api.baseUrl}${volumeApiPath(ref, `/revisions/${revision}/files/${path}`)}`;
-  const res = await undiciRequest()(url, { method: 'GET', headers: api.authHeaders() }).catch((error: unknown) => {
+  const res = await openResponse(url, 'GET', api.authHeaders()).catch((error: unknown) => {
     throw brokeOff(api, error);
   });
-  if (res.statusCode !== 200) throw errorFromResponse(res.statusCode, await res.body.text());
+  if (res.statusCode !== 200) throw errorFromResponse(res.statusCode ?? 0, await responseText(res));
   const sink = new DownloadTarget(file, target);
   try {
-    for await (const chunk of res.body as AsyncIterable<Buffer>) {
-      sink.write(chunk);
-      onBytes(chunk.length);
-    }
+    // Each piece is hashed and written in its 'data' event, synchronously: no promise per piece.
+    res.on('data', (chunk: Buffer) => {
+      try {
+        sink.write(chunk);
+        onBytes(chunk.length);
+      } catch (error) {
+        res.destroy(error as Error);
+      }
+    });
+    await finished(res);
   } catch (error) {
     throw new EveraiError('EVERAI_INTERNAL', `downloading ${JSON.stringify(file.path)} failed: ${(error as Error).message}`);
   } finally {
@@ -151,18 +149,16 @@ export async function downloadBatch(
   onBytes: (bytes: number) => void,
   onFile: (file: VolumeFile) => void,
 ): Promise<void> {
-  const res = await undiciRequest()(`${api.baseUrl}${volumeApiPath(ref, `/revisions/${revision}/files:download`)}`, {
-    method: 'POST',
-    headers: { ...api.authHeaders(), 'content-type': 'application/json' },
-    body: JSON.stringify({ paths: files.map((f) => f.path) } satisfies DownloadFilesRequest),
-  }).catch((error: unknown) => {
+  const body = JSON.stringify({ paths: files.map((f) => f.path) } satisfies DownloadFilesRequest);
+  const url = `${api.baseUrl}${volumeApiPath(ref, `/revisions/${revision}/files:download`)}`;
+  const res = await openResponse(url, 'POST', { ...api.authHeaders(), 'content-type': 'application/json' }, body).catch((error: unknown) => {
     throw brokeOff(api, error);
   });
-  if (res.statusCode !== 200) throw errorFromResponse(res.statusCode, await res.body.text());
+  if (res.statusCode !== 200) throw errorFromResponse(res.statusCode ?? 0, await responseText(res));
   let index = 0;
   let current: { file: VolumeFile; sink: DownloadTarget } | undefined;
   try {
-    const count = await readBlobBatch(res.body as AsyncIterable<Buffer>, {
+    const reader = new BlobBatchReader({
       start: (digest, size) => {
         const file = files[index++];
         if (!file || file.digest !== digest || file.size !== size) {
@@ -181,6 +177,16 @@ export async function downloadBatch(
         onFile(done.file);
       },
     });
+    // Each piece is read in its 'data' event, synchronously: no promise per piece.
+    res.on('data', (chunk: Buffer) => {
+      try {
+        reader.push(chunk);
+      } catch (error) {
+        res.destroy(error as Error);
+      }
+    });
+    await finished(res);
+    const count = reader.end();
     if (count !== files.length) throw new EveraiError('EVERAI_INTERNAL', `the platform sent ${count} of a batch's ${files.length} files; pull again`);
   } catch (error) {
     if (error instanceof EveraiError) throw error;
