@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -168,4 +169,21 @@ test('a batch of small blobs is stored blob by blob, each checked against its di
 
   const malformed = await errorOf(await api('POST', 'batched', '/blobs:upload', `${sha256('x')} 99\nx`));
   assert.deepEqual([malformed.status, malformed.code], [400, 'EVERAI_BAD_REQUEST']);
+});
+
+test('files of a few MiB, batched both ways, arrive whole', async () => {
+  await volumeOk(platform, ['volume', 'create', 'mib-files']);
+  const { path, id } = await volumeJson(platform, 'mib-files');
+  // Each larger than a socket read, so that a blob's bytes span many pieces of a batch, and
+  // together more than one batch holds.
+  const files: Record<string, Buffer> = {};
+  for (let i = 0; i < 6; i++) files[`weights/part-${i}.bin`] = randomBytes(3 * 1024 * 1024 + i);
+  files['tiny.txt'] = Buffer.from('tiny');
+  writeFiles(path, files);
+  const pushed = await push(platform, 'mib-files');
+  assert.deepEqual([pushed.uploadedFiles, pushed.uploadedBytes], [7, 6 * 3 * 1024 * 1024 + 15 + 4]);
+
+  const fresh = { root: mkdtempSync(join(work, 'root-')) };
+  await volumeOk(platform, ['volume', 'pull', 'mib-files'], fresh);
+  assert.deepEqual(readTree(join(fresh.root, id)), readTree(path));
 });

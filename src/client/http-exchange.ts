@@ -1,22 +1,35 @@
-import type { IncomingMessage, RequestOptions } from 'node:http';
+import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 
 export interface Exchange {
   status: number;
   text: string;
 }
 
+/** Writes a request's body and ends it; a rejection aborts the request with that error. */
+export type BodyWriter = (req: ClientRequest) => Promise<void>;
+
 /**
  * One request with a small body and its whole answer as text, over node:http(s). The CLI's JSON
  * calls take this path rather than the global `fetch`, whose first call loads Node's bundled undici:
- * about 40 ms of the 100-odd a short command such as `everai worker list` is worth. Streams (logs,
- * uploads) still use `fetch`. A failure to connect rejects with the system error (`code`: ECONNREFUSED...).
+ * about 40 ms of the 100-odd a short command such as `everai worker list` is worth. A failure to
+ * connect rejects with the system error (`code`: ECONNREFUSED...).
  */
 export function exchange(url: string, method: string, headers: Record<string, string>, body?: string): Promise<Exchange> {
+  const withLength = body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) };
+  return streamExchange(url, method, withLength, async (req) => void req.end(body));
+}
+
+/**
+ * A request whose body `write` streams (headers must give its length), and its whole answer as
+ * text. A large upload goes this way: node:http calls back once each piece left for the socket,
+ * so the writer can reuse its buffers, where undici's and fetch's streamed bodies never say.
+ */
+export function streamExchange(url: string, method: string, headers: Record<string, string>, write: BodyWriter): Promise<Exchange> {
   const target = new URL(url);
   // https, and tls with it, only for an https endpoint.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const transport = (target.protocol === 'https:' ? require('node:https') : require('node:http')) as typeof import('node:http');
-  const options: RequestOptions = { method, headers: body === undefined ? headers : { ...headers, 'content-length': Buffer.byteLength(body) } };
+  const options: RequestOptions = { method, headers };
   return new Promise((resolve, reject) => {
     const req = transport.request(target, options, (res: IncomingMessage) => {
       const chunks: Buffer[] = [];
@@ -25,6 +38,33 @@ export function exchange(url: string, method: string, headers: Record<string, st
       res.on('error', reject);
     });
     req.on('error', reject);
+    write(req).catch((error: Error) => {
+      reject(error);
+      req.destroy(error);
+    });
+  });
+}
+
+/**
+ * A request with a small body (or none) whose answer is handed over as it starts, to be read as a
+ * stream. node:http, not undici: the pieces come as 'data' events, where an async iteration over
+ * undici's body cost the CLI a promise or more per 64 KiB piece.
+ */
+export function openResponse(url: string, method: string, headers: Record<string, string>, body?: string): Promise<IncomingMessage> {
+  const target = new URL(url);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const transport = (target.protocol === 'https:' ? require('node:https') : require('node:http')) as typeof import('node:http');
+  return new Promise((resolve, reject) => {
+    const withLength = body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) };
+    const req = transport.request(target, { method, headers: withLength }, resolve);
+    req.on('error', reject);
     req.end(body);
   });
+}
+
+/** The rest of an answer, as text. */
+export async function responseText(res: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of res as AsyncIterable<Buffer>) chunks.push(chunk);
+  return Buffer.concat(chunks).toString('utf8');
 }

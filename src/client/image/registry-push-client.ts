@@ -1,7 +1,6 @@
-import { createReadStream } from 'node:fs';
-import { Readable } from 'node:stream';
-import { request } from 'undici';
 import type { ApiClient } from '../api-client';
+import { sendFileBytes } from '../file-body';
+import { streamExchange } from '../http-exchange';
 import { EveraiError } from '../../contract/errors';
 import { MEDIA_TYPES } from '../../contract/oci';
 import type { BuiltImage, ImageBlob } from './oci-image-builder';
@@ -38,16 +37,6 @@ function uploadUrl(res: Response, baseUrl: string): URL {
     throw new EveraiError('EVERAI_INTERNAL', `the registry sent the upload to another server (${url.origin})`);
   }
   return url;
-}
-
-/** A layer is read in 1 MiB pieces: in the 64 KiB default, a 1 GiB layer spent more in calls and garbage than in bytes. */
-const LAYER_PIECE = 1024 * 1024;
-
-async function* counted(path: string, progress: PushProgress): AsyncGenerator<Buffer> {
-  for await (const chunk of createReadStream(path, { highWaterMark: LAYER_PIECE }) as AsyncIterable<Buffer>) {
-    progress.advance(chunk.length);
-    yield chunk;
-  }
 }
 
 /**
@@ -109,17 +98,13 @@ export class RegistryPushClient {
     url.searchParams.set('digest', blob.digest);
     progress.start(blob.kind, blob.digest, blob.size);
     try {
-      // undici's request, not fetch: fetch reads a streamed body ahead of the socket and would
-      // hold most of a large layer in memory; request pipes it with backpressure.
-      const res = await request(url, {
-        method: 'PUT',
-        headers: { ...this.api.authHeaders(), 'content-type': 'application/octet-stream', 'content-length': String(blob.size) },
-        body: Readable.from(counted(path, progress)),
-      }).catch((error: unknown) => {
+      // node:http with a few reused buffers (file-body.ts), not fetch: fetch reads a streamed body
+      // ahead of the socket and would hold most of a large layer in memory.
+      const headers = { ...this.api.authHeaders(), 'content-type': 'application/octet-stream', 'content-length': String(blob.size) };
+      const res = await streamExchange(url.href, 'PUT', headers, (req) => sendFileBytes(req, path, 0, blob.size, (n) => progress.advance(n))).catch((error: unknown) => {
         throw new EveraiError('EVERAI_UNREACHABLE', `the upload to ${url.origin} broke off (${(error as Error).message})`);
       });
-      const text = await res.body.text();
-      if (res.statusCode !== 201) throw registryError(res.statusCode, text, `${blob.kind} ${blob.digest}`);
+      if (res.status !== 201) throw registryError(res.status, res.text, `${blob.kind} ${blob.digest}`);
     } catch (error) {
       progress.fail();
       throw error;

@@ -1,52 +1,22 @@
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
-import { Readable } from 'node:stream';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { errorFromResponse, type ApiClient } from '../api-client';
-import { encodeBlobBatch, readBlobBatch } from '../../contract/blob-batch';
+import { BlobBatchReader, encodeBlobBatch } from '../../contract/blob-batch';
 import { EveraiError } from '../../contract/errors';
 import { writeAll } from './write-all';
+import { openResponse, responseText, streamExchange } from '../http-exchange';
+import { finished } from 'node:stream/promises';
+import { sendFileBytes } from '../file-body';
 import type { VolumeFile } from '../../contract/volume-file';
 import { UPLOAD_OFFSET_HEADER, volumeApiPath, type DownloadFilesRequest } from '../../contract/volume-view';
-import { READ_CHUNK } from './file-digest';
-
-/**
- * undici's request, loaded on the first transfer: it costs about 0.2 s to load, which every other
- * command (and every command that loads the volume client only to look) can do without.
- */
-function undiciRequest(): typeof import('undici').request {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require('undici') as typeof import('undici')).request;
-}
 
 function brokeOff(api: ApiClient, error: unknown): EveraiError {
   return new EveraiError('EVERAI_UNREACHABLE', `the transfer to ${api.baseUrl} broke off (${(error as Error).message})`);
 }
 
 /**
- * Bytes `start` to `size` of a file, counted as they go, in big synchronous reads (a thread-pool
- * round trip per read cost more than the read). A file that shrank since it was listed fails the
- * upload.
- */
-async function* fileBytes(path: string, start: number, size: number, onBytes: (bytes: number) => void): AsyncGenerator<Buffer> {
-  const fd = openSync(path, 'r');
-  try {
-    for (let position = start; position < size; ) {
-      const piece = Buffer.allocUnsafeSlow(Math.min(READ_CHUNK, size - position));
-      const length = readSync(fd, piece, 0, piece.length, position);
-      if (length === 0) throw new Error(`the file ended at byte ${position} of ${size}`);
-      position += length;
-      onBytes(length);
-      yield piece.subarray(0, length);
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/**
  * Streams one file's bytes from `offset` on (the platform holds those before it from an upload
- * that broke off) up as the blob `digest` of the volume. undici's request, not fetch: fetch reads
- * a streamed body ahead of the socket and would hold much of a large file in memory.
+ * that broke off) up as the blob `digest` of the volume. At most a few MiB of it are in memory.
  */
 export async function uploadBlob(
   api: ApiClient,
@@ -55,26 +25,22 @@ export async function uploadBlob(
   onBytes: (bytes: number) => void,
 ): Promise<void> {
   const url = `${api.baseUrl}${volumeApiPath(ref, `/blobs/${blob.digest}`)}`;
-  const res = await undiciRequest()(url, {
-    method: 'PUT',
-    headers: {
-      ...api.authHeaders(),
-      'content-type': 'application/octet-stream',
-      'content-length': String(blob.size - blob.offset),
-      [UPLOAD_OFFSET_HEADER]: String(blob.offset),
-    },
-    // One piece read ahead of the one on the socket, not the 16 of a stream's default.
-    body: Readable.from(fileBytes(blob.source, blob.offset, blob.size, onBytes), { highWaterMark: 1 }),
-  }).catch((error: unknown) => {
+  const headers = {
+    ...api.authHeaders(),
+    'content-type': 'application/octet-stream',
+    'content-length': String(blob.size - blob.offset),
+    [UPLOAD_OFFSET_HEADER]: String(blob.offset),
+  };
+  const res = await streamExchange(url, 'PUT', headers, (req) => sendFileBytes(req, blob.source, blob.offset, blob.size, onBytes)).catch((error: unknown) => {
     throw brokeOff(api, error);
   });
-  const text = await res.body.text();
-  if (res.statusCode !== 201) throw errorFromResponse(res.statusCode, text);
+  if (res.status !== 201) throw errorFromResponse(res.status, res.text);
 }
 
 /**
  * Uploads small files as one batch (contract/blob-batch.ts), each read whole: a file that is no
- * longer the size it was hashed at fails the batch, as the platform would refuse its bytes.
+ * longer the size it was hashed at fails the batch, as the platform would refuse its bytes. The
+ * pieces go to the socket as they are, never copied into one body.
  */
 export async function uploadBatch(api: ApiClient, ref: string, files: readonly { source: string; digest: string; size: number }[]): Promise<void> {
   const blobs = files.map(({ source, digest, size }) => {
@@ -83,19 +49,18 @@ export async function uploadBatch(api: ApiClient, ref: string, files: readonly {
     return { digest, bytes };
   });
   const body = encodeBlobBatch(blobs);
-  const res = await undiciRequest()(`${api.baseUrl}${volumeApiPath(ref, '/blobs:upload')}`, {
-    method: 'POST',
-    headers: {
-      ...api.authHeaders(),
-      'content-type': 'application/octet-stream',
-      'content-length': String(body.reduce((sum, piece) => sum + piece.length, 0)),
-    },
-    body: Buffer.concat(body),
+  const headers = {
+    ...api.authHeaders(),
+    'content-type': 'application/octet-stream',
+    'content-length': String(body.reduce((sum, piece) => sum + piece.length, 0)),
+  };
+  const res = await streamExchange(`${api.baseUrl}${volumeApiPath(ref, '/blobs:upload')}`, 'POST', headers, async (req) => {
+    for (const piece of body) req.write(piece);
+    req.end();
   }).catch((error: unknown) => {
     throw brokeOff(api, error);
   });
-  const text = await res.body.text();
-  if (res.statusCode !== 201) throw errorFromResponse(res.statusCode, text);
+  if (res.status !== 201) throw errorFromResponse(res.status, res.text);
 }
 
 /**
@@ -146,16 +111,22 @@ export async function downloadFile(
 ): Promise<void> {
   const path = file.path.split('/').map(encodeURIComponent).join('/');
   const url = `${api.baseUrl}${volumeApiPath(ref, `/revisions/${revision}/files/${path}`)}`;
-  const res = await undiciRequest()(url, { method: 'GET', headers: api.authHeaders() }).catch((error: unknown) => {
+  const res = await openResponse(url, 'GET', api.authHeaders()).catch((error: unknown) => {
     throw brokeOff(api, error);
   });
-  if (res.statusCode !== 200) throw errorFromResponse(res.statusCode, await res.body.text());
+  if (res.statusCode !== 200) throw errorFromResponse(res.statusCode ?? 0, await responseText(res));
   const sink = new DownloadTarget(file, target);
   try {
-    for await (const chunk of res.body as AsyncIterable<Buffer>) {
-      sink.write(chunk);
-      onBytes(chunk.length);
-    }
+    // Each piece is hashed and written in its 'data' event, synchronously: no promise per piece.
+    res.on('data', (chunk: Buffer) => {
+      try {
+        sink.write(chunk);
+        onBytes(chunk.length);
+      } catch (error) {
+        res.destroy(error as Error);
+      }
+    });
+    await finished(res);
   } catch (error) {
     throw new EveraiError('EVERAI_INTERNAL', `downloading ${JSON.stringify(file.path)} failed: ${(error as Error).message}`);
   } finally {
@@ -178,18 +149,16 @@ export async function downloadBatch(
   onBytes: (bytes: number) => void,
   onFile: (file: VolumeFile) => void,
 ): Promise<void> {
-  const res = await undiciRequest()(`${api.baseUrl}${volumeApiPath(ref, `/revisions/${revision}/files:download`)}`, {
-    method: 'POST',
-    headers: { ...api.authHeaders(), 'content-type': 'application/json' },
-    body: JSON.stringify({ paths: files.map((f) => f.path) } satisfies DownloadFilesRequest),
-  }).catch((error: unknown) => {
+  const body = JSON.stringify({ paths: files.map((f) => f.path) } satisfies DownloadFilesRequest);
+  const url = `${api.baseUrl}${volumeApiPath(ref, `/revisions/${revision}/files:download`)}`;
+  const res = await openResponse(url, 'POST', { ...api.authHeaders(), 'content-type': 'application/json' }, body).catch((error: unknown) => {
     throw brokeOff(api, error);
   });
-  if (res.statusCode !== 200) throw errorFromResponse(res.statusCode, await res.body.text());
+  if (res.statusCode !== 200) throw errorFromResponse(res.statusCode ?? 0, await responseText(res));
   let index = 0;
   let current: { file: VolumeFile; sink: DownloadTarget } | undefined;
   try {
-    const count = await readBlobBatch(res.body as AsyncIterable<Buffer>, {
+    const reader = new BlobBatchReader({
       start: (digest, size) => {
         const file = files[index++];
         if (!file || file.digest !== digest || file.size !== size) {
@@ -208,6 +177,16 @@ export async function downloadBatch(
         onFile(done.file);
       },
     });
+    // Each piece is read in its 'data' event, synchronously: no promise per piece.
+    res.on('data', (chunk: Buffer) => {
+      try {
+        reader.push(chunk);
+      } catch (error) {
+        res.destroy(error as Error);
+      }
+    });
+    await finished(res);
+    const count = reader.end();
     if (count !== files.length) throw new EveraiError('EVERAI_INTERNAL', `the platform sent ${count} of a batch's ${files.length} files; pull again`);
   } catch (error) {
     if (error instanceof EveraiError) throw error;

@@ -2,7 +2,7 @@ import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { EveraiError } from '../../contract/errors';
 import type { ApiRouter } from './api';
-import { readBytes } from '../http/body';
+import { limitedBody } from '../http/body';
 import { clientGoneSignal } from '../registry/registry-call';
 import type { VolumeService } from '../volumes/volume-service';
 import type { PlatformMetrics } from '../metrics/metrics';
@@ -112,7 +112,7 @@ export function registerVolumeRoutes(router: ApiRouter, deps: { volumes: VolumeS
     async ({ user, req, params: { ref = '' }, reply }) => {
       // Access is checked before the body is read: a stranger's batch is not even buffered.
       await volumes.checkWritable(user, ref);
-      const batch = await volumes.putBlobBatch(user, ref, await readBytes(req, BATCH_BODY_LIMIT));
+      const batch = await volumes.putBlobBatch(user, ref, limitedBody(req, BATCH_BODY_LIMIT));
       metrics.volumeTransferred('push', batch.bytes);
       reply(201, { stored: batch.stored });
     },

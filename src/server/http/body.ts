@@ -4,17 +4,25 @@ import { EveraiError } from '../../contract/errors';
 /** API bodies are small JSON documents; anything bigger is a mistake or an attack. */
 export const API_BODY_LIMIT = 1024 * 1024;
 
-/** The whole body, refused once it is over `limit` bytes (as Content-Length says, or as it arrives). */
-export async function readBytes(req: IncomingMessage, limit: number): Promise<Buffer> {
+/**
+ * The body's pieces as they arrive, refused once it is over `limit` bytes (as Content-Length says,
+ * before any is read, or as they arrive).
+ */
+export async function* limitedBody(req: IncomingMessage, limit: number): AsyncGenerator<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit) throw new EveraiError('EVERAI_BODY_TOO_LARGE', `request body is over ${limit} bytes`);
-  const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > limit) throw new EveraiError('EVERAI_BODY_TOO_LARGE', `request body is over ${limit} bytes`);
-    chunks.push(chunk);
+    yield chunk;
   }
+}
+
+/** The whole body, refused once it is over `limit` bytes. */
+export async function readBytes(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of limitedBody(req, limit)) chunks.push(chunk);
   return Buffer.concat(chunks);
 }
 

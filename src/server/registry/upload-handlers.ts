@@ -80,16 +80,26 @@ export class UploadHandlers {
     sendEmpty(call.res, 202, uploadHeaders(session));
   }
 
-  /** PUT closes the session: an optional last chunk, then the digest check. */
+  /**
+   * PUT closes the session: an optional last chunk, then the digest check. A session that holds
+   * nothing yet (a POST, then the whole blob in this PUT, as `everai image push` sends it) streams
+   * the body straight into the blob store: hashed as it is written once, where going through the
+   * session's file wrote every byte twice and read it back once.
+   */
   async finish(call: RegistryCall, id: string): Promise<void> {
     const digest = requireDigest(call.url.searchParams.get('digest') ?? '');
     const session = await this.session(call, id);
-    await this.sessions.append(session, call.req, call.signal);
+    const direct = session.size === 0;
+    if (!direct) await this.sessions.append(session, call.req, call.signal);
     try {
-      await this.write(call, createReadStream(session.dataPath), digest);
-    } finally {
-      await this.sessions.remove(session.id);
+      await this.write(call, direct ? call.req : createReadStream(session.dataPath), digest);
+    } catch (error) {
+      // A body that broke off leaves the session, as a PATCH that broke off does: its status
+      // tells the client what to send again.
+      if (!(direct && call.signal.aborted)) await this.sessions.remove(session.id);
+      throw error;
     }
+    await this.sessions.remove(session.id);
     blobCreated(call.res, call.repository, digest);
   }
 

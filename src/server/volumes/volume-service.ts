@@ -1,5 +1,4 @@
 import { Readable } from 'node:stream';
-import { decodeBlobBatch } from '../../contract/blob-batch';
 import { EveraiError } from '../../contract/errors';
 import { newId } from '../../contract/ids';
 import { nowIso } from '../../contract/time';
@@ -11,6 +10,7 @@ import { parseDigest } from '../blobs/digest';
 import type { UserRecord, VolumeRecord } from '../store/records';
 import type { Store } from '../store/store';
 import { FileLists } from './file-lists';
+import { storeBlobBatch } from './blob-batch-store';
 import { RevisionCommit } from './revision-commit';
 import { Serial } from '../blobs/serial';
 import { VolumeAccess } from './volume-access';
@@ -136,21 +136,18 @@ export class VolumeService {
   }
 
   /**
-   * Stores the blobs of a batch (contract/blob-batch.ts), each refused unless its bytes hash to
-   * its digest; those before a refused one stay stored, as separate uploads would.
+   * Stores the blobs of a batch as it streams in (blob-batch-store.ts), each refused unless its
+   * bytes hash to its digest; those before a refused one stay stored, as separate uploads would.
    */
-  async putBlobBatch(user: UserRecord, ref: string, body: Buffer): Promise<{ stored: number; bytes: number }> {
+  async putBlobBatch(user: UserRecord, ref: string, body: AsyncIterable<Buffer>): Promise<{ stored: number; bytes: number }> {
     await this.access.owned(user, ref);
-    const blobs = decodeBlobBatch(body);
-    blobs.forEach(({ digest }) => parseDigest(digest));
     const stored: string[] = [];
     let bytes = 0;
     try {
-      for (const { digest, bytes: content } of blobs) {
-        await this.deps.blobs.writeBytes(content, digest);
+      await storeBlobBatch(this.deps.blobs, body, (digest, size) => {
         stored.push(digest);
-        bytes += content.length;
-      }
+        bytes += size;
+      });
     } finally {
       // One transaction for the batch's claims: a commit each cost more than writing a small blob.
       await this.deps.store.transaction(async (tx) => {

@@ -12,6 +12,15 @@ import { ifExists } from '../../../contract/if-exists';
 const BLOB_MODE = 0o444;
 /** Reads of a blob (a download, a resumed upload's held bytes) in big pieces: fewer calls per byte. */
 const READ_CHUNK = 1024 * 1024;
+/**
+ * How much of an upload may wait for the disk before the socket is paused. With a stream's
+ * default 16 KiB, each 64 KiB piece from the socket paused it and went to the thread pool alone:
+ * a thread-pool hand-off (and on a busy machine a context switch) per piece. With this, what
+ * arrives during a write goes in one writev after it: the futex calls for a 512 MiB push fell
+ * from ~41,000 to ~7,000 (strace), and the server's CPU by about a sixth (/proc). 4 MiB saved
+ * no more CPU than 1 MiB, and held more memory.
+ */
+const WRITE_BUFFER = 1024 * 1024;
 
 /**
  * Blobs as files `sha256/ab/abcdef...` under one folder. A write goes to `tmp/` first and is
@@ -172,9 +181,9 @@ export class LocalBlobStore implements BlobStore {
       hash.update(chunk);
       size += chunk.length;
     });
-    // Each piece goes to disk as it arrives: gathering them into larger writes measured slower
-    // (more system time, the socket's buffers held longer).
-    await pipeline(body, createWriteStream(path, { flags: 'a' }), signal ? { signal } : {});
+    // Each piece goes to disk as it arrives, and the pieces that arrive while a write is under way
+    // go in one writev after it (WRITE_BUFFER), so the socket is not paused for each.
+    await pipeline(body, createWriteStream(path, { flags: 'a', highWaterMark: WRITE_BUFFER }), signal ? { signal } : {});
     const digest = `sha256:${hash.digest('hex')}`;
     if (expectedDigest !== undefined && digest !== expectedDigest) {
       await fs.rm(path, { force: true });
