@@ -1,7 +1,8 @@
 import type { ErrorCode } from '../../contract/errors';
 import { TOKEN_PREFIX } from '../../contract/ids';
 import { USER_HEADER } from '../gateway/forward-headers';
-import { ACCESS_LOG_FORMAT, ACCESS_RING } from './haproxy-access';
+import { accessLogFormat, ACCESS_RING, ACTIVATOR_SERVER } from './haproxy-access';
+import type { LogFormat } from '../logger';
 import { SERVICE_PORT_HEADER } from '../gateway/gateway';
 import { SESSION_TTL_MS } from '../gateway/session-pins';
 
@@ -39,6 +40,8 @@ export interface HaproxyConfigInput {
   maxRequestBodyBytes: number;
   /** Proves to the Node server that a request came through the activator frontend (ACTIVATOR_HEADER). */
   activatorSecret: string;
+  /** The server log's format for the access lines HAProxy writes; undefined: none (a level above info). */
+  accessLines: LogFormat | undefined;
   files: HaproxyFiles;
   backends: HaproxyBackend[];
 }
@@ -47,11 +50,24 @@ export interface HaproxyConfigInput {
 export const ACTIVATOR_HEADER = 'x-everai-activator';
 /** The app a request sent to the activator is for, set by its app's backend. */
 export const ACTIVATED_APP_HEADER = 'x-everai-app-id';
-/** The backup server of every app backend: the Node gateway, through the activator frontend. */
-export const ACTIVATOR_SERVER = 'activator';
 
 /** How often HAProxy checks a worker's port (a connect): a worker marked down is up again after two. */
 const CHECK_INTERVAL_MS = 1000;
+
+/**
+ * The longest path HAProxy serves alone: its access line logs the path from the request line it
+ * keeps for logs (`tune.http.logurilen`, 1024 bytes with the method and version): a longer one
+ * would be cut there.
+ */
+const LOGGED_PATH_BYTES = 900;
+/** Room for an access line (JSON, the longest path, an app's names): longer ones would be cut. */
+const ACCESS_LINE_BYTES = 4096;
+/**
+ * Paths Node's access line quotes or escapes (`=`, `"`, a backslash, a space or control character) or
+ * HAProxy's log encodes (`#`, bytes outside printable ASCII): the Node server serves these, so the
+ * line HAProxy writes for the others needs neither.
+ */
+const ESCAPED_PATH = '[^!-~]|[="#\\\\]';
 
 /** Idle connections HAProxy keeps to each worker, at most: more than any app's concurrency needs. */
 const IDLE_CONNECTIONS = 1024;
@@ -112,7 +128,7 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     '',
     `ring ${ACCESS_RING}`,
     '  format raw',
-    '  maxlen 2048',
+    `  maxlen ${ACCESS_LINE_BYTES}`,
     '  size 4194304',
     '',
     'defaults',
@@ -129,8 +145,9 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     '',
     'frontend public',
     `  bind ${input.listen}`,
-    `  log ring@${ACCESS_RING} local0 info`,
-    `  log-format "${ACCESS_LOG_FORMAT}"`,
+    `  log ring@${ACCESS_RING} len ${ACCESS_LINE_BYTES} local0 info`,
+    // Inside double quotes HAProxy reads backslash escapes: the JSON line's quotes are escaped.
+    `  log-format "${accessLogFormat(input.accessLines).replace(/["\\]/g, (c) => `\\${c}`)}"`,
     '  http-request set-var(txn.app) path,field(6,/) if { path_beg /api/routes/v1/ }',
     '  http-request set-var(txn.key) path,field(5,/),concat(/,txn.app) if { path_beg /api/routes/v1/ }',
     '  http-request set-var(txn.key) path,field(6,/),regsub(^,=) if { path_beg /api/apps/v1/routes/ }',
@@ -148,6 +165,8 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     `  acl node_only req.hdr(${SERVICE_PORT_HEADER}) -m found`,
     '  acl node_only req.hdr(transfer-encoding) -m found',
     `  acl node_only req.hdr_val(content-length) gt ${input.maxRequestBodyBytes}`,
+    `  acl node_only path -m len ${LOGGED_PATH_BYTES + 1}:`,
+    `  acl node_only path -m reg '${ESCAPED_PATH}'`,
     // A public app: no credentials, or its own (not a platform token), or a platform token the map knows.
     '  http-request set-var(txn.fast) bool(1) if routed public !has_auth',
     '  http-request set-var(txn.fast) bool(1) if routed public !bearer !basic',

@@ -3,8 +3,9 @@ import { appLabel } from '../metrics/metrics';
 import { backendName } from './haproxy-config';
 
 /**
- * The routes map: route key → `backend|owner`, where the key is `namespace/name` or `=routeName`
- * (as the frontend builds it from the path) and owner is the owner's id, or `*` for a public app.
+ * The routes map: route key → `backend|owner|app|route`, where the key is `namespace/name` or
+ * `=routeName` (as the frontend builds it from the path), owner is the owner's id, or `*` for a
+ * public app, and the app (`namespace/name`) and route name are what its access lines name.
  * Only an app HAProxy may serve alone is in it: not paused, with a worker taking requests, and the
  * only app of its `namespace/name` (one app per owner may share it: the Node gateway picks).
  */
@@ -14,7 +15,7 @@ export function routeEntries(apps: readonly AppRecord[], routable: (appId: strin
   const entries = new Map<string, string>();
   for (const app of apps) {
     if (app.paused || !routable(app.id)) continue;
-    const value = `${backendName(app.id)}|${app.routeAuth === 'public' ? '*' : app.ownerId}`;
+    const value = `${backendName(app.id)}|${app.routeAuth === 'public' ? '*' : app.ownerId}|${appLabel(app)}|${app.routeName}`;
     if (byLabel.get(appLabel(app)) === 1) entries.set(appLabel(app), value);
     entries.set(`=${app.routeName}`, value);
   }
