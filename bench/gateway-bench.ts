@@ -26,6 +26,11 @@ const APP_CONCURRENCY = 64;
 /** The many-apps case: this many apps with this many workers each behind the gateway at once. */
 const SPREAD_APPS = 5;
 const SPREAD_WORKERS = 4;
+/**
+ * The many apps' workers are fresh: each needs some thousand requests before V8 has optimised its
+ * hot path, and until then it, not the gateway, sets the pace.
+ */
+const SPREAD_WARMUP_S = 10;
 
 interface Target {
   url: string;
@@ -95,9 +100,9 @@ type Parts = Record<CpuPart, () => number[]>;
  * One figure: a warm-up, then the measured run, with the CPU each part spent on it per request
  * (from /proc, so it holds on a machine shared with other work, where req/s swing).
  */
-async function measureOne(wrk: string, load: Omit<WrkLoad, 'seconds'>, parts: Parts): Promise<MeasuredLoad> {
+async function measureOne(wrk: string, load: Omit<WrkLoad, 'seconds'>, parts: Parts, warmupS = WARMUP_S): Promise<MeasuredLoad> {
   // The warm-up opens the connections and lets V8 optimise the hot path before it counts.
-  await runWrk(wrk, { ...load, seconds: WARMUP_S });
+  await runWrk(wrk, { ...load, seconds: warmupS });
   const pids = Object.entries(parts).map(([part, find]) => [part as CpuPart, find()] as const);
   const before = pids.map(([, list]) => cpuSeconds(list));
   const result = await runWrk(wrk, { ...load, seconds: MEASURE_S });
@@ -149,7 +154,7 @@ async function measureSpread(platform: TestPlatform, wrk: string, one: { app: Ap
       process.stderr.write(`  wrk -t2 -c32, one app then ${SPREAD_APPS} apps: ${plane}\n`);
       results[plane] = {
         one: await measureOne(wrk, { ...load, script: scripts.one }, { ...parts, worker: () => workerPids(one.worker.id) }),
-        spread: await measureOne(wrk, { ...load, script: scripts.spread }, { ...parts, worker: () => workers.flatMap((w) => workerPids(w.id)) }),
+        spread: await measureOne(wrk, { ...load, script: scripts.spread }, { ...parts, worker: () => workers.flatMap((w) => workerPids(w.id)) }, SPREAD_WARMUP_S),
       };
     }
     return results;
