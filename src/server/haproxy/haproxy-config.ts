@@ -124,7 +124,10 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     // One thread takes connections in the order they came, as the Node gateway does: with several,
     // a request sent after another may reach a full worker's queue first.
     '  nbthread 1',
-    '  tune.bufsize 32768',
+    // HAProxy's default buffer size (16 KiB: request headers up to about 15 KiB; Node's limit is
+    // 16 KiB): to retry an idempotent request (retry-on empty-response) HAProxy copies a whole
+    // buffer for each request it sends, and at 32 KiB that copy was a third of its instructions
+    // per request.
     '',
     `ring ${ACCESS_RING}`,
     '  format raw',
