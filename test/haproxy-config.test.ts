@@ -70,12 +70,12 @@ test('the routes map holds only apps HAProxy may serve alone; the tokens map hol
   assert.deepEqual(
     [...entries].sort(),
     [
-      ['default/one', `app_${served.id}|${alice.id}|default/one|${served.routeName}`],
-      [`=${served.routeName}`, `app_${served.id}|${alice.id}|default/one|${served.routeName}`],
-      ['default/open', `app_${open.id}|*|default/open|${open.routeName}`],
-      [`=${open.routeName}`, `app_${open.id}|*|default/open|${open.routeName}`],
-      [`=${mine.routeName}`, `app_${mine.id}|${alice.id}|default/same|${mine.routeName}`],
-      [`=${theirs.routeName}`, `app_${theirs.id}|${bob.id}|default/same|${theirs.routeName}`],
+      ['routes/v1/default/one', `app_${served.id}|${alice.id}|default/one|${served.routeName}`],
+      [`apps/v1/routes/${served.routeName}`, `app_${served.id}|${alice.id}|default/one|${served.routeName}`],
+      ['routes/v1/default/open', `app_${open.id}|*|default/open|${open.routeName}`],
+      [`apps/v1/routes/${open.routeName}`, `app_${open.id}|*|default/open|${open.routeName}`],
+      [`apps/v1/routes/${mine.routeName}`, `app_${mine.id}|${alice.id}|default/same|${mine.routeName}`],
+      [`apps/v1/routes/${theirs.routeName}`, `app_${theirs.id}|${bob.id}|default/same|${theirs.routeName}`],
     ].sort(),
   );
   assert.equal(mapFileText(tokenEntries([alice])), `${alice.tokenHash} ${alice.id}|alice\n`);

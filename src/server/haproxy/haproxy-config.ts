@@ -69,6 +69,13 @@ const ACCESS_LINE_BYTES = 4096;
  */
 const ESCAPED_PATH = '[^!-~]|[="#\\\\]';
 
+/**
+ * Which of a path's `/`-separated fields (HAProxy's `field(index,/,count)`) make its route key:
+ * `routes/v1/NAMESPACE/NAME` for `/api/routes/v1/NAMESPACE/NAME/...`, `apps/v1/routes/ROUTE` for
+ * `/api/apps/v1/routes/ROUTE/...`: one lookup for both forms, and no key of one form is one of the other.
+ */
+export const ROUTE_KEY_FIELDS = '3,/,4';
+
 /** Idle connections HAProxy keeps to each worker, at most: more than any app's concurrency needs. */
 const IDLE_CONNECTIONS = 1024;
 
@@ -151,20 +158,20 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     `  log ring@${ACCESS_RING} len ${ACCESS_LINE_BYTES} local0 info`,
     // Inside double quotes HAProxy reads backslash escapes: the JSON line's quotes are escaped.
     `  log-format "${accessLogFormat(input.accessLines).replace(/["\\]/g, (c) => `\\${c}`)}"`,
-    '  http-request set-var(txn.app) path,field(6,/) if { path_beg /api/routes/v1/ }',
-    '  http-request set-var(txn.key) path,field(5,/),concat(/,txn.app) if { path_beg /api/routes/v1/ }',
-    '  http-request set-var(txn.key) path,field(6,/),regsub(^,=) if { path_beg /api/apps/v1/routes/ }',
-    `  http-request set-var(txn.route) var(txn.key),map(${files.routesMap}) if { var(txn.key) -m found }`,
+    // The route key is the path's 3rd to 6th segments (ROUTE_KEY_FIELDS), both route forms at once.
+    `  http-request set-var(txn.route) path,field(${ROUTE_KEY_FIELDS}),map(${files.routesMap}) if { path_beg /api/ }`,
     '  acl routed var(txn.route) -m found',
-    `  acl bearer req.fhdr(authorization) -m reg -i ^bearer\\ +${TOKEN_PREFIX}`,
-    `  http-request set-var(txn.caller) req.fhdr(authorization),regsub(^[^\\ ]+\\ +,),sha2(256),hex,lower,map(${files.tokensMap}) if routed bearer`,
+    // As the Node gateway tells a platform token (any white space after the scheme) and takes the
+    // token (the word after the first space: tokenFromRequest).
+    `  acl bearer req.fhdr(authorization) -m reg -i ^bearer\\s+${TOKEN_PREFIX}`,
+    `  http-request set-var(txn.caller) req.fhdr(authorization),field(2,\\ ),sha2(256),hex,lower,map(${files.tokensMap}) if routed bearer`,
     '  http-request set-var(txn.owner) var(txn.route),field(2,|) if routed',
     '  http-request set-var(txn.uid) var(txn.caller),field(1,|) if { var(txn.caller) -m found }',
     '  acl public var(txn.owner) -m str *',
     '  acl owner_calls var(txn.uid),strcmp(txn.owner) eq 0',
     '  acl known_caller var(txn.caller) -m found',
     '  acl has_auth req.fhdr(authorization) -m found',
-    '  acl basic req.fhdr(authorization) -m reg -i ^basic\\ ',
+    '  acl basic req.fhdr(authorization) -m reg -i ^basic\\s',
     `  acl node_only req.hdr(${SERVICE_PORT_HEADER}) -m found`,
     '  acl node_only req.hdr(transfer-encoding) -m found',
     `  acl node_only req.hdr_val(content-length) gt ${input.maxRequestBodyBytes}`,
@@ -213,10 +220,12 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
       // Node server (a backend a reload has not brought yet) reaches it as the client sent it.
       `  http-request del-header ${USER_HEADER}`,
       `  http-request set-header ${USER_HEADER} %[var(txn.caller),field(2,|)] if { var(txn.caller) -m found }`,
-      `  http-request del-header authorization if { req.fhdr(authorization) -m reg -i ^bearer\\ +${TOKEN_PREFIX} }`,
-      '  http-request set-path %[path,regsub(^/api/routes/v1/[^/]+/[^/]+,)] if { path_beg /api/routes/v1/ }',
-      '  http-request set-path %[path,regsub(^/api/apps/v1/routes/[^/]+,)] if { path_beg /api/apps/v1/routes/ }',
-      '  http-request set-path /%[path] if !{ path_beg / }',
+      // A request here carries a platform token only as a known caller's bearer (the frontend sends
+      // any other to the Node server).
+      '  http-request del-header authorization if { var(txn.caller) -m found }',
+      // What follows the route prefix, as the worker's own path: both forms' prefixes are 5
+      // segments (`/api/routes/v1/NAMESPACE/NAME`, `/api/apps/v1/routes/ROUTE`).
+      '  http-request set-path /%[path,field(7,/,0)]',
       `  stick-table type string len 128 size 100k expire ${SESSION_TTL_MS} srvkey name`,
       '  stick on req.hdr(x-everai-session-id)',
       `  http-request set-header ${ACTIVATED_APP_HEADER} ${backend.appId}`,
