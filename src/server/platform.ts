@@ -139,7 +139,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     liveWorkers: () => store.workers.listLive(),
     appName: (appId) => plane.appName(appId),
   });
-  const serveMetrics = metricsEndpoint({ auth, metrics, scrapeToken: options.metricsToken });
+  const serveMetrics = metricsEndpoint({ auth, metrics, scrapeToken: options.metricsToken, counted: haproxy && (() => haproxy.servedCounted()) });
   const historyLog = log.child('metric-history');
   const history = new MetricHistory(
     {

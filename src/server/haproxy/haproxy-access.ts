@@ -2,8 +2,8 @@ import { connect, type Socket } from 'node:net';
 import type { LogFormat } from '../logger';
 
 /**
- * What the server needs of each request HAProxy served alone, for the request metrics: the access
- * line itself HAProxy wrote, in the server log's own format.
+ * What the server counts of each request HAProxy served alone (the request metrics); the access
+ * line itself HAProxy writes, in the server log's own format.
  */
 export interface HaproxyServed {
   /** The app's backend (`app_<id>`). */
@@ -96,14 +96,14 @@ export function readServedLines(text: string, format: LogFormat | undefined, ser
 
 const RECONNECT_MS = 100;
 /**
- * After a read of at least BUSY_BYTES the stream rests BATCH_MS: the lines gather in the socket
- * and the ring meanwhile, so a busy HAProxy's lines come in reads of many (one system call a batch
- * on both sides, one log write a batch) rather than a read a line. A quiet HAProxy's lines are
- * read as they come: a request's line and metrics are there as soon as they were, say, before its
- * client scrapes /metrics.
+ * After each read the stream rests BATCH_MS: the lines gather in the socket and the ring
+ * meanwhile, so HAProxy's lines come in reads of many (one system call a batch on both sides, one
+ * log write a batch) rather than a read a request, even at one connection. A reader of the
+ * metrics calls `caughtUp` first, which ends the rest and reads what waits.
  */
-const BUSY_BYTES = 4096;
 const BATCH_MS = 20;
+/** How long `caughtUp` waits for lines after ending a rest: there may be none. */
+const CATCH_UP_MS = 5;
 
 /**
  * Reads HAProxy's ring lines as they come, in batches of whole lines, from its runtime API
@@ -113,6 +113,8 @@ const BATCH_MS = 20;
 export class AccessLineReader {
   private socket: Socket | undefined;
   private closed = false;
+  /** The timer that ends the stream's rest, while it rests. */
+  private rest: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly socketPath: string,
@@ -121,6 +123,7 @@ export class AccessLineReader {
   ) {}
 
   follow(): void {
+    this.endRest();
     this.socket?.destroy();
     if (this.closed) return;
     const socket = connect(this.socketPath);
@@ -132,9 +135,9 @@ export class AccessLineReader {
       const end = text.lastIndexOf('\n') + 1;
       partial = text.slice(end);
       if (end > 0) this.onLines(text.slice(0, end));
-      if (chunk.length < BUSY_BYTES) return;
       socket.pause();
-      setTimeout(() => socket.resume(), BATCH_MS).unref();
+      clearTimeout(this.rest);
+      this.rest = setTimeout(() => this.endRest(), BATCH_MS).unref();
     });
     socket.on('error', () => undefined);
     socket.on('close', () => {
@@ -143,8 +146,36 @@ export class AccessLineReader {
     socket.write(`show events ${ACCESS_RING} -w -n\n`);
   }
 
+  /**
+   * Resolves once the lines HAProxy had written are read: at once when the stream is not resting
+   * (it reads them as they come), else after the read the end of its rest brings, or CATCH_UP_MS.
+   */
+  async caughtUp(): Promise<void> {
+    const socket = this.socket;
+    if (this.rest === undefined || !socket) return;
+    const read = new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        socket.off('data', done);
+        resolve();
+      };
+      const timer = setTimeout(done, CATCH_UP_MS);
+      // After the reader's own 'data' listener: the lines are handed on by then.
+      socket.on('data', done);
+    });
+    this.endRest();
+    await read;
+  }
+
+  private endRest(): void {
+    clearTimeout(this.rest);
+    this.rest = undefined;
+    this.socket?.resume();
+  }
+
   close(): void {
     this.closed = true;
+    this.endRest();
     this.socket?.destroy();
   }
 }

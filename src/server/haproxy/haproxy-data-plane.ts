@@ -137,6 +137,11 @@ export class HaproxyDataPlane implements DataPlane {
     return appId;
   }
 
+  /** Resolves once the requests HAProxy has served so far are counted (before the metrics are read). */
+  servedCounted(): Promise<void> {
+    return this.accessLines.caughtUp();
+  }
+
   /** The public address HAProxy listens on. */
   get address(): { address: string; port: number; family: string } {
     const at = this.options.listen.lastIndexOf(':');
