@@ -1,15 +1,17 @@
-import { readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AppView, WorkerView } from '../src/contract/api-views';
 import { copyExampleApp, deployApp, editFile, workersJson } from '../test/helpers/app-fixture';
 import { startTestPlatform, type TestPlatform } from '../test/helpers/platform';
 import { runtimeCommand } from '../src/server/haproxy/runtime-socket';
-import { printGatewayReport, type LoadResults, type TargetName } from './gateway-report';
+import { processTree, workerPids } from '../test/helpers/process-tree';
+import { printGatewayReport, type CpuPart, type LoadResults, type MeasuredLoad, type SpreadPlane, type SpreadResults, type TargetName } from './gateway-report';
 import { startNginxProxy, type NginxProxy } from './nginx';
+import { cpuSeconds } from './process-cpu';
 import { requireTools } from './tools';
 import { workerPort } from './worker-port';
-import { runWrk, type WrkResult } from './wrk';
+import { roundRobinScript, runWrk, type WrkLoad } from './wrk';
 
 /**
  * The gateway's cost: GET /hello on one worker, straight to the worker, through nginx (the
@@ -21,20 +23,35 @@ const WARMUP_S = 1;
 const MEASURE_S = 5;
 /** Well above the 32 connections, so the gateway never queues and the worker is never the limit. */
 const APP_CONCURRENCY = 64;
+/** The many-apps case: this many apps with this many workers each behind the gateway at once. */
+const SPREAD_APPS = 5;
+const SPREAD_WORKERS = 4;
+/**
+ * The many apps' workers are fresh: each needs some thousand requests before V8 has optimised its
+ * hot path, and until then it, not the gateway, sets the pace.
+ */
+const SPREAD_WARMUP_S = 10;
 
 interface Target {
   url: string;
   headers: Record<string, string>;
 }
 
-/** The get-start example with room for every connection wrk opens. */
-async function deployBenchApp(platform: TestPlatform, dir: string): Promise<AppView> {
+/**
+ * The get-start example as app `name`, with room for every connection wrk opens; with `workers`,
+ * it keeps exactly that many (an autoscaler with that minimum and maximum).
+ */
+async function deployBenchApp(platform: TestPlatform, name = 'get-start', workers?: number): Promise<AppView> {
+  const dir = copyExampleApp(platform);
+  const scaling = workers === undefined ? '' : `\n  autoscaler: new SimpleAutoScaler({ minWorkers: ${workers}, maxWorkers: ${workers} }),`;
   editFile(join(dir, 'app.ts'), (text) => {
-    const edited = text.replace(/new App\(\s*(['"])get-start\1\s*,\s*\{/, (opening) => `${opening}\n  concurrency: ${APP_CONCURRENCY},`);
-    if (edited === text) throw new Error(`examples/get-start/app.ts has no \`new App('get-start', {\` to add concurrency to`);
+    const edited = text
+      .replace("import { App, Image } from 'everai';", "import { App, Image, SimpleAutoScaler } from 'everai';")
+      .replace(/new App\(\s*(['"])get-start\1\s*,\s*\{/, () => `new App('${name}', {\n  concurrency: ${APP_CONCURRENCY},${scaling}`);
+    if (!edited.includes(`concurrency: ${APP_CONCURRENCY}`)) throw new Error(`examples/get-start/app.ts has no \`new App('get-start', {\` to add concurrency to`);
     return edited;
   });
-  const app = await deployApp(platform, dir);
+  const app = await deployApp(platform, dir, name);
   if (app.concurrency !== APP_CONCURRENCY) throw new Error(`the app deployed with concurrency ${app.concurrency}, not ${APP_CONCURRENCY}`);
   return app;
 }
@@ -65,9 +82,9 @@ async function printHaproxySplit(platform: TestPlatform): Promise<void> {
 }
 
 /** One request to each, so a wrong URL or token fails here and not as a fast stream of errors. */
-async function checkTargets(targets: Record<TargetName, Target>): Promise<void> {
-  const bodies = new Map<TargetName, string>();
-  for (const [name, target] of Object.entries(targets) as [TargetName, Target][]) {
+async function checkTargets(targets: Record<string, Target>): Promise<void> {
+  const bodies = new Map<string, string>();
+  for (const [name, target] of Object.entries(targets)) {
     const res = await fetch(target.url, { headers: target.headers });
     const body = await res.text();
     if (res.status !== 200) throw new Error(`${name} (${target.url}) answered ${res.status}: ${body.slice(0, 200)}`);
@@ -76,16 +93,74 @@ async function checkTargets(targets: Record<TargetName, Target>): Promise<void> 
   if (new Set(bodies.values()).size !== 1) throw new Error(`the targets answered differently: ${JSON.stringify([...bodies])}`);
 }
 
-async function measureLoad(wrk: string, targets: Record<TargetName, Target>, threads: number, connections: number): Promise<LoadResults> {
-  const results = {} as Record<TargetName, WrkResult>;
+/** The processes of each part a load runs through, looked up just before it is measured. */
+type Parts = Record<CpuPart, () => number[]>;
+
+/**
+ * One figure: a warm-up, then the measured run, with the CPU each part spent on it per request
+ * (from /proc, so it holds on a machine shared with other work, where req/s swing).
+ */
+async function measureOne(wrk: string, load: Omit<WrkLoad, 'seconds'>, parts: Parts, warmupS = WARMUP_S): Promise<MeasuredLoad> {
+  // The warm-up opens the connections and lets V8 optimise the hot path before it counts.
+  await runWrk(wrk, { ...load, seconds: warmupS });
+  const pids = Object.entries(parts).map(([part, find]) => [part as CpuPart, find()] as const);
+  const before = pids.map(([, list]) => cpuSeconds(list));
+  const result = await runWrk(wrk, { ...load, seconds: MEASURE_S });
+  const cpuUsPerRequest = Object.fromEntries(pids.map(([part, list], i) => [part, ((cpuSeconds(list) - (before[i] ?? 0)) * 1e6) / Math.max(1, result.requests)]));
+  return { ...result, cpuUsPerRequest: cpuUsPerRequest as Record<CpuPart, number> };
+}
+
+async function measureLoad(wrk: string, targets: Record<TargetName, Target>, threads: number, connections: number, parts: Parts): Promise<LoadResults> {
+  const results = {} as Record<TargetName, MeasuredLoad>;
   for (const [name, target] of Object.entries(targets) as [TargetName, Target][]) {
     process.stderr.write(`  wrk -t${threads} -c${connections}: ${name}\n`);
-    const load = { url: target.url, headers: target.headers, threads, connections };
-    // The warm-up opens the connections and lets V8 optimise the hot path before it counts.
-    await runWrk(wrk, { ...load, seconds: WARMUP_S });
-    results[name] = await runWrk(wrk, { ...load, seconds: MEASURE_S });
+    results[name] = await measureOne(wrk, { url: target.url, headers: target.headers, threads, connections }, parts);
   }
   return { connections, results };
+}
+
+/** The apps' ready workers, once each app has `count` (an app's new workers start one by one). */
+async function untilWorkers(platform: TestPlatform, apps: readonly AppView[], count: number): Promise<WorkerView[]> {
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    const ready = await Promise.all(apps.map((app) => readyWorkers(platform, app.name)));
+    if (ready.every((workers) => workers.length === count)) return ready.flat();
+    if (Date.now() > deadline) throw new Error(`the apps did not reach ${count} ready workers each: ${ready.map((w) => w.length).join(', ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+/**
+ * The many-apps case: SPREAD_APPS apps of SPREAD_WORKERS workers each, wrk taking their routes in
+ * turn, against the one app of one worker the other figures use, through the same wrk script, on
+ * each plane: more apps and workers behind the gateway should cost it no throughput.
+ */
+async function measureSpread(platform: TestPlatform, wrk: string, one: { app: AppView; worker: WorkerView }, planes: Record<SpreadPlane, Target>, parts: Omit<Parts, 'worker'>): Promise<SpreadResults> {
+  process.stderr.write(`  deploying ${SPREAD_APPS} apps of ${SPREAD_WORKERS} workers each\n`);
+  const apps: AppView[] = [];
+  for (let i = 1; i <= SPREAD_APPS; i++) apps.push(await deployBenchApp(platform, `spread-${i}`, SPREAD_WORKERS));
+  const workers = await untilWorkers(platform, apps, SPREAD_WORKERS);
+  const routePath = (app: AppView) => `/api/apps/v1/routes/${app.routeName}/hello`;
+  const dir = mkdtempSync(join(tmpdir(), 'everai-bench-wrk-'));
+  try {
+    const scripts = { one: join(dir, 'one.lua'), spread: join(dir, 'spread.lua') };
+    writeFileSync(scripts.one, roundRobinScript([routePath(one.app)]));
+    writeFileSync(scripts.spread, roundRobinScript(apps.map(routePath)));
+    const results = {} as SpreadResults;
+    for (const [plane, target] of Object.entries(planes) as [SpreadPlane, Target][]) {
+      const origin = new URL(target.url).origin;
+      await checkTargets(Object.fromEntries(apps.map((app) => [app.name, { url: `${origin}${routePath(app)}`, headers: target.headers }])));
+      const load = { url: origin, headers: target.headers, threads: 2, connections: 32 };
+      process.stderr.write(`  wrk -t2 -c32, one app then ${SPREAD_APPS} apps: ${plane}\n`);
+      results[plane] = {
+        one: await measureOne(wrk, { ...load, script: scripts.one }, { ...parts, worker: () => workerPids(one.worker.id) }),
+        spread: await measureOne(wrk, { ...load, script: scripts.spread }, { ...parts, worker: () => workers.flatMap((w) => workerPids(w.id)) }, SPREAD_WARMUP_S),
+      };
+    }
+    return results;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export async function run(): Promise<void> {
@@ -97,31 +172,35 @@ export async function run(): Promise<void> {
   const platform = await startTestPlatform(['--data-plane', 'haproxy']);
   let nginx: NginxProxy | undefined;
   try {
-    const app = await deployBenchApp(platform, copyExampleApp(platform));
+    const app = await deployBenchApp(platform);
     const [worker, ...others] = await readyWorkers(platform, app.name);
     if (!worker || others.length > 0) throw new Error(`expected one ready worker, found ${others.length + (worker ? 1 : 0)}`);
     const port = workerPort(platform.dataDir, worker.id);
-    nginx = await startNginxProxy(tools.nginx, port);
+    const proxy = await startNginxProxy(tools.nginx, port);
+    nginx = proxy;
+    const auth = { Authorization: `Bearer ${platform.token}` };
     const targets: Record<TargetName, Target> = {
       direct: { url: `http://127.0.0.1:${port}/hello`, headers: {} },
-      nginx: { url: `${nginx.url}/hello`, headers: {} },
-      haproxy: {
-        url: `${platform.url}/api/apps/v1/routes/${app.routeName}/hello`,
-        headers: { Authorization: `Bearer ${platform.token}` },
-      },
-      gateway: {
-        url: `${nodeGatewayUrl(platform)}/api/apps/v1/routes/${app.routeName}/hello`,
-        headers: { Authorization: `Bearer ${platform.token}` },
-      },
+      nginx: { url: `${proxy.url}/hello`, headers: {} },
+      haproxy: { url: `${platform.url}/api/apps/v1/routes/${app.routeName}/hello`, headers: auth },
+      gateway: { url: `${nodeGatewayUrl(platform)}/api/apps/v1/routes/${app.routeName}/hello`, headers: auth },
     };
     await checkTargets(targets);
+    const haproxyMaster = () => Number(readFileSync(join(platform.dataDir, 'haproxy', 'haproxy.pid'), 'utf8').trim());
+    const proxies = {
+      server: () => [platform.pid],
+      haproxy: () => processTree(haproxyMaster()).map((p) => p.pid),
+      nginx: () => processTree(proxy.pid).map((p) => p.pid),
+    };
+    const parts: Parts = { ...proxies, worker: () => workerPids(worker.id) };
 
-    const single = await measureLoad(tools.wrk, targets, 1, 1);
-    const many = await measureLoad(tools.wrk, targets, 2, 32);
-    await printHaproxySplit(platform);
+    const single = await measureLoad(tools.wrk, targets, 1, 1, parts);
+    const many = await measureLoad(tools.wrk, targets, 2, 32, parts);
     // Had the autoscaler added a worker, the gateway's figures would spread over more workers than the others'.
     const workersAfter = (await readyWorkers(platform, app.name)).length;
-    printGatewayReport({ single, many, cpus: cpus().length, workersAfter, warmupS: WARMUP_S, measureS: MEASURE_S });
+    const spread = await measureSpread(platform, tools.wrk, { app, worker }, { haproxy: targets.haproxy, gateway: targets.gateway }, proxies);
+    await printHaproxySplit(platform);
+    printGatewayReport({ single, many, spread, spreadApps: SPREAD_APPS, spreadWorkers: SPREAD_WORKERS, cpus: cpus().length, workersAfter, warmupS: WARMUP_S, measureS: MEASURE_S });
   } finally {
     try {
       await nginx?.stop();

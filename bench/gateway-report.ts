@@ -5,16 +5,33 @@ import type { WrkResult } from './wrk';
 export type TargetName = 'direct' | 'nginx' | 'gateway' | 'haproxy';
 const TARGETS: readonly TargetName[] = ['direct', 'nginx', 'gateway', 'haproxy'];
 
+/** The processes whose CPU a figure counts: the Node server, HAProxy, nginx and the app's workers. */
+export type CpuPart = 'server' | 'haproxy' | 'nginx' | 'worker';
+const PARTS: readonly CpuPart[] = ['server', 'haproxy', 'nginx', 'worker'];
+
+/** wrk's figures, and the CPU microseconds each part spent per request meanwhile. */
+export interface MeasuredLoad extends WrkResult {
+  cpuUsPerRequest: Record<CpuPart, number>;
+}
+
 export interface LoadResults {
   connections: number;
-  results: Record<TargetName, WrkResult>;
+  results: Record<TargetName, MeasuredLoad>;
 }
+
+/** The planes measured with many apps. */
+export type SpreadPlane = 'haproxy' | 'gateway';
+/** Per plane: one app of one worker, and the apps of the many-apps case, both through wrk's round-robin script. */
+export type SpreadResults = Record<SpreadPlane, { one: MeasuredLoad; spread: MeasuredLoad }>;
 
 export interface GatewayReport {
   /** wrk -t1 -c1: the latency one request pays. */
   single: LoadResults;
   /** wrk -t2 -c32: the throughput under load. */
   many: LoadResults;
+  spread: SpreadResults;
+  spreadApps: number;
+  spreadWorkers: number;
   cpus: number;
   workersAfter: number;
   warmupS: number;
@@ -54,6 +71,39 @@ function ratioTable(loads: readonly LoadResults[]): string {
   ]);
 }
 
+/** The parts that proxy each target's requests to the worker. */
+const PROXY_PARTS: Readonly<Record<TargetName, readonly CpuPart[]>> = { direct: [], nginx: ['nginx'], gateway: ['server'], haproxy: ['server', 'haproxy'] };
+/** What the proxy in front of the worker spends per request. */
+const proxyUs = (load: MeasuredLoad, target: TargetName): number => PROXY_PARTS[target].reduce((sum, part) => sum + load.cpuUsPerRequest[part], 0);
+
+function cpuTable(loads: readonly LoadResults[]): string {
+  const rows = loads.flatMap(({ connections, results }) => TARGETS.map((name) => ({ connections, name, result: results[name], nginx: results.nginx })));
+  return renderTable(rows, [
+    { header: 'CONNECTIONS', value: (r) => r.connections },
+    { header: 'TARGET', value: (r) => r.name },
+    ...PARTS.map((part) => ({ header: `${part.toUpperCase()}_US`, value: (r: (typeof rows)[number]) => r.result.cpuUsPerRequest[part].toFixed(1) })),
+    { header: 'PROXY_US', value: (r) => proxyUs(r.result, r.name).toFixed(1) },
+    { header: 'PROXY/NGINX', value: (r) => (r.name === 'direct' ? '-' : ratio(proxyUs(r.result, r.name), proxyUs(r.nginx, 'nginx'))) },
+  ]);
+}
+
+function spreadTable(spread: SpreadResults): string {
+  return renderTable(Object.entries(spread) as [SpreadPlane, SpreadResults[SpreadPlane]][], [
+    { header: 'PLANE', value: ([plane]) => plane },
+    { header: 'ONE_APP_REQ/S', value: ([, r]) => Math.round(r.one.requestsPerSec) },
+    { header: 'MANY_APPS_REQ/S', value: ([, r]) => Math.round(r.spread.requestsPerSec) },
+    { header: 'MANY/ONE', value: ([, r]) => ratio(r.spread.requestsPerSec, r.one.requestsPerSec) },
+    { header: 'ONE_PROXY_US', value: ([plane, r]) => proxyUs(r.one, plane).toFixed(1) },
+    { header: 'MANY_PROXY_US', value: ([plane, r]) => proxyUs(r.spread, plane).toFixed(1) },
+    // Where the many apps' CPU goes: the proxy's parts and the workers (20 processes on the same CPUs).
+    ...PARTS.filter((part) => part !== 'nginx').map((part) => ({
+      header: `MANY_${part.toUpperCase()}_US`,
+      value: ([, r]: [SpreadPlane, SpreadResults[SpreadPlane]]) => r.spread.cpuUsPerRequest[part].toFixed(1),
+    })),
+    { header: 'FAILED', value: ([, r]) => r.one.failed + r.spread.failed },
+  ]);
+}
+
 /** A target line; a figure from a run with failed requests is not judged, as errors are fast. */
 function verdict(goal: string, figure: string, met: boolean, runs: readonly WrkResult[]): string {
   const failed = runs.reduce((sum, r) => sum + r.failed, 0);
@@ -62,6 +112,7 @@ function verdict(goal: string, figure: string, met: boolean, runs: readonly WrkR
 }
 
 export function printGatewayReport(report: GatewayReport): void {
+  const spreadLabel = `${report.spreadApps} apps of ${report.spreadWorkers} workers`;
   const { single, many } = report;
   const loads = [single, many];
   const throughput = many.results.gateway.requestsPerSec / many.results.nginx.requestsPerSec;
@@ -78,6 +129,12 @@ export function printGatewayReport(report: GatewayReport): void {
       '',
       'Throughput ratios (req/s over req/s)',
       ratioTable(loads),
+      '',
+      'CPU per request (microseconds, from /proc; the proxy: nginx, the server, or the server and HAProxy)',
+      cpuTable(loads),
+      '',
+      `${spreadLabel}, against one app of one worker, both through a wrk script, c=32`,
+      spreadTable(report.spread),
       '',
       'Targets',
       verdict('gateway throughput >= 0.5x nginx at c=32', `${throughput.toFixed(2)}x`, throughput >= 0.5, [
@@ -96,6 +153,11 @@ export function printGatewayReport(report: GatewayReport): void {
         single.results.haproxy,
         single.results.direct,
       ]),
+      ...(['haproxy', 'gateway'] as const).map((plane) => {
+        const { one, spread } = report.spread[plane];
+        const kept = spread.requestsPerSec / one.requestsPerSec;
+        return verdict(`${plane} with ${spreadLabel} >= 0.9x one app's throughput`, `${kept.toFixed(2)}x`, kept >= 0.9, [one, spread]);
+      }),
       ...(report.workersAfter === 1
         ? []
         : ['', `WARNING: the app had ${report.workersAfter} ready workers after the run; the gateway figures may spread over them.`]),

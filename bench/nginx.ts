@@ -7,6 +7,8 @@ import { freePort } from '../src/server/free-port';
 
 export interface NginxProxy {
   url: string;
+  /** nginx's master process (its worker is its child). */
+  pid: number;
   /** Stops nginx and removes its folder. */
   stop(): Promise<void>;
 }
@@ -113,5 +115,5 @@ export async function startNginxProxy(nginx: string, upstreamPort: number): Prom
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  return { url: `http://127.0.0.1:${listenPort}`, stop };
+  return { url: `http://127.0.0.1:${listenPort}`, pid: child.pid ?? 0, stop };
 }

@@ -9,6 +9,8 @@ export interface WrkLoad {
   connections: number;
   seconds: number;
   headers: Record<string, string>;
+  /** A Lua script (`wrk -s`) that picks each request's path, e.g. one route after another. */
+  script?: string;
 }
 
 export interface WrkResult {
@@ -54,8 +56,25 @@ function parseWrkOutput(text: string): WrkResult {
 export async function runWrk(wrk: string, load: WrkLoad): Promise<WrkResult> {
   const args = ['-t', String(load.threads), '-c', String(load.connections), '-d', `${load.seconds}s`, '--latency'];
   for (const [name, value] of Object.entries(load.headers)) args.push('-H', `${name}: ${value}`);
+  if (load.script !== undefined) args.push('-s', load.script);
   args.push(load.url);
   // wrk stops itself after `seconds`; the margin only catches a wrk that hangs.
   const { stdout } = await execFileAsync(wrk, args, { timeout: (load.seconds + 30) * 1000 });
   return parseWrkOutput(stdout);
+}
+
+/**
+ * A wrk script whose requests take `paths` in turn (the URL given to wrk names the host only):
+ * load spread evenly over several routes. Each wrk thread starts at the first.
+ */
+export function roundRobinScript(paths: readonly string[]): string {
+  return [
+    `local paths = { ${paths.map((p) => JSON.stringify(p)).join(', ')} }`,
+    'local next = 0',
+    'request = function()',
+    '  next = next % #paths + 1',
+    '  return wrk.format(nil, paths[next])',
+    'end',
+    '',
+  ].join('\n');
 }

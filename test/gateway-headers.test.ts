@@ -71,6 +71,10 @@ test("a public app gets the app's own credentials untouched, and never a client'
     const stale = await workerSaw({ authorization: 'Bearer everai_2222222222222222222222' });
     assert.equal(stale.authorization, undefined);
     assert.equal(stale['x-everai-user'], undefined);
+
+    // Nor one after a tab rather than a space, which is no way to authenticate but still a token.
+    const tabbed = await workerSaw({ authorization: `Bearer\t${platform.token}` });
+    assert.equal(tabbed.authorization, undefined);
   } finally {
     await setRouteAuth('private');
   }

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { renderHaproxyConfig } from '../src/server/haproxy/haproxy-config';
 import { mapFileText, routeEntries, tokenEntries } from '../src/server/haproxy/haproxy-maps';
-import { parseAccessLine } from '../src/server/haproxy/haproxy-access';
+import { readServedLines, type HaproxyServed } from '../src/server/haproxy/haproxy-access';
 import { countSessions, parseShowStat } from '../src/server/haproxy/haproxy-stats';
 import { app, user } from './helpers/store-records';
 
@@ -20,33 +20,36 @@ test('the generated config is one HAProxy accepts, with a backend per app and it
     const files = { socket: join(dir, 'api.sock'), activatorSocket: join(dir, 'activator.sock'), routesMap: join(dir, 'routes.map'), tokensMap: join(dir, 'tokens.map') };
     writeFileSync(files.routesMap, '');
     writeFileSync(files.tokensMap, '');
-    const config = renderHaproxyConfig({
-      listen: '127.0.0.1:1',
-      nodeAddress: '127.0.0.1:1',
-      maxRequestBodyBytes: 1024,
-      activatorSecret: '0123abcd',
-      files,
-      backends: [
-        {
-          appId: 'A1',
-          appName: "it's $HOME",
-          concurrency: 3,
-          queueTimeoutMs: 2000,
-          servers: [
-            { id: 'W1', address: '127.0.0.1:2', draining: false },
-            { id: 'W2', address: '127.0.0.1:3', draining: true },
-          ],
-        },
-      ],
-    });
-    assert.match(config, /^backend app_A1$/m);
-    assert.match(config, /^ {2}server w_W1 127\.0\.0\.1:2 maxconn 3 pool-max-conn \d+ pool-purge-delay 5s check .* on-error mark-down$/m);
-    // With no worker up, the app's requests go to the Node gateway's queue through the activator.
-    assert.match(config, /^ {2}server activator unix@\S+activator\.sock backup$/m);
-    assert.match(config, /^ {2}http-request set-header x-everai-activator 0123abcd$/m);
-    assert.match(config, /^ {2}server w_W2 127\.0\.0\.1:3 maxconn 3 .* disabled$/m);
-    writeFileSync(join(dir, 'haproxy.cfg'), config);
-    await promisify(execFile)('haproxy', ['-c', '-f', join(dir, 'haproxy.cfg')]);
+    for (const accessLines of ['text', 'json', undefined] as const) {
+      const config = renderHaproxyConfig({
+        listen: '127.0.0.1:1',
+        nodeAddress: '127.0.0.1:1',
+        maxRequestBodyBytes: 1024,
+        activatorSecret: '0123abcd',
+        accessLines,
+        files,
+        backends: [
+          {
+            appId: 'A1',
+            appName: "it's $HOME",
+            concurrency: 3,
+            queueTimeoutMs: 2000,
+            servers: [
+              { id: 'W1', address: '127.0.0.1:2', draining: false },
+              { id: 'W2', address: '127.0.0.1:3', draining: true },
+            ],
+          },
+        ],
+      });
+      assert.match(config, /^backend app_A1$/m);
+      assert.match(config, /^ {2}server w_W1 127\.0\.0\.1:2 maxconn 3 pool-max-conn \d+ pool-purge-delay 5s check .* on-error mark-down$/m);
+      // With no worker up, the app's requests go to the Node gateway's queue through the activator.
+      assert.match(config, /^ {2}server activator unix@\S+activator\.sock backup$/m);
+      assert.match(config, /^ {2}http-request set-header x-everai-activator 0123abcd$/m);
+      assert.match(config, /^ {2}server w_W2 127\.0\.0\.1:3 maxconn 3 .* disabled$/m);
+      writeFileSync(join(dir, 'haproxy.cfg'), config);
+      await promisify(execFile)('haproxy', ['-c', '-f', join(dir, 'haproxy.cfg')]);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -67,12 +70,12 @@ test('the routes map holds only apps HAProxy may serve alone; the tokens map hol
   assert.deepEqual(
     [...entries].sort(),
     [
-      ['default/one', `app_${served.id}|${alice.id}`],
-      [`=${served.routeName}`, `app_${served.id}|${alice.id}`],
-      ['default/open', `app_${open.id}|*`],
-      [`=${open.routeName}`, `app_${open.id}|*`],
-      [`=${mine.routeName}`, `app_${mine.id}|${alice.id}`],
-      [`=${theirs.routeName}`, `app_${theirs.id}|${bob.id}`],
+      ['routes/v1/default/one', `app_${served.id}|${alice.id}|default/one|${served.routeName}`],
+      [`apps/v1/routes/${served.routeName}`, `app_${served.id}|${alice.id}|default/one|${served.routeName}`],
+      ['routes/v1/default/open', `app_${open.id}|*|default/open|${open.routeName}`],
+      [`apps/v1/routes/${open.routeName}`, `app_${open.id}|*|default/open|${open.routeName}`],
+      [`apps/v1/routes/${mine.routeName}`, `app_${mine.id}|${alice.id}|default/same|${mine.routeName}`],
+      [`apps/v1/routes/${theirs.routeName}`, `app_${theirs.id}|${bob.id}|default/same|${theirs.routeName}`],
     ].sort(),
   );
   assert.equal(mapFileText(tokenEntries([alice])), `${alice.tokenHash} ${alice.id}|alice\n`);
@@ -94,19 +97,30 @@ test('the queue, load and session pins are read from HAProxy stats and stick tab
   ]);
 });
 
-test("HAProxy's access line tells the request, its app's backend and worker, and whether it was cut", () => {
-  assert.deepEqual(parseAccessLine('GET 200 3 15 120 app_A w_W1 ---- /api/routes/v1/default/a/hello'), {
-    method: 'GET',
-    status: 200,
-    path: '/api/routes/v1/default/a/hello',
-    backend: 'app_A',
-    server: 'w_W1',
-    queueMs: 3,
-    durationMs: 15,
-    bytes: 120,
-    aborted: false,
-  });
-  assert.equal(parseAccessLine('GET 200 0 9000 512 app_A w_W1 CD-- /api/apps/v1/routes/a/sse')?.aborted, true);
-  assert.equal(parseAccessLine('garbage'), undefined);
-  assert.equal(parseAccessLine('Proxy app_A stopped (cumulated conns: FE: 0, BE: 22).'), undefined);
+test("HAProxy's ring lines: what the server counts, then the access line it writes as it is, marked when cut", () => {
+  const text = [
+    'w_W1 app_A 200 3 15 ---- GET 2026-01-01T00:00:00.000Z INFO access: request method=GET path=/x status=200 app=default/a route=r worker=W1 durationMs=15 bytes=120',
+    'w_W1 app_A 200 0 9000 CD-- GET 2026-01-01T00:00:09.000Z INFO access: request method=GET path=/sse status=200 app=default/a route=r worker=W1 durationMs=9000 bytes=512',
+    // The activator's requests the Node server logs and counts; HAProxy's own news is no request.
+    'activator app_A 200 0 4 ---- GET 2026-01-01T00:00:00.000Z INFO access: request method=GET path=/y',
+    'w_W1 app_A -1 -1 2 CR-- GET 2026-01-01T00:00:00.000Z INFO access: request method=GET path=/z status=-1',
+    'Proxy app_A stopped (cumulated conns: FE: 0, BE: 22).',
+    '',
+  ].join('\n');
+  const served: HaproxyServed[] = [];
+  const lines = readServedLines(text, 'text', (request) => served.push(request));
+  assert.deepEqual(served, [
+    { backend: 'app_A', method: 'GET', status: 200, queueMs: 3, durationMs: 15 },
+    { backend: 'app_A', method: 'GET', status: 200, queueMs: 0, durationMs: 9000 },
+  ]);
+  assert.deepEqual(lines.split('\n'), [
+    '2026-01-01T00:00:00.000Z INFO access: request method=GET path=/x status=200 app=default/a route=r worker=W1 durationMs=15 bytes=120',
+    '2026-01-01T00:00:09.000Z INFO access: request method=GET path=/sse status=200 app=default/a route=r worker=W1 durationMs=9000 bytes=512 aborted=true',
+    '',
+  ]);
+  const json = readServedLines('w_W1 app_A 200 0 9000 SD-- GET {"msg":"request","bytes":512}\n', 'json', () => undefined);
+  assert.equal(json, '{"msg":"request","bytes":512,"aborted":true}\n');
+  // At a log level above info, HAProxy writes only what the server counts.
+  assert.equal(readServedLines('w_W1 app_A 404 0 1 ---- POST\n', undefined, (request) => served.push(request)), '');
+  assert.deepEqual(served.at(-1), { backend: 'app_A', method: 'POST', status: 404, queueMs: 0, durationMs: 1 });
 });

@@ -30,21 +30,13 @@ test('lines below the level are not written', () => {
   assert.deepEqual(lines.map((line) => (JSON.parse(line) as { msg: string }).msg), ['kept']);
 });
 
-test('a batch writes the lines its children logged in one write, in order, once it returns', () => {
+test("lines formatted elsewhere in the log's format are written as they are, and the log says which format each level gets", () => {
   const writes: string[] = [];
-  const log = createLogger({ format: 'text', level: 'info', write: (line) => writes.push(line) });
+  const log = createLogger({ format: 'json', level: 'info', write: (line) => writes.push(line) });
   const access = log.child('access');
-  log.batch(() => {
-    access.info('request', { status: 200 });
-    log.info('between');
-    access.info('request', { status: 404 });
-    assert.equal(writes.length, 0);
-  });
-  assert.equal(writes.length, 1);
-  assert.deepEqual(
-    writes[0]?.split('\n').map((line) => line.replace(/^\S+ /, '')),
-    ['INFO access: request status=200', 'INFO server: between', 'INFO access: request status=404', ''],
-  );
-  log.info('after');
-  assert.equal(writes.length, 2);
+  assert.equal(access.formatOf('info'), 'json');
+  assert.equal(access.formatOf('debug'), undefined, 'debug lines are left out at level info');
+  access.writeFormatted('{"msg":"a"}\n{"msg":"b"}\n');
+  access.writeFormatted('');
+  assert.deepEqual(writes, ['{"msg":"a"}\n{"msg":"b"}\n']);
 });

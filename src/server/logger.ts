@@ -19,11 +19,13 @@ export interface Logger {
   error(msg: string, fields?: LogFields): void;
   /** The same log, its lines naming `component`. */
   child(component: string): Logger;
+  /** The format this log writes `level`'s lines in, or undefined when it leaves them out. */
+  formatOf(level: LogLevel): LogFormat | undefined;
   /**
-   * Runs `log`, and writes every line logged meanwhile (through this log or any other of the same
-   * root) at once when it returns: one system call for a batch of access lines, not one a line.
+   * Writes lines formatted elsewhere in this log's format (HAProxy's access lines), each with its
+   * newline, as they are: one system call for a batch.
    */
-  batch(log: () => void): void;
+  writeFormatted(lines: string): void;
 }
 
 export interface LoggerOptions {
@@ -57,48 +59,25 @@ function textLine(time: string, level: LogLevel, component: string, msg: string,
   return `${[head, ...stacks].join('\n')}\n`;
 }
 
-/** Where a root log and its children write: line by line, or gathered while a batch runs. */
-class LineSink {
-  private batched: string[] | undefined;
-
-  constructor(private readonly out: (line: string) => void) {}
-
-  write(line: string): void {
-    if (this.batched) this.batched.push(line);
-    else this.out(line);
-  }
-
-  batch(log: () => void): void {
-    if (this.batched) return log();
-    const lines: string[] = [];
-    this.batched = lines;
-    try {
-      log();
-    } finally {
-      this.batched = undefined;
-      if (lines.length > 0) this.out(lines.join(''));
-    }
-  }
-}
-
 export function createLogger(options: LoggerOptions, component = 'server'): Logger {
-  return loggerOn(new LineSink(options.write ?? ((line: string) => void process.stderr.write(line))), options, component);
+  return loggerOn(options.write ?? ((line: string) => void process.stderr.write(line)), options, component);
 }
 
-function loggerOn(sink: LineSink, options: LoggerOptions, component: string): Logger {
+function loggerOn(write: (line: string) => void, options: LoggerOptions, component: string): Logger {
   const threshold = LOG_LEVELS.indexOf(options.level);
   const format = options.format === 'json' ? jsonLine : textLine;
   const at =
     (level: LogLevel) =>
     (msg: string, fields: LogFields = {}): void => {
-      if (LOG_LEVELS.indexOf(level) >= threshold) sink.write(format(new Date().toISOString(), level, component, msg, fields));
+      if (LOG_LEVELS.indexOf(level) >= threshold) write(format(new Date().toISOString(), level, component, msg, fields));
     };
   return {
     debug: at('debug'),
     info: at('info'),
     warn: at('warn'),
     error: at('error'),
-    child: (name) => loggerOn(sink, options, name),
-    batch: (log) => sink.batch(log),
+    child: (name) => loggerOn(write, options, name),
+    formatOf: (level) => (LOG_LEVELS.indexOf(level) >= threshold ? options.format : undefined),
+    writeFormatted: (lines) => (lines === '' ? undefined : write(lines)),
   };
 }

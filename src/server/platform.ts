@@ -109,6 +109,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const { runtime, description: runtimeDescription } = await openRuntime(options.runtime, { dataDir: options.dataDir, blobs, gpus: machine.gpus });
   const metrics = new PlatformMetrics();
   const accessLog = log.child('access');
+  const accessFormat = accessLog.formatOf('info');
   const gateway = new Gateway({ auth, maxRequestBodyBytes: options.maxRequestBodyBytes, queueTimeoutMs: options.queueTimeoutMs, metrics });
   // With HAProxy the Node server listens on loopback behind it, and serves what HAProxy sends it.
   const haproxy =
@@ -123,15 +124,12 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
           queueTimeoutMs: options.queueTimeoutMs,
           binary: haproxyBinary(),
           users: () => store.users.list(),
-          // The same access line and metrics as for a request the Node gateway serves (logAccess).
-          onServed: (batch) =>
-            accessLog.batch(() => {
-              for (const { method, status, path, note, queueMs, durationMs, bytes, aborted } of batch) {
-                accessLog.info('request', { method, path, status, ...note, durationMs, bytes, ...(aborted ? { aborted } : {}) });
-                metrics.requestServed({ method, status, note, seconds: durationMs / 1000 });
-                if (note.app !== undefined) metrics.queueWaited(note.app, queueMs / 1000);
-              }
-            }),
+          // The same access line (HAProxy writes it in this log's format) and metrics as for a request the Node gateway serves (logAccess).
+          accessLog: accessFormat && { format: accessFormat, write: (lines) => accessLog.writeFormatted(lines) },
+          onServed: (ended, queueSeconds) => {
+            metrics.requestServed(ended);
+            if (ended.note.app !== undefined) metrics.queueWaited(ended.note.app, queueSeconds);
+          },
           log: log.child('haproxy'),
         })
       : undefined;
@@ -142,7 +140,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     liveWorkers: () => store.workers.listLive(),
     appName: (appId) => plane.appName(appId),
   });
-  const serveMetrics = metricsEndpoint({ auth, metrics, scrapeToken: options.metricsToken });
+  const serveMetrics = metricsEndpoint({ auth, metrics, scrapeToken: options.metricsToken, counted: haproxy && (() => haproxy.servedCounted()) });
   const historyLog = log.child('metric-history');
   const history = new MetricHistory(
     {

@@ -1,75 +1,129 @@
 import { connect, type Socket } from 'node:net';
+import type { LogFormat } from '../logger';
 
-/** One request HAProxy served straight from a worker, as its log line tells it. */
+/**
+ * What the server counts of each request HAProxy served alone (the request metrics); the access
+ * line itself HAProxy writes, in the server log's own format.
+ */
 export interface HaproxyServed {
+  /** The app's backend (`app_<id>`). */
+  backend: string;
   method: string;
   status: number;
-  /** The path as the client sent it, without the query. */
-  path: string;
-  backend: string;
-  server: string;
   queueMs: number;
   durationMs: number;
-  bytes: number;
-  /** The client went, or the exchange broke, before the answer was over (HAProxy's termination state). */
-  aborted: boolean;
+}
+
+/** The backup server of every app backend: the Node gateway, through the activator frontend. */
+export const ACTIVATOR_SERVER = 'activator';
+
+/** The ring HAProxy writes a line a request into, in memory: no system call a request. */
+export const ACCESS_RING = 'everai_access';
+
+/**
+ * The routes map's value (`backend|owner|app|route`) of the request's app, kept by the frontend:
+ * the access line names the app and route as the Node gateway's does.
+ */
+const ROUTE = 'var(txn.route)';
+/** The log's `time` (`toISOString`'s form), taken when the line is written as Node's is: HAProxy 2.6 has no millisecond strftime. */
+const TIME = '%[date(0,ms),div(1000),utime(%Y-%m-%dT%H:%M:%S)].%[date(0,ms),mod(1000),add(1000),regsub(^1,)]Z';
+const APP = `%[${ROUTE},field(3,|)]`;
+const ROUTE_NAME = `%[${ROUTE},field(4,|)]`;
+/** The worker's id: its server is `w_<id>` (ids have no `_`). */
+const WORKER = '%[srv_name,field(2,_)]';
+
+/**
+ * The access line as `logger.ts` writes it for a request the Node gateway serves (`logAccess`),
+ * HAProxy's fields in place of Node's: the same keys, in the same order. Only paths that need no
+ * quoting or escaping reach HAProxy's fast path (`ESCAPED_PATH` in the config), so none is quoted here.
+ */
+function accessLine(format: LogFormat): string {
+  if (format === 'json') {
+    const fields = `"method":"%HM","path":"%HPO","status":%ST,"app":"${APP}","route":"${ROUTE_NAME}","worker":"${WORKER}","durationMs":%Ta,"bytes":%B`;
+    return `{"time":"${TIME}","level":"info","component":"access","msg":"request",${fields}}`;
+  }
+  return `${TIME} INFO access: request method=%HM path=%HPO status=%ST app=${APP} route=${ROUTE_NAME} worker=${WORKER} durationMs=%Ta bytes=%B`;
 }
 
 /**
- * What HAProxy logs of each request it serves alone (the Node server logs the others itself):
- * method, status, queue wait (%Tw), active time (%Ta), bytes sent, backend, server, termination
- * state, path. One line a request, raw (no syslog header), into a ring the server reads.
+ * HAProxy's log-format for the requests it serves alone (the Node server logs the others itself),
+ * one raw line each into the ring: first what the server counts, in fields it reads without
+ * formatting anything (server, backend, status, queue wait %Tw, active time %Ta, termination state,
+ * method), then the access line ready to write, or nothing when access lines are not logged
+ * (`format` undefined: a log level above info).
  */
-export const ACCESS_LOG_FORMAT = '%HM %ST %Tw %Ta %B %b %s %tsc %HPO';
-
-export function parseAccessLine(line: string): HaproxyServed | undefined {
-  const [method, status, queueMs, durationMs, bytes, backend, server, termination, path] = line.trim().split(' ');
-  if (path === undefined || backend === undefined || server === undefined || termination === undefined || method === undefined) return undefined;
-  // HAProxy's own news in the ring (`Proxy public stopped (cumulated conns: ...)` at a reload) is no request.
-  if (!/^\d{3}$/.test(status ?? '')) return undefined;
-  return {
-    method,
-    status: Number(status),
-    path,
-    backend,
-    server,
-    queueMs: Math.max(0, Number(queueMs)),
-    durationMs: Math.max(0, Number(durationMs)),
-    bytes: Number(bytes),
-    // `--` is a normal end; C (client) or S (server) first is an exchange cut short.
-    aborted: termination[0] === 'C' || termination[0] === 'S',
-  };
+export function accessLogFormat(format: LogFormat | undefined): string {
+  const head = '%s %b %ST %Tw %Ta %tsc %HM';
+  return format === undefined ? head : `${head} ${accessLine(format)}`;
 }
 
-/** The ring HAProxy writes its access lines into, in memory: no system call a request. */
-export const ACCESS_RING = 'everai_access';
+const HEAD_FIELDS = 7;
+
+/** A ring line's first HEAD_FIELDS space-separated fields, and the rest (the access line, if any). */
+function splitHead(line: string): { head: string[]; rest: string } {
+  const head: string[] = [];
+  let from = 0;
+  while (head.length < HEAD_FIELDS && from <= line.length) {
+    const space = line.indexOf(' ', from);
+    const end = space < 0 ? line.length : space;
+    head.push(line.slice(from, end));
+    from = end + 1;
+  }
+  return { head, rest: from < line.length ? line.slice(from) : '' };
+}
+
+/**
+ * Reads whole ring lines: hands each request HAProxy served straight from a worker to `served`, and
+ * returns their access lines, ready to write (empty when `format` is undefined). What went to the
+ * activator is left out: the Node server logs and counts it. A request cut short (its termination
+ * state starts with C, client, or S, server) gets `aborted` as the Node gateway's line does.
+ */
+export function readServedLines(text: string, format: LogFormat | undefined, served: (request: HaproxyServed) => void): string {
+  let out = '';
+  for (const line of text.split('\n')) {
+    const { head, rest } = splitHead(line);
+    const [server, backend, status = '', queueMs, durationMs, termination = '', method] = head;
+    // HAProxy's own news in the ring (`Proxy public stopped (...)` at a reload), or a request cut
+    // before any answer (status -1): no request served.
+    if (backend === undefined || method === undefined || server === ACTIVATOR_SERVER || !/^\d{3}$/.test(status)) continue;
+    served({ backend, method, status: Number(status), queueMs: Math.max(0, Number(queueMs)), durationMs: Math.max(0, Number(durationMs)) });
+    if (format === undefined) continue;
+    const aborted = termination[0] === 'C' || termination[0] === 'S';
+    out += `${aborted ? (format === 'json' ? `${rest.slice(0, -1)},"aborted":true}` : `${rest} aborted=true`) : rest}\n`;
+  }
+  return out;
+}
+
 const RECONNECT_MS = 100;
 /**
- * After a read of at least BUSY_LINES lines the stream rests BATCH_MS: the lines gather in the
- * socket and the ring meanwhile, so a busy HAProxy's lines come in reads of many (one system call
- * a batch on both sides, one log write a batch) rather than a read a line. A quiet HAProxy's lines
- * are read as they come: a request's line and metrics are there as soon as they were, say, before
- * its client scrapes /metrics.
+ * After each read the stream rests BATCH_MS: the lines gather in the socket and the ring
+ * meanwhile, so HAProxy's lines come in reads of many (one system call a batch on both sides, one
+ * log write a batch) rather than a read a request, even at one connection. A reader of the
+ * metrics calls `caughtUp` first, which ends the rest and reads what waits.
  */
-const BUSY_LINES = 16;
 const BATCH_MS = 20;
+/** How long `caughtUp` waits for lines after ending a rest: there may be none. */
+const CATCH_UP_MS = 5;
 
 /**
- * Reads HAProxy's access lines as they come, in batches, from its runtime API
+ * Reads HAProxy's ring lines as they come, in batches of whole lines, from its runtime API
  * (`show events <ring> -w -n`: new events only, waiting for more). `follow` starts over on the
  * HAProxy now listening on the socket, after a start or a reload; a broken stream starts over too.
  */
 export class AccessLineReader {
   private socket: Socket | undefined;
   private closed = false;
+  /** The timer that ends the stream's rest, while it rests. */
+  private rest: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly socketPath: string,
-    /** Each batch of requests served, in the order HAProxy logged them. */
-    private readonly onServed: (batch: HaproxyServed[]) => void,
+    /** Whole lines, each with its newline, in the order HAProxy logged them. */
+    private readonly onLines: (text: string) => void,
   ) {}
 
   follow(): void {
+    this.endRest();
     this.socket?.destroy();
     if (this.closed) return;
     const socket = connect(this.socketPath);
@@ -77,17 +131,13 @@ export class AccessLineReader {
     let partial = '';
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => {
-      const lines = (partial + chunk).split('\n');
-      partial = lines.pop() ?? '';
-      const batch: HaproxyServed[] = [];
-      for (const line of lines) {
-        const served = parseAccessLine(line);
-        if (served) batch.push(served);
-      }
-      if (batch.length > 0) this.onServed(batch);
-      if (lines.length < BUSY_LINES) return;
+      const text = partial + chunk;
+      const end = text.lastIndexOf('\n') + 1;
+      partial = text.slice(end);
+      if (end > 0) this.onLines(text.slice(0, end));
       socket.pause();
-      setTimeout(() => socket.resume(), BATCH_MS).unref();
+      clearTimeout(this.rest);
+      this.rest = setTimeout(() => this.endRest(), BATCH_MS).unref();
     });
     socket.on('error', () => undefined);
     socket.on('close', () => {
@@ -96,8 +146,36 @@ export class AccessLineReader {
     socket.write(`show events ${ACCESS_RING} -w -n\n`);
   }
 
+  /**
+   * Resolves once the lines HAProxy had written are read: at once when the stream is not resting
+   * (it reads them as they come), else after the read the end of its rest brings, or CATCH_UP_MS.
+   */
+  async caughtUp(): Promise<void> {
+    const socket = this.socket;
+    if (this.rest === undefined || !socket) return;
+    const read = new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        socket.off('data', done);
+        resolve();
+      };
+      const timer = setTimeout(done, CATCH_UP_MS);
+      // After the reader's own 'data' listener: the lines are handed on by then.
+      socket.on('data', done);
+    });
+    this.endRest();
+    await read;
+  }
+
+  private endRest(): void {
+    clearTimeout(this.rest);
+    this.rest = undefined;
+    this.socket?.resume();
+  }
+
   close(): void {
     this.closed = true;
+    this.endRest();
     this.socket?.destroy();
   }
 }

@@ -1,7 +1,8 @@
 import type { ErrorCode } from '../../contract/errors';
 import { TOKEN_PREFIX } from '../../contract/ids';
 import { USER_HEADER } from '../gateway/forward-headers';
-import { ACCESS_LOG_FORMAT, ACCESS_RING } from './haproxy-access';
+import { accessLogFormat, ACCESS_RING, ACTIVATOR_SERVER } from './haproxy-access';
+import type { LogFormat } from '../logger';
 import { SERVICE_PORT_HEADER } from '../gateway/gateway';
 import { SESSION_TTL_MS } from '../gateway/session-pins';
 
@@ -39,6 +40,8 @@ export interface HaproxyConfigInput {
   maxRequestBodyBytes: number;
   /** Proves to the Node server that a request came through the activator frontend (ACTIVATOR_HEADER). */
   activatorSecret: string;
+  /** The server log's format for the access lines HAProxy writes; undefined: none (a level above info). */
+  accessLines: LogFormat | undefined;
   files: HaproxyFiles;
   backends: HaproxyBackend[];
 }
@@ -47,11 +50,31 @@ export interface HaproxyConfigInput {
 export const ACTIVATOR_HEADER = 'x-everai-activator';
 /** The app a request sent to the activator is for, set by its app's backend. */
 export const ACTIVATED_APP_HEADER = 'x-everai-app-id';
-/** The backup server of every app backend: the Node gateway, through the activator frontend. */
-export const ACTIVATOR_SERVER = 'activator';
 
 /** How often HAProxy checks a worker's port (a connect): a worker marked down is up again after two. */
 const CHECK_INTERVAL_MS = 1000;
+
+/**
+ * The longest path HAProxy serves alone: its access line logs the path from the request line it
+ * keeps for logs (`tune.http.logurilen`, 1024 bytes with the method and version): a longer one
+ * would be cut there.
+ */
+const LOGGED_PATH_BYTES = 900;
+/** Room for an access line (JSON, the longest path, an app's names): longer ones would be cut. */
+const ACCESS_LINE_BYTES = 4096;
+/**
+ * Paths Node's access line quotes or escapes (`=`, `"`, a backslash, a space or control character) or
+ * HAProxy's log encodes (`#`, bytes outside printable ASCII): the Node server serves these, so the
+ * line HAProxy writes for the others needs neither.
+ */
+const ESCAPED_PATH = '[^!-~]|[="#\\\\]';
+
+/**
+ * Which of a path's `/`-separated fields (HAProxy's `field(index,/,count)`) make its route key:
+ * `routes/v1/NAMESPACE/NAME` for `/api/routes/v1/NAMESPACE/NAME/...`, `apps/v1/routes/ROUTE` for
+ * `/api/apps/v1/routes/ROUTE/...`: one lookup for both forms, and no key of one form is one of the other.
+ */
+export const ROUTE_KEY_FIELDS = '3,/,4';
 
 /** Idle connections HAProxy keeps to each worker, at most: more than any app's concurrency needs. */
 const IDLE_CONNECTIONS = 1024;
@@ -108,11 +131,14 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     // One thread takes connections in the order they came, as the Node gateway does: with several,
     // a request sent after another may reach a full worker's queue first.
     '  nbthread 1',
-    '  tune.bufsize 32768',
+    // HAProxy's default buffer size (16 KiB: request headers up to about 15 KiB; Node's limit is
+    // 16 KiB): to retry an idempotent request (retry-on empty-response) HAProxy copies a whole
+    // buffer for each request it sends, and at 32 KiB that copy was a third of its instructions
+    // per request.
     '',
     `ring ${ACCESS_RING}`,
     '  format raw',
-    '  maxlen 2048',
+    `  maxlen ${ACCESS_LINE_BYTES}`,
     '  size 4194304',
     '',
     'defaults',
@@ -133,25 +159,28 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     '',
     'frontend public',
     `  bind ${input.listen}`,
-    `  log ring@${ACCESS_RING} local0 info`,
-    `  log-format "${ACCESS_LOG_FORMAT}"`,
-    '  http-request set-var(txn.app) path,field(6,/) if { path_beg /api/routes/v1/ }',
-    '  http-request set-var(txn.key) path,field(5,/),concat(/,txn.app) if { path_beg /api/routes/v1/ }',
-    '  http-request set-var(txn.key) path,field(6,/),regsub(^,=) if { path_beg /api/apps/v1/routes/ }',
-    `  http-request set-var(txn.route) var(txn.key),map(${files.routesMap}) if { var(txn.key) -m found }`,
+    `  log ring@${ACCESS_RING} len ${ACCESS_LINE_BYTES} local0 info`,
+    // Inside double quotes HAProxy reads backslash escapes: the JSON line's quotes are escaped.
+    `  log-format "${accessLogFormat(input.accessLines).replace(/["\\]/g, (c) => `\\${c}`)}"`,
+    // The route key is the path's 3rd to 6th segments (ROUTE_KEY_FIELDS), both route forms at once.
+    `  http-request set-var(txn.route) path,field(${ROUTE_KEY_FIELDS}),map(${files.routesMap}) if { path_beg /api/ }`,
     '  acl routed var(txn.route) -m found',
-    `  acl bearer req.fhdr(authorization) -m reg -i ^bearer\\ +${TOKEN_PREFIX}`,
-    `  http-request set-var(txn.caller) req.fhdr(authorization),regsub(^[^\\ ]+\\ +,),sha2(256),hex,lower,map(${files.tokensMap}) if routed bearer`,
+    // As the Node gateway tells a platform token (any white space after the scheme) and takes the
+    // token (the word after the first space: tokenFromRequest).
+    `  acl bearer req.fhdr(authorization) -m reg -i ^bearer\\s+${TOKEN_PREFIX}`,
+    `  http-request set-var(txn.caller) req.fhdr(authorization),field(2,\\ ),sha2(256),hex,lower,map(${files.tokensMap}) if routed bearer`,
     '  http-request set-var(txn.owner) var(txn.route),field(2,|) if routed',
     '  http-request set-var(txn.uid) var(txn.caller),field(1,|) if { var(txn.caller) -m found }',
     '  acl public var(txn.owner) -m str *',
     '  acl owner_calls var(txn.uid),strcmp(txn.owner) eq 0',
     '  acl known_caller var(txn.caller) -m found',
     '  acl has_auth req.fhdr(authorization) -m found',
-    '  acl basic req.fhdr(authorization) -m reg -i ^basic\\ ',
+    '  acl basic req.fhdr(authorization) -m reg -i ^basic\\s',
     `  acl node_only req.hdr(${SERVICE_PORT_HEADER}) -m found`,
     '  acl node_only req.hdr(transfer-encoding) -m found',
     `  acl node_only req.hdr_val(content-length) gt ${input.maxRequestBodyBytes}`,
+    `  acl node_only path -m len ${LOGGED_PATH_BYTES + 1}:`,
+    `  acl node_only path -m reg '${ESCAPED_PATH}'`,
     // A public app: no credentials, or its own (not a platform token), or a platform token the map knows.
     '  http-request set-var(txn.fast) bool(1) if routed public !has_auth',
     '  http-request set-var(txn.fast) bool(1) if routed public !bearer !basic',
@@ -195,10 +224,12 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
       // Node server (a backend a reload has not brought yet) reaches it as the client sent it.
       `  http-request del-header ${USER_HEADER}`,
       `  http-request set-header ${USER_HEADER} %[var(txn.caller),field(2,|)] if { var(txn.caller) -m found }`,
-      `  http-request del-header authorization if { req.fhdr(authorization) -m reg -i ^bearer\\ +${TOKEN_PREFIX} }`,
-      '  http-request set-path %[path,regsub(^/api/routes/v1/[^/]+/[^/]+,)] if { path_beg /api/routes/v1/ }',
-      '  http-request set-path %[path,regsub(^/api/apps/v1/routes/[^/]+,)] if { path_beg /api/apps/v1/routes/ }',
-      '  http-request set-path /%[path] if !{ path_beg / }',
+      // A request here carries a platform token only as a known caller's bearer (the frontend sends
+      // any other to the Node server).
+      '  http-request del-header authorization if { var(txn.caller) -m found }',
+      // What follows the route prefix, as the worker's own path: both forms' prefixes are 5
+      // segments (`/api/routes/v1/NAMESPACE/NAME`, `/api/apps/v1/routes/ROUTE`).
+      '  http-request set-path /%[path,field(7,/,0)]',
       `  stick-table type string len 128 size 100k expire ${SESSION_TTL_MS} srvkey name`,
       '  stick on req.hdr(x-everai-session-id)',
       `  http-request set-header ${ACTIVATED_APP_HEADER} ${backend.appId}`,

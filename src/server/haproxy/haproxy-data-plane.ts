@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import type { QueueReason } from '../gateway/app-route';
 import type { DataPlane, ReadyWorker } from '../gateway/data-plane';
 import type { Gateway, SlotLoad } from '../gateway/gateway';
-import type { AccessNote } from '../http/access-log';
-import type { Logger } from '../logger';
-import { AccessLineReader, type HaproxyServed } from './haproxy-access';
+import type { EndedRequest } from '../http/access-log';
+import type { LogFormat, Logger } from '../logger';
+import { AccessLineReader, readServedLines, type HaproxyServed } from './haproxy-access';
 import { appLabel } from '../metrics/metrics';
 import type { AppRecord, UserRecord } from '../store/records';
-import { ACTIVATED_APP_HEADER, ACTIVATOR_HEADER, ACTIVATOR_SERVER, backendName, renderHaproxyConfig, serverArgs, serverName, type HaproxyFiles, type HaproxyServer } from './haproxy-config';
+import { ACTIVATED_APP_HEADER, ACTIVATOR_HEADER, backendName, renderHaproxyConfig, serverArgs, serverName, type HaproxyFiles, type HaproxyServer } from './haproxy-config';
 import { mapFileText, routeEntries, tokenEntries } from './haproxy-maps';
 import { HaproxyProcess } from './haproxy-process';
 import { countSessions, parseShowStat, type HaproxyLoad } from './haproxy-stats';
@@ -26,19 +26,19 @@ export interface HaproxyDataPlaneOptions {
   binary: string;
   /** Every user, for the tokens map. */
   users(): Promise<UserRecord[]>;
-  /** Hears of the requests HAProxy served alone, in batches, once each is over (the access log and the request metrics). */
-  onServed(batch: ProxiedRequest[]): void;
+  /**
+   * Where the access lines of the requests HAProxy serves alone go: HAProxy writes them in the
+   * server log's format (undefined: none, at a log level above info), the server passes them on.
+   */
+  accessLog: { format: LogFormat; write(lines: string): void } | undefined;
+  /** Hears of each request HAProxy served alone once it is over, and how long it queued (the request metrics). */
+  onServed(request: EndedRequest, queueSeconds: number): void;
   log: Logger;
 }
 
 /** How often the data plane's queue and load are read from HAProxy's stats. */
 const STATS_INTERVAL_MS = 250;
 const DRAIN_POLL_MS = 50;
-
-/** A request HAProxy served alone, with the app and worker it went to. */
-export interface ProxiedRequest extends Omit<HaproxyServed, 'backend' | 'server'> {
-  note: AccessNote;
-}
 
 interface AppEntry {
   app: AppRecord;
@@ -88,10 +88,11 @@ export class HaproxyDataPlane implements DataPlane {
       tokensMap: join(options.dir, 'tokens.map'),
     };
     this.configPath = join(options.dir, 'haproxy.cfg');
-    this.accessLines = new AccessLineReader(this.files.socket, (batch) =>
-      // What went to the activator, the Node server logs (and counts) itself.
-      this.options.onServed(batch.flatMap((served) => (served.server === ACTIVATOR_SERVER ? [] : [this.proxied(served)]))),
-    );
+    const { accessLog } = options;
+    this.accessLines = new AccessLineReader(this.files.socket, (text) => {
+      const lines = readServedLines(text, accessLog?.format, (served) => this.served(served));
+      if (lines !== '') accessLog?.write(lines);
+    });
     this.process = new HaproxyProcess({
       binary: options.binary,
       configPath: this.configPath,
@@ -115,10 +116,10 @@ export class HaproxyDataPlane implements DataPlane {
     this.statsTimer.unref();
   }
 
-  private proxied({ backend, server, ...request }: HaproxyServed): ProxiedRequest {
+  private served({ backend, method, status, queueMs, durationMs }: HaproxyServed): void {
     const app = this.apps.get(backend.slice(backendName('').length))?.app;
-    const note: AccessNote = app ? { app: appLabel(app), route: app.routeName, worker: server.slice(serverName('').length) } : {};
-    return { ...request, note };
+    const note = app ? { app: appLabel(app), route: app.routeName } : {};
+    this.options.onServed({ method, status, note, seconds: durationMs / 1000 }, queueMs / 1000);
   }
 
   /**
@@ -134,6 +135,11 @@ export class HaproxyDataPlane implements DataPlane {
     delete req.headers[ACTIVATOR_HEADER];
     delete req.headers[ACTIVATED_APP_HEADER];
     return appId;
+  }
+
+  /** Resolves once the requests HAProxy has served so far are counted (before the metrics are read). */
+  servedCounted(): Promise<void> {
+    return this.accessLines.caughtUp();
   }
 
   /** The public address HAProxy listens on. */
@@ -304,6 +310,7 @@ export class HaproxyDataPlane implements DataPlane {
       listen: options.listen,
       nodeAddress: `127.0.0.1:${this.nodePort}`,
       maxRequestBodyBytes: options.maxRequestBodyBytes,
+      accessLines: options.accessLog?.format,
       activatorSecret: this.activatorSecret.toString(),
       files,
       backends: [...this.apps.values()].map(({ app, servers }) => ({

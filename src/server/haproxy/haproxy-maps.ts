@@ -2,9 +2,14 @@ import type { AppRecord, UserRecord } from '../store/records';
 import { appLabel } from '../metrics/metrics';
 import { backendName } from './haproxy-config';
 
+/** An app's route keys (the fields of its paths `ROUTE_KEY_FIELDS` names in haproxy-config.ts), in either route form. */
+const namespaceKey = (app: AppRecord): string => `routes/v1/${appLabel(app)}`;
+const routeNameKey = (app: AppRecord): string => `apps/v1/routes/${app.routeName}`;
+
 /**
- * The routes map: route key → `backend|owner`, where the key is `namespace/name` or `=routeName`
- * (as the frontend builds it from the path) and owner is the owner's id, or `*` for a public app.
+ * The routes map: route key (`ROUTE_KEY_FIELDS`) → `backend|owner|app|route`, where owner is the
+ * owner's id, or `*` for a public app, and the app (`namespace/name`) and route name are what its
+ * access lines name.
  * Only an app HAProxy may serve alone is in it: not paused, with a worker taking requests, and the
  * only app of its `namespace/name` (one app per owner may share it: the Node gateway picks).
  */
@@ -14,9 +19,9 @@ export function routeEntries(apps: readonly AppRecord[], routable: (appId: strin
   const entries = new Map<string, string>();
   for (const app of apps) {
     if (app.paused || !routable(app.id)) continue;
-    const value = `${backendName(app.id)}|${app.routeAuth === 'public' ? '*' : app.ownerId}`;
-    if (byLabel.get(appLabel(app)) === 1) entries.set(appLabel(app), value);
-    entries.set(`=${app.routeName}`, value);
+    const value = `${backendName(app.id)}|${app.routeAuth === 'public' ? '*' : app.ownerId}|${appLabel(app)}|${app.routeName}`;
+    if (byLabel.get(appLabel(app)) === 1) entries.set(namespaceKey(app), value);
+    entries.set(routeNameKey(app), value);
   }
   return entries;
 }

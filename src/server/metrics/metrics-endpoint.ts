@@ -11,6 +11,8 @@ export interface MetricsEndpointDeps {
   metrics: PlatformMetrics;
   /** A token that may read the metrics and nothing else (`--metrics-token`), for a Prometheus that should not hold the admin's. */
   scrapeToken: string | undefined;
+  /** Resolves once every request served so far is counted (HAProxy's come in batches). */
+  counted: (() => Promise<void>) | undefined;
 }
 
 /** Compares digests, which have one length, so neither the token's length nor its bytes leak through timing. */
@@ -29,6 +31,7 @@ export function metricsEndpoint(deps: MetricsEndpointDeps): (req: IncomingMessag
       const user = await deps.auth.require(req);
       if (!user.isAdmin) throw new EveraiError('EVERAI_FORBIDDEN', 'only an admin (or the server\'s --metrics-token) may read the metrics');
     }
+    await deps.counted?.();
     const { contentType, body } = await deps.metrics.exposition();
     res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
     res.end(body);
