@@ -305,6 +305,10 @@ export class ContainerRuntime implements Runtime {
     this.exitListeners.push(listener);
   }
 
+  onOutput(workerId: string, listener: () => void): () => void {
+    return this.folders.onWrite(workerId, listener);
+  }
+
   tailLog(workerId: string, lines: number): Promise<string> {
     return this.folders.tail(workerId, lines);
   }
