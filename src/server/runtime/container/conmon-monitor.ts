@@ -45,7 +45,7 @@ export class ConmonMonitor implements ContainerMonitor {
     // A create that failed: runc's reason is in the log already.
     if (pid <= 0) return { pid: 0, exit: Promise.resolve(CREATE_FAILED) };
     // Should `start` fail, the created container is killed, and its end reported as any other.
-    if (!(await this.cli.start(id))) await this.cli.kill(id, 'KILL');
+    if (!(await this.cli.start(id, pid))) await this.cli.kill(id, 'KILL');
     return { pid, exit: this.adopt(id, pid) };
   }
 
