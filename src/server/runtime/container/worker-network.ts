@@ -66,11 +66,6 @@ async function ensureRule(binary: string, table: string, chain: string, rule: re
 
 /** The name a prepared but unused slot is claimed under. */
 const SPARE = 'spare';
-/**
- * How long after a worker took the spare its successor is built: not at once, when two `ip`
- * processes would share the CPUs with that worker's own start (runc, then node's boot).
- */
-const SPARE_DELAY_MS = 1000;
 
 export class WorkerNetwork {
   private rules: Promise<void> | undefined;
@@ -79,8 +74,6 @@ export class WorkerNetwork {
    * two process starts and several netlink round trips, tens of milliseconds on the start path.
    */
   private spare: Promise<WorkerAddress> | undefined;
-  /** Set while the next spare waits to be built (SPARE_DELAY_MS). */
-  private spareTimer: NodeJS.Timeout | undefined;
 
   /** `owner`: written in each claim, so a restarted server knows its own slots. */
   constructor(private readonly owner: string) {}
@@ -102,19 +95,15 @@ export class WorkerNetwork {
     }));
   }
 
-  /** A slot for the worker: the spare one when it is ready, else one built now; a new spare is built a moment later. */
+  /** A slot for the worker: the spare one when it is ready, else one built now; a new spare is built behind it. */
   async create(workerId: string): Promise<WorkerAddress> {
     const spare = this.spare;
     this.spare = undefined;
     const address = (await spare?.catch(() => undefined)) ?? (await this.build(SPARE));
     await fs.writeFile(join(CLAIMS_DIR, String(address.slot)), `${this.owner}\n${workerId}\n`);
-    this.spareTimer ??= setTimeout(() => {
-      this.spareTimer = undefined;
-      if (this.spare) return;
-      this.spare = this.build(SPARE);
-      // Its failure shows when a worker takes it, and then a slot is built in its place.
-      this.spare.catch(() => undefined);
-    }, SPARE_DELAY_MS);
+    this.spare = this.build(SPARE);
+    // Its failure shows when a worker takes it, and then a slot is built in its place.
+    this.spare.catch(() => undefined);
     return address;
   }
 
@@ -155,8 +144,6 @@ export class WorkerNetwork {
 
   /** Frees the spare slot (the server stops). */
   async close(): Promise<void> {
-    clearTimeout(this.spareTimer);
-    this.spareTimer = undefined;
     const spare = await this.spare?.catch(() => undefined);
     this.spare = undefined;
     if (spare) await this.release(spare.slot);
