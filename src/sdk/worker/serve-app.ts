@@ -37,20 +37,13 @@ export async function serveApp(app: App, options: ServeOptions): Promise<AppServ
   const active = new Set<ServerResponse>();
   let draining = false;
   let closed: Promise<void> | undefined;
-  let warmed = false;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const method = req.method ?? 'GET';
     const path = new URL(req.url ?? '/', 'http://worker').pathname;
     if (path === READINESS_PATH) {
       if (draining) sendError(res, 503, 'EVERAI_UNAVAILABLE', 'the worker is shutting down');
-      else {
-        sendJson(res, 200, { ready: true });
-        if (!warmed) {
-          warmed = true;
-          setImmediate(warmWebRequest);
-        }
-      }
+      else sendJson(res, 200, { ready: true });
       return;
     }
     const match = matchRoute(app.service.routes, method, path);
@@ -113,15 +106,6 @@ export async function serveApp(app: App, options: ServeOptions): Promise<AppServ
       return closed;
     },
   });
-}
-
-/**
- * Loads Node's fetch classes (Headers, Request: all of undici, 10-15 ms of this thread), which a
- * handler's first request would otherwise wait for. Done once the platform found the worker ready,
- * so it overlaps the platform handing the worker its first request rather than delay readiness.
- */
-function warmWebRequest(): void {
-  new Headers();
 }
 
 /** The port a server listens on (useful when it was asked for port 0). */
