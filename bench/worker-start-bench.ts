@@ -29,10 +29,10 @@ import { liveWorkers, scaleDown, scaleUpOne } from './workers-api';
  */
 
 const NODE_RUNS = 7;
-// More than a handful: the controller probes every 10 ms in a start's first second, so each start carries 0–10 ms of probe wait.
+// More than a handful: this bench polls the worker list every 10 ms, so each sample carries 0–10 ms of its own wait.
 const START_RUNS = 7;
 const COLD_RUNS = 5;
-/** How often a starting worker's status is polled: as often as the controller probes it in its first second. */
+/** How often a starting worker's status is polled: as often as the controller probes it on the clock in its first second. */
 const POLL_MS = 10;
 const TARGET_EXTRA_MS = 50;
 const RUNTIMES = ['process', 'container'] as const;

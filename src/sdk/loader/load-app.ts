@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { EveraiError } from '../../contract/errors';
 import { App } from '../app';
-import { describeLoadError } from './describe-load-error';
 import { COMPILED_APP_FILE } from '../../contract/worker-env';
 import { compileModule, importUserModule, requireCompiledModule } from './load-module';
 
@@ -58,6 +57,9 @@ export async function loadAppFromDir(dir: string, options: LoadOptions = {}): Pr
       exports = code ? compileModule(code, compiled) : await importUserModule(join(root, appFile));
     }
   } catch (error) {
+    // Loaded only for a failure: it brings child_process, which a worker's start need not pay for.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { describeLoadError } = require('./describe-load-error') as typeof import('./describe-load-error');
     throw new EveraiError('EVERAI_APP_INVALID', describeLoadError(error, root, appFile));
   }
   const app = exports.app;

@@ -7,7 +7,7 @@ import { appLabel, type PlatformMetrics } from '../metrics/metrics';
 import type { Runtime, WorkerEndpoint, WorkerExit } from '../runtime/runtime';
 import { isTerminal, type AppRecord, type AppStatus, type WorkerRecord } from '../store/records';
 import { readPassSnapshot } from './pass-snapshot';
-import { probeDelayMs } from './probe-schedule';
+import { probeDelayMs, ProbeWait } from './probe-schedule';
 import { planRollout } from './rollout-plan';
 import { RolloutGuard, type RolloutGuardOptions } from './rollout-guard';
 import { RolloutTimer } from './rollout-timer';
@@ -277,27 +277,39 @@ export class Controller {
   private async awaitReady(app: AppRecord, worker: WorkerRecord, endpoint: WorkerEndpoint, task: WorkerTask, coldStart: boolean): Promise<void> {
     const began = Date.now();
     const deadline = began + app.readyTimeoutMs;
-    while (task.state === 'starting' && !task.abort.signal.aborted) {
-      if (await this.deps.runtime.probe(endpoint, task.abort.signal)) {
-        this.tasks.end(worker.id);
-        const current = await this.deps.store.workers.get(worker.id);
-        if (!current || isTerminal(current.status)) return;
-        await this.deps.store.workers.update(worker.id, { phase: current.phase === 'REMOVE' ? 'REMOVE' : 'READY' });
-        this.guard.workerReady(worker.id);
-        if (coldStart) this.deps.metrics.workerStarted(appLabel(app), (Date.now() - Date.parse(worker.createdAt)) / 1000);
-        const latest = (await this.deps.store.apps.get(app.id)) ?? app;
-        this.deps.gateway.addWorker(latest, { id: worker.id, revision: worker.revision, url: endpoint.url, servicePorts: endpoint.servicePorts });
-        await this.event(app.id, 'NORMAL', 'AppServer', `Worker/${worker.id} is ready now`);
-        this.wake();
-        return;
+    // Its output cuts the wait for the next probe short: the SDK prints a line once it listens.
+    const wait = new ProbeWait();
+    const stopListening = this.deps.runtime.onOutput?.(worker.id, () => wait.nudge());
+    try {
+      while (task.state === 'starting' && !task.abort.signal.aborted) {
+        if (await this.deps.runtime.probe(endpoint, task.abort.signal)) {
+          this.tasks.end(worker.id);
+          await this.markReady(app, worker, endpoint, coldStart);
+          return;
+        }
+        if (Date.now() > deadline) {
+          this.tasks.end(worker.id);
+          await this.failNotReady(app, worker);
+          return;
+        }
+        await wait.wait(probeDelayMs(Date.now() - began, this.timings.probeIntervalMs), task.abort.signal);
       }
-      if (Date.now() > deadline) {
-        this.tasks.end(worker.id);
-        await this.failNotReady(app, worker);
-        return;
-      }
-      await sleep(probeDelayMs(Date.now() - began, this.timings.probeIntervalMs), task.abort.signal);
+    } finally {
+      stopListening?.();
     }
+  }
+
+  /** A probe answered: the worker takes requests from now on (unless it ended or drains meanwhile). */
+  private async markReady(app: AppRecord, worker: WorkerRecord, endpoint: WorkerEndpoint, coldStart: boolean): Promise<void> {
+    const current = await this.deps.store.workers.get(worker.id);
+    if (!current || isTerminal(current.status)) return;
+    await this.deps.store.workers.update(worker.id, { phase: current.phase === 'REMOVE' ? 'REMOVE' : 'READY' });
+    this.guard.workerReady(worker.id);
+    if (coldStart) this.deps.metrics.workerStarted(appLabel(app), (Date.now() - Date.parse(worker.createdAt)) / 1000);
+    const latest = (await this.deps.store.apps.get(app.id)) ?? app;
+    this.deps.gateway.addWorker(latest, { id: worker.id, revision: worker.revision, url: endpoint.url, servicePorts: endpoint.servicePorts });
+    await this.event(app.id, 'NORMAL', 'AppServer', `Worker/${worker.id} is ready now`);
+    this.wake();
   }
 
   /** Drains the worker, unless it already is draining; a start still under way is called off. */

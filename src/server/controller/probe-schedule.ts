@@ -12,3 +12,48 @@ const FAST_INTERVAL_MS = 10;
 export function probeDelayMs(sinceStartMs: number, intervalMs: number): number {
   return sinceStartMs < FAST_FOR_MS ? Math.min(FAST_INTERVAL_MS, intervalMs) : intervalMs;
 }
+
+/**
+ * A nudged probe comes at least this long after the wait before it began: a worker that prints
+ * line after line while it prepares gets a probe per line at most this often, not per line.
+ */
+const NUDGE_GAP_MS = 2;
+
+/**
+ * The wait between readiness probes of one starting worker, cut short when the worker may just
+ * have become ready (`nudge`: its program wrote output), so it is probed within moments of
+ * listening instead of at the next tick. A nudge during a probe shortens the wait after it.
+ */
+export class ProbeWait {
+  private nudged = false;
+  private cutShort: (() => void) | undefined;
+
+  nudge(): void {
+    if (this.cutShort) this.cutShort();
+    else this.nudged = true;
+  }
+
+  /** Resolves after `ms`, sooner once nudged, or at once when `signal` aborts. */
+  wait(ms: number, signal: AbortSignal): Promise<void> {
+    const began = Date.now();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        this.cutShort = undefined;
+        resolve();
+      };
+      let timer = setTimeout(done, ms);
+      this.cutShort = () => {
+        this.cutShort = undefined;
+        clearTimeout(timer);
+        timer = setTimeout(done, Math.max(0, began + NUDGE_GAP_MS - Date.now()));
+      };
+      signal.addEventListener('abort', done, { once: true });
+      if (this.nudged) {
+        this.nudged = false;
+        this.cutShort();
+      }
+    });
+  }
+}

@@ -125,6 +125,13 @@ export interface Runtime {
   exec(launch: WorkerLaunch, request: ExecRequest): Promise<ExecSession>;
   /** One readiness check: true once the worker answers its readiness path with 200 (or accepts connections when it has none). */
   probe(endpoint: WorkerEndpoint, signal: AbortSignal): Promise<boolean>;
+  /**
+   * Calls `listener` each time a running worker's program writes output; returns how to stop.
+   * Output is the likeliest sign that a starting worker just became ready (the SDK's prints
+   * `serving app` once it listens), so the controller probes then, not at its next tick; the
+   * probe still decides. A runtime that cannot tell leaves it out, and its workers are probed on the clock.
+   */
+  onOutput?(workerId: string, listener: () => void): () => void;
   /** SIGTERM, then SIGKILL of everything the worker started once `graceMs` has passed. */
   stop(workerId: string, graceMs: number): Promise<void>;
   /**

@@ -19,8 +19,8 @@ export interface StartedContainer {
  * ended: conmon where it is installed (2 MB), else runc itself in the foreground (10 MB).
  */
 export interface ContainerMonitor {
-  /** Creates and starts the container; its stdout and stderr go straight into `output`. */
-  start(id: string, bundle: string, output: number): Promise<StartedContainer>;
+  /** Creates and starts the container; its stdout and stderr go straight into `logFile` (appended). */
+  start(id: string, bundle: string, logFile: string): Promise<StartedContainer>;
   /**
    * The end of a container this server did not start (adopted after a restart), whose first
    * process is `pid`: its code where the monitor recorded it, else null. Never, once closed.

@@ -26,6 +26,7 @@ import { bundlesRoot, exitsRoot, runcRoot, serverTag } from './server-containers
 import type { ContainerMonitor } from './container-monitor';
 import { ConmonMonitor } from './conmon-monitor';
 import { ExitFiles } from './exit-files';
+import { SpawnHelper } from './spawn-helper';
 import { RuncMonitor } from './runc-monitor';
 import { WorkerNetwork, type WorkerAddress } from './worker-network';
 import { ifExists } from '../../../contract/if-exists';
@@ -88,6 +89,8 @@ export class ContainerRuntime implements Runtime {
   private readonly tag: string;
   private readonly folders: WorkerFolders;
   private readonly running = new Map<string, RunningContainer>();
+  /** Starts conmon and `ip` on a worker's start path, which the server would block its event loop to fork (spawn-helper.ts). */
+  private readonly spawner = new SpawnHelper();
   private readonly exitListeners: ((exit: WorkerExit) => void)[] = [];
   /** Read when a worker first asks for a GPU: most servers never do. */
   private gpuFacts: Promise<HostGpuFacts> | undefined;
@@ -96,8 +99,8 @@ export class ContainerRuntime implements Runtime {
     this.dataDir = resolve(options.dataDir);
     this.tag = serverTag(this.dataDir);
     this.cli = new OciRuntimeCli(options.ociRuntime, runcRoot(this.tag));
-    this.monitor = options.conmon ? new ConmonMonitor(options.conmon, this.cli, new ExitFiles(exitsRoot(this.tag))) : new RuncMonitor(this.cli);
-    this.network = new WorkerNetwork(this.dataDir);
+    this.monitor = options.conmon ? new ConmonMonitor(options.conmon, this.cli, new ExitFiles(exitsRoot(this.tag)), this.spawner) : new RuncMonitor(this.cli);
+    this.network = new WorkerNetwork(this.dataDir, this.spawner);
     this.keyValueFiles = new KeyValueFiles(this.dataDir);
     this.gpus = new GpuAssigner(options.gpus ?? []);
     this.folders = new WorkerFolders(join(this.dataDir, 'workers'));
@@ -147,9 +150,11 @@ export class ContainerRuntime implements Runtime {
       await fs.writeFile(join(this.workerDir(workerId), 'container.json'), JSON.stringify(record));
       const spec = await this.spec(launch, trees, user, address, ports, record.gpus);
       await fs.writeFile(join(bundle, 'config.json'), JSON.stringify(spec));
-      const log = openSync(this.folders.logFile(workerId), 'a');
+      const logFile = this.folders.logFile(workerId);
+      // The stamper watches the file: it must exist first.
+      closeSync(openSync(logFile, 'a'));
       this.folders.startStamping(workerId);
-      const started = await this.monitor.start(workerId, bundle, log).finally(() => closeSync(log));
+      const started = await this.monitor.start(workerId, bundle, logFile);
       const endpoint = this.endpoint(workerId, started.pid, record);
       const exited = started.exit.then((exit) => this.ended(workerId, record, exit));
       this.running.set(workerId, { endpoint, record, exited });
@@ -305,6 +310,10 @@ export class ContainerRuntime implements Runtime {
     this.exitListeners.push(listener);
   }
 
+  onOutput(workerId: string, listener: () => void): () => void {
+    return this.folders.onWrite(workerId, listener);
+  }
+
   tailLog(workerId: string, lines: number): Promise<string> {
     return this.folders.tail(workerId, lines);
   }
@@ -318,6 +327,7 @@ export class ContainerRuntime implements Runtime {
     this.monitor.close();
     await this.folders.close();
     await this.network.close();
+    this.spawner.close();
   }
 }
 

@@ -1,7 +1,9 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { EveraiError } from '../../../contract/errors';
+import { releaseExecFifo } from './exec-fifo';
 import { findOnPath } from './find-on-path';
 
 const run = promisify(execFile);
@@ -49,8 +51,12 @@ export class OciRuntimeCli {
     return [this.binary, ...this.args('exec', ...(tty ? ['--tty'] : []), id, ...argv)];
   }
 
-  /** Starts the program of a container `create`d (by conmon); false if runc could not. */
-  async start(id: string): Promise<boolean> {
+  /**
+   * Starts the program of a container `create`d (by conmon), whose init is `initPid`; false if
+   * runc could not. runc's own is released through its fifo (exec-fifo.ts), without a runc start.
+   */
+  async start(id: string, initPid: number): Promise<boolean> {
+    if (basename(this.binary) === 'runc' && (await releaseExecFifo(join(this.root, id, 'exec.fifo'), initPid))) return true;
     return run(this.binary, this.args('start', id)).then(
       () => true,
       () => false,

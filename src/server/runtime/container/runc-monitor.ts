@@ -1,3 +1,5 @@
+import type { ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { AdoptedWatch, processAlive } from '../local/adopted-watch';
 import type { ContainerMonitor, ProgramExit, StartedContainer } from './container-monitor';
 import { exitOf, type OciRuntimeCli } from './oci-runtime-cli';
@@ -12,8 +14,14 @@ export class RuncMonitor implements ContainerMonitor {
 
   constructor(private readonly cli: OciRuntimeCli) {}
 
-  start(id: string, bundle: string, output: number): Promise<StartedContainer> {
-    const child = this.cli.run(id, bundle, output);
+  start(id: string, bundle: string, logFile: string): Promise<StartedContainer> {
+    const output = openSync(logFile, 'a');
+    let child: ChildProcess;
+    try {
+      child = this.cli.run(id, bundle, output);
+    } finally {
+      closeSync(output);
+    }
     const exit = new Promise<ProgramExit>((done) => {
       // runc that cannot even be started (gone since the server began) ends the worker like an exit.
       child.once('error', () => done({ code: 127, signal: null }));

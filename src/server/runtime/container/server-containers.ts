@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { OciRuntimeCli } from './oci-runtime-cli';
-import { WorkerNetwork } from './worker-network';
+import { claimedSlots, releaseSlot } from './worker-network';
 
 /**
  * Where one server's containers are known on this machine, named by its data folder: several
@@ -47,10 +47,9 @@ export async function killContainer(dataDir: string, ociRuntime: string, workerI
 export async function removeContainers(dataDir: string, ociRuntime: string): Promise<number> {
   const tag = serverTag(resolve(dataDir));
   const cli = new OciRuntimeCli(ociRuntime, runcRoot(tag));
-  const network = new WorkerNetwork(resolve(dataDir));
   const containers = await cli.list().catch(() => []);
   for (const container of containers) await cli.delete(container.id);
-  for (const slot of (await network.claimed()).values()) await network.release(slot);
+  for (const slot of (await claimedSlots(resolve(dataDir))).values()) await releaseSlot(slot);
   // The server's own folders, empty now: runc's state, bundles, exit files, and its cgroup parent in every hierarchy.
   await fs.rm(runcRoot(tag), { recursive: true, force: true });
   await fs.rm(bundlesRoot(tag), { recursive: true, force: true });

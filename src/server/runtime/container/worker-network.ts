@@ -1,8 +1,9 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { SpawnHelper } from './spawn-helper';
 
 const run = promisify(execFile);
 
@@ -44,16 +45,6 @@ function names(slot: number): { iface: string; netns: string } {
   return { iface: `${IFACE_PREFIX}${slot}`, netns: `${NETNS_PREFIX}${slot}` };
 }
 
-async function ip(args: readonly string[], batch: string): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn('ip', [...args, '-batch', '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`ip ${args.join(' ')}: ${stderr.trim()}`))));
-    child.stdin.end(batch);
-  });
-}
 
 /** One rule, added unless it is there already (`-C` checks), so restarts and several servers agree. */
 async function ensureRule(binary: string, table: string, chain: string, rule: readonly string[]): Promise<void> {
@@ -75,8 +66,19 @@ export class WorkerNetwork {
    */
   private spare: Promise<WorkerAddress> | undefined;
 
-  /** `owner`: written in each claim, so a restarted server knows its own slots. */
-  constructor(private readonly owner: string) {}
+  /**
+   * `owner`: written in each claim, so a restarted server knows its own slots. `spawner` runs `ip`
+   * (spawn-helper.ts): a spare is built while a worker starts, whose path the server's own fork would block.
+   */
+  constructor(
+    private readonly owner: string,
+    private readonly spawner: SpawnHelper,
+  ) {}
+
+  private async ip(args: readonly string[], batch: string): Promise<void> {
+    const { code, stderr } = await this.spawner.run('ip', [...args, '-batch', '-'], batch);
+    if (code !== 0) throw new Error(`ip ${args.join(' ')}: ${stderr.trim()}`);
+  }
 
   /** The machine-wide rules, once per server start. */
   private ensureRules(): Promise<void> {
@@ -116,13 +118,13 @@ export class WorkerNetwork {
       // `addrgenmode none`: no IPv6 link-local address on either end, so no path around the rules.
       const host = [`netns add ${netns}`, `link add ${iface} type veth peer name eth0 netns ${netns}`, `link set ${iface} addrgenmode none`];
       // A namespace left by a crash between a release's two steps is removed, then built anew.
-      const built = () => ip([], [...host, `addr add ${addressOf(slot, 1)}/30 dev ${iface}`, `link set ${iface} up`].join('\n'));
+      const built = () => this.ip([], [...host, `addr add ${addressOf(slot, 1)}/30 dev ${iface}`, `link set ${iface} up`].join('\n'));
       await built().catch(async () => {
-        await this.removeLinks(slot);
+        await removeLinks(slot);
         await built();
       });
       const inside = ['link set eth0 addrgenmode none', `addr add ${addressOf(slot, 2)}/30 dev eth0`, 'link set lo up', 'link set eth0 up'];
-      await ip(['-n', netns], [...inside, `route add default via ${addressOf(slot, 1)}`].join('\n'));
+      await this.ip(['-n', netns], [...inside, `route add default via ${addressOf(slot, 1)}`].join('\n'));
     } catch (error) {
       await this.release(slot);
       throw error;
@@ -130,16 +132,9 @@ export class WorkerNetwork {
     return { slot, ip: addressOf(slot, 2), netnsPath: `/run/netns/${netns}` };
   }
 
-  /** Removes the namespace (its end of the pair goes with it, and so does ours) and frees the slot. */
-  async release(slot: number): Promise<void> {
-    await this.removeLinks(slot);
-    await fs.rm(join(CLAIMS_DIR, String(slot)), { force: true });
-  }
-
-  private async removeLinks(slot: number): Promise<void> {
-    const { iface, netns } = names(slot);
-    await run('ip', ['netns', 'delete', netns]).catch(() => undefined);
-    await run('ip', ['link', 'delete', iface]).catch(() => undefined);
+  /** Removes the slot's namespace and links and frees it (releaseSlot). */
+  release(slot: number): Promise<void> {
+    return releaseSlot(slot);
   }
 
   /** Frees the spare slot (the server stops). */
@@ -149,15 +144,9 @@ export class WorkerNetwork {
     if (spare) await this.release(spare.slot);
   }
 
-  /** This server's claimed slots, by worker id (what a restart must adopt or free; a spare's id is never a worker's). */
-  async claimed(): Promise<Map<string, number>> {
-    const mine = new Map<string, number>();
-    for (const name of await fs.readdir(CLAIMS_DIR).catch(() => [] as string[])) {
-      const text = await fs.readFile(join(CLAIMS_DIR, name), 'utf8').catch(() => '');
-      const [owner, workerId] = text.split('\n');
-      if (owner === this.owner && workerId) mine.set(workerId, Number(name));
-    }
-    return mine;
+  /** This server's claimed slots, by worker id (claimedSlots). */
+  claimed(): Promise<Map<string, number>> {
+    return claimedSlots(this.owner);
   }
 
   /**
@@ -181,4 +170,27 @@ export class WorkerNetwork {
     }
     throw new Error(`every one of the ${SLOTS} worker addresses is taken`);
   }
+}
+
+/** Removes the namespace (its end of the pair goes with it, and so does ours) and frees the slot. */
+export async function releaseSlot(slot: number): Promise<void> {
+  await removeLinks(slot);
+  await fs.rm(join(CLAIMS_DIR, String(slot)), { force: true });
+}
+
+async function removeLinks(slot: number): Promise<void> {
+  const { iface, netns } = names(slot);
+  await run('ip', ['netns', 'delete', netns]).catch(() => undefined);
+  await run('ip', ['link', 'delete', iface]).catch(() => undefined);
+}
+
+/** The slots `owner` (a server's data folder) claimed, by worker id (what a restart must adopt or free; a spare's id is never a worker's). */
+export async function claimedSlots(owner: string): Promise<Map<string, number>> {
+  const mine = new Map<string, number>();
+  for (const name of await fs.readdir(CLAIMS_DIR).catch(() => [] as string[])) {
+    const text = await fs.readFile(join(CLAIMS_DIR, name), 'utf8').catch(() => '');
+    const [claimOwner, workerId] = text.split('\n');
+    if (claimOwner === owner && workerId) mine.set(workerId, Number(name));
+  }
+  return mine;
 }

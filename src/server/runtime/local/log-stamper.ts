@@ -21,9 +21,14 @@ export class LogStamper {
   /** The next stamp, due: a burst of writes needs one more look, not one each. */
   private due: NodeJS.Timeout | undefined;
   private lastStampAt = 0;
+  /** Told of each write as it happens, before its stamp: a start waits for its worker's output. */
+  private readonly writeListeners = new Set<() => void>();
 
   constructor(private readonly files: LogFiles) {
-    this.watcher = watch(files.log, () => this.poke());
+    this.watcher = watch(files.log, () => {
+      for (const listener of this.writeListeners) listener();
+      this.poke();
+    });
     // The folder went (the worker's record was pruned): there is nothing left to stamp.
     this.watcher.on('error', () => this.watcher.close());
     this.watcher.unref();
@@ -61,6 +66,13 @@ export class LogStamper {
       .catch(() => undefined);
   }
 
+  /** Calls `listener` at each write from now on; returns how to stop. */
+  onWrite(listener: () => void): () => void {
+    const own = () => listener();
+    this.writeListeners.add(own);
+    return () => this.writeListeners.delete(own);
+  }
+
   /** Runs `work` between stamps and trims. */
   exclusive<T>(work: () => Promise<T>): Promise<T> {
     return this.serial.run(work);
@@ -69,6 +81,7 @@ export class LogStamper {
   /** Stops watching, once what the worker wrote last is stamped. */
   async close(): Promise<void> {
     this.watcher.close();
+    this.writeListeners.clear();
     clearTimeout(this.due);
     await this.stamp().catch(() => undefined);
   }

@@ -68,6 +68,11 @@ export class WorkerFolders {
     await stamper?.close();
   }
 
+  /** Calls `listener` at each write into a live worker's log; returns how to stop (a no-op for a worker not stamped here). */
+  onWrite(workerId: string, listener: () => void): () => void {
+    return this.stampers.get(workerId)?.onWrite(listener) ?? (() => undefined);
+  }
+
   tail(workerId: string, lines: number): Promise<string> {
     return tailLines(this.logFile(workerId), lines);
   }

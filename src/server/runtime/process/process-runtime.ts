@@ -223,6 +223,10 @@ export class ProcessRuntime implements Runtime {
     for (const listener of this.exitListeners) listener(exit);
   }
 
+  onOutput(workerId: string, listener: () => void): () => void {
+    return this.folders.onWrite(workerId, listener);
+  }
+
   tailLog(workerId: string, lines: number): Promise<string> {
     return this.folders.tail(workerId, lines);
   }
