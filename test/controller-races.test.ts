@@ -225,3 +225,22 @@ test('a worker whose drain ends after a pass read its snapshot is not drained ag
   assert.deepEqual(h.runtime.stopCalls, [draining.id], 'stopped once');
   assert.equal((await h.worker(draining.id)).status, 'TERMINATED');
 });
+
+test('an app deleted while a pass holds a snapshot that still shows it leaves no route behind', async (t) => {
+  const h = await ControllerHarness.start(1);
+  t.after(() => h.close());
+  await h.waitWorkers('one ready worker', (live) => live.length === 1 && live.every(isReady));
+  // Deleted as the API deletes an app: paused, its workers drained, then retired and its record deleted.
+  await h.store.apps.update(h.app.id, { paused: true });
+  h.controller.wake();
+  await h.waitWorkers('its worker drained', (live) => live.length === 0);
+  // A pass reads the apps (the paused app among them), then the retire and the delete happen
+  // before it plans them: it syncs the app into the gateway after the retire forgot its route.
+  await h.staleSnapshotOnce(async () => {
+    await h.controller.retireApp(h.app.id);
+    await h.store.apps.delete(h.app.id);
+  });
+  await h.quiesce();
+  // A route left behind would answer its requests with 503 "paused" for good, never 404.
+  assert.equal(h.gateway.appName(h.app.id), undefined, 'the gateway forgot the deleted app');
+});

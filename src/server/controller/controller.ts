@@ -170,6 +170,19 @@ export class Controller {
       const live = (snapshot.live.get(app.id) ?? []).filter((w) => !this.finishedSinceSnapshot.has(w.id));
       await this.reconcileApp(app, live, this.guard.halted(app, snapshot.failures));
     }
+    await this.forgetDeletedApps(snapshot.apps);
+  }
+
+  /**
+   * Routes of apps the store no longer has go. A deleted app's route is removed when it retires,
+   * but a pass that read the apps just before the delete syncs it back in; this pass, or the next,
+   * finds it gone. Passes never overlap, so an app missing here was deleted, not created since.
+   */
+  private async forgetDeletedApps(apps: readonly AppRecord[]): Promise<void> {
+    const known = new Set(apps.map((app) => app.id));
+    for (const appId of this.deps.gateway.appIds()) {
+      if (!known.has(appId) && !this.abort.signal.aborted) await this.deps.gateway.removeApp(appId);
+    }
   }
 
   private async reconcileApp(app: AppRecord, live: WorkerRecord[], halted: boolean): Promise<void> {

@@ -21,6 +21,8 @@ export interface DataPlane {
   onStarved(listener: (appId: string) => void): void;
   syncApp(app: AppRecord): void;
   removeApp(appId: string): Promise<void>;
+  /** The apps it routes (synced and not removed since). */
+  appIds(): string[];
   addWorker(app: AppRecord, worker: ReadyWorker): void;
   drainWorker(appId: string, workerId: string, deadlineMs: number): Promise<{ cut: number }>;
   removeWorker(appId: string, workerId: string): Promise<void>;

@@ -82,6 +82,10 @@ export class Gateway {
     await Promise.all(route.slots.map((slot) => slot.close()));
   }
 
+  appIds(): string[] {
+    return [...this.routes.keys()];
+  }
+
   /** A worker became ready: from now on it takes requests. */
   addWorker(app: AppRecord, worker: { id: string; revision: number; url: string; servicePorts: Record<string, number> }): void {
     const route = this.routes.get(app.id) ?? this.track(new AppRoute(app));

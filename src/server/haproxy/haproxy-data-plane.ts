@@ -183,6 +183,10 @@ export class HaproxyDataPlane implements DataPlane {
     await this.reload();
   }
 
+  appIds(): string[] {
+    return [...new Set([...this.apps.keys(), ...this.gateway.appIds()])];
+  }
+
   addWorker(app: AppRecord, worker: ReadyWorker): void {
     this.gateway.addWorker(app, worker);
     const entry = this.apps.get(app.id) ?? { app, servers: new Map() };
