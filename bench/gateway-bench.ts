@@ -133,27 +133,34 @@ async function untilWorkers(platform: TestPlatform, apps: readonly AppView[], co
 /**
  * The many-apps case: SPREAD_APPS apps of SPREAD_WORKERS workers each, wrk taking their routes in
  * turn, against the one app of one worker the other figures use, through the same wrk script, on
- * each plane: more apps and workers behind the gateway should cost it no throughput.
+ * each plane: more apps and workers behind the gateway should cost it no throughput. Also against
+ * one app of as many workers as the apps hold together: on a machine with few CPUs, more worker
+ * processes cost throughput whatever is in front of them, and that pair tells what more apps cost.
  */
 async function measureSpread(platform: TestPlatform, wrk: string, one: { app: AppView; worker: WorkerView }, planes: Record<SpreadPlane, Target>, parts: Omit<Parts, 'worker'>): Promise<SpreadResults> {
   process.stderr.write(`  deploying ${SPREAD_APPS} apps of ${SPREAD_WORKERS} workers each\n`);
   const apps: AppView[] = [];
   for (let i = 1; i <= SPREAD_APPS; i++) apps.push(await deployBenchApp(platform, `spread-${i}`, SPREAD_WORKERS));
   const workers = await untilWorkers(platform, apps, SPREAD_WORKERS);
+  process.stderr.write(`  deploying one app of ${SPREAD_APPS * SPREAD_WORKERS} workers\n`);
+  const pool = await deployBenchApp(platform, 'pool', SPREAD_APPS * SPREAD_WORKERS);
+  const poolWorkers = await untilWorkers(platform, [pool], SPREAD_APPS * SPREAD_WORKERS);
   const routePath = (app: AppView) => `/api/apps/v1/routes/${app.routeName}/hello`;
   const dir = mkdtempSync(join(tmpdir(), 'everai-bench-wrk-'));
   try {
-    const scripts = { one: join(dir, 'one.lua'), spread: join(dir, 'spread.lua') };
+    const scripts = { one: join(dir, 'one.lua'), pool: join(dir, 'pool.lua'), spread: join(dir, 'spread.lua') };
     writeFileSync(scripts.one, roundRobinScript([routePath(one.app)]));
+    writeFileSync(scripts.pool, roundRobinScript([routePath(pool)]));
     writeFileSync(scripts.spread, roundRobinScript(apps.map(routePath)));
     const results = {} as SpreadResults;
     for (const [plane, target] of Object.entries(planes) as [SpreadPlane, Target][]) {
       const origin = new URL(target.url).origin;
-      await checkTargets(Object.fromEntries(apps.map((app) => [app.name, { url: `${origin}${routePath(app)}`, headers: target.headers }])));
+      await checkTargets(Object.fromEntries([...apps, pool].map((app) => [app.name, { url: `${origin}${routePath(app)}`, headers: target.headers }])));
       const load = { url: origin, headers: target.headers, threads: 2, connections: 32 };
-      process.stderr.write(`  wrk -t2 -c32, one app then ${SPREAD_APPS} apps: ${plane}\n`);
+      process.stderr.write(`  wrk -t2 -c32, one app, one app of ${SPREAD_APPS * SPREAD_WORKERS} workers, then ${SPREAD_APPS} apps: ${plane}\n`);
       results[plane] = {
         one: await measureOne(wrk, { ...load, script: scripts.one }, { ...parts, worker: () => workerPids(one.worker.id) }),
+        pool: await measureOne(wrk, { ...load, script: scripts.pool }, { ...parts, worker: () => poolWorkers.flatMap((w) => workerPids(w.id)) }, SPREAD_WARMUP_S),
         spread: await measureOne(wrk, { ...load, script: scripts.spread }, { ...parts, worker: () => workers.flatMap((w) => workerPids(w.id)) }, SPREAD_WARMUP_S),
       };
     }

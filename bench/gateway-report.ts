@@ -22,7 +22,8 @@ export interface LoadResults {
 /** The planes measured with many apps. */
 export type SpreadPlane = 'haproxy' | 'gateway';
 /** Per plane: one app of one worker, and the apps of the many-apps case, both through wrk's round-robin script. */
-export type SpreadResults = Record<SpreadPlane, { one: MeasuredLoad; spread: MeasuredLoad }>;
+/** Per plane: one app of one worker, one app of all the spread's workers, and the spread over several apps. */
+export type SpreadResults = Record<SpreadPlane, { one: MeasuredLoad; pool: MeasuredLoad; spread: MeasuredLoad }>;
 
 export interface GatewayReport {
   /** wrk -t1 -c1: the latency one request pays. */
@@ -93,6 +94,8 @@ function spreadTable(spread: SpreadResults): string {
     { header: 'ONE_APP_REQ/S', value: ([, r]) => Math.round(r.one.requestsPerSec) },
     { header: 'MANY_APPS_REQ/S', value: ([, r]) => Math.round(r.spread.requestsPerSec) },
     { header: 'MANY/ONE', value: ([, r]) => ratio(r.spread.requestsPerSec, r.one.requestsPerSec) },
+    { header: 'POOL_REQ/S', value: ([, r]) => Math.round(r.pool.requestsPerSec) },
+    { header: 'MANY/POOL', value: ([, r]) => ratio(r.spread.requestsPerSec, r.pool.requestsPerSec) },
     { header: 'ONE_PROXY_US', value: ([plane, r]) => proxyUs(r.one, plane).toFixed(1) },
     { header: 'MANY_PROXY_US', value: ([plane, r]) => proxyUs(r.spread, plane).toFixed(1) },
     // Where the many apps' CPU goes: the proxy's parts and the workers (20 processes on the same CPUs).
@@ -100,7 +103,7 @@ function spreadTable(spread: SpreadResults): string {
       header: `MANY_${part.toUpperCase()}_US`,
       value: ([, r]: [SpreadPlane, SpreadResults[SpreadPlane]]) => r.spread.cpuUsPerRequest[part].toFixed(1),
     })),
-    { header: 'FAILED', value: ([, r]) => r.one.failed + r.spread.failed },
+    { header: 'FAILED', value: ([, r]) => r.one.failed + r.pool.failed + r.spread.failed },
   ]);
 }
 
@@ -133,7 +136,7 @@ export function printGatewayReport(report: GatewayReport): void {
       'CPU per request (microseconds, from /proc; the proxy: nginx, the server, or the server and HAProxy)',
       cpuTable(loads),
       '',
-      `${spreadLabel}, against one app of one worker, both through a wrk script, c=32`,
+      `${spreadLabel}, against one app of one worker and one app of as many workers (POOL), all through a wrk script, c=32`,
       spreadTable(report.spread),
       '',
       'Targets',
@@ -157,6 +160,11 @@ export function printGatewayReport(report: GatewayReport): void {
         const { one, spread } = report.spread[plane];
         const kept = spread.requestsPerSec / one.requestsPerSec;
         return verdict(`${plane} with ${spreadLabel} >= 0.9x one app's throughput`, `${kept.toFixed(2)}x`, kept >= 0.9, [one, spread]);
+      }),
+      // Not a target of its own: what more apps cost with the number of worker processes held equal.
+      ...(['haproxy', 'gateway'] as const).map((plane) => {
+        const { pool, spread } = report.spread[plane];
+        return `  (${plane}, the same workers in one app instead: ${ratio(spread.requestsPerSec, pool.requestsPerSec)}x)`;
       }),
       ...(report.workersAfter === 1
         ? []
