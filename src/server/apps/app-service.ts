@@ -126,7 +126,11 @@ export class AppService {
       desiredWorkers: workersAfterUpdate(app.autoscaler, request.spec.autoscaler, app.desiredWorkers),
       queueTimeoutMs: request.spec.queueTimeoutSeconds === undefined ? null : request.spec.queueTimeoutSeconds * 1000,
     });
-    return this.rollTo(app, spec, 'update', force);
+    const updated = await this.rollTo(app, spec, 'update', force);
+    // The app-level settings are in effect once this answers: the pass it woke has given them to
+    // the data plane (HAProxy loads a new queue timeout with a reload).
+    await this.deps.controller.settled();
+    return updated;
   }
 
   /**

@@ -143,7 +143,8 @@ export class Controller {
 
   private async recover(): Promise<void> {
     const { store, runtime, gateway } = this.deps;
-    for (const app of await store.apps.list()) gateway.syncApp(app);
+    // At once, not one by one: HAProxy loads every new backend in one reload.
+    await Promise.all((await store.apps.list()).map((app) => gateway.syncApp(app)));
     const live = await store.workers.listLive();
     const adopted = await runtime.recover(live.map((w) => ({ workerId: w.id, port: w.port })));
     for (const worker of live) {
@@ -186,7 +187,7 @@ export class Controller {
   }
 
   private async reconcileApp(app: AppRecord, live: WorkerRecord[], halted: boolean): Promise<void> {
-    this.deps.gateway.syncApp(app);
+    await this.deps.gateway.syncApp(app);
     await this.guard.forgiveStable(app, live);
     const desired = app.paused ? 0 : app.desiredWorkers;
     // Starts fired by an earlier pass that the snapshot does not show (their records written

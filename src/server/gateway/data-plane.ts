@@ -19,7 +19,8 @@ export interface ReadyWorker {
  */
 export interface DataPlane {
   onStarved(listener: (appId: string) => void): void;
-  syncApp(app: AppRecord): void;
+  /** Resolves once the app's settings are in effect (HAProxy may need a reload for them). */
+  syncApp(app: AppRecord): Promise<void>;
   removeApp(appId: string): Promise<void>;
   /** The apps it routes (synced and not removed since). */
   appIds(): string[];

@@ -60,7 +60,7 @@ export class Gateway {
     return isGatewayPath(pathname);
   }
 
-  syncApp(app: AppRecord): void {
+  async syncApp(app: AppRecord): Promise<void> {
     const route = this.routes.get(app.id);
     if (!route) {
       this.track(new AppRoute(app));

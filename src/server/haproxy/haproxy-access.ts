@@ -102,8 +102,8 @@ const RECONNECT_MS = 100;
  * metrics calls `caughtUp` first, which ends the rest and reads what waits.
  */
 const BATCH_MS = 20;
-/** How long `caughtUp` waits for lines after ending a rest: there may be none. */
-const CATCH_UP_MS = 5;
+/** How long `caughtUp` waits for lines: there may be none. */
+const CATCH_UP_MS = 20;
 
 /**
  * Reads HAProxy's ring lines as they come, in batches of whole lines, from its runtime API
@@ -147,12 +147,14 @@ export class AccessLineReader {
   }
 
   /**
-   * Resolves once the lines HAProxy had written are read: at once when the stream is not resting
-   * (it reads them as they come), else after the read the end of its rest brings, or CATCH_UP_MS.
+   * Resolves once the lines HAProxy had written are read: after the next read, or CATCH_UP_MS.
+   * Even a stream that is not resting waits for it: the line of a request that just ended may be
+   * on its way still (HAProxy hands ring lines to a watcher after the request's end), or waiting in
+   * the socket behind the request that asks for the metrics.
    */
   async caughtUp(): Promise<void> {
     const socket = this.socket;
-    if (this.rest === undefined || !socket) return;
+    if (!socket) return;
     const read = new Promise<void>((resolve) => {
       const done = () => {
         clearTimeout(timer);

@@ -165,15 +165,18 @@ export class HaproxyDataPlane implements DataPlane {
     this.gateway.onStarved(listener);
   }
 
-  syncApp(app: AppRecord): void {
-    this.gateway.syncApp(app);
+  async syncApp(app: AppRecord): Promise<void> {
+    await this.gateway.syncApp(app);
     const known = this.apps.get(app.id);
     this.apps.set(app.id, { app, servers: known?.servers ?? new Map<string, HaproxyServer>() });
-    if (!known || known.app.queueTimeoutMs !== app.queueTimeoutMs) void this.reload();
+    const changes: Promise<void>[] = [];
+    // A new backend, or its queue timeout, is only in a new config.
+    if (!known || known.app.queueTimeoutMs !== app.queueTimeoutMs) changes.push(this.reload());
     else if (known.app.concurrency !== app.concurrency) {
-      for (const server of known.servers.values()) void this.command(`set maxconn server ${backendName(app.id)}/${serverName(server.id)} ${app.concurrency}`);
+      for (const server of known.servers.values()) changes.push(this.command(`set maxconn server ${backendName(app.id)}/${serverName(server.id)} ${app.concurrency}`));
     }
-    void this.publishRoutes();
+    changes.push(this.publishRoutes());
+    await Promise.all(changes);
   }
 
   async removeApp(appId: string): Promise<void> {
