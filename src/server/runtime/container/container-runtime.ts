@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { closeSync, openSync, promises as fs } from 'node:fs';
 import { join, posix, resolve } from 'node:path';
 import { EveraiError } from '../../../contract/errors';
@@ -257,9 +258,21 @@ export class ContainerRuntime implements Runtime {
 
   async exec(launch: WorkerLaunch, request: ExecRequest): Promise<ExecSession> {
     if (!this.running.has(launch.workerId)) throw new EveraiError('EVERAI_CONFLICT', `worker ${launch.workerId} is not running here`);
+    const env = { PATH: process.env.PATH ?? DEFAULT_PATH };
     // runc's exec takes the container's own env, working folder, user and limits.
-    const argv = this.cli.execArgv(launch.workerId, request.argv, request.tty !== null);
-    return startExec({ argv, tty: request.tty, cwd: '/', env: { PATH: process.env.PATH ?? DEFAULT_PATH } });
+    if (request.tty === null) return startExec({ argv: this.cli.execArgv(launch.workerId, request.argv), tty: null, cwd: '/', env });
+    // With a terminal, the container's process with the size asked: runc sizes the terminal
+    // before the command starts, where its later resize could come after a quick command ran.
+    const spec = JSON.parse(await fs.readFile(join(this.bundleDir(launch.workerId), 'config.json'), 'utf8')) as { process: object };
+    const processFile = join(this.bundleDir(launch.workerId), `exec-${randomUUID()}.json`);
+    const execProcess = { ...spec.process, args: request.argv, terminal: true, consoleSize: { height: request.tty.rows, width: request.tty.cols } };
+    await fs.writeFile(processFile, JSON.stringify(execProcess), { mode: 0o600 });
+    const session = await startExec({ argv: this.cli.execProcessArgv(launch.workerId, processFile), tty: request.tty, cwd: '/', env }).catch(async (error: unknown) => {
+      await fs.rm(processFile, { force: true });
+      throw error;
+    });
+    void session.exited.finally(() => fs.rm(processFile, { force: true }));
+    return session;
   }
 
   async stop(workerId: string, graceMs: number): Promise<void> {

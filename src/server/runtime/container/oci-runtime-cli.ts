@@ -46,9 +46,14 @@ export class OciRuntimeCli {
     return spawn(this.binary, this.args('run', '--keep', '--bundle', bundle, id), { detached: true, stdio: ['ignore', output, output] });
   }
 
-  /** The argv of `exec` in a running container: its env, cwd and user, with `tty` a terminal. */
-  execArgv(id: string, argv: readonly string[], tty: boolean): string[] {
-    return [this.binary, ...this.args('exec', ...(tty ? ['--tty'] : []), id, ...argv)];
+  /** The argv of `exec` in a running container, without a terminal: its env, cwd and user. */
+  execArgv(id: string, argv: readonly string[]): string[] {
+    return [this.binary, ...this.args('exec', id, ...argv)];
+  }
+
+  /** The argv of `exec` of a whole OCI process (config.json's `process` shape) written to `file`. */
+  execProcessArgv(id: string, file: string): string[] {
+    return [this.binary, ...this.args('exec', '--process', file, id)];
   }
 
   /**
