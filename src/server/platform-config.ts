@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { DEFAULT_LISTEN, everaiHome } from '../contract/everai-home';
 import type { DataPlaneKind } from './gateway/data-plane';
-import { haproxyInstalled } from './haproxy/haproxy-binary';
 import type { LogFormat, LogLevel } from './logger';
 
 export { DEFAULT_LISTEN, everaiHome };
@@ -34,8 +33,8 @@ export interface PlatformOptions {
   /** Where workers run: OCI containers, or (for development) bare processes. */
   runtime: RuntimeKind;
   /**
-   * What forwards app requests to workers: HAProxy (which the server starts and supervises) on the
-   * listen address, with the Node server behind it on loopback, or the Node gateway alone.
+   * What forwards app requests to workers: the Node gateway alone, or HAProxy (which the server
+   * starts and supervises) on the listen address, with the Node server behind it on loopback.
    */
   dataPlane: DataPlaneKind;
   /** The server log's lines: text or JSON, and the least level written. */
@@ -54,15 +53,8 @@ export function defaultPlatformOptions(): PlatformOptions {
     workerRetentionMs: 7 * 24 * 3600_000,
     unpackedRetentionMs: 3600_000,
     runtime: process.env.EVERAI_RUNTIME === 'process' ? 'process' : 'container',
-    dataPlane: defaultDataPlane(),
+    dataPlane: process.env.EVERAI_DATA_PLANE === 'haproxy' ? 'haproxy' : 'node',
     logFormat: 'text',
     logLevel: 'info',
   };
-}
-
-/** `EVERAI_DATA_PLANE`, else HAProxy where it is installed, else the Node gateway alone. */
-function defaultDataPlane(): DataPlaneKind {
-  const chosen = process.env.EVERAI_DATA_PLANE;
-  if (chosen === 'haproxy' || chosen === 'node') return chosen;
-  return haproxyInstalled() ? 'haproxy' : 'node';
 }

@@ -13,7 +13,6 @@ import { LocalBlobStore } from './blobs/local/local-blob-store';
 import { Controller } from './controller/controller';
 import { Gateway } from './gateway/gateway';
 import type { DataPlane } from './gateway/data-plane';
-import { haproxyBinary } from './haproxy/haproxy-binary';
 import { HaproxyDataPlane } from './haproxy/haproxy-data-plane';
 import { freePort } from './free-port';
 import { sendError, sendJson } from './http/respond';
@@ -122,7 +121,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
           dir: join(options.dataDir, 'haproxy'),
           maxRequestBodyBytes: options.maxRequestBodyBytes,
           queueTimeoutMs: options.queueTimeoutMs,
-          binary: haproxyBinary(),
+          binary: process.env.EVERAI_HAPROXY ?? 'haproxy',
           users: () => store.users.list(),
           // The same access line (HAProxy writes it in this log's format) and metrics as for a request the Node gateway serves (logAccess).
           accessLog: accessFormat && { format: accessFormat, write: (lines) => accessLog.writeFormatted(lines) },

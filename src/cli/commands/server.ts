@@ -5,7 +5,6 @@ import { EveraiError } from '../../contract/errors';
 import { ADMIN_TOKEN_FILE } from '../../server/admin';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../../server/logger';
 import { DATA_PLANES, type DataPlaneKind } from '../../server/gateway/data-plane';
-import { haproxyInstalled } from '../../server/haproxy/haproxy-binary';
 import { defaultPlatformOptions, RUNTIME_KINDS, type RuntimeKind } from '../../server/platform-config';
 
 interface ServerOptions {
@@ -46,7 +45,7 @@ export function registerServerCommand(program: Command): void {
         .default(defaults.runtime),
     )
     .addOption(
-      new Option('--data-plane <kind>', 'what forwards app requests to workers: HAProxy (started by the server) in front of the Node gateway, or the Node gateway alone; default EVERAI_DATA_PLANE, else haproxy where it is installed, else node')
+      new Option('--data-plane <kind>', 'what forwards app requests to workers: the Node gateway, or HAProxy in front of it (started by the server); default EVERAI_DATA_PLANE or node')
         .choices([...DATA_PLANES])
         .default(defaults.dataPlane),
     )
@@ -85,7 +84,6 @@ export function registerServerCommand(program: Command): void {
       console.log(`web console at ${platform.url}/ (sign in with a token)`);
       console.log(`data in ${opts.data}`);
       console.log(platform.runtimeDescription);
-      console.log(dataPlaneLine(opts.dataPlane));
       if (platform.createdAdminToken) console.log('created the admin user; its token is kept in the data folder (mode 0600)');
       console.log(
         token
@@ -113,9 +111,4 @@ function retentionDays(flag: string, given: string): number {
   const days = Number(given);
   if (!(days > 0)) throw new EveraiError('EVERAI_USAGE', `${flag} wants a number of days > 0, got '${given}'`);
   return days;
-}
-
-function dataPlaneLine(plane: DataPlaneKind): string {
-  if (plane === 'haproxy') return 'data plane: haproxy, in front of the Node gateway';
-  return `data plane: node${haproxyInstalled() ? '' : ' (HAProxy is not installed; with it, HAProxy serves app requests: apt-get install -y haproxy)'}`;
 }
