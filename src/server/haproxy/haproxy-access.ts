@@ -105,15 +105,22 @@ const BATCH_MS = 20;
 /** How long `caughtUp` waits for lines: there may be none. */
 const CATCH_UP_MS = 20;
 
+/** How long the ring of an HAProxy worker a reload replaced is still read: it finishes what it holds. */
+const REPLACED_WORKER_READ_MS = 2000;
+
 /**
  * Reads HAProxy's ring lines as they come, in batches of whole lines, from its runtime API
- * (`show events <ring> -w -n`: new events only, waiting for more). `follow` starts over on the
- * HAProxy now listening on the socket, after a start or a reload; a broken stream starts over too.
+ * (`show events <ring> -w`, waiting for more). `follow` starts on the HAProxy worker now listening
+ * on the socket, after a start or a reload, from the first line of its ring (a new worker's ring
+ * starts empty, and it may have served requests before this connects); a broken stream starts over
+ * from its new lines only (`-n`), not to count a line twice.
  */
 export class AccessLineReader {
   private socket: Socket | undefined;
   private closed = false;
-  /** The timer that ends the stream's rest, while it rests. */
+  /** Streams being read: the current worker's, and for a while those of workers it replaced. */
+  private readonly sockets = new Set<Socket>();
+  /** The timer that ends the streams' rest, while they rest. */
   private rest: NodeJS.Timeout | undefined;
 
   constructor(
@@ -122,12 +129,21 @@ export class AccessLineReader {
     private readonly onLines: (text: string) => void,
   ) {}
 
+  /** Reads the ring of the HAProxy worker now on the socket, from its start. */
   follow(): void {
+    this.read(true);
+  }
+
+  private read(fromStart: boolean): void {
     this.endRest();
-    this.socket?.destroy();
+    const replaced = this.socket;
+    // The replaced worker still answers what it holds (and logs it): read on a while, not for
+    // good, since a reader attached to its ring would keep it from ending.
+    if (replaced) setTimeout(() => replaced.destroy(), REPLACED_WORKER_READ_MS).unref();
     if (this.closed) return;
     const socket = connect(this.socketPath);
     this.socket = socket;
+    this.sockets.add(socket);
     let partial = '';
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => {
@@ -141,9 +157,10 @@ export class AccessLineReader {
     });
     socket.on('error', () => undefined);
     socket.on('close', () => {
-      if (this.socket === socket && !this.closed) setTimeout(() => (this.socket === socket ? this.follow() : undefined), RECONNECT_MS).unref();
+      this.sockets.delete(socket);
+      if (this.socket === socket && !this.closed) setTimeout(() => (this.socket === socket ? this.read(false) : undefined), RECONNECT_MS).unref();
     });
-    socket.write(`show events ${ACCESS_RING} -w -n\n`);
+    socket.write(`show events ${ACCESS_RING} -w${fromStart ? '' : ' -n'}\n`);
   }
 
   /**
@@ -172,12 +189,12 @@ export class AccessLineReader {
   private endRest(): void {
     clearTimeout(this.rest);
     this.rest = undefined;
-    this.socket?.resume();
+    for (const socket of this.sockets) socket.resume();
   }
 
   close(): void {
     this.closed = true;
     this.endRest();
-    this.socket?.destroy();
+    for (const socket of this.sockets) socket.destroy();
   }
 }
