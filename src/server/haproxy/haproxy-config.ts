@@ -238,7 +238,8 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
       '  http-request set-path /%[path,field(7,/,0)]',
       `  stick-table type string len 128 size 100k expire ${SESSION_TTL_MS} srvkey name`,
       '  stick on req.hdr(x-everai-session-id)',
-      `  http-request set-header ${ACTIVATED_APP_HEADER} ${backend.appId}`,
+      // add-header, not set-header: the frontend dropped any the client sent.
+      `  http-request add-header ${ACTIVATED_APP_HEADER} ${backend.appId}`,
       ...errorLines(backend),
       `  server ${ACTIVATOR_SERVER} unix@${files.activatorSocket} backup`,
       ...backend.servers.map((s) => `  server ${serverName(s.id)} ${serverArgs(s, backend.concurrency)}`),
