@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runtimeCommand } from '../src/server/haproxy/runtime-socket';
@@ -121,6 +122,42 @@ test("a client's own activator headers vouch for nothing: a private app still wa
 });
 
 // Last: it rotates the token the tests above use.
+/** GET /me on `agent`'s one connection, with `authorization` as it is: the answer and the client port it came on. */
+function meOn(agent: Agent, authorization: string): Promise<{ status: number; body: string; port: number | undefined }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${platform.url}/api/routes/v1/default/get-start/me`, { agent, headers: { authorization } }, (res) => {
+      // Read now: the socket goes back to the agent once the answer ends.
+      const port = res.socket.localPort;
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, port }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test("a connection's next request with another Authorization header is judged by that header, not the token hash the connection kept", async () => {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    const token = platform.token;
+    const first = await meOn(agent, `Bearer ${token}`);
+    assert.deepEqual({ status: first.status, body: first.body }, { status: 200, body: 'admin' });
+    // First a header HAProxy takes for a bearer token but cannot hash (a tab, not a space, after the
+    // scheme): the hash kept from the last request must not stand in for it.
+    for (const other of [`Bearer\t${token}`, `Bearer  ${token}`, `Bearer ${token}x`]) {
+      const refused = await meOn(agent, other);
+      assert.equal(refused.status, 401, `${JSON.stringify(other)}: ${refused.body}`);
+    }
+    const again = await meOn(agent, `Bearer ${token}`);
+    assert.deepEqual({ status: again.status, body: again.body }, { status: 200, body: 'admin' });
+    assert.equal(again.port, first.port, 'all on one connection');
+  } finally {
+    agent.destroy();
+  }
+});
+
 test('a rotated token stops working through HAProxy at once, and the new one works', async () => {
   const old = platform.token;
   const before = await servedByHaproxy();

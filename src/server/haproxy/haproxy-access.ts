@@ -25,8 +25,12 @@ export const ACCESS_RING = 'everai_access';
  * the access line names the app and route as the Node gateway's does.
  */
 const ROUTE = 'var(txn.route)';
-/** The log's `time` (`toISOString`'s form), taken when the line is written as Node's is: HAProxy 2.6 has no millisecond strftime. */
-const TIME = '%[date(0,ms),div(1000),utime(%Y-%m-%dT%H:%M:%S)].%[date(0,ms),mod(1000),add(1000),regsub(^1,)]Z';
+/**
+ * The log's `time` (`toISOString`'s form), taken when the line is written as Node's is: HAProxy 2.6 has no
+ * millisecond strftime. The milliseconds are 1000 + ms as a string less its first byte (zero-padded
+ * to 3 digits), cheaper than a regsub.
+ */
+const TIME = '%[date(0,ms),div(1000),utime(%Y-%m-%dT%H:%M:%S)].%[date(0,ms),mod(1000),add(1000),concat(),bytes(1)]Z';
 const APP = `%[${ROUTE},field(3,|)]`;
 const ROUTE_NAME = `%[${ROUTE},field(4,|)]`;
 /** The worker's id: its server is `w_<id>` (ids have no `_`). */

@@ -168,11 +168,20 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     // As the Node gateway tells a platform token (any white space after the scheme) and takes the
     // token (the word after the first space: tokenFromRequest).
     `  acl bearer req.fhdr(authorization) -m reg -i ^bearer\\s+${TOKEN_PREFIX}`,
-    `  http-request set-var(txn.caller) req.fhdr(authorization),field(2,\\ ),sha2(256),hex,lower,map(${files.tokensMap}) if routed bearer`,
-    '  http-request set-var(txn.owner) var(txn.route),field(2,|) if routed',
-    '  http-request set-var(txn.uid) var(txn.caller),field(1,|) if { var(txn.caller) -m found }',
+    // The token's sha256 is kept for the connection (session variables) with the header it came from,
+    // byte for byte, and reused while the connection's requests bring that same header (a client
+    // sends the same token on each): only a hash the header gave is ever paired with it. The map
+    // lookup stays per request, so a revoked token fails at its next request.
+    '  acl same_auth req.fhdr(authorization),strcmp(sess.auth) eq 0',
+    '  http-request set-var(txn.token) req.fhdr(authorization),field(2,\\ ),sha2(256),hex,lower if !same_auth routed bearer',
+    '  acl new_token var(txn.token) -m found',
+    '  http-request set-var(sess.token) var(txn.token) if new_token',
+    '  http-request set-var(sess.auth) req.fhdr(authorization) if new_token',
+    `  http-request set-var(txn.caller) var(sess.token),map(${files.tokensMap}) if routed same_auth`,
+    // Set for a routed request only: the acls below that read it hold for routed requests only.
+    '  http-request set-var(txn.owner) var(txn.route),field(2,|)',
     '  acl public var(txn.owner) -m str *',
-    '  acl owner_calls var(txn.uid),strcmp(txn.owner) eq 0',
+    '  acl owner_calls var(txn.caller),field(1,|),strcmp(txn.owner) eq 0',
     '  acl known_caller var(txn.caller) -m found',
     '  acl has_auth req.fhdr(authorization) -m found',
     '  acl basic req.fhdr(authorization) -m reg -i ^basic\\s',
@@ -181,19 +190,13 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     `  acl node_only req.hdr_val(content-length) gt ${input.maxRequestBodyBytes}`,
     `  acl node_only path -m len ${LOGGED_PATH_BYTES + 1}:`,
     `  acl node_only path -m reg '${ESCAPED_PATH}'`,
-    // A public app: no credentials, or its own (not a platform token), or a platform token the map knows.
-    '  http-request set-var(txn.fast) bool(1) if routed public !has_auth',
-    '  http-request set-var(txn.fast) bool(1) if routed public !bearer !basic',
-    '  http-request set-var(txn.fast) bool(1) if routed public known_caller',
-    '  http-request set-var(txn.fast) bool(1) if routed owner_calls',
-    '  http-request unset-var(txn.fast) if node_only',
-    '  acl fast var(txn.fast) -m found',
-    // The Node server logs (and counts) what it serves itself.
-    '  http-request set-log-level silent unless fast',
     // Only the activator frontend vouches for a request: a client's own claim is dropped.
     `  http-request del-header ${ACTIVATOR_HEADER}`,
     `  http-request del-header ${ACTIVATED_APP_HEADER}`,
-    '  use_backend %[var(txn.route),field(1,|)] if fast',
+    // The fast path: the owner's platform token; or a public app called with no credentials, or its
+    // own (not a platform token), or a platform token the map knows. One rule: its terms stop at the
+    // first that holds, and node_only is read only once the caller may take it.
+    '  use_backend %[var(txn.route),field(1,|)] if owner_calls !node_only || public !has_auth !node_only || public !bearer !basic !node_only || public known_caller !node_only',
     '  default_backend node',
     '',
     // What an app's backend cannot serve (no worker up: its only one died, or the last one drains)
@@ -205,6 +208,9 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     '  default_backend node',
     '',
     'backend node',
+    // The Node server logs (and counts) what it serves itself. Set here, not in the frontend: a rule
+    // the fast path never runs.
+    '  http-request set-log-level silent',
     '  option forwardfor',
     `  server node ${input.nodeAddress}`,
     '',
@@ -222,8 +228,8 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
       '  http-request disable-l7-retry unless METH_GET || METH_HEAD || METH_OPTIONS',
       // Rewritten here, in the app's backend, not in the frontend: a request that falls back to the
       // Node server (a backend a reload has not brought yet) reaches it as the client sent it.
-      `  http-request del-header ${USER_HEADER}`,
       `  http-request set-header ${USER_HEADER} %[var(txn.caller),field(2,|)] if { var(txn.caller) -m found }`,
+      `  http-request del-header ${USER_HEADER} unless { var(txn.caller) -m found }`,
       // A request here carries a platform token only as a known caller's bearer (the frontend sends
       // any other to the Node server).
       '  http-request del-header authorization if { var(txn.caller) -m found }',
@@ -232,7 +238,8 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
       '  http-request set-path /%[path,field(7,/,0)]',
       `  stick-table type string len 128 size 100k expire ${SESSION_TTL_MS} srvkey name`,
       '  stick on req.hdr(x-everai-session-id)',
-      `  http-request set-header ${ACTIVATED_APP_HEADER} ${backend.appId}`,
+      // add-header, not set-header: the frontend dropped any the client sent.
+      `  http-request add-header ${ACTIVATED_APP_HEADER} ${backend.appId}`,
       ...errorLines(backend),
       `  server ${ACTIVATOR_SERVER} unix@${files.activatorSocket} backup`,
       ...backend.servers.map((s) => `  server ${serverName(s.id)} ${serverArgs(s, backend.concurrency)}`),
