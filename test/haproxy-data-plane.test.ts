@@ -121,7 +121,6 @@ test("a client's own activator headers vouch for nothing: a private app still wa
   assert.equal(direct.status, 404, direct.body);
 });
 
-// Last: it rotates the token the tests above use.
 /** GET /me on `agent`'s one connection, with `authorization` as it is: the answer and the client port it came on. */
 function meOn(agent: Agent, authorization: string): Promise<{ status: number; body: string; port: number | undefined }> {
   return new Promise((resolve, reject) => {
@@ -158,6 +157,7 @@ test("a connection's next request with another Authorization header is judged by
   }
 });
 
+// Last: it rotates the token the tests above use.
 test('a rotated token stops working through HAProxy at once, and the new one works', async () => {
   const old = platform.token;
   const before = await servedByHaproxy();
