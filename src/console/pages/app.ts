@@ -26,7 +26,8 @@ export function appPage(namespace: string, name: string): Page {
       upgrade: h('div', {}),
       events: h('div', {}),
     };
-    const pause = h('button', { class: 'button', type: 'button', 'data-action': 'pause' });
+    // Disabled until the app is shown: a click before would not know whether to pause or resume.
+    const pause = h('button', { class: 'button', type: 'button', 'data-action': 'pause', disabled: true }, 'Pause');
     fill(
       main,
       h('a', { class: 'back', href: '#/apps' }, '← Apps'),
@@ -42,8 +43,7 @@ export function appPage(namespace: string, name: string): Page {
 
     let current: AppView | undefined;
     pause.addEventListener('click', () => {
-      if (!current) return;
-      const action = current.paused ? 'resume' : 'pause';
+      const action = current?.paused ? 'resume' : 'pause';
       void act(pause, actionStatus, async () => {
         await api('POST', `${path}:${action}`, {});
         return action === 'pause' ? 'Pausing: the workers drain.' : 'Resumed.';
@@ -67,6 +67,7 @@ export function appPage(namespace: string, name: string): Page {
       ]);
       // The form shows the app as it is, unless the user is filling it in.
       if (current?.revision !== app.revision && !sections.upgrade.contains(document.activeElement)) fill(sections.upgrade, upgradeForm(app));
+      if (!current) pause.disabled = false;
       current = app;
       fill(title, h('h1', {}, app.name), h('span', { class: 'muted' }, app.namespace), badge(app.status), app.paused ? h('span', { class: 'tag' }, 'paused') : null);
       fill(pause, app.paused ? 'Resume' : 'Pause');
