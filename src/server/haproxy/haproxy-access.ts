@@ -106,11 +106,26 @@ const RECONNECT_MS = 100;
  * metrics calls `caughtUp` first, which ends the rest and reads what waits.
  */
 const BATCH_MS = 20;
-/** How long `caughtUp` waits for lines: there may be none. */
-const CATCH_UP_MS = 20;
+/**
+ * `caughtUp` reads until no line came for CATCH_UP_QUIET_MS, CATCH_UP_MAX_MS at most. HAProxy hands
+ * a request's ring line to a watcher some tens of milliseconds after the answer went out (measured:
+ * a read 20 ms after a request's answer missed its line, 40 ms after found it).
+ */
+const CATCH_UP_QUIET_MS = 50;
+const CATCH_UP_MAX_MS = 300;
 
-/** How long the ring of an HAProxy worker a reload replaced is still read: it finishes what it holds. */
-const REPLACED_WORKER_READ_MS = 2000;
+/**
+ * How long HAProxy keeps a client's idle keep-alive connection (`timeout http-keep-alive`). After a
+ * reload, the replaced worker answers one more request on each such connection before it closes
+ * it (`option idle-close-on-response`), so within this time of the reload.
+ */
+export const CLIENT_KEEP_ALIVE_MS = 65_000;
+/**
+ * How long the ring of an HAProxy worker a reload replaced is still read: until the last request
+ * it may still be sent on an idle connection is logged. Not longer: a reader attached to its ring
+ * keeps that worker from ending. (A stream it still serves past that is not counted.)
+ */
+const REPLACED_WORKER_READ_MS = CLIENT_KEEP_ALIVE_MS + 5_000;
 
 /**
  * Reads HAProxy's ring lines as they come, in batches of whole lines, from its runtime API
@@ -141,8 +156,7 @@ export class AccessLineReader {
   private read(fromStart: boolean): void {
     this.endRest();
     const replaced = this.socket;
-    // The replaced worker still answers what it holds (and logs it): read on a while, not for
-    // good, since a reader attached to its ring would keep it from ending.
+    // The replaced worker still answers what it holds, and logs it.
     if (replaced) setTimeout(() => replaced.destroy(), REPLACED_WORKER_READ_MS).unref();
     if (this.closed) return;
     const socket = connect(this.socketPath);
@@ -168,26 +182,30 @@ export class AccessLineReader {
   }
 
   /**
-   * Resolves once the lines HAProxy had written are read: after the next read, or CATCH_UP_MS.
-   * Even a stream that is not resting waits for it: the line of a request that just ended may be
-   * on its way still (HAProxy hands ring lines to a watcher after the request's end), or waiting in
-   * the socket behind the request that asks for the metrics.
+   * Resolves once the lines of the requests answered so far are read, as far as can be told: when
+   * the stream has been quiet a while (CATCH_UP_QUIET_MS), not resting meanwhile.
    */
   async caughtUp(): Promise<void> {
     const socket = this.socket;
     if (!socket) return;
-    const read = new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        socket.off('data', done);
-        resolve();
+    await new Promise<void>((resolve) => {
+      let quiet = setTimeout(finish, CATCH_UP_QUIET_MS);
+      const deadline = setTimeout(finish, CATCH_UP_MAX_MS);
+      // After the reader's own 'data' listener, which hands the lines on and pauses the stream.
+      const onData = () => {
+        clearTimeout(quiet);
+        quiet = setTimeout(finish, CATCH_UP_QUIET_MS);
+        this.endRest();
       };
-      const timer = setTimeout(done, CATCH_UP_MS);
-      // After the reader's own 'data' listener: the lines are handed on by then.
-      socket.on('data', done);
+      function finish(): void {
+        clearTimeout(quiet);
+        clearTimeout(deadline);
+        socket?.off('data', onData);
+        resolve();
+      }
+      socket.on('data', onData);
+      this.endRest();
     });
-    this.endRest();
-    await read;
   }
 
   private endRest(): void {

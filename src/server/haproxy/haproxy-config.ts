@@ -1,7 +1,7 @@
 import type { ErrorCode } from '../../contract/errors';
 import { TOKEN_PREFIX } from '../../contract/ids';
 import { USER_HEADER } from '../gateway/forward-headers';
-import { accessLogFormat, ACCESS_RING, ACTIVATOR_SERVER } from './haproxy-access';
+import { accessLogFormat, ACCESS_RING, ACTIVATOR_SERVER, CLIENT_KEEP_ALIVE_MS } from './haproxy-access';
 import type { LogFormat } from '../logger';
 import { SERVICE_PORT_HEADER } from '../gateway/gateway';
 import { SESSION_TTL_MS } from '../gateway/session-pins';
@@ -149,7 +149,7 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     '  timeout server 24h',
     '  timeout tunnel 24h',
     '  timeout http-request 5m',
-    '  timeout http-keep-alive 65s',
+    `  timeout http-keep-alive ${CLIENT_KEEP_ALIVE_MS}ms`,
     // A client gone ends its request at the worker too, as with the Node gateway: its place is free at once.
     '  option abortonclose',
     // A reload (an app added or removed) must not cut other apps' clients: the old HAProxy keeps an
