@@ -156,15 +156,14 @@ export function printGatewayReport(report: GatewayReport): void {
         single.results.haproxy,
         single.results.direct,
       ]),
-      ...(['haproxy', 'gateway'] as const).map((plane) => {
-        const { one, spread } = report.spread[plane];
+      ...(['haproxy', 'gateway'] as const).flatMap((plane) => {
+        const { one, pool, spread } = report.spread[plane];
         const kept = spread.requestsPerSec / one.requestsPerSec;
-        return verdict(`${plane} with ${spreadLabel} >= 0.9x one app's throughput`, `${kept.toFixed(2)}x`, kept >= 0.9, [one, spread]);
-      }),
-      // Not a target of its own: what more apps cost with the number of worker processes held equal.
-      ...(['haproxy', 'gateway'] as const).map((plane) => {
-        const { pool, spread } = report.spread[plane];
-        return `  (${plane}, the same workers in one app instead: ${ratio(spread.requestsPerSec, pool.requestsPerSec)}x)`;
+        return [
+          verdict(`${plane} with ${spreadLabel} >= 0.9x one app's throughput`, `${kept.toFixed(2)}x`, kept >= 0.9, [one, spread]),
+          // Not a target of its own: what more apps cost with the number of worker processes held equal.
+          `    (against one app of the same workers: ${ratio(spread.requestsPerSec, pool.requestsPerSec)}x)`,
+        ];
       }),
       ...(report.workersAfter === 1
         ? []
