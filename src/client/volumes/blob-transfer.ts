@@ -4,14 +4,33 @@ import { errorFromResponse, type ApiClient } from '../api-client';
 import { BlobBatchReader, encodeBlobBatch } from '../../contract/blob-batch';
 import { EveraiError } from '../../contract/errors';
 import { writeAll } from './write-all';
-import { openResponse, responseText, streamExchange } from '../http-exchange';
+import { openResponse, responseText, streamExchange, type Exchange } from '../http-exchange';
+import { hashFileStart } from './file-digest';
 import { finished } from 'node:stream/promises';
 import { sendFileBytes } from '../file-body';
 import type { VolumeFile } from '../../contract/volume-file';
-import { UPLOAD_OFFSET_HEADER, volumeApiPath, type DownloadFilesRequest } from '../../contract/volume-view';
+import { UPLOAD_OFFSET_HEADER, volumeApiPath, type DownloadFilesRequest, type FinishUploadRequest } from '../../contract/volume-view';
 
 function brokeOff(api: ApiClient, error: unknown): EveraiError {
   return new EveraiError('EVERAI_UNREACHABLE', `the transfer to ${api.baseUrl} broke off (${(error as Error).message})`);
+}
+
+/** PUTs bytes `offset` to `size` of a file to `path`, showing each piece to `onBytes` before it goes. */
+async function putFileBytes(
+  api: ApiClient,
+  path: string,
+  file: { source: string; size: number; offset: number },
+  onBytes: (bytes: number, piece: Buffer) => void,
+): Promise<Exchange> {
+  const headers = {
+    ...api.authHeaders(),
+    'content-type': 'application/octet-stream',
+    'content-length': String(file.size - file.offset),
+    [UPLOAD_OFFSET_HEADER]: String(file.offset),
+  };
+  return streamExchange(`${api.baseUrl}${path}`, 'PUT', headers, (req) => sendFileBytes(req, file.source, file.offset, file.size, onBytes)).catch((error: unknown) => {
+    throw brokeOff(api, error);
+  });
 }
 
 /**
@@ -24,17 +43,32 @@ export async function uploadBlob(
   blob: { source: string; digest: string; size: number; offset: number },
   onBytes: (bytes: number) => void,
 ): Promise<void> {
-  const url = `${api.baseUrl}${volumeApiPath(ref, `/blobs/${blob.digest}`)}`;
-  const headers = {
-    ...api.authHeaders(),
-    'content-type': 'application/octet-stream',
-    'content-length': String(blob.size - blob.offset),
-    [UPLOAD_OFFSET_HEADER]: String(blob.offset),
-  };
-  const res = await streamExchange(url, 'PUT', headers, (req) => sendFileBytes(req, blob.source, blob.offset, blob.size, onBytes)).catch((error: unknown) => {
-    throw brokeOff(api, error);
-  });
+  const res = await putFileBytes(api, volumeApiPath(ref, `/blobs/${blob.digest}`), blob, onBytes);
   if (res.status !== 201) throw errorFromResponse(res.status, res.text);
+}
+
+/**
+ * Uploads one file whose digest is not known yet as upload `upload`, hashing each piece as it
+ * goes, so that each byte is read once; the bytes before `offset`, which the platform holds from
+ * an upload that broke off, are read and hashed here, not sent. The platform then stores the
+ * bytes as a blob only if it hashed them to the same digest as they arrived. Returns the digest.
+ */
+export async function uploadHashing(
+  api: ApiClient,
+  ref: string,
+  file: { source: string; upload: string; size: number; offset: number },
+  onBytes: (bytes: number) => void,
+): Promise<string> {
+  const hash = createHash('sha256');
+  await hashFileStart(hash, file.source, file.offset);
+  const res = await putFileBytes(api, volumeApiPath(ref, `/uploads/${file.upload}`), file, (bytes, piece) => {
+    hash.update(piece);
+    onBytes(bytes);
+  });
+  if (res.status !== 200) throw errorFromResponse(res.status, res.text);
+  const digest = `sha256:${hash.digest('hex')}`;
+  await api.request('POST', volumeApiPath(ref, `/uploads/${file.upload}:finish`), { digest } satisfies FinishUploadRequest);
+  return digest;
 }
 
 /**

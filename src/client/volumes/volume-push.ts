@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import type { ApiClient } from '../api-client';
 import { BATCH_FILE_LIMIT } from '../../contract/blob-batch';
@@ -7,7 +8,7 @@ import type { PushResult } from '../../contract/volume-transfer';
 import { byPath, canonicalFileList, quotePath, type VolumeFile } from '../../contract/volume-file';
 import { EMPTY_REVISION } from '../../contract/volume-revision';
 import { volumeApiPath, type CommitRequest, type CommitView, type FileListView, type MissingBlobsView, type VolumeView } from '../../contract/volume-view';
-import { uploadBatch, uploadBlob } from './blob-transfer';
+import { uploadBatch, uploadBlob, uploadHashing } from './blob-transfer';
 import { cachedDigest, hashFile } from './file-digest';
 import { listLocalFiles, type LocalFile } from './local-files';
 import { forEachLimited, TRANSFER_LANES } from './parallel';
@@ -36,12 +37,48 @@ export async function hashAll(files: readonly LocalFile[], hashes: Record<string
   return hashed.sort(byPath);
 }
 
-/** A file to upload, from byte `offset` on (the platform holds those before it). */
-type Upload = HashedLocalFile & { offset: number };
+/**
+ * A file to upload, from byte `offset` on (the platform holds those before it): by its digest, or,
+ * not hashed yet, as upload `upload`, hashed as it goes.
+ */
+type Upload = LocalFile & { offset: number } & ({ digest: string; upload?: undefined } | { digest?: undefined; upload: string });
 
-async function changedSinceHashed(file: HashedLocalFile): Promise<boolean> {
+/**
+ * The name of the upload of a file whose digest is not known yet: the same for the same volume,
+ * path, size and mtime, so that a push run again after a break goes on with the bytes the
+ * platform holds, and a file changed since starts a new one.
+ */
+export function uploadIdOf(volumeId: string, file: Pick<LocalFile, 'path' | 'size' | 'mtimeMs'>): string {
+  return createHash('sha256')
+    .update(JSON.stringify([volumeId, file.path, file.size, file.mtimeMs]))
+    .digest('hex');
+}
+
+/**
+ * Whether a file is hashed as it is uploaded rather than before: a large one the cache knows
+ * nothing of at this size, so most likely new or rewritten, which reading once saves most on. One
+ * the cache knows at the same size (only touched, most likely) is hashed first, so that an
+ * unchanged one is not sent again; small ones are too, to go in batches.
+ */
+function hashedAsUploaded(file: LocalFile, hashes: Record<string, HashedFile>): boolean {
+  return file.size > BATCH_FILE_LIMIT && hashes[file.path]?.size !== file.size;
+}
+
+async function changedSinceListed(file: LocalFile): Promise<boolean> {
   const stat = await ifExists(fs.stat(file.source));
   return stat?.size !== file.size || stat.mtimeMs !== file.mtimeMs;
+}
+
+function changedWhilePushed(file: LocalFile): EveraiError {
+  return new EveraiError('EVERAI_BAD_REQUEST', `${quotePath(file.path)} changed while it was being pushed: push again`);
+}
+
+/** Uploads one file alone, by its digest or hashed as it goes; returns its digest. */
+async function uploadOne(api: ApiClient, ref: string, file: Upload, progress: TransferProgress): Promise<string> {
+  const onBytes = (n: number) => progress.advance(n);
+  if (file.upload !== undefined) return uploadHashing(api, ref, file, onBytes);
+  await uploadBlob(api, ref, file, onBytes);
+  return file.digest;
 }
 
 /**
@@ -63,37 +100,50 @@ export async function pushVolume(
     throw new EveraiError('EVERAI_NOT_FOUND', `volume '${view.name}' has no local copy at ${dir}: pull it first (everai volume pull ${view.name})`);
   }
   const meta: VolumeCacheMeta = (await cache.load(view.id)) ?? { id: view.id, name: view.name, owner: view.owner, revision: EMPTY_REVISION, hashes: {} };
-  const local = await hashAll(await listLocalFiles(dir), meta.hashes);
-  const files: VolumeFile[] = local.map(({ path, digest, size, mode }) => ({ path, digest, size, mode }));
-  const hashes = Object.fromEntries(local.map((f) => [f.path, { size: f.size, mtimeMs: f.mtimeMs, digest: f.digest }]));
-  if (!options.updateOnly && meta.revision === view.revision && meta.listDigest === canonicalFileList(files).digest) {
+  const listed = await listLocalFiles(dir);
+  const unhashed = listed.filter((f) => hashedAsUploaded(f, meta.hashes));
+  const local = await hashAll(
+    listed.filter((f) => !hashedAsUploaded(f, meta.hashes)),
+    meta.hashes,
+  );
+  const hashedFiles = () => local.map(({ path, digest, size, mode }): VolumeFile => ({ path, digest, size, mode }));
+  if (!options.updateOnly && unhashed.length === 0 && meta.revision === view.revision && meta.listDigest === canonicalFileList(hashedFiles()).digest) {
     // The commit would make no revision: the answer it would give, without the two round trips.
+    const hashes = Object.fromEntries(local.map((f) => [f.path, { size: f.size, mtimeMs: f.mtimeMs, digest: f.digest }]));
     return { result: { revision: view.revision, created: false, uploadedFiles: 0, uploadedBytes: 0, merged: false, mergedWith: null }, meta: { ...meta, name: view.name, owner: view.owner, hashes } };
-  }
-  if (options.updateOnly && meta.revision !== EMPTY_REVISION) {
-    const here = new Set(files.map((f) => f.path));
-    const base = await api.get<FileListView>(volumeApiPath(ref, `/revisions/${meta.revision}/files`));
-    files.push(...base.files.filter((f) => !here.has(f.path)));
   }
 
   const bySource = new Map(local.map((f) => [f.digest, f]));
-  const { missing, held } = await api.request<MissingBlobsView>('POST', volumeApiPath(ref, '/blobs:missing'), { digests: [...bySource.keys()] });
+  const uploadIds = unhashed.map((f) => uploadIdOf(view.id, f));
+  const asked = await api.request<MissingBlobsView>('POST', volumeApiPath(ref, '/blobs:missing'), {
+    digests: [...bySource.keys()],
+    ...(uploadIds.length > 0 ? { uploads: uploadIds } : {}),
+  });
   // A file whose upload broke off (a push killed half-way) goes on from the bytes the platform holds.
-  const uploads = missing
-    .map((digest) => bySource.get(digest))
-    .filter((f): f is HashedLocalFile => f !== undefined)
-    .map((f): Upload => ({ ...f, offset: Math.min(held[f.digest] ?? 0, f.size) }));
+  const uploads: Upload[] = [
+    ...asked.missing
+      .map((digest) => bySource.get(digest))
+      .filter((f): f is HashedLocalFile => f !== undefined)
+      .map((f): Upload => ({ ...f, offset: Math.min(asked.held[f.digest] ?? 0, f.size) })),
+    ...unhashed.map((f, i): Upload => {
+      const upload = uploadIds[i] as string;
+      return { ...f, upload, offset: Math.min(asked.uploads?.[upload] ?? 0, f.size) };
+    }),
+  ];
+  // The digests of the files hashed as they went up, by path.
+  const digests = new Map<string, string>();
   const uploadedBytes = uploads.reduce((sum, f) => sum + f.size - f.offset, 0);
   if (uploads.length > 0) progress.start(uploads.length, uploadedBytes);
   try {
     await forEachLimited(inBatches(uploads, (f) => f.offset > 0 || f.size > BATCH_FILE_LIMIT), TRANSFER_LANES, async ({ files, batched }) => {
+      const [first] = files as [Upload];
       const sent = batched
-        ? uploadBatch(api, ref, files).then(() => files.forEach((f) => progress.advance(f.size)))
-        : uploadBlob(api, ref, files[0] as Upload, (n) => progress.advance(n));
+        ? uploadBatch(api, ref, files as HashedLocalFile[]).then(() => files.forEach((f) => progress.advance(f.size)))
+        : uploadOne(api, ref, first, progress).then((digest) => void digests.set(first.path, digest));
       await sent.catch(async (error: unknown) => {
         // The platform refuses bytes that no longer match the digest: say why in the user's terms.
         for (const file of files) {
-          if (await changedSinceHashed(file)) throw new EveraiError('EVERAI_BAD_REQUEST', `${quotePath(file.path)} changed while it was being pushed: push again`);
+          if (await changedSinceListed(file)) throw changedWhilePushed(file);
         }
         throw error;
       });
@@ -101,6 +151,18 @@ export async function pushVolume(
     });
   } finally {
     if (uploads.length > 0) progress.stop();
+  }
+  for (const file of uploads) {
+    // Hashed as it went: bytes that changed meanwhile are a mix of old and new, not the file.
+    if (file.upload !== undefined && (await changedSinceListed(file))) throw changedWhilePushed(file);
+  }
+  const pushed = [...local, ...unhashed.map((f) => ({ ...f, digest: digests.get(f.path) as string }))].sort(byPath);
+  const files: VolumeFile[] = pushed.map(({ path, digest, size, mode }) => ({ path, digest, size, mode }));
+  const hashes = Object.fromEntries(pushed.map((f) => [f.path, { size: f.size, mtimeMs: f.mtimeMs, digest: f.digest }]));
+  if (options.updateOnly && meta.revision !== EMPTY_REVISION) {
+    const here = new Set(files.map((f) => f.path));
+    const base = await api.get<FileListView>(volumeApiPath(ref, `/revisions/${meta.revision}/files`));
+    files.push(...base.files.filter((f) => !here.has(f.path)));
   }
 
   const commit = await api.request<CommitView>('POST', volumeApiPath(ref, '/revisions'), {
