@@ -55,8 +55,8 @@ function freeBytes(dir: string): number {
  * Writes every dirty page back (`sync`, untimed) before a timed step, so that none pays for the
  * write-back of the one before: a 4 GiB `cp -r` ends with gigabytes still in the page cache, and
  * the push after it was slowed by the kernel writing them out (and throttling its own writes).
- * The baseline stays `cp -r` of the same data, itself timed from a clean page cache of dirty pages
- * and ending when `cp` does, with its own pages not yet on disk, as a push's are not.
+ * The baseline stays `cp -r` of the same data: it too starts with no dirty pages, and ends when
+ * `cp` does, its own pages not yet on disk, as a push's are not when it ends.
  */
 async function settle(): Promise<void> {
   await execFileAsync('sync');
