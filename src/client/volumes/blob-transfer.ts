@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { errorFromResponse, type ApiClient } from '../api-client';
 import { BlobBatchReader, encodeBlobBatch } from '../../contract/blob-batch';
 import { EveraiError } from '../../contract/errors';
@@ -72,16 +72,10 @@ export async function uploadHashing(
 }
 
 /**
- * Uploads small files as one batch (contract/blob-batch.ts), each read whole: a file that is no
- * longer the size it was hashed at fails the batch, as the platform would refuse its bytes. The
- * pieces go to the socket as they are, never copied into one body.
+ * Uploads small files, read already, as one batch (contract/blob-batch.ts). The pieces go to the
+ * socket as they are, never copied into one body.
  */
-export async function uploadBatch(api: ApiClient, ref: string, files: readonly { source: string; digest: string; size: number }[]): Promise<void> {
-  const blobs = files.map(({ source, digest, size }) => {
-    const bytes = readFileSync(source);
-    if (bytes.length !== size) throw new Error(`${source} is ${bytes.length} bytes, not the ${size} it was hashed at`);
-    return { digest, bytes };
-  });
+export async function uploadBatch(api: ApiClient, ref: string, blobs: readonly { digest: string; bytes: Buffer }[]): Promise<void> {
   const body = encodeBlobBatch(blobs);
   const headers = {
     ...api.authHeaders(),

@@ -2,13 +2,12 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import type { ApiClient } from '../api-client';
 import { BATCH_FILE_LIMIT } from '../../contract/blob-batch';
-import { inBatches } from './batches';
 import { EveraiError } from '../../contract/errors';
 import type { PushResult } from '../../contract/volume-transfer';
-import { byPath, canonicalFileList, quotePath, type VolumeFile } from '../../contract/volume-file';
+import { byPath, canonicalFileList, type VolumeFile } from '../../contract/volume-file';
 import { EMPTY_REVISION } from '../../contract/volume-revision';
 import { volumeApiPath, type CommitRequest, type CommitView, type FileListView, type MissingBlobsView, type VolumeView } from '../../contract/volume-view';
-import { uploadBatch, uploadBlob, uploadHashing } from './blob-transfer';
+import { uploadAll, type Upload } from './push-uploads';
 import { cachedDigest, hashFile } from './file-digest';
 import { listLocalFiles, type LocalFile } from './local-files';
 import { forEachLimited, TRANSFER_LANES } from './parallel';
@@ -38,12 +37,6 @@ export async function hashAll(files: readonly LocalFile[], hashes: Record<string
 }
 
 /**
- * A file to upload, from byte `offset` on (the platform holds those before it): by its digest, or,
- * not hashed yet, as upload `upload`, hashed as it goes.
- */
-type Upload = LocalFile & { offset: number } & ({ digest: string; upload?: undefined } | { digest?: undefined; upload: string });
-
-/**
  * The name of the upload of a file whose digest is not known yet: the same for the same volume,
  * path, size and mtime, so that a push run again after a break goes on with the bytes the
  * platform holds, and a file changed since starts a new one.
@@ -55,30 +48,13 @@ export function uploadIdOf(volumeId: string, file: Pick<LocalFile, 'path' | 'siz
 }
 
 /**
- * Whether a file is hashed as it is uploaded rather than before: a large one the cache knows
- * nothing of at this size, so most likely new or rewritten, which reading once saves most on. One
- * the cache knows at the same size (only touched, most likely) is hashed first, so that an
- * unchanged one is not sent again; small ones are too, to go in batches.
+ * Whether a file is hashed as it is uploaded rather than before: one the cache knows nothing of at
+ * this size, so most likely new or rewritten, and read once so (a large one streamed up as an
+ * upload hashed as it goes, small ones hashed in their batch). One the cache knows at the same
+ * size (only touched, most likely) is hashed first, so that an unchanged one is not sent again.
  */
 function hashedAsUploaded(file: LocalFile, hashes: Record<string, HashedFile>): boolean {
-  return file.size > BATCH_FILE_LIMIT && hashes[file.path]?.size !== file.size;
-}
-
-async function changedSinceListed(file: LocalFile): Promise<boolean> {
-  const stat = await ifExists(fs.stat(file.source));
-  return stat?.size !== file.size || stat.mtimeMs !== file.mtimeMs;
-}
-
-function changedWhilePushed(file: LocalFile): EveraiError {
-  return new EveraiError('EVERAI_BAD_REQUEST', `${quotePath(file.path)} changed while it was being pushed: push again`);
-}
-
-/** Uploads one file alone, by its digest or hashed as it goes; returns its digest. */
-async function uploadOne(api: ApiClient, ref: string, file: Upload, progress: TransferProgress): Promise<string> {
-  const onBytes = (n: number) => progress.advance(n);
-  if (file.upload !== undefined) return uploadHashing(api, ref, file, onBytes);
-  await uploadBlob(api, ref, file, onBytes);
-  return file.digest;
+  return hashes[file.path]?.size !== file.size;
 }
 
 /**
@@ -102,19 +78,20 @@ export async function pushVolume(
   const meta: VolumeCacheMeta = (await cache.load(view.id)) ?? { id: view.id, name: view.name, owner: view.owner, revision: EMPTY_REVISION, hashes: {} };
   const listed = await listLocalFiles(dir);
   const unhashed = listed.filter((f) => hashedAsUploaded(f, meta.hashes));
+  const unhashedLarge = unhashed.filter((f) => f.size > BATCH_FILE_LIMIT);
+  const unhashedSmall = unhashed.filter((f) => f.size <= BATCH_FILE_LIMIT);
   const local = await hashAll(
     listed.filter((f) => !hashedAsUploaded(f, meta.hashes)),
     meta.hashes,
   );
-  const hashedFiles = () => local.map(({ path, digest, size, mode }): VolumeFile => ({ path, digest, size, mode }));
-  if (!options.updateOnly && unhashed.length === 0 && meta.revision === view.revision && meta.listDigest === canonicalFileList(hashedFiles()).digest) {
+  if (!options.updateOnly && unhashed.length === 0 && meta.revision === view.revision && meta.listDigest === canonicalFileList(local).digest) {
     // The commit would make no revision: the answer it would give, without the two round trips.
     const hashes = Object.fromEntries(local.map((f) => [f.path, { size: f.size, mtimeMs: f.mtimeMs, digest: f.digest }]));
     return { result: { revision: view.revision, created: false, uploadedFiles: 0, uploadedBytes: 0, merged: false, mergedWith: null }, meta: { ...meta, name: view.name, owner: view.owner, hashes } };
   }
 
   const bySource = new Map(local.map((f) => [f.digest, f]));
-  const uploadIds = unhashed.map((f) => uploadIdOf(view.id, f));
+  const uploadIds = unhashedLarge.map((f) => uploadIdOf(view.id, f));
   const asked = await api.request<MissingBlobsView>('POST', volumeApiPath(ref, '/blobs:missing'), {
     digests: [...bySource.keys()],
     ...(uploadIds.length > 0 ? { uploads: uploadIds } : {}),
@@ -125,38 +102,13 @@ export async function pushVolume(
       .map((digest) => bySource.get(digest))
       .filter((f): f is HashedLocalFile => f !== undefined)
       .map((f): Upload => ({ ...f, offset: Math.min(asked.held[f.digest] ?? 0, f.size) })),
-    ...unhashed.map((f, i): Upload => {
+    ...unhashedLarge.map((f, i): Upload => {
       const upload = uploadIds[i] as string;
       return { ...f, upload, offset: Math.min(asked.uploads?.[upload] ?? 0, f.size) };
     }),
   ];
-  // The digests of the files hashed as they went up, by path.
-  const digests = new Map<string, string>();
-  const uploadedBytes = uploads.reduce((sum, f) => sum + f.size - f.offset, 0);
-  if (uploads.length > 0) progress.start(uploads.length, uploadedBytes);
-  try {
-    await forEachLimited(inBatches(uploads, (f) => f.offset > 0 || f.size > BATCH_FILE_LIMIT), TRANSFER_LANES, async ({ files, batched }) => {
-      const [first] = files as [Upload];
-      const sent = batched
-        ? uploadBatch(api, ref, files as HashedLocalFile[]).then(() => files.forEach((f) => progress.advance(f.size)))
-        : uploadOne(api, ref, first, progress).then((digest) => void digests.set(first.path, digest));
-      await sent.catch(async (error: unknown) => {
-        // The platform refuses bytes that no longer match the digest: say why in the user's terms.
-        for (const file of files) {
-          if (await changedSinceListed(file)) throw changedWhilePushed(file);
-        }
-        throw error;
-      });
-      for (const file of files) progress.fileDone(file.path, file.size - file.offset);
-    });
-  } finally {
-    if (uploads.length > 0) progress.stop();
-  }
-  for (const file of uploads) {
-    // Hashed as it went: bytes that changed meanwhile are a mix of old and new, not the file.
-    if (file.upload !== undefined && (await changedSinceListed(file))) throw changedWhilePushed(file);
-  }
-  const pushed = [...local, ...unhashed.map((f) => ({ ...f, digest: digests.get(f.path) as string }))].sort(byPath);
+  const sent = await uploadAll(api, ref, { uploads, unhashed: unhashedSmall }, progress);
+  const pushed = [...local, ...[...unhashedLarge, ...unhashedSmall].map((f) => ({ ...f, digest: sent.digests.get(f.path) as string }))].sort(byPath);
   const files: VolumeFile[] = pushed.map(({ path, digest, size, mode }) => ({ path, digest, size, mode }));
   const hashes = Object.fromEntries(pushed.map((f) => [f.path, { size: f.size, mtimeMs: f.mtimeMs, digest: f.digest }]));
   if (options.updateOnly && meta.revision !== EMPTY_REVISION) {
@@ -171,7 +123,7 @@ export async function pushVolume(
   } satisfies CommitRequest);
   const keptBase = commit.merged && !options.updateOnly;
   return {
-    result: { revision: commit.revision, created: commit.created, uploadedFiles: uploads.length, uploadedBytes, merged: commit.merged, mergedWith: commit.mergedWith },
+    result: { revision: commit.revision, created: commit.created, uploadedFiles: sent.files, uploadedBytes: sent.bytes, merged: commit.merged, mergedWith: commit.mergedWith },
     // After a merge the copy lacks what others pushed; until a pull brings it, the old base stays,
     // so that the next push merges again instead of deleting their files.
     meta: {

@@ -1,0 +1,132 @@
+import { createHash } from 'node:crypto';
+import { promises as fs, readFileSync } from 'node:fs';
+import type { ApiClient } from '../api-client';
+import { BATCH_FILE_LIMIT } from '../../contract/blob-batch';
+import { EveraiError } from '../../contract/errors';
+import { quotePath } from '../../contract/volume-file';
+import { volumeApiPath, type MissingBlobsView } from '../../contract/volume-view';
+import { ifExists } from '../../contract/if-exists';
+import { inBatches } from './batches';
+import { uploadBatch, uploadBlob, uploadHashing } from './blob-transfer';
+import type { LocalFile } from './local-files';
+import { forEachLimited, TRANSFER_LANES } from './parallel';
+import type { TransferProgress } from './transfer-progress';
+
+/**
+ * A file to upload, from byte `offset` on (the platform holds those before it): by its digest, or,
+ * not hashed yet, as upload `upload`, hashed as it goes.
+ */
+export type Upload = LocalFile & { offset: number } & ({ digest: string; upload?: undefined } | { digest?: undefined; upload: string });
+
+/** What a push sends. */
+export interface PushUploads {
+  /** Files the platform lacks by their digest, and large ones not hashed yet. */
+  uploads: Upload[];
+  /** Small files not hashed yet: each batch is hashed as it is read, and sent where the platform lacks it. */
+  unhashed: LocalFile[];
+}
+
+/** What a push sent, and the digests it found for the files it had not hashed before. */
+export interface Uploaded {
+  files: number;
+  bytes: number;
+  /** By path. */
+  digests: Map<string, string>;
+}
+
+async function changedSinceListed(file: LocalFile): Promise<boolean> {
+  const stat = await ifExists(fs.stat(file.source));
+  return stat?.size !== file.size || stat.mtimeMs !== file.mtimeMs;
+}
+
+function changedWhilePushed(file: LocalFile): EveraiError {
+  return new EveraiError('EVERAI_BAD_REQUEST', `${quotePath(file.path)} changed while it was being pushed: push again`);
+}
+
+/** A small file's bytes, which must still be the size it was listed at. */
+function readWhole(file: LocalFile): Buffer {
+  const bytes = readFileSync(file.source);
+  if (bytes.length !== file.size) throw changedWhilePushed(file);
+  return bytes;
+}
+
+/** One request's worth of a push: a batch of small files (hashed already or not), or one file alone. */
+type Request = { kind: 'hashed' | 'unhashed'; files: LocalFile[] } | { kind: 'alone'; file: Upload };
+
+/**
+ * Uploads what a push sends, TRANSFER_LANES requests at a time, so that reading and hashing the
+ * next files overlaps the platform writing the last ones. A small file not hashed before is read
+ * once: hashed from the bytes its batch sends.
+ */
+export async function uploadAll(api: ApiClient, ref: string, work: PushUploads, progress: TransferProgress): Promise<Uploaded> {
+  const done: Uploaded = { files: 0, bytes: 0, digests: new Map() };
+  const requests: Request[] = [
+    ...inBatches(work.uploads, (f) => f.offset > 0 || f.size > BATCH_FILE_LIMIT).map(({ files, batched }): Request =>
+      batched ? { kind: 'hashed', files } : { kind: 'alone', file: files[0] as Upload },
+    ),
+    ...inBatches(work.unhashed, () => false).map(({ files }): Request => ({ kind: 'unhashed', files })),
+  ];
+  const files = work.uploads.length + work.unhashed.length;
+  if (files === 0) return done;
+  const bytes = work.uploads.reduce((sum, f) => sum + f.size - f.offset, 0) + work.unhashed.reduce((sum, f) => sum + f.size, 0);
+  progress.start(files, bytes);
+  try {
+    await forEachLimited(requests, TRANSFER_LANES, async (request) => {
+      const sent = send(api, ref, request, progress, done);
+      await sent.catch(async (error: unknown) => {
+        // The platform refuses bytes that no longer match the digest: say why in the user's terms.
+        for (const file of request.kind === 'alone' ? [request.file] : request.files) {
+          if (await changedSinceListed(file)) throw changedWhilePushed(file);
+        }
+        throw error;
+      });
+    });
+  } finally {
+    progress.stop();
+  }
+  for (const file of work.uploads) {
+    // Hashed as it went: bytes that changed meanwhile are a mix of old and new, not the file.
+    if (file.upload !== undefined && (await changedSinceListed(file))) throw changedWhilePushed(file);
+  }
+  return done;
+}
+
+async function send(api: ApiClient, ref: string, request: Request, progress: TransferProgress, done: Uploaded): Promise<void> {
+  if (request.kind === 'alone') {
+    const { file } = request;
+    const onBytes = (n: number) => progress.advance(n);
+    if (file.upload === undefined) await uploadBlob(api, ref, file, onBytes);
+    else done.digests.set(file.path, await uploadHashing(api, ref, file, onBytes));
+    count(done, file.size - file.offset);
+    progress.fileDone(file.path, file.size - file.offset);
+    return;
+  }
+  const blobs = request.files.map((file) => {
+    const bytes = readWhole(file);
+    const digest = request.kind === 'hashed' ? (file as Upload).digest : `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    return { file, digest: digest as string, bytes };
+  });
+  let sending = blobs;
+  if (request.kind === 'unhashed') {
+    // Hashed only now, so not asked about with the others: the platform may hold some already (a
+    // push that broke off sent them, or the same bytes are in another file).
+    for (const { file, digest } of blobs) done.digests.set(file.path, digest);
+    const { missing } = await api.request<MissingBlobsView>('POST', volumeApiPath(ref, '/blobs:missing'), { digests: [...new Set(blobs.map((b) => b.digest))] });
+    const lacking = new Set(missing);
+    // Each lacking digest once, however many files of the batch hold those bytes.
+    sending = blobs.filter((b) => lacking.delete(b.digest));
+  }
+  if (sending.length > 0) await uploadBatch(api, ref, sending);
+  const sent = new Set(sending);
+  for (const blob of blobs) {
+    const bytes = sent.has(blob) ? blob.bytes.length : 0;
+    if (sent.has(blob)) count(done, bytes);
+    progress.advance(blob.file.size);
+    progress.fileDone(blob.file.path, bytes);
+  }
+}
+
+function count(done: Uploaded, bytes: number): void {
+  done.files++;
+  done.bytes += bytes;
+}
