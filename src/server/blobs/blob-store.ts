@@ -16,8 +16,11 @@ export interface BlobStore {
    * becomes visible; a mismatch stores nothing. Returns the digest and size written.
    */
   write(body: Readable, expectedDigest?: string, signal?: AbortSignal): Promise<{ digest: string; size: number }>;
-  /** As write, for bytes already in memory (a batch's small files), which must hash to `expectedDigest`. */
-  writeBytes(bytes: Buffer, expectedDigest: string): Promise<{ digest: string; size: number }>;
+  /**
+   * As write, for bytes already in memory (a batch's small file, as the pieces it arrived in), which
+   * must hash to `expectedDigest`.
+   */
+  writeBytes(pieces: readonly Buffer[], expectedDigest: string): Promise<{ digest: string; size: number }>;
   /** Bytes held of a resumable write under `key` that broke off; 0 when there is none. */
   partialSize(key: string): Promise<number>;
   /**
