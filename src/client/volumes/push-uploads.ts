@@ -44,12 +44,6 @@ function changedWhilePushed(file: LocalFile): EveraiError {
   return new EveraiError('EVERAI_BAD_REQUEST', `${quotePath(file.path)} changed while it was being pushed: push again`);
 }
 
-/**
- * Where a batch's files are read: one batch's worth a lane, reused. A buffer per file read left
- * the collector a gigabyte per gigabyte pushed, and page faults on fresh memory for each (perf).
- */
-const batchBuffers = new ReadBuffers(BATCH_BYTE_LIMIT, TRANSFER_LANES);
-
 /** Reads small files whole into `buffer`, one after another; each must still be the size it was listed at. */
 function readInto(buffer: Buffer, files: readonly LocalFile[]): Buffer[] {
   let at = 0;
@@ -81,6 +75,10 @@ type Request = { kind: 'hashed' | 'unhashed'; files: LocalFile[] } | { kind: 'al
  */
 export async function uploadAll(api: ApiClient, ref: string, work: PushUploads, progress: TransferProgress): Promise<Uploaded> {
   const done: Uploaded = { files: 0, bytes: 0, digests: new Map() };
+  // Where a batch's files are read: one batch's worth a lane, reused, and let go after the push (the
+  // SDK pushes from an app's process). A buffer per file left the collector a gigabyte per
+  // gigabyte pushed, and page faults on fresh memory for each (perf).
+  const buffers = new ReadBuffers(BATCH_BYTE_LIMIT, TRANSFER_LANES);
   const requests: Request[] = [
     ...inBatches(work.uploads, (f) => f.offset > 0 || f.size > BATCH_FILE_LIMIT).map(({ files, batched }): Request =>
       batched ? { kind: 'hashed', files } : { kind: 'alone', file: files[0] as Upload },
@@ -93,7 +91,7 @@ export async function uploadAll(api: ApiClient, ref: string, work: PushUploads, 
   progress.start(files, bytes);
   try {
     await forEachLimited(requests, TRANSFER_LANES, async (request) => {
-      const sent = send(api, ref, request, progress, done);
+      const sent = send(api, ref, request, { progress, done, buffers });
       await sent.catch(async (error: unknown) => {
         // The platform refuses bytes that no longer match the digest: say why in the user's terms.
         for (const file of request.kind === 'alone' ? [request.file] : request.files) {
@@ -112,7 +110,14 @@ export async function uploadAll(api: ApiClient, ref: string, work: PushUploads, 
   return done;
 }
 
-async function send(api: ApiClient, ref: string, request: Request, progress: TransferProgress, done: Uploaded): Promise<void> {
+/** What the requests of one push share. */
+interface PushState {
+  progress: TransferProgress;
+  done: Uploaded;
+  buffers: ReadBuffers;
+}
+
+async function send(api: ApiClient, ref: string, request: Request, { progress, done, buffers }: PushState): Promise<void> {
   if (request.kind === 'alone') {
     const { file } = request;
     const onBytes = (n: number) => progress.advance(n);
@@ -122,11 +127,11 @@ async function send(api: ApiClient, ref: string, request: Request, progress: Tra
     progress.fileDone(file.path, file.size - file.offset);
     return;
   }
-  const buffer = await batchBuffers.take();
+  const buffer = await buffers.take();
   try {
     await sendBatch(api, ref, request.kind, readInto(buffer, request.files), request.files, progress, done);
   } finally {
-    batchBuffers.give(buffer);
+    buffers.give(buffer);
   }
 }
 
