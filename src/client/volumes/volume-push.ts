@@ -58,10 +58,11 @@ function hashedAsUploaded(file: LocalFile, hashes: Record<string, HashedFile>): 
 }
 
 /**
- * Pushes a local copy as the volume's next revision: hash (with the cache), ask which blobs the
- * platform lacks, upload only those, then commit the file list against the revision the copy came
- * from. Nothing is visible before the commit, so a push that breaks off leaves the last revision
- * current and whole; run again, it uploads only what is still missing.
+ * Pushes a local copy as the volume's next revision: hash what the cache knows at its size, ask
+ * which blobs the platform lacks, upload only those and the files hashed as they go up
+ * (hashedAsUploaded), then commit the file list against the revision the copy came from. Nothing
+ * is visible before the commit, so a push that breaks off leaves the last revision current and
+ * whole; run again, it uploads only what is still missing.
  */
 export async function pushVolume(
   api: ApiClient,
