@@ -76,6 +76,21 @@ export class VolumeCache {
     return undefined;
   }
 
+  /**
+   * The sizes of the files every local copy's hash cache knows, `meta` standing for its own copy
+   * (it may be newer than what is saved): a new file of one of these sizes may well be bytes the
+   * platform holds already (a file renamed, or copied from another volume).
+   */
+  async knownSizes(meta: VolumeCacheMeta): Promise<Set<number>> {
+    const sizes = new Set(Object.values(meta.hashes).map((h) => h.size));
+    const names = await fs.readdir(this.metaDir).catch(() => [] as string[]);
+    for (const file of names.filter((n) => n.endsWith('.json') && n !== `${meta.id}.json`)) {
+      const other = await this.load(file.slice(0, -'.json'.length));
+      for (const hashed of Object.values(other?.hashes ?? {})) sizes.add(hashed.size);
+    }
+    return sizes;
+  }
+
   async remove(id: string): Promise<void> {
     await fs.rm(this.dir(id), { recursive: true, force: true });
     await fs.rm(this.metaPath(id), { force: true });
