@@ -163,10 +163,13 @@ async function sendBatch(
   if (sending.length > 0) await uploadBatch(api, ref, sending);
   const sent = new Set(sending);
   for (const blob of blobs) {
-    const bytes = sent.has(blob) ? blob.bytes.length : 0;
-    if (sent.has(blob)) count(done, bytes);
-    progress.advance(blob.file.size);
-    progress.fileDone(blob.file.path, bytes);
+    if (sent.has(blob)) {
+      count(done, blob.bytes.length);
+      progress.advance(blob.bytes.length);
+      progress.fileDone(blob.file.path, blob.bytes.length);
+    } else {
+      progress.fileHeld(blob.file.path, blob.bytes.length);
+    }
   }
 }
 
