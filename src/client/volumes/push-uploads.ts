@@ -25,6 +25,8 @@ export interface PushUploads {
   uploads: Upload[];
   /** Small files not hashed yet: each batch is hashed as it is read, and sent where the platform lacks it. */
   unhashed: LocalFile[];
+  /** Hears of each large file hashed as it went as soon as the platform stored it. */
+  onStored: (file: LocalFile, digest: string) => Promise<void>;
 }
 
 /** What a push sent, and the digests it found for the files it had not hashed before. */
@@ -91,7 +93,7 @@ export async function uploadAll(api: ApiClient, ref: string, work: PushUploads, 
   progress.start(files, bytes);
   try {
     await forEachLimited(requests, TRANSFER_LANES, async (request) => {
-      const sent = send(api, ref, request, { progress, done, buffers });
+      const sent = send(api, ref, request, { progress, done, buffers, onStored: work.onStored });
       await sent.catch(async (error: unknown) => {
         // The platform refuses bytes that no longer match the digest: say why in the user's terms.
         for (const file of request.kind === 'alone' ? [request.file] : request.files) {
@@ -115,14 +117,20 @@ interface PushState {
   progress: TransferProgress;
   done: Uploaded;
   buffers: ReadBuffers;
+  onStored: PushUploads['onStored'];
 }
 
-async function send(api: ApiClient, ref: string, request: Request, { progress, done, buffers }: PushState): Promise<void> {
+async function send(api: ApiClient, ref: string, request: Request, { progress, done, buffers, onStored }: PushState): Promise<void> {
   if (request.kind === 'alone') {
     const { file } = request;
     const onBytes = (n: number) => progress.advance(n);
     if (file.upload === undefined) await uploadBlob(api, ref, file, onBytes);
-    else done.digests.set(file.path, await uploadHashing(api, ref, file, onBytes));
+    else {
+      const digest = await uploadHashing(api, ref, file, onBytes);
+      done.digests.set(file.path, digest);
+      // Bytes that changed as they went are a mix of old and new, not the file: uploadAll refuses them.
+      if (!(await changedSinceListed(file))) await onStored(file, digest);
+    }
     count(done, file.size - file.offset);
     progress.fileDone(file.path, file.size - file.offset);
     return;

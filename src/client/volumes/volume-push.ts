@@ -120,7 +120,17 @@ export async function pushVolume(
       return { ...f, upload, offset: Math.min(asked.uploads?.[upload] ?? 0, f.size) };
     }),
   ];
-  const sent = await uploadAll(api, ref, { uploads, unhashed: unhashedSmall }, progress);
+  // Once stored, a large file's upload is gone: the digest is saved to the hash cache at once, so
+  // that a push run again after a break asks for it by digest instead of sending it whole again.
+  const stored: Record<string, HashedFile> = {};
+  let saved = Promise.resolve();
+  const onStored = (file: LocalFile, digest: string): Promise<void> => {
+    stored[file.path] = { size: file.size, mtimeMs: file.mtimeMs, digest };
+    const next = { ...meta, hashes: { ...meta.hashes, ...stored } };
+    saved = saved.then(() => cache.save(next));
+    return saved;
+  };
+  const sent = await uploadAll(api, ref, { uploads, unhashed: unhashedSmall, onStored }, progress);
   const pushed = [...local, ...[...unhashedLarge, ...unhashedSmall].map((f) => ({ ...f, digest: sent.digests.get(f.path) as string }))].sort(byPath);
   const files: VolumeFile[] = pushed.map(({ path, digest, size, mode }) => ({ path, digest, size, mode }));
   const hashes = Object.fromEntries(pushed.map((f) => [f.path, { size: f.size, mtimeMs: f.mtimeMs, digest: f.digest }]));
