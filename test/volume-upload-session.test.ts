@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { UPLOAD_OFFSET_HEADER, volumeApiPath, type MissingBlobsView, type UploadView } from '../src/contract/volume-view';
 import { usePlatform } from './helpers/platform';
 import { addUser } from './helpers/users';
-import { errorOf, sha256, volumeApi, volumeOk } from './helpers/volumes';
+import { uploadIdOf } from '../src/client/volumes/volume-push';
+import { errorOf, push, sha256, volumeApi, volumeJson, volumeOk } from './helpers/volumes';
 
 // Uploads whose digest comes at their end (docs/volumes.md, PUT .../uploads/ID): the platform
 // hashes the bytes as they arrive and stores them only under the digest the client hashed.
@@ -75,6 +79,27 @@ test('a client digest that is not what arrived is refused, and nothing is stored
   }
   const missing = (await (await volumeApi(platform)('POST', 'mismatch', '/blobs:missing', { digests: [claimed, sha256(bytes)] })).json()) as MissingBlobsView;
   assert.deepEqual(missing.missing.sort(), [claimed, sha256(bytes)].sort());
+});
+
+test('a push whose upload the platform holds the start of, from bytes the file no longer has (rewritten at the same size and mtime), sends the file again whole and stores it right', async () => {
+  await volumeOk(platform, ['volume', 'create', 'rewritten']);
+  const { path, id } = await volumeJson(platform, 'rewritten');
+  const bytes = randomBytes(6 * MIB);
+  writeFileSync(join(path, 'model.bin'), bytes);
+  const { size, mtimeMs } = statSync(join(path, 'model.bin'));
+  // What a push killed a MiB into the file's earlier contents left held.
+  const upload = uploadIdOf(id, { path: 'model.bin', size, mtimeMs });
+  assert.equal((await putPart('rewritten', upload, 0, randomBytes(MIB))).status, 200);
+
+  const pushed = await push(platform, 'rewritten');
+  assert.deepEqual([pushed.created, pushed.uploadedFiles, pushed.uploadedBytes], [true, 1, 5 * MIB + 6 * MIB]);
+  const root = mkdtempSync(join(tmpdir(), 'everai-rewritten-'));
+  try {
+    await volumeOk(platform, ['volume', 'pull', 'rewritten'], { root });
+    assert.ok(readFileSync(join(root, id, 'model.bin')).equals(bytes));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
 
 test("another user's upload id is not theirs to see, add to or finish", async () => {

@@ -124,15 +124,23 @@ async function send(api: ApiClient, ref: string, request: Request, { progress, d
   if (request.kind === 'alone') {
     const { file } = request;
     const onBytes = (n: number) => progress.advance(n);
+    let sent = file.size - file.offset;
     if (file.upload === undefined) await uploadBlob(api, ref, file, onBytes);
     else {
-      const digest = await uploadHashing(api, ref, file, onBytes);
+      const digest = await uploadHashing(api, ref, file, onBytes).catch(async (error: unknown) => {
+        // The bytes the platform held from a push that broke off were not this file's (rewritten
+        // since at the same size and mtime): the finish found the whole not the digest, and dropped
+        // them. The file goes once more from its start.
+        if (file.offset === 0 || !(error instanceof EveraiError && error.code === 'EVERAI_BAD_REQUEST') || (await changedSinceListed(file))) throw error;
+        sent += file.size;
+        return uploadHashing(api, ref, { ...file, offset: 0 }, onBytes);
+      });
       done.digests.set(file.path, digest);
       // Bytes that changed as they went are a mix of old and new, not the file: uploadAll refuses them.
       if (!(await changedSinceListed(file))) await onStored(file, digest);
     }
-    count(done, file.size - file.offset);
-    progress.fileDone(file.path, file.size - file.offset);
+    count(done, sent);
+    progress.fileDone(file.path, sent);
     return;
   }
   const buffer = await buffers.take();
