@@ -101,9 +101,7 @@ test('a push killed after one new large file was stored and half-way through ano
   await volumeOk(platform, ['volume', 'create', 'two-models']);
   const { path, id } = await volumeJson(platform, 'two-models');
   const small = randomFile(join(path, 'adapter.bin'), 8);
-  // Not the size of the first test's file, which the hash cache of that copy knows: such a file is hashed first.
-  const largeMib = FILE_MIB - 1;
-  const large = randomFile(join(path, 'model.bin'), largeMib);
+  const large = randomFile(join(path, 'model.bin'), FILE_MIB);
   // The hash cache of the copy, where the push keeps the digest of each large file once stored.
   const meta = join(path, '..', '.everai', `${id}.json`);
   const knows = (file: string) => (JSON.parse(readFileSync(meta, 'utf8')) as { hashes: Record<string, unknown> }).hashes[file] !== undefined;
@@ -115,7 +113,7 @@ test('a push killed after one new large file was stored and half-way through ano
     async () => {
       if (child.exitCode !== null) return -1;
       const held = await heldUploadBytes('two-models', id, 'model.bin', join(path, 'model.bin'));
-      return knows('adapter.bin') && held >= (largeMib / 4) * MIB && held;
+      return knows('adapter.bin') && held >= (FILE_MIB / 4) * MIB && held;
     },
     60_000,
     10,
@@ -126,7 +124,7 @@ test('a push killed after one new large file was stored and half-way through ano
 
   const resumed = await push(platform, 'two-models');
   assert.equal(resumed.uploadedFiles, 1);
-  assert.ok(resumed.uploadedBytes <= largeMib * MIB - before, `sent ${resumed.uploadedBytes} bytes, though the platform held ${before} of the large file and all of the small one`);
+  assert.ok(resumed.uploadedBytes <= FILE_MIB * MIB - before, `sent ${resumed.uploadedBytes} bytes, though the platform held ${before} of the large file and all of the small one`);
 
   const root = mkdtempSync(join(work, 'root-'));
   await volumeOk(platform, ['volume', 'pull', 'two-models'], { root });

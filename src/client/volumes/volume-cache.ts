@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
+import type { KnownFile } from './likely-held';
 
 /** What the last hash of a local file found, valid while its size and mtime stay the same. */
 export interface HashedFile {
@@ -77,18 +78,19 @@ export class VolumeCache {
   }
 
   /**
-   * The sizes of the files every local copy's hash cache knows, `meta` standing for its own copy
-   * (it may be newer than what is saved): a new file of one of these sizes may well be bytes the
-   * platform holds already (a file renamed, or copied from another volume).
+   * The files every local copy's hash cache knows, `meta` standing for its own copy's (it may be
+   * newer than what is saved).
    */
-  async knownSizes(meta: VolumeCacheMeta): Promise<Set<number>> {
-    const sizes = new Set(Object.values(meta.hashes).map((h) => h.size));
+  async knownFiles(meta: VolumeCacheMeta): Promise<KnownFile[]> {
+    const filesOf = (copy: VolumeCacheMeta, here: boolean): KnownFile[] =>
+      Object.entries(copy.hashes).map(([path, { size, mtimeMs }]) => ({ source: join(this.dir(copy.id), path), size, mtimeMs, here }));
+    const known = filesOf(meta, true);
     const names = await fs.readdir(this.metaDir).catch(() => [] as string[]);
     for (const file of names.filter((n) => n.endsWith('.json') && n !== `${meta.id}.json`)) {
       const other = await this.load(file.slice(0, -'.json'.length));
-      for (const hashed of Object.values(other?.hashes ?? {})) sizes.add(hashed.size);
+      if (other) known.push(...filesOf(other, false));
     }
-    return sizes;
+    return known;
   }
 
   async remove(id: string): Promise<void> {

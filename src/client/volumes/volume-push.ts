@@ -9,6 +9,7 @@ import { EMPTY_REVISION } from '../../contract/volume-revision';
 import { volumeApiPath, type CommitRequest, type CommitView, type FileListView, type MissingBlobsView, type VolumeView } from '../../contract/volume-view';
 import { uploadAll, type Upload } from './push-uploads';
 import { cachedDigest, hashFile } from './file-digest';
+import { likelyHeld } from './likely-held';
 import { listLocalFiles, type LocalFile } from './local-files';
 import { forEachLimited, TRANSFER_LANES } from './parallel';
 import type { TransferProgress } from './transfer-progress';
@@ -52,21 +53,15 @@ export function uploadIdOf(volumeId: string, file: Pick<LocalFile, 'path' | 'siz
  * at their size, so most likely new or rewritten, and read once so (a large one streamed up as an
  * upload hashed as it goes, small ones hashed in their batch, which asks the platform before it
  * sends). Hashed first, so that bytes the platform holds are not sent again: one the cache knows
- * at the same size (only touched, most likely), and a large one of a size that some local copy's
- * cache knows or that two new files share (renamed, or copied from another volume or within this
- * one, most likely), where a second read costs far less than sending a model again.
+ * at the same size (only touched, most likely), and a large one likely held (likelyHeld: renamed,
+ * or copied from another volume), where a second read costs far less than sending a model again.
  */
 async function toHashAsUploaded(listed: readonly LocalFile[], meta: VolumeCacheMeta, cache: VolumeCache): Promise<Set<LocalFile>> {
   const unknown = listed.filter((f) => meta.hashes[f.path]?.size !== f.size);
   const large = unknown.filter((f) => f.size > BATCH_FILE_LIMIT);
   if (large.length === 0) return new Set(unknown);
-  const known = await cache.knownSizes(meta);
-  const seen = new Set<number>();
-  for (const { size } of large) {
-    if (seen.has(size)) known.add(size);
-    seen.add(size);
-  }
-  return new Set(unknown.filter((f) => f.size <= BATCH_FILE_LIMIT || !known.has(f.size)));
+  const held = likelyHeld(large, await cache.knownFiles(meta));
+  return new Set(unknown.filter((f) => !held.has(f)));
 }
 
 /**
