@@ -131,3 +131,18 @@ test('an upload id that is not 64 hex digits is refused', async () => {
   assert.equal((await errorOf(await putPart('bad-id', 'x'.repeat(64), 0, Buffer.from('abc')))).status, 400);
   assert.equal((await errorOf(await volumeApi(platform)('POST', 'bad-id', '/blobs:missing', { digests: [], uploads: ['../etc'] }))).status, 400);
 });
+
+test('an upload the server crashed in the middle of is resumed and finished after its restart: the held bytes are hashed again, not trusted', async () => {
+  await volumeOk(platform, ['volume', 'create', 'across-restart']);
+  const bytes = randomBytes(3 * MIB);
+  const upload = uploadId();
+  assert.equal((await putPart('across-restart', upload, 0, bytes.subarray(0, 2 * MIB))).status, 200);
+  await platform.kill();
+  await platform.restart();
+
+  assert.equal(await heldOf('across-restart', upload), 2 * MIB);
+  assert.equal((await putPart('across-restart', upload, 2 * MIB, bytes.subarray(2 * MIB))).status, 200);
+  const finished = await volumeApi(platform)('POST', 'across-restart', `/uploads/${upload}:finish`, { digest: sha256(bytes) });
+  assert.deepEqual([finished.status, await finished.json()], [201, { digest: sha256(bytes), size: bytes.length }]);
+  assert.equal((await commitOne('across-restart', sha256(bytes), bytes.length)).status, 201);
+});
