@@ -8,7 +8,8 @@ import { UPLOAD_OFFSET_HEADER, volumeApiPath, type MissingBlobsView, type Upload
 import { usePlatform } from './helpers/platform';
 import { addUser } from './helpers/users';
 import { uploadIdOf } from '../src/client/volumes/volume-push';
-import { errorOf, push, sha256, volumeApi, volumeJson, volumeOk } from './helpers/volumes';
+import type { PushResult } from '../src/contract/volume-transfer';
+import { errorOf, push, sha256, volumeApi, volumeCli, volumeJson, volumeOk } from './helpers/volumes';
 
 // Uploads whose digest comes at their end (docs/volumes.md, PUT .../uploads/ID): the platform
 // hashes the bytes as they arrive and stores them only under the digest the client hashed.
@@ -100,6 +101,22 @@ test('a push whose upload the platform holds the start of, from bytes the file n
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+});
+
+test('a push whose upload the platform holds whole (a push broke off before its finish) sends nothing, and says so', async () => {
+  await volumeOk(platform, ['volume', 'create', 'held-whole']);
+  const { path, id } = await volumeJson(platform, 'held-whole');
+  const bytes = randomBytes(6 * MIB);
+  writeFileSync(join(path, 'model.bin'), bytes);
+  const { size, mtimeMs } = statSync(join(path, 'model.bin'));
+  assert.equal((await putPart('held-whole', uploadIdOf(id, { path: 'model.bin', size, mtimeMs }), 0, bytes)).status, 200);
+
+  const run = await volumeCli(platform, ['volume', 'push', 'held-whole', '-o', 'json']);
+  assert.equal(run.code, 0, run.stderr);
+  const pushed = JSON.parse(run.stdout) as PushResult;
+  assert.deepEqual([pushed.created, pushed.uploadedFiles, pushed.uploadedBytes], [true, 0, 0]);
+  assert.match(run.stderr, /^not sent model\.bin \(0 B\): the platform has these bytes already$/m);
+  assert.equal((await volumeJson(platform, 'held-whole')).files, 1);
 });
 
 test("another user's upload id is not theirs to see, add to or finish", async () => {

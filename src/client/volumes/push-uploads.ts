@@ -120,34 +120,41 @@ interface PushState {
   onStored: PushUploads['onStored'];
 }
 
-async function send(api: ApiClient, ref: string, request: Request, { progress, done, buffers, onStored }: PushState): Promise<void> {
-  if (request.kind === 'alone') {
-    const { file } = request;
-    const onBytes = (n: number) => progress.advance(n);
-    let sent = file.size - file.offset;
-    if (file.upload === undefined) await uploadBlob(api, ref, file, onBytes);
-    else {
-      const digest = await uploadHashing(api, ref, file, onBytes).catch(async (error: unknown) => {
-        // The bytes the platform held from a push that broke off were not this file's (rewritten
-        // since at the same size and mtime): the finish found the whole not the digest, and dropped
-        // them. The file goes once more from its start.
-        if (file.offset === 0 || !(error instanceof EveraiError && error.code === 'EVERAI_BAD_REQUEST') || (await changedSinceListed(file))) throw error;
-        sent += file.size;
-        return uploadHashing(api, ref, { ...file, offset: 0 }, onBytes);
-      });
-      done.digests.set(file.path, digest);
-      // Bytes that changed as they went are a mix of old and new, not the file: uploadAll refuses them.
-      if (!(await changedSinceListed(file))) await onStored(file, digest);
-    }
-    count(done, sent);
-    progress.fileDone(file.path, sent);
-    return;
-  }
+async function send(api: ApiClient, ref: string, request: Request, state: PushState): Promise<void> {
+  if (request.kind === 'alone') return sendAlone(api, ref, request.file, state);
+  const { progress, done, buffers } = state;
   const buffer = await buffers.take();
   try {
     await sendBatch(api, ref, request.kind, readInto(buffer, request.files), request.files, progress, done);
   } finally {
     buffers.give(buffer);
+  }
+}
+
+/** Sends one file in a request of its own: a large one, or one whose upload broke off. */
+async function sendAlone(api: ApiClient, ref: string, file: Upload, { progress, done, onStored }: PushState): Promise<void> {
+  const onBytes = (n: number) => progress.advance(n);
+  let sent = file.size - file.offset;
+  if (file.upload === undefined) await uploadBlob(api, ref, file, onBytes);
+  else {
+    const digest = await uploadHashing(api, ref, file, onBytes).catch(async (error: unknown) => {
+      // The bytes the platform held from a push that broke off were not this file's (rewritten
+      // since at the same size and mtime): the finish found the whole not the digest, and dropped
+      // them. The file goes once more from its start.
+      if (file.offset === 0 || !(error instanceof EveraiError && error.code === 'EVERAI_BAD_REQUEST') || (await changedSinceListed(file))) throw error;
+      sent += file.size;
+      return uploadHashing(api, ref, { ...file, offset: 0 }, onBytes);
+    });
+    done.digests.set(file.path, digest);
+    // Bytes that changed as they went are a mix of old and new, not the file: uploadAll refuses them.
+    if (!(await changedSinceListed(file))) await onStored(file, digest);
+  }
+  if (sent === 0) {
+    // All of it arrived before a push broke off: this one only had the platform store it.
+    progress.fileHeld(file.path, 0);
+  } else {
+    count(done, sent);
+    progress.fileDone(file.path, sent);
   }
 }
 
