@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, createReadStream, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -95,6 +95,41 @@ test('a push killed half-way through a 256 MiB file, run again, sends only the b
   const root = mkdtempSync(join(work, 'root-'));
   await volumeOk(platform, ['volume', 'pull', 'weights'], { root });
   assert.equal(await digestOf(join(root, id, 'model.bin')), digest);
+});
+
+test('a push killed after one new large file was stored and half-way through another, run again, sends neither the first nor what the platform holds of the second', async () => {
+  await volumeOk(platform, ['volume', 'create', 'two-models']);
+  const { path, id } = await volumeJson(platform, 'two-models');
+  const small = randomFile(join(path, 'adapter.bin'), 8);
+  const large = randomFile(join(path, 'model.bin'), FILE_MIB);
+  // The hash cache of the copy, where the push keeps the digest of each large file once stored.
+  const meta = join(path, '..', '.everai', `${id}.json`);
+  const knows = (file: string) => (JSON.parse(readFileSync(meta, 'utf8')) as { hashes: Record<string, unknown> }).hashes[file] !== undefined;
+
+  const child = spawn(process.execPath, [EVERAI_BIN, 'volume', 'push', 'two-models'], { env: { ...process.env, ...platform.env }, stdio: 'ignore' });
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+  const before = await waitFor(
+    'the small file stored and a quarter of the large one to arrive',
+    async () => {
+      if (child.exitCode !== null) return -1;
+      const held = await heldUploadBytes('two-models', id, 'model.bin', join(path, 'model.bin'));
+      return knows('adapter.bin') && held >= (FILE_MIB / 4) * MIB && held;
+    },
+    60_000,
+    10,
+  );
+  assert.ok(before > 0, 'the push finished before it could be killed half-way');
+  child.kill('SIGKILL');
+  assert.equal(await exited, 'SIGKILL', 'the push finished before it could be killed half-way');
+
+  const resumed = await push(platform, 'two-models');
+  assert.equal(resumed.uploadedFiles, 1);
+  assert.ok(resumed.uploadedBytes <= FILE_MIB * MIB - before, `sent ${resumed.uploadedBytes} bytes, though the platform held ${before} of the large file and all of the small one`);
+
+  const root = mkdtempSync(join(work, 'root-'));
+  await volumeOk(platform, ['volume', 'pull', 'two-models'], { root });
+  assert.equal(await digestOf(join(root, id, 'adapter.bin')), small);
+  assert.equal(await digestOf(join(root, id, 'model.bin')), large);
 });
 
 /** Starts a PUT of `bytes` as blob `digest` and sends only `first` of them; the rest goes when `finish` is called. */

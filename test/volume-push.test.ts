@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -9,6 +9,7 @@ import { EVERAI_BIN } from './helpers/cli';
 import { usePlatform } from './helpers/platform';
 import { encodeBlobBatch } from '../src/contract/blob-batch';
 import type { MissingBlobsView } from '../src/contract/volume-view';
+import type { PushResult } from '../src/contract/volume-transfer';
 import { errorOf, push, readTree, sha256, volumeApi, volumeCli, volumeJson, volumeOk, writeFiles, type As } from './helpers/volumes';
 
 // Pushes that upload only what changed, break off half-way, or race from stale copies (docs/volumes.md).
@@ -188,24 +189,64 @@ test('files of a few MiB, batched both ways, arrive whole', async () => {
   assert.deepEqual(readTree(join(fresh.root, id)), readTree(path));
 });
 
-test('files new to a copy but held by the platform: small ones are not sent again, a large one is, hashed as it goes', async () => {
+test('files new to a copy but held by the platform: small ones are not sent again (and not shown as sent), a large one with no sign of it here is, hashed as it goes', async () => {
   const small: Record<string, Buffer> = { 'a.txt': Buffer.from('held already\n'), 'data/b.bin': randomBytes(64 * 1024) };
   const large = randomBytes(5 * 1024 * 1024);
   await volumeOk(platform, ['volume', 'create', 'first-copy']);
   writeFiles((await volumeJson(platform, 'first-copy')).path, { ...small, 'model.bin': large });
   assert.equal((await push(platform, 'first-copy')).uploadedFiles, 3);
 
-  // The same bytes in another volume's copy, which its hash cache has never seen.
-  await volumeOk(platform, ['volume', 'create', 'second-copy']);
-  const { path, id } = await volumeJson(platform, 'second-copy');
+  // The same bytes in another volume's copy, in a folder whose hash caches have never seen them.
+  const elsewhere = freshRoot();
+  await volumeOk(platform, ['volume', 'create', 'second-copy'], elsewhere);
+  const { path, id } = await volumeJson(platform, 'second-copy', elsewhere);
   writeFiles(path, { ...small, 'renamed.bin': small['data/b.bin'] as Buffer, 'model.bin': large });
-  const pushed = await push(platform, 'second-copy');
+  const run = await volumeCli(platform, ['volume', 'push', 'second-copy', '-o', 'json'], elsewhere);
+  assert.equal(run.code, 0, run.stderr);
+  const pushed = JSON.parse(run.stdout) as PushResult;
   assert.deepEqual([pushed.created, pushed.uploadedFiles, pushed.uploadedBytes], [true, 1, large.length]);
+  // What the progress lines say of each file is what happened to it.
+  const said = run.stderr.split('\n');
+  assert.ok(said.some((line) => line.startsWith('uploaded model.bin (')), run.stderr);
+  for (const held of [...Object.keys(small), 'renamed.bin']) {
+    assert.ok(!said.some((line) => line.startsWith(`uploaded ${held} `)), run.stderr);
+    assert.ok(said.some((line) => line.startsWith(`not sent ${held} `)), run.stderr);
+  }
 
   const fresh = freshRoot();
   await volumeOk(platform, ['volume', 'pull', 'second-copy'], fresh);
   assert.deepEqual(readTree(join(fresh.root as string, id)), readTree(path));
   // The hash cache now knows every file: a push again sends nothing and makes no revision.
-  const again = await push(platform, 'second-copy');
+  const again = await push(platform, 'second-copy', elsewhere);
   assert.deepEqual([again.created, again.uploadedFiles], [false, 0]);
+});
+
+test('a large file renamed, or copied from another volume pulled here, is not sent again, and pulls back byte for byte', async () => {
+  const model = randomBytes(6 * 1024 * 1024);
+  const adapter = randomBytes(5 * 1024 * 1024);
+  await volumeOk(platform, ['volume', 'create', 'models-a']);
+  const a = await volumeJson(platform, 'models-a');
+  writeFiles(a.path, { 'model.bin': model });
+  assert.equal((await push(platform, 'models-a')).uploadedBytes, model.length);
+
+  mkdirSync(join(a.path, 'v1'));
+  renameSync(join(a.path, 'model.bin'), join(a.path, 'v1', 'model.bin'));
+  const renamed = await push(platform, 'models-a');
+  assert.deepEqual([renamed.created, renamed.uploadedFiles, renamed.uploadedBytes], [true, 0, 0]);
+
+  // Another folder pulls models-a, and a new volume there gets a copy of its model (and a new file).
+  const elsewhere = freshRoot();
+  await volumeOk(platform, ['volume', 'pull', 'models-a'], elsewhere);
+  await volumeOk(platform, ['volume', 'create', 'models-b'], elsewhere);
+  const b = await volumeJson(platform, 'models-b', elsewhere);
+  copyFileSync(join(elsewhere.root as string, a.id, 'v1', 'model.bin'), join(b.path, 'base.bin'));
+  writeFiles(b.path, { 'adapter.bin': adapter });
+  const copied = await push(platform, 'models-b', elsewhere);
+  assert.deepEqual([copied.created, copied.uploadedFiles, copied.uploadedBytes], [true, 1, adapter.length]);
+
+  const fresh = freshRoot();
+  await volumeOk(platform, ['volume', 'pull', 'models-a'], fresh);
+  await volumeOk(platform, ['volume', 'pull', 'models-b'], fresh);
+  assert.deepEqual(readTree(join(fresh.root as string, a.id)), { 'v1/model.bin': model.toString('latin1') });
+  assert.deepEqual(readTree(join(fresh.root as string, b.id)), { 'adapter.bin': adapter.toString('latin1'), 'base.bin': model.toString('latin1') });
 });

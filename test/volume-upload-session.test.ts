@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { UPLOAD_OFFSET_HEADER, volumeApiPath, type MissingBlobsView, type UploadView } from '../src/contract/volume-view';
 import { usePlatform } from './helpers/platform';
 import { addUser } from './helpers/users';
-import { errorOf, sha256, volumeApi, volumeOk } from './helpers/volumes';
+import { uploadIdOf } from '../src/client/volumes/volume-push';
+import type { PushResult } from '../src/contract/volume-transfer';
+import { errorOf, push, sha256, volumeApi, volumeCli, volumeJson, volumeOk } from './helpers/volumes';
 
 // Uploads whose digest comes at their end (docs/volumes.md, PUT .../uploads/ID): the platform
 // hashes the bytes as they arrive and stores them only under the digest the client hashed.
@@ -77,6 +82,43 @@ test('a client digest that is not what arrived is refused, and nothing is stored
   assert.deepEqual(missing.missing.sort(), [claimed, sha256(bytes)].sort());
 });
 
+test('a push whose upload the platform holds the start of, from bytes the file no longer has (rewritten at the same size and mtime), sends the file again whole and stores it right', async () => {
+  await volumeOk(platform, ['volume', 'create', 'rewritten']);
+  const { path, id } = await volumeJson(platform, 'rewritten');
+  const bytes = randomBytes(6 * MIB);
+  writeFileSync(join(path, 'model.bin'), bytes);
+  const { size, mtimeMs } = statSync(join(path, 'model.bin'));
+  // What a push killed a MiB into the file's earlier contents left held.
+  const upload = uploadIdOf(id, { path: 'model.bin', size, mtimeMs });
+  assert.equal((await putPart('rewritten', upload, 0, randomBytes(MIB))).status, 200);
+
+  const pushed = await push(platform, 'rewritten');
+  assert.deepEqual([pushed.created, pushed.uploadedFiles, pushed.uploadedBytes], [true, 1, 5 * MIB + 6 * MIB]);
+  const root = mkdtempSync(join(tmpdir(), 'everai-rewritten-'));
+  try {
+    await volumeOk(platform, ['volume', 'pull', 'rewritten'], { root });
+    assert.ok(readFileSync(join(root, id, 'model.bin')).equals(bytes));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('a push whose upload the platform holds whole (a push broke off before its finish) sends nothing, and says so', async () => {
+  await volumeOk(platform, ['volume', 'create', 'held-whole']);
+  const { path, id } = await volumeJson(platform, 'held-whole');
+  const bytes = randomBytes(6 * MIB);
+  writeFileSync(join(path, 'model.bin'), bytes);
+  const { size, mtimeMs } = statSync(join(path, 'model.bin'));
+  assert.equal((await putPart('held-whole', uploadIdOf(id, { path: 'model.bin', size, mtimeMs }), 0, bytes)).status, 200);
+
+  const run = await volumeCli(platform, ['volume', 'push', 'held-whole', '-o', 'json']);
+  assert.equal(run.code, 0, run.stderr);
+  const pushed = JSON.parse(run.stdout) as PushResult;
+  assert.deepEqual([pushed.created, pushed.uploadedFiles, pushed.uploadedBytes], [true, 0, 0]);
+  assert.match(run.stderr, /^not sent model\.bin \(0 B\): the platform has these bytes already$/m);
+  assert.equal((await volumeJson(platform, 'held-whole')).files, 1);
+});
+
 test("another user's upload id is not theirs to see, add to or finish", async () => {
   await volumeOk(platform, ['volume', 'create', 'mine']);
   const other = volumeApi(platform, otherToken);
@@ -105,4 +147,19 @@ test('an upload id that is not 64 hex digits is refused', async () => {
   await volumeOk(platform, ['volume', 'create', 'bad-id']);
   assert.equal((await errorOf(await putPart('bad-id', 'x'.repeat(64), 0, Buffer.from('abc')))).status, 400);
   assert.equal((await errorOf(await volumeApi(platform)('POST', 'bad-id', '/blobs:missing', { digests: [], uploads: ['../etc'] }))).status, 400);
+});
+
+test('an upload the server crashed in the middle of is resumed and finished after its restart: the held bytes are hashed again, not trusted', async () => {
+  await volumeOk(platform, ['volume', 'create', 'across-restart']);
+  const bytes = randomBytes(3 * MIB);
+  const upload = uploadId();
+  assert.equal((await putPart('across-restart', upload, 0, bytes.subarray(0, 2 * MIB))).status, 200);
+  await platform.kill();
+  await platform.restart();
+
+  assert.equal(await heldOf('across-restart', upload), 2 * MIB);
+  assert.equal((await putPart('across-restart', upload, 2 * MIB, bytes.subarray(2 * MIB))).status, 200);
+  const finished = await volumeApi(platform)('POST', 'across-restart', `/uploads/${upload}:finish`, { digest: sha256(bytes) });
+  assert.deepEqual([finished.status, await finished.json()], [201, { digest: sha256(bytes), size: bytes.length }]);
+  assert.equal((await commitOne('across-restart', sha256(bytes), bytes.length)).status, 201);
 });

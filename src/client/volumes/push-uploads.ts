@@ -25,6 +25,8 @@ export interface PushUploads {
   uploads: Upload[];
   /** Small files not hashed yet: each batch is hashed as it is read, and sent where the platform lacks it. */
   unhashed: LocalFile[];
+  /** Hears of each large file hashed as it went as soon as the platform stored it. */
+  onStored: (file: LocalFile, digest: string) => Promise<void>;
 }
 
 /** What a push sent, and the digests it found for the files it had not hashed before. */
@@ -91,7 +93,7 @@ export async function uploadAll(api: ApiClient, ref: string, work: PushUploads, 
   progress.start(files, bytes);
   try {
     await forEachLimited(requests, TRANSFER_LANES, async (request) => {
-      const sent = send(api, ref, request, { progress, done, buffers });
+      const sent = send(api, ref, request, { progress, done, buffers, onStored: work.onStored });
       await sent.catch(async (error: unknown) => {
         // The platform refuses bytes that no longer match the digest: say why in the user's terms.
         for (const file of request.kind === 'alone' ? [request.file] : request.files) {
@@ -115,23 +117,44 @@ interface PushState {
   progress: TransferProgress;
   done: Uploaded;
   buffers: ReadBuffers;
+  onStored: PushUploads['onStored'];
 }
 
-async function send(api: ApiClient, ref: string, request: Request, { progress, done, buffers }: PushState): Promise<void> {
-  if (request.kind === 'alone') {
-    const { file } = request;
-    const onBytes = (n: number) => progress.advance(n);
-    if (file.upload === undefined) await uploadBlob(api, ref, file, onBytes);
-    else done.digests.set(file.path, await uploadHashing(api, ref, file, onBytes));
-    count(done, file.size - file.offset);
-    progress.fileDone(file.path, file.size - file.offset);
-    return;
-  }
+async function send(api: ApiClient, ref: string, request: Request, state: PushState): Promise<void> {
+  if (request.kind === 'alone') return sendAlone(api, ref, request.file, state);
+  const { progress, done, buffers } = state;
   const buffer = await buffers.take();
   try {
     await sendBatch(api, ref, request.kind, readInto(buffer, request.files), request.files, progress, done);
   } finally {
     buffers.give(buffer);
+  }
+}
+
+/** Sends one file in a request of its own: a large one, or one whose upload broke off. */
+async function sendAlone(api: ApiClient, ref: string, file: Upload, { progress, done, onStored }: PushState): Promise<void> {
+  const onBytes = (n: number) => progress.advance(n);
+  let sent = file.size - file.offset;
+  if (file.upload === undefined) await uploadBlob(api, ref, file, onBytes);
+  else {
+    const digest = await uploadHashing(api, ref, file, onBytes).catch(async (error: unknown) => {
+      // The bytes the platform held from a push that broke off were not this file's (rewritten
+      // since at the same size and mtime): the finish found the whole not the digest, and dropped
+      // them. The file goes once more from its start.
+      if (file.offset === 0 || !(error instanceof EveraiError && error.code === 'EVERAI_BAD_REQUEST') || (await changedSinceListed(file))) throw error;
+      sent += file.size;
+      return uploadHashing(api, ref, { ...file, offset: 0 }, onBytes);
+    });
+    done.digests.set(file.path, digest);
+    // Bytes that changed as they went are a mix of old and new, not the file: uploadAll refuses them.
+    if (!(await changedSinceListed(file))) await onStored(file, digest);
+  }
+  if (sent === 0) {
+    // All of it arrived before a push broke off: this one only had the platform store it.
+    progress.fileHeld(file.path, 0);
+  } else {
+    count(done, sent);
+    progress.fileDone(file.path, sent);
   }
 }
 
@@ -163,10 +186,13 @@ async function sendBatch(
   if (sending.length > 0) await uploadBatch(api, ref, sending);
   const sent = new Set(sending);
   for (const blob of blobs) {
-    const bytes = sent.has(blob) ? blob.bytes.length : 0;
-    if (sent.has(blob)) count(done, bytes);
-    progress.advance(blob.file.size);
-    progress.fileDone(blob.file.path, bytes);
+    if (sent.has(blob)) {
+      count(done, blob.bytes.length);
+      progress.advance(blob.bytes.length);
+      progress.fileDone(blob.file.path, blob.bytes.length);
+    } else {
+      progress.fileHeld(blob.file.path, blob.bytes.length);
+    }
   }
 }
 

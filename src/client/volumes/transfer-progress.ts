@@ -6,11 +6,16 @@ export interface TransferProgress {
   start(files: number, bytes: number): void;
   advance(bytes: number): void;
   fileDone(path: string, size: number): void;
+  /**
+   * A file counted in `start` that goes unsent after all: the platform had its bytes (a push knows
+   * this of a file hashed in its batch only once the batch is read). It leaves the totals.
+   */
+  fileHeld(path: string, size: number): void;
   /** Also on failure, so that an error prints on a line of its own. */
   stop(): void;
 }
 
-export const SILENT_PROGRESS: TransferProgress = { start: () => undefined, advance: () => undefined, fileDone: () => undefined, stop: () => undefined };
+export const SILENT_PROGRESS: TransferProgress = { start: () => undefined, advance: () => undefined, fileDone: () => undefined, fileHeld: () => undefined, stop: () => undefined };
 
 /** `true`: bars on a terminal, lines in a log; `false` or left out: nothing. */
 export function progressOf(option: boolean | TransferProgress | undefined, verb: 'uploading' | 'downloading'): TransferProgress {
@@ -41,6 +46,11 @@ function lineProgress(verb: string, stream: NodeJS.WriteStream): TransferProgres
       bytes += size;
       stream.write(`${done} ${path} (${formatBytes(size)}): ${files}/${totalFiles} files, ${formatBytes(bytes)} / ${formatBytes(totalBytes)}\n`);
     },
+    fileHeld: (path, size) => {
+      totalFiles--;
+      totalBytes -= size;
+      stream.write(`not sent ${path} (${formatBytes(size)}): the platform has these bytes already\n`);
+    },
     stop: () => undefined,
   };
 }
@@ -51,8 +61,12 @@ function barProgress(verb: string, stream: NodeJS.WriteStream): TransferProgress
   let fileBar: CliProgress.SingleBar | undefined;
   let bytes = 0;
   let files = 0;
+  let totalBytes = 0;
+  let totalFiles = 0;
   return {
     start: (fileCount, byteCount) => {
+      totalBytes = byteCount;
+      totalFiles = fileCount;
       // Required here, on a terminal only: every command that merely imports a volume client would load its 16 files.
       // Payload names must not be cli-progress's own tokens ({total}, {value}), which win over them.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -67,6 +81,14 @@ function barProgress(verb: string, stream: NodeJS.WriteStream): TransferProgress
     fileDone: () => {
       files++;
       fileBar?.update(files, { done: files });
+    },
+    fileHeld: (_path, size) => {
+      totalBytes -= size;
+      totalFiles--;
+      byteBar?.setTotal(totalBytes);
+      byteBar?.update(bytes, { all: formatBytes(totalBytes) });
+      fileBar?.setTotal(totalFiles);
+      fileBar?.update(files, { all: totalFiles });
     },
     stop: () => {
       multi?.stop();

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
+import type { KnownFile } from './likely-held';
 
 /** What the last hash of a local file found, valid while its size and mtime stay the same. */
 export interface HashedFile {
@@ -74,6 +75,22 @@ export class VolumeCache {
       if (meta?.name === name) return meta;
     }
     return undefined;
+  }
+
+  /**
+   * The files every local copy's hash cache knows, `meta` standing for its own copy's (it may be
+   * newer than what is saved).
+   */
+  async knownFiles(meta: VolumeCacheMeta): Promise<KnownFile[]> {
+    const filesOf = (copy: VolumeCacheMeta, here: boolean): KnownFile[] =>
+      Object.entries(copy.hashes).map(([path, { size, mtimeMs }]) => ({ source: join(this.dir(copy.id), path), size, mtimeMs, here }));
+    const known = filesOf(meta, true);
+    const names = await fs.readdir(this.metaDir).catch(() => [] as string[]);
+    for (const file of names.filter((n) => n.endsWith('.json') && n !== `${meta.id}.json`)) {
+      const other = await this.load(file.slice(0, -'.json'.length));
+      if (other) known.push(...filesOf(other, false));
+    }
+    return known;
   }
 
   async remove(id: string): Promise<void> {

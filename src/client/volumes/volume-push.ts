@@ -9,6 +9,7 @@ import { EMPTY_REVISION } from '../../contract/volume-revision';
 import { volumeApiPath, type CommitRequest, type CommitView, type FileListView, type MissingBlobsView, type VolumeView } from '../../contract/volume-view';
 import { uploadAll, type Upload } from './push-uploads';
 import { cachedDigest, hashFile } from './file-digest';
+import { likelyHeld } from './likely-held';
 import { listLocalFiles, type LocalFile } from './local-files';
 import { forEachLimited, TRANSFER_LANES } from './parallel';
 import type { TransferProgress } from './transfer-progress';
@@ -48,19 +49,25 @@ export function uploadIdOf(volumeId: string, file: Pick<LocalFile, 'path' | 'siz
 }
 
 /**
- * Whether a file is hashed as it is uploaded rather than before: one the cache knows nothing of at
- * this size, so most likely new or rewritten, and read once so (a large one streamed up as an
- * upload hashed as it goes, small ones hashed in their batch). One the cache knows at the same
- * size (only touched, most likely) is hashed first, so that an unchanged one is not sent again.
+ * The files hashed as they are uploaded rather than before: ones the hash cache knows nothing of
+ * at their size, so most likely new or rewritten, and read once so (a large one streamed up as an
+ * upload hashed as it goes, small ones hashed in their batch, which asks the platform before it
+ * sends). Hashed first, so that bytes the platform holds are not sent again: one the cache knows
+ * at the same size (only touched, most likely), and a large one likely held (likelyHeld: renamed,
+ * or copied from another volume), where a second read costs far less than sending a model again.
  */
-function hashedAsUploaded(file: LocalFile, hashes: Record<string, HashedFile>): boolean {
-  return hashes[file.path]?.size !== file.size;
+async function toHashAsUploaded(listed: readonly LocalFile[], meta: VolumeCacheMeta, cache: VolumeCache): Promise<Set<LocalFile>> {
+  const unknown = listed.filter((f) => meta.hashes[f.path]?.size !== f.size);
+  const large = unknown.filter((f) => f.size > BATCH_FILE_LIMIT);
+  if (large.length === 0) return new Set(unknown);
+  const held = likelyHeld(large, await cache.knownFiles(meta));
+  return new Set(unknown.filter((f) => !held.has(f)));
 }
 
 /**
  * Pushes a local copy as the volume's next revision: hash what the cache knows at its size, ask
  * which blobs the platform lacks, upload only those and the files hashed as they go up
- * (hashedAsUploaded), then commit the file list against the revision the copy came from. Nothing
+ * (toHashAsUploaded), then commit the file list against the revision the copy came from. Nothing
  * is visible before the commit, so a push that breaks off leaves the last revision current and
  * whole; run again, it uploads only what is still missing.
  */
@@ -78,14 +85,14 @@ export async function pushVolume(
   }
   const meta: VolumeCacheMeta = (await cache.load(view.id)) ?? { id: view.id, name: view.name, owner: view.owner, revision: EMPTY_REVISION, hashes: {} };
   const listed = await listLocalFiles(dir);
-  const unhashed = listed.filter((f) => hashedAsUploaded(f, meta.hashes));
-  const unhashedLarge = unhashed.filter((f) => f.size > BATCH_FILE_LIMIT);
-  const unhashedSmall = unhashed.filter((f) => f.size <= BATCH_FILE_LIMIT);
+  const unhashed = await toHashAsUploaded(listed, meta, cache);
+  const unhashedLarge = [...unhashed].filter((f) => f.size > BATCH_FILE_LIMIT);
+  const unhashedSmall = [...unhashed].filter((f) => f.size <= BATCH_FILE_LIMIT);
   const local = await hashAll(
-    listed.filter((f) => !hashedAsUploaded(f, meta.hashes)),
+    listed.filter((f) => !unhashed.has(f)),
     meta.hashes,
   );
-  if (!options.updateOnly && unhashed.length === 0 && meta.revision === view.revision && meta.listDigest === canonicalFileList(local).digest) {
+  if (!options.updateOnly && unhashed.size === 0 && meta.revision === view.revision && meta.listDigest === canonicalFileList(local).digest) {
     // The commit would make no revision: the answer it would give, without the two round trips.
     const hashes = Object.fromEntries(local.map((f) => [f.path, { size: f.size, mtimeMs: f.mtimeMs, digest: f.digest }]));
     return { result: { revision: view.revision, created: false, uploadedFiles: 0, uploadedBytes: 0, merged: false, mergedWith: null }, meta: { ...meta, name: view.name, owner: view.owner, hashes } };
@@ -108,7 +115,17 @@ export async function pushVolume(
       return { ...f, upload, offset: Math.min(asked.uploads?.[upload] ?? 0, f.size) };
     }),
   ];
-  const sent = await uploadAll(api, ref, { uploads, unhashed: unhashedSmall }, progress);
+  // Once stored, a large file's upload is gone: the digest is saved to the hash cache at once, so
+  // that a push run again after a break asks for it by digest instead of sending it whole again.
+  const stored: Record<string, HashedFile> = {};
+  let saved = Promise.resolve();
+  const onStored = (file: LocalFile, digest: string): Promise<void> => {
+    stored[file.path] = { size: file.size, mtimeMs: file.mtimeMs, digest };
+    const next = { ...meta, hashes: { ...meta.hashes, ...stored } };
+    saved = saved.then(() => cache.save(next));
+    return saved;
+  };
+  const sent = await uploadAll(api, ref, { uploads, unhashed: unhashedSmall, onStored }, progress);
   const pushed = [...local, ...[...unhashedLarge, ...unhashedSmall].map((f) => ({ ...f, digest: sent.digests.get(f.path) as string }))].sort(byPath);
   const files: VolumeFile[] = pushed.map(({ path, digest, size, mode }) => ({ path, digest, size, mode }));
   const hashes = Object.fromEntries(pushed.map((f) => [f.path, { size: f.size, mtimeMs: f.mtimeMs, digest: f.digest }]));

@@ -191,7 +191,7 @@ export class LocalBlobStore implements BlobStore {
     const name = this.partialName(key);
     return this.holding(name, async () => {
       if (statSync(join(this.partialDir, name), { throwIfNoEntry: false }) === undefined) {
-        throw new EveraiError('EVERAI_NOT_FOUND', `no upload is under way to become ${expectedDigest}: push again`);
+        throw new EveraiError('EVERAI_NOT_FOUND', `no upload is under way to become ${expectedDigest} (another push of the same file finished it, or it was dropped after a long pause): push again`);
       }
       return this.completeHeld(name, expectedDigest);
     });
@@ -212,7 +212,7 @@ export class LocalBlobStore implements BlobStore {
   private async appendHeld(name: string, offset: number, body: Readable, signal?: AbortSignal): Promise<number> {
     const path = join(this.partialDir, name);
     const held = statSync(path, { throwIfNoEntry: false })?.size ?? 0;
-    if (offset !== held) throw new EveraiError('EVERAI_CONFLICT', `the upload resumes at byte ${offset}, but the platform holds ${held}: push again`);
+    if (offset !== held) throw new EveraiError('EVERAI_CONFLICT', `the upload resumes at byte ${offset}, but the platform holds ${held} (another push of the same file sent more, or finished it): push again`);
     const hash = await this.hashOfHeld(name, held);
     // Until the append ends whole, the hash may hold bytes the file lacks: it is dropped meanwhile.
     this.heldHashes.delete(name);
