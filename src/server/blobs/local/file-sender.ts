@@ -30,12 +30,14 @@ export async function sendFileRange(path: string, start: number, end: number, ta
     wake = undefined;
     resume?.();
   };
-  // A write's callback may never come once the connection is gone: its close ends any wait.
+  // A write's callback never comes once the connection is gone (node:http drops the write): its
+  // close ends any wait, also a close that came before this send began (while the file opened).
   const onClose = () => {
     closed = true;
     settle();
   };
   target.once('close', onClose);
+  closed = target.destroyed;
   const until = async (done: () => boolean) => {
     while (!done() && !closed && failed === undefined) await new Promise<void>((resolve) => (wake = resolve));
     if (failed) throw failed;
