@@ -119,6 +119,12 @@ test('volumes answer as documented: create, upload, commit, list files, download
   const missing = await check.call('POST', `${VOLUME}/blobs:missing`, { params: ref, body: { digests: [digest] } });
   assert.deepEqual((missing.json as { missing: string[] }).missing, [digest]);
   assert.equal((await check.call('PUT', `${VOLUME}/blobs/{digest}`, { params: { ...ref, digest }, raw: { contentType: 'application/octet-stream', bytes } })).status, 201);
+  const streamed = Buffer.from('hashed as it was sent\n');
+  const upload = createHash('sha256').update('an upload id').digest('hex');
+  const part = await check.call('PUT', `${VOLUME}/uploads/{upload}`, { params: { ...ref, upload }, raw: { contentType: 'application/octet-stream', bytes: streamed } });
+  assert.deepEqual(part.json, { upload, offset: streamed.length });
+  const streamedDigest = `sha256:${createHash('sha256').update(streamed).digest('hex')}`;
+  assert.equal((await check.call('POST', `${VOLUME}/uploads/{upload}:finish`, { params: { ...ref, upload }, body: { digest: streamedDigest } })).status, 201);
   const small = Buffer.from('a small file\n');
   const smallDigest = `sha256:${createHash('sha256').update(small).digest('hex')}`;
   const batch = await check.call('POST', `${VOLUME}/blobs:upload`, { params: ref, raw: { contentType: 'application/octet-stream', bytes: Buffer.concat(encodeBlobBatch([{ digest: smallDigest, bytes: small }])) } });

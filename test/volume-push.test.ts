@@ -187,3 +187,25 @@ test('files of a few MiB, batched both ways, arrive whole', async () => {
   await volumeOk(platform, ['volume', 'pull', 'mib-files'], fresh);
   assert.deepEqual(readTree(join(fresh.root, id)), readTree(path));
 });
+
+test('files new to a copy but held by the platform: small ones are not sent again, a large one is, hashed as it goes', async () => {
+  const small: Record<string, Buffer> = { 'a.txt': Buffer.from('held already\n'), 'data/b.bin': randomBytes(64 * 1024) };
+  const large = randomBytes(5 * 1024 * 1024);
+  await volumeOk(platform, ['volume', 'create', 'first-copy']);
+  writeFiles((await volumeJson(platform, 'first-copy')).path, { ...small, 'model.bin': large });
+  assert.equal((await push(platform, 'first-copy')).uploadedFiles, 3);
+
+  // The same bytes in another volume's copy, which its hash cache has never seen.
+  await volumeOk(platform, ['volume', 'create', 'second-copy']);
+  const { path, id } = await volumeJson(platform, 'second-copy');
+  writeFiles(path, { ...small, 'renamed.bin': small['data/b.bin'] as Buffer, 'model.bin': large });
+  const pushed = await push(platform, 'second-copy');
+  assert.deepEqual([pushed.created, pushed.uploadedFiles, pushed.uploadedBytes], [true, 1, large.length]);
+
+  const fresh = freshRoot();
+  await volumeOk(platform, ['volume', 'pull', 'second-copy'], fresh);
+  assert.deepEqual(readTree(join(fresh.root as string, id)), readTree(path));
+  // The hash cache now knows every file: a push again sends nothing and makes no revision.
+  const again = await push(platform, 'second-copy');
+  assert.deepEqual([again.created, again.uploadedFiles], [false, 0]);
+});

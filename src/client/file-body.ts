@@ -8,9 +8,10 @@ const readBuffers = new ReadBuffers();
 /**
  * Writes bytes `start` to `size` of a file to `req` and ends it, counting them as they go, in big
  * synchronous reads (a thread-pool round trip per read cost more than the read) into buffers that
- * come back once the socket took them. A file that shrank since it was listed fails the upload.
+ * come back once the socket took them. `onBytes` sees each piece before it goes (a push hashes
+ * it there: each byte is read once). A file that shrank since it was listed fails the upload.
  */
-export async function sendFileBytes(req: ClientRequest, path: string, start: number, size: number, onBytes: (bytes: number) => void): Promise<void> {
+export async function sendFileBytes(req: ClientRequest, path: string, start: number, size: number, onBytes: (bytes: number, piece: Buffer) => void): Promise<void> {
   let closed = false;
   req.once('close', () => (closed = true));
   const fd = openSync(path, 'r');
@@ -28,8 +29,9 @@ export async function sendFileBytes(req: ClientRequest, path: string, start: num
         throw new Error(`the file ended at byte ${position} of ${size}`);
       }
       position += length;
-      req.write(buffer.subarray(0, length), () => readBuffers.give(buffer));
-      onBytes(length);
+      const piece = buffer.subarray(0, length);
+      onBytes(length, piece);
+      req.write(piece, () => readBuffers.give(buffer));
     }
   } finally {
     closeSync(fd);

@@ -14,14 +14,20 @@ export class ReadBuffers {
   private made = 0;
   private readonly waiting: (() => void)[] = [];
 
-  /** A free buffer of READ_CHUNK bytes, waiting for one to come back when all are out. */
+  /** Buffers of `size` bytes, at most `max` of them in use or free. */
+  constructor(
+    private readonly size = READ_CHUNK,
+    private readonly max = MAX_BUFFERS,
+  ) {}
+
+  /** A free buffer, waiting for one to come back when all are out. */
   async take(): Promise<Buffer> {
     for (;;) {
       const buffer = this.free.pop();
       if (buffer) return buffer;
-      if (this.made < MAX_BUFFERS) {
+      if (this.made < this.max) {
         this.made++;
-        return Buffer.allocUnsafeSlow(READ_CHUNK);
+        return Buffer.allocUnsafeSlow(this.size);
       }
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BATCH_FILE_COUNT_LIMIT } from './blob-batch';
+import { UPLOAD_ID_PATTERN } from './volume-view';
 
 /**
  * The volume API's requests and answers (docs/volumes.md) as zod schemas: volume-view.ts takes its
@@ -52,6 +53,9 @@ export const missingBlobsViewSchema = z
   .object({
     missing: z.array(z.string()),
     held: z.record(z.string(), z.number()).describe("Bytes the platform holds of the caller's uploads that broke off, by digest: resume there."),
+    uploads: z
+      .record(z.string(), z.number())
+      .describe("Bytes the platform holds of the caller's uploads by upload id (`PUT .../uploads/ID`), of those asked: resume there."),
   })
   .meta({ id: 'MissingBlobs', description: 'What a push must upload, and how much of each it already sent.' });
 
@@ -73,7 +77,18 @@ export const commitRequestSchema = z.object({
 });
 
 /** `POST .../blobs:missing`: the blobs a push would upload. */
-export const missingBlobsRequestSchema = z.object({ digests: z.array(digestSchema) });
+export const missingBlobsRequestSchema = z.object({
+  digests: z.array(digestSchema),
+  uploads: z.array(z.string().regex(UPLOAD_ID_PATTERN, 'must be 64 hex digits')).optional().describe('Upload ids whose held bytes to tell'),
+});
+
+/** `PUT .../uploads/ID`: how many bytes of the upload the platform holds now. */
+export const uploadViewSchema = z
+  .object({ upload: z.string(), offset: z.number().describe('Bytes held: the next part starts here.') })
+  .meta({ id: 'Upload', description: 'An upload whose digest comes at its end.' });
+
+/** `POST .../uploads/ID:finish`: the digest the client hashed as it sent the bytes. */
+export const finishUploadRequestSchema = z.object({ digest: digestSchema });
 
 /** `POST .../revisions/REV/files:download`: the small files a pull fetches in one request. */
 export const downloadFilesRequestSchema = z.object({ paths: z.array(z.string()).max(BATCH_FILE_COUNT_LIMIT) });

@@ -1,17 +1,36 @@
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { errorFromResponse, type ApiClient } from '../api-client';
 import { BlobBatchReader, encodeBlobBatch } from '../../contract/blob-batch';
 import { EveraiError } from '../../contract/errors';
 import { writeAll } from './write-all';
-import { openResponse, responseText, streamExchange } from '../http-exchange';
+import { openResponse, responseText, streamExchange, type Exchange } from '../http-exchange';
+import { hashFileStart } from './file-digest';
 import { finished } from 'node:stream/promises';
 import { sendFileBytes } from '../file-body';
 import type { VolumeFile } from '../../contract/volume-file';
-import { UPLOAD_OFFSET_HEADER, volumeApiPath, type DownloadFilesRequest } from '../../contract/volume-view';
+import { UPLOAD_OFFSET_HEADER, volumeApiPath, type DownloadFilesRequest, type FinishUploadRequest } from '../../contract/volume-view';
 
 function brokeOff(api: ApiClient, error: unknown): EveraiError {
   return new EveraiError('EVERAI_UNREACHABLE', `the transfer to ${api.baseUrl} broke off (${(error as Error).message})`);
+}
+
+/** PUTs bytes `offset` to `size` of a file to `path`, showing each piece to `onBytes` before it goes. */
+async function putFileBytes(
+  api: ApiClient,
+  path: string,
+  file: { source: string; size: number; offset: number },
+  onBytes: (bytes: number, piece: Buffer) => void,
+): Promise<Exchange> {
+  const headers = {
+    ...api.authHeaders(),
+    'content-type': 'application/octet-stream',
+    'content-length': String(file.size - file.offset),
+    [UPLOAD_OFFSET_HEADER]: String(file.offset),
+  };
+  return streamExchange(`${api.baseUrl}${path}`, 'PUT', headers, (req) => sendFileBytes(req, file.source, file.offset, file.size, onBytes)).catch((error: unknown) => {
+    throw brokeOff(api, error);
+  });
 }
 
 /**
@@ -24,30 +43,39 @@ export async function uploadBlob(
   blob: { source: string; digest: string; size: number; offset: number },
   onBytes: (bytes: number) => void,
 ): Promise<void> {
-  const url = `${api.baseUrl}${volumeApiPath(ref, `/blobs/${blob.digest}`)}`;
-  const headers = {
-    ...api.authHeaders(),
-    'content-type': 'application/octet-stream',
-    'content-length': String(blob.size - blob.offset),
-    [UPLOAD_OFFSET_HEADER]: String(blob.offset),
-  };
-  const res = await streamExchange(url, 'PUT', headers, (req) => sendFileBytes(req, blob.source, blob.offset, blob.size, onBytes)).catch((error: unknown) => {
-    throw brokeOff(api, error);
-  });
+  const res = await putFileBytes(api, volumeApiPath(ref, `/blobs/${blob.digest}`), blob, onBytes);
   if (res.status !== 201) throw errorFromResponse(res.status, res.text);
 }
 
 /**
- * Uploads small files as one batch (contract/blob-batch.ts), each read whole: a file that is no
- * longer the size it was hashed at fails the batch, as the platform would refuse its bytes. The
- * pieces go to the socket as they are, never copied into one body.
+ * Uploads one file whose digest is not known yet as upload `upload`, hashing each piece as it
+ * goes, so that each byte is read once; the bytes before `offset`, which the platform holds from
+ * an upload that broke off, are read and hashed here, not sent. The platform then stores the
+ * bytes as a blob only if it hashed them to the same digest as they arrived. Returns the digest.
  */
-export async function uploadBatch(api: ApiClient, ref: string, files: readonly { source: string; digest: string; size: number }[]): Promise<void> {
-  const blobs = files.map(({ source, digest, size }) => {
-    const bytes = readFileSync(source);
-    if (bytes.length !== size) throw new Error(`${source} is ${bytes.length} bytes, not the ${size} it was hashed at`);
-    return { digest, bytes };
+export async function uploadHashing(
+  api: ApiClient,
+  ref: string,
+  file: { source: string; upload: string; size: number; offset: number },
+  onBytes: (bytes: number) => void,
+): Promise<string> {
+  const hash = createHash('sha256');
+  await hashFileStart(hash, file.source, file.offset);
+  const res = await putFileBytes(api, volumeApiPath(ref, `/uploads/${file.upload}`), file, (bytes, piece) => {
+    hash.update(piece);
+    onBytes(bytes);
   });
+  if (res.status !== 200) throw errorFromResponse(res.status, res.text);
+  const digest = `sha256:${hash.digest('hex')}`;
+  await api.request('POST', volumeApiPath(ref, `/uploads/${file.upload}:finish`), { digest } satisfies FinishUploadRequest);
+  return digest;
+}
+
+/**
+ * Uploads small files, read already, as one batch (contract/blob-batch.ts). The pieces go to the
+ * socket as they are, never copied into one body.
+ */
+export async function uploadBatch(api: ApiClient, ref: string, blobs: readonly { digest: string; bytes: Buffer }[]): Promise<void> {
   const body = encodeBlobBatch(blobs);
   const headers = {
     ...api.authHeaders(),

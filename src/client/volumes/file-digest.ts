@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { HashedFile } from './volume-cache';
 
@@ -20,18 +20,24 @@ const hashBuffer = Buffer.allocUnsafe(READ_CHUNK);
  */
 export async function hashFile(path: string): Promise<string> {
   const hash = createHash('sha256');
+  await hashFileStart(hash, path, Infinity);
+  return `sha256:${hash.digest('hex')}`;
+}
+
+/** Adds the first `end` bytes of a file (all of it, if shorter) to `hash`, read as hashFile reads. */
+export async function hashFileStart(hash: Hash, path: string, end: number): Promise<void> {
   const fd = openSync(path, 'r');
   try {
-    for (let reads = 1; ; reads++) {
-      const length = readSync(fd, hashBuffer, 0, READ_CHUNK, null);
+    for (let position = 0, reads = 1; position < end; reads++) {
+      const length = readSync(fd, hashBuffer, 0, Math.min(READ_CHUNK, end - position), position);
       if (length === 0) break;
+      position += length;
       hash.update(hashBuffer.subarray(0, length));
       if (reads % READS_PER_TURN === 0) await new Promise<void>((resolve) => setImmediate(resolve));
     }
   } finally {
     closeSync(fd);
   }
-  return `sha256:${hash.digest('hex')}`;
 }
 
 /** The digest the hash cache remembers for a file of this size and mtime, if any. */

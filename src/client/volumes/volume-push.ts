@@ -1,13 +1,13 @@
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import type { ApiClient } from '../api-client';
 import { BATCH_FILE_LIMIT } from '../../contract/blob-batch';
-import { inBatches } from './batches';
 import { EveraiError } from '../../contract/errors';
 import type { PushResult } from '../../contract/volume-transfer';
-import { byPath, canonicalFileList, quotePath, type VolumeFile } from '../../contract/volume-file';
+import { byPath, canonicalFileList, type VolumeFile } from '../../contract/volume-file';
 import { EMPTY_REVISION } from '../../contract/volume-revision';
 import { volumeApiPath, type CommitRequest, type CommitView, type FileListView, type MissingBlobsView, type VolumeView } from '../../contract/volume-view';
-import { uploadBatch, uploadBlob } from './blob-transfer';
+import { uploadAll, type Upload } from './push-uploads';
 import { cachedDigest, hashFile } from './file-digest';
 import { listLocalFiles, type LocalFile } from './local-files';
 import { forEachLimited, TRANSFER_LANES } from './parallel';
@@ -36,19 +36,33 @@ export async function hashAll(files: readonly LocalFile[], hashes: Record<string
   return hashed.sort(byPath);
 }
 
-/** A file to upload, from byte `offset` on (the platform holds those before it). */
-type Upload = HashedLocalFile & { offset: number };
-
-async function changedSinceHashed(file: HashedLocalFile): Promise<boolean> {
-  const stat = await ifExists(fs.stat(file.source));
-  return stat?.size !== file.size || stat.mtimeMs !== file.mtimeMs;
+/**
+ * The name of the upload of a file whose digest is not known yet: the same for the same volume,
+ * path, size and mtime, so that a push run again after a break goes on with the bytes the
+ * platform holds, and a file changed since starts a new one.
+ */
+export function uploadIdOf(volumeId: string, file: Pick<LocalFile, 'path' | 'size' | 'mtimeMs'>): string {
+  return createHash('sha256')
+    .update(JSON.stringify([volumeId, file.path, file.size, file.mtimeMs]))
+    .digest('hex');
 }
 
 /**
- * Pushes a local copy as the volume's next revision: hash (with the cache), ask which blobs the
- * platform lacks, upload only those, then commit the file list against the revision the copy came
- * from. Nothing is visible before the commit, so a push that breaks off leaves the last revision
- * current and whole; run again, it uploads only what is still missing.
+ * Whether a file is hashed as it is uploaded rather than before: one the cache knows nothing of at
+ * this size, so most likely new or rewritten, and read once so (a large one streamed up as an
+ * upload hashed as it goes, small ones hashed in their batch). One the cache knows at the same
+ * size (only touched, most likely) is hashed first, so that an unchanged one is not sent again.
+ */
+function hashedAsUploaded(file: LocalFile, hashes: Record<string, HashedFile>): boolean {
+  return hashes[file.path]?.size !== file.size;
+}
+
+/**
+ * Pushes a local copy as the volume's next revision: hash what the cache knows at its size, ask
+ * which blobs the platform lacks, upload only those and the files hashed as they go up
+ * (hashedAsUploaded), then commit the file list against the revision the copy came from. Nothing
+ * is visible before the commit, so a push that breaks off leaves the last revision current and
+ * whole; run again, it uploads only what is still missing.
  */
 export async function pushVolume(
   api: ApiClient,
@@ -63,44 +77,45 @@ export async function pushVolume(
     throw new EveraiError('EVERAI_NOT_FOUND', `volume '${view.name}' has no local copy at ${dir}: pull it first (everai volume pull ${view.name})`);
   }
   const meta: VolumeCacheMeta = (await cache.load(view.id)) ?? { id: view.id, name: view.name, owner: view.owner, revision: EMPTY_REVISION, hashes: {} };
-  const local = await hashAll(await listLocalFiles(dir), meta.hashes);
-  const files: VolumeFile[] = local.map(({ path, digest, size, mode }) => ({ path, digest, size, mode }));
-  const hashes = Object.fromEntries(local.map((f) => [f.path, { size: f.size, mtimeMs: f.mtimeMs, digest: f.digest }]));
-  if (!options.updateOnly && meta.revision === view.revision && meta.listDigest === canonicalFileList(files).digest) {
+  const listed = await listLocalFiles(dir);
+  const unhashed = listed.filter((f) => hashedAsUploaded(f, meta.hashes));
+  const unhashedLarge = unhashed.filter((f) => f.size > BATCH_FILE_LIMIT);
+  const unhashedSmall = unhashed.filter((f) => f.size <= BATCH_FILE_LIMIT);
+  const local = await hashAll(
+    listed.filter((f) => !hashedAsUploaded(f, meta.hashes)),
+    meta.hashes,
+  );
+  if (!options.updateOnly && unhashed.length === 0 && meta.revision === view.revision && meta.listDigest === canonicalFileList(local).digest) {
     // The commit would make no revision: the answer it would give, without the two round trips.
+    const hashes = Object.fromEntries(local.map((f) => [f.path, { size: f.size, mtimeMs: f.mtimeMs, digest: f.digest }]));
     return { result: { revision: view.revision, created: false, uploadedFiles: 0, uploadedBytes: 0, merged: false, mergedWith: null }, meta: { ...meta, name: view.name, owner: view.owner, hashes } };
   }
+
+  const bySource = new Map(local.map((f) => [f.digest, f]));
+  const uploadIds = unhashedLarge.map((f) => uploadIdOf(view.id, f));
+  const asked = await api.request<MissingBlobsView>('POST', volumeApiPath(ref, '/blobs:missing'), {
+    digests: [...bySource.keys()],
+    ...(uploadIds.length > 0 ? { uploads: uploadIds } : {}),
+  });
+  // A file whose upload broke off (a push killed half-way) goes on from the bytes the platform holds.
+  const uploads: Upload[] = [
+    ...asked.missing
+      .map((digest) => bySource.get(digest))
+      .filter((f): f is HashedLocalFile => f !== undefined)
+      .map((f): Upload => ({ ...f, offset: Math.min(asked.held[f.digest] ?? 0, f.size) })),
+    ...unhashedLarge.map((f, i): Upload => {
+      const upload = uploadIds[i] as string;
+      return { ...f, upload, offset: Math.min(asked.uploads?.[upload] ?? 0, f.size) };
+    }),
+  ];
+  const sent = await uploadAll(api, ref, { uploads, unhashed: unhashedSmall }, progress);
+  const pushed = [...local, ...[...unhashedLarge, ...unhashedSmall].map((f) => ({ ...f, digest: sent.digests.get(f.path) as string }))].sort(byPath);
+  const files: VolumeFile[] = pushed.map(({ path, digest, size, mode }) => ({ path, digest, size, mode }));
+  const hashes = Object.fromEntries(pushed.map((f) => [f.path, { size: f.size, mtimeMs: f.mtimeMs, digest: f.digest }]));
   if (options.updateOnly && meta.revision !== EMPTY_REVISION) {
     const here = new Set(files.map((f) => f.path));
     const base = await api.get<FileListView>(volumeApiPath(ref, `/revisions/${meta.revision}/files`));
     files.push(...base.files.filter((f) => !here.has(f.path)));
-  }
-
-  const bySource = new Map(local.map((f) => [f.digest, f]));
-  const { missing, held } = await api.request<MissingBlobsView>('POST', volumeApiPath(ref, '/blobs:missing'), { digests: [...bySource.keys()] });
-  // A file whose upload broke off (a push killed half-way) goes on from the bytes the platform holds.
-  const uploads = missing
-    .map((digest) => bySource.get(digest))
-    .filter((f): f is HashedLocalFile => f !== undefined)
-    .map((f): Upload => ({ ...f, offset: Math.min(held[f.digest] ?? 0, f.size) }));
-  const uploadedBytes = uploads.reduce((sum, f) => sum + f.size - f.offset, 0);
-  if (uploads.length > 0) progress.start(uploads.length, uploadedBytes);
-  try {
-    await forEachLimited(inBatches(uploads, (f) => f.offset > 0 || f.size > BATCH_FILE_LIMIT), TRANSFER_LANES, async ({ files, batched }) => {
-      const sent = batched
-        ? uploadBatch(api, ref, files).then(() => files.forEach((f) => progress.advance(f.size)))
-        : uploadBlob(api, ref, files[0] as Upload, (n) => progress.advance(n));
-      await sent.catch(async (error: unknown) => {
-        // The platform refuses bytes that no longer match the digest: say why in the user's terms.
-        for (const file of files) {
-          if (await changedSinceHashed(file)) throw new EveraiError('EVERAI_BAD_REQUEST', `${quotePath(file.path)} changed while it was being pushed: push again`);
-        }
-        throw error;
-      });
-      for (const file of files) progress.fileDone(file.path, file.size - file.offset);
-    });
-  } finally {
-    if (uploads.length > 0) progress.stop();
   }
 
   const commit = await api.request<CommitView>('POST', volumeApiPath(ref, '/revisions'), {
@@ -109,7 +124,7 @@ export async function pushVolume(
   } satisfies CommitRequest);
   const keptBase = commit.merged && !options.updateOnly;
   return {
-    result: { revision: commit.revision, created: commit.created, uploadedFiles: uploads.length, uploadedBytes, merged: commit.merged, mergedWith: commit.mergedWith },
+    result: { revision: commit.revision, created: commit.created, uploadedFiles: sent.files, uploadedBytes: sent.bytes, merged: commit.merged, mergedWith: commit.mergedWith },
     // After a merge the copy lacks what others pushed; until a pull brings it, the old base stays,
     // so that the next push merges again instead of deleting their files.
     meta: {

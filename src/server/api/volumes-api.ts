@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import { EveraiError } from '../../contract/errors';
 import type { ApiRouter } from './api';
@@ -12,9 +13,11 @@ import {
   commitRequestSchema,
   commitViewSchema,
   downloadFilesRequestSchema,
+  finishUploadRequestSchema,
   fileListViewSchema,
   missingBlobsRequestSchema,
   missingBlobsViewSchema,
+  uploadViewSchema,
   volumeViewSchema,
 } from '../../contract/volume-view-schemas';
 import { deletedSchema } from './common-schemas';
@@ -24,6 +27,19 @@ import { BATCH_BODY_LIMIT, blobBatchLine } from '../../contract/blob-batch';
 const FILE_LIST_BODY_LIMIT = 64 * 1024 * 1024;
 
 const createSchema = z.object({ name: z.string() });
+
+/**
+ * The byte an upload's body starts at. Node ends a body at its Content-Length, so a declared length
+ * is required: it bounds what is written.
+ */
+function uploadOffset(req: IncomingMessage): number {
+  if (req.headers['content-length'] === undefined) {
+    throw new EveraiError('EVERAI_BAD_REQUEST', 'a blob upload needs a Content-Length header');
+  }
+  const offset = Number(req.headers[UPLOAD_OFFSET_HEADER] ?? 0);
+  if (!Number.isSafeInteger(offset) || offset < 0) throw new EveraiError('EVERAI_BAD_REQUEST', `${UPLOAD_OFFSET_HEADER} must be a byte count`);
+  return offset;
+}
 
 /** Volumes (docs/volumes.md) at `/api/volumes/v1/volumes`; `:ref` is `NAME` or URL-encoded `OWNER/NAME`. */
 export function registerVolumeRoutes(router: ApiRouter, deps: { volumes: VolumeService; metrics: Pick<PlatformMetrics, 'volumeTransferred'> }): void {
@@ -94,7 +110,8 @@ export function registerVolumeRoutes(router: ApiRouter, deps: { volumes: VolumeS
       responses: { 200: missingBlobsViewSchema },
     },
     async ({ user, params: { ref = '' }, body, reply }) => {
-      reply(200, await volumes.missingBlobs(user, ref, (await body()).digests));
+      const { digests, uploads } = await body();
+      reply(200, await volumes.missingBlobs(user, ref, digests, uploads));
     },
   );
 
@@ -130,12 +147,7 @@ export function registerVolumeRoutes(router: ApiRouter, deps: { volumes: VolumeS
       responses: { 201: blobViewSchema },
     },
     async ({ user, req, res, params: { ref = '', digest = '' }, reply }) => {
-      // Node ends the body at Content-Length, so the declared length bounds what is written.
-      if (req.headers['content-length'] === undefined) {
-        throw new EveraiError('EVERAI_BAD_REQUEST', 'a blob upload needs a Content-Length header');
-      }
-      const offset = Number(req.headers[UPLOAD_OFFSET_HEADER] ?? 0);
-      if (!Number.isSafeInteger(offset) || offset < 0) throw new EveraiError('EVERAI_BAD_REQUEST', `${UPLOAD_OFFSET_HEADER} must be a byte count`);
+      const offset = uploadOffset(req);
       const signal = clientGoneSignal(res);
       try {
         const blob = await volumes.putBlob(user, ref, digest, { body: req, offset, signal });
@@ -146,6 +158,49 @@ export function registerVolumeRoutes(router: ApiRouter, deps: { volumes: VolumeS
         // A client that went away half-way gets no answer; the store keeps what arrived, to resume.
         if (!signal.aborted) throw error;
       }
+    },
+  );
+
+  router.on(
+    {
+      method: 'PUT',
+      path: `${VOLUME}/uploads/:upload`,
+      tag,
+      summary: "Send a file's bytes, or the next of them, before its digest is known",
+      description:
+        'The client names the upload (64 hex digits) and hashes the bytes as it sends them; the server hashes them as it writes them. `POST .../uploads/ID:finish` then stores them as a blob. A body that breaks off leaves what arrived: resume at the offset `blobs:missing` tells.',
+      headers: z.object({
+        [UPLOAD_OFFSET_HEADER]: z.string().regex(/^\d+$/).optional().describe('The byte of the file the body starts at: what the platform holds of this upload'),
+      }),
+      rawBody: { description: "The file's bytes from the offset on (Content-Length required)", contentType: 'application/octet-stream' },
+      responses: { 200: uploadViewSchema },
+    },
+    async ({ user, req, res, params: { ref = '', upload = '' }, reply }) => {
+      const offset = uploadOffset(req);
+      const signal = clientGoneSignal(res);
+      try {
+        const held = await volumes.appendUpload(user, ref, upload, { body: req, offset, signal });
+        metrics.volumeTransferred('push', held - offset);
+        reply(200, { upload, offset: held });
+      } catch (error) {
+        // A client that went away half-way gets no answer; the store keeps what arrived, to resume.
+        if (!signal.aborted) throw error;
+      }
+    },
+  );
+
+  router.on(
+    {
+      method: 'POST',
+      path: `${VOLUME}/uploads/:upload:finish`,
+      tag,
+      summary: 'Store the bytes of an upload as a blob, if they are the digest the client hashed',
+      description: 'A digest that is not what the server hashed as the bytes arrived is a 400, and the bytes are deleted: nothing is stored.',
+      body: finishUploadRequestSchema,
+      responses: { 201: blobViewSchema },
+    },
+    async ({ user, params: { ref = '', upload = '' }, body, reply }) => {
+      reply(201, await volumes.finishUpload(user, ref, upload, (await body()).digest));
     },
   );
 

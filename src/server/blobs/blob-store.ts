@@ -22,8 +22,11 @@ export interface BlobStore {
    * becomes visible; a mismatch stores nothing. Returns the digest and size written.
    */
   write(body: Readable, expectedDigest?: string, signal?: AbortSignal): Promise<{ digest: string; size: number }>;
-  /** As write, for bytes already in memory (a batch's small files), which must hash to `expectedDigest`. */
-  writeBytes(bytes: Buffer, expectedDigest: string): Promise<{ digest: string; size: number }>;
+  /**
+   * As write, for bytes already in memory (a batch's small file, as the pieces it arrived in), which
+   * must hash to `expectedDigest`.
+   */
+  writeBytes(pieces: readonly Buffer[], expectedDigest: string): Promise<{ digest: string; size: number }>;
   /** Bytes held of a resumable write under `key` that broke off; 0 when there is none. */
   partialSize(key: string): Promise<number>;
   /**
@@ -32,6 +35,17 @@ export interface BlobStore {
    * partialSize). The whole is hashed, held bytes too, before it becomes visible.
    */
   writeResumable(key: string, offset: number, body: Readable, expectedDigest: string, signal?: AbortSignal): Promise<{ digest: string; size: number }>;
+  /**
+   * Appends `body` to the resumable write under `key` from `offset` (which must equal
+   * partialSize), for an upload whose digest is not known until its last byte: the bytes stay
+   * under `key`, hashed as they arrive, until finishResumable. Returns the bytes now held.
+   */
+  appendResumable(key: string, offset: number, body: Readable, signal?: AbortSignal): Promise<number>;
+  /**
+   * Makes the bytes held under `key` blob `expectedDigest` if they hash to it; bytes that do not
+   * are deleted and nothing is stored. EVERAI_NOT_FOUND when nothing is held under `key`.
+   */
+  finishResumable(key: string, expectedDigest: string): Promise<{ digest: string; size: number }>;
   /** Deletes resumable writes that nothing continued since `before` (ms since the epoch). */
   dropStaleUploads(before: number): Promise<void>;
   /** A local file path for the blob, for runtimes that link or unpack it without copying. */

@@ -4,13 +4,15 @@ import type { BlobStore } from '../blobs/blob-store';
 import { parseDigest } from '../blobs/digest';
 
 /**
- * Stores the blobs of a batch (contract/blob-batch.ts) as it streams in: each is gathered into
- * one buffer of its size, then written in one call (writeBytes hashes it and refuses it unless it
- * matches its digest) while the next arrives. The first refusal stops the batch; the blobs before
- * it stay stored, and `onStored` heard of each. At most two blobs wait for the disk at a time.
+ * Stores the blobs of a batch (contract/blob-batch.ts) as it streams in: each is gathered as the
+ * pieces it arrived in, then written in one call (writeBytes hashes it and refuses it unless it
+ * matches its digest) while the next arrives. The pieces are views of the body's chunks, which a
+ * request's body never reuses, so they may be kept past the reader's call. The first refusal
+ * stops the batch; the blobs before it stay stored, and `onStored` heard of each. At most two
+ * blobs wait for the disk at a time.
  */
 export async function storeBlobBatch(blobs: BlobStore, body: AsyncIterable<Buffer>, onStored: (digest: string, size: number) => void): Promise<void> {
-  let current: { digest: string; bytes: Buffer; filled: number } | undefined;
+  let current: { digest: string; pieces: Buffer[] } | undefined;
   let count = 0;
   // Writes go one after another, in the batch's order, while the body goes on arriving.
   let writing = Promise.resolve();
@@ -29,23 +31,20 @@ export async function storeBlobBatch(blobs: BlobStore, body: AsyncIterable<Buffe
         if (failure) throw failure.error;
         parseDigest(digest);
         if (++count > BATCH_FILE_COUNT_LIMIT) throw new EveraiError('EVERAI_BAD_REQUEST', `malformed blob batch: over ${BATCH_FILE_COUNT_LIMIT} blobs`);
-        // Checked before the buffer is made: a size line alone must not allocate more than a body may hold.
         if (size > BATCH_BODY_LIMIT) throw new EveraiError('EVERAI_BODY_TOO_LARGE', `a batch's blob of ${size} bytes is over ${BATCH_BODY_LIMIT}`);
-        current = { digest, bytes: Buffer.allocUnsafe(size), filled: 0 };
+        current = { digest, pieces: [] };
       },
       bytes: (piece) => {
-        const blob = current as { bytes: Buffer; filled: number };
-        blob.filled += piece.copy(blob.bytes, blob.filled);
+        current?.pieces.push(piece);
       },
       end: () => {
-        const { digest, bytes } = current as { digest: string; bytes: Buffer };
+        const { digest, pieces } = current as { digest: string; pieces: Buffer[] };
         current = undefined;
         waiting++;
         writing = writing.then(async () => {
           try {
             if (!failure) {
-              await blobs.writeBytes(bytes, digest);
-              onStored(digest, bytes.length);
+              onStored(digest, (await blobs.writeBytes(pieces, digest)).size);
             }
           } catch (error) {
             failure = { error };

@@ -15,7 +15,7 @@ import { RevisionCommit } from './revision-commit';
 import { Serial } from '../blobs/serial';
 import { VolumeAccess } from './volume-access';
 import { appsPinning, describePins } from './volume-pins';
-import type { CommitRequest, CommitView, FileListView, MissingBlobsView, VolumeView } from '../../contract/volume-view';
+import { checkUploadId, type CommitRequest, type CommitView, type FileListView, type MissingBlobsView, type VolumeView } from '../../contract/volume-view';
 
 /** What an app pins of a volume: its newest revision and that revision's files. */
 export interface ResolvedVolume {
@@ -35,6 +35,15 @@ export interface OpenedFile {
 /** A user resumes only their own uploads: bytes someone else sent are never theirs to complete and claim. */
 function uploadKey(user: UserRecord, digest: string): string {
   return `${user.id}/${digest}`;
+}
+
+/**
+ * An upload whose digest comes at its end (`PUT .../uploads/ID`): the client names it, and it is
+ * kept under the caller's own key, so one user can neither see nor add to nor finish another's.
+ */
+function sessionKey(user: UserRecord, upload: string): string {
+  checkUploadId(upload);
+  return `${user.id}/upload/${upload}`;
 }
 
 /** The revision `latest` names the newest one in file routes. */
@@ -101,7 +110,7 @@ export class VolumeService {
    * The ones it has are touched, so that they stay until the commit. `held` counts only the
    * caller's own broken-off uploads.
    */
-  async missingBlobs(user: UserRecord, ref: string, digests: readonly string[]): Promise<MissingBlobsView> {
+  async missingBlobs(user: UserRecord, ref: string, digests: readonly string[], uploads: readonly string[] = []): Promise<MissingBlobsView> {
     const volume = await this.access.owned(user, ref);
     digests.forEach(parseDigest);
     const current = await this.deps.store.volumes.latestRevision(volume.id);
@@ -121,7 +130,12 @@ export class VolumeService {
       const bytes = await this.deps.blobs.partialSize(uploadKey(user, digest));
       if (bytes > 0) partial[digest] = bytes;
     }
-    return { missing, held: partial };
+    const sessions: Record<string, number> = {};
+    for (const upload of new Set(uploads)) {
+      const bytes = await this.deps.blobs.partialSize(sessionKey(user, upload));
+      if (bytes > 0) sessions[upload] = bytes;
+    }
+    return { missing, held: partial, uploads: sessions };
   }
 
   /**
@@ -133,6 +147,30 @@ export class VolumeService {
     await this.access.owned(user, ref);
     const written = await this.deps.blobs.writeResumable(uploadKey(user, digest), upload.offset, upload.body, digest, upload.signal);
     await this.deps.store.volumes.claimBlob(user.id, digest);
+    return written;
+  }
+
+  /**
+   * Appends `body` to the caller's upload `upload` from byte `offset` on (which must be what the
+   * platform holds of it); returns the bytes it holds now. Nothing is visible until finishUpload.
+   */
+  async appendUpload(user: UserRecord, ref: string, upload: string, part: { body: Readable; offset: number; signal: AbortSignal }): Promise<number> {
+    const key = sessionKey(user, upload);
+    await this.access.owned(user, ref);
+    return this.deps.blobs.appendResumable(key, part.offset, part.body, part.signal);
+  }
+
+  /**
+   * Stores the caller's upload `upload` as a blob if its bytes, hashed by the platform as they
+   * arrived, are `digest` (what the client hashed as it sent them); else they are deleted and
+   * nothing is stored.
+   */
+  async finishUpload(user: UserRecord, ref: string, upload: string, digest: string): Promise<{ digest: string; size: number }> {
+    const key = sessionKey(user, upload);
+    parseDigest(digest);
+    await this.access.owned(user, ref);
+    const written = await this.deps.blobs.finishResumable(key, digest);
+    await this.deps.store.volumes.claimBlob(user.id, written.digest);
     return written;
   }
 

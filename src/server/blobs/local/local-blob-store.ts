@@ -34,6 +34,11 @@ export class LocalBlobStore implements BlobStore {
   private readonly partialDir: string;
   /** Keys with a resumable write under way: two writes appending to one file would interleave. */
   private readonly resuming = new Set<string>();
+  /**
+   * The hash of each resumable write's bytes after its last append that ended whole, so that
+   * finishing it (a later request) does not read them back.
+   */
+  private readonly heldHashes = new Map<string, { hash: Hash; size: number }>();
 
   constructor(private readonly root: string) {
     this.tmpDir = join(root, 'tmp');
@@ -53,7 +58,10 @@ export class LocalBlobStore implements BlobStore {
     for (const name of await fs.readdir(this.partialDir)) {
       const path = join(this.partialDir, name);
       const stat = await ifExists(fs.stat(path));
-      if (stat && stat.mtimeMs < before && !this.resuming.has(name)) await fs.rm(path, { force: true });
+      if (stat && stat.mtimeMs < before && !this.resuming.has(name)) {
+        await fs.rm(path, { force: true });
+        this.heldHashes.delete(name);
+      }
     }
   }
 
@@ -120,27 +128,43 @@ export class LocalBlobStore implements BlobStore {
     if (expectedDigest !== undefined) parseDigest(expectedDigest);
     const tmp = join(this.tmpDir, randomBytes(12).toString('hex'));
     try {
-      return await this.fill(tmp, createHash('sha256'), 0, body, expectedDigest, signal);
+      const hash = createHash('sha256');
+      const size = await this.append(tmp, hash, 0, body, signal);
+      return { digest: await this.complete(tmp, hash, expectedDigest), size };
     } catch (error) {
       await fs.rm(tmp, { force: true });
       throw error;
     }
   }
 
-  async writeBytes(bytes: Buffer, expectedDigest: string): Promise<{ digest: string; size: number }> {
+  async writeBytes(pieces: readonly Buffer[], expectedDigest: string): Promise<{ digest: string; size: number }> {
     parseDigest(expectedDigest);
-    const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    const hash = createHash('sha256');
+    let size = 0;
+    for (const piece of pieces) {
+      hash.update(piece);
+      size += piece.length;
+    }
+    const digest = `sha256:${hash.digest('hex')}`;
     if (digest !== expectedDigest) throw new EveraiError('EVERAI_BAD_REQUEST', `blob content hashes to ${digest}, not the declared ${expectedDigest}`);
     const tmp = join(this.tmpDir, randomBytes(12).toString('hex'));
     try {
-      // Made with the blob's mode: one call where a stream, then a chmod, took four.
-      await fs.writeFile(tmp, bytes, { mode: BLOB_MODE });
+      // Made with the blob's mode, and the pieces written in one call as they arrived: gathering
+      // them into one buffer first copied every byte and made a buffer per blob to collect.
+      const file = await fs.open(tmp, 'wx', BLOB_MODE);
+      try {
+        const { bytesWritten } = await file.writev(pieces as Buffer[]);
+        // A short write (the disk filling up, a signal) goes on where it stopped.
+        if (bytesWritten < size) await file.writeFile(Buffer.concat(pieces).subarray(bytesWritten));
+      } finally {
+        await file.close();
+      }
       await this.moveIntoPlace(tmp, digest);
     } catch (error) {
       await fs.rm(tmp, { force: true });
       throw error;
     }
-    return { digest, size: bytes.length };
+    return { digest, size };
   }
 
   async partialSize(key: string): Promise<number> {
@@ -151,36 +175,85 @@ export class LocalBlobStore implements BlobStore {
   async writeResumable(key: string, offset: number, body: Readable, expectedDigest: string, signal?: AbortSignal): Promise<{ digest: string; size: number }> {
     parseDigest(expectedDigest);
     const name = this.partialName(key);
-    if (this.resuming.has(name)) {
+    if (this.resuming.has(name) && offset === 0) {
       // Two pushes of the same bytes at once (two copies of one file, or two pushes): one upload
       // from the start goes to a temp file of its own, and the blob lands whole from either.
-      if (offset === 0) return this.write(body, expectedDigest, signal);
-      throw new EveraiError('EVERAI_CONFLICT', `another push is uploading ${expectedDigest} now: push again when it is done`);
+      return this.write(body, expectedDigest, signal);
     }
+    return this.holding(name, async () => {
+      await this.appendHeld(name, offset, body, signal);
+      return this.completeHeld(name, expectedDigest);
+    });
+  }
+
+  async appendResumable(key: string, offset: number, body: Readable, signal?: AbortSignal): Promise<number> {
+    const name = this.partialName(key);
+    return this.holding(name, () => this.appendHeld(name, offset, body, signal));
+  }
+
+  async finishResumable(key: string, expectedDigest: string): Promise<{ digest: string; size: number }> {
+    parseDigest(expectedDigest);
+    const name = this.partialName(key);
+    return this.holding(name, async () => {
+      if (statSync(join(this.partialDir, name), { throwIfNoEntry: false }) === undefined) {
+        throw new EveraiError('EVERAI_NOT_FOUND', `no upload is under way to become ${expectedDigest}: push again`);
+      }
+      return this.completeHeld(name, expectedDigest);
+    });
+  }
+
+  /** Runs `work` on the resumable write `name`, refused while another call works on it: two appending at once would interleave. */
+  private async holding<T>(name: string, work: () => Promise<T>): Promise<T> {
+    if (this.resuming.has(name)) throw new EveraiError('EVERAI_CONFLICT', 'another push is uploading these bytes now: push again when it is done');
     this.resuming.add(name);
     try {
-      const path = join(this.partialDir, name);
-      const held = await this.partialSize(key);
-      if (offset !== held) throw new EveraiError('EVERAI_CONFLICT', `the upload of ${expectedDigest} resumes at byte ${offset}, but the platform holds ${held}: push again`);
-      // The held bytes are hashed again: a hash's state cannot be kept from the request that broke off.
-      const hash = createHash('sha256');
-      if (held > 0) for await (const chunk of createReadStream(path, { highWaterMark: READ_CHUNK }) as AsyncIterable<Buffer>) hash.update(chunk);
-      return await this.fill(path, hash, held, body, expectedDigest, signal);
+      return await work();
     } finally {
       this.resuming.delete(name);
     }
   }
 
+  /** Appends `body` to the resumable write `name` from `offset`, which must be what it holds; returns what it holds after. */
+  private async appendHeld(name: string, offset: number, body: Readable, signal?: AbortSignal): Promise<number> {
+    const path = join(this.partialDir, name);
+    const held = statSync(path, { throwIfNoEntry: false })?.size ?? 0;
+    if (offset !== held) throw new EveraiError('EVERAI_CONFLICT', `the upload resumes at byte ${offset}, but the platform holds ${held}: push again`);
+    const hash = await this.hashOfHeld(name, held);
+    // Until the append ends whole, the hash may hold bytes the file lacks: it is dropped meanwhile.
+    this.heldHashes.delete(name);
+    const size = await this.append(path, hash, held, body, signal);
+    this.heldHashes.set(name, { hash, size });
+    return size;
+  }
+
+  /** The hash of the `held` bytes of resumable write `name`: kept from the append that wrote them, else read back. */
+  private async hashOfHeld(name: string, held: number): Promise<Hash> {
+    const kept = this.heldHashes.get(name);
+    if (kept?.size === held) return kept.hash;
+    // A hash's state cannot be kept from a request that broke off (or from before a restart).
+    const hash = createHash('sha256');
+    if (held > 0) for await (const chunk of createReadStream(join(this.partialDir, name), { highWaterMark: READ_CHUNK }) as AsyncIterable<Buffer>) hash.update(chunk);
+    return hash;
+  }
+
+  /** Makes resumable write `name` blob `expectedDigest`, or deletes it if its bytes are not that. */
+  private async completeHeld(name: string, expectedDigest: string): Promise<{ digest: string; size: number }> {
+    const path = join(this.partialDir, name);
+    const size = statSync(path, { throwIfNoEntry: false })?.size ?? 0;
+    const hash = await this.hashOfHeld(name, size);
+    this.heldHashes.delete(name);
+    return { digest: await this.complete(path, hash, expectedDigest), size };
+  }
+
   /**
-   * Appends `body` to `path` (which holds `held` bytes, already in `hash`), then renames it into
-   * place if the whole hashes to `expectedDigest`; bytes that do not are deleted. Each byte is
-   * hashed as it is written, never read back.
+   * Appends `body` to `path` (which holds `held` bytes, already in `hash`); returns the size after.
+   * Each byte is hashed as it is written, never read back.
    *
    * The writes stay asynchronous although synchronous ones cost the server less CPU: this process
    * also runs the gateway, and a write the kernel throttles (many unflushed pages during a large
    * push) would stall every app's requests, not one thread of the pool.
    */
-  private async fill(path: string, hash: Hash, held: number, body: Readable, expectedDigest: string | undefined, signal?: AbortSignal): Promise<{ digest: string; size: number }> {
+  private async append(path: string, hash: Hash, held: number, body: Readable, signal?: AbortSignal): Promise<number> {
     let size = held;
     body.on('data', (chunk: Buffer) => {
       hash.update(chunk);
@@ -189,6 +262,11 @@ export class LocalBlobStore implements BlobStore {
     // Each piece goes to disk as it arrives, and the pieces that arrive while a write is under way
     // go in one writev after it (WRITE_BUFFER), so the socket is not paused for each.
     await pipeline(body, createWriteStream(path, { flags: 'a', highWaterMark: WRITE_BUFFER }), signal ? { signal } : {});
+    return size;
+  }
+
+  /** Renames `path`, whose bytes `hash` holds, into place if they are `expectedDigest` (when given); else deletes it. */
+  private async complete(path: string, hash: Hash, expectedDigest: string | undefined): Promise<string> {
     const digest = `sha256:${hash.digest('hex')}`;
     if (expectedDigest !== undefined && digest !== expectedDigest) {
       await fs.rm(path, { force: true });
@@ -196,7 +274,7 @@ export class LocalBlobStore implements BlobStore {
     }
     await fs.chmod(path, BLOB_MODE);
     await this.moveIntoPlace(path, digest);
-    return { digest, size };
+    return digest;
   }
 
   /** Renames a finished, checked temp file to blob `digest`. */
