@@ -1,11 +1,12 @@
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, openSync } from 'node:fs';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { pack as tarPack, type Pack } from 'tar-stream';
 import { MEDIA_TYPES } from '../../contract/oci';
 import type { LayerEntry } from './layer-entries';
+import { FILE_PIECE, layerFileSink, PieceBuffers, writeFilePieces } from './layer-pieces';
 
 export interface WrittenLayer {
   /** sha256 of the blob's bytes: the layer's digest in the manifest. */
@@ -55,10 +56,8 @@ class GzipOsByte extends Transform {
   }
 }
 
-/** Files are read in 1 MiB pieces: in the 64 KiB default, a 1 GiB app spent more in calls and garbage than in bytes. */
-const FILE_PIECE = 1024 * 1024;
-
-function addEntry(pack: Pack, entry: LayerEntry): Promise<void> {
+/** `buffers`: where a file's pieces are read into, when the layer's sink gives them back. */
+function addEntry(pack: Pack, entry: LayerEntry, buffers: PieceBuffers | undefined): Promise<void> {
   // Fixed owner and time, so that nothing about this machine or moment reaches the image.
   const header = { name: entry.name, mode: entry.mode, mtime: new Date(0), uid: 0, gid: 0, uname: '', gname: '' };
   return new Promise((resolve, reject) => {
@@ -69,6 +68,13 @@ function addEntry(pack: Pack, entry: LayerEntry): Promise<void> {
       pack.entry({ ...header, type: 'symlink', linkname: entry.linkname ?? '' }, done);
     } else {
       const sink = pack.entry({ ...header, type: 'file', size: entry.size }, done);
+      if (buffers && entry.source !== undefined) {
+        // The sink fails too when the tar is torn down: that is this entry's failure, said once.
+        sink.on('error', reject);
+        writeFilePieces(sink, entry.source, entry.size, buffers).catch(reject);
+        return;
+      }
+      // Files are read in 1 MiB pieces: in the 64 KiB default, a 1 GiB app spent more in calls and garbage than in bytes.
       const bytes = entry.content !== undefined ? Readable.from([entry.content]) : createReadStream(entry.source ?? '', { highWaterMark: Math.max(1, Math.min(entry.size, FILE_PIECE)) });
       pipeline(bytes, sink).catch(reject);
     }
@@ -84,21 +90,28 @@ export async function writeLayer(entries: readonly LayerEntry[], target: string,
   const pack = tarPack();
   const tar = new HashTap();
   const blob = new HashTap();
-  const writing =
-    compression === 'gzip'
-      ? pipeline(pack, tar, createGzip({ level: GZIP_LEVEL }), new GzipOsByte(), blob, createWriteStream(target))
-      : pipeline(pack, tar, createWriteStream(target));
-  const adding = (async () => {
-    try {
-      for (const entry of entries) await addEntry(pack, entry);
-      pack.finalize();
-    } catch (error) {
-      // A file that vanished or changed size mid-read: end the tar so the writing side stops too.
-      pack.destroy(error as Error);
-      throw error;
-    }
-  })();
-  await Promise.all([writing, adding]);
+  // Uncompressed, every piece reaches the file as it was read, and its buffer can come back;
+  // gzip makes pieces of its own.
+  const buffers = compression === 'none' ? new PieceBuffers() : undefined;
+  const fd = openSync(target, 'w');
+  try {
+    const writing = buffers
+      ? pipeline(pack, tar, layerFileSink(fd, buffers))
+      : pipeline(pack, tar, createGzip({ level: GZIP_LEVEL }), new GzipOsByte(), blob, createWriteStream('', { fd, autoClose: false }));
+    const adding = (async () => {
+      try {
+        for (const entry of entries) await addEntry(pack, entry, buffers);
+        pack.finalize();
+      } catch (error) {
+        // A file that vanished or changed size mid-read: end the tar so the writing side stops too.
+        pack.destroy(error as Error);
+        throw error;
+      }
+    })();
+    await Promise.all([writing, adding]);
+  } finally {
+    closeSync(fd);
+  }
   const diffId = `sha256:${tar.hash.digest('hex')}`;
   if (compression === 'none') return { digest: diffId, diffId, size: tar.size, mediaType: MEDIA_TYPES.ociLayerTar };
   return { digest: `sha256:${blob.hash.digest('hex')}`, diffId, size: blob.size, mediaType: MEDIA_TYPES.ociLayerGzip };

@@ -1,5 +1,4 @@
 import type { IncomingMessage } from 'node:http';
-import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { EveraiError } from '../../contract/errors';
 import type { ApiRouter } from './api';
@@ -230,17 +229,17 @@ export function registerVolumeRoutes(router: ApiRouter, deps: { volumes: VolumeS
         'content-type': 'application/octet-stream',
         'content-length': String(lines.reduce((sum, line) => sum + line.length, bytes)),
       });
-      // Streamed file by file: one file's bytes at a time in memory, however many are asked.
-      async function* pieces(): AsyncGenerator<Buffer> {
-        for (const [index, { open }] of files.entries()) {
-          yield lines[index] as Buffer;
-          yield* open() as AsyncIterable<Buffer>;
+      // File by file: a few pieces of one file at a time in memory, however many are asked.
+      try {
+        for (const [index, opened] of files.entries()) {
+          res.write(lines[index]);
+          await opened.send(res);
         }
+        res.end();
+        metrics.volumeTransferred('pull', bytes);
+      } catch {
+        res.destroy();
       }
-      await pipeline(pieces(), res, { signal: clientGoneSignal(res) }).then(
-        () => metrics.volumeTransferred('pull', bytes),
-        () => res.destroy(),
-      );
     },
   );
 
@@ -253,7 +252,8 @@ export function registerVolumeRoutes(router: ApiRouter, deps: { volumes: VolumeS
       responses: { 200: { description: "The file's bytes; X-Everai-Digest names their sha256", contentType: 'application/octet-stream' } },
     },
     async ({ user, res, params: { ref = '', revision = '', path = '' } }) => {
-      const { file, body } = await volumes.openFile(user, ref, revision, path);
+      const opened = await volumes.openFile(user, ref, revision, path);
+      const { file } = opened;
       res.writeHead(200, {
         'content-type': 'application/octet-stream',
         'content-length': String(file.size),
@@ -264,15 +264,13 @@ export function registerVolumeRoutes(router: ApiRouter, deps: { volumes: VolumeS
       // A pull is done once every byte went to the connection: the client, which then has them all
       // (content-length), may close it before the response's end is written (a proxy in between
       // passes that close on at once), and that transfer counts too.
-      let handedOver = 0;
-      const counted = async function* (source: AsyncIterable<Buffer>) {
-        for await (const chunk of source) {
-          handedOver += chunk.length;
-          yield chunk;
-        }
-      };
-      await pipeline(body, counted, res, { signal: clientGoneSignal(res) }).catch(() => res.destroy());
-      if (handedOver === file.size) metrics.volumeTransferred('pull', file.size);
+      try {
+        await opened.send(res);
+        res.end();
+        metrics.volumeTransferred('pull', file.size);
+      } catch {
+        res.destroy();
+      }
     },
   );
 }

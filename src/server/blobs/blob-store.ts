@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 
 /**
  * Content-addressed blobs (image layers and configs, volume files and revisions' file lists), named
@@ -11,6 +11,12 @@ export interface BlobStore {
   size(digest: string): Promise<number | undefined>;
   /** Streams the blob; throws EVERAI_NOT_FOUND when absent. */
   read(digest: string, range?: { start: number; end: number }): Readable;
+  /**
+   * Writes bytes `start` to `end` (inclusive) of the blob to `target`, an HTTP response, without
+   * ending it; resolves with how many the connection took. For a download: it may cost less
+   * than `read` piped to the response. Rejects when the blob is absent or the connection closed first.
+   */
+  send(digest: string, range: { start: number; end: number }, target: Writable): Promise<number>;
   /**
    * Streams `body` into the store and verifies it hashes to `expectedDigest` (when given) before it
    * becomes visible; a mismatch stores nothing. Returns the digest and size written.

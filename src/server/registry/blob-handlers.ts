@@ -1,4 +1,3 @@
-import { pipeline } from 'node:stream/promises';
 import type { BlobStore } from '../blobs/blob-store';
 import { isDigest } from '../blobs/digest';
 import { sendEmpty, type RegistryCall } from './registry-call';
@@ -62,6 +61,7 @@ export class BlobHandlers {
     } else {
       res.writeHead(200, { ...headers, 'content-length': String(size) });
     }
-    await pipeline(this.blobs.read(digest, range), res, { signal: call.signal });
+    await this.blobs.send(digest, range ?? { start: 0, end: size - 1 }, res);
+    res.end();
   }
 }

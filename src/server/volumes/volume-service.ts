@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { EveraiError } from '../../contract/errors';
 import { newId } from '../../contract/ids';
 import { nowIso } from '../../contract/time';
@@ -24,6 +24,12 @@ export interface ResolvedVolume {
   name: string;
   revision: string;
   files: VolumeFile[];
+}
+
+/** A file of a revision, to download: `send` writes its bytes to a response (BlobStore.send). */
+export interface OpenedFile {
+  file: VolumeFile;
+  send(target: Writable): Promise<number>;
 }
 
 /** A user resumes only their own uploads: bytes someone else sent are never theirs to complete and claim. */
@@ -202,24 +208,24 @@ export class VolumeService {
   }
 
   /** One file of a revision, to stream: blobs are only ever read through a volume the caller may read. */
-  async openFile(user: UserRecord, ref: string, revision: string, path: string): Promise<{ file: VolumeFile; body: Readable }> {
+  async openFile(user: UserRecord, ref: string, revision: string, path: string): Promise<OpenedFile> {
     const { files } = await this.fileList(user, ref, revision);
     const file = files.find((f) => f.path === path);
     if (!file) throw new EveraiError('EVERAI_NOT_FOUND', `volume '${ref}' has no file ${quotePath(path)} in revision ${revision}`);
-    return { file, body: this.bytesOf(file) };
+    return this.opened(file);
   }
 
   /**
    * Files of a revision by path, in the order asked, each with a way to stream its bytes, for a
    * batched download; refused whole (before any byte) when one is not in the revision.
    */
-  async openFiles(user: UserRecord, ref: string, revision: string, paths: readonly string[]): Promise<{ file: VolumeFile; open: () => Readable }[]> {
+  async openFiles(user: UserRecord, ref: string, revision: string, paths: readonly string[]): Promise<OpenedFile[]> {
     const { files } = await this.fileList(user, ref, revision);
     const byPath = new Map(files.map((f) => [f.path, f]));
     return paths.map((path) => {
       const file = byPath.get(path);
       if (!file) throw new EveraiError('EVERAI_NOT_FOUND', `volume '${ref}' has no file ${quotePath(path)} in revision ${revision}`);
-      return { file, open: () => this.bytesOf(file) };
+      return this.opened(file);
     });
   }
 
@@ -249,13 +255,9 @@ export class VolumeService {
     }
   }
 
-  /**
-   * A file's bytes, read with a buffer of its own size: a small file read in the store's big
-   * pieces would allocate a large buffer for a few bytes (garbage that cost a batch of 1000 small
-   * files more than their reads).
-   */
-  private bytesOf(file: VolumeFile): Readable {
-    return file.size === 0 ? Readable.from([]) : this.deps.blobs.read(file.digest, { start: 0, end: file.size - 1 });
+  private opened(file: VolumeFile): OpenedFile {
+    // An empty file is sent without touching the store.
+    return { file, send: async (target) => (file.size === 0 ? 0 : this.deps.blobs.send(file.digest, { start: 0, end: file.size - 1 }, target)) };
   }
 
   private async latestName(volume: VolumeRecord): Promise<string> {

@@ -1,11 +1,12 @@
 import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync, promises as fs, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { EveraiError } from '../../../contract/errors';
 import type { BlobStore } from '../blob-store';
 import { isDigest, parseDigest } from '../digest';
+import { sendFileRange } from './file-sender';
 import { ifExists } from '../../../contract/if-exists';
 
 /** Blobs never change once written: read-only, so a hard link to one (a volume tree) is too. */
@@ -93,6 +94,10 @@ export class LocalBlobStore implements BlobStore {
     const stream = createReadStream(this.pathOf(digest), { ...range, highWaterMark: READ_CHUNK });
     stream.on('error', () => undefined);
     return stream;
+  }
+
+  send(digest: string, range: { start: number; end: number }, target: Writable): Promise<number> {
+    return sendFileRange(this.pathOf(digest), range.start, range.end, target);
   }
 
   async touch(digest: string): Promise<boolean> {
