@@ -27,14 +27,15 @@ export const ACCESS_RING = 'everai_access';
 const ROUTE = 'var(txn.route)';
 /**
  * The log's `time` (`toISOString`'s form), taken when the line is written as Node's is: HAProxy 2.6 has no
- * millisecond strftime. The milliseconds are 1000 + ms as a string less its first byte (zero-padded
- * to 3 digits), cheaper than a regsub.
+ * millisecond strftime. The seconds and the microseconds of the same clock reading (`date`,
+ * `date_us`); the milliseconds are 1000 + ms as a string less its first byte (zero-padded to 3
+ * digits), cheaper than a regsub.
  */
-const TIME = '%[date(0,ms),div(1000),utime(%Y-%m-%dT%H:%M:%S)].%[date(0,ms),mod(1000),add(1000),concat(),bytes(1)]Z';
+const TIME = '%[date,utime(%Y-%m-%dT%H:%M:%S)].%[date_us,div(1000),add(1000),concat(),bytes(1)]Z';
 const APP = `%[${ROUTE},field(3,|)]`;
 const ROUTE_NAME = `%[${ROUTE},field(4,|)]`;
-/** The worker's id: its server is `w_<id>` (ids have no `_`). */
-const WORKER = '%[srv_name,field(2,_)]';
+/** The worker's id: HAProxy's server name (`serverName` in the config), a built-in field, no sample fetch. */
+const WORKER = '%s';
 
 /**
  * The access line as `logger.ts` writes it for a request the Node gateway serves (`logAccess`),
