@@ -42,11 +42,11 @@ test('the generated config is one HAProxy accepts, with a backend per app and it
         ],
       });
       assert.match(config, /^backend app_A1$/m);
-      assert.match(config, /^ {2}server w_W1 127\.0\.0\.1:2 maxconn 3 pool-max-conn \d+ pool-purge-delay 5s check .* on-error mark-down$/m);
+      assert.match(config, /^ {2}server W1 127\.0\.0\.1:2 maxconn 3 pool-max-conn \d+ pool-purge-delay 5s check .* on-error mark-down$/m);
       // With no worker up, the app's requests go to the Node gateway's queue through the activator.
       assert.match(config, /^ {2}server activator unix@\S+activator\.sock backup$/m);
       assert.match(config, /^ {2}http-request set-header x-everai-activator 0123abcd$/m);
-      assert.match(config, /^ {2}server w_W2 127\.0\.0\.1:3 maxconn 3 .* disabled$/m);
+      assert.match(config, /^ {2}server W2 127\.0\.0\.1:3 maxconn 3 .* disabled$/m);
       writeFileSync(join(dir, 'haproxy.cfg'), config);
       await promisify(execFile)('haproxy', ['-c', '-f', join(dir, 'haproxy.cfg')]);
     }
@@ -82,28 +82,28 @@ test('the routes map holds only apps HAProxy may serve alone; the tokens map hol
 });
 
 test('the queue, load and session pins are read from HAProxy stats and stick table', () => {
-  const csv = ['# pxname,svname,qcur,qmax,scur,smax', 'app_A,w_1,2,2,4,4', 'app_A,BACKEND,3,3,4,4', ''].join('\n');
+  const csv = ['# pxname,svname,qcur,qmax,scur,smax', 'app_A,W1,2,2,4,4', 'app_A,BACKEND,3,3,4,4', ''].join('\n');
   assert.deepEqual(
     [...parseShowStat(csv)],
     [
-      ['app_A/w_1', { qcur: 2, scur: 4 }],
+      ['app_A/W1', { qcur: 2, scur: 4 }],
       ['app_A/BACKEND', { qcur: 3, scur: 4 }],
     ],
   );
-  const table = '# table: app_A, type: string, size:102400, used:3\n0x1: key=s1 use=0 exp=1 server_id=1 server_key=w_1\n0x2: key=s2 use=0 exp=1 server_id=1 server_key=w_1\n0x3: key=s3 use=0 exp=1 server_id=2 server_key=w_2\n';
+  const table = '# table: app_A, type: string, size:102400, used:3\n0x1: key=s1 use=0 exp=1 server_id=1 server_key=W1\n0x2: key=s2 use=0 exp=1 server_id=1 server_key=W1\n0x3: key=s3 use=0 exp=1 server_id=2 server_key=W2\n';
   assert.deepEqual([...countSessions(table)], [
-    ['w_1', 2],
-    ['w_2', 1],
+    ['W1', 2],
+    ['W2', 1],
   ]);
 });
 
 test("HAProxy's ring lines: what the server counts, then the access line it writes as it is, marked when cut", () => {
   const text = [
-    'w_W1 app_A 200 3 15 ---- GET 2026-01-01T00:00:00.000Z INFO access: request method=GET path=/x status=200 app=default/a route=r worker=W1 durationMs=15 bytes=120',
-    'w_W1 app_A 200 0 9000 CD-- GET 2026-01-01T00:00:09.000Z INFO access: request method=GET path=/sse status=200 app=default/a route=r worker=W1 durationMs=9000 bytes=512',
+    'W1 app_A 200 3 15 ---- GET 2026-01-01T00:00:00.000Z INFO access: request method=GET path=/x status=200 app=default/a route=r worker=W1 durationMs=15 bytes=120',
+    'W1 app_A 200 0 9000 CD-- GET 2026-01-01T00:00:09.000Z INFO access: request method=GET path=/sse status=200 app=default/a route=r worker=W1 durationMs=9000 bytes=512',
     // The activator's requests the Node server logs and counts; HAProxy's own news is no request.
     'activator app_A 200 0 4 ---- GET 2026-01-01T00:00:00.000Z INFO access: request method=GET path=/y',
-    'w_W1 app_A -1 -1 2 CR-- GET 2026-01-01T00:00:00.000Z INFO access: request method=GET path=/z status=-1',
+    'W1 app_A -1 -1 2 CR-- GET 2026-01-01T00:00:00.000Z INFO access: request method=GET path=/z status=-1',
     'Proxy app_A stopped (cumulated conns: FE: 0, BE: 22).',
     '',
   ].join('\n');
@@ -118,9 +118,9 @@ test("HAProxy's ring lines: what the server counts, then the access line it writ
     '2026-01-01T00:00:09.000Z INFO access: request method=GET path=/sse status=200 app=default/a route=r worker=W1 durationMs=9000 bytes=512 aborted=true',
     '',
   ]);
-  const json = readServedLines('w_W1 app_A 200 0 9000 SD-- GET {"msg":"request","bytes":512}\n', 'json', () => undefined);
+  const json = readServedLines('W1 app_A 200 0 9000 SD-- GET {"msg":"request","bytes":512}\n', 'json', () => undefined);
   assert.equal(json, '{"msg":"request","bytes":512,"aborted":true}\n');
   // At a log level above info, HAProxy writes only what the server counts.
-  assert.equal(readServedLines('w_W1 app_A 404 0 1 ---- POST\n', undefined, (request) => served.push(request)), '');
+  assert.equal(readServedLines('W1 app_A 404 0 1 ---- POST\n', undefined, (request) => served.push(request)), '');
   assert.deepEqual(served.at(-1), { backend: 'app_A', method: 'POST', status: 404, queueMs: 0, durationMs: 1 });
 });

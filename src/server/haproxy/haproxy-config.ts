@@ -80,7 +80,12 @@ export const ROUTE_KEY_FIELDS = '3,/,4';
 const IDLE_CONNECTIONS = 1024;
 
 export const backendName = (appId: string): string => `app_${appId}`;
-export const serverName = (workerId: string): string => `w_${workerId}`;
+/**
+ * A worker's server is named by its id alone, so the access line names the worker with HAProxy's
+ * built-in `%s` (no sample fetch a request). Ids (22 base57 characters) never clash with the
+ * activator's server or the stats' BACKEND line.
+ */
+export const serverName = (workerId: string): string => workerId;
 
 /** An everai error body (`{"error": {"code", "message"}}`) as an HAProxy double-quoted string. */
 function errorBody(code: ErrorCode, message: string): string {
