@@ -76,8 +76,15 @@ test('a session waits for its own busy worker while other requests go to the fre
   const pinned = await answer(get('/who', session));
 
   // The session fills its worker: every place on it is the session's, so the next one queues.
+  // Requests sent at once, each on its own connection, reach the data plane in no set order: the
+  // next one is sent once its worker is busy with them, or it may take a place before one of
+  // them and be served while that one waits.
   const holds = new AbortController();
   const held = Array.from({ length: CONCURRENCY }, () => get('/who?ms=60000', session, holds.signal).catch(() => undefined));
+  await waitFor('the session filled its worker', async () => {
+    const workers = await workersJson(platform, 'get-start', false);
+    return workers.find((w) => w.id === pinned)?.detailStatus === 'DETAIL_STATUS_BUSY';
+  });
   const next = answer(get('/who', session));
   await waitFor('the session queued for its worker', async () => {
     const queue = JSON.parse(await cliOk(platform, ['app', 'queue', 'get-start', '-o', 'json'])) as QueueEntry[];

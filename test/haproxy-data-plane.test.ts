@@ -10,7 +10,7 @@ import { usePlatform } from './helpers/platform';
 import { waitFor } from './helpers/wait';
 
 // The HAProxy data plane (`everai server --data-plane haproxy`): what only it can break. The
-// gateway's own behaviour on it is proven by the gateway tests run with EVERAI_DATA_PLANE=haproxy.
+// gateway's own behaviour on it is proven by the gateway tests, which run on it as the default plane.
 
 /** get-start with a route that answers who the data plane said called (x-everai-user). */
 const ROUTES = `

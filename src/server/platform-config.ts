@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { DEFAULT_LISTEN, everaiHome } from '../contract/everai-home';
-import type { DataPlaneKind } from './gateway/data-plane';
+import type { DataPlaneChoice } from './data-plane-choice';
 import type { LogFormat, LogLevel } from './logger';
 
 export { DEFAULT_LISTEN, everaiHome };
@@ -33,10 +33,11 @@ export interface PlatformOptions {
   /** Where workers run: OCI containers, or (for development) bare processes. */
   runtime: RuntimeKind;
   /**
-   * What forwards app requests to workers: the Node gateway alone, or HAProxy (which the server
-   * starts and supervises) on the listen address, with the Node server behind it on loopback.
+   * What forwards app requests to workers: HAProxy (which the server starts and supervises) on the
+   * listen address, with the Node server behind it on loopback, or the Node gateway alone; `auto`:
+   * HAProxy where it is installed.
    */
-  dataPlane: DataPlaneKind;
+  dataPlane: DataPlaneChoice;
   /** The server log's lines: text or JSON, and the least level written. */
   logFormat: LogFormat;
   logLevel: LogLevel;
@@ -53,7 +54,7 @@ export function defaultPlatformOptions(): PlatformOptions {
     workerRetentionMs: 7 * 24 * 3600_000,
     unpackedRetentionMs: 3600_000,
     runtime: process.env.EVERAI_RUNTIME === 'process' ? 'process' : 'container',
-    dataPlane: process.env.EVERAI_DATA_PLANE === 'haproxy' ? 'haproxy' : 'node',
+    dataPlane: 'auto',
     logFormat: 'text',
     logLevel: 'info',
   };

@@ -13,6 +13,7 @@ import { LocalBlobStore } from './blobs/local/local-blob-store';
 import { Controller } from './controller/controller';
 import { Gateway } from './gateway/gateway';
 import type { DataPlane } from './gateway/data-plane';
+import { chooseDataPlane } from './data-plane-choice';
 import { HaproxyDataPlane } from './haproxy/haproxy-data-plane';
 import { freePort } from './free-port';
 import { sendError, sendJson } from './http/respond';
@@ -46,6 +47,8 @@ export interface RunningPlatform {
   createdAdminToken: string | undefined;
   /** Which runtime runs the workers, in words. */
   runtimeDescription: string;
+  /** Which data plane forwards app requests, in words. */
+  dataPlaneDescription: string;
   /** Stops serving and the controller; workers keep running unless `stopWorkers`. */
   close(options?: { stopWorkers?: boolean }): Promise<void>;
 }
@@ -98,6 +101,8 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const log = createLogger({ format: options.logFormat, level: options.logLevel });
   const { host, port } = parseListen(options.listen);
+  // Before anything opens: HAProxy asked for and not installed is refused here.
+  const dataPlane = await chooseDataPlane(options.dataPlane);
   const store = await openStore(options.storeUrl, options.dataDir);
   const blobs = new LocalBlobStore(join(options.dataDir, 'blobs'));
   await blobs.sweepTemp();
@@ -112,7 +117,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const gateway = new Gateway({ auth, maxRequestBodyBytes: options.maxRequestBodyBytes, queueTimeoutMs: options.queueTimeoutMs, metrics });
   // With HAProxy the Node server listens on loopback behind it, and serves what HAProxy sends it.
   const haproxy =
-    options.dataPlane === 'haproxy'
+    dataPlane.kind === 'haproxy'
       ? new HaproxyDataPlane(gateway, {
           listen: `${host.includes(':') ? `[${host}]` : host}:${await publicPort(port, host).catch(async (error: unknown) => {
             await store.close();
@@ -121,7 +126,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
           dir: join(options.dataDir, 'haproxy'),
           maxRequestBodyBytes: options.maxRequestBodyBytes,
           queueTimeoutMs: options.queueTimeoutMs,
-          binary: process.env.EVERAI_HAPROXY ?? 'haproxy',
+          binary: dataPlane.binary,
           users: () => store.users.list(),
           // The same access line (HAProxy writes it in this log's format) and metrics as for a request the Node gateway serves (logAccess).
           accessLog: accessFormat && { format: accessFormat, write: (lines) => accessLog.writeFormatted(lines) },
@@ -236,6 +241,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     url: `http://${shownHost}:${address.port}`,
     createdAdminToken,
     runtimeDescription,
+    dataPlaneDescription: dataPlane.description,
     close: async (closeOptions = {}) => {
       stopWorkers = closeOptions.stopWorkers ?? false;
       unpackedRetention.stop();

@@ -37,6 +37,9 @@ export function runCli(
       clearTimeout(timer);
       resolve({ code: code ?? -1, stdout, stderr });
     });
+    // A pipe with no reader (the CLI never started, or closed its stdin first) fails the write with
+    // EPIPE: the child's own 'error' or its exit says what happened, not an uncaught EPIPE.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');
   });
 }

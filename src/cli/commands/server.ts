@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { EveraiError } from '../../contract/errors';
 import { ADMIN_TOKEN_FILE } from '../../server/admin';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../../server/logger';
-import { DATA_PLANES, type DataPlaneKind } from '../../server/gateway/data-plane';
+import { DATA_PLANE_CHOICES, type DataPlaneChoice } from '../../server/data-plane-choice';
 import { defaultPlatformOptions, RUNTIME_KINDS, type RuntimeKind } from '../../server/platform-config';
 
 interface ServerOptions {
@@ -17,7 +17,7 @@ interface ServerOptions {
   workerRetentionDays: string;
   unpackedRetentionMinutes: string;
   runtime: RuntimeKind;
-  dataPlane: DataPlaneKind;
+  dataPlane: DataPlaneChoice;
   logFormat: LogFormat;
   logLevel: LogLevel;
 }
@@ -45,8 +45,9 @@ export function registerServerCommand(program: Command): void {
         .default(defaults.runtime),
     )
     .addOption(
-      new Option('--data-plane <kind>', 'what forwards app requests to workers: the Node gateway, or HAProxy in front of it (started by the server); default EVERAI_DATA_PLANE or node')
-        .choices([...DATA_PLANES])
+      new Option('--data-plane <kind>', 'what forwards app requests to workers: HAProxy (started by the server) in front of the Node gateway, or the Node gateway alone; auto: haproxy where it is installed, else node')
+        .choices([...DATA_PLANE_CHOICES])
+        .env('EVERAI_DATA_PLANE')
         .default(defaults.dataPlane),
     )
     .addOption(new Option('--log-format <format>', 'server log lines: text, or JSON for a log collector').choices([...LOG_FORMATS]).default(defaults.logFormat))
@@ -84,6 +85,7 @@ export function registerServerCommand(program: Command): void {
       console.log(`web console at ${platform.url}/ (sign in with a token)`);
       console.log(`data in ${opts.data}`);
       console.log(platform.runtimeDescription);
+      console.log(platform.dataPlaneDescription);
       if (platform.createdAdminToken) console.log('created the admin user; its token is kept in the data folder (mode 0600)');
       console.log(
         token

@@ -2,10 +2,6 @@ import type { AppRecord } from '../store/records';
 import type { QueueReason } from './app-route';
 import type { SlotLoad } from './gateway';
 
-export const DATA_PLANES = ['node', 'haproxy'] as const;
-/** What forwards app requests to workers: the Node gateway alone, or HAProxy with the Node gateway as its activator. */
-export type DataPlaneKind = (typeof DATA_PLANES)[number];
-
 export interface ReadyWorker {
   id: string;
   revision: number;
