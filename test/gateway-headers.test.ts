@@ -79,3 +79,12 @@ test("a public app gets the app's own credentials untouched, and never a client'
     await setRouteAuth('private');
   }
 });
+
+test("a client is told the data plane's own keep-alive timeout, not the worker's", async () => {
+  // The worker's Keep-Alive speaks of its connection to the data plane (5 s for Node): passed on, a
+  // client would drop idle connections the data plane keeps 65 s, and reconnect for nothing.
+  const res = await fetch(`${platform.url}${ROUTE}`, { headers: { authorization: `Bearer ${platform.token}` } });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('keep-alive'), 'timeout=65');
+  await res.arrayBuffer();
+});

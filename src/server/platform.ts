@@ -12,7 +12,7 @@ import { Authenticator } from './auth';
 import { LocalBlobStore } from './blobs/local/local-blob-store';
 import { Controller } from './controller/controller';
 import { Gateway } from './gateway/gateway';
-import type { DataPlane } from './gateway/data-plane';
+import { CLIENT_KEEP_ALIVE_MS, type DataPlane } from './gateway/data-plane';
 import { chooseDataPlane } from './data-plane-choice';
 import { HaproxyDataPlane } from './haproxy/haproxy-data-plane';
 import { freePort } from './free-port';
@@ -203,7 +203,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   });
   const execLog = log.child('exec');
   server.on('upgrade', (req, socket, head) => handleExecUpgrade({ auth, runtime, launch, log: execLog }, req, socket, head));
-  server.keepAliveTimeout = 65_000;
+  server.keepAliveTimeout = CLIENT_KEEP_ALIVE_MS;
   // The port first: a busy one ends the start before any worker, loop or timer begins.
   const started = haproxy ? listen(server, 0, '127.0.0.1').then(() => haproxy.start((server.address() as AddressInfo).port)) : listen(server, port, host);
   await started.catch(async (error: unknown) => {

@@ -2,6 +2,9 @@ import type { AppRecord } from '../store/records';
 import type { QueueReason } from './app-route';
 import type { SlotLoad } from './gateway';
 
+/** How long either data plane keeps a client's idle keep-alive connection; clients are told so (`Keep-Alive: timeout=65`). */
+export const CLIENT_KEEP_ALIVE_MS = 65_000;
+
 export interface ReadyWorker {
   id: string;
   revision: number;

@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import type { LogFormat } from '../logger';
+import { CLIENT_KEEP_ALIVE_MS } from '../gateway/data-plane';
 
 /**
  * What the server counts of each request HAProxy served alone (the request metrics); the access
@@ -120,14 +121,9 @@ const CATCH_UP_QUIET_MS = 50;
 const CATCH_UP_MAX_MS = 300;
 
 /**
- * How long HAProxy keeps a client's idle keep-alive connection (`timeout http-keep-alive`). After a
- * reload, the replaced worker answers one more request on each such connection before it closes
- * it (`option idle-close-on-response`), so within this time of the reload.
- */
-export const CLIENT_KEEP_ALIVE_MS = 65_000;
-/**
  * How long the ring of an HAProxy worker a reload replaced is still read: until the last request
- * it may still be sent on an idle connection is logged. Not longer: a reader attached to its ring
+ * it may still be sent on an idle connection (`option idle-close-on-response`: one more on each,
+ * within the keep-alive timeout of the reload) is logged. Not longer: a reader attached to its ring
  * keeps that worker from ending. (A stream it still serves past that is not counted.)
  */
 const REPLACED_WORKER_READ_MS = CLIENT_KEEP_ALIVE_MS + 5_000;

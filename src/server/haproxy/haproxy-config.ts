@@ -1,7 +1,8 @@
 import type { ErrorCode } from '../../contract/errors';
 import { TOKEN_PREFIX } from '../../contract/ids';
 import { USER_HEADER } from '../gateway/forward-headers';
-import { accessLogFormat, ACCESS_RING, ACTIVATOR_SERVER, CLIENT_KEEP_ALIVE_MS } from './haproxy-access';
+import { accessLogFormat, ACCESS_RING, ACTIVATOR_SERVER } from './haproxy-access';
+import { CLIENT_KEEP_ALIVE_MS } from '../gateway/data-plane';
 import type { LogFormat } from '../logger';
 import { SERVICE_PORT_HEADER } from '../gateway/gateway';
 import { SESSION_TTL_MS } from '../gateway/session-pins';
@@ -241,6 +242,9 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
       // What follows the route prefix, as the worker's own path: both forms' prefixes are 5
       // segments (`/api/routes/v1/NAMESPACE/NAME`, `/api/apps/v1/routes/ROUTE`).
       '  http-request set-path /%[path,field(7,/,0)]',
+      // Keep-Alive is hop by hop: the worker's speaks of its connection to HAProxy. The client is
+      // told HAProxy's own idle timeout, as the Node gateway tells its own.
+      `  http-response set-header keep-alive timeout=${CLIENT_KEEP_ALIVE_MS / 1000}`,
       `  stick-table type string len 128 size 100k expire ${SESSION_TTL_MS} srvkey name`,
       '  stick on req.hdr(x-everai-session-id)',
       // add-header, not set-header: the frontend dropped any the client sent.
