@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { AppView, WorkerView } from '../src/contract/api-views';
 import { copyExampleApp, deployApp, editFile, workersJson } from '../test/helpers/app-fixture';
 import { startTestPlatform, type TestPlatform } from '../test/helpers/platform';
-import { runtimeCommand } from '../src/server/haproxy/runtime-socket';
+import { runtimeCommand } from '../src/server/gateway/haproxy/runtime-socket';
 import { processTree, workerPids } from '../test/helpers/process-tree';
 import { printGatewayReport, type CpuPart, type LoadResults, type MeasuredLoad, type SpreadPlane, type SpreadResults, type TargetName } from './gateway-report';
 import { startNginxProxy, type NginxProxy } from './nginx';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AppRoute } from '../src/server/gateway/app-route';
+import { AppRoute } from '../src/server/gateway/node/app-route';
 import { appRecord, unitSlot } from './helpers/app-route';
 
 // A client that went away must not hold a place in the queue: not while it waits, and not at all

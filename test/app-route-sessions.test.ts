@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AppRoute } from '../src/server/gateway/app-route';
-import { MAX_SESSION_PINS, SESSION_TTL_MS, SessionPins } from '../src/server/gateway/session-pins';
+import { AppRoute } from '../src/server/gateway/node/app-route';
+import { MAX_SESSION_PINS, SESSION_TTL_MS, SessionPins } from '../src/server/gateway/node/session-pins';
 import { appRecord, unitSlot } from './helpers/app-route';
 
 // Session pins are what clients make them (any x-everai-session-id): they must go when idle for

@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { renderHaproxyConfig } from '../src/server/haproxy/haproxy-config';
-import { mapFileText, routeEntries, tokenEntries } from '../src/server/haproxy/haproxy-maps';
-import { readServedLines, type HaproxyServed } from '../src/server/haproxy/haproxy-access';
-import { countSessions, parseShowStat } from '../src/server/haproxy/haproxy-stats';
+import { renderHaproxyConfig } from '../src/server/gateway/haproxy/haproxy-config';
+import { mapFileText, routeEntries, tokenEntries } from '../src/server/gateway/haproxy/haproxy-maps';
+import { readServedLines, type HaproxyServed } from '../src/server/gateway/haproxy/haproxy-access';
+import { countSessions, parseShowStat } from '../src/server/gateway/haproxy/haproxy-stats';
 import { app, user } from './helpers/store-records';
 
 // The HAProxy data plane's generated parts, without a server: the config HAProxy accepts, and which

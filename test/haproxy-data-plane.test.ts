@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { runtimeCommand } from '../src/server/haproxy/runtime-socket';
+import { runtimeCommand } from '../src/server/gateway/haproxy/runtime-socket';
 import { appJson, cliOk, copyExampleApp, deployApp, editFile } from './helpers/app-fixture';
 import { startLoop } from './helpers/load';
 import { usePlatform } from './helpers/platform';

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { findHaproxy } from '../src/server/haproxy/haproxy-binary';
+import { findHaproxy } from '../src/server/gateway/haproxy/haproxy-binary';
 import { runCli } from './helpers/cli';
 import { startTestPlatform, type TestPlatform } from './helpers/platform';
 

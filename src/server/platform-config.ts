@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { DEFAULT_LISTEN, everaiHome } from '../contract/everai-home';
-import type { DataPlaneChoice } from './data-plane-choice';
+import type { DataPlaneChoice } from './gateway/data-plane-choice';
 import type { LogFormat, LogLevel } from './logger';
 
 export { DEFAULT_LISTEN, everaiHome };

@@ -1,5 +1,5 @@
 import type { AppRecord } from '../../src/server/store/records';
-import { WorkerSlot } from '../../src/server/gateway/worker-slot';
+import { WorkerSlot } from '../../src/server/gateway/node/worker-slot';
 import { app, user } from './store-records';
 
 /** An app as the gateway's route sees it, for unit tests of AppRoute: only what routing reads matters. */

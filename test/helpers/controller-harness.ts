@@ -7,7 +7,7 @@ import { nowIso } from '../../src/contract/time';
 import { Authenticator } from '../../src/server/auth';
 import { LocalBlobStore } from '../../src/server/blobs/local/local-blob-store';
 import { Controller, type ControllerTimings } from '../../src/server/controller/controller';
-import { Gateway } from '../../src/server/gateway/gateway';
+import { Gateway } from '../../src/server/gateway/node/gateway';
 import { PlatformMetrics } from '../../src/server/metrics/metrics';
 import type { AppRecord, UserRecord, WorkerRecord } from '../../src/server/store/records';
 import { withSpecDefaults } from '../../src/server/store/revision-spec-defaults';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { EveraiError } from '../../contract/errors';
 import { ADMIN_TOKEN_FILE } from '../../server/admin';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../../server/logger';
-import { DATA_PLANE_CHOICES, type DataPlaneChoice } from '../../server/data-plane-choice';
+import { DATA_PLANE_CHOICES, type DataPlaneChoice } from '../../server/gateway/data-plane-choice';
 import { defaultPlatformOptions, RUNTIME_KINDS, type RuntimeKind } from '../../server/platform-config';
 
 interface ServerOptions {

@@ -1,4 +1,4 @@
-import type { SlotLoad } from '../gateway/gateway';
+import type { SlotLoad } from '../gateway/data-plane';
 import type { RevisionHistory } from '../apps/revision-history';
 import type { ResourceRequestsDocument } from '../../contract/app-spec';
 import { isServing, type AppRecord, type AppRevisionRecord, type WorkerRecord } from '../store/records';

@@ -1,9 +1,19 @@
 import type { AppRecord } from '../store/records';
-import type { QueueReason } from './app-route';
-import type { SlotLoad } from './gateway';
+import type { QueueReason } from '../../contract/api-views';
 
 /** How long either data plane keeps a client's idle keep-alive connection; clients are told so (`Keep-Alive: timeout=65`). */
 export const CLIENT_KEEP_ALIVE_MS = 65_000;
+
+/** How busy one worker is, as the data plane sees it. */
+export interface SlotLoad {
+  inflight: number;
+  concurrency: number;
+  draining: boolean;
+  sessions: number;
+  successCount: number;
+  failedCount: number;
+  lastServeAt: string | null;
+}
 
 export interface ReadyWorker {
   id: string;

@@ -21,6 +21,9 @@ export const HOP_BY_HOP = new Set([
  */
 export const USER_HEADER = 'x-everai-user';
 
+/** Sends a request to another of a manifest app's declared ports than its main one (docs/manifest.md, "Ports"). */
+export const SERVICE_PORT_HEADER = 'x-everai-port';
+
 const BEARER_TOKEN = new RegExp(`^bearer\\s+${TOKEN_PREFIX}`, 'i');
 const BASIC = /^basic\s+/i;
 

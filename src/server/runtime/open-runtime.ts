@@ -3,7 +3,7 @@ import type { RuntimeKind } from '../platform-config';
 import type { GpuInfo } from '../resources/machine-resources';
 import { ContainerRuntime } from './container/container-runtime';
 import { findConmon } from './container/container-monitor';
-import { findOnPath } from './container/find-on-path';
+import { findOnPath } from '../find-on-path';
 import { findOciRuntime } from './container/oci-runtime-cli';
 import { ProcessRuntime } from './process/process-runtime';
 import type { Runtime } from './runtime';

@@ -1,5 +1,5 @@
-import type { QueueReason } from '../../gateway/app-route';
-import type { SlotLoad } from '../../gateway/gateway';
+import type { QueueReason } from '../../gateway/node/app-route';
+import type { SlotLoad } from '../../gateway/data-plane';
 import type { AppRecord, WorkerRecord } from '../../store/records';
 import type { ScalingFactors, WorkerFactor } from './scaling-factors';
 

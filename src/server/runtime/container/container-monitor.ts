@@ -1,5 +1,5 @@
 import { EveraiError } from '../../../contract/errors';
-import { findOnPath } from './find-on-path';
+import { findOnPath } from '../../find-on-path';
 
 /** How a container's program ended: its exit code, or the signal that killed it. */
 export interface ProgramExit {

@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { EveraiError } from '../../../contract/errors';
 import { releaseExecFifo } from './exec-fifo';
-import { findOnPath } from './find-on-path';
+import { findOnPath } from '../../find-on-path';
 
 const run = promisify(execFile);
 

@@ -1,11 +1,11 @@
-import type { ErrorCode } from '../../contract/errors';
-import { TOKEN_PREFIX } from '../../contract/ids';
-import { USER_HEADER } from '../gateway/forward-headers';
+import type { ErrorCode } from '../../../contract/errors';
+import { TOKEN_PREFIX } from '../../../contract/ids';
+import { USER_HEADER } from '../forward-headers';
 import { accessLogFormat, ACCESS_RING, ACTIVATOR_SERVER } from './haproxy-access';
-import { CLIENT_KEEP_ALIVE_MS } from '../gateway/data-plane';
-import type { LogFormat } from '../logger';
-import { SERVICE_PORT_HEADER } from '../gateway/gateway';
-import { SESSION_TTL_MS } from '../gateway/session-pins';
+import { CLIENT_KEEP_ALIVE_MS } from '../data-plane';
+import type { LogFormat } from '../../logger';
+import { SERVICE_PORT_HEADER } from '../forward-headers';
+import { SESSION_TTL_MS } from '../node/session-pins';
 
 /** One worker as HAProxy knows it: a server of its app's backend. */
 export interface HaproxyServer {

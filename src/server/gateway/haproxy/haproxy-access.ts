@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net';
-import type { LogFormat } from '../logger';
-import { CLIENT_KEEP_ALIVE_MS } from '../gateway/data-plane';
+import type { LogFormat } from '../../logger';
+import { CLIENT_KEEP_ALIVE_MS } from '../data-plane';
 
 /**
  * What the server counts of each request HAProxy served alone (the request metrics); the access

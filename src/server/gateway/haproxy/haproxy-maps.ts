@@ -1,5 +1,5 @@
-import type { AppRecord, UserRecord } from '../store/records';
-import { appLabel } from '../metrics/metrics';
+import type { AppRecord, UserRecord } from '../../store/records';
+import { appLabel } from '../../metrics/metrics';
 import { backendName } from './haproxy-config';
 
 /** An app's route keys (the fields of its paths `ROUTE_KEY_FIELDS` names in haproxy-config.ts), in either route form. */

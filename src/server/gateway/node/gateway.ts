@@ -1,13 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { EveraiError } from '../../contract/errors';
-import type { Authenticator } from '../auth';
-import type { AccessNote } from '../http/access-log';
-import { appLabel, type PlatformMetrics } from '../metrics/metrics';
-import type { AppRecord, UserRecord } from '../store/records';
+import { EveraiError } from '../../../contract/errors';
+import type { Authenticator } from '../../auth';
+import type { AccessNote } from '../../http/access-log';
+import { appLabel, type PlatformMetrics } from '../../metrics/metrics';
+import type { AppRecord, UserRecord } from '../../store/records';
 import { AppRoute, QUEUE_REASONS, type QueueReason } from './app-route';
-import type { QueuedRequestView } from '../../contract/api-views';
-import { carriesPlatformToken, forwardRequestHeaders, USER_HEADER } from './forward-headers';
+import type { QueuedRequestView } from '../../../contract/api-views';
+import { carriesPlatformToken, forwardRequestHeaders, SERVICE_PORT_HEADER, USER_HEADER } from '../forward-headers';
+import type { SlotLoad } from '../data-plane';
 import { CutOffError, proxyToWorker } from './proxy';
 import { isGatewayPath, parseRoutePath } from './route-path';
 import { WorkerSlot } from './worker-slot';
@@ -22,18 +23,6 @@ export interface GatewayDeps {
 /** Idempotent requests (RFC 9110 §9.2.2) that got no answer yet may be tried again on another worker. */
 const RETRYABLE = new Set(['GET', 'HEAD', 'OPTIONS']);
 const MAX_ATTEMPTS = 3;
-/** Sends a request to another of a manifest app's declared ports than its main one (docs/manifest.md, "Ports"). */
-export const SERVICE_PORT_HEADER = 'x-everai-port';
-
-export interface SlotLoad {
-  inflight: number;
-  concurrency: number;
-  draining: boolean;
-  sessions: number;
-  successCount: number;
-  failedCount: number;
-  lastServeAt: string | null;
-}
 
 /**
  * Routes requests to an app's workers. It reads only memory: the controller tells it which apps

@@ -1,4 +1,4 @@
-import { findOnPath } from '../runtime/container/find-on-path';
+import { findOnPath } from '../../find-on-path';
 
 /**
  * The HAProxy the server would start: `EVERAI_HAPROXY`, else `haproxy` on PATH or in an sbin folder

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { EveraiError } from '../../contract/errors';
-import type { Logger } from '../logger';
+import { EveraiError } from '../../../contract/errors';
+import type { Logger } from '../../logger';
 import { runtimeCommand } from './runtime-socket';
 
 /** How soon a dead HAProxy is started again. */

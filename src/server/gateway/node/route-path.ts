@@ -1,4 +1,4 @@
-import { decodeSegment } from '../http/decode-segment';
+import { decodeSegment } from '../../http/decode-segment';
 
 /** Where a gateway request goes: the two route forms (README.md, "Commands"). */
 export type RouteTarget =

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Transform } from 'node:stream';
-import { EveraiError } from '../../contract/errors';
-import { forwardResponseHeaders } from './forward-headers';
+import { EveraiError } from '../../../contract/errors';
+import { forwardResponseHeaders } from '../forward-headers';
 import { ResponseSink } from './response-sink';
 import type { Pool } from 'undici';
 

@@ -1,4 +1,4 @@
-import { EveraiError } from '../contract/errors';
+import { EveraiError } from '../../contract/errors';
 import { findHaproxy } from './haproxy/haproxy-binary';
 
 /** What `--data-plane` takes: `auto` is HAProxy where it is installed, else the Node gateway alone. */
