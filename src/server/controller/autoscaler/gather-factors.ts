@@ -1,4 +1,4 @@
-import type { QueueReason } from '../../gateway/node/app-route';
+import type { QueueReason } from '../../../contract/api-views';
 import type { SlotLoad } from '../../gateway/data-plane';
 import type { AppRecord, WorkerRecord } from '../../store/records';
 import type { ScalingFactors, WorkerFactor } from './scaling-factors';

@@ -1,4 +1,4 @@
-import type { QueueReason } from '../../gateway/node/app-route';
+import type { QueueReason } from '../../../contract/api-views';
 
 /**
  * What an autoscaler decides from (docs/autoscaling.md): one app's workers and queue at one

@@ -2,7 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
-import type { QueueReason } from '../node/app-route';
+import type { QueueReason } from '../../../contract/api-views';
 import type { DataPlane, ReadyWorker, SlotLoad } from '../data-plane';
 import type { Gateway } from '../node/gateway';
 import type { EndedRequest } from '../../http/access-log';

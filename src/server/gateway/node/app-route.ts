@@ -4,8 +4,6 @@ import type { AppRecord } from '../../store/records';
 import { SessionPins } from './session-pins';
 import type { WorkerSlot } from './worker-slot';
 
-export { QUEUE_REASONS, type QueueReason };
-
 interface Waiter {
   sessionId: string | undefined;
   exclude: ReadonlySet<string>;
