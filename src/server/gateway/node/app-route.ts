@@ -1,5 +1,5 @@
 import { EveraiError } from '../../../contract/errors';
-import { QUEUE_REASONS, type QueueReason, type QueuedRequestView } from '../../../contract/api-views';
+import type { QueueReason, QueuedRequestView } from '../../../contract/api-views';
 import type { AppRecord } from '../../store/records';
 import { SessionPins } from './session-pins';
 import type { WorkerSlot } from './worker-slot';
