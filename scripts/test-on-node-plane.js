@@ -10,7 +10,7 @@ const { spawnSync } = require('node:child_process');
 const { join } = require('node:path');
 
 const dist = join(__dirname, '..', 'dist');
-const { findHaproxy } = require(join(dist, 'src', 'server', 'haproxy', 'haproxy-binary.js'));
+const { findHaproxy } = require(join(dist, 'src', 'server', 'gateway', 'haproxy', 'haproxy-binary.js'));
 
 const planeTests = [
   'gateway', 'gateway-headers', 'gateway-workers', 'app-route-queue', 'app-route-sessions',
