@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
@@ -230,3 +231,36 @@ test('a short or corrupt layer blob fails the unpack cleanly: an error, no tree,
   // What zlib says depends on the bytes it meets; that it fails is the point.
   await refused(await imageOfBlobs([corrupt], true), /./, false);
 });
+
+/** A folder as GNU tar writes it in `format`: the plain tar layers of real images, long names included. */
+function folderLayer(folder: string, format: string): Buffer {
+  return execFileSync('tar', [`--format=${format}`, '--numeric-owner', '-cf', '-', '-C', folder, '.'], { maxBuffer: 64 * 1024 * 1024 });
+}
+
+for (const format of ['gnu', 'posix', 'ustar']) {
+  test(`plain tar layers that GNU tar writes in its '${format}' format unpack as the folder was: long names, links, modes`, async () => {
+    const folder = mkdtempSync(join(dir, `folder-${format}-`));
+    // 90 + 90 characters: ustar splits it into a prefix and a name; longer names need GNU or PAX records.
+    const deep = join('d'.repeat(90), 'f'.repeat(90));
+    const names = ['small.txt', 'exe.sh', deep, ...(format === 'ustar' ? [] : [join('d'.repeat(90), 'n'.repeat(200))])];
+    mkdirSync(join(folder, 'd'.repeat(90)));
+    mkdirSync(join(folder, 'empty'));
+    const bodies = new Map(names.map((name, i) => [name, randomBytes(i * 70_000 + 1)]));
+    for (const [name, body] of bodies) writeFileSync(join(folder, name), body);
+    chmodSync(join(folder, 'exe.sh'), 0o750);
+    // A link target of over 100 characters needs GNU or PAX records too.
+    const linkTarget = format === 'ustar' ? 'small.txt' : deep;
+    symlinkSync(linkTarget, join(folder, 'to-deep'));
+    linkSync(join(folder, 'small.txt'), join(folder, 'hard.txt'));
+
+    const image = await imageOfBlobs([folderLayer(folder, format)], false);
+    const root = await new ImageUnpacker(blobs, cacheDir()).ensureUnpacked(image);
+    for (const [name, body] of bodies) {
+      assert.ok(readFileSync(join(root, name)).equals(body), `${name} differs`);
+      assert.equal(statSync(join(root, name)).mode & 0o777, statSync(join(folder, name)).mode & 0o777, `${name}'s mode`);
+    }
+    assert.equal(readlinkSync(join(root, 'to-deep')), linkTarget);
+    assert.equal(statSync(join(root, 'hard.txt')).ino, statSync(join(root, 'small.txt')).ino);
+    assert.ok(statSync(join(root, 'empty')).isDirectory());
+  });
+}

@@ -2,9 +2,10 @@ import { createReadStream, linkSync, lstatSync, mkdirSync, readdirSync, readlink
 import { join, posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { extract as tarExtract, type Header as TarHeader } from 'tar-stream';
+import { extract as tarExtract } from 'tar-stream';
 import { EveraiError } from '../../../contract/errors';
 import { writeNewFile } from './small-folio-file';
+import { tarFileEntries, type TarEntry } from './tar-file-reader';
 
 /**
  * Applies one image layer to a tree (image spec, "Applying Changesets"), for the layer worker
@@ -18,7 +19,7 @@ const WHITEOUT = '.wh.';
 const OPAQUE_WHITEOUT = '.wh..wh..opq';
 /** Like the kernel's limit on symlinks followed in one lookup. */
 const MAX_LINK_HOPS = 40;
-/** The blob's reads: few syscalls, and a tar entry's body mostly arrives in one piece. */
+/** A gzip blob's reads: few syscalls. */
 const READ_CHUNK = 1024 * 1024;
 
 function refuse(entry: string, why: string): EveraiError {
@@ -95,15 +96,23 @@ function clearFor(path: string, keepDirectory: boolean): void {
   rmSync(path, { recursive: true, force: true });
 }
 
-/** Applies the layer in the tar (gzip-compressed when `gzip`) at `blobPath` to the tree at `root`, in entry order. */
+/**
+ * Applies the layer in the tar (gzip-compressed when `gzip`) at `blobPath` to the tree at `root`, in
+ * entry order: a plain tar read at offsets into one reused buffer, a gzip one through tar-stream.
+ */
 export async function applyLayerFile(root: string, blobPath: string, gzip: boolean): Promise<void> {
+  const created = new Set<string>();
+  if (!gzip) {
+    for (const entry of tarFileEntries(blobPath)) await applyEntry(root, entry, entry.body, created);
+    return;
+  }
   const source = createReadStream(blobPath, { highWaterMark: READ_CHUNK });
   const extract = tarExtract();
-  const feeding = gzip ? pipeline(source, createGunzip(), extract) : pipeline(source, extract);
+  const feeding = pipeline(source, createGunzip(), extract);
   const applying = (async () => {
-    const created = new Set<string>();
     for await (const entry of extract) {
-      await applyEntry(root, entry.header, entry, created);
+      const { name, type = 'file', mode = 0o644, linkname } = entry.header;
+      await applyEntry(root, { name, type, mode, linkname: linkname ?? '' }, entry, created);
       entry.resume();
     }
   })();
@@ -114,7 +123,7 @@ export async function applyLayerFile(root: string, blobPath: string, gzip: boole
 }
 
 /** `created`: what this layer made so far, which its own opaque whiteouts must not remove. */
-async function applyEntry(root: string, header: TarHeader, body: AsyncIterable<unknown>, created: Set<string>): Promise<void> {
+async function applyEntry(root: string, header: Omit<TarEntry, 'body'>, body: AsyncIterable<unknown> | Iterable<unknown>, created: Set<string>): Promise<void> {
   const path = entryPath(header.name);
   if (path === '') return;
   const dir = posix.dirname(path) === '.' ? '' : posix.dirname(path);

@@ -16,7 +16,7 @@ const MAX_WRITE = 64 * 1024;
  * before the next is awaited: this runs on the layer worker thread (layer-worker.ts), never on the
  * server's main thread, and a piece's buffer is done with once its write returns.
  */
-export async function writeNewFile(target: string, body: AsyncIterable<unknown>, mode: number): Promise<void> {
+export async function writeNewFile(target: string, body: AsyncIterable<unknown> | Iterable<unknown>, mode: number): Promise<void> {
   const file = openSync(target, 'wx', mode);
   try {
     for await (const chunk of body) {
