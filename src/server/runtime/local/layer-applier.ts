@@ -9,9 +9,10 @@ import { tarFileEntries, type TarEntry } from './tar-file-reader';
 
 /**
  * Applies one image layer to a tree (image spec, "Applying Changesets"), for the layer worker
- * thread (layer-worker.ts): every disk call here is synchronous, which costs a syscall each where
- * the thread pool costs a hand-off and a promise each (some 16,000 writes per GiB unpacked), and
- * must never run on the server's main thread, which serves the gateway.
+ * thread (layer-worker.ts): its writes and file-system changes are synchronous calls, which cost a
+ * syscall each where the thread pool costs a hand-off and a promise each (some 16,000 writes per GiB
+ * unpacked), and must never run on the server's main thread, which serves the gateway. Only a gzip
+ * layer's blob is still read as a stream.
  */
 
 /** OCI image spec, "Whiteouts". */
