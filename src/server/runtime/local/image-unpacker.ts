@@ -89,7 +89,7 @@ export class ImageUnpacker {
     });
   }
 
-  /** Applies one layer (image spec, "Applying Changesets"): gzip or plain tar, in entry order, on a thread of its own. */
+  /** Applies one layer (image spec, "Applying Changesets"): gzip or plain tar, in entry order, on the layer thread. */
   private async applyLayer(root: string, layer: { digest: string; mediaType: string }): Promise<void> {
     if (layer.mediaType.includes('zstd')) {
       throw new EveraiError('EVERAI_BAD_REQUEST', `layer ${layer.digest} is zstd-compressed (${layer.mediaType}); only gzip and plain tar layers are supported`);

@@ -1,10 +1,10 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { EveraiError } from '../../../contract/errors';
 import { applyLayerFile } from './layer-applier';
 
 /**
- * The worker thread's script that applies one image layer (layer-thread.ts starts it): the unpack
- * writes with synchronous calls, which the server's main thread, serving the gateway, must not make.
+ * The script of the layer thread (layer-thread.ts starts it): it applies image layers with
+ * synchronous disk calls, which the server's main thread, serving the gateway, must not make.
  */
 
 /** What the thread is asked to do. */
@@ -14,7 +14,7 @@ export interface LayerJob {
   gzip: boolean;
 }
 
-/** The thread's one message: done, or the failure, as plain data (an Error's class does not cross threads). */
+/** The answer to a job: done, or the failure, as plain data (an Error's class does not cross threads). */
 export type LayerOutcome = { ok: true } | { ok: false; message: string; everaiCode?: string; errno?: string };
 
 function outcomeOf(error: unknown): LayerOutcome {
@@ -23,8 +23,9 @@ function outcomeOf(error: unknown): LayerOutcome {
   return { ok: false, message: error instanceof Error ? error.message : String(error), ...(errno ? { errno } : {}) };
 }
 
-const job = workerData as LayerJob;
-applyLayerFile(job.root, job.blobPath, job.gzip).then(
-  () => parentPort?.postMessage({ ok: true } satisfies LayerOutcome),
-  (error: unknown) => parentPort?.postMessage(outcomeOf(error)),
-);
+parentPort?.on('message', ({ id, job }: { id: number; job: LayerJob }) => {
+  applyLayerFile(job.root, job.blobPath, job.gzip).then(
+    () => parentPort?.postMessage({ id, outcome: { ok: true } satisfies LayerOutcome }),
+    (error: unknown) => parentPort?.postMessage({ id, outcome: outcomeOf(error) }),
+  );
+});
