@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
@@ -11,7 +13,7 @@ import { MEDIA_TYPES } from '../src/contract/oci';
 import { LocalBlobStore } from '../src/server/blobs/local/local-blob-store';
 import { chainKey, ImageUnpacker } from '../src/server/runtime/local/image-unpacker';
 
-type Entry = Partial<Header> & { name: string; body?: string };
+type Entry = Partial<Header> & { name: string; body?: string | Buffer };
 
 const LAYER_MTIME = new Date('2026-01-01T00:00:00Z');
 
@@ -49,10 +51,19 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Stores each layer (gzip unless told) and returns an image of them with a fresh digest. */
 async function imageOf(layers: readonly (readonly Entry[])[], gzip = true) {
-  const refs = [];
+  const blobsOf = [];
   for (const entries of layers) {
     const tar = await tarOf(entries);
-    const { digest } = await blobs.write(Readable.from([gzip ? gzipSync(tar) : tar]));
+    blobsOf.push(gzip ? gzipSync(tar) : tar);
+  }
+  return imageOfBlobs(blobsOf, gzip);
+}
+
+/** Stores each layer's blob as it is (gzip or plain tar, maybe broken) and returns an image of them with a fresh digest. */
+async function imageOfBlobs(layers: readonly Buffer[], gzip: boolean) {
+  const refs = [];
+  for (const layer of layers) {
+    const { digest } = await blobs.write(Readable.from([layer]));
     refs.push({ digest, mediaType: gzip ? MEDIA_TYPES.ociLayerGzip : 'application/vnd.oci.image.layer.v1.tar' });
   }
   const digest = `sha256:${(++images).toString(16).padStart(64, '0')}`;
@@ -63,10 +74,10 @@ function cacheDir(): string {
   return join(dir, 'cache');
 }
 
-async function refused(image: Awaited<ReturnType<typeof imageOf>>, message: RegExp): Promise<void> {
+async function refused(image: Awaited<ReturnType<typeof imageOf>>, message: RegExp, everai = true): Promise<void> {
   await assert.rejects(
     new ImageUnpacker(blobs, cacheDir()).ensureUnpacked(image),
-    (error: unknown) => error instanceof EveraiError && message.test(error.message),
+    (error: unknown) => error instanceof Error && (!everai || error instanceof EveraiError) && message.test(error.message),
   );
   // Nothing that looks unpacked, and no half tree left behind.
   assert.equal(existsSync(join(cacheDir(), chainKey(image.layers))), false);
@@ -192,3 +203,64 @@ test('a missing layer blob fails the unpack and a later call may retry', async (
   await assert.rejects(unpacker.ensureUnpacked(image), /missing from the blob store/);
   await assert.rejects(unpacker.ensureUnpacked(image), /missing from the blob store/);
 });
+
+/**
+ * Sizes around the unpack's 64 KiB writes and 1 MiB blob reads, where a body split across reads or
+ * a buffer reused too early would show as a wrong byte.
+ */
+const EDGE_SIZES = [0, 1, 511, 512, 64 * 1024 - 1, 64 * 1024 + 1, 1024 * 1024 - 100, 1024 * 1024 + 7, 3 * 1024 * 1024 + 513];
+
+for (const gzip of [true, false]) {
+  test(`every byte of every file unpacks as it was packed (${gzip ? 'gzip' : 'plain tar'})`, async () => {
+    const files = EDGE_SIZES.map((size, i) => ({ name: `data/f${i}`, body: randomBytes(size) }));
+    // Twice over: the second round's bodies start at other offsets of the blob's reads.
+    const entries = [...files, ...files.map((file) => ({ ...file, name: `${file.name}-again`, body: randomBytes(file.body.length) }))];
+    const root = await new ImageUnpacker(blobs, cacheDir()).ensureUnpacked(await imageOf([entries], gzip));
+    for (const { name, body } of entries) assert.ok(readFileSync(join(root, name)).equals(body), `${name} differs`);
+  });
+}
+
+test('a short or corrupt layer blob fails the unpack cleanly: an error, no tree, nothing half-built', async () => {
+  const tar = await tarOf([{ name: 'data/big', body: randomBytes(3 * 1024 * 1024) }, { name: 'data/after', body: 'x' }]);
+  // Cut inside the first file's body: the tar ends before it does.
+  await refused(await imageOfBlobs([tar.subarray(0, 2 * 1024 * 1024)], false), /Unexpected end of data/, false);
+  const gzip = gzipSync(tar);
+  await refused(await imageOfBlobs([gzip.subarray(0, gzip.length / 2)], true), /unexpected end of file/, false);
+  const corrupt = Buffer.from(gzip);
+  corrupt.fill(0xff, 1000, 2000);
+  // What zlib says depends on the bytes it meets; that it fails is the point.
+  await refused(await imageOfBlobs([corrupt], true), /./, false);
+});
+
+/** A folder as GNU tar writes it in `format`: the plain tar layers of real images, long names included. */
+function folderLayer(folder: string, format: string): Buffer {
+  return execFileSync('tar', [`--format=${format}`, '--numeric-owner', '-cf', '-', '-C', folder, '.'], { maxBuffer: 64 * 1024 * 1024 });
+}
+
+for (const format of ['gnu', 'posix', 'ustar']) {
+  test(`plain tar layers that GNU tar writes in its '${format}' format unpack as the folder was: long names, links, modes`, async () => {
+    const folder = mkdtempSync(join(dir, `folder-${format}-`));
+    // 90 + 90 characters: ustar splits it into a prefix and a name; longer names need GNU or PAX records.
+    const deep = join('d'.repeat(90), 'f'.repeat(90));
+    const names = ['small.txt', 'exe.sh', deep, ...(format === 'ustar' ? [] : [join('d'.repeat(90), 'n'.repeat(200))])];
+    mkdirSync(join(folder, 'd'.repeat(90)));
+    mkdirSync(join(folder, 'empty'));
+    const bodies = new Map(names.map((name, i) => [name, randomBytes(i * 70_000 + 1)]));
+    for (const [name, body] of bodies) writeFileSync(join(folder, name), body);
+    chmodSync(join(folder, 'exe.sh'), 0o750);
+    // A link target of over 100 characters needs GNU or PAX records too.
+    const linkTarget = format === 'ustar' ? 'small.txt' : deep;
+    symlinkSync(linkTarget, join(folder, 'to-deep'));
+    linkSync(join(folder, 'small.txt'), join(folder, 'hard.txt'));
+
+    const image = await imageOfBlobs([folderLayer(folder, format)], false);
+    const root = await new ImageUnpacker(blobs, cacheDir()).ensureUnpacked(image);
+    for (const [name, body] of bodies) {
+      assert.ok(readFileSync(join(root, name)).equals(body), `${name} differs`);
+      assert.equal(statSync(join(root, name)).mode & 0o777, statSync(join(folder, name)).mode & 0o777, `${name}'s mode`);
+    }
+    assert.equal(readlinkSync(join(root, 'to-deep')), linkTarget);
+    assert.equal(statSync(join(root, 'hard.txt')).ino, statSync(join(root, 'small.txt')).ino);
+    assert.ok(statSync(join(root, 'empty')).isDirectory());
+  });
+}

@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 
 /**
  * The most one write() puts in the page cache. The kernel sizes a written file's page-cache folios
@@ -12,23 +12,20 @@ const MAX_WRITE = 64 * 1024;
 /**
  * Writes `body` to a new file (`wx`: never following something that appeared at that name) in
  * writes of at most MAX_WRITE, so that workers mapping it (an unpacked image's programs and
- * libraries) are charged only the pages they touch.
+ * libraries) are charged only the pages they touch. The writes are synchronous, each piece written
+ * before the next is awaited: this runs on the layer worker thread (layer-worker.ts), never on the
+ * server's main thread, and a piece's buffer is done with once its write returns.
  */
-export async function writeNewFile(target: string, body: AsyncIterable<unknown>, mode: number): Promise<void> {
-  const file = await fs.open(target, 'wx', mode);
+export async function writeNewFile(target: string, body: AsyncIterable<unknown> | Iterable<unknown>, mode: number): Promise<void> {
+  const file = openSync(target, 'wx', mode);
   try {
-    let position = 0;
     for await (const chunk of body) {
       const bytes = chunk as Buffer;
-      // Each piece at its own position, all at once: one write per piece, and no slower than one large write.
-      const pieces: Promise<unknown>[] = [];
-      for (let offset = 0; offset < bytes.length; offset += MAX_WRITE) {
-        pieces.push(file.write(bytes, offset, Math.min(MAX_WRITE, bytes.length - offset), position + offset));
+      for (let offset = 0; offset < bytes.length; ) {
+        offset += writeSync(file, bytes, offset, Math.min(MAX_WRITE, bytes.length - offset));
       }
-      await Promise.all(pieces);
-      position += bytes.length;
     }
   } finally {
-    await file.close();
+    closeSync(file);
   }
 }
