@@ -27,12 +27,13 @@ export interface StreamedAnswer {
 /**
  * A request with a small body (or none) whose answer's body, for a 200, goes piece by piece to
  * `onPiece`, synchronously. Over plain HTTP the socket reads into one buffer of its own (`onread`),
- * and the body is cut from it as it is: no buffer is allocated per read and none is copied. node:http
- * allocated a 64 KiB buffer for each read and its parser copied each body piece into another one:
- * with the stream around them, about half a second of CPU per GiB the CLI pulls, a third of all it
- * spent. The platform answers downloads with a Content-Length; a chunked answer is decoded, and one
- * with neither is read until the connection closes (the request asks for that). Over HTTPS, node:https reads as before.
- * The promise rejects with the system error (`code`: ECONNREFUSED...) if no answer starts.
+ * and the body is cut from it as it is: no buffer is allocated per read and none is copied.
+ * node:http allocated a 64 KiB buffer for each read and its parser copied each body piece into
+ * another one: with the stream around them, a quarter to a third of the CLI's CPU in a pull. The
+ * platform answers downloads with a Content-Length; a chunked answer is decoded, and one with
+ * neither is read until the connection closes (the request asks for that). Over HTTPS, node:https
+ * reads as before. The promise rejects with the system error (`code`: ECONNREFUSED...) if no
+ * answer starts.
  */
 export function openAnswer(url: string, method: string, headers: Record<string, string>, body: string | undefined, onPiece: PieceSink): Promise<StreamedAnswer> {
   const target = new URL(url);
@@ -79,7 +80,7 @@ function openPlain(target: URL, method: string, headers: Record<string, string>,
     /** The bytes of the head so far; undefined once it is read. */
     let head: Buffer | undefined = Buffer.alloc(0);
     let status = 0;
-    /** Bytes of the body still to come; -1 until the connection closes. */
+    /** Bytes of the body still to come; -1 when it runs until the connection closes, or is chunked. */
     let left = -1;
     const text: Buffer[] = [];
     let settled = false;
@@ -153,8 +154,6 @@ function openPlain(target: URL, method: string, headers: Record<string, string>,
       else if (head === undefined) fail(new Error(chunks ? 'the connection closed before the last chunk of the answer' : `the connection closed with ${left} bytes of the answer still to come`));
       else fail(new Error('the connection closed before an answer'));
     });
-    // With its reads going to `read`, the socket still has to flow for its end to be seen.
-    socket.resume();
     const lines = [`${method} ${target.pathname}${target.search} HTTP/1.1`, `host: ${target.host}`, 'connection: close'];
     for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
     if (body !== undefined) lines.push(`content-length: ${Buffer.byteLength(body)}`);
