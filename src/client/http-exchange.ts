@@ -44,27 +44,3 @@ export function streamExchange(url: string, method: string, headers: Record<stri
     });
   });
 }
-
-/**
- * A request with a small body (or none) whose answer is handed over as it starts, to be read as a
- * stream. node:http, not undici: the pieces come as 'data' events, where an async iteration over
- * undici's body cost the CLI a promise or more per 64 KiB piece.
- */
-export function openResponse(url: string, method: string, headers: Record<string, string>, body?: string): Promise<IncomingMessage> {
-  const target = new URL(url);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const transport = (target.protocol === 'https:' ? require('node:https') : require('node:http')) as typeof import('node:http');
-  return new Promise((resolve, reject) => {
-    const withLength = body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) };
-    const req = transport.request(target, { method, headers: withLength }, resolve);
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-/** The rest of an answer, as text. */
-export async function responseText(res: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of res as AsyncIterable<Buffer>) chunks.push(chunk);
-  return Buffer.concat(chunks).toString('utf8');
-}

@@ -4,9 +4,9 @@ import { errorFromResponse, type ApiClient } from '../api-client';
 import { BlobBatchReader, encodeBlobBatch } from '../../contract/blob-batch';
 import { EveraiError } from '../../contract/errors';
 import { writeAll } from './write-all';
-import { openResponse, responseText, streamExchange, type Exchange } from '../http-exchange';
+import { streamExchange, type Exchange } from '../http-exchange';
+import { openAnswer } from '../answer-reader';
 import { hashFileStart } from './file-digest';
-import { finished } from 'node:stream/promises';
 import { sendFileBytes } from '../file-body';
 import type { VolumeFile } from '../../contract/volume-file';
 import { UPLOAD_OFFSET_HEADER, volumeApiPath, type DownloadFilesRequest, type FinishUploadRequest } from '../../contract/volume-view';
@@ -139,27 +139,26 @@ export async function downloadFile(
 ): Promise<void> {
   const path = file.path.split('/').map(encodeURIComponent).join('/');
   const url = `${api.baseUrl}${volumeApiPath(ref, `/revisions/${revision}/files/${path}`)}`;
-  const res = await openResponse(url, 'GET', api.authHeaders()).catch((error: unknown) => {
+  let sink: DownloadTarget | undefined;
+  const answer = await openAnswer(url, 'GET', api.authHeaders(), undefined, (piece) => {
+    // Hashed and written in the read, synchronously: no promise, and no copy, per piece.
+    sink ??= new DownloadTarget(file, target);
+    sink.write(piece);
+    onBytes(piece.length);
+  }).catch((error: unknown) => {
     throw brokeOff(api, error);
   });
-  if (res.statusCode !== 200) throw errorFromResponse(res.statusCode ?? 0, await responseText(res));
-  const sink = new DownloadTarget(file, target);
   try {
-    // Each piece is hashed and written in its 'data' event, synchronously: no promise per piece.
-    res.on('data', (chunk: Buffer) => {
-      try {
-        sink.write(chunk);
-        onBytes(chunk.length);
-      } catch (error) {
-        res.destroy(error as Error);
-      }
-    });
-    await finished(res);
+    const text = await answer.body;
+    if (answer.status !== 200) throw errorFromResponse(answer.status, text);
   } catch (error) {
+    if (error instanceof EveraiError) throw error;
     throw new EveraiError('EVERAI_INTERNAL', `downloading ${JSON.stringify(file.path)} failed: ${(error as Error).message}`);
   } finally {
-    sink.close();
+    sink?.close();
   }
+  // An empty file has no piece that made it.
+  sink ??= new DownloadTarget(file, target);
   sink.finish();
 }
 
@@ -179,10 +178,6 @@ export async function downloadBatch(
 ): Promise<void> {
   const body = JSON.stringify({ paths: files.map((f) => f.path) } satisfies DownloadFilesRequest);
   const url = `${api.baseUrl}${volumeApiPath(ref, `/revisions/${revision}/files:download`)}`;
-  const res = await openResponse(url, 'POST', { ...api.authHeaders(), 'content-type': 'application/json' }, body).catch((error: unknown) => {
-    throw brokeOff(api, error);
-  });
-  if (res.statusCode !== 200) throw errorFromResponse(res.statusCode ?? 0, await responseText(res));
   let index = 0;
   let current: { file: VolumeFile; sink: DownloadTarget } | undefined;
   try {
@@ -205,15 +200,11 @@ export async function downloadBatch(
         onFile(done.file);
       },
     });
-    // Each piece is read in its 'data' event, synchronously: no promise per piece.
-    res.on('data', (chunk: Buffer) => {
-      try {
-        reader.push(chunk);
-      } catch (error) {
-        res.destroy(error as Error);
-      }
+    const answer = await openAnswer(url, 'POST', { ...api.authHeaders(), 'content-type': 'application/json' }, body, (piece) => reader.push(piece)).catch((error: unknown) => {
+      throw brokeOff(api, error);
     });
-    await finished(res);
+    const text = await answer.body;
+    if (answer.status !== 200) throw errorFromResponse(answer.status, text);
     const count = reader.end();
     if (count !== files.length) throw new EveraiError('EVERAI_INTERNAL', `the platform sent ${count} of a batch's ${files.length} files; pull again`);
   } catch (error) {
