@@ -143,6 +143,18 @@ test("another user's upload id is not theirs to see, add to or finish", async ()
   assert.equal((await commitOne('mine', sha256(bytes), bytes.length)).status, 201);
 });
 
+test('a refusal answered before the body is read reaches the client, each time, and the connection stays usable', async () => {
+  await volumeOk(platform, ['volume', 'create', 'refused']);
+  const upload = uploadId();
+  assert.equal((await putPart('refused', upload, 0, randomBytes(MIB))).status, 200);
+  // Each part claims the wrong offset: refused (409) before a byte of its 4 MiB is read. Closing
+  // the connection on unread bytes made the kernel reset it, and the client lost the answer.
+  for (let i = 0; i < 20; i++) {
+    assert.equal((await errorOf(await putPart('refused', upload, 3 * MIB, randomBytes(4 * MIB)))).status, 409);
+  }
+  assert.equal(await heldOf('refused', upload), MIB);
+});
+
 test('an upload id that is not 64 hex digits is refused', async () => {
   await volumeOk(platform, ['volume', 'create', 'bad-id']);
   assert.equal((await errorOf(await putPart('bad-id', 'x'.repeat(64), 0, Buffer.from('abc')))).status, 400);

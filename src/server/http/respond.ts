@@ -28,7 +28,21 @@ export function sendError(req: IncomingMessage, res: ServerResponse, error: unkn
     status = 500;
     body = { error: { code: 'EVERAI_INTERNAL', message: `internal error (request id ${requestId})`, requestId } };
   }
-  // A body the client is still sending must not keep the socket busy after we answered.
-  if (!req.complete) headers.connection = 'close';
+  if (!req.complete && !unreadBodyIsSmall(req)) headers.connection = 'close';
   sendJson(res, status, body, headers);
+}
+
+/** The most of a refused request's body read (and dropped) after the answer, to keep its connection. */
+const DROPPED_BODY_LIMIT = 16 * 1024 * 1024;
+
+/**
+ * Whether the rest of a refused request's body is small enough to read and drop after the answer
+ * (node:http does so), where closing would do harm: a socket closed with bytes unread is reset by
+ * the kernel, and a reset can take the answer with it before the client reads it (a 409 to a part
+ * of a push became "fetch failed"). A larger or unbounded body gets `Connection: close`: reading
+ * gigabytes to refuse them costs more than a client that sends them deserves.
+ */
+function unreadBodyIsSmall(req: IncomingMessage): boolean {
+  const declared = Number(req.headers['content-length']);
+  return req.headers['content-length'] !== undefined && Number.isSafeInteger(declared) && declared <= DROPPED_BODY_LIMIT;
 }
