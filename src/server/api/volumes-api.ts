@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { EveraiError } from '../../contract/errors';
 import type { ApiRouter } from './api';
@@ -28,17 +28,30 @@ const FILE_LIST_BODY_LIMIT = 64 * 1024 * 1024;
 
 const createSchema = z.object({ name: z.string() });
 
+/** An upload's body as the volume service takes it: from which byte of the file, and until when. */
+interface UploadBody {
+  body: IncomingMessage;
+  offset: number;
+  signal: AbortSignal;
+}
+
 /**
- * The byte an upload's body starts at. Node ends a body at its Content-Length, so a declared length
- * is required: it bounds what is written.
+ * Hands an upload's body to `store`. Node ends a body at its Content-Length, so a declared length
+ * is required: it bounds what is written. A client that went away half-way gets no answer; the
+ * store keeps what arrived, to resume.
  */
-function uploadOffset(req: IncomingMessage): number {
+async function receiveUpload(req: IncomingMessage, res: ServerResponse, store: (upload: UploadBody) => Promise<void>): Promise<void> {
   if (req.headers['content-length'] === undefined) {
     throw new EveraiError('EVERAI_BAD_REQUEST', 'a blob upload needs a Content-Length header');
   }
   const offset = Number(req.headers[UPLOAD_OFFSET_HEADER] ?? 0);
   if (!Number.isSafeInteger(offset) || offset < 0) throw new EveraiError('EVERAI_BAD_REQUEST', `${UPLOAD_OFFSET_HEADER} must be a byte count`);
-  return offset;
+  const signal = clientGoneSignal(res);
+  try {
+    await store({ body: req, offset, signal });
+  } catch (error) {
+    if (!signal.aborted) throw error;
+  }
 }
 
 /** Volumes (docs/volumes.md) at `/api/volumes/v1/volumes`; `:ref` is `NAME` or URL-encoded `OWNER/NAME`. */
@@ -146,19 +159,13 @@ export function registerVolumeRoutes(router: ApiRouter, deps: { volumes: VolumeS
       rawBody: { description: "The file's bytes (Content-Length required)", contentType: 'application/octet-stream' },
       responses: { 201: blobViewSchema },
     },
-    async ({ user, req, res, params: { ref = '', digest = '' }, reply }) => {
-      const offset = uploadOffset(req);
-      const signal = clientGoneSignal(res);
-      try {
-        const blob = await volumes.putBlob(user, ref, digest, { body: req, offset, signal });
+    async ({ user, req, res, params: { ref = '', digest = '' }, reply }) =>
+      receiveUpload(req, res, async (upload) => {
+        const blob = await volumes.putBlob(user, ref, digest, upload);
         // A resumed upload sent only what came after its offset.
-        metrics.volumeTransferred('push', blob.size - offset);
+        metrics.volumeTransferred('push', blob.size - upload.offset);
         reply(201, blob);
-      } catch (error) {
-        // A client that went away half-way gets no answer; the store keeps what arrived, to resume.
-        if (!signal.aborted) throw error;
-      }
-    },
+      }),
   );
 
   router.on(
@@ -175,18 +182,12 @@ export function registerVolumeRoutes(router: ApiRouter, deps: { volumes: VolumeS
       rawBody: { description: "The file's bytes from the offset on (Content-Length required)", contentType: 'application/octet-stream' },
       responses: { 200: uploadViewSchema },
     },
-    async ({ user, req, res, params: { ref = '', upload = '' }, reply }) => {
-      const offset = uploadOffset(req);
-      const signal = clientGoneSignal(res);
-      try {
-        const held = await volumes.appendUpload(user, ref, upload, { body: req, offset, signal });
-        metrics.volumeTransferred('push', held - offset);
+    async ({ user, req, res, params: { ref = '', upload = '' }, reply }) =>
+      receiveUpload(req, res, async (part) => {
+        const held = await volumes.appendUpload(user, ref, upload, part);
+        metrics.volumeTransferred('push', held - part.offset);
         reply(200, { upload, offset: held });
-      } catch (error) {
-        // A client that went away half-way gets no answer; the store keeps what arrived, to resume.
-        if (!signal.aborted) throw error;
-      }
-    },
+      }),
   );
 
   router.on(
