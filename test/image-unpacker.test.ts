@@ -165,6 +165,21 @@ test('an image unpacks once: concurrent callers share it, a new unpacker reuses 
   assert.equal(lstatSync(again).ino, before);
 });
 
+test("a small image unpacks while a large one is still unpacking: it does not wait behind the other's bytes", async () => {
+  const piece = Buffer.alloc(4 * 1024 * 1024, 1);
+  const large = await imageOf([Array.from({ length: 64 }, (_, i) => ({ name: `weights/${i}.bin`, body: piece }))], false);
+  const small = await imageOf([[{ name: 'app/app.ts', body: 'small' }]], false);
+  const unpacker = new ImageUnpacker(blobs, cacheDir());
+  const finished: string[] = [];
+  const unpacking = unpacker.ensureUnpacked(large).then(() => finished.push('large'));
+  // The small one is asked for once the large one's files are being written.
+  const writing = () => existsSync(cacheDir()) && readdirSync(cacheDir()).some((name) => name.startsWith('.building-') && existsSync(join(cacheDir(), name, 'weights', '0.bin')));
+  while (!writing() && finished.length === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+  await unpacker.ensureUnpacked(small).then(() => finished.push('small'));
+  await unpacking;
+  assert.deepEqual(finished, ['small', 'large']);
+});
+
 test("entries with '..' are refused", async () => {
   await refused(await imageOf([[{ name: 'app/../../evil.txt', body: 'x' }]]), /'app\/..\/..\/evil.txt' climbs out/);
   assert.equal(existsSync(join(dir, 'evil.txt')), false);

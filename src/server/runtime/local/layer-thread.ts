@@ -15,14 +15,19 @@ interface Waiting {
 }
 
 /**
- * One worker thread (layer-worker.ts) for every layer this process unpacks, started at the first
- * and kept: starting a thread costs some 35 ms of CPU, which a small layer would pay many times
- * over. It keeps the process alive only while it has a layer to apply.
+ * A worker thread (layer-worker.ts) that applies layers, started at its first and kept: starting a
+ * thread costs some 35 ms of CPU, which small layers would pay many times over. It keeps the
+ * process alive only while it has a layer to apply.
  */
 class LayerThread {
   private worker: Worker | undefined;
   private lastId = 0;
   private readonly waiting = new Map<number, Waiting>();
+
+  /** Layers sent to it and not yet applied. */
+  get pending(): number {
+    return this.waiting.size;
+  }
 
   apply(job: LayerJob): Promise<void> {
     const worker = (this.worker ??= this.start());
@@ -54,9 +59,27 @@ class LayerThread {
   }
 }
 
-const thread = new LayerThread();
+/**
+ * Layer threads at most. A thread applies a plain layer in one synchronous run, so a second layer
+ * sent to a busy thread waits for all of the first: one thread for the process would hold a small
+ * app's first start behind another image's gigabytes.
+ */
+const MAX_THREADS = 4;
+const threads: LayerThread[] = [];
 
-/** Applies one image layer on the layer thread; resolves when all of it is applied, rejects with the thread's error. */
+/** A thread with nothing to do, else a new one while there are fewer than MAX_THREADS, else the least busy. */
+function threadFor(): LayerThread {
+  const idle = threads.find((thread) => thread.pending === 0);
+  if (idle) return idle;
+  if (threads.length < MAX_THREADS) {
+    const started = new LayerThread();
+    threads.push(started);
+    return started;
+  }
+  return threads.reduce((least, thread) => (thread.pending < least.pending ? thread : least));
+}
+
+/** Applies one image layer on a layer thread; resolves when all of it is applied, rejects with the thread's error. */
 export function applyLayerOnThread(job: LayerJob): Promise<void> {
-  return thread.apply(job);
+  return threadFor().apply(job);
 }
