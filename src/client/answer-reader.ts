@@ -163,6 +163,7 @@ function openPlain(target: URL, method: string, headers: Record<string, string>,
 }
 
 function openSecure(target: URL, method: string, headers: Record<string, string>, body: string | undefined, onPiece: PieceSink): Promise<StreamedAnswer> {
+  // https, and tls with it, only for an https endpoint (as http-exchange.ts loads it).
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const https = require('node:https') as typeof import('node:https');
   return new Promise((resolve, reject) => {
