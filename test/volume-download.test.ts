@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { volumeApiPath } from '../src/contract/volume-view';
 import { usePlatform } from './helpers/platform';
-import { push, readTree, sha256, volumeApi, volumeJson, volumeOk, writeFiles } from './helpers/volumes';
+import { push, readTree, sha256, volumeApi, volumeCli, volumeJson, volumeOk, writeFiles } from './helpers/volumes';
 
 // The server sends a download's bytes from read buffers that the next download reuses
 // (blobs/local/file-sender.ts): downloads at once, and one broken off, must each get their own bytes.
@@ -61,3 +61,33 @@ test('pulls at once, and a download broken off among them, each get every byte o
   assert.equal(res.status, 200);
   assert.equal(sha256(Buffer.from(await res.arrayBuffer())), sha256(files['a.bin'] as Buffer));
 });
+
+/** Flips a byte in the middle of the server's blob of `bytes`, as a disk that went bad would. */
+function spoilBlob(bytes: Buffer): void {
+  const hex = sha256(bytes).slice('sha256:'.length);
+  const blob = join(platform.dataDir, 'blobs', 'sha256', hex.slice(0, 2), hex);
+  const spoiled = readFileSync(blob);
+  spoiled.writeUInt8(spoiled.readUInt8(spoiled.length >> 1) ^ 0xff, spoiled.length >> 1);
+  writeFileSync(blob, spoiled);
+}
+
+// A pull of 64 MiB or more hashes on a thread of its own, reading each file back behind its
+// writer (client/volumes/download-digest.ts); a smaller one hashes the pieces as they pass.
+for (const [name, size] of [['inline', 3 * MIB], ['threaded', 70 * MIB]] as const) {
+  test(`a pull refuses bytes that are not the file's digest and places none of them (${name})`, async () => {
+    await volumeOk(platform, ['volume', 'create', name]);
+    const { path } = await volumeJson(platform, name);
+    // One file of its own request and one of a batch, each spoiled on the server.
+    const files = { 'large.bin': randomBytes(size), 'small.bin': randomBytes(MIB) };
+    writeFiles(path, files);
+    await push(platform, name);
+    for (const bytes of Object.values(files)) spoilBlob(bytes);
+
+    const root = join(work, `spoiled-${name}`);
+    const pull = await volumeCli(platform, ['volume', 'pull', name], { root });
+    assert.notEqual(pull.code, 0);
+    assert.match(pull.stderr, /Error: the bytes of "(large|small)\.bin" arrived as sha256:[0-9a-f]{64}, not sha256:[0-9a-f]{64}; pull again\n$/);
+    const copy = (await volumeJson(platform, name, { root })).path;
+    assert.deepEqual(readTree(copy), {});
+  });
+}

@@ -7,6 +7,7 @@ import { writeAll } from './write-all';
 import { streamExchange, type Exchange } from '../http-exchange';
 import { openAnswer } from '../answer-reader';
 import { hashFileStart } from './file-digest';
+import type { DownloadDigest, DownloadDigests } from './download-digest';
 import { sendFileBytes } from '../file-body';
 import type { VolumeFile } from '../../contract/volume-file';
 import { UPLOAD_OFFSET_HEADER, volumeApiPath, type DownloadFilesRequest, type FinishUploadRequest } from '../../contract/volume-view';
@@ -92,36 +93,46 @@ export async function uploadBatch(api: ApiClient, ref: string, blobs: readonly {
 }
 
 /**
- * A file being downloaded into `target`: each piece is hashed and written as it arrives,
- * synchronously (the bytes are read off the socket once, and a write costs microseconds where a
- * stream's round trip cost more); `finish` refuses bytes that are not the file's digest.
+ * A file being downloaded into `target`: each piece is written as it arrives, synchronously (the
+ * bytes are read off the socket once, and a write costs microseconds where a stream's round trip
+ * cost more), and its digest fed; `finish` refuses bytes that are not the file's digest.
  */
 class DownloadTarget {
-  private readonly hash = createHash('sha256');
   private readonly fd: number;
+  private readonly digest: DownloadDigest;
+  private written = 0;
   private closed = false;
 
   constructor(
     private readonly file: VolumeFile,
     target: string,
+    digests: DownloadDigests,
   ) {
     this.fd = openSync(target, 'w');
+    this.digest = digests(target);
   }
 
   write(piece: Buffer): void {
-    this.hash.update(piece);
     writeAll(this.fd, piece);
+    this.written += piece.length;
+    this.digest.written(piece, this.written);
   }
 
+  /** Closes the file; one that broke off is hashed no further. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     closeSync(this.fd);
   }
 
-  finish(): void {
+  abandon(): void {
     this.close();
-    const digest = `sha256:${this.hash.digest('hex')}`;
+    this.digest.drop();
+  }
+
+  async finish(): Promise<void> {
+    this.close();
+    const digest = await this.digest.digest();
     if (digest !== this.file.digest) {
       throw new EveraiError('EVERAI_INTERNAL', `the bytes of ${JSON.stringify(this.file.path)} arrived as ${digest}, not ${this.file.digest}; pull again`);
     }
@@ -135,14 +146,15 @@ export async function downloadFile(
   revision: string,
   file: VolumeFile,
   target: string,
+  digests: DownloadDigests,
   onBytes: (bytes: number) => void,
 ): Promise<void> {
   const path = file.path.split('/').map(encodeURIComponent).join('/');
   const url = `${api.baseUrl}${volumeApiPath(ref, `/revisions/${revision}/files/${path}`)}`;
   let sink: DownloadTarget | undefined;
   const answer = await openAnswer(url, 'GET', api.authHeaders(), undefined, (piece) => {
-    // Hashed and written in the read, synchronously: no promise, and no copy, per piece.
-    sink ??= new DownloadTarget(file, target);
+    // Written in the read, synchronously: no promise, and no copy, per piece.
+    sink ??= new DownloadTarget(file, target, digests);
     sink.write(piece);
     onBytes(piece.length);
   }).catch((error: unknown) => {
@@ -152,20 +164,19 @@ export async function downloadFile(
     const text = await answer.body;
     if (answer.status !== 200) throw errorFromResponse(answer.status, text);
   } catch (error) {
+    sink?.abandon();
     if (error instanceof EveraiError) throw error;
     throw new EveraiError('EVERAI_INTERNAL', `downloading ${JSON.stringify(file.path)} failed: ${(error as Error).message}`);
-  } finally {
-    sink?.close();
   }
   // An empty file has no piece that made it.
-  sink ??= new DownloadTarget(file, target);
-  sink.finish();
+  sink ??= new DownloadTarget(file, target, digests);
+  await sink.finish();
 }
 
 /**
  * Downloads small files of a revision in one request (contract/blob-batch.ts), each into the
  * target `targetOf` names and checked against its digest as it completes; `onFile` runs for each
- * file as soon as it is whole, so a batch that breaks off keeps the files before the break.
+ * file as soon as it is checked, so a batch that breaks off keeps the files before the break.
  */
 export async function downloadBatch(
   api: ApiClient,
@@ -173,6 +184,7 @@ export async function downloadBatch(
   revision: string,
   files: readonly VolumeFile[],
   targetOf: (file: VolumeFile) => string,
+  digests: DownloadDigests,
   onBytes: (bytes: number) => void,
   onFile: (file: VolumeFile) => void,
 ): Promise<void> {
@@ -180,6 +192,9 @@ export async function downloadBatch(
   const url = `${api.baseUrl}${volumeApiPath(ref, `/revisions/${revision}/files:download`)}`;
   let index = 0;
   let current: { file: VolumeFile; sink: DownloadTarget } | undefined;
+  /** Files whole and being checked (their digest may come from the hash thread), and the first that failed. */
+  const checking: Promise<void>[] = [];
+  let failed: Error | undefined;
   try {
     const reader = new BlobBatchReader({
       start: (digest, size) => {
@@ -187,7 +202,7 @@ export async function downloadBatch(
         if (!file || file.digest !== digest || file.size !== size) {
           throw new EveraiError('EVERAI_INTERNAL', `the platform sent ${digest} (${size} bytes) as file ${index} of a batch, not ${file ? `${file.digest} (${file.size} bytes)` : 'nothing'}; pull again`);
         }
-        current = { file, sink: new DownloadTarget(file, targetOf(file)) };
+        current = { file, sink: new DownloadTarget(file, targetOf(file), digests) };
       },
       bytes: (piece) => {
         current?.sink.write(piece);
@@ -196,8 +211,12 @@ export async function downloadBatch(
       end: () => {
         const done = current as { file: VolumeFile; sink: DownloadTarget };
         current = undefined;
-        done.sink.finish();
-        onFile(done.file);
+        checking.push(
+          done.sink.finish().then(
+            () => onFile(done.file),
+            (error: Error) => void (failed ??= error),
+          ),
+        );
       },
     });
     const answer = await openAnswer(url, 'POST', { ...api.authHeaders(), 'content-type': 'application/json' }, body, (piece) => reader.push(piece)).catch((error: unknown) => {
@@ -211,6 +230,9 @@ export async function downloadBatch(
     if (error instanceof EveraiError) throw error;
     throw new EveraiError('EVERAI_INTERNAL', `downloading a batch of ${files.length} files failed: ${(error as Error).message}`);
   } finally {
-    current?.sink.close();
+    current?.sink.abandon();
+    // The files whole before a break stay: each is placed once checked.
+    await Promise.all(checking);
   }
+  if (failed !== undefined) throw failed;
 }

@@ -8,6 +8,7 @@ import { volumeApiPath, type FileListView, type VolumeView } from '../../contrac
 import { BATCH_FILE_LIMIT } from '../../contract/blob-batch';
 import { inBatches } from './batches';
 import { downloadBatch, downloadFile } from './blob-transfer';
+import { downloadDigests } from './download-digest';
 import { cachedDigest, hashFile } from './file-digest';
 import { modeOf, walk } from './local-files';
 import { forEachLimited, forEachYielding, TRANSFER_LANES } from './parallel';
@@ -173,15 +174,16 @@ export async function pullVolume(
     temps.set(file, tmp);
     return tmp;
   };
+  const digests = downloadDigests(bytes);
   if (missing.length > 0) progress.start(missing.length, bytes);
   try {
     await forEachLimited(inBatches(missing, (f) => f.size > BATCH_FILE_LIMIT), TRANSFER_LANES, async ({ files, batched }) => {
       for (const file of files) await checkTarget(dir, file.path, made);
       const onBytes = (n: number) => progress.advance(n);
-      if (batched) await downloadBatch(api, ref, list.revision, files, tempFor, onBytes, place);
+      if (batched) await downloadBatch(api, ref, list.revision, files, tempFor, digests, onBytes, place);
       else {
         const file = files[0] as VolumeFile;
-        await downloadFile(api, ref, list.revision, file, tempFor(file), onBytes);
+        await downloadFile(api, ref, list.revision, file, tempFor(file), digests, onBytes);
         place(file);
       }
     });
