@@ -5,8 +5,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { renderTable } from '../src/cli/output';
 import type { PullResult, PushResult } from '../src/client/volumes/volume-client';
+import { volumeApiPath, type FileListView } from '../src/contract/volume-view';
+import { LocalBlobStore } from '../src/server/blobs/local/local-blob-store';
 import { startTestPlatform, type TestPlatform } from '../test/helpers/platform';
 import { volumeJson, volumeOk } from '../test/helpers/volumes';
+import { settleBefore, settleNote } from './page-cache';
 import { peakRss, resetPeakRss, runCliMeasured } from './peak-rss';
 import { mibFiles, oneLargeFile, smallFiles, type Dataset } from './volume-datasets';
 import { measureVolumeStart, type VolumeStartFigures } from './worker-start-volume';
@@ -51,15 +54,12 @@ function freeBytes(dir: string): number {
   return stats.bavail * stats.bsize;
 }
 
-/**
- * Writes every dirty page back (`sync`, untimed) before a timed step, so that none pays for the
- * write-back of the one before: a 4 GiB `cp -r` ends with gigabytes still in the page cache, and
- * the push after it was slowed by the kernel writing them out (and throttling its own writes).
- * The baseline stays `cp -r` of the same data: it too starts with no dirty pages, and ends when
- * `cp` does, its own pages not yet on disk, as a push's are not when it ends.
- */
-async function settle(): Promise<void> {
-  await execFileAsync('sync');
+/** The blob files of the server that hold the newest revision of volume `name`: what its pull reads. */
+async function blobFiles(platform: TestPlatform, name: string): Promise<string[]> {
+  const res = await fetch(`${platform.url}${volumeApiPath(`admin/${name}`, '/revisions/latest/files')}`, { headers: { authorization: `Bearer ${platform.token}` } });
+  if (res.status !== 200) throw new Error(`listing the files of ${name} answered ${res.status}`);
+  const blobs = new LocalBlobStore(join(platform.dataDir, 'blobs'));
+  return [...new Set(((await res.json()) as FileListView).files.map((f) => blobs.localPath(f.digest)))];
 }
 
 /** `cp -r`, push and pull of a dataset into a new volume `name`; the local copies go afterwards. */
@@ -71,15 +71,15 @@ async function transfers(platform: TestPlatform, work: string, name: string, dat
   try {
     dataset.write(path);
     // The copy reads the same (cached) files the push reads and writes to the same disk.
-    await settle();
+    await settleBefore([path]);
     const cpStart = process.hrtime.bigint();
     await execFileAsync('cp', ['-r', path, copy]);
     const cp = Number(process.hrtime.bigint() - cpStart) / 1e9;
-    await settle();
+    await settleBefore([path]);
     const push = await measured(platform, ['volume', 'push', name, '-o', 'json']);
     const pushed = JSON.parse(push.stdout) as PushResult;
     if (pushed.uploadedBytes !== dataset.bytes) throw new Error(`the push uploaded ${pushed.uploadedBytes} bytes, not ${dataset.bytes}`);
-    await settle();
+    await settleBefore(await blobFiles(platform, name));
     const pull = await measured(platform, ['volume', 'pull', name, '-o', 'json'], root);
     const pulled = JSON.parse(pull.stdout) as PullResult;
     if (pulled.downloadedBytes !== dataset.bytes) throw new Error(`the pull downloaded ${pulled.downloadedBytes} bytes, not ${dataset.bytes}`);
@@ -134,7 +134,7 @@ function printVolumeReport(figures: readonly Figure[], skipped: readonly string[
     [
       '',
       'Volume push and pull through the CLI, against cp -r on the same disk (page cache warm).',
-      'A sync (untimed) runs before the cp -r, the push and the pull: each starts with no dirty pages of the step before.',
+      settleNote(),
       `${cpus().length} CPUs, shared by the CLI and the server: compare ratios, not absolutes.`,
       ...skipped.map((line) => `Skipped: ${line}`),
       '',
