@@ -1,4 +1,4 @@
-import { createHash, randomBytes, type Hash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync, promises as fs, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -8,6 +8,7 @@ import type { BlobStore } from '../blob-store';
 import { isDigest, parseDigest } from '../digest';
 import { sendFileRange } from './file-sender';
 import { ifExists } from '../../../contract/if-exists';
+import { hashBehind, type FileHash } from '../../../contract/file-hash';
 
 /** Blobs never change once written: read-only, so a hard link to one (a volume tree) is too. */
 const BLOB_MODE = 0o444;
@@ -36,9 +37,9 @@ export class LocalBlobStore implements BlobStore {
   private readonly resuming = new Set<string>();
   /**
    * The hash of each resumable write's bytes after its last append that ended whole, so that
-   * finishing it (a later request) does not read them back.
+   * finishing it (a later request) does not read them again.
    */
-  private readonly heldHashes = new Map<string, { hash: Hash; size: number }>();
+  private readonly heldHashes = new Map<string, { hash: FileHash; size: number }>();
 
   constructor(private readonly root: string) {
     this.tmpDir = join(root, 'tmp');
@@ -60,6 +61,7 @@ export class LocalBlobStore implements BlobStore {
       const stat = await ifExists(fs.stat(path));
       if (stat && stat.mtimeMs < before && !this.resuming.has(name)) {
         await fs.rm(path, { force: true });
+        this.heldHashes.get(name)?.hash.drop();
         this.heldHashes.delete(name);
       }
     }
@@ -127,11 +129,12 @@ export class LocalBlobStore implements BlobStore {
   async write(body: Readable, expectedDigest?: string, signal?: AbortSignal): Promise<{ digest: string; size: number }> {
     if (expectedDigest !== undefined) parseDigest(expectedDigest);
     const tmp = join(this.tmpDir, randomBytes(12).toString('hex'));
+    const hash = hashBehind(tmp);
     try {
-      const hash = createHash('sha256');
       const size = await this.append(tmp, hash, 0, body, signal);
       return { digest: await this.complete(tmp, hash, expectedDigest), size };
     } catch (error) {
+      hash.drop();
       await fs.rm(tmp, { force: true });
       throw error;
     }
@@ -218,21 +221,27 @@ export class LocalBlobStore implements BlobStore {
     const path = join(this.partialDir, name);
     const held = statSync(path, { throwIfNoEntry: false })?.size ?? 0;
     if (offset !== held) throw new EveraiError('EVERAI_CONFLICT', `the upload resumes at byte ${offset}, but the platform holds ${held} (another push of the same file sent more, or finished it): push again`);
-    const hash = await this.hashOfHeld(name, held);
-    // Until the append ends whole, the hash may hold bytes the file lacks: it is dropped meanwhile.
+    const hash = this.hashOfHeld(name, held);
+    // Until the append ends whole, what the file holds is not known for sure: the hash is dropped meanwhile.
     this.heldHashes.delete(name);
-    const size = await this.append(path, hash, held, body, signal);
-    this.heldHashes.set(name, { hash, size });
-    return size;
+    try {
+      const size = await this.append(path, hash, held, body, signal);
+      this.heldHashes.set(name, { hash, size });
+      return size;
+    } catch (error) {
+      hash.drop();
+      throw error;
+    }
   }
 
-  /** The hash of the `held` bytes of resumable write `name`: kept from the append that wrote them, else read back. */
-  private async hashOfHeld(name: string, held: number): Promise<Hash> {
+  /** The hash of the `held` bytes of resumable write `name`: kept from the append that wrote them, else read again. */
+  private hashOfHeld(name: string, held: number): FileHash {
     const kept = this.heldHashes.get(name);
     if (kept?.size === held) return kept.hash;
-    // A hash's state cannot be kept from a request that broke off (or from before a restart).
-    const hash = createHash('sha256');
-    if (held > 0) for await (const chunk of createReadStream(join(this.partialDir, name), { highWaterMark: READ_CHUNK }) as AsyncIterable<Buffer>) hash.update(chunk);
+    // A hash is not kept from a request that broke off (or from before a restart): the thread reads the held bytes.
+    kept?.hash.drop();
+    const hash = hashBehind(join(this.partialDir, name));
+    hash.written(held);
     return hash;
   }
 
@@ -240,34 +249,35 @@ export class LocalBlobStore implements BlobStore {
   private async completeHeld(name: string, expectedDigest: string): Promise<{ digest: string; size: number }> {
     const path = join(this.partialDir, name);
     const size = statSync(path, { throwIfNoEntry: false })?.size ?? 0;
-    const hash = await this.hashOfHeld(name, size);
+    const hash = this.hashOfHeld(name, size);
     this.heldHashes.delete(name);
     return { digest: await this.complete(path, hash, expectedDigest), size };
   }
 
   /**
-   * Appends `body` to `path` (which holds `held` bytes, already in `hash`); returns the size after.
-   * Each byte is hashed as it is written, never read back.
+   * Appends `body` to `path` (which holds `held` bytes, told to `hash`); returns the size after.
+   * The hash thread reads the bytes back behind the writes (contract/file-hash.ts): hashed on
+   * this thread, a GiB's sha256 took as much CPU as receiving and writing it.
    *
    * The writes stay asynchronous although synchronous ones cost the server less CPU: this process
    * also runs the gateway, and a write the kernel throttles (many unflushed pages during a large
    * push) would stall every app's requests, not one thread of the pool.
    */
-  private async append(path: string, hash: Hash, held: number, body: Readable, signal?: AbortSignal): Promise<number> {
-    let size = held;
-    body.on('data', (chunk: Buffer) => {
-      hash.update(chunk);
-      size += chunk.length;
-    });
+  private async append(path: string, hash: FileHash, held: number, body: Readable, signal?: AbortSignal): Promise<number> {
     // Each piece goes to disk as it arrives, and the pieces that arrive while a write is under way
     // go in one writev after it (WRITE_BUFFER), so the socket is not paused for each.
-    await pipeline(body, createWriteStream(path, { flags: 'a', highWaterMark: WRITE_BUFFER }), signal ? { signal } : {});
+    const file = createWriteStream(path, { flags: 'a', highWaterMark: WRITE_BUFFER });
+    // What the stream has written so far is on the page cache, for the hash thread to read.
+    body.on('data', () => hash.written(held + file.bytesWritten));
+    await pipeline(body, file, signal ? { signal } : {});
+    const size = held + file.bytesWritten;
+    hash.written(size);
     return size;
   }
 
   /** Renames `path`, whose bytes `hash` holds, into place if they are `expectedDigest` (when given); else deletes it. */
-  private async complete(path: string, hash: Hash, expectedDigest: string | undefined): Promise<string> {
-    const digest = `sha256:${hash.digest('hex')}`;
+  private async complete(path: string, hash: FileHash, expectedDigest: string | undefined): Promise<string> {
+    const digest = await hash.digest();
     if (expectedDigest !== undefined && digest !== expectedDigest) {
       await fs.rm(path, { force: true });
       throw new EveraiError('EVERAI_BAD_REQUEST', `blob content hashes to ${digest}, not the declared ${expectedDigest}`);

@@ -3,15 +3,14 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 
 /**
- * The script of the hash thread (download-digest.ts starts it): it reads each file being downloaded
- * back from the page cache, up to where the download has written it, and hashes it there, so that
- * sha256 runs on another core than the one receiving and writing the bytes.
+ * The script of the hash thread (file-hash.ts starts it): it reads each file being written back
+ * from the page cache, up to where its writer has written it, and hashes it there.
  */
 
 /** Read the file `path` up to byte `upTo` into digest `id`; with `last`, answer its digest. `drop` abandons it. */
 export type HashRequest = { id: number; path: string; upTo: number; last: boolean } | { id: number; drop: true };
 
-export type HashAnswer = { id: number; digest: string } | { id: number; error: string };
+export type HashAnswer = { id: number; digest: string } | { id: number; path: string; error: string };
 
 interface Hashing {
   fd: number;
@@ -58,6 +57,6 @@ parentPort?.on('message', (request: HashRequest) => {
   } catch (error) {
     close(id);
     failed.add(id);
-    parentPort?.postMessage({ id, error: (error as Error).message } satisfies HashAnswer);
+    parentPort?.postMessage({ id, path, error: (error as Error).message } satisfies HashAnswer);
   }
 });
