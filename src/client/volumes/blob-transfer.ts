@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
 import { errorFromResponse, type ApiClient } from '../api-client';
 import { BlobBatchReader, encodeBlobBatch } from '../../contract/blob-batch';
@@ -6,8 +5,7 @@ import { EveraiError } from '../../contract/errors';
 import { writeAll } from './write-all';
 import { streamExchange, type Exchange } from '../http-exchange';
 import { openAnswer } from '../answer-reader';
-import { hashFileStart } from './file-digest';
-import type { DownloadDigest, DownloadDigests } from './download-digest';
+import { streamedDigest, THREAD_FROM_BYTES, type StreamedDigest } from './streamed-digest';
 import { sendFileBytes } from '../file-body';
 import type { VolumeFile } from '../../contract/volume-file';
 import { UPLOAD_OFFSET_HEADER, volumeApiPath, type DownloadFilesRequest, type FinishUploadRequest } from '../../contract/volume-view';
@@ -49,10 +47,11 @@ export async function uploadBlob(
 }
 
 /**
- * Uploads one file whose digest is not known yet as upload `upload`, hashing each piece as it
- * goes, so that each byte is read once; the bytes before `offset`, which the platform holds from
- * an upload that broke off, are read and hashed here, not sent. The platform then stores the
- * bytes as a blob only if it hashed them to the same digest as they arrived. Returns the digest.
+ * Uploads one file whose digest is not known yet as upload `upload`, hashing it as it goes (a
+ * large one on the hash thread, behind the sending), so that it is read from disk once; the bytes
+ * before `offset`, which the platform holds from an upload that broke off, are hashed, not sent.
+ * The platform then stores the bytes as a blob only if it hashed them to the same digest as they
+ * arrived. Returns the digest.
  */
 export async function uploadHashing(
   api: ApiClient,
@@ -60,14 +59,21 @@ export async function uploadHashing(
   file: { source: string; upload: string; size: number; offset: number },
   onBytes: (bytes: number) => void,
 ): Promise<string> {
-  const hash = createHash('sha256');
-  await hashFileStart(hash, file.source, file.offset);
+  const hash = streamedDigest(file.source, file.size >= THREAD_FROM_BYTES);
+  await hash.readStart(file.offset);
+  let passed = file.offset;
   const res = await putFileBytes(api, volumeApiPath(ref, `/uploads/${file.upload}`), file, (bytes, piece) => {
-    hash.update(piece);
+    hash.passed(piece, (passed += bytes));
     onBytes(bytes);
+  }).catch((error: unknown) => {
+    hash.drop();
+    throw error;
   });
-  if (res.status !== 200) throw errorFromResponse(res.status, res.text);
-  const digest = `sha256:${hash.digest('hex')}`;
+  if (res.status !== 200) {
+    hash.drop();
+    throw errorFromResponse(res.status, res.text);
+  }
+  const digest = await hash.digest();
   await api.request('POST', volumeApiPath(ref, `/uploads/${file.upload}:finish`), { digest } satisfies FinishUploadRequest);
   return digest;
 }
@@ -99,23 +105,23 @@ export async function uploadBatch(api: ApiClient, ref: string, blobs: readonly {
  */
 class DownloadTarget {
   private readonly fd: number;
-  private readonly digest: DownloadDigest;
+  private readonly digest: StreamedDigest;
   private written = 0;
   private closed = false;
 
   constructor(
     private readonly file: VolumeFile,
     target: string,
-    digests: DownloadDigests,
+    threaded: boolean,
   ) {
     this.fd = openSync(target, 'w');
-    this.digest = digests(target);
+    this.digest = streamedDigest(target, threaded);
   }
 
   write(piece: Buffer): void {
     writeAll(this.fd, piece);
     this.written += piece.length;
-    this.digest.written(piece, this.written);
+    this.digest.passed(piece, this.written);
   }
 
   /** Closes the file; one that broke off is hashed no further. */
@@ -146,7 +152,7 @@ export async function downloadFile(
   revision: string,
   file: VolumeFile,
   target: string,
-  digests: DownloadDigests,
+  threaded: boolean,
   onBytes: (bytes: number) => void,
 ): Promise<void> {
   const path = file.path.split('/').map(encodeURIComponent).join('/');
@@ -154,7 +160,7 @@ export async function downloadFile(
   let sink: DownloadTarget | undefined;
   const answer = await openAnswer(url, 'GET', api.authHeaders(), undefined, (piece) => {
     // Written in the read, synchronously: no promise, and no copy, per piece.
-    sink ??= new DownloadTarget(file, target, digests);
+    sink ??= new DownloadTarget(file, target, threaded);
     sink.write(piece);
     onBytes(piece.length);
   }).catch((error: unknown) => {
@@ -169,7 +175,7 @@ export async function downloadFile(
     throw new EveraiError('EVERAI_INTERNAL', `downloading ${JSON.stringify(file.path)} failed: ${(error as Error).message}`);
   }
   // An empty file has no piece that made it.
-  sink ??= new DownloadTarget(file, target, digests);
+  sink ??= new DownloadTarget(file, target, threaded);
   await sink.finish();
 }
 
@@ -184,7 +190,7 @@ export async function downloadBatch(
   revision: string,
   files: readonly VolumeFile[],
   targetOf: (file: VolumeFile) => string,
-  digests: DownloadDigests,
+  threaded: boolean,
   onBytes: (bytes: number) => void,
   onFile: (file: VolumeFile) => void,
 ): Promise<void> {
@@ -202,7 +208,7 @@ export async function downloadBatch(
         if (!file || file.digest !== digest || file.size !== size) {
           throw new EveraiError('EVERAI_INTERNAL', `the platform sent ${digest} (${size} bytes) as file ${index} of a batch, not ${file ? `${file.digest} (${file.size} bytes)` : 'nothing'}; pull again`);
         }
-        current = { file, sink: new DownloadTarget(file, targetOf(file), digests) };
+        current = { file, sink: new DownloadTarget(file, targetOf(file), threaded) };
       },
       bytes: (piece) => {
         current?.sink.write(piece);
