@@ -71,8 +71,8 @@ function spoilBlob(bytes: Buffer): void {
   writeFileSync(blob, spoiled);
 }
 
-// A pull of 64 MiB or more hashes on a thread of its own, reading each file back behind its
-// writer (client/volumes/download-digest.ts); a smaller one hashes the pieces as they pass.
+// A file of 64 MiB or more is hashed on the hash thread, which reads it back behind its writer
+// (contract/file-hash.ts); a smaller one is hashed as its pieces pass.
 for (const [name, size] of [['inline', 3 * MIB], ['threaded', 70 * MIB]] as const) {
   test(`a pull refuses bytes that are not the file's digest and places none of them (${name})`, async () => {
     await volumeOk(platform, ['volume', 'create', name]);

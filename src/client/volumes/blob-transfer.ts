@@ -112,10 +112,9 @@ class DownloadTarget {
   constructor(
     private readonly file: VolumeFile,
     target: string,
-    threaded: boolean,
   ) {
     this.fd = openSync(target, 'w');
-    this.digest = streamedDigest(target, threaded);
+    this.digest = streamedDigest(target, file.size >= THREAD_FROM_BYTES);
   }
 
   write(piece: Buffer): void {
@@ -152,7 +151,6 @@ export async function downloadFile(
   revision: string,
   file: VolumeFile,
   target: string,
-  threaded: boolean,
   onBytes: (bytes: number) => void,
 ): Promise<void> {
   const path = file.path.split('/').map(encodeURIComponent).join('/');
@@ -160,7 +158,7 @@ export async function downloadFile(
   let sink: DownloadTarget | undefined;
   const answer = await openAnswer(url, 'GET', api.authHeaders(), undefined, (piece) => {
     // Written in the read, synchronously: no promise, and no copy, per piece.
-    sink ??= new DownloadTarget(file, target, threaded);
+    sink ??= new DownloadTarget(file, target);
     sink.write(piece);
     onBytes(piece.length);
   }).catch((error: unknown) => {
@@ -175,7 +173,7 @@ export async function downloadFile(
     throw new EveraiError('EVERAI_INTERNAL', `downloading ${JSON.stringify(file.path)} failed: ${(error as Error).message}`);
   }
   // An empty file has no piece that made it.
-  sink ??= new DownloadTarget(file, target, threaded);
+  sink ??= new DownloadTarget(file, target);
   await sink.finish();
 }
 
@@ -190,7 +188,6 @@ export async function downloadBatch(
   revision: string,
   files: readonly VolumeFile[],
   targetOf: (file: VolumeFile) => string,
-  threaded: boolean,
   onBytes: (bytes: number) => void,
   onFile: (file: VolumeFile) => void,
 ): Promise<void> {
@@ -208,7 +205,7 @@ export async function downloadBatch(
         if (!file || file.digest !== digest || file.size !== size) {
           throw new EveraiError('EVERAI_INTERNAL', `the platform sent ${digest} (${size} bytes) as file ${index} of a batch, not ${file ? `${file.digest} (${file.size} bytes)` : 'nothing'}; pull again`);
         }
-        current = { file, sink: new DownloadTarget(file, targetOf(file), threaded) };
+        current = { file, sink: new DownloadTarget(file, targetOf(file)) };
       },
       bytes: (piece) => {
         current?.sink.write(piece);

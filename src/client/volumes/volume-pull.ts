@@ -8,7 +8,6 @@ import { volumeApiPath, type FileListView, type VolumeView } from '../../contrac
 import { BATCH_FILE_LIMIT } from '../../contract/blob-batch';
 import { inBatches } from './batches';
 import { downloadBatch, downloadFile } from './blob-transfer';
-import { THREAD_FROM_BYTES } from './streamed-digest';
 import { cachedDigest, hashFile } from './file-digest';
 import { modeOf, walk } from './local-files';
 import { forEachLimited, forEachYielding, TRANSFER_LANES } from './parallel';
@@ -174,17 +173,15 @@ export async function pullVolume(
     temps.set(file, tmp);
     return tmp;
   };
-  // A pull that moves this much hashes on the hash thread, its small files too.
-  const threaded = bytes >= THREAD_FROM_BYTES;
   if (missing.length > 0) progress.start(missing.length, bytes);
   try {
     await forEachLimited(inBatches(missing, (f) => f.size > BATCH_FILE_LIMIT), TRANSFER_LANES, async ({ files, batched }) => {
       for (const file of files) await checkTarget(dir, file.path, made);
       const onBytes = (n: number) => progress.advance(n);
-      if (batched) await downloadBatch(api, ref, list.revision, files, tempFor, threaded, onBytes, place);
+      if (batched) await downloadBatch(api, ref, list.revision, files, tempFor, onBytes, place);
       else {
         const file = files[0] as VolumeFile;
-        await downloadFile(api, ref, list.revision, file, tempFor(file), threaded, onBytes);
+        await downloadFile(api, ref, list.revision, file, tempFor(file), onBytes);
         place(file);
       }
     });
