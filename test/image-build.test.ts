@@ -55,7 +55,7 @@ after(async () => {
 test('the same sources give the same digest; the second push sends no blob again', async () => {
   const dir = appDir('demo:v1', { 'lib/util.ts': 'export const x = 1;\n' });
   const first = await build(dir);
-  assert.match(first.stderr, /pushing layer sha256:[a-f0-9]{12}… \d+(\.\d)? (B|KiB)\ndone\n/);
+  assert.match(first.stderr, /pushing layer of the app folder \d+(\.\d)? (B|KiB)\ndone\n/);
 
   const second = await build(dir);
   assert.equal(second.digest, first.digest);

@@ -1,4 +1,5 @@
 import { closeSync, openSync, readSync } from 'node:fs';
+import type { ClientRequest } from 'node:http';
 import { Writable } from 'node:stream';
 import { writeAll } from '../volumes/write-all';
 
@@ -88,6 +89,26 @@ export function layerFileSink(fd: number, buffers: PieceBuffers): Writable {
       }
       buffers.give(piece);
       done();
+    },
+  });
+}
+
+/**
+ * An upload's request body as a layer's sink: each piece is written to `req` (a chunked body), and
+ * its buffer comes back once the socket took it. The next piece waits for that, so at most a
+ * piece or two of the layer are in memory whatever the link's speed; the tar reads the next one
+ * meanwhile. Ending the sink ends the request.
+ */
+export function layerRequestSink(req: ClientRequest, buffers: PieceBuffers): Writable {
+  return new Writable({
+    write(piece: Buffer, _encoding, done) {
+      req.write(piece, (error) => {
+        buffers.give(piece);
+        done(error ?? null);
+      });
+    },
+    final(done) {
+      req.end(done);
     },
   });
 }
