@@ -93,19 +93,31 @@ export function layerFileSink(fd: number, buffers: PieceBuffers): Writable {
   });
 }
 
+/** Pieces of a layer written to an upload's socket and not yet taken by it, at most. */
+const PIECES_IN_FLIGHT = 8;
+
 /**
  * An upload's request body as a layer's sink: each piece is written to `req` (a chunked body), and
- * its buffer comes back once the socket took it. The next piece waits for that, so at most a
- * piece or two of the layer are in memory whatever the link's speed; the tar reads the next one
- * meanwhile. Ending the sink ends the request.
+ * its buffer comes back once the socket took it. Up to PIECES_IN_FLIGHT pieces wait for the
+ * socket, so that the tar reads ahead while the registry takes what was sent, and no more, so
+ * that at most 8 MiB of the layer are in memory whatever the link's speed. Ending the sink ends
+ * the request.
  */
 export function layerRequestSink(req: ClientRequest, buffers: PieceBuffers): Writable {
+  let inFlight = 0;
+  let blocked: ((error?: Error | null) => void) | undefined;
   return new Writable({
     write(piece: Buffer, _encoding, done) {
+      inFlight++;
       req.write(piece, (error) => {
+        inFlight--;
         buffers.give(piece);
-        done(error ?? null);
+        const resume = blocked;
+        blocked = undefined;
+        resume?.(error);
       });
+      if (inFlight < PIECES_IN_FLIGHT) done();
+      else blocked = done;
     },
     final(done) {
       req.end(done);

@@ -98,18 +98,21 @@ export class RegistryPushClient {
     progress.start(kind, name, size);
     try {
       let packed: T | undefined;
-      let packFailure: Error | undefined;
+      // What failed first: the packing (a file that changed while it was read) or the connection.
+      // Each then fails the other, and only the first says what happened.
+      let failure: { error: Error; packing: boolean } | undefined;
       const headers = { ...this.api.authHeaders(), 'content-type': 'application/octet-stream' };
       const sent = await streamExchange(url.href, 'PATCH', headers, async (req) => {
+        req.once('error', (error) => (failure ??= { error, packing: false }));
         try {
           packed = await pack(req, (bytes) => progress.advance(bytes));
         } catch (error) {
-          packFailure = error as Error;
+          failure ??= { error: error as Error, packing: true };
           throw error;
         }
       }).catch((error: unknown) => {
-        // A file that changed while it was packed says so; anything else is the connection's.
-        throw packFailure ?? new EveraiError('EVERAI_UNREACHABLE', `the upload to ${url.origin} broke off (${(error as Error).message})`);
+        if (failure?.packing) throw failure.error;
+        throw new EveraiError('EVERAI_UNREACHABLE', `the upload to ${url.origin} broke off (${(failure?.error ?? (error as Error)).message})`);
       });
       if (sent.status !== 202) throw registryError(sent.status, sent.text, what);
       if (packed === undefined) throw new EveraiError('EVERAI_INTERNAL', `the registry took ${what} before all of it was sent`);
