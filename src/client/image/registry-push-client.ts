@@ -40,6 +40,10 @@ function uploadUrl(res: Response, baseUrl: string): URL {
   return url;
 }
 
+function brokeOff(url: URL, error: Error): EveraiError {
+  return new EveraiError('EVERAI_UNREACHABLE', `the upload to ${url.origin} broke off (${error.message})`);
+}
+
 /**
  * Writes a blob to an upload's request as it is made, and ends the request; resolves with what
  * was made (its digest among it). `onBytes` counts what the progress bar shows.
@@ -112,13 +116,15 @@ export class RegistryPushClient {
         }
       }).catch((error: unknown) => {
         if (failure?.packing) throw failure.error;
-        throw new EveraiError('EVERAI_UNREACHABLE', `the upload to ${url.origin} broke off (${(failure?.error ?? (error as Error)).message})`);
+        throw brokeOff(url, failure?.error ?? (error as Error));
       });
       if (sent.status !== 202) throw registryError(sent.status, sent.text, what);
       if (packed === undefined) throw new EveraiError('EVERAI_INTERNAL', `the registry took ${what} before all of it was sent`);
       const digest = packed.digest;
       url.searchParams.set('digest', digest);
-      const closed = await exchange(url.href, 'PUT', { ...this.api.authHeaders(), 'content-type': 'application/octet-stream' }, '');
+      const closed = await exchange(url.href, 'PUT', { ...this.api.authHeaders(), 'content-type': 'application/octet-stream' }, '').catch((error: Error) => {
+        throw brokeOff(url, error);
+      });
       if (closed.status !== 201) throw registryError(closed.status, closed.text, `${kind} ${shortDigest(digest)}`);
       progress.done();
       return packed;
@@ -157,8 +163,8 @@ export class RegistryPushClient {
       // node:http with a few reused buffers (file-body.ts), not fetch: fetch reads a streamed body
       // ahead of the socket and would hold most of a large layer in memory.
       const headers = { ...this.api.authHeaders(), 'content-type': 'application/octet-stream', 'content-length': String(blob.size) };
-      const res = await streamExchange(url.href, 'PUT', headers, (req) => sendFileBytes(req, path, 0, blob.size, (n) => progress.advance(n))).catch((error: unknown) => {
-        throw new EveraiError('EVERAI_UNREACHABLE', `the upload to ${url.origin} broke off (${(error as Error).message})`);
+      const res = await streamExchange(url.href, 'PUT', headers, (req) => sendFileBytes(req, path, 0, blob.size, (n) => progress.advance(n))).catch((error: Error) => {
+        throw brokeOff(url, error);
       });
       if (res.status !== 201) throw registryError(res.status, res.text, `${blob.kind} ${blob.digest}`);
     } catch (error) {
