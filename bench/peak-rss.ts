@@ -15,27 +15,47 @@ export function peakRss(pid: number): number {
   }
 }
 
+/** A process's CPU seconds so far, in user and system mode, from /proc (`stat`'s utime and stime, in clock ticks of 1/100 s). */
+export function cpuSeconds(pid: number): { user: number; system: number } {
+  try {
+    // The command name (field 2) may hold spaces: the fields after it start past its `)`.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
+  } catch {
+    return { user: NaN, system: NaN };
+  }
+}
+
 /** Starts a process's peak over (Linux 4.0 and later), so that the next reading covers only what follows. */
 export function resetPeakRss(pid: number): void {
   writeFileSync(`/proc/${pid}/clear_refs`, '5');
 }
 
-/** Runs the CLI as runCli does (in `cwd`, where given), also reporting its seconds and its peak RSS (bytes). */
-export function runCliMeasured(args: readonly string[], env: NodeJS.ProcessEnv, cwd?: string): Promise<{ stdout: string; seconds: number; peakRss: number }> {
+/**
+ * Runs the CLI as runCli does (in `cwd`, where given), also reporting its seconds, its peak RSS
+ * (bytes) and its CPU seconds (as last polled, up to 20 ms before it ended).
+ */
+export function runCliMeasured(args: readonly string[], env: NodeJS.ProcessEnv, cwd?: string): Promise<{ stdout: string; seconds: number; peakRss: number; cpu: { user: number; system: number } }> {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
     const child = spawn(process.execPath, [EVERAI_BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
     let stdout = '';
     let stderr = '';
     let peak = 0;
-    const poll = setInterval(() => (peak = Math.max(peak, peakRss(child.pid ?? 0) || 0)), 20);
+    let cpu = { user: 0, system: 0 };
+    const poll = setInterval(() => {
+      peak = Math.max(peak, peakRss(child.pid ?? 0) || 0);
+      const now = cpuSeconds(child.pid ?? 0);
+      if (!Number.isNaN(now.user)) cpu = now;
+    }, 20);
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('exit', () => clearInterval(poll));
     child.on('close', (code) => {
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      if (code === 0) resolve({ stdout, seconds, peakRss: peak });
+      if (code === 0) resolve({ stdout, seconds, peakRss: peak, cpu });
       else reject(new Error(`everai ${args.join(' ')} failed (${code}):\n${stderr}`));
     });
   });

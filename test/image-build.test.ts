@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { buildImage } from '../src/client/image/oci-image-builder';
 import { APP_FILE_LABEL } from '../src/contract/oci';
 import { LocalBlobStore } from '../src/server/blobs/local/local-blob-store';
 import { resolveImage } from '../src/server/registry/image-resolver';
@@ -55,7 +56,7 @@ after(async () => {
 test('the same sources give the same digest; the second push sends no blob again', async () => {
   const dir = appDir('demo:v1', { 'lib/util.ts': 'export const x = 1;\n' });
   const first = await build(dir);
-  assert.match(first.stderr, /pushing layer sha256:[a-f0-9]{12}… \d+(\.\d)? (B|KiB)\ndone\n/);
+  assert.match(first.stderr, /pushing layer of the app folder \d+(\.\d)? (B|KiB)\ndone\n/);
 
   const second = await build(dir);
   assert.equal(second.digest, first.digest);
@@ -143,6 +144,30 @@ test('--base puts a manifest folder on a registry image, which says what runs; a
     assert.ok(existsSync(join(root, 'usr', 'local', 'bin', 'node')));
   } finally {
     await store.close();
+  }
+});
+
+test('the layer sent as it is packed gives the image a file-based build of the same folder gives, gzip and plain', async () => {
+  for (const [name, bigFile] of [
+    ['small', 0],
+    // Past the app layer's gzip limit (64 MiB): a plain tar.
+    ['large', 65 * 1024 * 1024],
+  ] as const) {
+    const dir = mkdtempSync(join(work, `${name}-`));
+    writeFileSync(join(dir, 'app.yaml'), `version: everai/v1alpha1\nkind: App\nmetadata:\n  name: ${name}\nspec:\n  image: same-${name}:v1\n  port: 8080\n`);
+    // A path past the 100 bytes of a plain tar header: tar-stream writes a PAX header for it.
+    const deep = join(dir, 'a'.repeat(60), 'b'.repeat(60));
+    mkdirSync(deep, { recursive: true });
+    writeFileSync(join(deep, 'run.sh'), '#!/bin/sh\necho hi\n');
+    chmodSync(join(deep, 'run.sh'), 0o755);
+    symlinkSync('app.yaml', join(dir, 'link.yaml'));
+    if (bigFile > 0) writeFileSync(join(dir, 'weights.bin'), Buffer.alloc(bigFile, 7));
+
+    const result = await platform.cli(['image', 'build'], { cwd: dir });
+    assert.equal(result.code, 0, result.stderr);
+    const pushed = /@(sha256:[a-f0-9]{64})\n$/.exec(result.stdout)?.[1];
+    const built = await buildImage({ appDir: dir, layoutDir: join(work, `${name}-layout`), tag: 'v1' });
+    assert.equal(pushed, built.manifestDigest, name);
   }
 });
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { newId, newToken } from '../src/contract/ids';
@@ -113,6 +114,41 @@ test('a chunked upload: POST, PATCH in order, PUT with the digest', async () => 
   const head = await v2(`/v2/admin/chunks/app/blobs/${digest}`, { method: 'HEAD' });
   assert.equal(head.headers.get('content-length'), '12');
   // The session is closed once the blob is in.
+  assert.equal((await v2(location)).status, 404);
+});
+
+test('chunks closed by a PUT without a body (as `everai image build` sends a layer); a wrong digest there stores nothing', async () => {
+  const open = async (): Promise<string> => {
+    const start = await v2('/v2/admin/closing/app/blobs/uploads/', { method: 'POST' });
+    assert.equal(start.status, 202);
+    return start.headers.get('location') as string;
+  };
+  const location = await open();
+  assert.equal((await v2(location, { method: 'PATCH', body: 'one ' })).status, 202);
+  assert.equal((await v2(location, { method: 'PATCH', body: 'piece' })).status, 202);
+  const digest = sha256('one piece');
+  const done = await v2(`${location}?digest=${digest}`, { method: 'PUT' });
+  assert.equal(done.status, 201);
+  assert.equal(await (await v2(`/v2/admin/closing/app/blobs/${digest}`)).text(), 'one piece');
+
+  const wrong = await open();
+  assert.equal((await v2(wrong, { method: 'PATCH', body: 'other bytes' })).status, 202);
+  const refused = await v2(`${wrong}?digest=${sha256('not these')}`, { method: 'PUT' });
+  assert.equal(refused.status, 400);
+  assert.equal(await ociError(refused), 'DIGEST_INVALID');
+  assert.equal((await v2(`/v2/admin/closing/app/blobs/${sha256('other bytes')}`, { method: 'HEAD' })).status, 404);
+  assert.equal((await v2(wrong)).status, 404);
+});
+
+test('an upload given up (DELETE) drops the bytes it held', async () => {
+  const partial = join(platform.dataDir, 'blobs', 'tmp', 'partial');
+  const held = readdirSync(partial).length;
+  const start = await v2('/v2/admin/given-up/app/blobs/uploads/', { method: 'POST' });
+  const location = start.headers.get('location') as string;
+  assert.equal((await v2(location, { method: 'PATCH', body: 'half a layer' })).status, 202);
+  assert.equal(readdirSync(partial).length, held + 1);
+  assert.equal((await v2(location, { method: 'DELETE' })).status, 204);
+  assert.equal(readdirSync(partial).length, held);
   assert.equal((await v2(location)).status, 404);
 });
 

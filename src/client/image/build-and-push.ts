@@ -7,7 +7,10 @@ import { EveraiError } from '../../contract/errors';
 import { compiledApp } from './compile-app';
 import { fetchBaseImage, IMAGE_ARCHITECTURE, type BaseImage } from './base-image';
 import { findAppFile, imageNameOf } from './image-source';
-import { buildImage, type BuildOptions } from './oci-image-builder';
+import { appLayer, imageConfig, writeImage, type AppLayer, type BuildOptions } from './oci-image-builder';
+import { layerKey, packedLayer, rememberLayer } from './build-cache';
+import { packLayer, type WrittenLayer } from './layer-writer';
+import { layerRequestSink } from './layer-pieces';
 import { formatBytes, pushProgress, shortDigest, type PushProgress } from './push-progress';
 import { pushTarget } from './push-target';
 import { RegistryPushClient } from './registry-push-client';
@@ -48,8 +51,27 @@ function baseLayers(base: BaseImage | undefined): Layers {
 }
 
 /**
- * `everai image build`: builds the app folder into an image in a temp OCI layout and
- * pushes it to the platform's registry as the app's image name, in the user's space. Returns
+ * The app folder's layer in the registry's repository: when the build cache knows what these
+ * entries were packed into and the repository holds it, nothing is read or sent (an unchanged
+ * rebuild); else the folder is packed, hashed and sent at once, never written to a file here.
+ */
+async function pushedAppLayer(client: RegistryPushClient, repository: string, app: AppLayer, progress: PushProgress): Promise<WrittenLayer> {
+  const key = await layerKey(app.entries, app.compression);
+  const known = await packedLayer(key);
+  if (known && (await client.hasBlob(repository, known.digest))) {
+    progress.present('layer', known.digest);
+    return known;
+  }
+  const layer = await client.pushPacked(repository, 'layer', 'of the app folder', app.tarSize, (req, onBytes) => packLayer(app.entries, app.compression, (buffers) => layerRequestSink(req, buffers), onBytes), progress);
+  await rememberLayer(key, layer);
+  return layer;
+}
+
+/**
+ * `everai image build`: builds the app folder into an image and pushes it to the platform's
+ * registry as the app's image name, in the user's space: the folder's layer first, sent as it is
+ * packed, then the lower layers the repository lacks, the config and the manifest (from a temp
+ * OCI layout), so that the tag names the image only once all of it is there. Returns
  * `NAME@sha256:...`, the name as the app folder writes it.
  */
 export async function buildAndPush(options: BuildAndPushOptions): Promise<string> {
@@ -68,18 +90,16 @@ export async function buildAndPush(options: BuildAndPushOptions): Promise<string
     const appFile = findAppFile(options.appDir);
     const layers = appFile ? await sdkLayers(api, progress, base, appFile, userName) : baseLayers(base);
     const compiled = appFile && !isPythonAppFile(appFile) ? await compiledApp(options.appDir, appFile) : undefined;
-    const built = await buildImage({
-      appDir: options.appDir,
-      layoutDir,
-      tag: target.tag,
-      ...(appFile ? { appFile } : {}),
-      ...(compiled ? { generated: [compiled] } : {}),
-      ...layers,
-    });
+    const app = await appLayer({ appDir: options.appDir, ...(compiled ? { generated: [compiled] } : {}) });
+    const client = new RegistryPushClient(api);
+    const layer = await pushedAppLayer(client, target.repository, app, progress);
+    const built = await writeImage(layoutDir, target.tag, [...(layers.lower ?? []), layer], imageConfig({ ...(appFile ? { appFile } : {}), ...layers }));
     const layerBytes = built.blobs.filter((b) => b.kind === 'layer').reduce((sum, b) => sum + b.size, 0);
     const registryPath = `${new URL(api.baseUrl).host}/${target.repository}:${target.tag}`;
-    process.stderr.write(`built ${image} as ${registryPath} ${shortDigest(built.manifestDigest)} (${built.fileCount} files, ${formatBytes(layerBytes)})\n`);
-    const digest = await new RegistryPushClient(api).push(built, target, progress);
+    process.stderr.write(`built ${image} as ${registryPath} ${shortDigest(built.manifestDigest)} (${app.fileCount} files, ${formatBytes(layerBytes)})\n`);
+    // The app's layer is in the repository already (above).
+    const rest = { ...built, blobs: built.blobs.filter((blob) => blob.digest !== layer.digest) };
+    const digest = await client.push(rest, target, progress);
     return `${image}@${digest}`;
   } finally {
     await rm(layoutDir, { recursive: true, force: true });

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { EveraiError } from '../../contract/errors';
 import { ManifestFile } from '../manifest/manifest-file';
@@ -24,8 +25,17 @@ function firstLine(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).split('\n', 1)[0] ?? '';
 }
 
+/**
+ * `export const IMAGE = 'name:tag';`, with comments before it and nothing else: the name, read
+ * without running the file. Loading it as a module (tsx and its worker) took about 180 ms, a third
+ * of a rebuild with nothing changed; any other file is loaded, since only running it says its IMAGE.
+ */
+const LITERAL_IMAGE = /^(?:\s*(?:\/\*(?:[^*]|\*+[^*/])*\*+\/|\/\/[^\n]*\n))*\s*export\s+const\s+IMAGE\s*=\s*(['"])([^'"\\\n]*)\1\s*;?\s*$/;
+
 async function fromImageBuilder(file: string): Promise<string> {
   const name = basename(file);
+  const literal = LITERAL_IMAGE.exec(await readFile(file, 'utf8'))?.[2]?.trim();
+  if (literal) return literal;
   let exported: Record<string, unknown>;
   try {
     exported = await importUserModule(file);

@@ -1,5 +1,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
+import type { ClientRequest } from 'node:http';
 import { Writable } from 'node:stream';
+import { EveraiError } from '../../contract/errors';
 import { writeAll } from '../volumes/write-all';
 
 /** Each read of a file going into a layer: big, since a call per 64 KiB cost more than the bytes. */
@@ -52,6 +54,11 @@ function drained(sink: EntrySink): Promise<void> {
   });
 }
 
+/** A file that changed while it was packed: the user's to say once, as a line, not a bug's stack. */
+function changedMeanwhile(what: string): EveraiError {
+  return new EveraiError('EVERAI_CONFLICT', `${what}: it changed while the layer was packed; build again once it is written`);
+}
+
 /**
  * Writes a file's `size` bytes to a tar entry's `sink` in pieces of `buffers`, waiting while the
  * tar is full. A file that is no longer `size` bytes long fails, as the tar would be broken.
@@ -62,11 +69,11 @@ export async function writeFilePieces(sink: EntrySink, source: string, size: num
     for (let position = 0; position < size; ) {
       const buffer = buffers.take();
       const length = readSync(fd, buffer, 0, Math.min(buffer.length, size - position), position);
-      if (length === 0) throw new Error(`${source} ended at byte ${position} of the ${size} it was listed with`);
+      if (length === 0) throw changedMeanwhile(`${source} ended at byte ${position} of the ${size} it was listed with`);
       position += length;
       if (!sink.write(buffer.subarray(0, length))) await drained(sink);
     }
-    if (readSync(fd, Buffer.alloc(1), 0, 1, size) > 0) throw new Error(`${source} grew past the ${size} bytes it was listed with`);
+    if (readSync(fd, Buffer.alloc(1), 0, 1, size) > 0) throw changedMeanwhile(`${source} grew past the ${size} bytes it was listed with`);
   } finally {
     closeSync(fd);
   }
@@ -88,6 +95,38 @@ export function layerFileSink(fd: number, buffers: PieceBuffers): Writable {
       }
       buffers.give(piece);
       done();
+    },
+  });
+}
+
+/** Pieces of a layer written to an upload's socket and not yet taken by it, at most. */
+const PIECES_IN_FLIGHT = 8;
+
+/**
+ * An upload's request body as a layer's sink: each piece is written to `req` (a chunked body), and
+ * its buffer comes back once the socket took it. Up to PIECES_IN_FLIGHT pieces wait for the
+ * socket, so that the tar reads ahead while the registry takes what was sent, and no more, so
+ * that at most 8 MiB of the layer are in memory whatever the link's speed. Ending the sink ends
+ * the request.
+ */
+export function layerRequestSink(req: ClientRequest, buffers: PieceBuffers): Writable {
+  let inFlight = 0;
+  let blocked: ((error?: Error | null) => void) | undefined;
+  return new Writable({
+    write(piece: Buffer, _encoding, done) {
+      inFlight++;
+      req.write(piece, (error) => {
+        inFlight--;
+        buffers.give(piece);
+        const resume = blocked;
+        blocked = undefined;
+        resume?.(error);
+      });
+      if (inFlight < PIECES_IN_FLIGHT) done();
+      else blocked = done;
+    },
+    final(done) {
+      req.end(done);
     },
   });
 }

@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, createReadStream, createWriteStream, openSync } from 'node:fs';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { closeSync, createReadStream, openSync } from 'node:fs';
+import { Readable, Transform, type TransformCallback, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { pack as tarPack, type Pack } from 'tar-stream';
@@ -26,14 +26,19 @@ export type LayerCompression = 'gzip' | 'none';
 /** Fixed, since the level changes the bytes: zlib's default, a fair trade of size for time. */
 const GZIP_LEVEL = 6;
 
-/** Hashes (and counts) what flows through, changing nothing. */
+/** Hashes (and counts) what flows through, changing nothing; `onBytes` sees each piece's length. */
 class HashTap extends Transform {
   readonly hash: Hash = createHash('sha256');
   size = 0;
 
+  constructor(private readonly onBytes?: (bytes: number) => void) {
+    super();
+  }
+
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     this.hash.update(chunk);
     this.size += chunk.length;
+    this.onBytes?.(chunk.length);
     done(null, chunk);
   }
 }
@@ -82,37 +87,47 @@ function addEntry(pack: Pack, entry: LayerEntry, buffers: PieceBuffers | undefin
 }
 
 /**
- * Writes the entries, in the order given, as one layer into `target`, streaming: a tar (hashed for
- * the diff id), then for gzip a fixed level and a fixed OS byte (hashed for the digest). Same
- * entries in, same bytes out, on any machine running the same zlib.
+ * Where a layer's bytes go (a file, an upload's request): a Writable that gives each piece to
+ * `buffers` once the piece has left it, so that its read buffer is used again.
  */
-export async function writeLayer(entries: readonly LayerEntry[], target: string, compression: LayerCompression): Promise<WrittenLayer> {
+export type LayerSink = (buffers: PieceBuffers) => Writable;
+
+/**
+ * Packs the entries, in the order given, as one layer into `sink`, streaming: a tar (hashed for
+ * the diff id; `onTarBytes` counts it), then for gzip a fixed level and a fixed OS byte (hashed
+ * for the digest). Same entries in, same bytes out, on any machine running the same zlib.
+ */
+export async function packLayer(entries: readonly LayerEntry[], compression: LayerCompression, sink: LayerSink, onTarBytes?: (bytes: number) => void): Promise<WrittenLayer> {
   const pack = tarPack();
-  const tar = new HashTap();
+  const tar = new HashTap(onTarBytes);
   const blob = new HashTap();
-  // Uncompressed, every piece reaches the file as it was read, and its buffer can come back;
-  // gzip makes pieces of its own.
-  const buffers = compression === 'none' ? new PieceBuffers() : undefined;
-  const fd = openSync(target, 'w');
-  try {
-    const writing = buffers
-      ? pipeline(pack, tar, layerFileSink(fd, buffers))
-      : pipeline(pack, tar, createGzip({ level: GZIP_LEVEL }), new GzipOsByte(), blob, createWriteStream('', { fd, autoClose: false }));
-    const adding = (async () => {
-      try {
-        for (const entry of entries) await addEntry(pack, entry, buffers);
-        pack.finalize();
-      } catch (error) {
-        // A file that vanished or changed size mid-read: end the tar so the writing side stops too.
-        pack.destroy(error as Error);
-        throw error;
-      }
-    })();
-    await Promise.all([writing, adding]);
-  } finally {
-    closeSync(fd);
-  }
+  const buffers = new PieceBuffers();
+  // Uncompressed, every piece reaches the sink as it was read, and its buffer can come back;
+  // gzip makes pieces of its own, so files are read as streams.
+  const reads = compression === 'none' ? buffers : undefined;
+  const writing = compression === 'none' ? pipeline(pack, tar, sink(buffers)) : pipeline(pack, tar, createGzip({ level: GZIP_LEVEL }), new GzipOsByte(), blob, sink(buffers));
+  const adding = (async () => {
+    try {
+      for (const entry of entries) await addEntry(pack, entry, reads);
+      pack.finalize();
+    } catch (error) {
+      // A file that vanished or changed size mid-read: end the tar so the writing side stops too.
+      pack.destroy(error as Error);
+      throw error;
+    }
+  })();
+  await Promise.all([writing, adding]);
   const diffId = `sha256:${tar.hash.digest('hex')}`;
   if (compression === 'none') return { digest: diffId, diffId, size: tar.size, mediaType: MEDIA_TYPES.ociLayerTar };
   return { digest: `sha256:${blob.hash.digest('hex')}`, diffId, size: blob.size, mediaType: MEDIA_TYPES.ociLayerGzip };
+}
+
+/** Packs the entries as one layer into the file `target` (packLayer). */
+export async function writeLayer(entries: readonly LayerEntry[], target: string, compression: LayerCompression): Promise<WrittenLayer> {
+  const fd = openSync(target, 'w');
+  try {
+    return await packLayer(entries, compression, (buffers) => layerFileSink(fd, buffers));
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { APP_FILE_LABEL, MEDIA_TYPES, type ImageIndex, type ImageManifest, type OciImageConfig } from '../../contract/oci';
 import { listImageFiles } from './image-files';
 import { directory, layerTree, type LayerEntry } from './layer-entries';
-import { writeLayer, type WrittenLayer } from './layer-writer';
+import { writeLayer, type LayerCompression, type WrittenLayer } from './layer-writer';
 
 export interface ImageBlob {
   kind: 'config' | 'layer';
@@ -129,34 +129,63 @@ export async function writeImage(layoutDir: string, tag: string, layers: readonl
  */
 const APP_GZIP_LIMIT = 64 * 1024 * 1024;
 
+/** The layer of the app folder's files, before it is packed. */
+export interface AppLayer {
+  /** In tar order: `/app`, its files, the generated ones. */
+  entries: LayerEntry[];
+  compression: LayerCompression;
+  /** Files of the app folder (what `built ...` counts). */
+  fileCount: number;
+  /** The tar's size in bytes, counting a long name's extra header as none (for a progress bar). */
+  tarSize: number;
+}
+
+/** A tar entry's header, and the end-of-archive marker's two blocks. */
+const TAR_BLOCK = 512;
+
 /**
- * Builds the app folder into an OCI image in an image layout: the lower layers, then one layer
- * with the files under `/app` (gzip, or none above APP_GZIP_LIMIT), a config whose working directory is `/app`, and a manifest.
- * Nothing time- or machine-dependent goes in (no `created`, fixed platform), so the same sources
- * on the same lower layers give the same manifest digest.
+ * The app folder's layer: its files under `/app` (gzip, or none above APP_GZIP_LIMIT), in the
+ * order and form that make the same sources give the same bytes.
  */
-export async function buildImage(options: BuildOptions): Promise<BuiltImage & { fileCount: number }> {
+export async function appLayer(options: Pick<BuildOptions, 'appDir' | 'generated'>): Promise<AppLayer> {
   const files = await listImageFiles(options.appDir);
   const entries = layerTree([
     directory(APP_PREFIX),
     ...files.map((file) => ({ ...file, name: `${APP_PREFIX}/${file.path}` })),
     ...(options.generated ?? []).map((entry) => ({ ...entry, name: `${APP_PREFIX}/${entry.name}` })),
   ]);
-  await fs.mkdir(join(options.layoutDir, 'blobs', 'sha256'), { recursive: true });
-  const layerTemp = join(options.layoutDir, 'blobs', 'layer.tmp');
   const bytes = files.reduce((sum, file) => sum + file.size, 0);
-  const layer = await writeLayer(entries, layerTemp, bytes > APP_GZIP_LIMIT ? 'none' : 'gzip');
-  const path = blobPath(options.layoutDir, layer.digest);
-  await fs.rename(layerTemp, path);
+  const tarSize = entries.reduce((sum, entry) => sum + TAR_BLOCK + Math.ceil(entry.size / TAR_BLOCK) * TAR_BLOCK, 2 * TAR_BLOCK);
+  return { entries, compression: bytes > APP_GZIP_LIMIT ? 'none' : 'gzip', fileCount: files.length, tarSize };
+}
 
+/**
+ * The image's config (image spec, "Image Configuration"), less its `rootfs`: the process of
+ * `options`, in `/app`, labelled with the app's entry file. Nothing time- or machine-dependent
+ * goes in (no `created`, fixed platform), so the same layers give the same manifest digest.
+ */
+export function imageConfig(options: Pick<BuildOptions, 'appFile' | 'process' | 'architecture'>): OciImageConfig {
   const labels = { ...options.process?.Labels, ...(options.appFile ? { [APP_FILE_LABEL]: options.appFile } : {}) };
   const { Labels: _baseLabels, ...process } = options.process ?? {};
-  // Image spec, "Image Configuration".
-  const config: OciImageConfig = {
+  return {
     architecture: options.architecture ?? 'amd64',
     os: 'linux',
     config: { ...process, WorkingDir: `/${APP_PREFIX}`, ...(Object.keys(labels).length > 0 ? { Labels: labels } : {}) },
   };
-  const built = await writeImage(options.layoutDir, options.tag, [...(options.lower ?? []), { ...layer, path }], config);
-  return { ...built, fileCount: files.length };
+}
+
+/**
+ * Builds the app folder into an OCI image in an image layout, every blob a file: the lower
+ * layers, the app's layer (appLayer), its config (imageConfig) and a manifest. `everai image
+ * build` sends the app's layer as it packs it instead (build-and-push.ts), to the same digest.
+ */
+export async function buildImage(options: BuildOptions): Promise<BuiltImage & { fileCount: number }> {
+  const app = await appLayer(options);
+  await fs.mkdir(join(options.layoutDir, 'blobs', 'sha256'), { recursive: true });
+  const layerTemp = join(options.layoutDir, 'blobs', 'layer.tmp');
+  const layer = await writeLayer(app.entries, layerTemp, app.compression);
+  const path = blobPath(options.layoutDir, layer.digest);
+  await fs.rename(layerTemp, path);
+  const built = await writeImage(options.layoutDir, options.tag, [...(options.lower ?? []), { ...layer, path }], imageConfig(options));
+  return { ...built, fileCount: app.fileCount };
 }

@@ -4,7 +4,8 @@ import type * as CliProgress from 'cli-progress';
 export interface PushProgress {
   /** The registry has the blob already: nothing is sent. */
   present(kind: string, digest: string): void;
-  start(kind: string, digest: string, size: number): void;
+  /** `name`: the blob's short digest, or what it is made of when it is packed as it is sent (its digest known only at the end). */
+  start(kind: string, name: string, size: number): void;
   advance(bytes: number): void;
   done(): void;
   /** The blob broke off: finish the line so the error reads on its own. */
@@ -35,7 +36,7 @@ export function pushProgress(stream: NodeJS.WriteStream = process.stderr): PushP
 function lineProgress(stream: NodeJS.WriteStream): PushProgress {
   return {
     present: (kind, digest) => stream.write(`${kind} ${shortDigest(digest)} is in the registry already\n`),
-    start: (kind, digest, size) => stream.write(`pushing ${kind} ${shortDigest(digest)} ${formatBytes(size)}\n`),
+    start: (kind, name, size) => stream.write(`pushing ${kind} ${name} ${formatBytes(size)}\n`),
     advance: () => undefined,
     done: () => stream.write('done\n'),
     fail: () => stream.write('failed\n'),
@@ -51,13 +52,13 @@ function barProgress(stream: NodeJS.WriteStream): PushProgress {
   };
   return {
     present: (kind, digest) => stream.write(`${kind} ${shortDigest(digest)} is in the registry already\n`),
-    start: (kind, digest, size) => {
+    start: (kind, name, size) => {
       sent = 0;
       // Required on a terminal only, not by every command that imports a push (transfer-progress.ts does the same).
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       bar = new (require('cli-progress') as typeof CliProgress).SingleBar({
         stream,
-        format: `pushing ${kind} ${shortDigest(digest)} [{bar}] {sent} / ${formatBytes(size)}`,
+        format: `pushing ${kind} ${name} [{bar}] {sent} / ${formatBytes(size)}`,
         hideCursor: true,
       });
       bar.start(size, 0, { sent: formatBytes(0) });

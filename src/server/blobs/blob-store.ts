@@ -46,6 +46,8 @@ export interface BlobStore {
    * are deleted and nothing is stored. EVERAI_NOT_FOUND when nothing is held under `key`.
    */
   finishResumable(key: string, expectedDigest: string): Promise<{ digest: string; size: number }>;
+  /** Deletes the bytes held under `key` (an upload given up); nothing when none are. */
+  dropResumable(key: string): Promise<void>;
   /** Deletes resumable writes that nothing continued since `before` (ms since the epoch). */
   dropStaleUploads(before: number): Promise<void>;
   /** A local file path for the blob, for runtimes that link or unpack it without copying. */

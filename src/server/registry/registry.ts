@@ -62,7 +62,7 @@ export class Registry {
   constructor(private readonly deps: RegistryDeps) {
     const access = new RepositoryAccess(deps.store.images);
     const held = new RepositoryBlobs(deps.store.images, deps.blobs);
-    const sessions = new UploadSessions(deps.uploadDir);
+    const sessions = new UploadSessions(deps.uploadDir, deps.blobs);
     void sessions.sweepAbandoned().catch((error: unknown) => deps.log.error('sweeping old uploads failed', { error }));
     this.blobs = new BlobHandlers(deps.blobs, access, held);
     this.uploads = new UploadHandlers(deps.blobs, access, sessions, held);

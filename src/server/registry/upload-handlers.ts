@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { EveraiError } from '../../contract/errors';
 import type { BlobStore } from '../blobs/blob-store';
@@ -82,21 +81,24 @@ export class UploadHandlers {
 
   /**
    * PUT closes the session: an optional last chunk, then the digest check. A session that holds
-   * nothing yet (a POST, then the whole blob in this PUT, as `everai image push` sends it) streams
-   * the body straight into the blob store: hashed as it is written once, where going through the
-   * session's file wrote every byte twice and read it back once.
+   * nothing yet (a POST, then the whole blob in this PUT) streams the body straight into the blob
+   * store; one that holds chunks was hashed as they were written, so its bytes become the blob
+   * without being read back (a built image's layer comes as one PATCH, then a PUT with no body).
    */
   async finish(call: RegistryCall, id: string): Promise<void> {
     const digest = requireDigest(call.url.searchParams.get('digest') ?? '');
     const session = await this.session(call, id);
     const direct = session.size === 0;
-    if (!direct) await this.sessions.append(session, call.req, call.signal);
     try {
-      await this.write(call, direct ? call.req : createReadStream(session.dataPath), digest);
+      if (direct) await this.write(call, call.req, digest);
+      else {
+        await this.sessions.append(session, call.req, call.signal);
+        await this.stored(call, () => this.sessions.finish(session, digest));
+      }
     } catch (error) {
       // A body that broke off leaves the session, as a PATCH that broke off does: its status
       // tells the client what to send again.
-      if (!(direct && call.signal.aborted)) await this.sessions.remove(session.id);
+      if (!call.signal.aborted) await this.sessions.remove(session.id);
       throw error;
     }
     await this.sessions.remove(session.id);
@@ -114,9 +116,14 @@ export class UploadHandlers {
     return this.sessions.get(id, call.repository, call.user.id);
   }
 
-  private async write(call: RegistryCall, body: Readable, digest: string): Promise<string> {
+  private write(call: RegistryCall, body: Readable, digest: string): Promise<string> {
+    return this.stored(call, () => this.blobs.write(body, digest, call.signal));
+  }
+
+  /** Runs `store`, which makes a blob, and links the blob into the call's repository; a wrong digest is the registry's DIGEST_INVALID. */
+  private async stored(call: RegistryCall, store: () => Promise<{ digest: string }>): Promise<string> {
     try {
-      const written = (await this.blobs.write(body, digest, call.signal)).digest;
+      const written = (await store()).digest;
       await this.held.link(call.repository, written);
       return written;
     } catch (error) {

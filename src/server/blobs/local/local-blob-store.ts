@@ -205,6 +205,14 @@ export class LocalBlobStore implements BlobStore {
     });
   }
 
+  async dropResumable(key: string): Promise<void> {
+    const name = this.partialName(key);
+    await this.holding(name, async () => {
+      await fs.rm(join(this.partialDir, name), { force: true });
+      this.heldHashes.delete(name);
+    });
+  }
+
   /** Runs `work` on the resumable write `name`, refused while another call works on it: two appending at once would interleave. */
   private async holding<T>(name: string, work: () => Promise<T>): Promise<T> {
     if (this.resuming.has(name)) throw new EveraiError('EVERAI_CONFLICT', 'another push is uploading these bytes now: push again when it is done');
