@@ -61,8 +61,7 @@ export class LocalBlobStore implements BlobStore {
       const stat = await ifExists(fs.stat(path));
       if (stat && stat.mtimeMs < before && !this.resuming.has(name)) {
         await fs.rm(path, { force: true });
-        this.heldHashes.get(name)?.hash.drop();
-        this.heldHashes.delete(name);
+        this.forgetHeld(name);
       }
     }
   }
@@ -209,8 +208,14 @@ export class LocalBlobStore implements BlobStore {
     const name = this.partialName(key);
     await this.holding(name, async () => {
       await fs.rm(join(this.partialDir, name), { force: true });
-      this.heldHashes.delete(name);
+      this.forgetHeld(name);
     });
+  }
+
+  /** Drops the kept hash of resumable write `name`, on the hash thread too. */
+  private forgetHeld(name: string): void {
+    this.heldHashes.get(name)?.hash.drop();
+    this.heldHashes.delete(name);
   }
 
   /** Runs `work` on the resumable write `name`, refused while another call works on it: two appending at once would interleave. */
