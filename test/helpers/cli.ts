@@ -1,9 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const REPO_ROOT = join(__dirname, '..', '..', '..');
 export const EVERAI_BIN = join(REPO_ROOT, 'bin', 'everai.js');
+/** The node flags of the bin's first line (`#!/usr/bin/env -S node FLAGS`): a test's server runs with them, as a user's does. */
+export const EVERAI_NODE_FLAGS = (readFileSync(EVERAI_BIN, 'utf8').split('\n', 1)[0] ?? '').split(/\s+/).filter((word) => word.startsWith('--'));
 /**
  * One build cache for the whole suite (and later runs): the node base and SDK runtime layers are
  * built once, not per test's EVERAI_HOME. Never removed by a test; its writes are atomic.
