@@ -45,10 +45,16 @@ async function answered(res: Promise<Response>): Promise<{ status: number; body:
 }
 
 /** The pid of HAProxy's master (its pid file) or of its one worker (the master's child). */
-function haproxyPid(which: 'master' | 'worker'): number {
-  const master = Number(readFileSync(join(haproxyDir(), 'haproxy.pid'), 'utf8'));
-  if (which === 'master') return master;
-  return Number(readFileSync(`/proc/${master}/task/${master}/children`, 'utf8').trim().split(' ')[0]);
+/**
+ * The master's pid, or the current worker's: the one answering on the runtime socket. Not the
+ * master's first child, which may be a former worker a reload left finishing its connections: the
+ * master outlives a former worker killed, so the kill test waited in vain for a restart.
+ */
+async function haproxyPid(which: 'master' | 'worker'): Promise<number> {
+  if (which === 'master') return Number(readFileSync(join(haproxyDir(), 'haproxy.pid'), 'utf8'));
+  const pid = /^Pid: (\d+)$/m.exec(await runtimeCommand(join(haproxyDir(), 'haproxy.sock'), 'show info'))?.[1];
+  assert.ok(pid, "HAProxy's runtime socket names no worker");
+  return Number(pid);
 }
 
 // First: its reloads leave old HAProxy workers holding idle connections for one more request, which
@@ -72,8 +78,8 @@ test("another app created and deleted under load (each one reloads HAProxy): no 
 for (const victim of ['master', 'worker'] as const) {
   test(`HAProxy's ${victim} killed under load: HAProxy comes back at once with the app and its workers, and nothing fails once it is back`, async () => {
     await waitFor('HAProxy serves the app straight from its worker', async () => (await answered(me(platform.token))).status === 200 && (await servedByHaproxy()) > 0);
-    const master = haproxyPid('master');
-    const killed = haproxyPid(victim);
+    const master = await haproxyPid('master');
+    const killed = await haproxyPid(victim);
     const outcomes: { startedAt: number; ok: boolean; failure?: string }[] = [];
     let running = true;
     const loop = async () => {
@@ -89,19 +95,24 @@ for (const victim of ['master', 'worker'] as const) {
       }
     };
     const loops = Array.from({ length: 4 }, loop);
-    await waitFor('some requests served before the kill', async () => outcomes.filter((o) => o.ok).length > 20);
-    process.kill(killed, 'SIGKILL');
-    await waitFor('HAProxy started again', async () => {
-      const pid = Number(readFileSync(join(haproxyDir(), 'haproxy.pid'), 'utf8'));
-      return pid > 0 && pid !== master;
-    });
-    const restartedAt = Date.now();
-    await waitFor('requests served again after the restart', async () => outcomes.some((o) => o.ok && o.startedAt > restartedAt));
-    // Back: the first request the new HAProxy served. What was sent before may have failed, the kill cutting it.
-    const backAt = Math.min(...outcomes.filter((o) => o.ok && o.startedAt > restartedAt).map((o) => o.startedAt));
-    await waitFor('a hundred requests after the restart', async () => outcomes.filter((o) => o.startedAt > backAt).length > 100);
-    running = false;
-    await Promise.all(loops);
+    let backAt = Infinity;
+    try {
+      await waitFor('some requests served before the kill', async () => outcomes.filter((o) => o.ok).length > 20);
+      process.kill(killed, 'SIGKILL');
+      await waitFor('HAProxy started again', async () => {
+        const pid = Number(readFileSync(join(haproxyDir(), 'haproxy.pid'), 'utf8'));
+        return pid > 0 && pid !== master;
+      });
+      const restartedAt = Date.now();
+      await waitFor('requests served again after the restart', async () => outcomes.some((o) => o.ok && o.startedAt > restartedAt));
+      // Back: the first request the new HAProxy served. What was sent before may have failed, the kill cutting it.
+      backAt = Math.min(...outcomes.filter((o) => o.ok && o.startedAt > restartedAt).map((o) => o.startedAt));
+      await waitFor('a hundred requests after the restart', async () => outcomes.filter((o) => o.startedAt > backAt).length > 100);
+    } finally {
+      // A wait that failed must not leave the loops running: the test file would never end.
+      running = false;
+      await Promise.all(loops);
+    }
     const failedAfter = outcomes.filter((o) => o.startedAt > backAt && !o.ok);
     assert.deepEqual(failedAfter.map((o) => o.failure), [], 'no request failed once HAProxy was back');
     const served = await servedByHaproxy();
