@@ -11,8 +11,8 @@ import type { HashAnswer, HashRequest } from './file-hash-worker';
 export interface FileHash {
   /** The file now holds at least its first `bytes` bytes: the thread may hash up to there. */
   written(bytes: number): void;
-  /** The digest of the file's first `bytes` bytes (the last told, if omitted); the hash is done after. */
-  digest(bytes?: number): Promise<string>;
+  /** The digest of the file's bytes up to the last told; the hash is done after. */
+  digest(): Promise<string>;
   /** Forgets the hash (a write that broke off). */
   drop(): void;
 }
@@ -48,13 +48,13 @@ class HashThread {
         told = known;
         send({ id, path, upTo: known, last: false });
       },
-      digest: (bytes = known) => {
+      digest: () => {
         const failure = this.failures.get(id);
         this.failures.delete(id);
         if (failure) return Promise.reject(failure);
         worker.ref();
         const answer = new Promise<string>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
-        send({ id, path, upTo: bytes, last: true });
+        send({ id, path, upTo: known, last: true });
         return answer;
       },
       drop: () => {
