@@ -1,14 +1,13 @@
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { renderTable } from '../src/cli/output';
 import { LocalBlobStore } from '../src/server/blobs/local/local-blob-store';
 import { resolveImage } from '../src/server/registry/image-resolver';
 import { ImageUnpacker } from '../src/server/runtime/local/image-unpacker';
 import { SqliteStore } from '../src/server/store/sqlite/sqlite-store';
 import { startTestPlatform } from '../test/helpers/platform';
+import { copySeconds, CP_RUNS } from './copy-baseline';
 import { settleBefore, settleNote } from './page-cache';
 import { cpuSeconds, peakRss, resetPeakRss, runCliMeasured } from './peak-rss';
 import { mibFiles } from './volume-datasets';
@@ -20,7 +19,6 @@ import { mibFiles } from './volume-datasets';
  * a second build with nothing changed, which should cost little whatever the folder holds.
  */
 
-const execFileAsync = promisify(execFile);
 const MB = 1e6;
 const DATA = mibFiles(1024);
 const IMAGE = 'bench/data:v1';
@@ -82,8 +80,7 @@ export async function run(): Promise<void> {
       await runCliMeasured(['image', 'build'], platform.env, app);
       await unpacker.ensureUnpacked(await resolved());
       DATA.write(join(app, 'data'));
-      await settleBefore([app]);
-      figures.push({ operation: 'cp -r', seconds: await seconds(() => execFileAsync('cp', ['-r', app, join(work, 'copy')])) });
+      figures.push({ operation: 'cp -r', seconds: await copySeconds(app, join(work, 'copy')) });
       await settleBefore([app]);
       figures.push(await measuredBuild('image build', platform.env, platform.pid, app));
       const image = await resolved();
@@ -103,6 +100,7 @@ export async function run(): Promise<void> {
         `Image build and unpack of an app folder holding ${DATA.name}, against cp -r of the folder (page cache warm).`,
         'The app was built and unpacked once without its data (untimed): the base and SDK layers are cached, pushed and unpacked.',
         settleNote(),
+        `The cp -r figure is the median of ${CP_RUNS} copies.`,
         `${cpus().length} CPUs, shared by the CLI and the server: compare ratios, not absolutes.`,
         '',
         renderTable(figures, [

@@ -1,14 +1,13 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, statfsSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { renderTable } from '../src/cli/output';
 import type { PullResult, PushResult } from '../src/client/volumes/volume-client';
 import { volumeApiPath, type FileListView } from '../src/contract/volume-view';
 import { LocalBlobStore } from '../src/server/blobs/local/local-blob-store';
 import { startTestPlatform, type TestPlatform } from '../test/helpers/platform';
 import { volumeJson, volumeOk } from '../test/helpers/volumes';
+import { copySeconds, CP_RUNS } from './copy-baseline';
 import { settleBefore, settleNote } from './page-cache';
 import { peakRss, resetPeakRss, runCliMeasured } from './peak-rss';
 import { mibFiles, oneLargeFile, smallFiles, type Dataset } from './volume-datasets';
@@ -21,7 +20,6 @@ import { measureVolumeStart, type VolumeStartFigures } from './worker-start-volu
  * shared machine mean little. Peak RSS of the CLI and of the server is each operation's own.
  */
 
-const execFileAsync = promisify(execFile);
 const MB = 1e6;
 const MANY_FILES = mibFiles(1024);
 const LARGE_FILE = oneLargeFile(4);
@@ -70,11 +68,7 @@ async function transfers(platform: TestPlatform, work: string, name: string, dat
   const root = join(work, `${name}-pulled`);
   try {
     dataset.write(path);
-    // The copy reads the same (cached) files the push reads and writes to the same disk.
-    await settleBefore([path]);
-    const cpStart = process.hrtime.bigint();
-    await execFileAsync('cp', ['-r', path, copy]);
-    const cp = Number(process.hrtime.bigint() - cpStart) / 1e9;
+    const cp = await copySeconds(path, copy);
     await settleBefore([path]);
     const push = await measured(platform, ['volume', 'push', name, '-o', 'json']);
     const pushed = JSON.parse(push.stdout) as PushResult;
@@ -135,6 +129,7 @@ function printVolumeReport(figures: readonly Figure[], skipped: readonly string[
       '',
       'Volume push and pull through the CLI, against cp -r on the same disk (page cache warm).',
       settleNote(),
+      `The cp -r figure is the median of ${CP_RUNS} copies.`,
       `${cpus().length} CPUs, shared by the CLI and the server: compare ratios, not absolutes.`,
       ...skipped.map((line) => `Skipped: ${line}`),
       '',
