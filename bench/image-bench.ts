@@ -9,7 +9,8 @@ import { SqliteStore } from '../src/server/store/sqlite/sqlite-store';
 import { startTestPlatform } from '../test/helpers/platform';
 import { copySeconds, CP_RUNS } from './copy-baseline';
 import { settleBefore, settleNote } from './page-cache';
-import { cpuSeconds, peakRss, resetPeakRss, runCliMeasured } from './peak-rss';
+import { peakRss, resetPeakRss, runCliMeasured } from './peak-rss';
+import { cpuTimes } from './process-cpu';
 import { mibFiles } from './volume-datasets';
 
 /**
@@ -40,16 +41,16 @@ function cpuText(cpu: { user: number; system: number } | undefined): string {
 /** `everai image build` in `app`, with the CLI's and the server's peak RSS and CPU. */
 async function measuredBuild(operation: string, env: NodeJS.ProcessEnv, serverPid: number, app: string): Promise<Figure> {
   resetPeakRss(serverPid);
-  const before = cpuSeconds(serverPid);
+  const before = cpuTimes(serverPid);
   const build = await runCliMeasured(['image', 'build'], env, app);
-  const after = cpuSeconds(serverPid);
+  const after = cpuTimes(serverPid);
   return {
     operation,
     seconds: build.seconds,
     cliRss: build.peakRss,
     serverRss: peakRss(serverPid),
     cliCpu: build.cpu,
-    serverCpu: { user: after.user - before.user, system: after.system - before.system },
+    ...(before && after ? { serverCpu: { user: after.user - before.user, system: after.system - before.system } } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { EVERAI_BIN, EVERAI_NODE_FLAGS } from '../test/helpers/cli';
+import { cpuTimes } from './process-cpu';
 
 /**
  * Peak resident memory of a process, from Linux's /proc (VmHWM): the high-water mark, so a poll
@@ -12,18 +13,6 @@ export function peakRss(pid: number): number {
     return kib === undefined ? NaN : Number(kib) * 1024;
   } catch {
     return NaN;
-  }
-}
-
-/** A process's CPU seconds so far, in user and system mode, from /proc (`stat`'s utime and stime, in clock ticks of 1/100 s). */
-export function cpuSeconds(pid: number): { user: number; system: number } {
-  try {
-    // The command name (field 2) may hold spaces: the fields after it start past its `)`.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
-  } catch {
-    return { user: NaN, system: NaN };
   }
 }
 
@@ -46,8 +35,7 @@ export function runCliMeasured(args: readonly string[], env: NodeJS.ProcessEnv, 
     let cpu = { user: 0, system: 0 };
     const poll = setInterval(() => {
       peak = Math.max(peak, peakRss(child.pid ?? 0) || 0);
-      const now = cpuSeconds(child.pid ?? 0);
-      if (!Number.isNaN(now.user)) cpu = now;
+      cpu = cpuTimes(child.pid ?? 0) ?? cpu;
     }, 20);
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
