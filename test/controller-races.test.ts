@@ -226,7 +226,7 @@ test('a worker whose drain ends after a pass read its snapshot is not drained ag
   assert.equal((await h.worker(draining.id)).status, 'TERMINATED');
 });
 
-test('an app deleted while a pass holds a snapshot that still shows it leaves no route behind', async (t) => {
+test('an app deleted while a pass holds a snapshot that still shows it is not synced back in, and leaves no route behind', async (t) => {
   const h = await ControllerHarness.start(1);
   t.after(() => h.close());
   await h.waitWorkers('one ready worker', (live) => live.length === 1 && live.every(isReady));
@@ -234,13 +234,18 @@ test('an app deleted while a pass holds a snapshot that still shows it leaves no
   await h.store.apps.update(h.app.id, { paused: true });
   h.controller.wake();
   await h.waitWorkers('its worker drained', (live) => live.length === 0);
+  const syncedAfterRetire: string[] = [];
+  const sync = h.gateway.syncApp.bind(h.gateway);
   // A pass reads the apps (the paused app among them), then the retire and the delete happen
-  // before it plans them: it syncs the app into the gateway after the retire forgot its route.
+  // before it plans them.
   await h.staleSnapshotOnce(async () => {
     await h.controller.retireApp(h.app.id);
+    h.gateway.syncApp = (app) => (syncedAfterRetire.push(app.id), sync(app));
     await h.store.apps.delete(h.app.id);
   });
   await h.quiesce();
   // A route left behind would answer its requests with 503 "paused" for good, never 404.
   assert.equal(h.gateway.appName(h.app.id), undefined, 'the gateway forgot the deleted app');
+  // Each sync of a removed app back in costs HAProxy a reload, and one more to take it out again.
+  assert.deepEqual(syncedAfterRetire, [], 'the stale pass did not sync the retired app back in');
 });

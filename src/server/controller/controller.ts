@@ -54,6 +54,12 @@ export class Controller {
   private readonly exits = new Map<string, WorkerExit>();
   /** Workers finished since the running pass read its snapshot, which still shows them live. */
   private readonly finishedSinceSnapshot = new Set<string>();
+  /**
+   * Apps retired (no worker left, routes gone) that the store still lists until the delete that
+   * follows: a pass must not sync them back into the data plane, which would cost HAProxy two
+   * needless reloads (back in, then out again) and briefly route to an app being deleted.
+   */
+  private readonly retired = new Set<string>();
   private readonly guard: RolloutGuard;
   private readonly rollouts: RolloutTimer;
   private readonly abort = new AbortController();
@@ -167,6 +173,7 @@ export class Controller {
     const snapshot = await readPassSnapshot(this.deps.store);
     for (const app of snapshot.apps) {
       if (this.abort.signal.aborted) return;
+      if (this.retired.has(app.id)) continue;
       // Workers finished while earlier apps were planned still look live in the snapshot.
       const live = (snapshot.live.get(app.id) ?? []).filter((w) => !this.finishedSinceSnapshot.has(w.id));
       await this.reconcileApp(app, live, this.guard.halted(app, snapshot.failures));
@@ -176,11 +183,12 @@ export class Controller {
 
   /**
    * Routes of apps the store no longer has go. A deleted app's route is removed when it retires,
-   * but a pass that read the apps just before the delete syncs it back in; this pass, or the next,
-   * finds it gone. Passes never overlap, so an app missing here was deleted, not created since.
+   * but a pass whose sync of it was under way then puts it back; this pass, or the next, finds it
+   * gone. Passes never overlap, so an app missing here was deleted, not created since.
    */
   private async forgetDeletedApps(apps: readonly AppRecord[]): Promise<void> {
     const known = new Set(apps.map((app) => app.id));
+    for (const appId of this.retired) if (!known.has(appId)) this.retired.delete(appId);
     for (const appId of this.deps.gateway.appIds()) {
       if (!known.has(appId) && !this.abort.signal.aborted) await this.deps.gateway.removeApp(appId);
     }
@@ -446,6 +454,7 @@ export class Controller {
       await sleep(this.timings.probeIntervalMs, this.abort.signal);
       if (this.abort.signal.aborted) throw new EveraiError('EVERAI_UNAVAILABLE', 'the server is shutting down');
     }
+    this.retired.add(appId);
     await gateway.removeApp(appId);
     this.rollouts.forget(appId);
   }
