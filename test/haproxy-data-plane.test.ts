@@ -63,9 +63,10 @@ test("another app created and deleted under load (each one reloads HAProxy): no 
   const dir = copyExampleApp(platform);
   editFile(join(dir, 'app.ts'), (text) => text.replace("new App('get-start'", "new App('neighbour'"));
   const loop = startLoop(`${platform.url}/api/routes/v1/default/get-start/me`, platform.token, 4);
+  const neighbours: string[] = [];
   try {
     for (let round = 0; round < 2; round++) {
-      await deployApp(platform, dir, 'neighbour');
+      neighbours.push((await deployApp(platform, dir, 'neighbour')).id);
       await cliOk(platform, ['app', 'delete', 'neighbour', '--yes']);
     }
   } finally {
@@ -73,6 +74,11 @@ test("another app created and deleted under load (each one reloads HAProxy): no 
     assert.deepEqual(report.failures, [], 'every request to the app already there was answered');
     assert.ok(report.ok > 0);
   }
+  // The kill tests below must find no reload under way: one would leave them a worker on its way out.
+  await waitFor('HAProxy runs a config without the deleted apps', async () => {
+    const csv = await runtimeCommand(join(haproxyDir(), 'haproxy.sock'), 'show stat');
+    return neighbours.every((id) => !csv.includes(`app_${id},`));
+  });
 });
 
 for (const victim of ['master', 'worker'] as const) {
