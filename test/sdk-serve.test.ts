@@ -69,6 +69,16 @@ app.service.route('/duplex', { methods: ['POST'] }, async function* (req: Reques
     yield \`got \${new TextDecoder().decode(chunk)}\\n\`;
   }
 });
+// Waits until the client goes away, then says what its request and a clone of it saw.
+const waits = { started: 0, aborted: [] as string[] };
+app.service.route('/wait-for-abort', {}, async (req: Request) => {
+  const copy = req.clone();
+  waits.started++;
+  await new Promise((resolve) => req.signal.addEventListener('abort', resolve, { once: true }));
+  waits.aborted.push(\`request \${req instanceof Request} \${req.signal.aborted}, clone \${copy instanceof Request} \${copy.signal.aborted}\`);
+  return 'never read';
+});
+app.service.route('/waits', {}, () => waits);
 app.service.route('/boom', {}, () => {
   throw new Error('kaboom');
 });
@@ -235,6 +245,17 @@ describe('the worker serving an app', () => {
     req.end('two');
     await next('got two');
     assert.equal(received, 'got one\ngot two\n');
+  });
+
+  test("the request's signal, and its clone's, abort when the client goes away mid-request", async () => {
+    const client = new AbortController();
+    const call = fetch(`${url}/wait-for-abort`, { signal: client.signal }).catch((error: Error) => error.name);
+    const waits = async () => (await (await fetch(`${url}/waits`)).json()) as { started: number; aborted: string[] };
+    await waitFor('the handler waits', async () => (await waits()).started === 1);
+    client.abort();
+    assert.equal(await call, 'AbortError');
+    await waitFor('the handler saw the abort', async () => (await waits()).aborted.length === 1);
+    assert.deepEqual((await waits()).aborted, ['request true true, clone true true']);
   });
 
   test('answers 404, 405 and 500 with a JSON error', async () => {

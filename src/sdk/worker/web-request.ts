@@ -5,6 +5,30 @@ import { Readable } from 'node:stream';
 type StreamingRequestInit = RequestInit & { duplex?: 'half' };
 
 /**
+ * A Request whose `signal` is the worker's own, aborted when the client goes away. Handing it to
+ * Request's constructor instead (`init.signal`) costs undici a second AbortController, a listener
+ * and a finalizer registration per request: about 5 µs, an eighth of a worker's CPU per request.
+ * (Like any Request's, it is not passed on by `fetch(request)`; pass `request.signal` to fetch.)
+ */
+class WorkerRequest extends Request {
+  readonly #signal: AbortSignal;
+
+  constructor(input: URL | Request, init: StreamingRequestInit, signal: AbortSignal) {
+    super(input, init);
+    this.#signal = signal;
+  }
+
+  override get signal(): AbortSignal {
+    return this.#signal;
+  }
+
+  /** A copy with the same signal (and its own branch of the body). */
+  override clone(): Request {
+    return new WorkerRequest(super.clone(), {}, this.#signal);
+  }
+}
+
+/**
  * The web-standard Request a handler gets: full URL with its query, every header as sent, and the
  * body as a stream over the socket, so a large upload is never held in memory.
  */
@@ -14,12 +38,12 @@ export function toWebRequest(req: IncomingMessage, signal: AbortSignal): Request
     headers.append(req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string);
   }
   const method = req.method ?? 'GET';
-  const init: StreamingRequestInit = { method, headers, signal };
+  const init: StreamingRequestInit = { method, headers };
   if (method !== 'GET' && method !== 'HEAD') {
     init.body = Readable.toWeb(req) as ReadableStream<Uint8Array>;
     init.duplex = 'half';
   }
-  return new Request(requestUrl(req), init);
+  return new WorkerRequest(requestUrl(req), init, signal);
 }
 
 function requestUrl(req: IncomingMessage): URL {
