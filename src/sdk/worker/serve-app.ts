@@ -5,7 +5,7 @@ import { READINESS_PATH } from '../../contract/worker-env';
 import type { App } from '../app';
 import { matchRoute } from './match-route';
 import { sendResult } from './send-result';
-import { toWebRequest } from './web-request';
+import { clientGoneSignal, toWebRequest } from './web-request';
 import { sendJson } from '../../contract/send-json';
 
 export { READINESS_PATH };
@@ -54,13 +54,8 @@ export async function serveApp(app: App, options: ServeOptions): Promise<AppServ
         allow: match.allowed.join(', '),
       });
     }
-    // Aborted when the client goes away before the answer is complete, so a handler can stop work.
-    const abort = new AbortController();
-    res.once('close', () => {
-      if (!res.writableFinished) abort.abort();
-    });
     try {
-      const result = await match.route.handler(toWebRequest(req, abort.signal), { params: match.params });
+      const result = await match.route.handler(toWebRequest(req, clientGoneSignal(res)), { params: match.params });
       await sendResult(result, res);
     } catch (error) {
       console.error(`everai: ${method} ${path} failed:`, error);
