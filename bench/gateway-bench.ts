@@ -8,7 +8,7 @@ import { runtimeCommand } from '../src/server/gateway/haproxy/runtime-socket';
 import { processTree, workerPids } from '../test/helpers/process-tree';
 import { printGatewayReport, type CpuPart, type LoadResults, type MeasuredLoad, type SpreadPlane, type SpreadResults, type TargetName } from './gateway-report';
 import { startNginxProxy, type NginxProxy } from './nginx';
-import { cpuSeconds } from './process-cpu';
+import { cpuSnapshot, cpuSpentSince } from './process-cpu';
 import { requireTools } from './tools';
 import { workerPort } from './worker-port';
 import { roundRobinScript, runWrk, type WrkLoad } from './wrk';
@@ -103,10 +103,9 @@ type Parts = Record<CpuPart, () => number[]>;
 async function measureOne(wrk: string, load: Omit<WrkLoad, 'seconds'>, parts: Parts, warmupS = WARMUP_S): Promise<MeasuredLoad> {
   // The warm-up opens the connections and lets V8 optimise the hot path before it counts.
   await runWrk(wrk, { ...load, seconds: warmupS });
-  const pids = Object.entries(parts).map(([part, find]) => [part as CpuPart, find()] as const);
-  const before = pids.map(([, list]) => cpuSeconds(list));
+  const before = Object.entries(parts).map(([part, find]) => [part as CpuPart, cpuSnapshot(find())] as const);
   const result = await runWrk(wrk, { ...load, seconds: MEASURE_S });
-  const cpuUsPerRequest = Object.fromEntries(pids.map(([part, list], i) => [part, ((cpuSeconds(list) - (before[i] ?? 0)) * 1e6) / Math.max(1, result.requests)]));
+  const cpuUsPerRequest = Object.fromEntries(before.map(([part, snapshot]) => [part, (cpuSpentSince(snapshot) * 1e6) / Math.max(1, result.requests)]));
   return { ...result, cpuUsPerRequest: cpuUsPerRequest as Record<CpuPart, number> };
 }
 

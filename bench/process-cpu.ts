@@ -13,13 +13,29 @@ export function cpuTimes(pid: number): { user: number; system: number } | undefi
 }
 
 /**
- * CPU seconds (user and system, all threads) these processes have used so far; a process gone
- * meanwhile counts 0. Taken before and after a load, it says how much CPU each part spent on it,
- * a figure that other work on a shared machine barely moves.
+ * The CPU seconds (user and system, all threads) each of these processes has used so far; one
+ * already gone is left out. Taken before a load and handed to cpuSpentSince after it, it says how
+ * much CPU each part spent on it, a figure that other work on a shared machine barely moves.
  */
-export function cpuSeconds(pids: readonly number[]): number {
-  return pids.reduce((sum, pid) => {
+export function cpuSnapshot(pids: readonly number[]): Map<number, number> {
+  const seconds = new Map<number, number>();
+  for (const pid of pids) {
     const times = cpuTimes(pid);
-    return sum + (times ? times.user + times.system : 0);
-  }, 0);
+    if (times) seconds.set(pid, times.user + times.system);
+  }
+  return seconds;
+}
+
+/**
+ * The CPU seconds the processes of `before` have spent since it was taken. One gone meanwhile (a
+ * former HAProxy worker a reload left, ending) adds nothing: what it spent after `before` is not
+ * known, and taking its whole past off the sum made a part's figure negative.
+ */
+export function cpuSpentSince(before: ReadonlyMap<number, number>): number {
+  let spent = 0;
+  for (const [pid, then] of before) {
+    const times = cpuTimes(pid);
+    if (times) spent += times.user + times.system - then;
+  }
+  return spent;
 }
