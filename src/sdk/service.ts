@@ -28,6 +28,10 @@ export interface RouteContext {
   params: Record<string, string>;
 }
 
+/**
+ * A route's handler. `req` is a web-standard Request whose body streams from the client, and whose
+ * `signal` aborts when the client goes away before the answer is complete, so long work can stop.
+ */
 export type RouteHandler = (req: Request, ctx: RouteContext) => RouteResult | Promise<RouteResult>;
 
 export interface RouteOptions {
