@@ -1,6 +1,7 @@
 import { EveraiError } from '../../../contract/errors';
 import type { QueueReason, QueuedRequestView } from '../../../contract/api-views';
 import type { AppRecord } from '../../store/records';
+import type { AbortSource } from './abort';
 import { SessionPins } from './session-pins';
 import type { WorkerSlot } from './worker-slot';
 
@@ -32,7 +33,7 @@ export class AppRoute {
    * Takes a place on a worker, waiting in the queue while none is free. `exclude` names workers
    * that already failed this request: a retry never goes back to them.
    */
-  acquire(sessionId: string | undefined, timeoutMs: number, signal: AbortSignal, exclude: ReadonlySet<string> = NONE): Promise<WorkerSlot> {
+  acquire(sessionId: string | undefined, timeoutMs: number, signal: AbortSource, exclude: ReadonlySet<string> = NONE): Promise<WorkerSlot> {
     // An abort listener added now would never fire: a client already gone must not wait the timeout in the queue.
     if (signal.aborted) return Promise.reject(new Error('client went away'));
     const slot = this.queue.length === 0 ? this.pick(sessionId, exclude) : undefined;

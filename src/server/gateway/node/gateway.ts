@@ -5,6 +5,7 @@ import type { Authenticator } from '../../auth';
 import type { AccessNote } from '../../http/access-log';
 import { appLabel, type PlatformMetrics } from '../../metrics/metrics';
 import type { AppRecord, UserRecord } from '../../store/records';
+import { Abort } from './abort';
 import { AppRoute } from './app-route';
 import { QUEUE_REASONS, type QueueReason, type QueuedRequestView } from '../../../contract/api-views';
 import { carriesPlatformToken, forwardRequestHeaders, SERVICE_PORT_HEADER, USER_HEADER } from '../forward-headers';
@@ -236,9 +237,9 @@ export class Gateway {
   private async dispatch(req: IncomingMessage, res: ServerResponse, route: AppRoute, userName: string | undefined, forwardPath: string, note: AccessNote): Promise<void> {
     const app = route.app;
     const label = appLabel(app);
-    const client = new AbortController();
+    const client = new Abort();
     res.once('close', () => {
-      if (!res.writableFinished) client.abort();
+      if (!res.writableFinished) client.abort(new Error('the client went away'));
     });
     const sessionHeader = req.headers['x-everai-session-id'];
     const sessionId = Array.isArray(sessionHeader) ? sessionHeader[0] : sessionHeader;
@@ -252,7 +253,7 @@ export class Gateway {
       if (!route.slots.some((s) => !s.draining)) this.starvedListener?.(app.id);
       const queuedAt = performance.now();
       // A wait that ended in a timeout counts too: it is the wait users feel most.
-      const slot = await route.acquire(sessionId, queueTimeoutMs, client.signal, failedOn).finally(() => {
+      const slot = await route.acquire(sessionId, queueTimeoutMs, client, failedOn).finally(() => {
         this.deps.metrics.queueWaited(label, (performance.now() - queuedAt) / 1000);
       });
       note.worker = slot.id;
@@ -263,8 +264,15 @@ export class Gateway {
           throw new EveraiError('EVERAI_NOT_FOUND', `app '${app.name}' declares no service port ${servicePort} (${SERVICE_PORT_HEADER} names one of spec.services)`);
         }
         // The exchange ends when the client goes, or when the worker's drain deadline cuts it.
-        const signal = AbortSignal.any([client.signal, slot.cutSignal]);
-        ok = (await proxyToWorker(req, res, pool, forwardPath, headers, this.deps.maxRequestBodyBytes, signal)).ok;
+        const exchange = new Abort();
+        const unfollow = exchange.follow(client);
+        slot.hold(exchange);
+        try {
+          ok = (await proxyToWorker(req, res, pool, forwardPath, headers, this.deps.maxRequestBodyBytes, exchange)).ok;
+        } finally {
+          unfollow();
+          slot.letGo(exchange);
+        }
         return;
       } catch (error) {
         if (error instanceof EveraiError) throw error;
@@ -272,7 +280,7 @@ export class Gateway {
         // The worker failed before answering (it died, or refused the connection): try another,
         // or wait in the queue for one (its replacement) if it was the only one.
         failedOn.add(slot.id);
-        const retry = RETRYABLE.has(req.method ?? '') && attempt < MAX_ATTEMPTS && !client.signal.aborted;
+        const retry = RETRYABLE.has(req.method ?? '') && attempt < MAX_ATTEMPTS && !client.aborted;
         if (!retry) {
           throw new EveraiError('EVERAI_WORKER_FAILED', `the worker failed before answering: ${(error as Error).message}`, { cause: error });
         }

@@ -4,6 +4,7 @@ import { EveraiError } from '../../../contract/errors';
 import { forwardResponseHeaders } from '../forward-headers';
 import { ResponseSink } from './response-sink';
 import type { Pool } from 'undici';
+import type { Abort } from './abort';
 
 /** Counts request body bytes on their way through and stops the body past the limit (413). */
 function bodyLimit(limit: number): Transform {
@@ -39,7 +40,7 @@ export async function proxyToWorker(
   path: string,
   headers: Record<string, string | string[]>,
   bodyLimitBytes: number,
-  signal: AbortSignal,
+  signal: Abort,
 ): Promise<ProxyOutcome> {
   const hasBody = req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
   const body = hasBody && req.method !== 'GET' && req.method !== 'HEAD' ? req.pipe(bodyLimit(bodyLimitBytes)) : null;

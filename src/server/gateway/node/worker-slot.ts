@@ -1,4 +1,5 @@
 import { Pool } from 'undici';
+import type { Abort } from './abort';
 
 /** One routable worker as the gateway sees it: where it listens and how busy it is. */
 export class WorkerSlot {
@@ -15,8 +16,10 @@ export class WorkerSlot {
   /** Pools replaced by a concurrency change, finishing the requests they hold. */
   private readonly retiring = new Set<Promise<void>>();
   private drained: (() => void)[] = [];
-  /** Aborted when a drain's deadline passes: every request the slot still holds is cut. */
-  private readonly cutter = new AbortController();
+  /** The exchanges with the worker under way, each aborted when a drain's deadline cuts them (`cut`). */
+  private readonly exchanges = new Set<Abort>();
+  /** Why the slot's requests were cut, once they were: an exchange begun after is cut at once. */
+  private cutReason: Error | undefined;
 
   constructor(
     readonly id: string,
@@ -94,15 +97,22 @@ export class WorkerSlot {
     if (this.inflight === 0) this.flushDrained();
   }
 
-  /** Aborts once the slot's requests are cut (`cut`); each request's exchange with the worker listens to it. */
-  get cutSignal(): AbortSignal {
-    return this.cutter.signal;
+  /** Counts `exchange` among the slot's, to be aborted if they are cut, until `letGo`. */
+  hold(exchange: Abort): void {
+    if (this.cutReason) exchange.abort(this.cutReason);
+    else this.exchanges.add(exchange);
+  }
+
+  letGo(exchange: Abort): void {
+    this.exchanges.delete(exchange);
   }
 
   /** Ends every request the slot holds, with `reason` as each one's error; returns how many there were. */
   cut(reason: Error): number {
     const held = this.inflight;
-    this.cutter.abort(reason);
+    this.cutReason = reason;
+    for (const exchange of this.exchanges) exchange.abort(reason);
+    this.exchanges.clear();
     return held;
   }
 
