@@ -8,7 +8,8 @@ export class WorkerSlot {
   draining = false;
   successCount = 0;
   failedCount = 0;
-  lastServeAt: string | null = null;
+  /** When the slot last answered (epoch ms): a number per request, the ISO string only when read. */
+  private lastServedMs: number | undefined;
   private limit: number;
   private mainPool: Pool;
   /** Pools to the worker's other declared ports, made on first use. */
@@ -85,6 +86,10 @@ export class WorkerSlot {
     return pool;
   }
 
+  get lastServeAt(): string | null {
+    return this.lastServedMs === undefined ? null : new Date(this.lastServedMs).toISOString();
+  }
+
   get free(): boolean {
     return !this.draining && this.inflight < this.limit;
   }
@@ -93,7 +98,7 @@ export class WorkerSlot {
     this.inflight--;
     if (ok) this.successCount++;
     else this.failedCount++;
-    this.lastServeAt = new Date().toISOString();
+    this.lastServedMs = Date.now();
     if (this.inflight === 0) this.flushDrained();
   }
 
