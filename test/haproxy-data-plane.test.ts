@@ -44,7 +44,6 @@ async function answered(res: Promise<Response>): Promise<{ status: number; body:
   return { status: done.status, body: await done.text() };
 }
 
-/** The pid of HAProxy's master (its pid file) or of its one worker (the master's child). */
 /**
  * The master's pid, or the current worker's: the one answering on the runtime socket. Not the
  * master's first child, which may be a former worker a reload left finishing its connections: the
