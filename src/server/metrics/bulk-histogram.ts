@@ -36,9 +36,11 @@ export class BulkHistogram<L extends string> {
     registry.registerMetric(this as unknown as Parameters<Registry['registerMetric']>[0]);
   }
 
-  /** `value` observed for these labels (every one of labelNames). */
-  observe(labels: Record<L, string>, value: number): void {
-    const key = this.labelNames.map((name) => labels[name]).join('\u0000');
+  /**
+   * `value` observed for these labels (every one of labelNames). `key` is what identifies them,
+   * the label values joined with NUL in labelNames' order, for a caller that has it already.
+   */
+  observe(labels: Record<L, string>, value: number, key = this.keyOf(labels)): void {
     let series = this.series.get(key);
     if (!series) this.series.set(key, (series = { labels: { ...labels }, buckets: new Array<number>(this.upperBounds.length + 1).fill(0), sum: 0, count: 0 }));
     let bucket = 0;
@@ -46,6 +48,12 @@ export class BulkHistogram<L extends string> {
     series.buckets[bucket] = (series.buckets[bucket] ?? 0) + 1;
     series.sum += value;
     series.count++;
+  }
+
+  private keyOf(labels: Record<L, string>): string {
+    let key = '';
+    for (const name of this.labelNames) key = key === '' ? labels[name] : `${key}\u0000${labels[name]}`;
+    return key;
   }
 
   /** What prom-client's registry reads of a metric to expose it. */
