@@ -20,36 +20,33 @@ test('the generated config is one HAProxy accepts, with a backend per app and it
     const files = { socket: join(dir, 'api.sock'), activatorSocket: join(dir, 'activator.sock'), routesMap: join(dir, 'routes.map'), tokensMap: join(dir, 'tokens.map') };
     writeFileSync(files.routesMap, '');
     writeFileSync(files.tokensMap, '');
-    for (const accessLines of ['text', 'json', undefined] as const) {
-      const config = renderHaproxyConfig({
-        listen: '127.0.0.1:1',
-        nodeAddress: '127.0.0.1:1',
-        maxRequestBodyBytes: 1024,
-        activatorSecret: '0123abcd',
-        accessLines,
-        files,
-        backends: [
-          {
-            appId: 'A1',
-            appName: "it's $HOME",
-            concurrency: 3,
-            queueTimeoutMs: 2000,
-            servers: [
-              { id: 'W1', address: '127.0.0.1:2', draining: false },
-              { id: 'W2', address: '127.0.0.1:3', draining: true },
-            ],
-          },
-        ],
-      });
-      assert.match(config, /^backend app_A1$/m);
-      assert.match(config, /^ {2}server W1 127\.0\.0\.1:2 maxconn 3 pool-max-conn \d+ pool-purge-delay 5s check .* on-error mark-down$/m);
-      // With no worker up, the app's requests go to the Node gateway's queue through the activator.
-      assert.match(config, /^ {2}server activator unix@\S+activator\.sock backup$/m);
-      assert.match(config, /^ {2}http-request set-header x-everai-activator 0123abcd$/m);
-      assert.match(config, /^ {2}server W2 127\.0\.0\.1:3 maxconn 3 .* disabled$/m);
-      writeFileSync(join(dir, 'haproxy.cfg'), config);
-      await promisify(execFile)('haproxy', ['-c', '-f', join(dir, 'haproxy.cfg')]);
-    }
+    const config = renderHaproxyConfig({
+      listen: '127.0.0.1:1',
+      nodeAddress: '127.0.0.1:1',
+      maxRequestBodyBytes: 1024,
+      activatorSecret: '0123abcd',
+      files,
+      backends: [
+        {
+          appId: 'A1',
+          appName: "it's $HOME",
+          concurrency: 3,
+          queueTimeoutMs: 2000,
+          servers: [
+            { id: 'W1', address: '127.0.0.1:2', draining: false },
+            { id: 'W2', address: '127.0.0.1:3', draining: true },
+          ],
+        },
+      ],
+    });
+    assert.match(config, /^backend app_A1$/m);
+    assert.match(config, /^ {2}server W1 127\.0\.0\.1:2 maxconn 3 pool-max-conn \d+ pool-purge-delay 5s check .* on-error mark-down$/m);
+    // With no worker up, the app's requests go to the Node gateway's queue through the activator.
+    assert.match(config, /^ {2}server activator unix@\S+activator\.sock backup$/m);
+    assert.match(config, /^ {2}http-request set-header x-everai-activator 0123abcd$/m);
+    assert.match(config, /^ {2}server W2 127\.0\.0\.1:3 maxconn 3 .* disabled$/m);
+    writeFileSync(join(dir, 'haproxy.cfg'), config);
+    await promisify(execFile)('haproxy', ['-c', '-f', join(dir, 'haproxy.cfg')]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -97,30 +94,23 @@ test('the queue, load and session pins are read from HAProxy stats and stick tab
   ]);
 });
 
-test("HAProxy's ring lines: what the server counts, then the access line it writes as it is, marked when cut", () => {
+test("HAProxy's ring lines: each request served straight from a worker, marked when cut", () => {
   const text = [
-    'W1 app_A 200 3 15 ---- GET 2026-01-01T00:00:00.000Z INFO access: request method=GET path=/x status=200 app=default/a route=r worker=W1 durationMs=15 bytes=120',
-    'W1 app_A 200 0 9000 CD-- GET 2026-01-01T00:00:09.000Z INFO access: request method=GET path=/sse status=200 app=default/a route=r worker=W1 durationMs=9000 bytes=512',
+    'W1 app_A 200 3 15 ---- GET 120 1767225600 007 40 /x',
+    'W1 app_A 200 0 9000 CD-- GET 512 1767225600 500 9001 /sse',
+    'W2 app_B 404 0 1 ---- POST 99 1767225601 000 1 /',
     // The activator's requests the Node server logs and counts; HAProxy's own news is no request.
-    'activator app_A 200 0 4 ---- GET 2026-01-01T00:00:00.000Z INFO access: request method=GET path=/y',
-    'W1 app_A -1 -1 2 CR-- GET 2026-01-01T00:00:00.000Z INFO access: request method=GET path=/z status=-1',
+    'activator app_A 200 0 4 ---- GET 80 1767225600 000 4 /y',
+    'W1 app_A -1 -1 2 CR-- GET 0 1767225600 000 2 /z',
     'Proxy app_A stopped (cumulated conns: FE: 0, BE: 22).',
     '',
   ].join('\n');
   const served: HaproxyServed[] = [];
-  const lines = readServedLines(text, 'text', (request) => served.push(request));
+  readServedLines(text, (request) => served.push(request));
+  const at = Date.UTC(2026, 0, 1);
   assert.deepEqual(served, [
-    { backend: 'app_A', method: 'GET', status: 200, queueMs: 3, durationMs: 15 },
-    { backend: 'app_A', method: 'GET', status: 200, queueMs: 0, durationMs: 9000 },
+    { backend: 'app_A', worker: 'W1', method: 'GET', path: '/x', status: 200, queueMs: 3, durationMs: 15, bytes: 120, endedAt: at + 47, aborted: false },
+    { backend: 'app_A', worker: 'W1', method: 'GET', path: '/sse', status: 200, queueMs: 0, durationMs: 9000, bytes: 512, endedAt: at + 9501, aborted: true },
+    { backend: 'app_B', worker: 'W2', method: 'POST', path: '/', status: 404, queueMs: 0, durationMs: 1, bytes: 99, endedAt: at + 1001, aborted: false },
   ]);
-  assert.deepEqual(lines.split('\n'), [
-    '2026-01-01T00:00:00.000Z INFO access: request method=GET path=/x status=200 app=default/a route=r worker=W1 durationMs=15 bytes=120',
-    '2026-01-01T00:00:09.000Z INFO access: request method=GET path=/sse status=200 app=default/a route=r worker=W1 durationMs=9000 bytes=512 aborted=true',
-    '',
-  ]);
-  const json = readServedLines('W1 app_A 200 0 9000 SD-- GET {"msg":"request","bytes":512}\n', 'json', () => undefined);
-  assert.equal(json, '{"msg":"request","bytes":512,"aborted":true}\n');
-  // At a log level above info, HAProxy writes only what the server counts.
-  assert.equal(readServedLines('W1 app_A 404 0 1 ---- POST\n', undefined, (request) => served.push(request)), '');
-  assert.deepEqual(served.at(-1), { backend: 'app_A', method: 'POST', status: 404, queueMs: 0, durationMs: 1 });
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { capturedLogger } from './helpers/logger';
-import { createLogger } from '../src/server/logger';
+import { createLogger, LOG_FORMATS, type AccessRecord } from '../src/server/logger';
 
 test('a text line: time, level, component, message, then key=value pairs', () => {
   const { log, lines } = capturedLogger('text');
@@ -30,13 +30,31 @@ test('lines below the level are not written', () => {
   assert.deepEqual(lines.map((line) => (JSON.parse(line) as { msg: string }).msg), ['kept']);
 });
 
-test("lines formatted elsewhere in the log's format are written as they are, and the log says which format each level gets", () => {
-  const writes: string[] = [];
-  const log = createLogger({ format: 'json', level: 'info', write: (line) => writes.push(line) });
-  const access = log.child('access');
-  assert.equal(access.formatOf('info'), 'json');
-  assert.equal(access.formatOf('debug'), undefined, 'debug lines are left out at level info');
-  access.writeFormatted('{"msg":"a"}\n{"msg":"b"}\n');
-  access.writeFormatted('');
-  assert.deepEqual(writes, ['{"msg":"a"}\n{"msg":"b"}\n']);
+test("an access line is the line info('request', ...) would write, stamped with the time it is given", () => {
+  const records: AccessRecord[] = [
+    { method: 'GET', path: '/hello', status: 200, app: 'default/get-start', route: 'get-start', worker: 'W1', durationMs: 3, bytes: 187 },
+    // No app (a 404), a path the text line quotes and JSON escapes, a stream cut short.
+    { method: 'POST', path: '/a b"c=d\\é', status: 404, durationMs: 0, bytes: 0, aborted: true },
+    { method: 'GET', path: '/\u{1F600}\u0001\ud800', status: 500, app: 'a/b', durationMs: Number.NaN, bytes: 1 },
+    { method: 'GET', path: '/sse', status: 200, app: 'team/x', route: 'r', worker: 'W2', durationMs: 9000, bytes: 512, aborted: false },
+  ];
+  const time = Date.UTC(2026, 0, 2, 3, 4, 5, 67);
+  for (const format of LOG_FORMATS) {
+    const { log, lines } = capturedLogger(format);
+    const access = log.child('access');
+    for (const record of records) {
+      const { aborted, ...fields } = record;
+      access.info('request', aborted ? record : fields);
+      access.access('info', time, record);
+    }
+    access.access('debug', time + 1000, records[0] as AccessRecord);
+    for (let i = 0; i < records.length; i++) {
+      const general = (lines[2 * i] ?? '').replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/, '2026-01-02T03:04:05.067Z');
+      assert.equal(lines[2 * i + 1], general, `${format} line ${i}`);
+    }
+    assert.match(lines.at(-1) ?? '', format === 'json' ? /^\{"time":"2026-01-02T03:04:06\.067Z","level":"debug","component":"access"/ : /^2026-01-02T03:04:06\.067Z DEBUG access: request /);
+  }
+  const lines: string[] = [];
+  createLogger({ format: 'text', level: 'info', write: (line) => lines.push(line) }).access('debug', time, records[0] as AccessRecord);
+  assert.deepEqual(lines, [], 'debug access lines are left out at level info');
 });

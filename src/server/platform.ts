@@ -113,7 +113,6 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const { runtime, description: runtimeDescription } = await openRuntime(options.runtime, { dataDir: options.dataDir, blobs, gpus: machine.gpus });
   const metrics = new PlatformMetrics();
   const accessLog = log.child('access');
-  const accessFormat = accessLog.formatOf('info');
   const gateway = new Gateway({ auth, maxRequestBodyBytes: options.maxRequestBodyBytes, queueTimeoutMs: options.queueTimeoutMs, metrics });
   // With HAProxy the Node server listens on loopback behind it, and serves what HAProxy sends it.
   const haproxy =
@@ -128,8 +127,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
           queueTimeoutMs: options.queueTimeoutMs,
           binary: dataPlane.binary,
           users: () => store.users.list(),
-          // The same access line (HAProxy writes it in this log's format) and metrics as for a request the Node gateway serves (logAccess).
-          accessLog: accessFormat && { format: accessFormat, write: (lines) => accessLog.writeFormatted(lines) },
+          accessLog,
           onServed: (ended, queueSeconds) => {
             metrics.requestServed(ended);
             if (ended.note.app !== undefined) metrics.queueWaited(ended.note.app, queueSeconds);

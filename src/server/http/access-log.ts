@@ -31,16 +31,21 @@ export function logAccess(req: IncomingMessage, res: ServerResponse, log: Logger
   const note: AccessNote = {};
   res.once('close', () => {
     const durationMs = performance.now() - started;
-    log[level]('request', {
-      method: req.method,
-      path: (req.url ?? '/').split('?')[0],
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const method = req.method ?? 'GET';
+    log.access(level, Date.now(), {
+      method,
+      path: query < 0 ? url : url.slice(0, query),
       status: res.statusCode,
-      ...note,
+      app: note.app,
+      route: note.route,
+      worker: note.worker,
       durationMs: Math.round(durationMs),
       bytes: socket.bytesWritten - before,
-      ...(res.writableFinished ? {} : { aborted: true }),
+      aborted: !res.writableFinished,
     });
-    onEnd?.({ method: req.method ?? 'GET', status: res.statusCode, note, seconds: durationMs / 1000 });
+    onEnd?.({ method, status: res.statusCode, note, seconds: durationMs / 1000 });
   });
   return note;
 }

@@ -1,18 +1,27 @@
 import { connect, type Socket } from 'node:net';
-import type { LogFormat } from '../../logger';
 import { CLIENT_KEEP_ALIVE_MS } from '../data-plane';
 
 /**
- * What the server counts of each request HAProxy served alone (the request metrics); the access
- * line itself HAProxy writes, in the server log's own format.
+ * A request HAProxy served alone, as its ring line tells it: what the server counts (the request
+ * metrics) and writes (the access line, in the server log's own format).
  */
 export interface HaproxyServed {
   /** The app's backend (`app_<id>`). */
   backend: string;
+  /** The worker's id (its server's name). */
+  worker: string;
   method: string;
+  /** Without the query. */
+  path: string;
   status: number;
   queueMs: number;
   durationMs: number;
+  /** What went out to the client, headers included. */
+  bytes: number;
+  /** When the request ended, in milliseconds since the epoch. */
+  endedAt: number;
+  /** Cut short: the client or the worker went first. */
+  aborted: boolean;
 }
 
 /** The backup server of every app backend: the Node gateway, through the activator frontend. */
@@ -22,82 +31,83 @@ export const ACTIVATOR_SERVER = 'activator';
 export const ACCESS_RING = 'everai_access';
 
 /**
- * The routes map's value (`backend|owner|app|route`) of the request's app, kept by the frontend:
- * the access line names the app and route as the Node gateway's does.
+ * HAProxy's log-format for the requests it serves alone (the Node server logs the others itself):
+ * built-in fields only, no sample expression, one short raw line each into the ring. The server,
+ * not HAProxy, makes the access line from it, in the log's format. Space-separated: server, backend,
+ * status, queue wait (%Tw), active time (%Ta), termination state, method, bytes out, the accept date
+ * (seconds, then milliseconds), the time since it (%Tt), and last the path, which holds no space
+ * (HAProxy refuses such a request line).
  */
-const ROUTE = 'var(txn.route)';
-/**
- * The log's `time` (`toISOString`'s form), taken when the line is written as Node's is: HAProxy 2.6 has no
- * millisecond strftime. The seconds and the microseconds of the same clock reading (`date`,
- * `date_us`); the milliseconds are 1000 + ms as a string less its first byte (zero-padded to 3
- * digits), cheaper than a regsub.
- */
-const TIME = '%[date,utime(%Y-%m-%dT%H:%M:%S)].%[date_us,div(1000),add(1000),concat(),bytes(1)]Z';
-const APP = `%[${ROUTE},field(3,|)]`;
-const ROUTE_NAME = `%[${ROUTE},field(4,|)]`;
-/** The worker's id: HAProxy's server name (`serverName` in the config), a built-in field, no sample fetch. */
-const WORKER = '%s';
+export const ACCESS_LOG_FORMAT = '%s %b %ST %Tw %Ta %tsc %HM %B %Ts %ms %Tt %HPO';
 
-/**
- * The access line as `logger.ts` writes it for a request the Node gateway serves (`logAccess`),
- * HAProxy's fields in place of Node's: the same keys, in the same order. Only paths that need no
- * quoting or escaping reach HAProxy's fast path (`ESCAPED_PATH` in the config), so none is quoted here.
- */
-function accessLine(format: LogFormat): string {
-  if (format === 'json') {
-    const fields = `"method":"%HM","path":"%HPO","status":%ST,"app":"${APP}","route":"${ROUTE_NAME}","worker":"${WORKER}","durationMs":%Ta,"bytes":%B`;
-    return `{"time":"${TIME}","level":"info","component":"access","msg":"request",${fields}}`;
+/** The fields before the path. */
+const HEAD_FIELDS = 11;
+
+/** The integer text[from, to) spells (HAProxy writes -1 for a timer that did not run), NaN when it spells none. */
+function integerAt(text: string, from: number, to: number): number {
+  const sign = text.charCodeAt(from) === 45 ? -1 : 1;
+  let at = sign < 0 ? from + 1 : from;
+  if (at >= to) return NaN;
+  let value = 0;
+  for (; at < to; at++) {
+    const digit = text.charCodeAt(at) - 48;
+    if (digit < 0 || digit > 9) return NaN;
+    value = value * 10 + digit;
   }
-  return `${TIME} INFO access: request method=%HM path=%HPO status=%ST app=${APP} route=${ROUTE_NAME} worker=${WORKER} durationMs=%Ta bytes=%B`;
+  return sign * value;
 }
 
 /**
- * HAProxy's log-format for the requests it serves alone (the Node server logs the others itself),
- * one raw line each into the ring: first what the server counts, in fields it reads without
- * formatting anything (server, backend, status, queue wait %Tw, active time %Ta, termination state,
- * method), then the access line ready to write, or nothing when access lines are not logged
- * (`format` undefined: a log level above info).
+ * Where each field of a line starts, the path's included: numbers are read where they stand,
+ * with no string made for them (tens of thousands of lines a second).
  */
-export function accessLogFormat(format: LogFormat | undefined): string {
-  const head = '%s %b %ST %Tw %Ta %tsc %HM';
-  return format === undefined ? head : `${head} ${accessLine(format)}`;
+const starts = new Array<number>(HEAD_FIELDS + 1).fill(0);
+
+/** The request of the ring line text[from, end), or undefined for a line that tells of none. */
+function servedOn(text: string, from: number, end: number): HaproxyServed | undefined {
+  starts[0] = from;
+  for (let field = 1, at = from; field <= HEAD_FIELDS; field++) {
+    const space = text.indexOf(' ', at);
+    if (space < 0 || space >= end) return undefined;
+    starts[field] = at = space + 1;
+  }
+  const slice = (field: number) => text.slice(starts[field], (starts[field + 1] as number) - 1);
+  const integer = (field: number) => integerAt(text, starts[field] as number, (starts[field + 1] as number) - 1);
+  const worker = slice(0);
+  const status = integer(2);
+  // HAProxy's own news in the ring (`Proxy public stopped (...)` at a reload), a request cut
+  // before any answer (status -1), or one the activator answered: no request HAProxy served.
+  if (worker === ACTIVATOR_SERVER || !(status >= 100 && status <= 999)) return undefined;
+  const termination = text.charCodeAt(starts[5] as number);
+  return {
+    backend: slice(1),
+    worker,
+    method: slice(6),
+    path: text.slice(starts[HEAD_FIELDS], end),
+    status,
+    queueMs: Math.max(0, integer(3)),
+    durationMs: Math.max(0, integer(4)),
+    bytes: integer(7),
+    endedAt: integer(8) * 1000 + integer(9) + Math.max(0, integer(10)),
+    // C: the client went first; S: the worker did.
+    aborted: termination === 67 || termination === 83,
+  };
 }
 
-const HEAD_FIELDS = 7;
-
-/** A ring line's first HEAD_FIELDS space-separated fields, and the rest (the access line, if any). */
-function splitHead(line: string): { head: string[]; rest: string } {
-  const head: string[] = [];
-  let from = 0;
-  while (head.length < HEAD_FIELDS && from <= line.length) {
-    const space = line.indexOf(' ', from);
-    const end = space < 0 ? line.length : space;
-    head.push(line.slice(from, end));
+/**
+ * Hands each request of whole ring lines that HAProxy served straight from a worker to `served`.
+ * What went to the activator is left out: the Node server logs and counts it. A request cut short
+ * (its termination state starts with C, client, or S, server) is `aborted`, as the Node gateway
+ * marks its line.
+ */
+export function readServedLines(text: string, served: (request: HaproxyServed) => void): void {
+  for (let from = 0; from < text.length; ) {
+    const newline = text.indexOf('\n', from);
+    const end = newline < 0 ? text.length : newline;
+    const request = servedOn(text, from, end);
+    if (request) served(request);
     from = end + 1;
   }
-  return { head, rest: from < line.length ? line.slice(from) : '' };
-}
-
-/**
- * Reads whole ring lines: hands each request HAProxy served straight from a worker to `served`, and
- * returns their access lines, ready to write (empty when `format` is undefined). What went to the
- * activator is left out: the Node server logs and counts it. A request cut short (its termination
- * state starts with C, client, or S, server) gets `aborted` as the Node gateway's line does.
- */
-export function readServedLines(text: string, format: LogFormat | undefined, served: (request: HaproxyServed) => void): string {
-  let out = '';
-  for (const line of text.split('\n')) {
-    const { head, rest } = splitHead(line);
-    const [server, backend, status = '', queueMs, durationMs, termination = '', method] = head;
-    // HAProxy's own news in the ring (`Proxy public stopped (...)` at a reload), or a request cut
-    // before any answer (status -1): no request served.
-    if (backend === undefined || method === undefined || server === ACTIVATOR_SERVER || !/^\d{3}$/.test(status)) continue;
-    served({ backend, method, status: Number(status), queueMs: Math.max(0, Number(queueMs)), durationMs: Math.max(0, Number(durationMs)) });
-    if (format === undefined) continue;
-    const aborted = termination[0] === 'C' || termination[0] === 'S';
-    out += `${aborted ? (format === 'json' ? `${rest.slice(0, -1)},"aborted":true}` : `${rest} aborted=true`) : rest}\n`;
-  }
-  return out;
 }
 
 const RECONNECT_MS = 100;

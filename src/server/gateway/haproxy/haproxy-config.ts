@@ -1,9 +1,8 @@
 import type { ErrorCode } from '../../../contract/errors';
 import { TOKEN_PREFIX } from '../../../contract/ids';
 import { USER_HEADER } from '../forward-headers';
-import { accessLogFormat, ACCESS_RING, ACTIVATOR_SERVER } from './haproxy-access';
+import { ACCESS_LOG_FORMAT, ACCESS_RING, ACTIVATOR_SERVER } from './haproxy-access';
 import { CLIENT_KEEP_ALIVE_MS } from '../data-plane';
-import type { LogFormat } from '../../logger';
 import { SERVICE_PORT_HEADER } from '../forward-headers';
 import { SESSION_TTL_MS } from '../node/session-pins';
 
@@ -41,8 +40,6 @@ export interface HaproxyConfigInput {
   maxRequestBodyBytes: number;
   /** Proves to the Node server that a request came through the activator frontend (ACTIVATOR_HEADER). */
   activatorSecret: string;
-  /** The server log's format for the access lines HAProxy writes; undefined: none (a level above info). */
-  accessLines: LogFormat | undefined;
   files: HaproxyFiles;
   backends: HaproxyBackend[];
 }
@@ -56,17 +53,17 @@ export const ACTIVATED_APP_HEADER = 'x-everai-app-id';
 const CHECK_INTERVAL_MS = 1000;
 
 /**
- * The longest path HAProxy serves alone: its access line logs the path from the request line it
+ * The longest path HAProxy serves alone: its ring line logs the path from the request line it
  * keeps for logs (`tune.http.logurilen`, 1024 bytes with the method and version): a longer one
  * would be cut there.
  */
 const LOGGED_PATH_BYTES = 900;
-/** Room for an access line (JSON, the longest path, an app's names): longer ones would be cut. */
+/** Room for a ring line (the longest path, a long method): longer ones would be cut. */
 const ACCESS_LINE_BYTES = 4096;
 /**
- * Paths Node's access line quotes or escapes (`=`, `"`, a backslash, a space or control character) or
- * HAProxy's log encodes (`#`, bytes outside printable ASCII): the Node server serves these, so the
- * line HAProxy writes for the others needs neither.
+ * Paths HAProxy's log may encode (`#`, `"`, a backslash, `=`, a space or control character, bytes
+ * outside printable ASCII): the Node server serves these, so the path of a ring line is the path as
+ * it was sent.
  */
 const ESCAPED_PATH = '[^!-~]|[="#\\\\]';
 
@@ -166,8 +163,7 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     'frontend public',
     `  bind ${input.listen}`,
     `  log ring@${ACCESS_RING} len ${ACCESS_LINE_BYTES} local0 info`,
-    // Inside double quotes HAProxy reads backslash escapes: the JSON line's quotes are escaped.
-    `  log-format "${accessLogFormat(input.accessLines).replace(/["\\]/g, (c) => `\\${c}`)}"`,
+    `  log-format "${ACCESS_LOG_FORMAT}"`,
     // The route key is the path's 3rd to 6th segments (ROUTE_KEY_FIELDS), both route forms at once.
     `  http-request set-var(txn.route) path,field(${ROUTE_KEY_FIELDS}),map(${files.routesMap}) if { path_beg /api/ }`,
     '  acl routed var(txn.route) -m found',

@@ -6,7 +6,7 @@ import type { QueueReason } from '../../../contract/api-views';
 import type { DataPlane, ReadyWorker, SlotLoad } from '../data-plane';
 import type { Gateway } from '../node/gateway';
 import type { EndedRequest } from '../../http/access-log';
-import type { LogFormat, Logger } from '../../logger';
+import type { Logger } from '../../logger';
 import { AccessLineReader, readServedLines, type HaproxyServed } from './haproxy-access';
 import { appLabel } from '../../metrics/metrics';
 import type { AppRecord, UserRecord } from '../../store/records';
@@ -26,11 +26,8 @@ export interface HaproxyDataPlaneOptions {
   binary: string;
   /** Every user, for the tokens map. */
   users(): Promise<UserRecord[]>;
-  /**
-   * Where the access lines of the requests HAProxy serves alone go: HAProxy writes them in the
-   * server log's format (undefined: none, at a log level above info), the server passes them on.
-   */
-  accessLog: { format: LogFormat; write(lines: string): void } | undefined;
+  /** Where the access lines of the requests HAProxy serves alone go, made from its ring lines. */
+  accessLog: Logger;
   /** Hears of each request HAProxy served alone once it is over, and how long it queued (the request metrics). */
   onServed(request: EndedRequest, queueSeconds: number): void;
   log: Logger;
@@ -42,6 +39,8 @@ const DRAIN_POLL_MS = 50;
 
 interface AppEntry {
   app: AppRecord;
+  /** appLabel(app), made once: HAProxy's every request names it. */
+  label: string;
   servers: Map<string, HaproxyServer>;
 }
 
@@ -88,11 +87,7 @@ export class HaproxyDataPlane implements DataPlane {
       tokensMap: join(options.dir, 'tokens.map'),
     };
     this.configPath = join(options.dir, 'haproxy.cfg');
-    const { accessLog } = options;
-    this.accessLines = new AccessLineReader(this.files.socket, (text) => {
-      const lines = readServedLines(text, accessLog?.format, (served) => this.served(served));
-      if (lines !== '') accessLog?.write(lines);
-    });
+    this.accessLines = new AccessLineReader(this.files.socket, (text) => readServedLines(text, (served) => this.served(served)));
     this.process = new HaproxyProcess({
       binary: options.binary,
       configPath: this.configPath,
@@ -116,9 +111,11 @@ export class HaproxyDataPlane implements DataPlane {
     this.statsTimer.unref();
   }
 
-  private served({ backend, method, status, queueMs, durationMs }: HaproxyServed): void {
-    const app = this.apps.get(backend.slice(backendName('').length))?.app;
-    const note = app ? { app: appLabel(app), route: app.routeName } : {};
+  /** The same access line and metrics as for a request the Node gateway serves (`logAccess`). */
+  private served({ backend, worker, method, path, status, queueMs, durationMs, bytes, endedAt, aborted }: HaproxyServed): void {
+    const app = this.apps.get(backend.slice(backendName('').length));
+    const note = app ? { app: app.label, route: app.app.routeName, worker } : { worker };
+    this.options.accessLog.access('info', endedAt, { method, path, status, app: note.app, route: note.route, worker, durationMs, bytes, aborted });
     this.options.onServed({ method, status, note, seconds: durationMs / 1000 }, queueMs / 1000);
   }
 
@@ -168,7 +165,7 @@ export class HaproxyDataPlane implements DataPlane {
   async syncApp(app: AppRecord): Promise<void> {
     await this.gateway.syncApp(app);
     const known = this.apps.get(app.id);
-    this.apps.set(app.id, { app, servers: known?.servers ?? new Map<string, HaproxyServer>() });
+    this.apps.set(app.id, { app, label: appLabel(app), servers: known?.servers ?? new Map<string, HaproxyServer>() });
     const changes: Promise<void>[] = [];
     // A new backend, or its queue timeout, is only in a new config.
     if (!known || known.app.queueTimeoutMs !== app.queueTimeoutMs) changes.push(this.reload());
@@ -192,7 +189,7 @@ export class HaproxyDataPlane implements DataPlane {
 
   addWorker(app: AppRecord, worker: ReadyWorker): void {
     this.gateway.addWorker(app, worker);
-    const entry = this.apps.get(app.id) ?? { app, servers: new Map() };
+    const entry = this.apps.get(app.id) ?? { app, label: appLabel(app), servers: new Map<string, HaproxyServer>() };
     this.apps.set(app.id, entry);
     if (entry.servers.has(worker.id)) return;
     const server: HaproxyServer = { id: worker.id, address: addressOf(worker.url), draining: false };
@@ -317,7 +314,6 @@ export class HaproxyDataPlane implements DataPlane {
       listen: options.listen,
       nodeAddress: `127.0.0.1:${this.nodePort}`,
       maxRequestBodyBytes: options.maxRequestBodyBytes,
-      accessLines: options.accessLog?.format,
       activatorSecret: this.activatorSecret.toString(),
       files,
       backends: [...this.apps.values()].map(({ app, servers }) => ({
