@@ -36,10 +36,11 @@ export class PlatformMetrics {
    */
   private readonly unreadRequests = new Map<string, UnreadRequests>();
   /**
-   * The label set of the last request counted, and where it counts: a busy app's requests mostly
-   * share one, and finding it again costs two strings made and hashed a request.
+   * Each app's last label set counted, and where it counts: an app's requests mostly share one,
+   * and finding it again by its app (whose name is hashed once) spares two strings made and hashed
+   * a request. Requests of several apps come interleaved, hence one an app.
    */
-  private lastRequests: { method: string; status: number; labels: Record<'app' | 'route' | 'method', string>; key: string; unread: UnreadRequests } | undefined;
+  private readonly lastRequests = new Map<string, { route: string; method: string; status: number; labels: Record<'app' | 'route' | 'method', string>; key: string; unread: UnreadRequests }>();
 
   private readonly requests = new Counter({
     name: 'everai_requests_total',
@@ -49,7 +50,7 @@ export class PlatformMetrics {
     collect: () => {
       for (const { labels, count } of this.unreadRequests.values()) this.requests.inc(labels, count);
       this.unreadRequests.clear();
-      this.lastRequests = undefined;
+      this.lastRequests.clear();
     },
   });
 
@@ -108,14 +109,15 @@ export class PlatformMetrics {
   requestServed({ method, status, note, seconds }: EndedRequest): void {
     const { app, route } = note;
     if (app === undefined || route === undefined) return;
-    let last = this.lastRequests;
-    if (!last || last.status !== status || last.method !== method || last.labels.app !== app || last.labels.route !== route) {
+    let last = this.lastRequests.get(app);
+    if (!last || last.status !== status || last.method !== method || last.route !== route) {
       // requestSeconds' key for these labels (labelNames' order), then the counter's.
       const key = `${app}\u0000${route}\u0000${method}`;
       const keyWithCode = `${key}\u0000${status}`;
       let unread = this.unreadRequests.get(keyWithCode);
       if (!unread) this.unreadRequests.set(keyWithCode, (unread = { labels: { app, route, method, code: String(status) }, count: 0 }));
-      last = this.lastRequests = { method, status, labels: { app, route, method }, key, unread };
+      last = { route, method, status, labels: { app, route, method }, key, unread };
+      this.lastRequests.set(app, last);
     }
     last.unread.count++;
     this.requestSeconds.observe(last.labels, seconds, last.key);
