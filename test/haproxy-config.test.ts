@@ -99,6 +99,7 @@ test("HAProxy's ring lines: each request served straight from a worker, marked w
     'W1 app_A 200 3 15 ---- GET 120 1767225600 007 40 /x',
     'W1 app_A 200 0 9000 CD-- GET 512 1767225600 500 9001 /sse',
     'W2 app_B 404 0 1 ---- POST 99 1767225601 000 1 /',
+    'W2 app_B 200 0 1 ---- GET 99 - - - /no-date',
     // The activator's requests the Node server logs and counts; HAProxy's own news is no request.
     'activator app_A 200 0 4 ---- GET 80 1767225600 000 4 /y',
     'W1 app_A -1 -1 2 CR-- GET 0 1767225600 000 2 /z',
@@ -112,5 +113,7 @@ test("HAProxy's ring lines: each request served straight from a worker, marked w
     { backend: 'app_A', worker: 'W1', method: 'GET', path: '/x', status: 200, queueMs: 3, durationMs: 15, bytes: 120, endedAt: at + 47, aborted: false },
     { backend: 'app_A', worker: 'W1', method: 'GET', path: '/sse', status: 200, queueMs: 0, durationMs: 9000, bytes: 512, endedAt: at + 9501, aborted: true },
     { backend: 'app_B', worker: 'W2', method: 'POST', path: '/', status: 404, queueMs: 0, durationMs: 1, bytes: 99, endedAt: at + 1001, aborted: false },
+    { backend: 'app_B', worker: 'W2', method: 'GET', path: '/no-date', status: 200, queueMs: 0, durationMs: 1, bytes: 99, endedAt: (served[3] as HaproxyServed).endedAt, aborted: false },
   ]);
+  assert.ok(Math.abs((served[3] as HaproxyServed).endedAt - Date.now()) < 60_000, 'a line without a date is stamped when read');
 });

@@ -20,7 +20,7 @@ export interface Logger {
   /** The same log, its lines naming `component`. */
   child(component: string): Logger;
   /**
-   * One request's access line (message `request`), stamped `time` (milliseconds since the epoch)
+   * One request's access line (message `request`), stamped `time` (whole milliseconds since the epoch)
    * by whoever saw the request end: the Node gateway, or HAProxy whose lines the server reads a
    * moment later. The line is what `info('request', record)` would write, made without the
    * general path's cost: a busy gateway writes tens of thousands a second.

@@ -79,6 +79,7 @@ function servedOn(text: string, from: number, end: number): HaproxyServed | unde
   // before any answer (status -1), or one the activator answered: no request HAProxy served.
   if (worker === ACTIVATOR_SERVER || !(status >= 100 && status <= 999)) return undefined;
   const termination = text.charCodeAt(starts[5] as number);
+  const endedAt = integer(8) * 1000 + integer(9) + Math.max(0, integer(10));
   return {
     backend: slice(1),
     worker,
@@ -88,7 +89,8 @@ function servedOn(text: string, from: number, end: number): HaproxyServed | unde
     queueMs: Math.max(0, integer(3)),
     durationMs: Math.max(0, integer(4)),
     bytes: integer(7),
-    endedAt: integer(8) * 1000 + integer(9) + Math.max(0, integer(10)),
+    // A date HAProxy did not write (never seen): the line is stamped when read rather than not written.
+    endedAt: Number.isFinite(endedAt) ? endedAt : Date.now(),
     // C: the client went first; S: the worker did.
     aborted: termination === 67 || termination === 83,
   };
