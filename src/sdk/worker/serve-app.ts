@@ -5,7 +5,7 @@ import { READINESS_PATH } from '../../contract/worker-env';
 import type { App } from '../app';
 import { matchRoute } from './match-route';
 import { sendResult } from './send-result';
-import { clientGoneSignal, toWebRequest } from './web-request';
+import { clientGoneSignal, requestUrl, toWebRequest } from './web-request';
 import { sendJson } from '../../contract/send-json';
 
 export { READINESS_PATH };
@@ -40,7 +40,8 @@ export async function serveApp(app: App, options: ServeOptions): Promise<AppServ
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const method = req.method ?? 'GET';
-    const path = new URL(req.url ?? '/', 'http://worker').pathname;
+    const url = requestUrl(req);
+    const path = url.pathname;
     if (path === READINESS_PATH) {
       if (draining) sendError(res, 503, 'EVERAI_UNAVAILABLE', 'the worker is shutting down');
       else sendJson(res, 200, { ready: true });
@@ -55,7 +56,7 @@ export async function serveApp(app: App, options: ServeOptions): Promise<AppServ
       });
     }
     try {
-      const result = await match.route.handler(toWebRequest(req, clientGoneSignal(res)), { params: match.params });
+      const result = await match.route.handler(toWebRequest(req, url, clientGoneSignal(res)), { params: match.params });
       await sendResult(result, res);
     } catch (error) {
       console.error(`everai: ${method} ${path} failed:`, error);

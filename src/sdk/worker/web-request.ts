@@ -50,10 +50,10 @@ class WorkerRequest extends Request {
 }
 
 /**
- * The web-standard Request a handler gets: full URL with its query, every header as sent, and the
- * body as a stream over the socket, so a large upload is never held in memory.
+ * The web-standard Request a handler gets: full URL with its query (`url`, from requestUrl), every
+ * header as sent, and the body as a stream over the socket, so a large upload is never held in memory.
  */
-export function toWebRequest(req: IncomingMessage, signal: () => AbortSignal): Request {
+export function toWebRequest(req: IncomingMessage, url: URL, signal: () => AbortSignal): Request {
   const headers = new Headers();
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
     headers.append(req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string);
@@ -64,10 +64,11 @@ export function toWebRequest(req: IncomingMessage, signal: () => AbortSignal): R
     init.body = Readable.toWeb(req) as ReadableStream<Uint8Array>;
     init.duplex = 'half';
   }
-  return new WorkerRequest(requestUrl(req), init, signal);
+  return new WorkerRequest(url, init, signal);
 }
 
-function requestUrl(req: IncomingMessage): URL {
+/** The request's URL, its host the Host header's; parsed once a request, for its route and its Request. */
+export function requestUrl(req: IncomingMessage): URL {
   const path = req.url ?? '/';
   try {
     return new URL(path, `http://${req.headers.host ?? 'localhost'}`);
