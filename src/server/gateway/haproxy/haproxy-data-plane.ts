@@ -70,6 +70,8 @@ export class HaproxyDataPlane implements DataPlane {
   /** Backend → server → sessions pinned to it in HAProxy's stick table. */
   private sessions = new Map<string, Map<string, number>>();
   private statsTimer: NodeJS.Timeout | undefined;
+  /** Each map file's content as last swapped into HAProxy through its runtime API. */
+  private readonly liveMaps = new Map<string, string>();
   private closed = false;
   private readonly accessLines: AccessLineReader;
   /** New at each server start: only HAProxy's activator frontend knows it (the config is mode 0600 in a 0700 folder). */
@@ -325,18 +327,26 @@ export class HaproxyDataPlane implements DataPlane {
       })),
     });
     writeAtomically(this.configPath, config);
+    // An HAProxy (re)started on these files may not be the one the last swaps went to.
+    this.liveMaps.clear();
     writeAtomically(files.routesMap, mapFileText(routeEntries(this.appRecords(), this.routable)));
     writeAtomically(files.tokensMap, mapFileText(tokenEntries(this.users)));
   }
 
-  /** Swaps a map's whole content at once, and keeps its file in step for the next start. */
+  /**
+   * Swaps a map's whole content at once, and keeps its file in step for the next start. The same
+   * content as the last swap changes nothing: the controller syncs every app on each of its passes,
+   * and a swap is a file written and three runtime API connections.
+   */
   private async replaceMap(path: string, entries: ReadonlyMap<string, string>): Promise<void> {
     const text = mapFileText(entries);
+    if (this.liveMaps.get(path) === text) return;
     writeAtomically(path, text);
     const version = /(\d+)/.exec(await this.runtime(`prepare map ${path}`))?.[1];
     if (version === undefined) return;
-    if (text !== '') await this.runtime(`add map @${version} ${path} <<\n${text}\n`);
-    await this.runtime(`commit map @${version} ${path}`);
+    const added = text === '' ? '' : await this.runtime(`add map @${version} ${path} <<\n${text}\n`);
+    const committed = await this.runtime(`commit map @${version} ${path}`);
+    if (!refused(added) && !refused(committed)) this.liveMaps.set(path, text);
   }
 
   private command(command: string): Promise<void> {
@@ -351,17 +361,14 @@ export class HaproxyDataPlane implements DataPlane {
     return run;
   }
 
-  /**
-   * One runtime API command. HAProxy answers errors in words; those that say the change is already
-   * there (a server a reload's config brought, one a restart dropped) are the state we want.
-   */
+  /** One runtime API command, its answer; one that says it failed (`refused`) is logged. */
   private async runtime(command: string): Promise<string> {
     if (this.closed) return '';
     const answer = await runtimeCommand(this.files.socket, command).catch((error: unknown) => {
       this.options.log.warn('haproxy runtime API unreachable', { command: command.split('\n')[0], error });
       return '';
     });
-    if (/error|unknown|no such|not found|cannot|can't|failed/i.test(answer) && !/already exists/i.test(answer)) {
+    if (refused(answer)) {
       this.options.log.debug('haproxy runtime API said', { command: command.split('\n')[0], answer: answer.trim() });
     }
     return answer;
@@ -383,6 +390,15 @@ export class HaproxyDataPlane implements DataPlane {
     }
     this.sessions = sessions;
   }
+}
+
+/**
+ * Whether a runtime API answer says the command failed: HAProxy answers errors in words. One that
+ * says the change is already there (a server a reload's config brought, one a restart dropped) is
+ * the state wanted.
+ */
+function refused(answer: string): boolean {
+  return /error|unknown|no such|not found|cannot|can't|failed/i.test(answer) && !/already exists/i.test(answer);
 }
 
 function writeAtomically(path: string, text: string): void {
