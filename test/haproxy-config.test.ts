@@ -87,11 +87,33 @@ test('the queue, load and session pins are read from HAProxy stats and stick tab
       ['app_A/BACKEND', { qcur: 3, scur: 4 }],
     ],
   );
-  const table = '# table: app_A, type: string, size:102400, used:3\n0x1: key=s1 use=0 exp=1 server_id=1 server_key=W1\n0x2: key=s2 use=0 exp=1 server_id=1 server_key=W1\n0x3: key=s3 use=0 exp=1 server_id=2 server_key=W2\n';
-  assert.deepEqual([...countSessions(table)], [
-    ['W1', 2],
-    ['W2', 1],
-  ]);
+  // Several apps' tables in one answer (`show table app_A;show table app_B;show table app_C`): app_C is
+  // not in HAProxy yet.
+  const tables = [
+    '# table: app_A, type: string, size:102400, used:3',
+    '0x1: key=s1 use=0 exp=1 server_id=1 server_key=W1',
+    '0x2: key=s2 use=0 exp=1 server_id=1 server_key=W1',
+    '0x3: key=s3 use=0 exp=1 server_id=2 server_key=W2',
+    '',
+    '# table: app_B, type: string, size:102400, used:1',
+    '0x4: key=s4 use=0 exp=1 server_id=1 server_key=W3',
+    '',
+    'No such table',
+    '',
+  ].join('\n');
+  assert.deepEqual(
+    [...countSessions(tables)].map(([table, servers]) => [table, [...servers]]),
+    [
+      [
+        'app_A',
+        [
+          ['W1', 2],
+          ['W2', 1],
+        ],
+      ],
+      ['app_B', [['W3', 1]]],
+    ],
+  );
 });
 
 test("HAProxy's ring lines: each request served straight from a worker, marked when cut", () => {

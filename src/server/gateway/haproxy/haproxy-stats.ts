@@ -21,12 +21,20 @@ export function parseShowStat(csv: string): Map<string, HaproxyLoad> {
   return out;
 }
 
-/** `show table <backend>` → server name → how many sessions are pinned to it (`srvkey name`). */
-export function countSessions(table: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const match of table.matchAll(/server_key=(\S+)/g)) {
-    const server = match[1] as string;
-    out.set(server, (out.get(server) ?? 0) + 1);
+/**
+ * `show table A;show table B;...` (one connection for every app's table) → table → server name →
+ * how many sessions are pinned to it (`srvkey name`). Each table's dump starts with its
+ * `# table: NAME, ...` line; a table HAProxy does not have (a reload has not brought it yet) is
+ * `No such table`, and left out.
+ */
+export function countSessions(tables: string): Map<string, Map<string, number>> {
+  const out = new Map<string, Map<string, number>>();
+  let current: Map<string, number> | undefined;
+  for (const line of tables.split('\n')) {
+    const table = /^# table: ([^,\s]+),/.exec(line)?.[1];
+    if (table !== undefined) out.set(table, (current = new Map<string, number>()));
+    const server = /server_key=(\S+)/.exec(line)?.[1];
+    if (server !== undefined && current) current.set(server, (current.get(server) ?? 0) + 1);
   }
   return out;
 }
