@@ -37,6 +37,8 @@ export interface GatewayReport {
   workersAfter: number;
   warmupS: number;
   measureS: number;
+  /** The one-worker figures are each the median of this many rounds. */
+  rounds: number;
 }
 
 // Fixed decimals keep a column's figures aligned in the plain table, which left-aligns strings.
@@ -125,7 +127,7 @@ export function printGatewayReport(report: GatewayReport): void {
   console.log(
     [
       '',
-      `Gateway vs nginx vs direct: GET /hello on one worker, wrk ${report.measureS} s per figure after ${report.warmupS} s warm-up.`,
+      `Gateway vs nginx vs direct: GET /hello on one worker, wrk ${report.measureS} s per run after ${report.warmupS} s warm-up; each figure is its target's median of ${report.rounds} runs, the targets' order reversed each round.`,
       `${report.cpus} CPUs, shared by wrk, nginx (1 worker process), HAProxy (1 thread), the server and the worker: compare ratios, not absolutes.`,
       '',
       latencyTable(loads),
