@@ -136,8 +136,9 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     '  nbthread 1',
     // HAProxy's default buffer size (16 KiB: request headers up to about 15 KiB; Node's limit is
     // 16 KiB): to retry an idempotent request (retry-on empty-response) HAProxy copies a whole
-    // buffer for each request it sends, and at 32 KiB that copy was a third of its instructions
-    // per request.
+    // buffer for each request it sends. At 32 KiB that copy cost 0.8 µs more a request (18.8 ->
+    // 19.5 µs, 12 alternating rounds), though volume pulls and pushes through HAProxy, a read and a
+    // send each 16 KiB, were 7-12% faster (2 GiB: 2.22 -> 1.95 s, 2.93 -> 2.73 s).
     '',
     `ring ${ACCESS_RING}`,
     '  format raw',
