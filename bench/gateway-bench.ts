@@ -11,6 +11,7 @@ import { startNginxProxy, type NginxProxy } from './nginx';
 import { cpuSnapshot, cpuSpentSince } from './process-cpu';
 import { median } from './stats';
 import { requireTools } from './tools';
+import { haproxyPids } from './transfer-cpu';
 import { workerPort } from './worker-port';
 import { roundRobinScript, runWrk, type WrkLoad } from './wrk';
 
@@ -212,10 +213,9 @@ export async function run(): Promise<void> {
       gateway: { url: `${nodeGatewayUrl(platform)}/api/apps/v1/routes/${app.routeName}/hello`, headers: auth },
     };
     await checkTargets(targets);
-    const haproxyMaster = () => Number(readFileSync(join(platform.dataDir, 'haproxy', 'haproxy.pid'), 'utf8').trim());
     const proxies = {
       server: () => [platform.pid],
-      haproxy: () => processTree(haproxyMaster()).map((p) => p.pid),
+      haproxy: () => haproxyPids(platform),
       nginx: () => processTree(proxy.pid).map((p) => p.pid),
     };
     const parts: Parts = { ...proxies, worker: () => workerPids(worker.id) };

@@ -6,11 +6,11 @@ import { LocalBlobStore } from '../src/server/blobs/local/local-blob-store';
 import { resolveImage } from '../src/server/registry/image-resolver';
 import { ImageUnpacker } from '../src/server/runtime/local/image-unpacker';
 import { SqliteStore } from '../src/server/store/sqlite/sqlite-store';
-import { startTestPlatform } from '../test/helpers/platform';
+import { startTestPlatform, type TestPlatform } from '../test/helpers/platform';
 import { copySeconds, CP_RUNS } from './copy-baseline';
 import { settleBefore, settleNote } from './page-cache';
 import { peakRss, resetPeakRss, runCliMeasured } from './peak-rss';
-import { cpuTimes } from './process-cpu';
+import { countPlatformCpu, cpuBoundRatio, cpuColumnsNote, type TransferCpu } from './transfer-cpu';
 import { mibFiles } from './volume-datasets';
 
 /**
@@ -29,29 +29,18 @@ interface Figure {
   seconds: number;
   cliRss?: number;
   serverRss?: number;
-  /** CPU seconds, user + system, of the CLI and of the server during the step. */
-  cliCpu?: { user: number; system: number };
-  serverCpu?: { user: number; system: number };
+  /** The CPU each process spent on the step (the build's CLI, HAProxy and the server). */
+  cpu?: TransferCpu;
 }
 
-function cpuText(cpu: { user: number; system: number } | undefined): string {
-  return cpu === undefined ? '-' : `${cpu.user.toFixed(2)}+${cpu.system.toFixed(2)}`;
-}
+const cpuSeconds = (f: Figure, part: keyof TransferCpu) => (f.cpu === undefined ? '-' : f.cpu[part].toFixed(2));
 
-/** `everai image build` in `app`, with the CLI's and the server's peak RSS and CPU. */
-async function measuredBuild(operation: string, env: NodeJS.ProcessEnv, serverPid: number, app: string): Promise<Figure> {
-  resetPeakRss(serverPid);
-  const before = cpuTimes(serverPid);
-  const build = await runCliMeasured(['image', 'build'], env, app);
-  const after = cpuTimes(serverPid);
-  return {
-    operation,
-    seconds: build.seconds,
-    cliRss: build.peakRss,
-    serverRss: peakRss(serverPid),
-    cliCpu: build.cpu,
-    ...(before && after ? { serverCpu: { user: after.user - before.user, system: after.system - before.system } } : {}),
-  };
+/** `everai image build` in `app`, with the CLI's and the server's peak RSS and each process's CPU. */
+async function measuredBuild(operation: string, platform: TestPlatform, app: string): Promise<Figure> {
+  resetPeakRss(platform.pid);
+  const counted = countPlatformCpu(platform);
+  const build = await runCliMeasured(['image', 'build'], platform.env, app);
+  return { operation, seconds: build.seconds, cliRss: build.peakRss, serverRss: peakRss(platform.pid), cpu: counted(build.cpu) };
 }
 
 async function seconds(work: () => Promise<unknown>): Promise<number> {
@@ -83,18 +72,19 @@ export async function run(): Promise<void> {
       DATA.write(join(app, 'data'));
       figures.push({ operation: 'cp -r', seconds: await copySeconds(app, join(work, 'copy')) });
       await settleBefore([app]);
-      figures.push(await measuredBuild('image build', platform.env, platform.pid, app));
+      figures.push(await measuredBuild('image build', platform, app));
       const image = await resolved();
       await settleBefore(image.layers.map((layer) => blobs.localPath(layer.digest)));
       figures.push({ operation: 'unpack (first worker)', seconds: await seconds(() => unpacker.ensureUnpacked(image)) });
       // An unchanged rebuild reads the folder's listing, not its files.
       await settleBefore([]);
       // Nothing changed: what a second `everai image build` in a row costs.
-      figures.push(await measuredBuild('image build, unchanged', platform.env, platform.pid, app));
+      figures.push(await measuredBuild('image build, unchanged', platform, app));
     } finally {
       await store.close();
     }
     const cp = figures[0] as Figure;
+    const unchanged = figures.find((f) => f.operation === 'image build, unchanged');
     console.log(
       [
         '',
@@ -102,7 +92,8 @@ export async function run(): Promise<void> {
         'The app was built and unpacked once without its data (untimed): the base and SDK layers are cached, pushed and unpacked.',
         settleNote(),
         `The cp -r figure is the median of ${CP_RUNS} copies.`,
-        `${cpus().length} CPUs, shared by the CLI and the server: compare ratios, not absolutes.`,
+        `${cpus().length} CPUs, shared by the CLI, HAProxy and the server: compare ratios, not absolutes.`,
+        ...cpuColumnsNote(),
         '',
         renderTable(figures, [
           { header: 'OPERATION', value: (f) => f.operation },
@@ -111,12 +102,14 @@ export async function run(): Promise<void> {
           { header: 'VS_CP', value: (f) => (f === cp ? '-' : `${(cp.seconds / f.seconds).toFixed(2)}x`) },
           { header: 'CLI_RSS_MB', value: (f) => (f.cliRss === undefined ? '-' : (f.cliRss / MB).toFixed(0)) },
           { header: 'SERVER_RSS_MB', value: (f) => (f.serverRss === undefined ? '-' : (f.serverRss / MB).toFixed(0)) },
-          { header: 'CLI_CPU_USR+SYS', value: (f) => cpuText(f.cliCpu) },
-          { header: 'SERVER_CPU_USR+SYS', value: (f) => cpuText(f.serverCpu) },
+          { header: 'CLI_CPU_S', value: (f) => cpuSeconds(f, 'cli') },
+          { header: 'HAPROXY_CPU_S', value: (f) => cpuSeconds(f, 'haproxy') },
+          { header: 'SERVER_CPU_S', value: (f) => cpuSeconds(f, 'server') },
+          { header: 'CPU_BOUND_VS_CP', value: (f) => (f.cpu === undefined || f === unchanged ? '-' : `${cpuBoundRatio(cp.seconds, f.cpu).toFixed(2)}x`) },
         ]),
         '',
         'Targets',
-        ...figures.filter((f) => f !== cp && f.operation !== 'image build, unchanged').map((f) => `  ${f.operation} >= 0.5x cp -r: ${(cp.seconds / f.seconds).toFixed(2)}x  ${cp.seconds / f.seconds >= 0.5 ? 'met' : 'MISSED'}`),
+        ...figures.filter((f) => f !== cp && f !== unchanged).map((f) => `  ${f.operation} >= 0.5x cp -r: ${(cp.seconds / f.seconds).toFixed(2)}x  ${cp.seconds / f.seconds >= 0.5 ? 'met' : 'MISSED'}`),
         '',
       ].join('\n'),
     );

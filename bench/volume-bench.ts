@@ -10,6 +10,7 @@ import { volumeJson, volumeOk } from '../test/helpers/volumes';
 import { copySeconds, CP_RUNS } from './copy-baseline';
 import { settleBefore, settleNote } from './page-cache';
 import { peakRss, resetPeakRss, runCliMeasured } from './peak-rss';
+import { countPlatformCpu, cpuBoundRatio, cpuColumnsNote, totalCpu, type TransferCpu } from './transfer-cpu';
 import { mibFiles, oneLargeFile, smallFiles, type Dataset } from './volume-datasets';
 import { measureVolumeStart, type VolumeStartFigures } from './worker-start-volume';
 
@@ -21,6 +22,7 @@ import { measureVolumeStart, type VolumeStartFigures } from './worker-start-volu
  */
 
 const MB = 1e6;
+const GIB = 1024 ** 3;
 const MANY_FILES = mibFiles(1024);
 const LARGE_FILE = oneLargeFile(4);
 const UNCHANGED = smallFiles(10_000);
@@ -35,16 +37,18 @@ interface Figure {
   seconds: number;
   cliRss?: number;
   serverRss?: number;
+  cpu?: TransferCpu;
 }
 
 const mbps = (f: Figure) => f.dataset.bytes / MB / f.seconds;
 const rssMb = (bytes: number | undefined) => (bytes === undefined || Number.isNaN(bytes) ? '-' : (bytes / MB).toFixed(0));
 
-/** Runs an everai command on `platform`, with the server's peak RSS over just that command. */
-async function measured(platform: TestPlatform, args: string[], root?: string): Promise<{ stdout: string; seconds: number; cliRss: number; serverRss: number }> {
+/** Runs an everai command on `platform`, with the server's peak RSS and the CPU of each process over just that command. */
+async function measured(platform: TestPlatform, args: string[], root?: string): Promise<{ stdout: string; seconds: number; cliRss: number; serverRss: number; cpu: TransferCpu }> {
   resetPeakRss(platform.pid);
+  const counted = countPlatformCpu(platform);
   const run = await runCliMeasured(args, { ...platform.env, ...(root ? { EVERAI_VOLUME_ROOT: root } : {}) });
-  return { stdout: run.stdout, seconds: run.seconds, cliRss: run.peakRss, serverRss: peakRss(platform.pid) };
+  return { stdout: run.stdout, seconds: run.seconds, cliRss: run.peakRss, serverRss: peakRss(platform.pid), cpu: counted(run.cpu) };
 }
 
 function freeBytes(dir: string): number {
@@ -118,6 +122,20 @@ function transferVerdicts(figures: readonly Figure[]): string[] {
   return lines;
 }
 
+/** Where each operation's CPU went, and the ratio to its `cp -r` (`cpOf`) that CPU allows. */
+function cpuTable(figures: readonly Figure[], cpOf: (f: Figure) => Figure | undefined): string {
+  const spent = figures.flatMap((figure) => (figure.cpu ? [{ figure, cpu: figure.cpu, cp: cpOf(figure) }] : []));
+  return renderTable(spent, [
+    { header: 'OPERATION', value: ({ figure }) => figure.operation },
+    { header: 'DATA', value: ({ figure }) => figure.dataset.name },
+    { header: 'CLI_CPU_S', value: ({ cpu }) => cpu.cli.toFixed(2) },
+    { header: 'HAPROXY_CPU_S', value: ({ cpu }) => cpu.haproxy.toFixed(2) },
+    { header: 'SERVER_CPU_S', value: ({ cpu }) => cpu.server.toFixed(2) },
+    { header: 'CPU_S_PER_GIB', value: ({ figure, cpu }) => (figure.dataset.bytes > MB ? (totalCpu(cpu) / (figure.dataset.bytes / GIB)).toFixed(2) : '-') },
+    { header: 'CPU_BOUND_VS_CP', value: ({ cpu, cp }) => (cp ? `${cpuBoundRatio(cp.seconds, cpu).toFixed(2)}x` : '-') },
+  ]);
+}
+
 function printVolumeReport(figures: readonly Figure[], skipped: readonly string[]): void {
   // Nothing moves in an unchanged push or an up-to-date pull: no copy to compare them with.
   const cpOf = (f: Figure) => (f.operation === UNCHANGED_PUSH || f.operation === UP_TO_DATE_PULL ? undefined : figures.find((g) => g.dataset === f.dataset && g.operation === 'cp -r'));
@@ -130,7 +148,7 @@ function printVolumeReport(figures: readonly Figure[], skipped: readonly string[
       'Volume push and pull through the CLI, against cp -r on the same disk (page cache warm).',
       settleNote(),
       `The cp -r figure is the median of ${CP_RUNS} copies.`,
-      `${cpus().length} CPUs, shared by the CLI and the server: compare ratios, not absolutes.`,
+      `${cpus().length} CPUs, shared by the CLI, HAProxy and the server: compare ratios, not absolutes.`,
       ...skipped.map((line) => `Skipped: ${line}`),
       '',
       renderTable(figures, [
@@ -142,6 +160,10 @@ function printVolumeReport(figures: readonly Figure[], skipped: readonly string[
         { header: 'CLI_RSS_MB', value: (f) => rssMb(f.cliRss) },
         { header: 'SERVER_RSS_MB', value: (f) => rssMb(f.serverRss) },
       ]),
+      '',
+      ...cpuColumnsNote(),
+      '',
+      cpuTable(figures, cpOf),
       '',
       'Targets',
       ...transferVerdicts(figures),
