@@ -53,10 +53,11 @@ export interface BlobStore {
   /** A local file path for the blob, for runtimes that link or unpack it without copying. */
   localPath(digest: string): string | undefined;
   /**
-   * Marks the blob as just used, so a collection within its grace period keeps it even before
-   * anything references it (a push that found it present and is about to commit). False if absent.
+   * Marks each of the blobs as just used, so a collection within its grace period keeps it even
+   * before anything references it (a push that found it present and is about to commit). Returns
+   * the size of each one present; an absent one is left out.
    */
-  touch(digest: string): Promise<boolean>;
+  touchAll(digests: Iterable<string>): Promise<Map<string, number>>;
   /** Every blob, with when it was last written or touched (ms since the epoch). */
   list(): AsyncIterable<{ digest: string; modifiedMs: number }>;
   /** Removes a blob; only blob collection calls this, and only for blobs nothing references. */

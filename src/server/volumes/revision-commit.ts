@@ -129,15 +129,11 @@ export class RevisionCommit {
 
   /** Touching each blob also keeps blob collection off it for a grace period. */
   private async requireBlobs(files: readonly VolumeFile[], held: ReadonlySet<string>): Promise<void> {
-    const sizes = new Map<string, number>();
+    const sizes = await this.deps.blobs.touchAll(new Set(files.map((f) => f.digest).filter((digest) => held.has(digest))));
     for (const file of files) {
-      let size = sizes.get(file.digest);
+      const size = sizes.get(file.digest);
       if (size === undefined) {
-        size = held.has(file.digest) && (await this.deps.blobs.touch(file.digest)) ? await this.deps.blobs.size(file.digest) : undefined;
-        if (size === undefined) {
-          throw new EveraiError('EVERAI_BAD_REQUEST', `blob ${file.digest} of ${quotePath(file.path)} was never uploaded: upload it first (PUT .../blobs/${file.digest})`);
-        }
-        sizes.set(file.digest, size);
+        throw new EveraiError('EVERAI_BAD_REQUEST', `blob ${file.digest} of ${quotePath(file.path)} was never uploaded: upload it first (PUT .../blobs/${file.digest})`);
       }
       if (size !== file.size) {
         throw new EveraiError('EVERAI_BAD_REQUEST', `${quotePath(file.path)} says ${file.size} bytes, but its blob ${file.digest} holds ${size}`);

@@ -118,12 +118,10 @@ export class VolumeService {
     // What the newest revision names, collection keeps anyway: a touch each (a call per file, 10,000
     // for an unchanged push of 10,000 files) would add nothing.
     const listed = new Set((current ? await this.lists.read(current.fileListDigest) : []).map((f) => f.digest));
+    const unlisted = [...new Set(digests)].filter((digest) => !listed.has(digest));
     const missing = await this.blobGuard.run(async () => {
-      const missing: string[] = [];
-      for (const digest of new Set(digests)) {
-        if (!listed.has(digest) && (!held.has(digest) || !(await this.deps.blobs.touch(digest)))) missing.push(digest);
-      }
-      return missing;
+      const present = await this.deps.blobs.touchAll(unlisted.filter((digest) => held.has(digest)));
+      return unlisted.filter((digest) => !present.has(digest));
     });
     const partial: Record<string, number> = {};
     for (const digest of missing) {

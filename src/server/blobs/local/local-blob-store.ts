@@ -9,6 +9,7 @@ import { isDigest, parseDigest } from '../digest';
 import { sendFileRange } from './file-sender';
 import { ifExists } from '../../../contract/if-exists';
 import { hashBehind, type FileHash } from '../../../contract/file-hash';
+import { touchFiles } from './touch-thread';
 
 /** Blobs never change once written: read-only, so a hard link to one (a volume tree) is too. */
 const BLOB_MODE = 0o444;
@@ -101,14 +102,15 @@ export class LocalBlobStore implements BlobStore {
     return sendFileRange(this.pathOf(digest), range.start, range.end, target);
   }
 
-  async touch(digest: string): Promise<boolean> {
-    const now = new Date();
-    try {
-      await fs.utimes(this.pathOf(digest), now, now);
-      return true;
-    } catch {
-      return false;
-    }
+  async touchAll(digests: Iterable<string>): Promise<Map<string, number>> {
+    const asked = [...digests];
+    const sizes = await touchFiles(asked.map((digest) => this.pathOf(digest)), new Date());
+    const present = new Map<string, number>();
+    asked.forEach((digest, i) => {
+      const size = sizes[i] ?? -1;
+      if (size >= 0) present.set(digest, size);
+    });
+    return present;
   }
 
   async *list(): AsyncIterable<{ digest: string; modifiedMs: number }> {
