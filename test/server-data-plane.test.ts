@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -74,6 +74,18 @@ test('--data-plane haproxy without HAProxy is refused in one line that names the
   });
   assert.notEqual(result.code, 0);
   assert.equal(result.stderr, `Error: --data-plane haproxy: no ${NO_HAPROXY} to run; install HAProxy (apt-get install -y haproxy), or run with --data-plane node\n`);
+});
+
+test("an HAProxy that does not start fails the server's start with its words, and the server exits", async () => {
+  // An HAProxy that says why it cannot start and exits, as one whose port was taken meanwhile does.
+  const broken = join(home, 'broken-haproxy');
+  writeFileSync(broken, '#!/bin/sh\necho "[ALERT] (1) : Starting frontend public: cannot bind socket" >&2\nexit 1\n', { mode: 0o755 });
+  const result = await runCli(['server', '--data-plane', 'haproxy', '--listen', '127.0.0.1:0', '--data', join(home, 'broken')], {
+    env: { EVERAI_HOME: home, EVERAI_HAPROXY: broken },
+    timeoutMs: 30_000,
+  });
+  assert.equal(result.code, 2, `the server ran on (-1: killed after 30 s): ${result.stderr}`);
+  assert.match(result.stderr, /^Error: haproxy did not start: \[ALERT\] \(1\) : Starting frontend public: cannot bind socket$/m);
 });
 
 test('an unknown plane in EVERAI_DATA_PLANE is refused with the choices', async () => {

@@ -42,6 +42,12 @@ export class HaproxyProcess {
   private stopping = false;
   /** The pid of the worker process that answers now. */
   private worker: string | undefined;
+  /**
+   * Whether HAProxy ever answered: only then is one that exits started again. One that never did
+   * failed the server's start, which closes the Node server; started again, it took the port alone
+   * and held the failed server's process alive.
+   */
+  private started = false;
 
   constructor(private readonly options: HaproxyProcessOptions) {}
 
@@ -84,7 +90,7 @@ export class HaproxyProcess {
       });
     });
     child.once('exit', (code, signal) => {
-      if (this.child !== child || this.stopping) return;
+      if (this.child !== child || this.stopping || !this.started) return;
       this.child = undefined;
       log.warn('haproxy exited; starting it again', { code, signal });
       // A worker outliving its master would take connections on the shared port, then drop them.
@@ -94,6 +100,7 @@ export class HaproxyProcess {
     const ready = await Promise.race([this.workerPid(undefined), exited.then(() => undefined)]);
     this.worker = ready;
     if (ready === undefined) throw new EveraiError('EVERAI_USAGE', `haproxy did not start: ${stderr.trim()}`);
+    this.started = true;
     this.options.onStarted();
   }
 
