@@ -118,10 +118,6 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const haproxy =
     dataPlane.kind === 'haproxy'
       ? new HaproxyDataPlane(gateway, {
-          listen: `${host.includes(':') ? `[${host}]` : host}:${await publicPort(port, host).catch(async (error: unknown) => {
-            await store.close();
-            throw error;
-          })}`,
           dir: join(options.dataDir, 'haproxy'),
           maxRequestBodyBytes: options.maxRequestBodyBytes,
           queueTimeoutMs: options.queueTimeoutMs,
@@ -202,8 +198,13 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const execLog = log.child('exec');
   server.on('upgrade', (req, socket, head) => handleExecUpgrade({ auth, runtime, launch, log: execLog }, req, socket, head));
   server.keepAliveTimeout = CLIENT_KEEP_ALIVE_MS;
-  // The port first: a busy one ends the start before any worker, loop or timer begins.
-  const started = haproxy ? listen(server, 0, '127.0.0.1').then(() => haproxy.start((server.address() as AddressInfo).port)) : listen(server, port, host);
+  // The port first: a busy one ends the start before any worker, loop or timer begins. With
+  // HAProxy, the Node server's loopback port is taken before the public one is picked: picked first,
+  // a free public port was once handed to the Node server's own bind a moment later, and HAProxy
+  // then sent every request to itself.
+  const started = haproxy
+    ? listen(server, 0, '127.0.0.1').then(async () => haproxy.start((server.address() as AddressInfo).port, `${host.includes(':') ? `[${host}]` : host}:${await publicPort(port, host)}`))
+    : listen(server, port, host);
   await started.catch(async (error: unknown) => {
     server.close();
     await store.close();

@@ -17,8 +17,6 @@ import { countSessions, parseShowStat, type HaproxyLoad } from './haproxy-stats'
 import { runtimeCommand } from './runtime-socket';
 
 export interface HaproxyDataPlaneOptions {
-  /** The public address HAProxy listens on, HOST:PORT. */
-  listen: string;
   /** Where the config, the maps, the pid file and the runtime socket live. */
   dir: string;
   maxRequestBodyBytes: number;
@@ -105,10 +103,13 @@ export class HaproxyDataPlane implements DataPlane {
 
   /** Where the Node server listens, on loopback: HAProxy sends it what it does not serve alone. */
   private nodePort = 0;
+  /** The public address HAProxy listens on, HOST:PORT. */
+  private listen = '';
 
-  /** Starts HAProxy in front of the Node server on `nodePort` (loopback). */
-  async start(nodePort: number): Promise<void> {
+  /** Starts HAProxy on `listen` (HOST:PORT) in front of the Node server on `nodePort` (loopback). */
+  async start(nodePort: number, listen: string): Promise<void> {
     this.nodePort = nodePort;
+    this.listen = listen;
     this.users = await this.options.users();
     await this.process.start();
     this.statsTimer = setInterval(() => void this.readStats(), STATS_INTERVAL_MS);
@@ -145,9 +146,9 @@ export class HaproxyDataPlane implements DataPlane {
 
   /** The public address HAProxy listens on. */
   get address(): { address: string; port: number; family: string } {
-    const at = this.options.listen.lastIndexOf(':');
-    const address = this.options.listen.slice(0, at).replace(/^\[|\]$/g, '');
-    return { address, port: Number(this.options.listen.slice(at + 1)), family: address.includes(':') ? 'IPv6' : 'IPv4' };
+    const at = this.listen.lastIndexOf(':');
+    const address = this.listen.slice(0, at).replace(/^\[|\]$/g, '');
+    return { address, port: Number(this.listen.slice(at + 1)), family: address.includes(':') ? 'IPv6' : 'IPv4' };
   }
 
   /** The pid of HAProxy's master process. */
@@ -315,7 +316,7 @@ export class HaproxyDataPlane implements DataPlane {
   private writeFiles(): void {
     const { options, files } = this;
     const config = renderHaproxyConfig({
-      listen: options.listen,
+      listen: this.listen,
       nodeAddress: `127.0.0.1:${this.nodePort}`,
       maxRequestBodyBytes: options.maxRequestBodyBytes,
       activatorSecret: this.activatorSecret.toString(),
