@@ -5,13 +5,12 @@ import type { AppView, WorkerView } from '../src/contract/api-views';
 import { copyExampleApp, deployApp, editFile, workersJson } from '../test/helpers/app-fixture';
 import { startTestPlatform, type TestPlatform } from '../test/helpers/platform';
 import { runtimeCommand } from '../src/server/gateway/haproxy/runtime-socket';
-import { processTree, workerPids } from '../test/helpers/process-tree';
+import { haproxyPids, processTree, workerPids } from '../test/helpers/process-tree';
 import { printGatewayReport, type CpuPart, type LoadResults, type MeasuredLoad, type SpreadPlane, type SpreadResults, type TargetName } from './gateway-report';
 import { startNginxProxy, type NginxProxy } from './nginx';
 import { cpuSnapshot, cpuSpentSince } from './process-cpu';
 import { median } from './stats';
 import { requireTools } from './tools';
-import { haproxyPids } from './transfer-cpu';
 import { workerPort } from './worker-port';
 import { roundRobinScript, runWrk, type WrkLoad } from './wrk';
 
@@ -215,7 +214,7 @@ export async function run(): Promise<void> {
     await checkTargets(targets);
     const proxies = {
       server: () => [platform.pid],
-      haproxy: () => haproxyPids(platform),
+      haproxy: () => haproxyPids(platform.dataDir),
       nginx: () => processTree(proxy.pid).map((p) => p.pid),
     };
     const parts: Parts = { ...proxies, worker: () => workerPids(worker.id) };

@@ -1,7 +1,6 @@
 import { cpus } from 'node:os';
-import { join } from 'node:path';
 import type { TestPlatform } from '../test/helpers/platform';
-import { processTree, readOr } from '../test/helpers/process-tree';
+import { haproxyPids } from '../test/helpers/process-tree';
 import { cpuSnapshot, cpuSpentSince } from './process-cpu';
 
 /**
@@ -14,19 +13,13 @@ export interface TransferCpu {
   server: number;
 }
 
-/** The processes of the HAProxy a test platform runs as its data plane; none on the Node data plane. */
-export function haproxyPids(platform: TestPlatform): number[] {
-  const master = Number(readOr(join(platform.dataDir, 'haproxy', 'haproxy.pid'), '').trim());
-  return master > 0 ? processTree(master).map((p) => p.pid) : [];
-}
-
 /**
  * Starts counting what the platform's server and HAProxy spend; the function it returns stops,
  * and adds the CLI's own CPU (as runCliMeasured reports it).
  */
 export function countPlatformCpu(platform: TestPlatform): (cli: { user: number; system: number }) => TransferCpu {
   const server = cpuSnapshot([platform.pid]);
-  const haproxy = cpuSnapshot(haproxyPids(platform));
+  const haproxy = cpuSnapshot(haproxyPids(platform.dataDir));
   return (cli) => ({ cli: cli.user + cli.system, haproxy: cpuSpentSince(haproxy), server: cpuSpentSince(server) });
 }
 

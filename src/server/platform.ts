@@ -70,16 +70,17 @@ function listen(server: Server, port: number, host: string): Promise<void> {
 }
 
 /**
- * The port HAProxy is to listen on: a free one for port 0 (HAProxy cannot pick one and say which),
- * else the one given, once a bind of it here says it is free, with the same messages as without
- * HAProxy when it is not.
+ * The address HAProxy is to listen on, HOST:PORT: a free port for port 0 (HAProxy cannot pick one
+ * and say which), else the one given, once a bind of it here says it is free, with the same
+ * messages as without HAProxy when it is not.
  */
-async function publicPort(port: number, host: string): Promise<number> {
-  if (port === 0) return freePort(host);
+async function publicAddress(port: number, host: string): Promise<string> {
+  const bracketed = host.includes(':') ? `[${host}]` : host;
+  if (port === 0) return `${bracketed}:${await freePort(host)}`;
   const probe = createServer();
   await listen(probe, port, host);
   await new Promise((resolve) => probe.close(resolve));
-  return port;
+  return `${bracketed}:${port}`;
 }
 
 function parseListen(listen: string): { host: string; port: number } {
@@ -203,7 +204,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   // a free public port was once handed to the Node server's own bind a moment later, and HAProxy
   // then sent every request to itself.
   const started = haproxy
-    ? listen(server, 0, '127.0.0.1').then(async () => haproxy.start((server.address() as AddressInfo).port, `${host.includes(':') ? `[${host}]` : host}:${await publicPort(port, host)}`))
+    ? listen(server, 0, '127.0.0.1').then(async () => haproxy.start((server.address() as AddressInfo).port, await publicAddress(port, host)))
     : listen(server, port, host);
   await started.catch(async (error: unknown) => {
     server.close();

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 interface ProcessEntry {
   pid: number;
@@ -51,6 +52,12 @@ export function readOr(path: string, fallback: string): string {
   } catch {
     return fallback; // Gone meanwhile, or not ours to read.
   }
+}
+
+/** The processes of the HAProxy a server with data folder `dataDir` runs as its data plane; none on the Node data plane. */
+export function haproxyPids(dataDir: string): number[] {
+  const master = Number(readOr(join(dataDir, 'haproxy', 'haproxy.pid'), '').trim());
+  return master > 0 ? processTree(master).map((p) => p.pid) : [];
 }
 
 /** Every process whose environment holds `EVERAI_WORKER_ID=id`: a worker's own, in a container too (its processes are in the host's /proc). */
