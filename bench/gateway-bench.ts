@@ -8,7 +8,7 @@ import { runtimeCommand } from '../src/server/gateway/haproxy/runtime-socket';
 import { haproxyPids, processTree, workerPids } from '../test/helpers/process-tree';
 import { printGatewayReport, type CpuPart, type LoadResults, type MeasuredLoad, type SpreadPlane, type SpreadResults, type TargetName } from './gateway-report';
 import { startNginxProxy, type NginxProxy } from './nginx';
-import { cpuSnapshot, cpuSpentSince } from './process-cpu';
+import { cpuSnapshot, cpuSpentSince, sleepSnapshot, sleepsSince } from './process-cpu';
 import { median } from './stats';
 import { requireTools } from './tools';
 import { workerPort } from './worker-port';
@@ -111,10 +111,14 @@ type Parts = Record<CpuPart, () => number[]>;
 async function measureOne(wrk: string, load: Omit<WrkLoad, 'seconds'>, parts: Parts, warmupS = WARMUP_S): Promise<MeasuredLoad> {
   // The warm-up opens the connections and lets V8 optimise the hot path before it counts.
   await runWrk(wrk, { ...load, seconds: warmupS });
-  const before = Object.entries(parts).map(([part, find]) => [part as CpuPart, cpuSnapshot(find())] as const);
+  const before = Object.entries(parts).map(([part, find]) => {
+    const pids = find();
+    return { part: part as CpuPart, cpu: cpuSnapshot(pids), sleeps: sleepSnapshot(pids) };
+  });
   const result = await runWrk(wrk, { ...load, seconds: MEASURE_S });
-  const cpuUsPerRequest = Object.fromEntries(before.map(([part, snapshot]) => [part, (cpuSpentSince(snapshot) * 1e6) / Math.max(1, result.requests)]));
-  return { ...result, cpuUsPerRequest: cpuUsPerRequest as Record<CpuPart, number> };
+  const perRequest = (figure: (snapshot: (typeof before)[number]) => number) =>
+    Object.fromEntries(before.map((snapshot) => [snapshot.part, figure(snapshot) / Math.max(1, result.requests)])) as Record<CpuPart, number>;
+  return { ...result, cpuUsPerRequest: perRequest(({ cpu }) => cpuSpentSince(cpu) * 1e6), sleepsPerRequest: perRequest(({ sleeps }) => sleepsSince(sleeps)) };
 }
 
 /** A target's figure from its rounds: the round of median throughput, with the failures of all of them. */

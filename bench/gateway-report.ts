@@ -12,6 +12,8 @@ const PARTS: readonly CpuPart[] = ['server', 'haproxy', 'nginx', 'worker'];
 /** wrk's figures, and the CPU microseconds each part spent per request meanwhile. */
 export interface MeasuredLoad extends WrkResult {
   cpuUsPerRequest: Record<CpuPart, number>;
+  /** How often each part's main thread went to sleep, a request (process-cpu.ts: sleepSnapshot). */
+  sleepsPerRequest: Record<CpuPart, number>;
 }
 
 export interface LoadResults {
@@ -77,6 +79,8 @@ function ratioTable(loads: readonly LoadResults[]): string {
 /** The parts that proxy each target's requests to the worker. */
 const PROXY_PARTS: Readonly<Record<TargetName, readonly CpuPart[]>> = { direct: [], nginx: ['nginx'], gateway: ['server'], haproxy: ['server', 'haproxy'] };
 /** What the proxy in front of the worker spends per request. */
+/** The process whose event loop carries each plane's requests. */
+const SLEEPING_PROXY: Readonly<Record<SpreadPlane, CpuPart>> = { haproxy: 'haproxy', gateway: 'server' };
 const proxyUs = (load: MeasuredLoad, target: TargetName): number => PROXY_PARTS[target].reduce((sum, part) => sum + load.cpuUsPerRequest[part], 0);
 
 function cpuTable(loads: readonly LoadResults[]): string {
@@ -99,7 +103,13 @@ function spreadTable(spread: SpreadResults): string {
     { header: 'POOL_REQ/S', value: ([, r]) => Math.round(r.pool.requestsPerSec) },
     { header: 'MANY/POOL', value: ([, r]) => ratio(r.spread.requestsPerSec, r.pool.requestsPerSec) },
     { header: 'ONE_PROXY_US', value: ([plane, r]) => proxyUs(r.one, plane).toFixed(1) },
+    { header: 'POOL_PROXY_US', value: ([plane, r]) => proxyUs(r.pool, plane).toFixed(1) },
     { header: 'MANY_PROXY_US', value: ([plane, r]) => proxyUs(r.spread, plane).toFixed(1) },
+    // Why the proxy's CPU a request grows with the workers, in one app or several: it sleeps and wakes about once a request.
+    ...(['one', 'pool', 'spread'] as const).map((load) => ({
+      header: `${load === 'spread' ? 'MANY' : load.toUpperCase()}_PROXY_SLEEPS`,
+      value: ([plane, r]: [SpreadPlane, SpreadResults[SpreadPlane]]) => r[load].sleepsPerRequest[SLEEPING_PROXY[plane]].toFixed(2),
+    })),
     // Where the many apps' CPU goes: the proxy's parts and the workers (20 processes on the same CPUs).
     ...PARTS.filter((part) => part !== 'nginx').map((part) => ({
       header: `MANY_${part.toUpperCase()}_US`,
@@ -139,6 +149,7 @@ export function printGatewayReport(report: GatewayReport): void {
       cpuTable(loads),
       '',
       `${spreadLabel}, against one app of one worker and one app of as many workers (POOL), all through a wrk script, c=32`,
+      "PROXY_SLEEPS: how often the proxy's event loop (HAProxy's, or the server's for the Node gateway) went to sleep, a request",
       spreadTable(report.spread),
       '',
       'Targets',

@@ -39,3 +39,26 @@ export function cpuSpentSince(before: ReadonlyMap<number, number>): number {
   }
   return spent;
 }
+
+/**
+ * How many times the main thread of each of these processes has gone to sleep so far (its
+ * voluntary context switches, from /proc/PID/status); one already gone is left out. A proxy that
+ * sleeps about once a request wakes each time with its caches cold: what more worker processes
+ * than CPUs cost it.
+ */
+export function sleepSnapshot(pids: readonly number[]): Map<number, number> {
+  const sleeps = new Map<number, number>();
+  for (const pid of pids) {
+    const count = /^voluntary_ctxt_switches:\s+(\d+)$/m.exec(readOr(`/proc/${pid}/status`, ''))?.[1];
+    if (count !== undefined) sleeps.set(pid, Number(count));
+  }
+  return sleeps;
+}
+
+/** The sleeps of the processes of `before` since it was taken (one gone meanwhile adds nothing, as in cpuSpentSince). */
+export function sleepsSince(before: ReadonlyMap<number, number>): number {
+  const now = sleepSnapshot([...before.keys()]);
+  let sleeps = 0;
+  for (const [pid, then] of before) sleeps += (now.get(pid) ?? then) - then;
+  return sleeps;
+}
