@@ -138,7 +138,7 @@ export function printGatewayReport(report: GatewayReport): void {
     [
       '',
       `Gateway vs nginx vs direct: GET /hello on one worker, wrk ${report.measureS} s per run after ${report.warmupS} s warm-up; each figure is its target's median of ${report.rounds} runs, the targets' order reversed each round.`,
-      `${report.cpus} CPUs, shared by wrk, nginx (1 worker process), HAProxy (1 thread), the server and the worker: compare ratios, not absolutes.`,
+      `${report.cpus} CPUs, shared by wrk, nginx (1 worker process), HAProxy (1 thread), the server and the worker (a process, reached on loopback): compare ratios, not absolutes.`,
       '',
       latencyTable(loads),
       '',

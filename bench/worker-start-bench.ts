@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { renderTable } from '../src/cli/output';
-import { startTestPlatform, type TestPlatform } from '../test/helpers/platform';
+import type { TestPlatform } from '../test/helpers/platform';
 import { waitFor } from '../test/helpers/wait';
 import { AUTOSCALE_APP, deployAutoscaleApp, firstByteMs } from './cold-start';
 import { bareNodeIdleRssKb, bareNodeStartMs } from './node-start';
@@ -9,6 +9,7 @@ import { processName, rssKb } from './process-memory';
 import { phaseRows, startPhases, type StartPhases } from './start-phases';
 import { median } from './stats';
 import { liveWorkers, scaleDown, scaleUpOne } from './workers-api';
+import { onRuntime, type RuntimeKind } from './on-runtime';
 
 /**
  * What a worker's start costs on each runtime, against the floor of any start, a bare `node`
@@ -35,8 +36,7 @@ const COLD_RUNS = 5;
 /** How often a starting worker's status is polled: as often as the controller probes it on the clock in its first second. */
 const POLL_MS = 10;
 const TARGET_EXTRA_MS = 50;
-const RUNTIMES = ['process', 'container'] as const;
-type RuntimeKind = (typeof RUNTIMES)[number];
+const RUNTIMES: readonly RuntimeKind[] = ['process', 'container'];
 
 /** One start's phases, on the wall clock this process shares with the server: they add up to the total. */
 interface StartSample {
@@ -64,24 +64,6 @@ interface RuntimeFigures {
 const IDLE_MS = 1000;
 const TARGET_COLD_RATIO = 2;
 const TARGET_MEMORY_RATIO = 1.3;
-
-/** Runs `measure` against a fresh test server whose workers run on `runtime`. */
-async function onRuntime(runtime: RuntimeKind, measure: (platform: TestPlatform) => Promise<RuntimeFigures>): Promise<RuntimeFigures> {
-  // The server inherits EVERAI_RUNTIME, and platform.stop() reads it to sweep containers: it stays set until then.
-  const saved = process.env.EVERAI_RUNTIME;
-  process.env.EVERAI_RUNTIME = runtime;
-  try {
-    const platform = await startTestPlatform();
-    try {
-      return await measure(platform);
-    } finally {
-      await platform.stop();
-    }
-  } finally {
-    if (saved === undefined) delete process.env.EVERAI_RUNTIME;
-    else process.env.EVERAI_RUNTIME = saved;
-  }
-}
 
 function waitNoWorker(platform: TestPlatform): Promise<true> {
   return waitFor('no worker left', async () => (await liveWorkers(platform, AUTOSCALE_APP)).length === 0, 60_000, POLL_MS);
