@@ -78,9 +78,9 @@ function ratioTable(loads: readonly LoadResults[]): string {
 
 /** The parts that proxy each target's requests to the worker. */
 const PROXY_PARTS: Readonly<Record<TargetName, readonly CpuPart[]>> = { direct: [], nginx: ['nginx'], gateway: ['server'], haproxy: ['server', 'haproxy'] };
-/** What the proxy in front of the worker spends per request. */
 /** The process whose event loop carries each plane's requests. */
 const SLEEPING_PROXY: Readonly<Record<SpreadPlane, CpuPart>> = { haproxy: 'haproxy', gateway: 'server' };
+/** What the proxy in front of the worker spends per request. */
 const proxyUs = (load: MeasuredLoad, target: TargetName): number => PROXY_PARTS[target].reduce((sum, part) => sum + load.cpuUsPerRequest[part], 0);
 
 function cpuTable(loads: readonly LoadResults[]): string {
