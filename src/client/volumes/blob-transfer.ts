@@ -5,7 +5,7 @@ import { EveraiError } from '../../contract/errors';
 import { writeAll } from './write-all';
 import { streamExchange, type Exchange } from '../http-exchange';
 import { openAnswer } from '../answer-reader';
-import { streamedDigest, THREAD_FROM_BYTES, type StreamedDigest } from './streamed-digest';
+import { DOWNLOAD_THREAD_FROM_BYTES, streamedDigest, UPLOAD_THREAD_FROM_BYTES, type StreamedDigest } from './streamed-digest';
 import { sendFileBytes } from '../file-body';
 import type { VolumeFile } from '../../contract/volume-file';
 import { UPLOAD_OFFSET_HEADER, volumeApiPath, type DownloadFilesRequest, type FinishUploadRequest } from '../../contract/volume-view';
@@ -59,7 +59,7 @@ export async function uploadHashing(
   file: { source: string; upload: string; size: number; offset: number },
   onBytes: (bytes: number) => void,
 ): Promise<string> {
-  const hash = streamedDigest(file.source, file.size >= THREAD_FROM_BYTES);
+  const hash = streamedDigest(file.source, file.size >= UPLOAD_THREAD_FROM_BYTES);
   await hash.readStart(file.offset);
   let passed = file.offset;
   const res = await putFileBytes(api, volumeApiPath(ref, `/uploads/${file.upload}`), file, (bytes, piece) => {
@@ -114,7 +114,7 @@ class DownloadTarget {
     target: string,
   ) {
     this.fd = openSync(target, 'w');
-    this.digest = streamedDigest(target, file.size >= THREAD_FROM_BYTES);
+    this.digest = streamedDigest(target, file.size >= DOWNLOAD_THREAD_FROM_BYTES);
   }
 
   write(piece: Buffer): void {
