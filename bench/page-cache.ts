@@ -42,7 +42,9 @@ export function settleNote(): string {
  * 1 s a GiB (a 1 GiB `dd` into a new file: 0.14-0.18 s right after another was deleted, 1.0 s
  * when 20 s had passed). A `cp -r` of 1 GiB, done within the 2 s, wrote into the memory the drop
  * had just freed (0.32-0.44 s in 3 runs); after the wait, 0.71 and 0.72 s in 2 runs of 3 (0.29 s
- * in the other). A pull of the same GiB took 2.6-3.4 s either way.
+ * in the other). A pull of the same GiB took 2.6-3.4 s either way. A `cp -r` of one 4 GiB file:
+ * 2.76 and 2.95 s without the wait (6.46 s the first time, right after the file was written),
+ * 6.79-7.46 s after it (3 runs).
  */
 export async function settleBefore(inputs: readonly string[]): Promise<void> {
   await execFileAsync('sync');
