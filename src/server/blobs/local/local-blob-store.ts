@@ -141,13 +141,11 @@ export class LocalBlobStore implements BlobStore {
     }
   }
 
-  /**
-   * Hashed here, from the pieces in memory, not on the hash thread: written first and read back
-   * there, a push of 1024 files of 1 MiB took 3.97-5.49 s against 4.02-4.58 s (4 alternating
-   * rounds), and the server spent no less CPU.
-   */
   async writeBytes(pieces: readonly Buffer[], expectedDigest: string): Promise<{ digest: string; size: number }> {
     parseDigest(expectedDigest);
+    // Hashed here, from the pieces in memory, not on the hash thread: written first and read back
+    // there, a push of 1024 files of 1 MiB took 3.97-5.49 s against 4.02-4.58 s (4 alternating
+    // rounds), and the server spent no less CPU.
     const hash = createHash('sha256');
     let size = 0;
     for (const piece of pieces) {
