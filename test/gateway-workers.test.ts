@@ -6,9 +6,11 @@ import { appJson, cliOk, copyExampleApp, deployApp, editFile, workersJson } from
 import { waitWorkerCount } from './helpers/autoscale';
 import { startTestPlatform, type TestPlatform } from './helpers/platform';
 import { waitFor } from './helpers/wait';
+import { killWorker } from './helpers/workers';
 
 // How the gateway spreads requests over an app's workers, seen from a client: as many at once as
-// the app's concurrency (however it was changed), and a session on the worker that served it first.
+// the app's concurrency (however it was changed), a session on the worker that served it first,
+// and the queue kept when the app's only worker dies.
 
 /** get-start with two routes that tell, from inside the worker, what it saw. */
 const ROUTES = `
@@ -56,6 +58,23 @@ async function answer(res: Promise<Response>): Promise<string> {
   assert.equal(done.status, 200, body);
   return body;
 }
+
+test("requests queued behind the app's only worker when it is killed are served by its replacement", async () => {
+  const [worker] = await workersJson(platform, 'get-start', false);
+  assert.ok(worker);
+  // The worker's one place is taken; two more requests wait in the app's queue.
+  const cut = answer(get('/who?ms=5000'));
+  await waitFor('the worker is busy', async () => (await workersJson(platform, 'get-start', false)).find((w) => w.id === worker.id)?.detailStatus === 'DETAIL_STATUS_BUSY');
+  const queued = [answer(get('/who')), answer(get('/who'))];
+  await waitFor('two requests queued', async () => (JSON.parse(await cliOk(platform, ['app', 'queue', 'get-start', '-o', 'json'])) as QueueEntry[]).length === 2);
+
+  await killWorker(platform.dataDir, worker.id);
+  const served = await Promise.all(queued);
+  assert.equal(served.length, 2);
+  for (const who of served) assert.notEqual(who, worker.id, 'a queued request was answered by the replacement');
+  // The request the kill cut had no byte of its answer yet: a GET, it is retried there too.
+  assert.notEqual(await cut, worker.id);
+});
 
 test('raising concurrency with app update lets the same worker serve that many requests at once', async () => {
   const [before] = await workersJson(platform, 'get-start', false);
