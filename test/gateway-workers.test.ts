@@ -69,9 +69,7 @@ test("requests queued behind the app's only worker when it is killed are served 
   await waitFor('two requests queued', async () => (JSON.parse(await cliOk(platform, ['app', 'queue', 'get-start', '-o', 'json'])) as QueueEntry[]).length === 2);
 
   await killWorker(platform.dataDir, worker.id);
-  const served = await Promise.all(queued);
-  assert.equal(served.length, 2);
-  for (const who of served) assert.notEqual(who, worker.id, 'a queued request was answered by the replacement');
+  for (const who of await Promise.all(queued)) assert.notEqual(who, worker.id, 'a queued request was answered by the replacement');
   // The request the kill cut had no byte of its answer yet: a GET, it is retried there too.
   assert.notEqual(await cut, worker.id);
 });
