@@ -14,7 +14,7 @@ const { findHaproxy } = require(join(dist, 'src', 'server', 'gateway', 'haproxy'
 
 const planeTests = [
   'gateway', 'gateway-headers', 'gateway-workers', 'app-route-queue', 'app-route-sessions',
-  'drain-deadline', 'image-upgrade', 'repeated-upgrades', 'failed-revisions', 'scale-to-zero', 'cold-start-concurrency',
+  'drain-deadline', 'image-upgrade', 'repeated-upgrades', 'failed-revisions', 'scale-to-zero', 'worker-places',
   'metrics',
 ];
 
