@@ -169,15 +169,22 @@ test("a small image unpacks while a large one is still unpacking: it does not wa
   const piece = Buffer.alloc(4 * 1024 * 1024, 1);
   const large = await imageOf([Array.from({ length: 64 }, (_, i) => ({ name: `weights/${i}.bin`, body: piece }))], false);
   const small = await imageOf([[{ name: 'app/app.ts', body: 'small' }]], false);
-  const unpacker = new ImageUnpacker(blobs, cacheDir());
-  const finished: string[] = [];
-  const unpacking = unpacker.ensureUnpacked(large).then(() => finished.push('large'));
-  // The small one is asked for once the large one's files are being written.
-  const writing = () => existsSync(cacheDir()) && readdirSync(cacheDir()).some((name) => name.startsWith('.building-') && existsSync(join(cacheDir(), name, 'weights', '0.bin')));
-  while (!writing() && finished.length === 0) await new Promise((resolve) => setTimeout(resolve, 1));
-  await unpacker.ensureUnpacked(small).then(() => finished.push('small'));
-  await unpacking;
-  assert.deepEqual(finished, ['small', 'large']);
+  // On a busy machine this thread may first look after the large one is done; then the small one
+  // was not asked for beside it, and the two go again into a fresh cache (three tries at most).
+  for (let attempt = 1; ; attempt++) {
+    const cache = join(dir, `side-by-side-${attempt}`);
+    const unpacker = new ImageUnpacker(blobs, cache);
+    const finished: string[] = [];
+    const unpacking = unpacker.ensureUnpacked(large).then(() => finished.push('large'));
+    // The small one is asked for once the large one's files are being written.
+    const writing = () => existsSync(cache) && readdirSync(cache).some((name) => name.startsWith('.building-') && existsSync(join(cache, name, 'weights', '0.bin')));
+    while (!writing() && finished.length === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    if (finished.length > 0 && attempt < 3) continue;
+    await unpacker.ensureUnpacked(small).then(() => finished.push('small'));
+    await unpacking;
+    assert.deepEqual(finished, ['small', 'large']);
+    return;
+  }
 });
 
 test("entries with '..' are refused", async () => {
