@@ -8,12 +8,21 @@ import type { WorkerSlot } from './worker-slot';
 interface Waiter {
   sessionId: string | undefined;
   exclude: ReadonlySet<string>;
+  /** Whether it waits for a place on a worker (acquire), or only for a worker taking requests (untilLive). */
+  takesPlace: boolean;
   createdAt: string;
   resolve(slot: WorkerSlot): void;
   reject(error: Error): void;
 }
 
 const NONE: ReadonlySet<string> = new Set();
+
+/** A request waited `timeoutMs` in the queue of `app` for a worker, in vain. */
+export function queueTimeout(app: AppRecord, timeoutMs: number): EveraiError {
+  return new EveraiError('EVERAI_QUEUE_TIMEOUT', `no worker of app '${app.name}' could take the request within ${Math.round(timeoutMs / 1000)} s`, {
+    headers: { 'retry-after': '5' },
+  });
+}
 
 /**
  * An app's routing state: its workers, its FIFO queue and its session pins. All of it lives in one
@@ -34,14 +43,30 @@ export class AppRoute {
    * that already failed this request: a retry never goes back to them.
    */
   acquire(sessionId: string | undefined, timeoutMs: number, signal: AbortSource, exclude: ReadonlySet<string> = NONE): Promise<WorkerSlot> {
+    const slot = this.queue.length === 0 ? this.pick(sessionId, exclude) : undefined;
+    if (slot && !signal.aborted) return Promise.resolve(this.take(slot, sessionId));
+    return this.wait({ sessionId, exclude, takesPlace: true }, timeoutMs, signal);
+  }
+
+  /**
+   * Resolves once the app has a worker taking requests, waiting in the queue (NotDispatch) while it
+   * has none; takes no place on it: the data plane in front counts the request (a relay).
+   */
+  async untilLive(timeoutMs: number, signal: AbortSource): Promise<void> {
+    if (this.live() && !signal.aborted) return;
+    await this.wait({ sessionId: undefined, exclude: NONE, takesPlace: false }, timeoutMs, signal);
+  }
+
+  private live(): WorkerSlot | undefined {
+    return this.slots.find((s) => !s.draining);
+  }
+
+  private wait(wanted: Pick<Waiter, 'sessionId' | 'exclude' | 'takesPlace'>, timeoutMs: number, signal: AbortSource): Promise<WorkerSlot> {
     // An abort listener added now would never fire: a client already gone must not wait the timeout in the queue.
     if (signal.aborted) return Promise.reject(new Error('client went away'));
-    const slot = this.queue.length === 0 ? this.pick(sessionId, exclude) : undefined;
-    if (slot) return Promise.resolve(this.take(slot, sessionId));
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
-        sessionId,
-        exclude,
+        ...wanted,
         createdAt: new Date().toISOString(),
         resolve: (s) => {
           cleanup();
@@ -57,17 +82,7 @@ export class AppRoute {
         if (index >= 0) this.queue.splice(index, 1);
         waiter.reject(error);
       };
-      const timer = setTimeout(
-        () =>
-          leave(
-            new EveraiError(
-              'EVERAI_QUEUE_TIMEOUT',
-              `no worker of app '${this.app.name}' could take the request within ${Math.round(timeoutMs / 1000)} s`,
-              { headers: { 'retry-after': '5' } },
-            ),
-          ),
-        timeoutMs,
-      );
+      const timer = setTimeout(() => leave(queueTimeout(this.app, timeoutMs)), timeoutMs);
       const onAbort = () => leave(new Error('client went away'));
       signal.addEventListener('abort', onAbort, { once: true });
       const cleanup = () => {
@@ -79,8 +94,7 @@ export class AppRoute {
   }
 
   private reasonFor(sessionId: string | undefined): QueueReason {
-    const live = this.slots.filter((s) => !s.draining);
-    if (live.length === 0) return 'NotDispatch';
+    if (!this.live()) return 'NotDispatch';
     if (sessionId && this.pinnedSlot(sessionId)) return 'QueueDueSession';
     return 'WorkerBusy';
   }
@@ -119,9 +133,9 @@ export class AppRoute {
     if (this.queue.length === 0) return;
     const still: Waiter[] = [];
     for (const waiter of this.queue) {
-      const slot = this.pick(waiter.sessionId, waiter.exclude);
-      if (slot) waiter.resolve(this.take(slot, waiter.sessionId));
-      else still.push(waiter);
+      const slot = waiter.takesPlace ? this.pick(waiter.sessionId, waiter.exclude) : this.live();
+      if (!slot) still.push(waiter);
+      else waiter.resolve(waiter.takesPlace ? this.take(slot, waiter.sessionId) : slot);
     }
     this.queue = still;
   }

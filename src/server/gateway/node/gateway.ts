@@ -1,12 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { EveraiError } from '../../../contract/errors';
 import type { Authenticator } from '../../auth';
 import type { AccessNote } from '../../http/access-log';
 import { appLabel, type PlatformMetrics } from '../../metrics/metrics';
 import type { AppRecord, UserRecord } from '../../store/records';
 import { Abort } from './abort';
-import { AppRoute } from './app-route';
+import { AppRoute, queueTimeout } from './app-route';
+import type { Relay } from '../relay';
 import { QUEUE_REASONS, type QueueReason, type QueuedRequestView } from '../../../contract/api-views';
 import { carriesPlatformToken, forwardRequestHeaders, SERVICE_PORT_HEADER, USER_HEADER } from '../forward-headers';
 import type { SlotLoad } from '../data-plane';
@@ -24,6 +26,22 @@ export interface GatewayDeps {
 /** Idempotent requests (RFC 9110 §9.2.2) that got no answer yet may be tried again on another worker. */
 const RETRYABLE = new Set(['GET', 'HEAD', 'OPTIONS']);
 const MAX_ATTEMPTS = 3;
+/** How often a request the relay sent back asks it again whether it has a worker up. */
+const RELAY_POLL_MS = 100;
+
+/** One request on its way to a worker: what either way of forwarding it needs. */
+interface Forwarding {
+  req: IncomingMessage;
+  res: ServerResponse;
+  route: AppRoute;
+  /** The worker's path and query. */
+  path: string;
+  /** forwardRequestHeaders: built once, however many tries it takes. */
+  headers: Record<string, string | string[]>;
+  note: AccessNote;
+  /** Aborted when the client goes. */
+  client: Abort;
+}
 
 /**
  * Routes requests to an app's workers. It reads only memory: the controller tells it which apps
@@ -35,8 +53,14 @@ export class Gateway {
   private readonly byName = new Map<string, string[]>();
   private readonly byRouteName = new Map<string, string>();
   private starvedListener: ((appId: string) => void) | undefined;
+  private relay: Relay | undefined;
 
   constructor(private readonly deps: GatewayDeps) {}
+
+  /** From now on the requests it forwards to a worker's main port go through `relay`, which counts and queues them. */
+  relayThrough(relay: Relay): void {
+    this.relay = relay;
+  }
 
   /**
    * Hears of each request that finds no worker it could ever be served by (an app scaled to zero),
@@ -230,32 +254,35 @@ export class Gateway {
     noteApp(note, route.app);
     refusePaused(route.app);
     const user = req.headers[USER_HEADER];
-    return this.dispatch(req, res, route, typeof user === 'string' ? user : undefined, target, note);
+    return this.dispatch(req, res, route, typeof user === 'string' ? user : undefined, target, note, true);
   }
 
-  /** Forwards to a worker of `route`, waiting in its queue for one, and retrying on another when one fails before answering. */
-  private async dispatch(req: IncomingMessage, res: ServerResponse, route: AppRoute, userName: string | undefined, forwardPath: string, note: AccessNote): Promise<void> {
-    const app = route.app;
-    const label = appLabel(app);
+  /**
+   * Forwards to a worker of `route`: through the relay when there is one (a service port aside: the
+   * relay knows each worker's main port only), else straight to a worker. `sentBack`: the relay
+   * handed the request here (HAProxy's activator).
+   */
+  private async dispatch(req: IncomingMessage, res: ServerResponse, route: AppRoute, userName: string | undefined, path: string, note: AccessNote, sentBack = false): Promise<void> {
     const client = new Abort();
     res.once('close', () => {
       if (!res.writableFinished) client.abort(new Error('the client went away'));
     });
-    const sessionHeader = req.headers['x-everai-session-id'];
-    const sessionId = Array.isArray(sessionHeader) ? sessionHeader[0] : sessionHeader;
+    const forwarding: Forwarding = { req, res, route, path, headers: forwardRequestHeaders(req.headers, userName), note, client };
     const portHeader = req.headers[SERVICE_PORT_HEADER];
     const servicePort = Array.isArray(portHeader) ? portHeader[0] : portHeader;
-    const headers = forwardRequestHeaders(req.headers, userName);
+    if (this.relay && servicePort === undefined) return this.throughRelay(forwarding, this.relay, sentBack);
+    return this.toWorker(forwarding, servicePort);
+  }
 
+  /** Straight to a worker, waiting in the app's queue for a place on one, and retrying on another when one fails before answering. */
+  private async toWorker(forwarding: Forwarding, servicePort: string | undefined): Promise<void> {
+    const { req, res, route, note, client } = forwarding;
+    const app = route.app;
+    const sessionHeader = req.headers['x-everai-session-id'];
+    const sessionId = Array.isArray(sessionHeader) ? sessionHeader[0] : sessionHeader;
     const failedOn = new Set<string>();
-    const queueTimeoutMs = app.queueTimeoutMs ?? this.deps.queueTimeoutMs;
     for (let attempt = 1; ; attempt++) {
-      if (!route.slots.some((s) => !s.draining)) this.starvedListener?.(app.id);
-      const queuedAt = performance.now();
-      // A wait that ended in a timeout counts too: it is the wait users feel most.
-      const slot = await route.acquire(sessionId, queueTimeoutMs, client, failedOn).finally(() => {
-        this.deps.metrics.queueWaited(label, (performance.now() - queuedAt) / 1000);
-      });
+      const slot = await this.waited(route, () => route.acquire(sessionId, this.queueTimeoutMs(app), client, failedOn));
       note.worker = slot.id;
       let ok = false;
       try {
@@ -268,7 +295,7 @@ export class Gateway {
         const unfollow = exchange.follow(client);
         slot.hold(exchange);
         try {
-          ok = (await proxyToWorker(req, res, pool, forwardPath, headers, this.deps.maxRequestBodyBytes, exchange)).ok;
+          ok = (await proxyToWorker(req, res, pool, forwarding.path, forwarding.headers, this.deps.maxRequestBodyBytes, exchange)).ok;
         } finally {
           unfollow();
           slot.letGo(exchange);
@@ -280,14 +307,75 @@ export class Gateway {
         // The worker failed before answering (it died, or refused the connection): try another,
         // or wait in the queue for one (its replacement) if it was the only one.
         failedOn.add(slot.id);
-        const retry = RETRYABLE.has(req.method ?? '') && attempt < MAX_ATTEMPTS && !client.aborted;
-        if (!retry) {
+        if (!this.retries(req, attempt, client)) {
           throw new EveraiError('EVERAI_WORKER_FAILED', `the worker failed before answering: ${(error as Error).message}`, { cause: error });
         }
       } finally {
         route.release(slot, ok);
       }
     }
+  }
+
+  /**
+   * Through the relay, which queues the request and picks its worker, counting it with the ones it
+   * takes itself: the gateway holds it only while the app has no worker (at zero, a cold start).
+   */
+  private async throughRelay(forwarding: Forwarding, relay: Relay, sentBack: boolean): Promise<void> {
+    const { req, res, route, note, client } = forwarding;
+    const takeWorker = (headers: Record<string, string | string[]>) => {
+      const worker = headers[relay.workerHeader];
+      delete headers[relay.workerHeader];
+      if (typeof worker === 'string') note.worker = worker;
+    };
+    // A request the relay sent here, or one it failed, goes back only once it says it has a worker
+    // up: it may have none though the gateway has one (its check found the worker dead first), and
+    // the request would go round between them.
+    let confirm = sentBack;
+    for (let attempt = 1; ; attempt++) {
+      await this.untilRelayable(route, relay, confirm, client);
+      const target = relay.target(route.app, forwarding.path);
+      try {
+        await proxyToWorker(req, res, relay.pool, target.path, { ...forwarding.headers, ...target.headers }, this.deps.maxRequestBodyBytes, client, takeWorker);
+        return;
+      } catch (error) {
+        if (error instanceof EveraiError) throw error;
+        if (error instanceof CutOffError) return;
+        // The relay failed before answering (HAProxy starting again): an idempotent request goes again once it is back.
+        if (!this.retries(req, attempt, client)) {
+          throw new EveraiError('EVERAI_WORKER_FAILED', `the data plane failed before answering: ${(error as Error).message}`, { cause: error });
+        }
+        confirm = true;
+      }
+    }
+  }
+
+  /** Waits while the app has no worker taking requests and, when `confirm`, until the relay says it has one up. */
+  private async untilRelayable(route: AppRoute, relay: Relay, confirm: boolean, client: Abort): Promise<void> {
+    const timeoutMs = this.queueTimeoutMs(route.app);
+    const until = performance.now() + timeoutMs;
+    for (;;) {
+      await this.waited(route, () => route.untilLive(timeoutMs, client));
+      if (!confirm || (await relay.up(route.app.id))) return;
+      if (performance.now() >= until) throw queueTimeout(route.app, timeoutMs);
+      await sleep(RELAY_POLL_MS);
+    }
+  }
+
+  /** A wait in the app's queue, timed for the queue metric (a timeout too: it is the wait users feel most). */
+  private async waited<T>(route: AppRoute, wait: () => Promise<T>): Promise<T> {
+    const app = route.app;
+    if (!route.slots.some((s) => !s.draining)) this.starvedListener?.(app.id);
+    const queuedAt = performance.now();
+    return wait().finally(() => this.deps.metrics.queueWaited(appLabel(app), (performance.now() - queuedAt) / 1000));
+  }
+
+  private queueTimeoutMs(app: AppRecord): number {
+    return app.queueTimeoutMs ?? this.deps.queueTimeoutMs;
+  }
+
+  /** Whether a request that failed before any answer goes again: an idempotent one, a few times, while its client waits. */
+  private retries(req: IncomingMessage, attempt: number, client: Abort): boolean {
+    return RETRYABLE.has(req.method ?? '') && attempt < MAX_ATTEMPTS && !client.aborted;
   }
 
   async close(): Promise<void> {

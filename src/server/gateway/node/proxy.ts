@@ -30,6 +30,7 @@ export class CutOffError extends Error {}
  * workers are tried), and streams the answer into the client's response as it comes
  * (undici's `stream`, no buffering either way), so an SSE event reaches the client as soon as the
  * worker writes it.
+ * `onHeaders` sees the answer's headers before the client does, and may take some out.
  * Throws CutOffError when the exchange broke after the client got part of the answer, anything
  * else when the worker failed before the client got a byte (so the request may be retried).
  */
@@ -41,6 +42,7 @@ export async function proxyToWorker(
   headers: Record<string, string | string[]>,
   bodyLimitBytes: number,
   signal: Abort,
+  onHeaders?: (headers: Record<string, string | string[]>) => void,
 ): Promise<ProxyOutcome> {
   const hasBody = req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
   const body = hasBody && req.method !== 'GET' && req.method !== 'HEAD' ? req.pipe(bodyLimit(bodyLimitBytes)) : null;
@@ -51,7 +53,9 @@ export async function proxyToWorker(
     await pool.stream(
       { path, method: req.method as 'GET', headers, body, signal },
       ({ statusCode, headers: answered }) => {
-        sink = new ResponseSink(res, statusCode, forwardResponseHeaders(answered));
+        const forwarded = forwardResponseHeaders(answered);
+        onHeaders?.(forwarded);
+        sink = new ResponseSink(res, statusCode, forwarded);
         return sink;
       },
     );

@@ -1,0 +1,18 @@
+import type { Pool } from 'undici';
+import type { AppRecord } from '../store/records';
+
+/**
+ * A data plane in front of the Node gateway that owns each worker's places (HAProxy, with its
+ * `maxconn` and queue): the Node gateway sends it the app requests it forwards, rather than going
+ * straight to a worker, so one dispatcher counts every request a worker holds.
+ */
+export interface Relay {
+  /** Keep-alive connections to it. */
+  readonly pool: Pool;
+  /** The request target and the added headers that send a request for `app` to one of its workers at `workerPath`. */
+  target(app: AppRecord, workerPath: string): { path: string; headers: Record<string, string> };
+  /** The response header naming the worker that answered: the relay adds it, the client never gets it. */
+  readonly workerHeader: string;
+  /** Whether it has a worker of the app taking requests now, asked afresh (false when it cannot say). */
+  up(appId: string): Promise<boolean>;
+}
