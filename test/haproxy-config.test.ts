@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { renderHaproxyConfig } from '../src/server/gateway/haproxy/haproxy-config';
 import { mapFileText, routeEntries, tokenEntries } from '../src/server/gateway/haproxy/haproxy-maps';
 import { readServedLines, type HaproxyServed } from '../src/server/gateway/haproxy/haproxy-access';
-import { countSessions, parseShowStat } from '../src/server/gateway/haproxy/haproxy-stats';
+import { countSessions, parseShowStat, serversInService } from '../src/server/gateway/haproxy/haproxy-stats';
 import { app, user } from './helpers/store-records';
 
 // The HAProxy data plane's generated parts, without a server: the config HAProxy accepts, and which
@@ -17,7 +17,7 @@ import { app, user } from './helpers/store-records';
 test('the generated config is one HAProxy accepts, with a backend per app and its workers', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'everai-haproxy-'));
   try {
-    const files = { socket: join(dir, 'api.sock'), activatorSocket: join(dir, 'activator.sock'), routesMap: join(dir, 'routes.map'), tokensMap: join(dir, 'tokens.map') };
+    const files = { socket: join(dir, 'api.sock'), activatorSocket: join(dir, 'activator.sock'), dispatchSocket: join(dir, 'dispatch.sock'), routesMap: join(dir, 'routes.map'), tokensMap: join(dir, 'tokens.map') };
     writeFileSync(files.routesMap, '');
     writeFileSync(files.tokensMap, '');
     const config = renderHaproxyConfig({
@@ -45,6 +45,11 @@ test('the generated config is one HAProxy accepts, with a backend per app and it
     assert.match(config, /^ {2}server activator unix@\S+activator\.sock backup$/m);
     assert.match(config, /^ {2}http-request set-header x-everai-activator 0123abcd$/m);
     assert.match(config, /^ {2}server W2 127\.0\.0\.1:3 maxconn 3 .* disabled$/m);
+    // What the Node server forwards to a worker comes in through the dispatch frontend, to the app's
+    // backend by its id; a session is never pinned to the activator, which sends its requests there.
+    assert.match(config, /^frontend dispatch\n {2}bind unix@\S+dispatch\.sock mode 600$/m);
+    assert.match(config, /^ {2}use_backend app_%\[var\(txn\.app\)\]$/m);
+    assert.match(config, /^ {2}stick store-response var\(txn\.session\) unless \{ srv_name activator \}$/m);
     writeFileSync(join(dir, 'haproxy.cfg'), config);
     await promisify(execFile)('haproxy', ['-c', '-f', join(dir, 'haproxy.cfg')]);
   } finally {
@@ -114,6 +119,22 @@ test('the queue, load and session pins are read from HAProxy stats and stick tab
       ['app_B', [['W3', 1]]],
     ],
   );
+});
+
+test('a backend\'s servers in service are read from its servers state, the activator among them', () => {
+  const state = [
+    '1',
+    '# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight srv_iweight',
+    '4 app_A 1 activator - 2 0 1 1',
+    '4 app_A 2 W1 127.0.0.1 2 0 1 1',
+    // Down (its check failed), in maintenance (draining), and both.
+    '4 app_A 3 W2 127.0.0.1 0 0 1 1',
+    '4 app_A 4 W3 127.0.0.1 2 1 1 1',
+    '4 app_A 5 W4 127.0.0.1 0 1 1 1',
+    '',
+  ].join('\n');
+  assert.deepEqual(serversInService(state), ['activator', 'W1']);
+  assert.deepEqual(serversInService(''), []);
 });
 
 test("HAProxy's ring lines: each request served straight from a worker, marked when cut", () => {

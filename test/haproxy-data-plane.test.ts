@@ -15,6 +15,7 @@ import { waitFor } from './helpers/wait';
 /** get-start with a route that answers who the data plane said called (x-everai-user). */
 const ROUTES = `
 app.service.route('/me', { methods: ['GET'] }, async (req: Request) => req.headers.get('x-everai-user') ?? '');
+app.service.route('/echo', { methods: ['POST'] }, async (req: Request) => req.text());
 `;
 
 const platform = usePlatform({
@@ -78,6 +79,32 @@ test("another app created and deleted under load (each one reloads HAProxy): no 
     const csv = await runtimeCommand(join(haproxyDir(), 'haproxy.sock'), 'show stat');
     return neighbours.every((id) => !csv.includes(`app_${id},`));
   });
+});
+
+/** POSTs `text` to the app's /echo as a body of unknown length (chunked): HAProxy hands it to the Node server. */
+async function echoChunked(app: string, text: string): Promise<{ status: number; body: string }> {
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode(text));
+      controller.close();
+    },
+  });
+  const url = `${platform.url}/api/routes/v1/default/${app}/echo`;
+  const init = { method: 'POST', body, duplex: 'half', headers: { authorization: `Bearer ${platform.token}` } };
+  return answered(fetch(url, init));
+}
+
+test('a request the Node server sends on through HAProxy reaches the worker of an app created since HAProxy last reloaded', async () => {
+  // The Node server forwards a chunked body through HAProxy's dispatch frontend, and keeps the connection.
+  assert.deepEqual(await echoChunked('get-start', 'first'), { status: 200, body: 'first' });
+  const dir = copyExampleApp(platform);
+  editFile(join(dir, 'app.ts'), (text) => text.replace("new App('get-start'", "new App('later'").concat(ROUTES));
+  const later = await deployApp(platform, dir, 'later');
+  // Its backend is in a new config: the HAProxy that kept the Node server's connection has none.
+  assert.deepEqual(await echoChunked('later', 'second'), { status: 200, body: 'second' });
+  assert.deepEqual(await echoChunked('get-start', 'third'), { status: 200, body: 'third' });
+  await cliOk(platform, ['app', 'delete', 'later', '--yes']);
+  await waitFor('HAProxy runs a config without the deleted app', async () => !(await runtimeCommand(join(haproxyDir(), 'haproxy.sock'), 'show stat')).includes(`app_${later.id},`));
 });
 
 for (const victim of ['master', 'worker'] as const) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { copyExampleApp, deployApp, editFile, workersJson } from './helpers/app-fixture';
 import { useNumericArgs } from './helpers/autoscale';
 import { usePlatform } from './helpers/platform';
@@ -25,14 +25,6 @@ app.service.route('/held', { methods: ['GET', 'POST'] }, async (req: Request) =>
 
 const platform = usePlatform();
 
-/**
- * On HAProxy the Node gateway sends its requests straight to the worker while HAProxy sends its
- * own up to maxconn: each counts only its own (docs/data-plane.md, "Not yet").
- */
-function todoOnHaproxy(t: TestContext): void {
-  if (platform.log().includes('data plane: haproxy')) t.todo('HAProxy and the Node gateway each fill the worker up to its concurrency');
-}
-
 /** GETs (or POSTs `body`) the app's /held route; answers the most requests its worker held at once. */
 async function held(app: string, ms: number, body?: ReadableStream<Uint8Array>): Promise<number> {
   const res = await fetch(`${platform.url}/api/routes/v1/default/${app}/held?ms=${ms}`, {
@@ -44,8 +36,7 @@ async function held(app: string, ms: number, body?: ReadableStream<Uint8Array>):
   return Number(text);
 }
 
-test('a cold start burst: the new worker never holds more than the app concurrency (1)', async (t) => {
-  todoOnHaproxy(t);
+test('a cold start burst: the new worker never holds more than the app concurrency (1)', async () => {
   const dir = copyExampleApp(platform, 'autoscale');
   useNumericArgs(dir, { min_workers: 0, max_workers: 1, max_queue_size: 100, scale_up_step: 1, max_idle_time: 2 });
   editFile(join(dir, 'app.ts'), (text) => text.concat(HELD_ROUTE));
@@ -62,8 +53,7 @@ test('a cold start burst: the new worker never holds more than the app concurren
   assert.equal(most, 1, `the worker held ${most} requests at once`);
 });
 
-test('a chunked POST and a GET at once: the worker (concurrency 1) holds one at a time', async (t) => {
-  todoOnHaproxy(t);
+test('a chunked POST and a GET at once: the worker (concurrency 1) holds one at a time', async () => {
   const dir = copyExampleApp(platform);
   editFile(join(dir, 'app.ts'), (text) => text.replace('image: Image.fromRegistry(IMAGE),', 'image: Image.fromRegistry(IMAGE),\n  concurrency: 1,').concat(HELD_ROUTE));
   await deployApp(platform, dir);

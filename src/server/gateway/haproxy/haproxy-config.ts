@@ -28,6 +28,8 @@ export interface HaproxyFiles {
   socket: string;
   /** The activator frontend's socket: each app's backup server, so only HAProxy reaches it. */
   activatorSocket: string;
+  /** The dispatch frontend's socket: what the Node server forwards to a worker comes in there. */
+  dispatchSocket: string;
   routesMap: string;
   tokensMap: string;
 }
@@ -48,6 +50,15 @@ export interface HaproxyConfigInput {
 export const ACTIVATOR_HEADER = 'x-everai-activator';
 /** The app a request sent to the activator is for, set by its app's backend. */
 export const ACTIVATED_APP_HEADER = 'x-everai-app-id';
+
+/** The worker that answered a request the Node server sent through the dispatch frontend, for its access line; the client never gets it. */
+export const DISPATCHED_WORKER_HEADER = 'x-everai-worker';
+
+/**
+ * What follows the route prefix, as the worker's own path: both forms' prefixes are 5 segments
+ * (`/api/routes/v1/NAMESPACE/NAME`, `/api/apps/v1/routes/ROUTE`).
+ */
+const STRIP_ROUTE_PREFIX = 'http-request set-path /%[path,field(7,/,0)]';
 
 /** How often HAProxy checks a worker's port (a connect): a worker marked down is up again after two. */
 const CHECK_INTERVAL_MS = 1000;
@@ -210,6 +221,30 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     `  http-request set-header ${ACTIVATOR_HEADER} ${input.activatorSecret}`,
     '  default_backend node',
     '',
+    // What the Node server forwards to a worker's main port (a request it held while its app had no
+    // worker, a chunked body, a long path), checked and rewritten, with its app in a header: the
+    // app's backend queues it and picks the worker, counting it against maxconn with the requests
+    // HAProxy takes itself. The target keeps a route prefix, which the backend strips.
+    'frontend dispatch',
+    `  bind unix@${files.dispatchSocket} mode 600`,
+    // The path as the client sent it, which the Node server took (bytes HAProxy's parser refuses).
+    '  option accept-invalid-http-request',
+    `  http-request set-var(txn.app) req.hdr(${ACTIVATED_APP_HEADER})`,
+    `  http-request del-header ${ACTIVATED_APP_HEADER}`,
+    // The caller the Node server authenticated, kept as the public frontend keeps a token's: the backend sets x-everai-user from it.
+    `  http-request set-var-fmt(txn.caller) "-|%[req.fhdr(${USER_HEADER})]" if { req.fhdr(${USER_HEADER}) -m found }`,
+    // A request the activator served came back through another dispatch, which named its worker.
+    `  http-response set-header ${DISPATCHED_WORKER_HEADER} %[srv_name] unless { srv_name ${ACTIVATOR_SERVER} }`,
+    `  use_backend ${backendName('')}%[var(txn.app)]`,
+    // An app this HAProxy has no backend for (a connection to the old one, during a reload): the
+    // Node server takes the request back as one no worker could take, and sends it again.
+    '  default_backend unloaded',
+    '',
+    'backend unloaded',
+    `  ${STRIP_ROUTE_PREFIX}`,
+    `  http-request set-header ${ACTIVATED_APP_HEADER} %[var(txn.app)]`,
+    `  server ${ACTIVATOR_SERVER} unix@${files.activatorSocket}`,
+    '',
     'backend node',
     // The Node server logs (and counts) what it serves itself. Set here, not in the frontend: a rule
     // the fast path never runs.
@@ -240,14 +275,16 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
       // A request here carries a platform token only as a known caller's bearer (the frontend sends
       // any other to the Node server).
       '  http-request del-header authorization if { var(txn.caller) -m found }',
-      // What follows the route prefix, as the worker's own path: both forms' prefixes are 5
-      // segments (`/api/routes/v1/NAMESPACE/NAME`, `/api/apps/v1/routes/ROUTE`).
-      '  http-request set-path /%[path,field(7,/,0)]',
+      `  ${STRIP_ROUTE_PREFIX}`,
       // Keep-Alive is hop by hop: the worker's speaks of its connection to HAProxy. The client is
       // told HAProxy's own idle timeout, as the Node gateway tells its own.
       `  http-response set-header keep-alive timeout=${CLIENT_KEEP_ALIVE_MS / 1000}`,
       `  stick-table type string len 128 size 100k expire ${SESSION_TTL_MS} srvkey name`,
-      '  stick on req.hdr(x-everai-session-id)',
+      // A session is pinned to the worker that answered it, never to the activator: a request the
+      // Node server sends back through the dispatch frontend would come to it again, and again.
+      '  http-request set-var(txn.session) req.hdr(x-everai-session-id)',
+      '  stick match req.hdr(x-everai-session-id)',
+      `  stick store-response var(txn.session) unless { srv_name ${ACTIVATOR_SERVER} }`,
       // add-header, not set-header: the frontend dropped any the client sent.
       `  http-request add-header ${ACTIVATED_APP_HEADER} ${backend.appId}`,
       ...errorLines(backend),

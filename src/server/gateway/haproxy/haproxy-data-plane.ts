@@ -3,17 +3,19 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import type { QueueReason } from '../../../contract/api-views';
+import { Pool } from 'undici';
 import type { DataPlane, ReadyWorker, SlotLoad } from '../data-plane';
+import type { Relay } from '../relay';
 import type { Gateway } from '../node/gateway';
 import type { EndedRequest } from '../../http/access-log';
 import type { Logger } from '../../logger';
-import { AccessLineReader, readServedLines, type HaproxyServed } from './haproxy-access';
+import { AccessLineReader, ACTIVATOR_SERVER, readServedLines, type HaproxyServed } from './haproxy-access';
 import { appLabel } from '../../metrics/metrics';
 import type { AppRecord, UserRecord } from '../../store/records';
-import { ACTIVATED_APP_HEADER, ACTIVATOR_HEADER, backendName, renderHaproxyConfig, serverArgs, serverName, type HaproxyFiles, type HaproxyServer } from './haproxy-config';
+import { ACTIVATED_APP_HEADER, ACTIVATOR_HEADER, backendName, DISPATCHED_WORKER_HEADER, renderHaproxyConfig, serverArgs, serverName, type HaproxyFiles, type HaproxyServer } from './haproxy-config';
 import { mapFileText, routeEntries, tokenEntries } from './haproxy-maps';
 import { HaproxyProcess } from './haproxy-process';
-import { countSessions, parseShowStat, type HaproxyLoad } from './haproxy-stats';
+import { countSessions, parseShowStat, serversInService, type HaproxyLoad } from './haproxy-stats';
 import { runtimeCommand } from './runtime-socket';
 
 export interface HaproxyDataPlaneOptions {
@@ -76,6 +78,7 @@ export class HaproxyDataPlane implements DataPlane {
   private readonly accessLines: AccessLineReader;
   /** New at each server start: only HAProxy's activator frontend knows it (the config is mode 0600 in a 0700 folder). */
   private readonly activatorSecret = Buffer.from(randomBytes(24).toString('hex'));
+  private readonly relay: Relay;
 
   constructor(
     private readonly gateway: Gateway,
@@ -85,6 +88,7 @@ export class HaproxyDataPlane implements DataPlane {
     this.files = {
       socket: join(options.dir, 'haproxy.sock'),
       activatorSocket: join(options.dir, 'activator.sock'),
+      dispatchSocket: join(options.dir, 'dispatch.sock'),
       routesMap: join(options.dir, 'routes.map'),
       tokensMap: join(options.dir, 'tokens.map'),
     };
@@ -99,6 +103,25 @@ export class HaproxyDataPlane implements DataPlane {
       onStarted: () => this.accessLines.follow(),
       log: options.log,
     });
+    // Through the dispatch frontend the Node gateway forwards what it sends a worker's main port:
+    // HAProxy alone then counts each worker's places. The target keeps a route prefix (the app's
+    // own route form) that the app's backend strips, as from any request HAProxy routes.
+    this.relay = {
+      pool: new Pool('http://localhost', { socketPath: this.files.dispatchSocket, pipelining: 1, keepAliveTimeout: 30_000 }),
+      target: (app, workerPath) => ({
+        path: `/api/apps/v1/routes/${encodeURIComponent(app.routeName)}${workerPath}`,
+        headers: { [ACTIVATED_APP_HEADER]: app.id },
+      }),
+      workerHeader: DISPATCHED_WORKER_HEADER,
+      up: (appId) => this.hasWorkerUp(appId),
+    };
+    gateway.relayThrough(this.relay);
+  }
+
+  /** Whether HAProxy has a server of the app in service now, as its runtime API says. */
+  private async hasWorkerUp(appId: string): Promise<boolean> {
+    const state = await runtimeCommand(this.files.socket, `show servers state ${backendName(appId)}`, 1000).catch(() => '');
+    return serversInService(state).some((name) => name !== ACTIVATOR_SERVER);
   }
 
   /** Where the Node server listens, on loopback: HAProxy sends it what it does not serve alone. */
@@ -192,8 +215,11 @@ export class HaproxyDataPlane implements DataPlane {
     return [...new Set([...this.apps.keys(), ...this.gateway.appIds()])];
   }
 
+  /**
+   * The Node gateway hears of the worker once HAProxy has its server: the requests the gateway held
+   * for it go through HAProxy's dispatch frontend, and would find none.
+   */
   addWorker(app: AppRecord, worker: ReadyWorker): void {
-    this.gateway.addWorker(app, worker);
     const entry = this.apps.get(app.id) ?? { app, label: appLabel(app), servers: new Map<string, HaproxyServer>() };
     this.apps.set(app.id, entry);
     if (entry.servers.has(worker.id)) return;
@@ -203,6 +229,10 @@ export class HaproxyDataPlane implements DataPlane {
     void this.command(`add server ${name} ${serverArgs(server, entry.app.concurrency)}`);
     void this.command(`enable server ${name}`);
     void this.command(`enable health ${name}`);
+    void this.enqueue(async () => {
+      // Drained or removed while it waited: the gateway must not take it for a live worker.
+      if (entry.servers.get(worker.id) === server && !server.draining) this.gateway.addWorker(app, worker);
+    });
     void this.publishRoutes();
   }
 
@@ -212,11 +242,14 @@ export class HaproxyDataPlane implements DataPlane {
     server.draining = true;
     const name = `${backendName(appId)}/${serverName(workerId)}`;
     await this.publishRoutes();
+    // The gateway first: while it takes the worker for a live one and HAProxy does not, the
+    // requests HAProxy sends it would wait for HAProxy to have one up.
+    const node = this.gateway.drainWorker(appId, workerId, deadlineMs);
     // In maintenance it takes nothing new, a session pinned to it included; what it holds goes on.
     await this.command(`set server ${name} state maint`);
-    const [node, proxied] = await Promise.all([this.gateway.drainWorker(appId, workerId, deadlineMs), this.untilIdle(name, deadlineMs)]);
+    const [drained, proxied] = await Promise.all([node, this.untilIdle(name, deadlineMs)]);
     if (proxied > 0) await this.command(`shutdown sessions server ${name}`);
-    return { cut: node.cut + proxied };
+    return { cut: drained.cut + proxied };
   }
 
   /** Resolves with 0 once HAProxy holds no request on the server, or with how many it still held at the deadline. */
@@ -285,6 +318,7 @@ export class HaproxyDataPlane implements DataPlane {
     clearInterval(this.statsTimer);
     await this.chain;
     this.accessLines.close();
+    await this.relay.pool.close();
     await this.process.stop();
     await this.gateway.close();
   }

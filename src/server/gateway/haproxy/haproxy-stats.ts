@@ -38,3 +38,14 @@ export function countSessions(tables: string): Map<string, Map<string, number>> 
   }
   return out;
 }
+
+/**
+ * `show servers state BACKEND` → the names of its servers in service: running (operational state
+ * 2) and in no maintenance or drain (administrative state 0).
+ */
+export function serversInService(state: string): string[] {
+  const [, header = '', ...rows] = state.split('\n');
+  const names = header.replace(/^# /, '').split(' ');
+  const [name, op, admin] = [names.indexOf('srv_name'), names.indexOf('srv_op_state'), names.indexOf('srv_admin_state')];
+  return rows.map((row) => row.split(' ')).filter((cells) => cells[op] === '2' && cells[admin] === '0').map((cells) => cells[name] as string);
+}
