@@ -92,3 +92,35 @@ async function getOnNewConnection(url: string, headers: Record<string, string>):
     await agent.close();
   }
 }
+
+test('steady short requests keep the one worker of an app at minWorkers 0, and its served count counts each', async () => {
+  editFile(join(dir, 'app.ts'), (text) => text.replace('minWorkers: 1,', 'minWorkers: 0,').replace('\n  queueTimeoutSeconds: 1,', ''));
+  await cliOk(platform, ['app', 'update'], dir);
+  // Connections of its own, opened after the update (see the test above).
+  const agent = new Agent();
+  const url = `${platform.url}/api/routes/v1/default/autoscale/work?ms=0`;
+  const headers = { authorization: `Bearer ${platform.token}` };
+  const served = async () => {
+    const res = await request(url, { headers, dispatcher: agent });
+    const body = await res.body.text();
+    assert.equal(res.statusCode, 200, body);
+    return /^served by (\S+)/.exec(body)?.[1];
+  };
+  try {
+    const worker = await served();
+    // 7 s of a request every 200 ms, each over at once: idle for maxIdleTime (2 s) the worker would go.
+    const by = new Set<string | undefined>();
+    let sent = 0;
+    for (const until = Date.now() + 7000; Date.now() < until; sent++) {
+      by.add(await served());
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    assert.deepEqual([...by], [worker], 'the worker that served the first request served them all');
+    await waitFor(`worker list counts the ${sent + 1} requests`, async () => {
+      const listed = (await workersJson(platform, 'autoscale', false)).find((w) => w.id === worker);
+      return (listed?.successCount ?? 0) >= sent + 1;
+    });
+  } finally {
+    await agent.close();
+  }
+});

@@ -139,10 +139,12 @@ export class HaproxyDataPlane implements DataPlane {
     this.statsTimer.unref();
   }
 
-  /** The same access line and metrics as for a request the Node gateway serves (`logAccess`). */
+  /** The same access line and metrics as for a request the Node gateway serves (`logAccess`), and the worker counts it as served. */
   private served({ backend, worker, method, path, status, queueMs, durationMs, bytes, endedAt, aborted }: HaproxyServed): void {
-    const app = this.apps.get(backend.slice(backendName('').length));
+    const appId = backend.slice(backendName('').length);
+    const app = this.apps.get(appId);
     const note = app ? { app: app.label, route: app.app.routeName, worker } : { worker };
+    this.gateway.served(appId, worker, status < 500, endedAt);
     this.options.accessLog.access('info', endedAt, { method, path, status, app: note.app, route: note.route, worker, durationMs, bytes, aborted });
     this.options.onServed({ method, status, note, seconds: durationMs / 1000 }, queueMs / 1000);
   }

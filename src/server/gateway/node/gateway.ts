@@ -131,6 +131,15 @@ export class Gateway {
     if (slot) await slot.close();
   }
 
+  /**
+   * A request a worker answered without this gateway holding a place on it (the data plane in front
+   * sent it, or chose the worker for a relayed one), counted as the worker's own: its served counts
+   * and its last answer, which keeps it from being taken for idle.
+   */
+  served(appId: string, workerId: string, ok: boolean, atMs: number): void {
+    this.routes.get(appId)?.slots.find((s) => s.id === workerId)?.served(ok, atMs);
+  }
+
   load(appId: string, workerId: string): SlotLoad | undefined {
     const route = this.routes.get(appId);
     const slot = route?.slots.find((s) => s.id === workerId);
@@ -335,7 +344,8 @@ export class Gateway {
       await this.untilRelayable(route, relay, confirm, client);
       const target = relay.target(route.app, forwarding.path);
       try {
-        await proxyToWorker(req, res, relay.pool, target.path, { ...forwarding.headers, ...target.headers }, this.deps.maxRequestBodyBytes, client, takeWorker);
+        const { ok } = await proxyToWorker(req, res, relay.pool, target.path, { ...forwarding.headers, ...target.headers }, this.deps.maxRequestBodyBytes, client, takeWorker);
+        if (note.worker !== undefined) this.served(route.app.id, note.worker, ok, Date.now());
         return;
       } catch (error) {
         if (error instanceof EveraiError) throw error;

@@ -96,10 +96,15 @@ export class WorkerSlot {
 
   release(ok: boolean): void {
     this.inflight--;
+    this.served(ok, Date.now());
+    if (this.inflight === 0) this.flushDrained();
+  }
+
+  /** Counts a request the worker answered (`ok`: below 500) at `atMs`, whoever sent it there. */
+  served(ok: boolean, atMs: number): void {
     if (ok) this.successCount++;
     else this.failedCount++;
-    this.lastServedMs = Date.now();
-    if (this.inflight === 0) this.flushDrained();
+    this.lastServedMs = Math.max(this.lastServedMs ?? 0, atMs);
   }
 
   /** Counts `exchange` among the slot's, to be aborted if they are cut, until `letGo`. */
