@@ -7,6 +7,9 @@ import { runtimeCommand } from './runtime-socket';
 /** How soon a dead HAProxy is started again. */
 const RESPAWN_DELAY_MS = 100;
 const READY_TIMEOUT_MS = 10_000;
+/** How long a reload waits for the master to say it heard the signal, and how many signals it sends. */
+const RELOAD_HEARD_MS = 1000;
+const RELOAD_SIGNALS = 5;
 const SETPRIV = '/usr/bin/setpriv';
 
 export interface HaproxyProcessOptions {
@@ -48,6 +51,8 @@ export class HaproxyProcess {
    * and held the failed server's process alive.
    */
   private started = false;
+  /** Called when the master says it reloads, while a reload waits for it. */
+  private reloadHeard: (() => void) | undefined;
 
   constructor(private readonly options: HaproxyProcessOptions) {}
 
@@ -79,7 +84,11 @@ export class HaproxyProcess {
     child.stderr?.on('data', (chunk: string) => {
       stderr = (stderr + chunk).slice(-4000);
       // Its warnings are mostly news (a reload's old worker leaving, a server enabled); alerts are not.
-      for (const line of chunk.split('\n')) if (line.trim()) log[/ALERT/.test(line) ? 'warn' : 'debug']('haproxy', { line });
+      for (const line of chunk.split('\n')) {
+        if (!line.trim()) continue;
+        log[/ALERT/.test(line) ? 'warn' : 'debug']('haproxy', { line });
+        if (/Reloading HAProxy/.test(line)) this.reloadHeard?.();
+      }
     });
     const exited = new Promise<unknown>((resolve) => {
       child.once('exit', resolve);
@@ -124,7 +133,12 @@ export class HaproxyProcess {
     if (!child?.pid) return;
     const old = await this.workerPid(undefined);
     this.options.writeConfig();
-    child.kill('SIGUSR2');
+    // A master started a moment ago may drop the signal (seen right after a server's restart: no
+    // reload, and new apps' backends missing for good): sent again until the master says it reloads.
+    let signals = 1;
+    while (!(await this.signalReload(child)) && signals < RELOAD_SIGNALS) {
+      this.options.log.debug('haproxy did not say it reloads: signalling it again', { signals: ++signals });
+    }
     const worker = await this.workerPid(old);
     if (worker === undefined) {
       this.options.log.warn('haproxy did not load its new config in time: apps it adds go through the Node server until it does');
@@ -132,6 +146,20 @@ export class HaproxyProcess {
     }
     this.worker = worker;
     this.options.onStarted();
+  }
+
+  /** Sends the master SIGUSR2; resolves with whether it said it reloads ("Reloading HAProxy") within a second. */
+  private signalReload(child: ChildProcess): Promise<boolean> {
+    return new Promise((resolve) => {
+      const heard = (yes: boolean) => {
+        clearTimeout(timer);
+        this.reloadHeard = undefined;
+        resolve(yes);
+      };
+      const timer = setTimeout(() => heard(false), RELOAD_HEARD_MS);
+      this.reloadHeard = () => heard(true);
+      child.kill('SIGUSR2');
+    });
   }
 
   /** The pid of the master process (what a supervisor would watch). */
