@@ -13,6 +13,11 @@ export interface Relay {
   target(app: AppRecord, workerPath: string): { path: string; headers: Record<string, string> };
   /** The response header naming the worker that answered: the relay adds it, the client never gets it. */
   readonly workerHeader: string;
+  /**
+   * Whether it routes the app at all: false for an app its running config lacks (a reload that did
+   * not load), whose requests the gateway sends straight to a worker, as before it had a relay.
+   */
+  routes(appId: string): boolean;
   /** Whether it has a worker of the app taking requests now, asked afresh (false when it cannot say). */
   up(appId: string): Promise<boolean>;
 }

@@ -79,6 +79,9 @@ export class HaproxyDataPlane implements DataPlane {
   /** New at each server start: only HAProxy's activator frontend knows it (the config is mode 0600 in a 0700 folder). */
   private readonly activatorSecret = Buffer.from(randomBytes(24).toString('hex'));
   private readonly relay: Relay;
+  /** The apps whose backends the config last written has, and the one HAProxy runs. */
+  private writtenApps: ReadonlySet<string> = new Set();
+  private loadedApps: ReadonlySet<string> = new Set();
 
   constructor(
     private readonly gateway: Gateway,
@@ -100,7 +103,10 @@ export class HaproxyDataPlane implements DataPlane {
       pidFile: join(options.dir, 'haproxy.pid'),
       socket: this.files.socket,
       writeConfig: () => this.writeFiles(),
-      onStarted: () => this.accessLines.follow(),
+      onStarted: () => {
+        this.loadedApps = this.writtenApps;
+        this.accessLines.follow();
+      },
       log: options.log,
     });
     // Through the dispatch frontend the Node gateway forwards what it sends a worker's main port:
@@ -113,6 +119,7 @@ export class HaproxyDataPlane implements DataPlane {
         headers: { [ACTIVATED_APP_HEADER]: app.id },
       }),
       workerHeader: DISPATCHED_WORKER_HEADER,
+      routes: (appId) => this.loadedApps.has(appId),
       up: (appId) => this.hasWorkerUp(appId),
     };
     gateway.relayThrough(this.relay);
@@ -366,6 +373,7 @@ export class HaproxyDataPlane implements DataPlane {
       })),
     });
     writeAtomically(this.configPath, config);
+    this.writtenApps = new Set(this.apps.keys());
     // An HAProxy (re)started on these files may not be the one the last swaps went to.
     this.liveMaps.clear();
     writeAtomically(files.routesMap, mapFileText(routeEntries(this.appRecords(), this.routable)));

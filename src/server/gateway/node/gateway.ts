@@ -267,8 +267,8 @@ export class Gateway {
   }
 
   /**
-   * Forwards to a worker of `route`: through the relay when there is one (a service port aside: the
-   * relay knows each worker's main port only), else straight to a worker. `sentBack`: the relay
+   * Forwards to a worker of `route`: through the relay when there is one that routes the app (a
+   * service port aside: the relay knows each worker's main port only), else straight to a worker. `sentBack`: the relay
    * handed the request here (HAProxy's activator).
    */
   private async dispatch(req: IncomingMessage, res: ServerResponse, route: AppRoute, userName: string | undefined, path: string, note: AccessNote, sentBack = false): Promise<void> {
@@ -279,7 +279,7 @@ export class Gateway {
     const forwarding: Forwarding = { req, res, route, path, headers: forwardRequestHeaders(req.headers, userName), note, client };
     const portHeader = req.headers[SERVICE_PORT_HEADER];
     const servicePort = Array.isArray(portHeader) ? portHeader[0] : portHeader;
-    if (this.relay && servicePort === undefined) return this.throughRelay(forwarding, this.relay, sentBack);
+    if (this.relay?.routes(route.app.id) && servicePort === undefined) return this.throughRelay(forwarding, this.relay, sentBack);
     return this.toWorker(forwarding, servicePort);
   }
 
