@@ -42,14 +42,13 @@ test('the generated config is one HAProxy accepts, with a backend per app and it
     assert.match(config, /^backend app_A1$/m);
     assert.match(config, /^ {2}server W1 127\.0\.0\.1:2 maxconn 3 pool-max-conn \d+ pool-purge-delay 5s check .* on-error mark-down$/m);
     // With no worker up, the app's requests go to the Node gateway's queue through the activator.
-    assert.match(config, /^ {2}server activator unix@\S+activator\.sock backup$/m);
+    assert.match(config, /^ {2}server activator unix@\S+activator\.sock backup non-stick$/m);
     assert.match(config, /^ {2}http-request set-header x-everai-activator 0123abcd$/m);
     assert.match(config, /^ {2}server W2 127\.0\.0\.1:3 maxconn 3 .* disabled$/m);
     // What the Node server forwards to a worker comes in through the dispatch frontend, to the app's
-    // backend by its id; a session is never pinned to the activator, which sends its requests there.
+    // backend by its id (the activator above is non-stick: its requests come back there).
     assert.match(config, /^frontend dispatch\n {2}bind unix@\S+dispatch\.sock mode 600$/m);
     assert.match(config, /^ {2}use_backend app_%\[var\(txn\.app\)\]$/m);
-    assert.match(config, /^ {2}stick store-response var\(txn\.session\) unless \{ srv_name activator \}$/m);
     writeFileSync(join(dir, 'haproxy.cfg'), config);
     await promisify(execFile)('haproxy', ['-c', '-f', join(dir, 'haproxy.cfg')]);
   } finally {

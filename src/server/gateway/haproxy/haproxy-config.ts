@@ -280,15 +280,13 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
       // told HAProxy's own idle timeout, as the Node gateway tells its own.
       `  http-response set-header keep-alive timeout=${CLIENT_KEEP_ALIVE_MS / 1000}`,
       `  stick-table type string len 128 size 100k expire ${SESSION_TTL_MS} srvkey name`,
-      // A session is pinned to the worker that answered it, never to the activator: a request the
-      // Node server sends back through the dispatch frontend would come to it again, and again.
-      '  http-request set-var(txn.session) req.hdr(x-everai-session-id)',
-      '  stick match req.hdr(x-everai-session-id)',
-      `  stick store-response var(txn.session) unless { srv_name ${ACTIVATOR_SERVER} }`,
+      '  stick on req.hdr(x-everai-session-id)',
       // add-header, not set-header: the frontend dropped any the client sent.
       `  http-request add-header ${ACTIVATED_APP_HEADER} ${backend.appId}`,
       ...errorLines(backend),
-      `  server ${ACTIVATOR_SERVER} unix@${files.activatorSocket} backup`,
+      // non-stick: a session is never pinned to the activator, whose requests come back through the
+      // dispatch frontend: pinned, they would go to it again, and again.
+      `  server ${ACTIVATOR_SERVER} unix@${files.activatorSocket} backup non-stick`,
       ...backend.servers.map((s) => `  server ${serverName(s.id)} ${serverArgs(s, backend.concurrency)}`),
       '',
     );
