@@ -93,26 +93,29 @@ async function getOnNewConnection(url: string, headers: Record<string, string>):
   }
 }
 
+/**
+ * GET /work?ms=MS on `agent`: which worker served it. Each test takes an agent of its own, opened
+ * after its update: with HAProxy, a keep-alive connection opened before a reload may carry one more
+ * request to the workers the replaced HAProxy knew (docs/data-plane.md).
+ */
+async function work(agent: Agent, ms: number): Promise<string | undefined> {
+  const res = await request(`${platform.url}/api/routes/v1/default/autoscale/work?ms=${ms}`, { headers: { authorization: `Bearer ${platform.token}` }, dispatcher: agent });
+  const body = await res.body.text();
+  assert.equal(res.statusCode, 200, body);
+  return /^served by (\S+)/.exec(body)?.[1];
+}
+
 test('steady short requests keep the one worker of an app at minWorkers 0, and its served count counts each', async () => {
   editFile(join(dir, 'app.ts'), (text) => text.replace('minWorkers: 1,', 'minWorkers: 0,').replace('\n  queueTimeoutSeconds: 1,', ''));
   await cliOk(platform, ['app', 'update'], dir);
-  // Connections of its own, opened after the update (see the test above).
   const agent = new Agent();
-  const url = `${platform.url}/api/routes/v1/default/autoscale/work?ms=0`;
-  const headers = { authorization: `Bearer ${platform.token}` };
-  const served = async () => {
-    const res = await request(url, { headers, dispatcher: agent });
-    const body = await res.body.text();
-    assert.equal(res.statusCode, 200, body);
-    return /^served by (\S+)/.exec(body)?.[1];
-  };
   try {
-    const worker = await served();
+    const worker = await work(agent, 0);
     // 7 s of a request every 200 ms, each over at once: idle for maxIdleTime (2 s) the worker would go.
     const by = new Set<string | undefined>();
     let sent = 0;
     for (const until = Date.now() + 7000; Date.now() < until; sent++) {
-      by.add(await served());
+      by.add(await work(agent, 0));
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     assert.deepEqual([...by], [worker], 'the worker that served the first request served them all');
@@ -120,6 +123,25 @@ test('steady short requests keep the one worker of an app at minWorkers 0, and i
       const listed = (await workersJson(platform, 'autoscale', false)).find((w) => w.id === worker);
       return (listed?.successCount ?? 0) >= sent + 1;
     });
+  } finally {
+    await agent.close();
+  }
+});
+
+test("requests queued behind the app's only worker when it is scaled down by hand are served by the one the autoscaler starts", async () => {
+  const agent = new Agent();
+  try {
+    const worker = await work(agent, 0);
+    // Its one place is taken; two more requests wait in the app's queue.
+    const held = work(agent, 3000);
+    await waitFor('the worker is busy', async () => (await workersJson(platform, 'autoscale', false)).find((w) => w.id === worker)?.detailStatus === 'DETAIL_STATUS_BUSY');
+    const queued = [work(agent, 0), work(agent, 0)];
+    await waitFor('two requests queued', async () => (JSON.parse(await cliOk(platform, ['app', 'queue', 'autoscale', '-o', 'json'])) as QueueEntry[]).length === 2);
+
+    // Drained, it finishes what it holds; the queue makes the autoscaler start another, which serves the rest.
+    await cliOk(platform, ['worker', 'scale-down', 'autoscale', worker as string]);
+    assert.equal(await held, worker);
+    for (const who of await Promise.all(queued)) assert.notEqual(who, worker, 'a queued request was answered by the new worker');
   } finally {
     await agent.close();
   }
