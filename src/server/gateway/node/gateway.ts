@@ -268,8 +268,8 @@ export class Gateway {
 
   /**
    * Forwards to a worker of `route`: through the relay when there is one that routes the app (a
-   * service port aside: the relay knows each worker's main port only), else straight to a worker. `sentBack`: the relay
-   * handed the request here (HAProxy's activator).
+   * service port aside: the relay knows each worker's main port only), else straight to a worker.
+   * `sentBack`: the relay handed the request here (HAProxy's activator).
    */
   private async dispatch(req: IncomingMessage, res: ServerResponse, route: AppRoute, userName: string | undefined, path: string, note: AccessNote, sentBack = false): Promise<void> {
     const client = new Abort();
@@ -359,16 +359,18 @@ export class Gateway {
     }
   }
 
-  /** Waits while the app has no worker taking requests and, when `confirm`, until the relay says it has one up. */
-  private async untilRelayable(route: AppRoute, relay: Relay, confirm: boolean, client: Abort): Promise<void> {
+  /** Waits while the app has no worker taking requests and, when `confirm`, until the relay says it has one up: one wait in the queue metric. */
+  private untilRelayable(route: AppRoute, relay: Relay, confirm: boolean, client: Abort): Promise<void> {
     const timeoutMs = this.queueTimeoutMs(route.app);
-    const until = performance.now() + timeoutMs;
-    for (;;) {
-      await this.waited(route, () => route.untilLive(timeoutMs, client));
-      if (!confirm || (await relay.up(route.app.id))) return;
-      if (performance.now() >= until) throw queueTimeout(route.app, timeoutMs);
-      await sleep(RELAY_POLL_MS);
-    }
+    return this.waited(route, async () => {
+      const until = performance.now() + timeoutMs;
+      for (;;) {
+        await route.untilLive(timeoutMs, client);
+        if (!confirm || (await relay.up(route.app.id))) return;
+        if (performance.now() >= until) throw queueTimeout(route.app, timeoutMs);
+        await sleep(RELAY_POLL_MS);
+      }
+    });
   }
 
   /** A wait in the app's queue, timed for the queue metric (a timeout too: it is the wait users feel most). */
