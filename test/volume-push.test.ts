@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { EVERAI_BIN } from './helpers/cli';
 import { usePlatform } from './helpers/platform';
@@ -54,6 +54,14 @@ test('of 1000 files, a push after changing one uploads exactly that file', async
     uploadedFiles: 0,
     revision: second.revision,
   });
+  // A file touched, its bytes the same: no revision, and the hash cache keeps its new mtime, so
+  // that the next push does not read it again.
+  const touched = join(path, 'part-1/file-100.txt');
+  const later = new Date(Date.now() + 60_000);
+  utimesSync(touched, later, later);
+  assert.equal((await push(platform, 'thousand')).created, false);
+  const cached = JSON.parse(readFileSync(join(dirname(path), '.everai', `${id}.json`), 'utf8')) as { hashes: Record<string, { mtimeMs: number }> };
+  assert.equal(cached.hashes['part-1/file-100.txt']?.mtimeMs, statSync(touched).mtimeMs);
 
   const fresh = freshRoot();
   await volumeOk(platform, ['volume', 'pull', 'thousand'], fresh);

@@ -72,7 +72,7 @@ async function checkTarget(dir: string, path: string, made: Set<string>): Promis
 async function deleteExtras(dir: string, wanted: ReadonlySet<string>): Promise<number> {
   let deleted = 0;
   const folders: string[] = [];
-  for await (const { path, abs, entry } of walk(dir)) {
+  for (const { path, abs, entry } of walk(dir)) {
     if (entry.isDirectory()) folders.push(abs);
     else if (!wanted.has(path)) {
       await fs.rm(abs, { force: true });
@@ -93,7 +93,7 @@ async function deleteExtras(dir: string, wanted: ReadonlySet<string>): Promise<n
 async function matchesCachedRevision(dir: string, meta: VolumeCacheMeta): Promise<boolean> {
   const entries: { path: string; abs: string }[] = [];
   try {
-    for await (const { path, abs, entry } of walk(dir)) {
+    for (const { path, abs, entry } of walk(dir)) {
       if (entry.isFile()) entries.push({ path, abs });
       else if (!entry.isDirectory()) return false;
     }

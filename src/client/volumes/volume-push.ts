@@ -30,9 +30,15 @@ export interface HashedLocalFile extends LocalFile {
 /** Digests of the local files, read only where size or mtime changed since the last hash. */
 export async function hashAll(files: readonly LocalFile[], hashes: Record<string, HashedFile>): Promise<HashedLocalFile[]> {
   const hashed: HashedLocalFile[] = [];
-  await forEachLimited(files, TRANSFER_LANES, async (file) => {
-    const digest = cachedDigest(hashes, file.path, file.size, file.mtimeMs) ?? (await hashFile(file.source));
-    hashed.push({ ...file, digest });
+  const unknown: LocalFile[] = [];
+  // The cache's answers first, with no promise each: an unchanged push of 10,000 files reads none.
+  for (const file of files) {
+    const digest = cachedDigest(hashes, file.path, file.size, file.mtimeMs);
+    if (digest === undefined) unknown.push(file);
+    else hashed.push({ ...file, digest });
+  }
+  await forEachLimited(unknown, TRANSFER_LANES, async (file) => {
+    hashed.push({ ...file, digest: await hashFile(file.source) });
   });
   return hashed.sort(byPath);
 }
@@ -69,7 +75,8 @@ async function toHashAsUploaded(listed: readonly LocalFile[], meta: VolumeCacheM
  * which blobs the platform lacks, upload only those and the files hashed as they go up
  * (toHashAsUploaded), then commit the file list against the revision the copy came from. Nothing
  * is visible before the commit, so a push that breaks off leaves the last revision current and
- * whole; run again, it uploads only what is still missing.
+ * whole; run again, it uploads only what is still missing. Returns, beside the result, what the
+ * volume cache should now hold: undefined when it holds that already.
  */
 export async function pushVolume(
   api: ApiClient,
@@ -77,7 +84,7 @@ export async function pushVolume(
   view: VolumeView,
   options: PushOptions,
   progress: TransferProgress,
-): Promise<{ result: PushResult; meta: VolumeCacheMeta }> {
+): Promise<{ result: PushResult; meta: VolumeCacheMeta | undefined }> {
   const ref = `${view.owner}/${view.name}`;
   const dir = cache.dir(view.id);
   if (!(await ifExists(fs.stat(dir)))?.isDirectory()) {
@@ -94,8 +101,11 @@ export async function pushVolume(
   );
   if (!options.updateOnly && unhashed.size === 0 && meta.revision === view.revision && meta.listDigest === canonicalFileList(local).digest) {
     // The commit would make no revision: the answer it would give, without the two round trips.
+    const result: PushResult = { revision: view.revision, created: false, uploadedFiles: 0, uploadedBytes: 0, merged: false, mergedWith: null };
+    const sameCache = meta.name === view.name && meta.owner === view.owner && local.length === Object.keys(meta.hashes).length && local.every((f) => cachedDigest(meta.hashes, f.path, f.size, f.mtimeMs) !== undefined);
+    if (sameCache) return { result, meta: undefined };
     const hashes = Object.fromEntries(local.map((f) => [f.path, { size: f.size, mtimeMs: f.mtimeMs, digest: f.digest }]));
-    return { result: { revision: view.revision, created: false, uploadedFiles: 0, uploadedBytes: 0, merged: false, mergedWith: null }, meta: { ...meta, name: view.name, owner: view.owner, hashes } };
+    return { result, meta: { ...meta, name: view.name, owner: view.owner, hashes } };
   }
 
   const bySource = new Map(local.map((f) => [f.digest, f]));
