@@ -4,7 +4,7 @@ import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { hashBehind } from '../src/contract/file-hash';
+import { hashBehind, hashShared, HashThreads, SHARED_HASH_FROM_BYTES } from '../src/contract/file-hash';
 
 // The hash thread reads a file back behind its writer (contract/file-hash.ts): what it answers must
 // be the sha256 of exactly the bytes the writer told it of, however they were written.
@@ -62,4 +62,39 @@ test('a file shorter than its writer said fails its digest with a clear error, a
   const fine = hashBehind(path);
   fine.written(MIB);
   assert.match(await fine.digest(), /^sha256:[0-9a-f]{64}$/);
+});
+
+/** `bytes` copied into shared memory, as the push's and the server's batch buffers hold them. */
+function shared(bytes: Buffer): Buffer {
+  const view = Buffer.from(new SharedArrayBuffer(bytes.length));
+  bytes.copy(view);
+  return view;
+}
+
+test('bytes in shared memory hash to their sha256, small and large; a view of memory not shared is refused', async () => {
+  for (const size of [0, 1, SHARED_HASH_FROM_BYTES - 1, SHARED_HASH_FROM_BYTES, 3 * MIB + 5]) {
+    const bytes = randomBytes(size);
+    assert.equal(await hashShared(shared(bytes)), sha256(bytes), `${size} bytes`);
+  }
+  await assert.rejects(hashShared(randomBytes(SHARED_HASH_FROM_BYTES)), TypeError);
+});
+
+test('a pool of 3 hash threads: files and shared bytes hashed at once each get their own digest, on no more than 3 threads, and an idle one is reused', async () => {
+  const pool = new HashThreads(3);
+  const files = Array.from({ length: 8 }, (_, i) => ({ path: join(work, `pool-${i}.bin`), bytes: randomBytes((i + 1) * 300 * 1024) }));
+  const memory = Array.from({ length: 8 }, (_, i) => randomBytes((i + 1) * 200 * 1024));
+  const digests = await Promise.all([
+    ...files.map(({ path, bytes }) => {
+      writeFileSync(path, bytes);
+      const hash = pool.hashBehind(path);
+      hash.written(bytes.length);
+      return hash.digest();
+    }),
+    ...memory.map((bytes) => pool.hashShared(shared(bytes))),
+  ]);
+  assert.deepEqual(digests, [...files.map(({ bytes }) => sha256(bytes)), ...memory.map(sha256)]);
+  assert.equal(pool.started, 3);
+  const again = randomBytes(SHARED_HASH_FROM_BYTES * 2);
+  assert.equal(await pool.hashShared(shared(again)), sha256(again));
+  assert.equal(pool.started, 3);
 });

@@ -1,9 +1,9 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { ClientRequest } from 'node:http';
-import { ReadBuffers } from './read-buffers';
+import { BufferPool } from '../contract/buffer-pool';
 
 /** Upload read buffers, shared by the uploads of a command. */
-const readBuffers = new ReadBuffers();
+const readBuffers = new BufferPool();
 
 /**
  * Writes bytes `start` to `size` of a file to `req` and ends it, counting them as they go, in big

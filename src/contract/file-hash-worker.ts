@@ -7,8 +7,11 @@ import { parentPort } from 'node:worker_threads';
  * from the page cache, up to where its writer has written it, and hashes it there.
  */
 
-/** Read the file `path` up to byte `upTo` into digest `id`; with `last`, answer its digest. `drop` abandons it. */
-export type HashRequest = { id: number; path: string; upTo: number; last: boolean } | { id: number; drop: true };
+/**
+ * Read the file `path` up to byte `upTo` into digest `id`; with `last`, answer its digest. `drop`
+ * abandons it. `bytes` (a view of shared memory: it is not copied) are hashed whole and answered.
+ */
+export type HashRequest = { id: number; path: string; upTo: number; last: boolean } | { id: number; drop: true } | { id: number; bytes: Uint8Array };
 
 export type HashAnswer = { id: number; digest: string } | { id: number; path: string; error: string };
 
@@ -43,6 +46,10 @@ parentPort?.on('message', (request: HashRequest) => {
   if ('drop' in request) {
     failed.delete(request.id);
     return close(request.id);
+  }
+  if ('bytes' in request) {
+    const digest = `sha256:${createHash('sha256').update(request.bytes).digest('hex')}`;
+    return parentPort?.postMessage({ id: request.id, digest } satisfies HashAnswer);
   }
   const { id, path, upTo, last } = request;
   if (failed.has(id)) return;

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { HashAnswer, HashRequest } from './file-hash-worker';
@@ -32,6 +34,8 @@ class HashThread {
   private readonly waiting = new Map<number, Waiting>();
   /** Hashes the thread failed before their digest was asked for. */
   private readonly failures = new Map<number, Error>();
+  /** Files given to the thread whose digest has not come back, nor been dropped. */
+  hashing = 0;
 
   hashOf(path: string): FileHash {
     const worker = (this.worker ??= this.start());
@@ -40,6 +44,12 @@ class HashThread {
     let known = 0;
     const send = (request: HashRequest) => {
       if (!this.failures.has(id)) worker.postMessage(request);
+    };
+    this.hashing++;
+    let done = false;
+    const finish = () => {
+      if (!done) this.hashing--;
+      done = true;
     };
     return {
       written: (bytes) => {
@@ -51,17 +61,32 @@ class HashThread {
       digest: () => {
         const failure = this.failures.get(id);
         this.failures.delete(id);
-        if (failure) return Promise.reject(failure);
+        if (failure) {
+          finish();
+          return Promise.reject(failure);
+        }
         worker.ref();
         const answer = new Promise<string>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
         send({ id, path, upTo: known, last: true });
-        return answer;
+        return answer.finally(finish);
       },
       drop: () => {
+        finish();
         this.failures.delete(id);
         worker.postMessage({ id, drop: true } satisfies HashRequest);
       },
     };
+  }
+
+  /** The digest of `bytes`, a view of shared memory, which must not change until it comes. */
+  hashShared(bytes: Uint8Array): Promise<string> {
+    const worker = (this.worker ??= this.start());
+    const id = ++this.lastId;
+    this.hashing++;
+    worker.ref();
+    const answer = new Promise<string>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+    worker.postMessage({ id, bytes } satisfies HashRequest);
+    return answer.finally(() => this.hashing--);
   }
 
   private start(): Worker {
@@ -90,9 +115,69 @@ class HashThread {
   }
 }
 
-let thread: HashThread | undefined;
+/**
+ * Bytes in memory below this size are hashed where they are, not on a hash thread: the message
+ * there and back costs more than the hash (a push of 10,000 files of a few bytes, on 16 CPUs,
+ * took 1.66 s with every file hashed on a thread, against 1.35 s inline, one bench run each).
+ */
+export const SHARED_HASH_FROM_BYTES = 64 * 1024;
 
-/** Starts hashing the file at `path` behind its writer, who tells it how far it has written. */
+/**
+ * The hash threads of a process, each started when every one before it is busy, up to `max`.
+ * A new file goes to an idle thread, else to a new one while there may be more, else to the
+ * least busy.
+ */
+export class HashThreads {
+  private readonly threads: HashThread[] = [];
+
+  constructor(private readonly max: number) {}
+
+  /** Starts hashing the file at `path` behind its writer, who tells it how far it has written. */
+  hashBehind(path: string): FileHash {
+    return this.next().hashOf(path);
+  }
+
+  /**
+   * The digest of bytes in shared memory (a SharedArrayBuffer's), hashed on a hash thread where
+   * they lie, not copied (they must not change until the digest comes); fewer than
+   * SHARED_HASH_FROM_BYTES, here and now.
+   */
+  async hashShared(bytes: Uint8Array): Promise<string> {
+    if (bytes.length < SHARED_HASH_FROM_BYTES) return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    if (!(bytes.buffer instanceof SharedArrayBuffer)) throw new TypeError('hashShared takes a view of shared memory');
+    return this.next().hashShared(bytes);
+  }
+
+  /** How many threads have been started. */
+  get started(): number {
+    return this.threads.length;
+  }
+
+  private next(): HashThread {
+    const idle = this.threads.find((thread) => thread.hashing === 0);
+    if (idle) return idle;
+    if (this.threads.length < this.max) {
+      const started = new HashThread();
+      this.threads.push(started);
+      return started;
+    }
+    return this.threads.reduce((least, thread) => (thread.hashing < least.hashing ? thread : least));
+  }
+}
+
+/**
+ * The process's hash threads: one on a machine of 2 CPUs, where the main thread needs the other;
+ * up to 4 where there are more. A pull of 1024 files of 1 MiB on 16 CPUs was bound by one hash
+ * thread, busy all of its 1.4 s.
+ */
+const processThreads = new HashThreads(Math.max(1, Math.min(4, availableParallelism() - 1)));
+
+/** Starts hashing the file at `path` behind its writer, on one of the process's hash threads. */
 export function hashBehind(path: string): FileHash {
-  return (thread ??= new HashThread()).hashOf(path);
+  return processThreads.hashBehind(path);
+}
+
+/** The digest of bytes in shared memory, on one of the process's hash threads (HashThreads.hashShared). */
+export function hashShared(bytes: Uint8Array): Promise<string> {
+  return processThreads.hashShared(bytes);
 }

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, promises as fs, readSync } from 'node:fs';
 import type { ApiClient } from '../api-client';
 import { BATCH_BYTE_LIMIT, BATCH_FILE_LIMIT } from '../../contract/blob-batch';
-import { ReadBuffers } from '../read-buffers';
+import { BufferPool } from '../../contract/buffer-pool';
+import { hashShared } from '../../contract/file-hash';
 import { EveraiError } from '../../contract/errors';
 import { quotePath } from '../../contract/volume-file';
 import { volumeApiPath, type MissingBlobsView } from '../../contract/volume-view';
@@ -80,7 +80,7 @@ export async function uploadAll(api: ApiClient, ref: string, work: PushUploads, 
   // Where a batch's files are read: one batch's worth a lane, reused, and let go after the push (the
   // SDK pushes from an app's process). A buffer per file left the collector a gigabyte per
   // gigabyte pushed, and page faults on fresh memory for each (perf).
-  const buffers = new ReadBuffers(BATCH_BYTE_LIMIT, TRANSFER_LANES);
+  const buffers = new BufferPool(BATCH_BYTE_LIMIT, TRANSFER_LANES, true);
   const requests: Request[] = [
     ...inBatches(work.uploads, (f) => f.offset > 0 || f.size > BATCH_FILE_LIMIT).map(({ files, batched }): Request =>
       batched ? { kind: 'hashed', files } : { kind: 'alone', file: files[0] as Upload },
@@ -116,7 +116,7 @@ export async function uploadAll(api: ApiClient, ref: string, work: PushUploads, 
 interface PushState {
   progress: TransferProgress;
   done: Uploaded;
-  buffers: ReadBuffers;
+  buffers: BufferPool;
   onStored: PushUploads['onStored'];
 }
 
@@ -168,11 +168,14 @@ async function sendBatch(
   progress: TransferProgress,
   done: Uploaded,
 ): Promise<void> {
-  const blobs = files.map((file, i) => {
-    const bytes = contents[i] as Buffer;
-    const digest = kind === 'hashed' ? (file as Upload).digest : `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-    return { file, digest: digest as string, bytes };
-  });
+  // Hashed on the hash threads, where the batch's buffer lies, while this thread sends other batches.
+  const blobs = await Promise.all(
+    files.map(async (file, i) => {
+      const bytes = contents[i] as Buffer;
+      const digest = kind === 'hashed' ? ((file as Upload).digest as string) : await hashShared(bytes);
+      return { file, digest, bytes };
+    }),
+  );
   let sending = blobs;
   if (kind === 'unhashed') {
     // Hashed only now, so not asked about with the others: the platform may hold some already (a

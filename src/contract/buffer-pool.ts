@@ -5,19 +5,24 @@ export const READ_CHUNK = 1024 * 1024;
 const MAX_BUFFERS = 8;
 
 /**
- * Read buffers for uploads, each given back once the socket took its bytes. A new buffer per
- * piece left the garbage collector a gigabyte of them per gigabyte pushed: about a sixth of the
- * CLI's CPU (perf), and page faults for fresh memory on every piece.
+ * Buffers reused for bytes in passing (what an upload reads, what a hash thread hashes), each
+ * given back once its bytes are gone. A new buffer per piece left the garbage collector a gigabyte
+ * of them per gigabyte pushed: about a sixth of the CLI's CPU (perf), and page faults for fresh
+ * memory on every piece.
  */
-export class ReadBuffers {
+export class BufferPool {
   private readonly free: Buffer[] = [];
   private made = 0;
   private readonly waiting: (() => void)[] = [];
 
-  /** Buffers of `size` bytes, at most `max` of them in use or free. */
+  /**
+   * Buffers of `size` bytes, at most `max` of them in use or free; `shared`, in shared memory, so
+   * that a hash thread can read what they hold where it lies (hashShared).
+   */
   constructor(
     private readonly size = READ_CHUNK,
     private readonly max = MAX_BUFFERS,
+    private readonly shared = false,
   ) {}
 
   /** A free buffer, waiting for one to come back when all are out. */
@@ -27,7 +32,7 @@ export class ReadBuffers {
       if (buffer) return buffer;
       if (this.made < this.max) {
         this.made++;
-        return Buffer.allocUnsafeSlow(this.size);
+        return this.shared ? Buffer.from(new SharedArrayBuffer(this.size)) : Buffer.allocUnsafeSlow(this.size);
       }
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     }
