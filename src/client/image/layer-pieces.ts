@@ -2,7 +2,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import type { ClientRequest } from 'node:http';
 import { Writable } from 'node:stream';
 import { EveraiError } from '../../contract/errors';
-import { writeAll } from '../volumes/write-all';
+import { writeAll } from '../../contract/write-all';
 
 /** Each read of a file going into a layer: big, since a call per 64 KiB cost more than the bytes. */
 export const FILE_PIECE = 1024 * 1024;

@@ -2,7 +2,7 @@ import { closeSync, openSync } from 'node:fs';
 import { errorFromResponse, type ApiClient } from '../api-client';
 import { BlobBatchReader, encodeBlobBatch } from '../../contract/blob-batch';
 import { EveraiError } from '../../contract/errors';
-import { writeAll } from './write-all';
+import { writeAll } from '../../contract/write-all';
 import { streamExchange, type Exchange } from '../http-exchange';
 import { openAnswer } from '../answer-reader';
 import { DOWNLOAD_THREAD_FROM_BYTES, streamedDigest, UPLOAD_THREAD_FROM_BYTES, type StreamedDigest } from './streamed-digest';

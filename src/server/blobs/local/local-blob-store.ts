@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync, promises as fs, statSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, mkdirSync, openSync, promises as fs, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -11,6 +11,7 @@ import { ifExists } from '../../../contract/if-exists';
 import { hashBehind, hashShared, SHARED_HASH_FROM_BYTES, type FileHash } from '../../../contract/file-hash';
 import { BufferPool } from '../../../contract/buffer-pool';
 import { BATCH_FILE_LIMIT } from '../../../contract/blob-batch';
+import { writeAll } from '../../../contract/write-all';
 import { touchFiles } from './touch-thread';
 
 /** Blobs never change once written: read-only, so a hard link to one (a volume tree) is too. */
@@ -33,6 +34,8 @@ const WRITE_BUFFER = 1024 * 1024;
  * crash mid-write leaves only a temp file (cleared at start). A resumable upload's bytes wait in
  * `tmp/partial/`, named by a hash of its key, until it completes or goes stale.
  */
+/** Blobs `writeBytes` writes with synchronous calls (writeSmall): below this, a thread-pool round trip costs more than the write. */
+const SYNC_WRITE_BELOW_BYTES = 64 * 1024;
 /** The largest blob `writeBytes` hashes off the main thread: a batch's file (BATCH_FILE_LIMIT). */
 const SHARED_HASH_BYTES = BATCH_FILE_LIMIT;
 /** Shared memory the bytes of a batch's blobs are copied into to be hashed there; a few at once. */
@@ -72,12 +75,19 @@ export class LocalBlobStore implements BlobStore {
    * finishing it (a later request) does not read them again.
    */
   private readonly heldHashes = new Map<string, { hash: FileHash; size: number }>();
+  /** Temp files are named by this store's own prefix and a count: a random name each cost a getrandom call. */
+  private readonly tempPrefix = randomBytes(6).toString('hex');
+  private temps = 0;
 
   constructor(private readonly root: string) {
     this.tmpDir = join(root, 'tmp');
     this.partialDir = join(this.tmpDir, 'partial');
     mkdirSync(this.partialDir, { recursive: true });
     mkdirSync(join(root, 'sha256'), { recursive: true });
+  }
+
+  private tempPath(): string {
+    return join(this.tmpDir, `${this.tempPrefix}-${++this.temps}`);
   }
 
   /** Drops temp files left by writes that a crash broke off; resumable uploads stay, to be resumed. */
@@ -160,7 +170,7 @@ export class LocalBlobStore implements BlobStore {
 
   async write(body: Readable, expectedDigest?: string, signal?: AbortSignal): Promise<{ digest: string; size: number }> {
     if (expectedDigest !== undefined) parseDigest(expectedDigest);
-    const tmp = join(this.tmpDir, randomBytes(12).toString('hex'));
+    const tmp = this.tempPath();
     const hash = hashBehind(tmp);
     try {
       const size = await this.append(tmp, hash, 0, body, signal);
@@ -177,7 +187,11 @@ export class LocalBlobStore implements BlobStore {
     const size = pieces.reduce((sum, piece) => sum + piece.length, 0);
     const digest = await digestOfPieces(pieces, size);
     if (digest !== expectedDigest) throw new EveraiError('EVERAI_BAD_REQUEST', `blob content hashes to ${digest}, not the declared ${expectedDigest}`);
-    const tmp = join(this.tmpDir, randomBytes(12).toString('hex'));
+    const tmp = this.tempPath();
+    if (size < SYNC_WRITE_BELOW_BYTES) {
+      this.writeSmall(tmp, pieces, digest);
+      return { digest, size };
+    }
     try {
       // Made with the blob's mode, and the pieces written in one call as they arrived: gathering
       // them into one buffer first copied every byte and made a buffer per blob to collect.
@@ -195,6 +209,35 @@ export class LocalBlobStore implements BlobStore {
       throw error;
     }
     return { digest, size };
+  }
+
+  /**
+   * Writes a small blob with synchronous calls: its four calls through the thread pool (open,
+   * write, close, rename) cost the main thread about 40 µs each on a VM where a system call costs
+   * 1.4 µs, 1.6 s of a push of 10,000 small files; written so, the page cache takes a few KiB in
+   * microseconds.
+   */
+  private writeSmall(tmp: string, pieces: readonly Buffer[], digest: string): void {
+    try {
+      const fd = openSync(tmp, 'wx', BLOB_MODE);
+      try {
+        for (const piece of pieces) writeAll(fd, piece);
+      } finally {
+        closeSync(fd);
+      }
+      const target = this.pathOf(digest);
+      try {
+        renameSync(tmp, target);
+      } catch (error) {
+        // The first blob under its two-hex-digit folder makes the folder; later ones skip the call.
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        mkdirSync(dirname(target), { recursive: true });
+        renameSync(tmp, target);
+      }
+    } catch (error) {
+      rmSync(tmp, { force: true });
+      throw error;
+    }
   }
 
   async partialSize(key: string): Promise<number> {
