@@ -291,6 +291,12 @@ const CASES: Record<string, Case> = {
     await store.volumes.claimBlob(alice.id, 'sha256:b1');
     await store.volumes.claimBlob(alice.id, 'sha256:b1');
     assert.deepEqual([...(await store.volumes.claimedBlobs(alice.id, ['sha256:b1', 'sha256:b2']))], ['sha256:b1']);
+    // Asked for as many as a push of thousands of files asks: each claim found, whatever query holds it.
+    const many = Array.from({ length: 1234 }, (_, i) => `sha256:m${i}`);
+    for (const digest of [many[0], many[700], many[1233]] as string[]) await store.volumes.claimBlob(alice.id, digest);
+    assert.deepEqual([...(await store.volumes.claimedBlobs(alice.id, [...many, 'sha256:b1', many[0] as string]))].sort(), ['sha256:b1', 'sha256:m0', 'sha256:m1233', 'sha256:m700']);
+    const bob = await addUser(store, 'bob');
+    assert.equal((await store.volumes.claimedBlobs(bob.id, many)).size, 0, "another user's claims are not theirs");
     await rejectsConflict(store.volumes.create(volume(alice, 'data')));
     await store.volumes.delete(data.id);
     assert.equal(await store.volumes.get(data.id), undefined);
