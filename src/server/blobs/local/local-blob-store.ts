@@ -28,12 +28,6 @@ const READ_CHUNK = 1024 * 1024;
  */
 const WRITE_BUFFER = 1024 * 1024;
 
-/**
- * Blobs as files `sha256/ab/abcdef...` under one folder. A write goes to `tmp/` first and is
- * renamed into place only after its hash checks out, so a reader never sees a partial blob and a
- * crash mid-write leaves only a temp file (cleared at start). A resumable upload's bytes wait in
- * `tmp/partial/`, named by a hash of its key, until it completes or goes stale.
- */
 /** Blobs `writeBytes` writes with synchronous calls (writeSmall): below this, a thread-pool round trip costs more than the write. */
 const SYNC_WRITE_BELOW_BYTES = 64 * 1024;
 /** The largest blob `writeBytes` hashes off the main thread: a batch's file (BATCH_FILE_LIMIT). */
@@ -65,6 +59,12 @@ async function digestOfPieces(pieces: readonly Buffer[], size: number): Promise<
   }
 }
 
+/**
+ * Blobs as files `sha256/ab/abcdef...` under one folder. A write goes to `tmp/` first and is
+ * renamed into place only after its hash checks out, so a reader never sees a partial blob and a
+ * crash mid-write leaves only a temp file (cleared at start). A resumable upload's bytes wait in
+ * `tmp/partial/`, named by a hash of its key, until it completes or goes stale.
+ */
 export class LocalBlobStore implements BlobStore {
   private readonly tmpDir: string;
   private readonly partialDir: string;
