@@ -9,6 +9,7 @@ import { renderHaproxyConfig } from '../src/server/gateway/haproxy/haproxy-confi
 import { mapFileText, routeEntries, tokenEntries } from '../src/server/gateway/haproxy/haproxy-maps';
 import { readServedLines, type HaproxyServed } from '../src/server/gateway/haproxy/haproxy-access';
 import { countSessions, parseShowStat, serversInService } from '../src/server/gateway/haproxy/haproxy-stats';
+import { workerPids } from '../src/server/gateway/haproxy/haproxy-process';
 import { app, user } from './helpers/store-records';
 
 // The HAProxy data plane's generated parts, without a server: the config HAProxy accepts, and which
@@ -134,6 +135,22 @@ test('a backend\'s servers in service are read from its servers state, the activ
   ].join('\n');
   assert.deepEqual(serversInService(state), ['activator', 'W1']);
   assert.deepEqual(serversInService(''), []);
+});
+
+test("the master CLI's process list: every worker, the old ones a reload left included", () => {
+  const listing = [
+    '#<PID>          <type>          <reloads>       <uptime>        <version>      ',
+    '19667           master          2 [failed: 0]   0d00h00m25s     2.6.12-1+deb12u4',
+    '# workers',
+    '19831           worker          0               0d00h00m06s     2.6.12-1+deb12u4',
+    '# old workers',
+    '19771           worker          1               0d00h00m14s     2.6.12-1+deb12u4',
+    '19675           worker          2               0d00h00m24s     2.6.12-1+deb12u4',
+    '# programs',
+    '',
+  ].join('\n');
+  assert.deepEqual(workerPids(listing), ['19831', '19771', '19675']);
+  assert.deepEqual(workerPids(''), []);
 });
 
 test("HAProxy's ring lines: each request served straight from a worker, marked when cut", () => {

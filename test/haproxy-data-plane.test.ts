@@ -3,8 +3,9 @@ import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { serversInService } from '../src/server/gateway/haproxy/haproxy-stats';
 import { runtimeCommand } from '../src/server/gateway/haproxy/runtime-socket';
-import { appJson, cliOk, copyExampleApp, deployApp, editFile } from './helpers/app-fixture';
+import { appJson, cliOk, copyExampleApp, deployApp, editFile, workersJson } from './helpers/app-fixture';
 import { startLoop } from './helpers/load';
 import { usePlatform } from './helpers/platform';
 import { waitFor } from './helpers/wait';
@@ -16,6 +17,10 @@ import { waitFor } from './helpers/wait';
 const ROUTES = `
 app.service.route('/me', { methods: ['GET'] }, async (req: Request) => req.headers.get('x-everai-user') ?? '');
 app.service.route('/echo', { methods: ['POST'] }, async (req: Request) => req.text());
+app.service.route('/who', { methods: ['GET', 'POST'] }, async (req: Request) => {
+  await new Promise((resolve) => setTimeout(resolve, Number(new URL(req.url).searchParams.get('ms') ?? 0)));
+  return process.env.EVERAI_WORKER_ID ?? '';
+});
 `;
 
 const platform = usePlatform({
@@ -105,6 +110,75 @@ test('a request the Node server sends on through HAProxy reaches the worker of a
   assert.deepEqual(await echoChunked('get-start', 'third'), { status: 200, body: 'third' });
   await cliOk(platform, ['app', 'delete', 'later', '--yes']);
   await waitFor('HAProxy runs a config without the deleted app', async () => !(await runtimeCommand(join(haproxyDir(), 'haproxy.sock'), 'show stat')).includes(`app_${later.id},`));
+});
+
+/** `method` /who?ms=MS on `agent`: the worker that answered. */
+function whoOn(agent: Agent, method: 'GET' | 'POST', ms = 0): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${platform.url}/api/routes/v1/default/get-start/who?ms=${ms}`, { agent, method, headers: { authorization: `Bearer ${platform.token}` } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** POSTs a chunked body to /who: HAProxy hands it to the Node server, which sends it on through HAProxy. */
+function whoChunked(): Promise<{ status: number; body: string }> {
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode('chunked'));
+      controller.close();
+    },
+  });
+  const init = { method: 'POST', body, duplex: 'half', headers: { authorization: `Bearer ${platform.token}` } };
+  return answered(fetch(`${platform.url}/api/routes/v1/default/get-start/who`, init));
+}
+
+test('a keep-alive connection opened before a reload sends nothing new to a worker drained since', async () => {
+  // Two connections to the HAProxy running now, kept idle while another app's creation replaces it:
+  // the one it replaced keeps them for one more request each.
+  const [getAgent, postAgent] = [new Agent({ keepAlive: true, maxSockets: 1 }), new Agent({ keepAlive: true, maxSockets: 1 })];
+  const fresh = new Agent();
+  let slow: Promise<{ status: number; body: string }> | undefined;
+  try {
+    const drained = await whoOn(getAgent, 'GET');
+    assert.equal(drained.status, 200, drained.body);
+    assert.equal((await whoOn(postAgent, 'POST')).body, drained.body, 'one worker serves the app');
+    // A chunked body goes through the Node server, which keeps its own connection to HAProxy.
+    assert.deepEqual(await whoChunked(), { status: 200, body: drained.body });
+    const dir = copyExampleApp(platform);
+    editFile(join(dir, 'app.ts'), (text) => text.replace("new App('get-start'", "new App('neighbour'"));
+    const neighbour = await deployApp(platform, dir, 'neighbour');
+
+    // The worker drains while it holds a slow request, and another starts.
+    slow = whoOn(fresh, 'GET', 4000);
+    await waitFor('the worker holds the slow request', async () => (await workersJson(platform, 'get-start', false)).find((w) => w.id === drained.body)?.detailStatus === 'DETAIL_STATUS_BUSY');
+    await cliOk(platform, ['worker', 'scale-down', 'get-start', drained.body]);
+    const backend = `app_${(await appJson(platform, 'get-start')).id}`;
+    await waitFor('HAProxy sends the draining worker nothing new', async () => {
+      const state = await runtimeCommand(join(haproxyDir(), 'haproxy.sock'), `show servers state ${backend}`);
+      return state.includes(drained.body) && !serversInService(state).includes(drained.body);
+    });
+    await cliOk(platform, ['worker', 'scale-up', 'get-start']);
+
+    const [get, post, relayed] = await Promise.all([whoOn(getAgent, 'GET'), whoOn(postAgent, 'POST'), whoChunked()]);
+    for (const answer of [get, post, relayed]) assert.equal(answer.status, 200, answer.body);
+    assert.notEqual(get.body, drained.body, 'a GET on an old connection went to the draining worker');
+    assert.notEqual(post.body, drained.body, 'a POST on an old connection went to the draining worker');
+    assert.notEqual(relayed.body, drained.body, "the Node server's old connection sent a chunked POST to the draining worker");
+    assert.deepEqual(await slow, { status: 200, body: drained.body }, 'the draining worker finished what it held');
+
+    await cliOk(platform, ['app', 'delete', 'neighbour', '--yes']);
+    await waitFor('HAProxy runs a config without the deleted app', async () => !(await runtimeCommand(join(haproxyDir(), 'haproxy.sock'), 'show stat')).includes(`app_${neighbour.id},`));
+  } finally {
+    // Not cut short by a failed assertion: the worker's answer would come to a closed test.
+    await slow?.catch(() => undefined);
+    for (const agent of [getAgent, postAgent, fresh]) agent.destroy();
+  }
 });
 
 for (const victim of ['master', 'worker'] as const) {

@@ -63,8 +63,7 @@ test('a request that waits past the app queue timeout gets 503 with Retry-After 
 
   const url = `${platform.url}/api/routes/v1/default/autoscale/work?ms=3000`;
   const headers = { authorization: `Bearer ${platform.token}` };
-  // Each on a connection of its own: with HAProxy, a keep-alive connection opened before the
-  // update may carry one more request under the old timeout (docs/data-plane.md).
+  // Two at once, each on a connection of its own.
   const [first, second] = await Promise.all([getOnNewConnection(url, headers), getOnNewConnection(url, headers)]);
   const answers = [first, second].sort((a, b) => a.status - b.status);
   assert.deepEqual(answers.map((r) => r.status), [200, 503]);
@@ -93,11 +92,7 @@ async function getOnNewConnection(url: string, headers: Record<string, string>):
   }
 }
 
-/**
- * GET /work?ms=MS on `agent`: which worker served it. Each test takes an agent of its own, opened
- * after its update: with HAProxy, a keep-alive connection opened before a reload may carry one more
- * request to the workers the replaced HAProxy knew (docs/data-plane.md).
- */
+/** GET /work?ms=MS on `agent`: which worker served it. */
 async function work(agent: Agent, ms: number): Promise<string | undefined> {
   const res = await request(`${platform.url}/api/routes/v1/default/autoscale/work?ms=${ms}`, { headers: { authorization: `Bearer ${platform.token}` }, dispatcher: agent });
   const body = await res.body.text();

@@ -7,8 +7,8 @@ import type { AppRecord } from '../store/records';
  * straight to a worker, so one dispatcher counts every request a worker holds.
  */
 export interface Relay {
-  /** Keep-alive connections to it. */
-  readonly pool: Pool;
+  /** Keep-alive connections to it, as they are now (a reload of the data plane renews them). */
+  pool(): Pool;
   /** The request target and the added headers that send a request for `app` to one of its workers at `workerPath`. */
   target(app: AppRecord, workerPath: string): { path: string; headers: Record<string, string> };
   /** The response header naming the worker that answered: the relay adds it, the client never gets it. */

@@ -79,6 +79,8 @@ export class HaproxyDataPlane implements DataPlane {
   /** New at each server start: only HAProxy's activator frontend knows it (the config is mode 0600 in a 0700 folder). */
   private readonly activatorSecret = Buffer.from(randomBytes(24).toString('hex'));
   private readonly relay: Relay;
+  /** Keep-alive connections to the dispatch frontend of the HAProxy worker running now. */
+  private relayPool: Pool;
   /** The apps whose backends the config last written has, and the one HAProxy runs. */
   private writtenApps: ReadonlySet<string> = new Set();
   private loadedApps: ReadonlySet<string> = new Set();
@@ -102,18 +104,26 @@ export class HaproxyDataPlane implements DataPlane {
       configPath: this.configPath,
       pidFile: join(options.dir, 'haproxy.pid'),
       socket: this.files.socket,
+      masterSocket: join(options.dir, 'master.sock'),
       writeConfig: () => this.writeFiles(),
-      onStarted: () => {
+      onStarted: async () => {
         this.loadedApps = this.writtenApps;
         this.accessLines.follow();
+        // The workers a reload replaced keep each idle connection for one more request, which they
+        // would route by the servers they knew: a worker drained or removed since among them.
+        // With no routes they send it to the Node server, which sends it on through this one;
+        // and the Node server's own connections to them are let go.
+        this.renewRelayPool();
+        await this.process.onOldWorkers(`clear map ${this.files.routesMap}`);
       },
       log: options.log,
     });
+    this.relayPool = relayPoolTo(this.files.dispatchSocket);
     // Through the dispatch frontend the Node gateway forwards what it sends a worker's main port:
     // HAProxy alone then counts each worker's places. The target keeps a route prefix (the app's
     // own route form) that the app's backend strips, as from any request HAProxy routes.
     this.relay = {
-      pool: new Pool('http://localhost', { socketPath: this.files.dispatchSocket, pipelining: 1, keepAliveTimeout: 30_000 }),
+      pool: () => this.relayPool,
       target: (app, workerPath) => ({
         path: `/api/apps/v1/routes/${encodeURIComponent(app.routeName)}${workerPath}`,
         headers: { [ACTIVATED_APP_HEADER]: app.id },
@@ -123,6 +133,13 @@ export class HaproxyDataPlane implements DataPlane {
       up: (appId) => this.hasWorkerUp(appId),
     };
     gateway.relayThrough(this.relay);
+  }
+
+  /** Connections to the dispatch frontend from now on go to the worker running now; the pool before closes once its requests are over. */
+  private renewRelayPool(): void {
+    const before = this.relayPool;
+    this.relayPool = relayPoolTo(this.files.dispatchSocket);
+    void before.close();
   }
 
   /** Whether HAProxy has a server of the app in service now, as its runtime API says. */
@@ -327,7 +344,7 @@ export class HaproxyDataPlane implements DataPlane {
     clearInterval(this.statsTimer);
     await this.chain;
     this.accessLines.close();
-    await this.relay.pool.close();
+    await this.relayPool.close();
     await this.process.stop();
     await this.gateway.close();
   }
@@ -448,6 +465,11 @@ export class HaproxyDataPlane implements DataPlane {
  */
 function refused(answer: string): boolean {
   return /error|unknown|no such|not found|cannot|can't|failed/i.test(answer) && !/already exists/i.test(answer);
+}
+
+/** Keep-alive connections to HAProxy's dispatch frontend. */
+function relayPoolTo(dispatchSocket: string): Pool {
+  return new Pool('http://localhost', { socketPath: dispatchSocket, pipelining: 1, keepAliveTimeout: 30_000 });
 }
 
 function writeAtomically(path: string, text: string): void {

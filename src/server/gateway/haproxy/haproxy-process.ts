@@ -17,10 +17,12 @@ export interface HaproxyProcessOptions {
   configPath: string;
   pidFile: string;
   socket: string;
+  /** The master CLI's socket: it reaches the workers a reload left finishing their connections. */
+  masterSocket: string;
   /** Writes the config and map files from the state now: before every start, a respawn's too. */
   writeConfig(): void;
-  /** A new HAProxy worker answers on the socket (after a start, a respawn or a reload). */
-  onStarted(): void;
+  /** A new HAProxy worker answers on the socket (after a start, a respawn or a reload); a reload waits for what it returns. */
+  onStarted(): Promise<void>;
   log: Logger;
 }
 
@@ -33,6 +35,11 @@ function killHaproxy(pid: number): void {
   } catch {
     // Gone already.
   }
+}
+
+/** The pids of the worker processes the master CLI's `show proc` lists, old ones included. */
+export function workerPids(showProc: string): string[] {
+  return [...showProc.matchAll(/^(\d+) +worker /gm)].map((match) => match[1] as string);
 }
 
 /**
@@ -70,9 +77,9 @@ export class HaproxyProcess {
   }
 
   private async spawn(): Promise<void> {
-    const { binary, configPath, pidFile, log } = this.options;
+    const { binary, configPath, pidFile, masterSocket, log } = this.options;
     this.options.writeConfig();
-    const args = ['-W', '-db', '-f', configPath, '-p', pidFile];
+    const args = ['-W', '-db', '-f', configPath, '-p', pidFile, '-S', `${masterSocket},mode,600`];
     // setpriv (util-linux) has the kernel kill HAProxy when the server dies, however it dies: a
     // crashed server leaves no HAProxy holding its port. It execs HAProxy: the pid is HAProxy's.
     const child = existsSync(SETPRIV)
@@ -110,7 +117,7 @@ export class HaproxyProcess {
     this.worker = ready;
     if (ready === undefined) throw new EveraiError('EVERAI_USAGE', `haproxy did not start: ${stderr.trim()}`);
     this.started = true;
-    this.options.onStarted();
+    await this.options.onStarted();
   }
 
   /** Resolves with the pid of the worker answering on the runtime socket, once it is not `old`. */
@@ -145,7 +152,22 @@ export class HaproxyProcess {
       return;
     }
     this.worker = worker;
-    this.options.onStarted();
+    await this.options.onStarted();
+  }
+
+  /**
+   * Runs `command` on each worker an earlier config left finishing its connections (the master
+   * CLI's `@!PID`): each keeps an idle keep-alive connection for one more request.
+   */
+  async onOldWorkers(command: string): Promise<void> {
+    const { masterSocket, log } = this.options;
+    const processes = await this.masterListing();
+    // Not only those under `# old workers`: right after a reload the master may list the worker it
+    // replaced with the new one a moment longer.
+    for (const pid of workerPids(processes).filter((pid) => pid !== this.worker)) {
+      const answer = await runtimeCommand(masterSocket, `@!${pid} ${command}`, 1000).catch((error: unknown) => String(error));
+      if (answer.trim() !== '') log.debug('haproxy old worker said', { pid, command, answer: answer.trim() });
+    }
   }
 
   /** Sends the master SIGUSR2; resolves with whether it said it reloads ("Reloading HAProxy") within a second. */
@@ -160,6 +182,20 @@ export class HaproxyProcess {
       this.reloadHeard = () => heard(true);
       child.kill('SIGUSR2');
     });
+  }
+
+  /**
+   * The master CLI's `show proc` once it lists the worker running now: a reload re-executes the
+   * master, whose CLI answers nothing, or the processes before, for a moment after the new worker answers.
+   */
+  private async masterListing(): Promise<string> {
+    const until = Date.now() + READY_TIMEOUT_MS;
+    for (;;) {
+      const processes = await runtimeCommand(this.options.masterSocket, 'show proc', 1000).catch(() => '');
+      if (this.worker !== undefined && workerPids(processes).includes(this.worker)) return processes;
+      if (Date.now() >= until || this.stopping) return '';
+      await sleep(20);
+    }
   }
 
   /** The pid of the master process (what a supervisor would watch). */

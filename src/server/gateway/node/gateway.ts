@@ -344,7 +344,7 @@ export class Gateway {
       await this.untilRelayable(route, relay, confirm, client);
       const target = relay.target(route.app, forwarding.path);
       try {
-        const { ok } = await proxyToWorker(req, res, relay.pool, target.path, { ...forwarding.headers, ...target.headers }, this.deps.maxRequestBodyBytes, client, takeWorker);
+        const { ok } = await proxyToWorker(req, res, relay.pool(), target.path, { ...forwarding.headers, ...target.headers }, this.deps.maxRequestBodyBytes, client, takeWorker);
         if (note.worker !== undefined) this.served(route.app.id, note.worker, ok, Date.now());
         return;
       } catch (error) {
