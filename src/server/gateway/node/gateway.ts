@@ -12,7 +12,7 @@ import type { Relay } from '../relay';
 import { QUEUE_REASONS, type QueueReason, type QueuedRequestView } from '../../../contract/api-views';
 import { carriesPlatformToken, forwardRequestHeaders, SERVICE_PORT_HEADER, USER_HEADER } from '../forward-headers';
 import type { SlotLoad } from '../data-plane';
-import { CutOffError, proxyToWorker } from './proxy';
+import { CutOffError, ForwardedBody, proxyToWorker } from './proxy';
 import { isGatewayPath, parseRoutePath } from './route-path';
 import { WorkerSlot } from './worker-slot';
 
@@ -38,6 +38,8 @@ interface Forwarding {
   path: string;
   /** forwardRequestHeaders: built once, however many tries it takes. */
   headers: Record<string, string | string[]>;
+  /** Read from the client once, however many tries it takes. */
+  body: ForwardedBody;
   note: AccessNote;
   /** Aborted when the client goes. */
   client: Abort;
@@ -276,7 +278,8 @@ export class Gateway {
     res.once('close', () => {
       if (!res.writableFinished) client.abort(new Error('the client went away'));
     });
-    const forwarding: Forwarding = { req, res, route, path, headers: forwardRequestHeaders(req.headers, userName), note, client };
+    const body = new ForwardedBody(req, this.deps.maxRequestBodyBytes);
+    const forwarding: Forwarding = { req, res, route, path, headers: forwardRequestHeaders(req.headers, userName), body, note, client };
     const portHeader = req.headers[SERVICE_PORT_HEADER];
     const servicePort = Array.isArray(portHeader) ? portHeader[0] : portHeader;
     if (this.relay?.routes(route.app.id) && servicePort === undefined) return this.throughRelay(forwarding, this.relay, sentBack);
@@ -285,7 +288,8 @@ export class Gateway {
 
   /** Straight to a worker, waiting in the app's queue for a place on one, and retrying on another when one fails before answering. */
   private async toWorker(forwarding: Forwarding, servicePort: string | undefined): Promise<void> {
-    const { req, res, route, note, client } = forwarding;
+    const { req, res, route, body, note, client } = forwarding;
+    const method = req.method ?? 'GET';
     const app = route.app;
     const sessionHeader = req.headers['x-everai-session-id'];
     const sessionId = Array.isArray(sessionHeader) ? sessionHeader[0] : sessionHeader;
@@ -304,7 +308,7 @@ export class Gateway {
         const unfollow = exchange.follow(client);
         slot.hold(exchange);
         try {
-          ok = (await proxyToWorker(req, res, pool, forwarding.path, forwarding.headers, this.deps.maxRequestBodyBytes, exchange)).ok;
+          ok = (await proxyToWorker(res, pool, { method, path: forwarding.path, headers: forwarding.headers, body }, exchange)).ok;
         } finally {
           unfollow();
           slot.letGo(exchange);
@@ -316,7 +320,7 @@ export class Gateway {
         // The worker failed before answering (it died, or refused the connection): try another,
         // or wait in the queue for one (its replacement) if it was the only one.
         failedOn.add(slot.id);
-        if (!this.retries(req, attempt, client)) {
+        if (!this.retries(method, body, error, attempt, client)) {
           throw new EveraiError('EVERAI_WORKER_FAILED', `the worker failed before answering: ${(error as Error).message}`, { cause: error });
         }
       } finally {
@@ -330,7 +334,8 @@ export class Gateway {
    * takes itself: the gateway holds it only while the app has no worker (at zero, a cold start).
    */
   private async throughRelay(forwarding: Forwarding, relay: Relay, sentBack: boolean): Promise<void> {
-    const { req, res, route, note, client } = forwarding;
+    const { req, res, route, body, note, client } = forwarding;
+    const method = req.method ?? 'GET';
     const takeWorker = (headers: Record<string, string | string[]>) => {
       const worker = headers[relay.workerHeader];
       delete headers[relay.workerHeader];
@@ -344,14 +349,15 @@ export class Gateway {
       await this.untilRelayable(route, relay, confirm, client);
       const target = relay.target(route.app, forwarding.path);
       try {
-        const { ok } = await proxyToWorker(req, res, relay.pool(), target.path, { ...forwarding.headers, ...target.headers }, this.deps.maxRequestBodyBytes, client, takeWorker);
+        const { ok } = await proxyToWorker(res, relay.pool(), { method, path: target.path, headers: { ...forwarding.headers, ...target.headers }, body }, client, takeWorker);
         if (note.worker !== undefined) this.served(route.app.id, note.worker, ok, Date.now());
         return;
       } catch (error) {
         if (error instanceof EveraiError) throw error;
         if (error instanceof CutOffError) return;
-        // The relay failed before answering (HAProxy starting again): an idempotent request goes again once it is back.
-        if (!this.retries(req, attempt, client)) {
+        // The relay failed before answering (HAProxy starting again): the request goes again once it
+        // is back, if it is idempotent or nothing of it was sent.
+        if (!this.retries(method, body, error, attempt, client)) {
           throw new EveraiError('EVERAI_WORKER_FAILED', `the data plane failed before answering: ${(error as Error).message}`, { cause: error });
         }
         confirm = true;
@@ -385,9 +391,12 @@ export class Gateway {
     return app.queueTimeoutMs ?? this.deps.queueTimeoutMs;
   }
 
-  /** Whether a request that failed before any answer goes again: an idempotent one, a few times, while its client waits. */
-  private retries(req: IncomingMessage, attempt: number, client: Abort): boolean {
-    return RETRYABLE.has(req.method ?? '') && attempt < MAX_ATTEMPTS && !client.aborted;
+  /**
+   * Whether a try that failed before any answer goes again, a few times, while its client waits:
+   * an idempotent request, or one of which nothing was sent.
+   */
+  private retries(method: string, body: ForwardedBody, error: unknown, attempt: number, client: Abort): boolean {
+    return (RETRYABLE.has(method) || body.neverSent(error)) && attempt < MAX_ATTEMPTS && !client.aborted;
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Transform } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { EveraiError } from '../../../contract/errors';
 import { forwardResponseHeaders } from '../forward-headers';
 import { ResponseSink } from './response-sink';
@@ -25,33 +25,85 @@ export interface ProxyOutcome {
 /** A worker's failure after its answer began: nothing can be retried or sent any more. */
 export class CutOffError extends Error {}
 
+/** A connection that never opened (refused, no such socket, no route): nothing of the request left. */
+const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'ENOENT', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/**
+ * A request's body, shared by the tries to forward it: read from the client once, and by a try only
+ * once its connection is open, so a try whose connection never opened leaves it whole for the next.
+ */
+export class ForwardedBody {
+  private readonly stream: Readable | null;
+  private taken = false;
+  /** Why the body broke off (over the limit: 413), once it did. */
+  error: unknown;
+
+  constructor(req: IncomingMessage, limitBytes: number) {
+    const hasBody = req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
+    this.stream = hasBody && req.method !== 'GET' && req.method !== 'HEAD' ? req.pipe(bodyLimit(limitBytes)) : null;
+    this.stream?.on('error', (error) => (this.error = error));
+  }
+
+  /**
+   * What one try sends: a stream that starts reading the body when undici first reads it, once
+   * the try's connection is open. Destroyed (the try failed) after that, it destroys the body too;
+   * before, it leaves the body whole.
+   */
+  forTry(): Readable | null {
+    const source = this.stream;
+    if (!source) return null;
+    let started = false;
+    const out: Readable = new Readable({
+      read: () => {
+        this.taken = true;
+        if (!started) {
+          started = true;
+          source.on('data', (chunk: Buffer) => {
+            if (!out.push(chunk)) source.pause();
+          });
+          source.once('end', () => out.push(null));
+          source.once('error', (error) => out.destroy(error));
+        }
+        source.resume();
+      },
+      destroy: (error, done) => {
+        if (started) source.destroy(error ?? undefined);
+        done(error);
+      },
+    });
+    return out;
+  }
+
+  /**
+   * Whether the try that failed with `error` sent nothing at all: its connection never opened, and
+   * no try has read the body. Such a request may go to another worker, whatever its method.
+   */
+  neverSent(error: unknown): boolean {
+    const code = (error as { code?: unknown } | undefined)?.code;
+    return !this.taken && typeof code === 'string' && CONNECT_FAILURES.has(code);
+  }
+}
+
 /**
  * Forwards one request to a worker, with `headers` (forwardRequestHeaders: built once, however many
- * workers are tried), and streams the answer into the client's response as it comes
- * (undici's `stream`, no buffering either way), so an SSE event reaches the client as soon as the
- * worker writes it.
+ * workers are tried) and `body` (one for all the tries), and streams the answer into the client's
+ * response as it comes (undici's `stream`, no buffering either way), so an SSE event reaches the
+ * client as soon as the worker writes it.
  * `onHeaders` sees the answer's headers before the client does, and may take some out.
  * Throws CutOffError when the exchange broke after the client got part of the answer, anything
  * else when the worker failed before the client got a byte (so the request may be retried).
  */
 export async function proxyToWorker(
-  req: IncomingMessage,
   res: ServerResponse,
   pool: Pool,
-  path: string,
-  headers: Record<string, string | string[]>,
-  bodyLimitBytes: number,
+  request: { method: string; path: string; headers: Record<string, string | string[]>; body: ForwardedBody },
   signal: Abort,
   onHeaders?: (headers: Record<string, string | string[]>) => void,
 ): Promise<ProxyOutcome> {
-  const hasBody = req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
-  const body = hasBody && req.method !== 'GET' && req.method !== 'HEAD' ? req.pipe(bodyLimit(bodyLimitBytes)) : null;
-  let bodyError: unknown;
-  body?.on('error', (error) => (bodyError = error));
   let sink: ResponseSink | undefined;
   try {
     await pool.stream(
-      { path, method: req.method as 'GET', headers, body, signal },
+      { path: request.path, method: request.method, headers: request.headers, body: request.body.forTry(), signal },
       ({ statusCode, headers: answered }) => {
         const forwarded = forwardResponseHeaders(answered);
         onHeaders?.(forwarded);
@@ -65,6 +117,6 @@ export async function proxyToWorker(
       res.destroy();
       throw new CutOffError(`the answer broke off: ${(error as Error).message}`, { cause: error });
     }
-    throw bodyError ?? error;
+    throw request.body.error ?? error;
   }
 }
