@@ -110,3 +110,31 @@ test('a POST a worker took part of and then dropped is not sent again', async ()
     await closeAll([dropping, worker, gateway]);
   }
 });
+
+test('a body that went over the limit while its request waited fails the first try at once, with the limit error', async () => {
+  const worker = hashingWorker();
+  const pool = new Pool(`http://127.0.0.1:${await listening(worker)}`);
+  const failures: string[] = [];
+  const gateway = createServer((req, res) => {
+    const body = new ForwardedBody(req, 1024);
+    // The request waits (for a worker, say) while its body comes in and goes over the limit.
+    void (async () => {
+      while (body.error === undefined) await new Promise((resolve) => setTimeout(resolve, 5));
+      await proxyToWorker(res, pool, { method: 'POST', path: '/x', headers: {}, body }, new Abort()).then(
+        () => failures.push('answered'),
+        (error: Error) => {
+          failures.push(error.message);
+          res.writeHead(413).end();
+        },
+      );
+    })();
+  });
+  try {
+    const answer = await post(await listening(gateway), randomBytes(4096));
+    assert.equal(answer.status, 413);
+    assert.deepEqual(failures, ['request body is over 1024 bytes']);
+  } finally {
+    await pool.close();
+    await closeAll([worker, gateway]);
+  }
+});

@@ -58,11 +58,16 @@ export class ForwardedBody {
         this.taken = true;
         if (!started) {
           started = true;
+          // Broken off already (over the limit while the request waited for a worker): no event will say so again.
+          if (source.destroyed) {
+            out.destroy(this.brokenOff());
+            return;
+          }
           source.on('data', (chunk: Buffer) => {
             if (!out.push(chunk)) source.pause();
           });
           source.once('end', () => out.push(null));
-          source.once('error', (error) => out.destroy(error));
+          source.once('close', () => (source.readableEnded ? undefined : out.destroy(this.brokenOff())));
         }
         source.resume();
       },
@@ -72,6 +77,10 @@ export class ForwardedBody {
       },
     });
     return out;
+  }
+
+  private brokenOff(): Error {
+    return this.error instanceof Error ? this.error : new Error('the request body broke off');
   }
 
   /**
