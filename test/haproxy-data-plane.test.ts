@@ -154,8 +154,9 @@ test('a keep-alive connection opened before a reload sends nothing new to a work
     editFile(join(dir, 'app.ts'), (text) => text.replace("new App('get-start'", "new App('neighbour'"));
     const neighbour = await deployApp(platform, dir, 'neighbour');
 
-    // The worker drains while it holds a slow request, and another starts.
-    slow = whoOn(fresh, 'GET', 4000);
+    // The worker drains while it holds a slow request (long enough for the steps below on a busy
+    // machine: drained and removed, it would refuse the requests rather than take them), and another starts.
+    slow = whoOn(fresh, 'GET', 8000);
     await waitFor('the worker holds the slow request', async () => (await workersJson(platform, 'get-start', false)).find((w) => w.id === drained.body)?.detailStatus === 'DETAIL_STATUS_BUSY');
     await cliOk(platform, ['worker', 'scale-down', 'get-start', drained.body]);
     const backend = `app_${(await appJson(platform, 'get-start')).id}`;
