@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { QueueEntry } from '../src/cli/views';
@@ -10,7 +11,8 @@ import { killWorker } from './helpers/workers';
 
 // How the gateway spreads requests over an app's workers, seen from a client: as many at once as
 // the app's concurrency (however it was changed), a session on the worker that served it first,
-// and the queue kept when the app's only worker dies.
+// the queue kept when the app's only worker dies, and a POST taken whole by another worker when
+// its own refuses the connection.
 
 /** get-start with two routes that tell, from inside the worker, what it saw. */
 const ROUTES = `
@@ -29,6 +31,27 @@ app.service.route('/who', { methods: ['GET'] }, async (req: Request) => {
   await sleep(Number(new URL(req.url).searchParams.get('ms') ?? 0));
   return process.env.EVERAI_WORKER_ID ?? '';
 });
+/** Which worker took the body, and the body's sha256. */
+app.service.route('/echo', { methods: ['POST'] }, async (req: Request) => {
+  const body = new Uint8Array(await req.arrayBuffer());
+  return \`\${process.env.EVERAI_WORKER_ID ?? ''} \${createHash('sha256').update(body).digest('hex')}\`;
+});
+/**
+ * This worker stops taking connections and stays alive, as a program whose listener broke would:
+ * its port refuses, and nothing of it has exited for the platform to see. The answer closes its
+ * connection, after the worker's idle ones were closed.
+ */
+app.service.route('/refuse', { methods: ['GET'] }, () => {
+  const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
+  for (const server of handles.filter((h): h is Server => h instanceof Server)) {
+    server.close();
+    server.closeIdleConnections();
+  }
+  setInterval(() => undefined, 60_000);
+  return new Response(process.env.EVERAI_WORKER_ID ?? '', { headers: { connection: 'close' } });
+});
+import { createHash } from 'node:crypto';
+import { Server } from 'node:http';
 `;
 
 const CONCURRENCY = 4;
@@ -122,4 +145,34 @@ test('a session waits for its own busy worker while other requests go to the fre
   holds.abort();
   await Promise.all(held);
   assert.equal(await next, pinned);
+});
+
+test('a POST whose worker refuses its connection is served whole by another worker', async () => {
+  // Two workers (the test above scaled up). One is filled by a session's requests, so the other
+  // is the only one with room: the data plane sends the POST there first.
+  const session = { 'x-everai-session-id': 'filler' };
+  const full = await answer(get('/who', session));
+  const holds = new AbortController();
+  const held = Array.from({ length: CONCURRENCY }, () => get('/who?ms=60000', session, holds.signal).catch(() => undefined));
+  await waitFor('the session filled its worker', async () => (await workersJson(platform, 'get-start', false)).find((w) => w.id === full)?.detailStatus === 'DETAIL_STATUS_BUSY');
+  const refusing = await answer(get('/refuse'));
+  assert.notEqual(refusing, full, 'the worker with room stopped taking connections');
+
+  const body = randomBytes(1024 * 1024);
+  const posted = fetch(`${platform.url}/api/routes/v1/default/get-start/echo`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${platform.token}`, 'content-type': 'application/octet-stream' },
+    body,
+  });
+  const answered = answer(posted);
+  // The POST waits for a place on the full worker; it gets one when the session's requests end.
+  await Promise.race([
+    waitFor('the POST waits in the queue', async () => (JSON.parse(await cliOk(platform, ['app', 'queue', 'get-start', '-o', 'json'])) as QueueEntry[]).length === 1),
+    answered.then(() => assert.fail('the POST was answered while the only worker that could take it was full')),
+  ]);
+  holds.abort();
+  await Promise.all(held);
+  const [who, digest] = (await answered).split(' ');
+  assert.notEqual(who, refusing, 'the worker that refused answered');
+  assert.equal(digest, createHash('sha256').update(body).digest('hex'), 'the worker got another body');
 });
