@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { promisify } from 'node:util';
 import { renderHaproxyConfig } from '../src/server/gateway/haproxy/haproxy-config';
 import { mapFileText, routeEntries, tokenEntries } from '../src/server/gateway/haproxy/haproxy-maps';
 import { readServedLines, type HaproxyServed } from '../src/server/gateway/haproxy/haproxy-access';
 import { countSessions, parseShowStat, serversInService } from '../src/server/gateway/haproxy/haproxy-stats';
-import { workerPids } from '../src/server/gateway/haproxy/haproxy-process';
+import { listeningFd, workerPids } from '../src/server/gateway/haproxy/haproxy-process';
 import { app, user } from './helpers/store-records';
 
 // The HAProxy data plane's generated parts, without a server: the config HAProxy accepts, and which
@@ -17,12 +17,12 @@ import { app, user } from './helpers/store-records';
 
 test('the generated config is one HAProxy accepts, with a backend per app and its workers', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'everai-haproxy-'));
+  const publicSocket = createServer();
   try {
     const files = { socket: join(dir, 'api.sock'), activatorSocket: join(dir, 'activator.sock'), dispatchSocket: join(dir, 'dispatch.sock'), routesMap: join(dir, 'routes.map'), tokensMap: join(dir, 'tokens.map') };
     writeFileSync(files.routesMap, '');
     writeFileSync(files.tokensMap, '');
     const config = renderHaproxyConfig({
-      listen: '127.0.0.1:1',
       nodeAddress: '127.0.0.1:1',
       maxRequestBodyBytes: 1024,
       activatorSecret: '0123abcd',
@@ -51,8 +51,12 @@ test('the generated config is one HAProxy accepts, with a backend per app and it
     assert.match(config, /^frontend dispatch\n {2}bind unix@\S+dispatch\.sock mode 600$/m);
     assert.match(config, /^ {2}use_backend app_%\[var\(txn\.app\)\]$/m);
     writeFileSync(join(dir, 'haproxy.cfg'), config);
-    await promisify(execFile)('haproxy', ['-c', '-f', join(dir, 'haproxy.cfg')]);
+    // HAProxy checks the public socket it is handed, as the server hands it one.
+    await new Promise<void>((resolve) => publicSocket.listen(0, '127.0.0.1', resolve));
+    const check = spawnSync('haproxy', ['-c', '-f', join(dir, 'haproxy.cfg')], { stdio: ['ignore', 'pipe', 'pipe', listeningFd(publicSocket)], encoding: 'utf8' });
+    assert.equal(check.status, 0, check.stderr);
   } finally {
+    publicSocket.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

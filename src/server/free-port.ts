@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 
 /**
  * A port free on `host` a moment ago, for a process that is told a port rather than picking one
- * (a worker, HAProxy). Another process could take it in between; the start then fails and says so.
+ * (a worker). Another process could take it in between; the start then fails and says so.
  */
 export function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -15,7 +15,7 @@ import { Gateway } from './gateway/node/gateway';
 import { CLIENT_KEEP_ALIVE_MS, type DataPlane } from './gateway/data-plane';
 import { chooseDataPlane } from './gateway/data-plane-choice';
 import { HaproxyDataPlane } from './gateway/haproxy/haproxy-data-plane';
-import { freePort } from './free-port';
+import { listen } from './listen';
 import { sendError, sendJson } from './http/respond';
 import type { PlatformOptions } from './platform-config';
 import { Registry } from './registry/registry';
@@ -55,33 +55,6 @@ export interface RunningPlatform {
 
 /** Answers 200 once the server is ready (for a supervisor or a load balancer), without a token. */
 export const HEALTH_PATH = '/healthz';
-
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      const where = `${host}:${port}`;
-      if (error.code === 'EADDRINUSE') reject(new EveraiError('EVERAI_USAGE', `${where} is already in use (is another everai server running?); pick another with --listen`, { cause: error }));
-      else if (error.code === 'EACCES') reject(new EveraiError('EVERAI_USAGE', `not allowed to listen on ${where}; pick a port above 1023 with --listen`, { cause: error }));
-      else if (error.code === 'EADDRNOTAVAIL') reject(new EveraiError('EVERAI_USAGE', `${host} is not an address of this machine; fix --listen`, { cause: error }));
-      else reject(error);
-    });
-    server.listen(port, host, resolve);
-  });
-}
-
-/**
- * The address HAProxy is to listen on, HOST:PORT: a free port for port 0 (HAProxy cannot pick one
- * and say which), else the one given, once a bind of it here says it is free, with the same
- * messages as without HAProxy when it is not.
- */
-async function publicAddress(port: number, host: string): Promise<string> {
-  const bracketed = host.includes(':') ? `[${host}]` : host;
-  if (port === 0) return `${bracketed}:${await freePort(host)}`;
-  const probe = createServer();
-  await listen(probe, port, host);
-  await new Promise((resolve) => probe.close(resolve));
-  return `${bracketed}:${port}`;
-}
 
 function parseListen(listen: string): { host: string; port: number } {
   const at = listen.lastIndexOf(':');
@@ -200,12 +173,8 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   server.on('upgrade', (req, socket, head) => handleExecUpgrade({ auth, runtime, launch, log: execLog }, req, socket, head));
   server.keepAliveTimeout = CLIENT_KEEP_ALIVE_MS;
   // The port first: a busy one ends the start before any worker, loop or timer begins. With
-  // HAProxy, the Node server's loopback port is taken before the public one is picked: picked first,
-  // a free public port was once handed to the Node server's own bind a moment later, and HAProxy
-  // then sent every request to itself.
-  const started = haproxy
-    ? listen(server, 0, '127.0.0.1').then(async () => haproxy.start((server.address() as AddressInfo).port, await publicAddress(port, host)))
-    : listen(server, port, host);
+  // HAProxy, the Node server takes a loopback port, and HAProxy the public one.
+  const started = haproxy ? listen(server, 0, '127.0.0.1').then(() => haproxy.start((server.address() as AddressInfo).port, { host, port })) : listen(server, port, host);
   await started.catch(async (error: unknown) => {
     server.close();
     await store.close();

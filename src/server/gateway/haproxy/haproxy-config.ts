@@ -34,9 +34,13 @@ export interface HaproxyFiles {
   tokensMap: string;
 }
 
+/**
+ * The descriptor HAProxy gets the public address's listening socket on: the server binds it
+ * (port 0 too, which HAProxy cannot bind), and a reload hands it on to the new workers.
+ */
+export const PUBLIC_SOCKET_FD = 3;
+
 export interface HaproxyConfigInput {
-  /** The public address, HOST:PORT. */
-  listen: string;
   /** The Node server behind HAProxy (API, registry, console, and the gateway as activator). */
   nodeAddress: string;
   maxRequestBodyBytes: number;
@@ -140,8 +144,6 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     `  stats socket ${files.socket} mode 600 level admin expose-fd listeners`,
     '  master-worker',
     '  hard-stop-after 10m',
-    // A second server's HAProxy on the same port must fail, not share it (reloads pass the socket on).
-    '  noreuseport',
     // One thread takes connections in the order they came, as the Node gateway does: with several,
     // a request sent after another may reach a full worker's queue first.
     '  nbthread 1',
@@ -173,7 +175,7 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     '  option idle-close-on-response',
     '',
     'frontend public',
-    `  bind ${input.listen}`,
+    `  bind fd@${PUBLIC_SOCKET_FD}`,
     `  log ring@${ACCESS_RING} len ${ACCESS_LINE_BYTES} local0 info`,
     `  log-format "${ACCESS_LOG_FORMAT}"`,
     // The route key is the path's 3rd to 6th segments (ROUTE_KEY_FIELDS), both route forms at once.

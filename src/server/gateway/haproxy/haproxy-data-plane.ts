@@ -1,6 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import type { QueueReason } from '../../../contract/api-views';
 import { Pool } from 'undici';
@@ -8,6 +9,7 @@ import type { DataPlane, ReadyWorker, SlotLoad } from '../data-plane';
 import type { Relay } from '../relay';
 import type { Gateway } from '../node/gateway';
 import type { EndedRequest } from '../../http/access-log';
+import { listen } from '../../listen';
 import type { Logger } from '../../logger';
 import { AccessLineReader, ACTIVATOR_SERVER, readServedLines, type HaproxyServed } from './haproxy-access';
 import { appLabel } from '../../metrics/metrics';
@@ -59,6 +61,13 @@ const addressOf = (url: string): string => new URL(url).host;
  * through its maps (replaced whole, atomically: `prepare map`, `add map`, `commit map`).
  * Load and queue are the sum of both: the Node gateway's own counts, and HAProxy's stats.
  */
+/**
+ * Connections the kernel holds for HAProxy to accept: HAProxy listens on the socket as it gets it,
+ * and Node's default (511) is a burst's worth of clients; this is what HAProxy's own bind took
+ * (its maxconn), capped by the kernel's somaxconn.
+ */
+const PUBLIC_BACKLOG = 4096;
+
 export class HaproxyDataPlane implements DataPlane {
   private readonly apps = new Map<string, AppEntry>();
   private users: UserRecord[] = [];
@@ -105,6 +114,7 @@ export class HaproxyDataPlane implements DataPlane {
       pidFile: join(options.dir, 'haproxy.pid'),
       socket: this.files.socket,
       masterSocket: join(options.dir, 'master.sock'),
+      bindPublic: () => this.bindPublic(),
       writeConfig: () => this.writeFiles(),
       onStarted: async () => {
         this.loadedApps = this.writtenApps;
@@ -135,6 +145,18 @@ export class HaproxyDataPlane implements DataPlane {
     gateway.relayThrough(this.relay);
   }
 
+  /**
+   * The public address bound for an HAProxy start, HAProxy's to take (it cannot bind port 0 and say
+   * which port it got). A first start on port 0 takes a free port, which each later start (a
+   * respawn after a crash) binds again.
+   */
+  private async bindPublic(): Promise<Server> {
+    const socket = createServer();
+    await listen(socket, this.publicAddress.port, this.publicAddress.host, PUBLIC_BACKLOG);
+    this.publicAddress.port = (socket.address() as AddressInfo).port;
+    return socket;
+  }
+
   /** Connections to the dispatch frontend from now on go to the worker running now; the pool before closes once its requests are over. */
   private renewRelayPool(): void {
     const before = this.relayPool;
@@ -150,13 +172,13 @@ export class HaproxyDataPlane implements DataPlane {
 
   /** Where the Node server listens, on loopback: HAProxy sends it what it does not serve alone. */
   private nodePort = 0;
-  /** The public address HAProxy listens on, HOST:PORT. */
-  private listen = '';
+  /** The public address HAProxy listens on: port 0 until the first start has bound one. */
+  private publicAddress = { host: '127.0.0.1', port: 0 };
 
-  /** Starts HAProxy on `listen` (HOST:PORT) in front of the Node server on `nodePort` (loopback). */
-  async start(nodePort: number, listen: string): Promise<void> {
+  /** Starts HAProxy on the public address (port 0: a free one) in front of the Node server on `nodePort` (loopback). */
+  async start(nodePort: number, publicAddress: { host: string; port: number }): Promise<void> {
     this.nodePort = nodePort;
-    this.listen = listen;
+    this.publicAddress = { ...publicAddress };
     this.users = await this.options.users();
     await this.process.start();
     this.statsTimer = setInterval(() => void this.readStats(), STATS_INTERVAL_MS);
@@ -195,9 +217,8 @@ export class HaproxyDataPlane implements DataPlane {
 
   /** The public address HAProxy listens on. */
   get address(): { address: string; port: number; family: string } {
-    const at = this.listen.lastIndexOf(':');
-    const address = this.listen.slice(0, at).replace(/^\[|\]$/g, '');
-    return { address, port: Number(this.listen.slice(at + 1)), family: address.includes(':') ? 'IPv6' : 'IPv4' };
+    const { host, port } = this.publicAddress;
+    return { address: host, port, family: host.includes(':') ? 'IPv6' : 'IPv4' };
   }
 
   /** The pid of HAProxy's master process. */
@@ -376,7 +397,6 @@ export class HaproxyDataPlane implements DataPlane {
   private writeFiles(): void {
     const { options, files } = this;
     const config = renderHaproxyConfig({
-      listen: this.listen,
       nodeAddress: `127.0.0.1:${this.nodePort}`,
       maxRequestBodyBytes: options.maxRequestBodyBytes,
       activatorSecret: this.activatorSecret.toString(),

@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import type { Server } from 'node:net';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { EveraiError } from '../../../contract/errors';
 import type { Logger } from '../../logger';
@@ -19,11 +20,23 @@ export interface HaproxyProcessOptions {
   socket: string;
   /** The master CLI's socket: it reaches the workers a reload left finishing their connections. */
   masterSocket: string;
+  /** Binds the public address, before every start: HAProxy takes the listening socket (PUBLIC_SOCKET_FD). */
+  bindPublic(): Promise<Server>;
   /** Writes the config and map files from the state now: before every start, a respawn's too. */
   writeConfig(): void;
   /** A new HAProxy worker answers on the socket (after a start, a respawn or a reload); a reload waits for what it returns. */
   onStarted(): Promise<void>;
   log: Logger;
+}
+
+/**
+ * The descriptor of a listening socket, for a child to inherit. Node names it only on its handle;
+ * passing the server itself as a stdio entry is refused (it is not a stream).
+ */
+export function listeningFd(server: Server): number {
+  const fd = (server as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  if (fd === undefined || fd < 0) throw new EveraiError('EVERAI_INTERNAL', 'the public socket has no descriptor to hand to haproxy');
+  return fd;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -78,13 +91,21 @@ export class HaproxyProcess {
 
   private async spawn(): Promise<void> {
     const { binary, configPath, pidFile, masterSocket, log } = this.options;
-    this.options.writeConfig();
-    const args = ['-W', '-db', '-f', configPath, '-p', pidFile, '-S', `${masterSocket},mode,600`];
-    // setpriv (util-linux) has the kernel kill HAProxy when the server dies, however it dies: a
-    // crashed server leaves no HAProxy holding its port. It execs HAProxy: the pid is HAProxy's.
-    const child = existsSync(SETPRIV)
-      ? spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', binary, ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
-      : spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const publicSocket = await this.options.bindPublic();
+    let child: ChildProcess;
+    try {
+      this.options.writeConfig();
+      const args = ['-W', '-db', '-f', configPath, '-p', pidFile, '-S', `${masterSocket},mode,600`];
+      // After stdin, stdout and stderr: the descriptor the config binds (PUBLIC_SOCKET_FD).
+      const stdio: StdioOptions = ['ignore', 'ignore', 'pipe', listeningFd(publicSocket)];
+      // setpriv (util-linux) has the kernel kill HAProxy when the server dies, however it dies: a
+      // crashed server leaves no HAProxy holding its port. It execs HAProxy: the pid is HAProxy's.
+      child = existsSync(SETPRIV) ? spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', binary, ...args], { stdio }) : spawn(binary, args, { stdio });
+    } finally {
+      // HAProxy holds the socket now, and this process lets go of it before it ever accepts on it:
+      // no turn of the event loop has passed since the bind.
+      publicSocket.close();
+    }
     this.child = child;
     let stderr = '';
     child.stderr?.setEncoding('utf8');
