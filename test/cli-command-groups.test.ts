@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { Command } from 'commander';
 import { test } from 'node:test';
 import { COMMAND_GROUPS } from '../src/cli/command-groups';
-import { runCli } from './helpers/cli';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT, runCli } from './helpers/cli';
 
 // The CLI loads only the command file its first word names: each file's words must be exactly
 // what it registers, or a command would be missing when run on its own.
@@ -27,4 +29,10 @@ test('help lists every command group, and a mistyped command is still corrected'
   const typo = await runCli(['workr', 'list']);
   assert.notEqual(typo.code, 0);
   assert.match(typo.stderr, /Did you mean worker\?/);
+});
+
+test('the version comes from `everai version`, `everai --version` and `everai -V` alike', async () => {
+  const { version } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+  assert.deepEqual(await runCli(['version']).then((r) => [r.code, r.stdout]), [0, `everai ${version}\n`]);
+  for (const flag of ['--version', '-V']) assert.deepEqual(await runCli([flag]).then((r) => [r.code, r.stdout]), [0, `${version}\n`]);
 });

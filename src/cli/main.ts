@@ -7,7 +7,7 @@ import { VERSION } from '../contract/version';
 export function buildProgram(argv: readonly string[] = []): Command {
   const program = new Command('everai')
     .description('everai: deploy apps on workers, with versioned images and volumes, upgraded hot')
-    .version(VERSION, '-V, --version-flag', 'print the version')
+    .version(VERSION, '-V, --version', 'print the version')
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'Error: ')) });
