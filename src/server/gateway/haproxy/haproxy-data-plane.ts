@@ -45,6 +45,12 @@ const IDLE_STATS_INTERVAL_MS = 1000;
 const DRAIN_POLL_MS = 50;
 /** `show table` commands sent in one runtime API connection, at most: about 40 bytes each, in HAProxy's 16 KiB command line (with `show stat`). */
 const TABLES_A_CONNECTION = 100;
+/**
+ * Connections the kernel holds for HAProxy to accept: HAProxy listens on the socket as it gets it,
+ * and Node's default (511) is a burst's worth of clients; this is what HAProxy's own bind took
+ * (its maxconn), capped by the kernel's somaxconn.
+ */
+const PUBLIC_BACKLOG = 4096;
 
 interface AppEntry {
   app: AppRecord;
@@ -66,13 +72,6 @@ const addressOf = (url: string): string => new URL(url).host;
  * through its maps (replaced whole, atomically: `prepare map`, `add map`, `commit map`).
  * Load and queue are the sum of both: the Node gateway's own counts, and HAProxy's stats.
  */
-/**
- * Connections the kernel holds for HAProxy to accept: HAProxy listens on the socket as it gets it,
- * and Node's default (511) is a burst's worth of clients; this is what HAProxy's own bind took
- * (its maxconn), capped by the kernel's somaxconn.
- */
-const PUBLIC_BACKLOG = 4096;
-
 export class HaproxyDataPlane implements DataPlane {
   private readonly apps = new Map<string, AppEntry>();
   private users: UserRecord[] = [];
