@@ -14,7 +14,7 @@ import { killWorker } from './helpers/workers';
 // the queue kept when the app's only worker dies, and a POST taken whole by another worker when
 // its own refuses the connection.
 
-/** get-start with two routes that tell, from inside the worker, what it saw. */
+/** get-start with routes that tell, from inside the worker, what it saw, and one that breaks its listener. */
 const ROUTES = `
 let inflight = 0;
 let most = 0;
