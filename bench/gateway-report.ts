@@ -38,6 +38,8 @@ export interface GatewayReport {
   cpus: number;
   workersAfter: number;
   warmupS: number;
+  /** Each target ran this long at c=32, untimed, before the first round. */
+  targetWarmupS: number;
   measureS: number;
   /** The one-worker figures are each the median of this many rounds. */
   rounds: number;
@@ -137,7 +139,7 @@ export function printGatewayReport(report: GatewayReport): void {
   console.log(
     [
       '',
-      `Gateway vs nginx vs direct: GET /hello on one worker, wrk ${report.measureS} s per run after ${report.warmupS} s warm-up; each figure is its target's median of ${report.rounds} runs, the targets' order reversed each round.`,
+      `Gateway vs nginx vs direct: GET /hello on one worker, each target first run ${report.targetWarmupS} s at c=32 untimed, then wrk ${report.measureS} s per run after ${report.warmupS} s warm-up; each figure is its target's median of ${report.rounds} runs, the targets' order reversed each round.`,
       `${report.cpus} CPUs, shared by wrk, nginx (1 worker process), HAProxy (1 thread), the server and the worker (a process, reached on loopback): compare ratios, not absolutes.`,
       '',
       latencyTable(loads),
