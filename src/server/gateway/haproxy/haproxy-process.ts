@@ -3,6 +3,7 @@ import type { Server } from 'node:net';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { EveraiError } from '../../../contract/errors';
 import type { Logger } from '../../logger';
+import { PUBLIC_SOCKET_FD } from './haproxy-config';
 import { runtimeCommand } from './runtime-socket';
 
 /** How soon a dead HAProxy is started again. */
@@ -96,8 +97,9 @@ export class HaproxyProcess {
     try {
       this.options.writeConfig();
       const args = ['-W', '-db', '-f', configPath, '-p', pidFile, '-S', `${masterSocket},mode,600`];
-      // After stdin, stdout and stderr: the descriptor the config binds (PUBLIC_SOCKET_FD).
-      const stdio: StdioOptions = ['ignore', 'ignore', 'pipe', listeningFd(publicSocket)];
+      // stdin and stdout ignored, stderr read; then the socket, at the descriptor the config binds.
+      const stdio: StdioOptions = ['ignore', 'ignore', 'pipe'];
+      stdio[PUBLIC_SOCKET_FD] = listeningFd(publicSocket);
       // setpriv (util-linux) has the kernel kill HAProxy when the server dies, however it dies: a
       // crashed server leaves no HAProxy holding its port. It execs HAProxy: the pid is HAProxy's.
       child = existsSync(SETPRIV) ? spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', binary, ...args], { stdio }) : spawn(binary, args, { stdio });
