@@ -5,7 +5,7 @@ import { parseDigest } from '../blobs/digest';
 
 /**
  * Stores the blobs of a batch (contract/blob-batch.ts) as it streams in: each is gathered as the
- * pieces it arrived in, then written in one call (writeBytes hashes it and refuses it unless it
+ * pieces it arrived in, then written from them (writeBytes hashes it and refuses it unless it
  * matches its digest) while the next arrives. The pieces are views of the body's chunks, which a
  * request's body never reuses, so they may be kept past the reader's call. The first refusal
  * stops the batch; the blobs before it stay stored, and `onStored` heard of each. At most two
