@@ -11,7 +11,7 @@ import { ifExists } from '../../../contract/if-exists';
 import { hashBehind, hashShared, SHARED_HASH_FROM_BYTES, type FileHash } from '../../../contract/file-hash';
 import { BufferPool } from '../../../contract/buffer-pool';
 import { BATCH_FILE_LIMIT } from '../../../contract/blob-batch';
-import { writeAll } from '../../../contract/write-all';
+import { WRITE_CALL_BYTES, writeAll } from '../../../contract/write-all';
 import { touchFiles } from './touch-thread';
 
 /** Blobs never change once written: read-only, so a hard link to one (a volume tree) is too. */
@@ -27,17 +27,6 @@ const READ_CHUNK = 1024 * 1024;
  * no more CPU than 1 MiB, and held more memory.
  */
 const WRITE_BUFFER = 1024 * 1024;
-
-/**
- * The most `writeBytes` puts in the page cache in one write call. The kernel (Linux 6.x, ext4) sizes
- * a file's page-cache folios by the write, and on a 2-CPU VM (kernel 6.18) filling large ones cost
- * ten times more per byte: 1 GiB written in 1 MiB calls took 1.8-2.0 s of system time, in 256 KiB
- * calls 0.14-0.15 s, in 64 KiB calls 0.18-0.20 s. A push of 1024 files of 1 MiB, each written in
- * one call, spent 1.5-2.0 s of the server's CPU in those writes; in calls of this size, 0.5 s.
- * An upload's stream (`append`) writes whatever arrived, at offsets that rarely line up with
- * large folios, and showed no such cost.
- */
-const WRITE_CALL_BYTES = 256 * 1024;
 
 /** Blobs `writeBytes` writes with synchronous calls (writeSmall): below this, a thread-pool round trip costs more than the write. */
 const SYNC_WRITE_BELOW_BYTES = 64 * 1024;
