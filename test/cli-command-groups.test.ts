@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Command } from 'commander';
 import { test } from 'node:test';
-import { COMMAND_GROUPS } from '../src/cli/command-groups';
+import { COMMAND_GROUPS, groupsFor } from '../src/cli/command-groups';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT, runCli } from './helpers/cli';
@@ -34,5 +34,9 @@ test('help lists every command group, and a mistyped command is still corrected'
 test('the version comes from `everai version`, `everai --version` and `everai -V` alike', async () => {
   const { version } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
   assert.deepEqual(await runCli(['version']).then((r) => [r.code, r.stdout]), [0, `everai ${version}\n`]);
-  for (const flag of ['--version', '-V']) assert.deepEqual(await runCli([flag]).then((r) => [r.code, r.stdout]), [0, `${version}\n`]);
+  for (const flag of ['--version', '-V']) {
+    assert.deepEqual(await runCli([flag]).then((r) => [r.code, r.stdout]), [0, `${version}\n`]);
+    // Answered without loading a command file.
+    assert.deepEqual(groupsFor([flag]), []);
+  }
 });

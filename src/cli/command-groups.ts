@@ -39,9 +39,17 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   { words: ['resources'], load: () => (require('./commands/resources') as typeof ResourcesCommand).registerResourcesCommand },
 ];
 
-/** The groups a command line needs: the one its first word names, else all of them, in order. */
+/** The program's own version flags, which need no command file. */
+export const VERSION_FLAGS: readonly string[] = ['-V', '--version'];
+
+/**
+ * The groups a command line needs: none for the version alone, the one its first word names, else
+ * all of them, in order.
+ */
 export function groupsFor(argv: readonly string[]): readonly CommandGroup[] {
   const word = argv[0];
+  // Loading every group took `everai --version` 0.37 s, against 0.13 s with none.
+  if (argv.length === 1 && word !== undefined && VERSION_FLAGS.includes(word)) return [];
   const named = COMMAND_GROUPS.find((group) => word !== undefined && group.words.includes(word));
   return named ? [named] : COMMAND_GROUPS;
 }

@@ -1,13 +1,13 @@
 import { Command, CommanderError } from 'commander';
 import { EveraiError } from '../contract/errors';
-import { groupsFor } from './command-groups';
+import { groupsFor, VERSION_FLAGS } from './command-groups';
 import { VERSION } from '../contract/version';
 
 /** The program with the commands `argv` may run (all of them when `argv` is not given). */
 export function buildProgram(argv: readonly string[] = []): Command {
   const program = new Command('everai')
     .description('everai: deploy apps on workers, with versioned images and volumes, upgraded hot')
-    .version(VERSION, '-V, --version', 'print the version')
+    .version(VERSION, VERSION_FLAGS.join(', '), 'print the version')
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'Error: ')) });
