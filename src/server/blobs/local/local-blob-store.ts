@@ -35,14 +35,6 @@ const SHARED_HASH_BYTES = BATCH_FILE_LIMIT;
 /** Shared memory the bytes of a batch's blobs are copied into to be hashed there; a few at once. */
 const hashBuffers = new BufferPool(SHARED_HASH_BYTES, 8, true);
 
-/**
- * The digest of bytes held in memory, before a byte is written (written first and read back on the
- * hash thread, a push of 1024 files of 1 MiB took 3.97-5.49 s against 4.02-4.58 s). Copied into
- * shared memory and hashed on a hash thread: on the main thread the hashing of a push's small files
- * kept the server's other requests, and the push's other sockets, waiting (0.9 s of a 2.9 s push of
- * 1024 files of 1 MiB on 16 CPUs); a copy costs a tenth of a hash. A small one is hashed here:
- * the copy and the message would cost more (SHARED_HASH_FROM_BYTES).
- */
 /** `pieces` in order, as the pieces of write calls of at most WRITE_CALL_BYTES each (a longer piece is cut). */
 function* writeCalls(pieces: readonly Buffer[]): Generator<Buffer[]> {
   let call: Buffer[] = [];
@@ -63,6 +55,14 @@ function* writeCalls(pieces: readonly Buffer[]): Generator<Buffer[]> {
   if (size > 0) yield call;
 }
 
+/**
+ * The digest of bytes held in memory, before a byte is written (written first and read back on the
+ * hash thread, a push of 1024 files of 1 MiB took 3.97-5.49 s against 4.02-4.58 s). Copied into
+ * shared memory and hashed on a hash thread: on the main thread the hashing of a push's small files
+ * kept the server's other requests, and the push's other sockets, waiting (0.9 s of a 2.9 s push of
+ * 1024 files of 1 MiB on 16 CPUs); a copy costs a tenth of a hash. A small one is hashed here:
+ * the copy and the message would cost more (SHARED_HASH_FROM_BYTES).
+ */
 async function digestOfPieces(pieces: readonly Buffer[], size: number): Promise<string> {
   if (size > SHARED_HASH_BYTES || size < SHARED_HASH_FROM_BYTES) {
     const hash = createHash('sha256');
