@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { LocalBlobStore } from '../src/server/blobs/local/local-blob-store';
+import { sha256 } from './helpers/volumes';
 
 // A batch's blob is written from the pieces it arrived in, cut into write calls of bounded size:
 // whatever the pieces' sizes, the blob holds their bytes in order, and bytes that are not the
@@ -12,8 +13,6 @@ import { LocalBlobStore } from '../src/server/blobs/local/local-blob-store';
 
 let dir: string;
 let blobs: LocalBlobStore;
-
-const digestOf = (bytes: Buffer) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'everai-blobs-'));
@@ -29,16 +28,16 @@ test('a blob written from pieces of any size holds their bytes in order', async 
   for (const sizes of layouts) {
     const pieces = sizes.map((size) => randomBytes(size));
     const whole = Buffer.concat(pieces);
-    const stored = await blobs.writeBytes(pieces, digestOf(whole));
-    assert.deepEqual(stored, { digest: digestOf(whole), size: whole.length });
+    const stored = await blobs.writeBytes(pieces, sha256(whole));
+    assert.deepEqual(stored, { digest: sha256(whole), size: whole.length });
     assert.ok(readFileSync(blobs.localPath(stored.digest)).equals(whole), `pieces of ${sizes.join(', ')} bytes`);
   }
 });
 
 test('a blob whose bytes are not its declared digest is refused and nothing is stored', async () => {
   const pieces = [randomBytes(200 * 1024), randomBytes(200 * 1024)];
-  const declared = digestOf(randomBytes(16));
+  const declared = sha256(randomBytes(16));
   await assert.rejects(blobs.writeBytes(pieces, declared), /hashes to sha256:[0-9a-f]{64}, not the declared/);
   assert.equal(await blobs.has(declared), false);
-  assert.equal(await blobs.has(digestOf(Buffer.concat(pieces))), false);
+  assert.equal(await blobs.has(sha256(Buffer.concat(pieces))), false);
 });
