@@ -9,7 +9,8 @@ import { median } from './stats';
 /**
  * What a user waits for at the CLI, against a running server with one app (examples/get-start),
  * each figure a ratio to `node -e 0` measured in the same run (the machine is noisy):
- * - `everai version`, `everai app list`, `everai worker list get-start`: start to exit;
+ * - `everai version`, `everai --help` (every command file loaded), `everai app list`,
+ *   `everai worker list get-start`: start to exit;
  * - `everai app create` of an image already built and pushed, to the first 200 on its route
  *   (the app deleted between runs; its image stays unpacked).
  * Targets: the two lists within 2 x `node -e 0`; the create within 1 s.
@@ -57,6 +58,7 @@ export async function run(): Promise<void> {
     const env = { ...process.env, ...platform.env };
     const nodeMs = await medianOf(RUNS, () => runMs(['-e', '0'], env));
     const versionMs = await medianOf(RUNS, () => runMs([EVERAI_BIN, 'version'], env));
+    const helpMs = await medianOf(RUNS, () => runMs([EVERAI_BIN, '--help'], env));
     const appListMs = await medianOf(RUNS, () => runMs([EVERAI_BIN, 'app', 'list'], env));
     const workerListMs = await medianOf(RUNS, () => runMs([EVERAI_BIN, 'worker', 'list', 'get-start'], env));
     await runMs([EVERAI_BIN, 'app', 'delete', 'get-start', '--yes'], env);
@@ -70,6 +72,7 @@ export async function run(): Promise<void> {
         [
           row('node -e 0', nodeMs),
           row('everai version', versionMs),
+          row('everai --help', helpMs),
           row('everai app list', appListMs),
           row('everai worker list get-start', workerListMs),
           row(`everai app create (image built) to first 200 (median of ${CREATE_RUNS})`, createMs),
