@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { stringify } from 'yaml';
@@ -11,6 +12,7 @@ import { platformRuntime, usePlatform } from './helpers/platform';
 import { addUser } from './helpers/users';
 import { push, volumeJson, volumeOk, writeFiles } from './helpers/volumes';
 import { waitFor } from './helpers/wait';
+import { killWorker } from './helpers/workers';
 
 // A worker reaches nothing that is not its own (docs/isolation.md). A hostile app, deployed like
 // any other, tries to read the server's secrets and another user's files, write its own volume,
@@ -127,4 +129,33 @@ test('a hostile worker reaches nothing that is not its own, and a neighbour neve
     assert.deepEqual(report.failures, [], 'the neighbour answered every request');
     assert.ok(report.ok > 0);
   }
+});
+
+/** How a TCP connection from this machine to `ip:port` ends: `connected`, an error code, or `no answer` after 10 s. */
+async function connectOutcome(ip: string, port: number): Promise<string> {
+  const socket = connect({ host: ip, port });
+  try {
+    return await new Promise<string>((resolve) => {
+      socket.setTimeout(10_000, () => resolve('no answer'));
+      socket.on('connect', () => resolve('connected'));
+      socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+    });
+  } finally {
+    socket.destroy();
+  }
+}
+
+test("a worker gone leaves its address unreachable: what is sent to it fails at once, on this machine", { skip }, async () => {
+  const [gone] = (await workersJson(platform, 'neighbour', false)).map((w) => w.id);
+  const address = JSON.parse(readFileSync(join(platform.dataDir, 'workers', gone as string, 'container.json'), 'utf8')) as { ip: string; port: number };
+  assert.equal(await connectOutcome(address.ip, address.port), 'connected');
+  await killWorker(platform.dataDir, gone as string);
+  await waitFor('the replacement', async () => (await workersJson(platform, 'neighbour', false)).some((w) => w.id !== gone && w.status === 'STATUS_RUNNING'));
+  // Refused while its namespace is still there; once the namespace is gone, the address is no
+  // one's: it must not be routed off this machine (to a host that happens to answer, or nowhere).
+  const outcome = await waitFor('the namespace removed', async () => {
+    const now = await connectOutcome(address.ip, address.port);
+    return now !== 'ECONNREFUSED' && now;
+  });
+  assert.equal(outcome, 'EHOSTUNREACH');
 });

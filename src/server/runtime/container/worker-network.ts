@@ -16,7 +16,8 @@ const run = promisify(execFile);
  * - FORWARD between two workers' veths: dropped, so one worker never reaches another;
  * - loopback: a worker's 127.0.0.1 is its own namespace's, and the kernel drops packets for the
  *   host's 127.0.0.0/8 arriving from outside (martians), so the API on loopback is out of reach;
- * - neither end of the pair has an IPv6 address, so no link-local path goes around the rules.
+ * - neither end of the pair has an IPv6 address, so no link-local path goes around the rules;
+ * - the subnet is unreachable but for the slots in use: nothing for a worker's address leaves the machine.
  */
 
 /** Worker addresses: 10.201.0.0/16 cut in /30s, one per slot (16,384 workers on one machine). */
@@ -89,6 +90,11 @@ export class WorkerNetwork {
       await ensureRule('iptables', 'filter', 'INPUT', ['-i', any, '-m', 'conntrack', '--ctstate', 'ESTABLISHED,RELATED', '-j', 'ACCEPT']);
       await ensureRule('iptables', 'filter', 'FORWARD', ['-i', any, '-o', any, '-j', 'DROP']);
       await ensureRule('iptables', 'nat', 'POSTROUTING', ['-s', SUBNET, '!', '-o', any, '-j', 'MASQUERADE']);
+      // A slot's /30 route goes with its veth. Without this, a connection to a worker gone (a retry
+      // HAProxy sends to a worker just killed, a worker calling a neighbour that left) would follow
+      // the default route off this machine, to whatever answers there, or hang until its timeout.
+      // Unreachable, it fails at once (EHOSTUNREACH), as a proxy's retry needs.
+      await run('ip', ['route', 'replace', 'unreachable', SUBNET]);
       // Outbound traffic (models get downloaded) is routed by this machine.
       await fs.writeFile('/proc/sys/net/ipv4/ip_forward', '1');
     })().catch((error: unknown) => {
