@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { AppService } from '../src/server/apps/app-service';
+import { WorkerScaling } from '../src/server/apps/worker-scaling';
 import { ControllerHarness } from './helpers/controller-harness';
 import { FakeRuntime } from './helpers/fake-runtime';
 import { waitFor } from './helpers/wait';
@@ -248,4 +250,26 @@ test('an app deleted while a pass holds a snapshot that still shows it is not sy
   assert.equal(h.gateway.appName(h.app.id), undefined, 'the gateway forgot the deleted app');
   // Each sync of a removed app back in costs HAProxy a reload, and one more to take it out again.
   assert.deepEqual(syncedAfterRetire, [], 'the stale pass did not sync the retired app back in');
+});
+
+test('a manual scale-down answers once its worker takes nothing new, however slow the store records the drain', async (t) => {
+  const h = await ControllerHarness.start(1);
+  t.after(() => h.close());
+  const [worker] = await h.waitWorkers('one ready worker', (live) => live.length === 1 && live.every(isReady));
+  assert.ok(worker);
+  // The drain's event waits, as a store under load may make it: the answer must not wait for it,
+  // nor come before the gateway sends the worker nothing new (a request queued for the app would
+  // take the place it frees).
+  const addEvent = h.store.events.add.bind(h.store.events);
+  let releaseEvents!: () => void;
+  const eventsReleased = new Promise<void>((resolve) => (releaseEvents = resolve));
+  h.store.events.add = async (...args) => {
+    if (args[3].includes('is draining')) await eventsReleased;
+    return addEvent(...args);
+  };
+  const scaling = new WorkerScaling({ store: h.store, apps: { find: () => h.currentApp() } as unknown as AppService, controller: h.controller, inflight: () => 0 });
+  assert.deepEqual(await scaling.scaleDown(h.owner, 'default', 'race', { workerIds: [worker.id] }), [worker.id]);
+  assert.equal(h.gateway.load(h.app.id, worker.id)?.draining, true, 'the gateway sends it nothing new');
+  releaseEvents();
+  await h.waitWorkers('the worker drained and gone', (live) => live.length === 0);
 });

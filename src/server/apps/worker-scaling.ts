@@ -62,24 +62,29 @@ export class WorkerScaling {
     return (await this.deps.store.workers.listByApp(app.id)).filter((w) => !before.has(w.id)).map((w) => w.id);
   }
 
-  /** Drains the named workers (or `count` chosen ones) like an upgrade does, and lowers the count with them. */
+  /**
+   * Drains the named workers (or `count` chosen ones) like an upgrade does, and lowers the count
+   * with them; resolves once they take no new request.
+   */
   async scaleDown(user: UserRecord, namespace: string, name: string, request: { workerIds?: string[] | undefined; scaleDownWorkersNum?: number | undefined }): Promise<string[]> {
     const app = await this.deps.apps.find(user, namespace, name);
-    return this.deps.controller.apply(async () => {
+    const draining = await this.deps.controller.apply(async () => {
       const { current, active } = await this.scalable(app);
-      let going: string[];
+      let chosen: string[];
       if (request.workerIds) {
-        going = [...new Set(request.workerIds)];
-        const unknown = going.find((id) => !active.some((w) => w.id === id));
+        chosen = [...new Set(request.workerIds)];
+        const unknown = chosen.find((id) => !active.some((w) => w.id === id));
         if (unknown) throw new EveraiError('EVERAI_NOT_FOUND', `worker '${unknown}' is not a running worker of app '${app.name}'`);
       } else {
         const wanted = Math.min(request.scaleDownWorkersNum ?? 0, active.length);
-        going = byScaleDownPreference(active, (id) => this.deps.inflight(app.id, id)).slice(0, wanted).map((w) => w.id);
+        chosen = byScaleDownPreference(active, (id) => this.deps.inflight(app.id, id)).slice(0, wanted).map((w) => w.id);
       }
-      if (going.length > 0) {
-        await scaleDownWorkers(this.deps.store, current, current.desiredWorkers, going, `asked for by ${user.name}`, 'API');
+      if (chosen.length > 0) {
+        await scaleDownWorkers(this.deps.store, current, current.desiredWorkers, chosen, `asked for by ${user.name}`, 'API');
       }
-      return going;
+      return chosen;
     });
+    await this.deps.controller.drainsBegun(draining);
+    return draining;
   }
 }

@@ -133,6 +133,12 @@ export class Controller {
     while (this.running) await this.running;
   }
 
+  /** Resolves once the passes asked for so far have run and the workers they drain take nothing new (or the server stops). */
+  async drainsBegun(workerIds: readonly string[]): Promise<void> {
+    await this.settled();
+    await untilAborted(Promise.all(workerIds.map((id) => this.tasks.get(id)?.stopped ?? Promise.resolve())), this.abort.signal);
+  }
+
   async stop({ stopWorkers }: { stopWorkers: boolean }): Promise<void> {
     this.abort.abort();
     clearInterval(this.timer);
@@ -351,9 +357,18 @@ export class Controller {
    * passed and the gateway cut what it still held, it stops.
    */
   private async drainWorker(app: AppRecord, worker: WorkerRecord, wasStarting: boolean, task: WorkerTask): Promise<void> {
+    // The data plane first, not after the store's writes: a manual scale-down answers once the
+    // worker takes nothing new (task.stopped), and a request the worker freed a place for meanwhile
+    // would otherwise still go to it.
+    let stopped!: () => void;
+    task.stopped = new Promise<void>((resolve) => (stopped = resolve));
+    if (wasStarting) stopped();
+    const draining = wasStarting ? Promise.resolve({ cut: 0 }) : this.deps.gateway.drainWorker(app.id, worker.id, app.maxDrainMs, stopped);
+    // Awaited after the writes: a failure meanwhile must not count as unhandled.
+    draining.catch(() => undefined);
     await this.deps.store.workers.update(worker.id, { phase: 'REMOVE' });
     await this.event(app.id, 'NORMAL', 'AppServer', `Worker/${worker.id} is draining: it finishes its requests and takes no new ones`);
-    const drained = wasStarting ? { cut: 0 } : await untilAborted(this.deps.gateway.drainWorker(app.id, worker.id, app.maxDrainMs), task.abort.signal);
+    const drained = await untilAborted(draining, task.abort.signal);
     // The server is stopping: the worker stays REMOVE, and the next server stops it (recover).
     if (!drained) return;
     const { cut } = drained;

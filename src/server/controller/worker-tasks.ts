@@ -13,6 +13,8 @@ export interface WorkerTask {
   promise: Promise<void>;
   /** Calls the task's work off: the server stopping, or a start whose worker is drained meanwhile. */
   abort: AbortController;
+  /** A drain's: resolves once no new request reaches the worker. */
+  stopped?: Promise<void>;
 }
 
 /**

@@ -34,7 +34,11 @@ export interface DataPlane {
   /** The apps it routes (synced and not removed since). */
   appIds(): string[];
   addWorker(app: AppRecord, worker: ReadyWorker): void;
-  drainWorker(appId: string, workerId: string, deadlineMs: number): Promise<{ cut: number }>;
+  /**
+   * Sends the worker nothing new and resolves once it holds nothing (or, at the deadline, with how
+   * many requests it cut). `stopped` is called as soon as no new request can reach it.
+   */
+  drainWorker(appId: string, workerId: string, deadlineMs: number, stopped?: () => void): Promise<{ cut: number }>;
   removeWorker(appId: string, workerId: string): Promise<void>;
   load(appId: string, workerId: string): SlotLoad | undefined;
   queue(appId: string): { index: number; createdAt: string; reason: QueueReason }[];

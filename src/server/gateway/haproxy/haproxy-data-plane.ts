@@ -306,9 +306,9 @@ export class HaproxyDataPlane implements DataPlane {
     void this.publishRoutes();
   }
 
-  async drainWorker(appId: string, workerId: string, deadlineMs: number): Promise<{ cut: number }> {
+  async drainWorker(appId: string, workerId: string, deadlineMs: number, stopped?: () => void): Promise<{ cut: number }> {
     const server = this.apps.get(appId)?.servers.get(workerId);
-    if (!server) return this.gateway.drainWorker(appId, workerId, deadlineMs);
+    if (!server) return this.gateway.drainWorker(appId, workerId, deadlineMs, stopped);
     server.draining = true;
     const name = `${backendName(appId)}/${serverName(workerId)}`;
     await this.publishRoutes();
@@ -317,6 +317,7 @@ export class HaproxyDataPlane implements DataPlane {
     const node = this.gateway.drainWorker(appId, workerId, deadlineMs);
     // In maintenance it takes nothing new, a session pinned to it included; what it holds goes on.
     await this.command(`set server ${name} state maint`);
+    stopped?.();
     const [drained, proxied] = await Promise.all([node, this.untilIdle(name, deadlineMs)]);
     if (proxied > 0) await this.command(`shutdown sessions server ${name}`);
     return { cut: drained.cut + proxied };

@@ -114,13 +114,15 @@ export class Gateway {
    * `deadlineMs` passed: then what it still holds is cut (a stream the client reads breaks off, a
    * request not yet answered gets a 502), each counted failed, and `cut` says how many.
    */
-  async drainWorker(appId: string, workerId: string, deadlineMs: number): Promise<{ cut: number }> {
+  async drainWorker(appId: string, workerId: string, deadlineMs: number, stopped?: () => void): Promise<{ cut: number }> {
     const slot = this.routes.get(appId)?.slots.find((s) => s.id === workerId);
-    if (!slot) return { cut: 0 };
+    const idle = slot?.drain();
+    stopped?.();
+    if (!slot || !idle) return { cut: 0 };
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'deadline'>((resolve) => (timer = setTimeout(() => resolve('deadline'), deadlineMs)));
     try {
-      if ((await Promise.race([slot.drain(), deadline])) !== 'deadline') return { cut: 0 };
+      if ((await Promise.race([idle, deadline])) !== 'deadline') return { cut: 0 };
     } finally {
       clearTimeout(timer);
     }
