@@ -202,3 +202,39 @@ test('delete keeps the local copy unless --local or --all, and never loses unpus
 
   assert.match(await volumeFails(platform, ['volume', 'delete', 'edited', '--local', '--all']), /choose one of --cloud, --local and --all/);
 });
+
+test('a copy found to be its revision is told by its files stats alone next time, and no change gets past that', async () => {
+  await volumeOk(platform, ['volume', 'create', 'stated']);
+  const { path, id } = await volumeJson(platform, 'stated');
+  writeFiles(path, { 'a.txt': 'aaaa', 'deep/b.txt': 'bbbb' });
+  const first = await push(platform, 'stated');
+  // The push left the copy's state, which alone tells that the copy is still that revision: with
+  // the hash cache gone, a push would hash every file and commit against no revision.
+  const hashCache = join(platform.home, 'volumes', '.everai', `${id}.json`);
+  rmSync(hashCache);
+  assert.equal(await volumeOk(platform, ['volume', 'push', 'stated']), `Volume 'stated' is unchanged at revision ${first.revision}: nothing to push\n`);
+  assert.match(await volumeOk(platform, ['volume', 'pull', 'stated']), /downloaded 0 of 2 files \(0 B\)\n$/);
+  // --force looks at the bytes, and writes the hash cache again.
+  assert.match(await volumeOk(platform, ['volume', 'pull', 'stated', '--force']), /downloaded 0 of 2 files \(0 B\)\n$/);
+  assert.ok(existsSync(hashCache));
+
+  // Same size, new bytes, a later mtime: pushed.
+  writeFiles(path, { 'a.txt': 'AAAA' });
+  utimesSync(join(path, 'a.txt'), new Date(), new Date(Date.now() + 5000));
+  const second = await push(platform, 'stated');
+  assert.deepEqual([second.created, second.uploadedFiles, second.uploadedBytes], [true, 1, 4]);
+
+  // And brought back by a pull, as is a file made a link and one added: the state of the copy the
+  // push left never vouches for them.
+  writeFiles(path, { 'deep/b.txt': 'BBBB' });
+  utimesSync(join(path, 'deep/b.txt'), new Date(), new Date(Date.now() + 10_000));
+  assert.match(await volumeOk(platform, ['volume', 'pull', 'stated']), /downloaded 1 of 2 files \(4 B\)\n$/);
+  assert.deepEqual(readTree(path), { 'a.txt': 'AAAA', 'deep/b.txt': 'bbbb' });
+  rmSync(join(path, 'a.txt'));
+  symlinkSync('deep/b.txt', join(path, 'a.txt'));
+  assert.match(await volumeOk(platform, ['volume', 'pull', 'stated']), /downloaded 1 of 2 files \(4 B\)\n$/);
+  assert.deepEqual(readTree(path), { 'a.txt': 'AAAA', 'deep/b.txt': 'bbbb' });
+  writeFiles(path, { 'new.txt': 'new' });
+  assert.equal((await push(platform, 'stated')).uploadedFiles, 1);
+  assert.match(await volumeOk(platform, ['volume', 'pull', 'stated']), /downloaded 0 of 3 files \(0 B\)\n$/);
+});

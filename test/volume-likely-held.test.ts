@@ -18,7 +18,7 @@ function fileAt(name: string, bytes?: Buffer): LocalFile {
   const source = join(work, name);
   if (bytes) writeFileSync(source, bytes);
   const { size, mtimeMs } = statSync(source);
-  return { path: name, source, size, mtimeMs, mode: 0o644 };
+  return { path: name, source, link: false, size, mtimeMs, mode: 0o644 };
 }
 
 const knownAs = (file: LocalFile, here: boolean): KnownFile => ({ source: file.source, size: file.size, mtimeMs: file.mtimeMs, here });

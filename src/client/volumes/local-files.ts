@@ -10,6 +10,8 @@ export interface LocalFile {
   path: string;
   /** What to read: the file itself, or the file inside the volume that a link at `path` points to. */
   source: string;
+  /** Whether `path` is such a link. */
+  link: boolean;
   size: number;
   mtimeMs: number;
   mode: number;
@@ -67,7 +69,7 @@ function localFile(root: string, path: string, abs: string, entry: Dirent): Loca
   } else {
     throw refuse(path, 'it is not a regular file (a socket, pipe or device)');
   }
-  return { path, source, size: stat.size, mtimeMs: stat.mtimeMs, mode: modeOf(stat.mode) };
+  return { path, source, link: source !== abs, size: stat.size, mtimeMs: stat.mtimeMs, mode: modeOf(stat.mode) };
 }
 
 /**

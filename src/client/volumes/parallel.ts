@@ -7,12 +7,17 @@ export const TRANSFER_LANES = 4;
  * files are stat'ed in about 30 ms; a turn now and then keeps a caller's other work moving (the
  * SDK runs inside an app's worker).
  */
-const SYNC_BATCH = 256;
+export const SYNC_BATCH = 256;
+
+/** A turn of the event loop, for other work between batches of synchronous calls. */
+export function turn(): Promise<void> {
+  return new Promise<void>((resolve) => setImmediate(resolve));
+}
 
 /** Runs synchronous `work` on every item in order, giving the event loop a turn every SYNC_BATCH items. */
 export async function forEachYielding<T>(items: readonly T[], work: (item: T, index: number) => void): Promise<void> {
   for (let index = 0; index < items.length; index++) {
-    if (index > 0 && index % SYNC_BATCH === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    if (index > 0 && index % SYNC_BATCH === 0) await turn();
     work(items[index] as T, index);
   }
 }

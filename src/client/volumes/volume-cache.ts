@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
+import type { CopyState } from './copy-state';
 import type { KnownFile } from './likely-held';
 
 /** What the last hash of a local file found, valid while its size and mtime stay the same. */
@@ -29,8 +30,8 @@ export interface VolumeCacheMeta {
 
 /**
  * The local copies of volumes: `ROOT/<id>` holds exactly the volume's files, and `ROOT/.everai/`
- * what the client keeps about them (`<id>.json`) and its temp files. Keeping both outside the
- * volume folder means a push never picks them up as files.
+ * what the client keeps about them (`<id>.json`, `<id>.state`) and its temp files. Keeping both
+ * outside the volume folder means a push never picks them up as files.
  */
 export class VolumeCache {
   private readonly metaDir: string;
@@ -56,6 +57,11 @@ export class VolumeCache {
     return join(this.metaDir, `${id}.json`);
   }
 
+  /** Not `.json`: the metadata files are found by that ending. */
+  private statePath(id: string): string {
+    return join(this.metaDir, `${id}.state`);
+  }
+
   async load(id: string): Promise<VolumeCacheMeta | undefined> {
     try {
       return JSON.parse(await fs.readFile(this.metaPath(id), 'utf8')) as VolumeCacheMeta;
@@ -71,6 +77,23 @@ export class VolumeCache {
     const tmp = this.tempPath();
     await fs.writeFile(tmp, JSON.stringify(meta));
     await fs.rename(tmp, this.metaPath(meta.id));
+  }
+
+  /** What the copy was when last found to be a revision (copy-state.ts), if that was written. */
+  async loadState(id: string): Promise<CopyState | undefined> {
+    try {
+      return JSON.parse(await fs.readFile(this.statePath(id), 'utf8')) as CopyState;
+    } catch {
+      return undefined; // then the hash cache decides, as before there was a state
+    }
+  }
+
+  /** Written as the metadata is. Apart from it: a state for one revision says nothing of another. */
+  async saveState(id: string, state: CopyState): Promise<void> {
+    await fs.mkdir(this.tmpDir, { recursive: true });
+    const tmp = this.tempPath();
+    await fs.writeFile(tmp, JSON.stringify(state));
+    await fs.rename(tmp, this.statePath(id));
   }
 
   /** The metadata of a copy by volume name, for a volume the platform no longer has. */
@@ -102,6 +125,7 @@ export class VolumeCache {
   async remove(id: string): Promise<void> {
     await fs.rm(this.dir(id), { recursive: true, force: true });
     await fs.rm(this.metaPath(id), { force: true });
+    await fs.rm(this.statePath(id), { force: true });
   }
 
   tempPath(): string {

@@ -113,9 +113,10 @@ export class VolumeClient {
    */
   async push(name: string, options: PushOptions & ProgressOption = {}): Promise<PushResult> {
     const view = await this.get(name);
-    const { result, meta } = await pushVolume(this.api, this.cache, view, options, progressOf(options.progress, 'uploading'));
+    const { result, meta, state } = await pushVolume(this.api, this.cache, view, options, progressOf(options.progress, 'uploading'));
     // Undefined: the cache already says what the push found, and is not written again.
     if (meta) await this.cache.save(meta);
+    if (state) await this.cache.saveState(view.id, state);
     if (result.merged && !options.updateOnly) await this.pull(name, { sync: true, progress: options.progress ?? false });
     return result;
   }

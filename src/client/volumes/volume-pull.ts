@@ -8,6 +8,7 @@ import { volumeApiPath, type FileListView, type VolumeView } from '../../contrac
 import { BATCH_FILE_LIMIT } from '../../contract/blob-batch';
 import { inBatches } from './batches';
 import { downloadBatch, downloadFile } from './blob-transfer';
+import { copyStatDigest, describes, statDigestOf, type StatEntry } from './copy-state';
 import { cachedDigest, hashFile } from './file-digest';
 import { modeOf, walk } from './local-files';
 import { forEachLimited, forEachYielding, TRANSFER_LANES } from './parallel';
@@ -88,26 +89,27 @@ async function deleteExtras(dir: string, wanted: ReadonlySet<string>): Promise<n
  * Whether the copy holds exactly the files of `meta.revision`, by the hash cache alone: every entry
  * a regular file or a folder (a link would be replaced by a pull) whose size and mtime the cache
  * vouches for, and together they make that revision's file list. Then a pull of that revision has
- * nothing to do, and need not even fetch the list.
+ * nothing to do, and need not even fetch the list. Returns the copy's stat digest then (the state
+ * that spares the next pull this check), undefined otherwise.
  */
-async function matchesCachedRevision(dir: string, meta: VolumeCacheMeta): Promise<boolean> {
+async function matchesCachedRevision(dir: string, meta: VolumeCacheMeta): Promise<string | undefined> {
   const entries: { path: string; abs: string }[] = [];
   try {
     for (const { path, abs, entry } of walk(dir)) {
       if (entry.isFile()) entries.push({ path, abs });
-      else if (!entry.isDirectory()) return false;
+      else if (!entry.isDirectory()) return undefined;
     }
   } catch {
-    return false; // no copy yet, or one being changed under us: the full pull sorts it out
+    return undefined; // no copy yet, or one being changed under us: the full pull sorts it out
   }
-  const files: VolumeFile[] = [];
+  const files: (VolumeFile & StatEntry)[] = [];
   let vouched = true;
   await forEachYielding(entries, ({ path, abs }) => {
     const local = vouched ? localFile(abs, path, meta.hashes, false) : undefined;
     if (local?.digest === undefined) vouched = false;
-    else files.push({ path, digest: local.digest, size: local.size, mode: local.mode });
+    else files.push({ path, digest: local.digest, size: local.size, mode: local.mode, mtimeMs: local.mtimeMs });
   });
-  return vouched && canonicalFileList(files).digest === meta.listDigest;
+  return vouched && canonicalFileList(files).digest === meta.listDigest ? statDigestOf(files) : undefined;
 }
 
 /**
@@ -123,10 +125,17 @@ export async function pullVolume(
 ): Promise<PullResult> {
   const ref = `${view.owner}/${view.name}`;
   const dir = cache.dir(view.id);
+  const nothingToDo: PullResult = { revision: view.revision, files: view.files, downloadedFiles: 0, downloadedBytes: 0, deletedFiles: 0 };
+  if (!options.force) {
+    const state = await cache.loadState(view.id);
+    if (describes(state, view) && (await copyStatDigest(dir)) === state.statDigest) return nothingToDo;
+  }
   const meta: VolumeCacheMeta = (await cache.load(view.id)) ?? { id: view.id, name: view.name, owner: view.owner, revision: '', hashes: {} };
   const cached = meta.revision === view.revision && meta.listDigest !== undefined && meta.name === view.name && meta.owner === view.owner;
-  if (cached && !options.force && (await matchesCachedRevision(dir, meta))) {
-    return { revision: view.revision, files: view.files, downloadedFiles: 0, downloadedBytes: 0, deletedFiles: 0 };
+  const statDigest = cached && !options.force ? await matchesCachedRevision(dir, meta) : undefined;
+  if (statDigest !== undefined) {
+    await cache.saveState(view.id, { revision: view.revision, name: view.name, owner: view.owner, statDigest });
+    return nothingToDo;
   }
   const list = await api.get<FileListView>(volumeApiPath(ref, `/revisions/${view.revision}/files`));
   await fs.mkdir(dir, { recursive: true });

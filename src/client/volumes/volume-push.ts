@@ -8,6 +8,7 @@ import { byPath, canonicalFileList, type VolumeFile } from '../../contract/volum
 import { EMPTY_REVISION } from '../../contract/volume-revision';
 import { volumeApiPath, type CommitRequest, type CommitView, type FileListView, type MissingBlobsView, type VolumeView } from '../../contract/volume-view';
 import { uploadAll, type Upload } from './push-uploads';
+import { describes, statDigestOf, type CopyState } from './copy-state';
 import { cachedDigest, hashFile } from './file-digest';
 import { likelyHeld } from './likely-held';
 import { listLocalFiles, type LocalFile } from './local-files';
@@ -70,6 +71,11 @@ async function toHashAsUploaded(listed: readonly LocalFile[], meta: VolumeCacheM
   return new Set(unknown.filter((f) => !held.has(f)));
 }
 
+/** What a push that finds nothing to send answers: what the commit would, without its two round trips. */
+function unchanged(view: VolumeView): PushResult {
+  return { revision: view.revision, created: false, uploadedFiles: 0, uploadedBytes: 0, merged: false, mergedWith: null };
+}
+
 /**
  * Pushes a local copy as the volume's next revision: hash what the cache knows at its size, ask
  * which blobs the platform lacks, upload only those and the files hashed as they go up
@@ -84,14 +90,21 @@ export async function pushVolume(
   view: VolumeView,
   options: PushOptions,
   progress: TransferProgress,
-): Promise<{ result: PushResult; meta: VolumeCacheMeta | undefined }> {
+): Promise<{ result: PushResult; meta: VolumeCacheMeta | undefined; state: CopyState | undefined }> {
   const ref = `${view.owner}/${view.name}`;
   const dir = cache.dir(view.id);
   if (!(await ifExists(fs.stat(dir)))?.isDirectory()) {
     throw new EveraiError('EVERAI_NOT_FOUND', `volume '${view.name}' has no local copy at ${dir}: pull it first (everai volume pull ${view.name})`);
   }
-  const meta: VolumeCacheMeta = (await cache.load(view.id)) ?? { id: view.id, name: view.name, owner: view.owner, revision: EMPTY_REVISION, hashes: {} };
   const listed = await listLocalFiles(dir);
+  // The copy as it was last found to be the volume's revision, which it still is: nothing to push.
+  const stateNow = (revision: string): CopyState | undefined =>
+    listed.some((f) => f.link) ? undefined : { revision, name: view.name, owner: view.owner, statDigest: statDigestOf(listed) };
+  const state = await cache.loadState(view.id);
+  if (!options.updateOnly && describes(state, view) && stateNow(view.revision)?.statDigest === state.statDigest) {
+    return { result: unchanged(view), meta: undefined, state: undefined };
+  }
+  const meta: VolumeCacheMeta = (await cache.load(view.id)) ?? { id: view.id, name: view.name, owner: view.owner, revision: EMPTY_REVISION, hashes: {} };
   const unhashed = await toHashAsUploaded(listed, meta, cache);
   const unhashedLarge = [...unhashed].filter((f) => f.size > BATCH_FILE_LIMIT);
   const unhashedSmall = [...unhashed].filter((f) => f.size <= BATCH_FILE_LIMIT);
@@ -101,11 +114,9 @@ export async function pushVolume(
   );
   if (!options.updateOnly && unhashed.size === 0 && meta.revision === view.revision && meta.listDigest === canonicalFileList(local).digest) {
     // The commit would make no revision: the answer it would give, without the two round trips.
-    const result: PushResult = { revision: view.revision, created: false, uploadedFiles: 0, uploadedBytes: 0, merged: false, mergedWith: null };
     const sameCache = meta.name === view.name && meta.owner === view.owner && local.length === Object.keys(meta.hashes).length && local.every((f) => cachedDigest(meta.hashes, f.path, f.size, f.mtimeMs) !== undefined);
-    if (sameCache) return { result, meta: undefined };
-    const hashes = Object.fromEntries(local.map((f) => [f.path, { size: f.size, mtimeMs: f.mtimeMs, digest: f.digest }]));
-    return { result, meta: { ...meta, name: view.name, owner: view.owner, hashes } };
+    const hashes = () => Object.fromEntries(local.map((f) => [f.path, { size: f.size, mtimeMs: f.mtimeMs, digest: f.digest }]));
+    return { result: unchanged(view), meta: sameCache ? undefined : { ...meta, name: view.name, owner: view.owner, hashes: hashes() }, state: stateNow(view.revision) };
   }
 
   const bySource = new Map(local.map((f) => [f.digest, f]));
@@ -152,6 +163,8 @@ export async function pushVolume(
   const keptBase = commit.merged && !options.updateOnly;
   return {
     result: { revision: commit.revision, created: commit.created, uploadedFiles: sent.files, uploadedBytes: sent.bytes, merged: commit.merged, mergedWith: commit.mergedWith },
+    // The copy is the new revision unless others' files were merged in, or -u kept the base's.
+    state: commit.merged || options.updateOnly ? undefined : stateNow(commit.revision),
     // After a merge the copy lacks what others pushed; until a pull brings it, the old base stays,
     // so that the next push merges again instead of deleting their files.
     meta: {
