@@ -62,38 +62,31 @@ export class VolumeCache {
     return join(this.metaDir, `${id}.state`);
   }
 
-  async load(id: string): Promise<VolumeCacheMeta | undefined> {
-    try {
-      return JSON.parse(await fs.readFile(this.metaPath(id), 'utf8')) as VolumeCacheMeta;
-    } catch {
-      // Missing or unreadable: the copy is treated as never pulled, which only costs hashing.
-      return undefined;
-    }
+  /** Missing or unreadable: the copy is treated as never pulled, which only costs hashing. */
+  load(id: string): Promise<VolumeCacheMeta | undefined> {
+    return readJson<VolumeCacheMeta>(this.metaPath(id));
   }
 
-  /** Written to a temp file and renamed: a crash leaves the old metadata or the new, never half. */
   async save(meta: VolumeCacheMeta): Promise<void> {
+    await this.writeJson(this.metaPath(meta.id), meta);
+  }
+
+  /** Written to a temp file and renamed: a crash leaves the old content or the new, never half. */
+  private async writeJson(path: string, value: unknown): Promise<void> {
     await fs.mkdir(this.tmpDir, { recursive: true });
     const tmp = this.tempPath();
-    await fs.writeFile(tmp, JSON.stringify(meta));
-    await fs.rename(tmp, this.metaPath(meta.id));
+    await fs.writeFile(tmp, JSON.stringify(value));
+    await fs.rename(tmp, path);
   }
 
-  /** What the copy was when last found to be a revision (copy-state.ts), if that was written. */
-  async loadState(id: string): Promise<CopyState | undefined> {
-    try {
-      return JSON.parse(await fs.readFile(this.statePath(id), 'utf8')) as CopyState;
-    } catch {
-      return undefined; // then the hash cache decides, as before there was a state
-    }
+  /** What the copy was when last found to be a revision (copy-state.ts); missing or unreadable, the hash cache decides. */
+  loadState(id: string): Promise<CopyState | undefined> {
+    return readJson<CopyState>(this.statePath(id));
   }
 
-  /** Written as the metadata is. Apart from it: a state for one revision says nothing of another. */
+  /** Apart from the metadata: a state for one revision says nothing of another, so the two need not change together. */
   async saveState(id: string, state: CopyState): Promise<void> {
-    await fs.mkdir(this.tmpDir, { recursive: true });
-    const tmp = this.tempPath();
-    await fs.writeFile(tmp, JSON.stringify(state));
-    await fs.rename(tmp, this.statePath(id));
+    await this.writeJson(this.statePath(id), state);
   }
 
   /** The metadata of a copy by volume name, for a volume the platform no longer has. */
@@ -130,5 +123,13 @@ export class VolumeCache {
 
   tempPath(): string {
     return join(this.tmpDir, `${this.tempPrefix}-${++this.temps}`);
+  }
+}
+
+async function readJson<T>(path: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await fs.readFile(path, 'utf8')) as T;
+  } catch {
+    return undefined;
   }
 }
