@@ -145,7 +145,7 @@ async function connectOutcome(ip: string, port: number): Promise<string> {
   }
 }
 
-test("a worker gone leaves its address unreachable: what is sent to it fails at once, on this machine", { skip }, async () => {
+test('a worker gone leaves its address unreachable: what is sent to it fails at once, on this machine', { skip }, async () => {
   const [gone] = (await workersJson(platform, 'neighbour', false)).map((w) => w.id);
   const address = JSON.parse(readFileSync(join(platform.dataDir, 'workers', gone as string, 'container.json'), 'utf8')) as { ip: string; port: number };
   assert.equal(await connectOutcome(address.ip, address.port), 'connected');

@@ -116,6 +116,7 @@ export class Gateway {
    */
   async drainWorker(appId: string, workerId: string, deadlineMs: number, stopped?: () => void): Promise<{ cut: number }> {
     const slot = this.routes.get(appId)?.slots.find((s) => s.id === workerId);
+    // Marked draining at once: from here no new request reaches it.
     const idle = slot?.drain();
     stopped?.();
     if (!slot || !idle) return { cut: 0 };
