@@ -98,10 +98,10 @@ export async function pushVolume(
   }
   const listed = await listLocalFiles(dir);
   // The copy as it was last found to be the volume's revision, which it still is: nothing to push.
-  const stateNow = (revision: string): CopyState | undefined =>
-    listed.some((f) => f.link) ? undefined : { revision, name: view.name, owner: view.owner, statDigest: statDigestOf(listed) };
+  const statDigest = listed.some((f) => f.link) ? undefined : statDigestOf(listed);
+  const stateNow = (revision: string): CopyState | undefined => (statDigest === undefined ? undefined : { revision, name: view.name, owner: view.owner, statDigest });
   const state = await cache.loadState(view.id);
-  if (!options.updateOnly && describes(state, view) && stateNow(view.revision)?.statDigest === state.statDigest) {
+  if (!options.updateOnly && describes(state, view) && statDigest === state.statDigest) {
     return { result: unchanged(view), meta: undefined, state: undefined };
   }
   const meta: VolumeCacheMeta = (await cache.load(view.id)) ?? { id: view.id, name: view.name, owner: view.owner, revision: EMPTY_REVISION, hashes: {} };
