@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { EVERAI_BIN, EVERAI_NODE_FLAGS } from '../test/helpers/cli';
+import { delimiter, dirname } from 'node:path';
+import { EVERAI_LAUNCHER } from '../test/helpers/cli';
 import { cpuTimes } from './process-cpu';
 
 /**
@@ -22,13 +23,13 @@ export function resetPeakRss(pid: number): void {
 }
 
 /**
- * Runs the CLI as a user's shell does (with the bin's node flags; in `cwd`, where given), also reporting its seconds, its peak RSS
+ * Runs the CLI as a user's shell does (the `everai` launcher, with this process's node first on the PATH; in `cwd`, where given), also reporting its seconds, its peak RSS
  * (bytes) and its CPU seconds (as last polled, up to 20 ms before it ended).
  */
 export function runCliMeasured(args: readonly string[], env: NodeJS.ProcessEnv, cwd?: string): Promise<{ stdout: string; seconds: number; peakRss: number; cpu: { user: number; system: number } }> {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
-    const child = spawn(process.execPath, [...EVERAI_NODE_FLAGS, EVERAI_BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
+    const child = spawn(EVERAI_LAUNCHER, args, { env: { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}`, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
     let stdout = '';
     let stderr = '';
     let peak = 0;

@@ -4,9 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const REPO_ROOT = join(__dirname, '..', '..', '..');
+/** The CLI's entry, run with this process's node. */
 export const EVERAI_BIN = join(REPO_ROOT, 'bin', 'everai.js');
-/** The node flags of the bin's first line (`#!/usr/bin/env -S node FLAGS`): a test's server runs with them, as a user's does. */
-export const EVERAI_NODE_FLAGS = (readFileSync(EVERAI_BIN, 'utf8').split('\n', 1)[0] ?? '').split(/\s+/).filter((word) => word.startsWith('--'));
+/** The `everai` command a user runs: a launcher that gives the server its node flags. */
+export const EVERAI_LAUNCHER = join(REPO_ROOT, 'bin', 'everai');
+/** The node flags the launcher gives the server (its `server_flags='...'` line): a test's server runs with them, as a user's does. */
+export const SERVER_NODE_FLAGS = (/^server_flags='([^']*)'$/m.exec(readFileSync(EVERAI_LAUNCHER, 'utf8'))?.[1] ?? '').split(/\s+/).filter(Boolean);
 /**
  * One build cache for the whole suite (and later runs): the node base and SDK runtime layers are
  * built once, not per test's EVERAI_HOME. Never removed by a test; its writes are atomic.

@@ -3,7 +3,7 @@ import { after, before } from 'node:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EVERAI_BIN, EVERAI_NODE_FLAGS, runCli, type CliResult } from './cli';
+import { EVERAI_BIN, runCli, SERVER_NODE_FLAGS, type CliResult } from './cli';
 import { killWorkerProcesses } from '../../src/server/runtime/process/worker-processes';
 import { removeContainers } from '../../src/server/runtime/container/server-containers';
 import { findOciRuntime } from '../../src/server/runtime/container/oci-runtime-cli';
@@ -53,7 +53,7 @@ interface ServerProcess {
 
 function spawnServer(home: string, dataDir: string, output: { text: string }, serverArgs: readonly string[]): Promise<ServerProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...EVERAI_NODE_FLAGS, EVERAI_BIN, 'server', '--listen', '127.0.0.1:0', '--data', dataDir, ...serverArgs], {
+    const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, EVERAI_BIN, 'server', '--listen', '127.0.0.1:0', '--data', dataDir, ...serverArgs], {
       env: { ...process.env, EVERAI_HOME: home },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
