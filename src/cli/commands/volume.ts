@@ -81,9 +81,9 @@ export function registerVolumeCommands(program: Command): void {
     .action(async (name: string, opts: { force?: boolean; sync?: boolean; output: string }) => {
       const format = parseOutputFormat(opts.output);
       const volumes = client();
-      const result = await volumes.pull(name, { force: opts.force ?? false, sync: opts.sync ?? false, progress: true });
-      const path = volumes.localPath(await volumes.get(name));
-      printObject(result, format, () => pullSummary(name, result, path));
+      const view = await volumes.get(name);
+      const result = await volumes.pull(view, { force: opts.force ?? false, sync: opts.sync ?? false, progress: true });
+      printObject(result, format, () => pullSummary(name, result, volumes.localPath(view)));
     });
 
   group

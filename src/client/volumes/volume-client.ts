@@ -121,9 +121,12 @@ export class VolumeClient {
     return result;
   }
 
-  /** Brings the local copy to the newest revision (see volume-pull.ts). */
-  async pull(name: string, options: PullOptions & ProgressOption = {}): Promise<PullResult> {
-    const view = await this.get(name);
+  /**
+   * Brings the local copy to the newest revision (see volume-pull.ts). Given the volume's view
+   * just read, it is not asked for again.
+   */
+  async pull(volume: string | VolumeView, options: PullOptions & ProgressOption = {}): Promise<PullResult> {
+    const view = typeof volume === 'string' ? await this.get(volume) : volume;
     return pullVolume(this.api, this.cache, view, options, progressOf(options.progress, 'downloading'));
   }
 }
