@@ -92,14 +92,34 @@ async function transfers(platform: TestPlatform, work: string, name: string, dat
 }
 
 /** A push and a pull with nothing to move, of a volume of many small files. */
+/**
+ * Runs of the unchanged push and the up-to-date pull, each figure their median run: a third of a
+ * second on a shared machine swung 0.29-0.33 s from one run to the next, about the whole margin
+ * of its target (as for cp -r, CP_RUNS).
+ */
+const NOOP_RUNS = 3;
+
+/** The run of median seconds among `runs` runs of `run`, one after the other. */
+async function medianRun<T extends { seconds: number }>(runs: number, run: () => Promise<T>): Promise<T> {
+  const done: T[] = [];
+  for (let i = 0; i < runs; i++) done.push(await run());
+  return done.sort((a, b) => a.seconds - b.seconds)[Math.floor(runs / 2)] as T;
+}
+
 async function unchanged(platform: TestPlatform): Promise<Figure[]> {
   await volumeOk(platform, ['volume', 'create', 'unchanged']);
   UNCHANGED.write((await volumeJson(platform, 'unchanged')).path);
   await volumeOk(platform, ['volume', 'push', 'unchanged']);
-  const push = await measured(platform, ['volume', 'push', 'unchanged', '-o', 'json']);
-  if ((JSON.parse(push.stdout) as PushResult).created) throw new Error('the unchanged push made a revision');
-  const pull = await measured(platform, ['volume', 'pull', 'unchanged', '-o', 'json']);
-  if ((JSON.parse(pull.stdout) as PullResult).downloadedFiles !== 0) throw new Error('the up-to-date pull downloaded files');
+  const push = await medianRun(NOOP_RUNS, async () => {
+    const run = await measured(platform, ['volume', 'push', 'unchanged', '-o', 'json']);
+    if ((JSON.parse(run.stdout) as PushResult).created) throw new Error('the unchanged push made a revision');
+    return run;
+  });
+  const pull = await medianRun(NOOP_RUNS, async () => {
+    const run = await measured(platform, ['volume', 'pull', 'unchanged', '-o', 'json']);
+    if ((JSON.parse(run.stdout) as PullResult).downloadedFiles !== 0) throw new Error('the up-to-date pull downloaded files');
+    return run;
+  });
   return [
     { operation: UNCHANGED_PUSH, dataset: UNCHANGED, ...push },
     { operation: UP_TO_DATE_PULL, dataset: UNCHANGED, ...pull },
@@ -147,7 +167,7 @@ function printVolumeReport(figures: readonly Figure[], skipped: readonly string[
       '',
       'Volume push and pull through the CLI, against cp -r on the same disk (page cache warm).',
       settleNote(),
-      `The cp -r figure is the median of ${CP_RUNS} copies.`,
+      `The cp -r figure is the median of ${CP_RUNS} copies; the unchanged push and the up-to-date pull, each the median of ${NOOP_RUNS} runs.`,
       `${cpus().length} CPUs, shared by the CLI, HAProxy and the server: compare ratios, not absolutes.`,
       ...skipped.map((line) => `Skipped: ${line}`),
       '',
