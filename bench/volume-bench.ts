@@ -91,7 +91,6 @@ async function transfers(platform: TestPlatform, work: string, name: string, dat
   }
 }
 
-/** A push and a pull with nothing to move, of a volume of many small files. */
 /**
  * Runs of the unchanged push and the up-to-date pull, each figure their median run: a third of a
  * second on a shared machine swung 0.29-0.33 s from one run to the next, about the whole margin
@@ -106,6 +105,7 @@ async function medianRun<T extends { seconds: number }>(runs: number, run: () =>
   return done.sort((a, b) => a.seconds - b.seconds)[Math.floor(runs / 2)] as T;
 }
 
+/** A push and a pull with nothing to move, of a volume of many small files. */
 async function unchanged(platform: TestPlatform): Promise<Figure[]> {
   await volumeOk(platform, ['volume', 'create', 'unchanged']);
   UNCHANGED.write((await volumeJson(platform, 'unchanged')).path);
