@@ -364,8 +364,9 @@ export class Controller {
     task.stopped = new Promise<void>((resolve) => (stopped = resolve));
     if (wasStarting) stopped();
     const draining = wasStarting ? Promise.resolve({ cut: 0 }) : this.deps.gateway.drainWorker(app.id, worker.id, app.maxDrainMs, stopped);
-    // Awaited after the writes: a failure meanwhile must not count as unhandled.
-    draining.catch(() => undefined);
+    // Awaited after the writes, so a failure meanwhile must not count as unhandled; and a drain that
+    // failed before it could call `stopped` must not leave a scale-down waiting on it forever.
+    draining.then(stopped, stopped);
     await this.deps.store.workers.update(worker.id, { phase: 'REMOVE' });
     await this.event(app.id, 'NORMAL', 'AppServer', `Worker/${worker.id} is draining: it finishes its requests and takes no new ones`);
     const drained = await untilAborted(draining, task.abort.signal);
