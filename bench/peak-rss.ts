@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { delimiter, dirname } from 'node:path';
-import { EVERAI_LAUNCHER } from '../test/helpers/cli';
+import { EVERAI_LAUNCHER, PATH_WITH_THIS_NODE } from '../test/helpers/cli';
 import { cpuTimes } from './process-cpu';
 
 /**
@@ -29,7 +28,7 @@ export function resetPeakRss(pid: number): void {
 export function runCliMeasured(args: readonly string[], env: NodeJS.ProcessEnv, cwd?: string): Promise<{ stdout: string; seconds: number; peakRss: number; cpu: { user: number; system: number } }> {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
-    const child = spawn(EVERAI_LAUNCHER, args, { env: { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}`, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
+    const child = spawn(EVERAI_LAUNCHER, args, { env: { ...process.env, PATH: PATH_WITH_THIS_NODE, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
     let stdout = '';
     let stderr = '';
     let peak = 0;

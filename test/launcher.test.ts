@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { VERSION } from '../src/contract/version';
-import { EVERAI_LAUNCHER, SERVER_NODE_FLAGS } from './helpers/cli';
+import { EVERAI_LAUNCHER, PATH_WITH_THIS_NODE, SERVER_NODE_FLAGS } from './helpers/cli';
 
 // `everai` as npm installs it: a symlink to bin/everai, which runs everai.js beside itself, giving
 // the server its node flags and no other command.
@@ -16,7 +16,7 @@ test('the everai command runs through the symlink npm makes, and starts the serv
   try {
     const command = join(home, 'everai');
     symlinkSync(EVERAI_LAUNCHER, command);
-    const env = { ...process.env, EVERAI_HOME: home, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}` };
+    const env = { ...process.env, EVERAI_HOME: home, PATH: PATH_WITH_THIS_NODE };
 
     const { stdout } = await promisify(execFile)(command, ['--version'], { env });
     assert.equal(stdout.trim(), VERSION);

@@ -1,13 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 
 export const REPO_ROOT = join(__dirname, '..', '..', '..');
 /** The CLI's entry, run with this process's node. */
 export const EVERAI_BIN = join(REPO_ROOT, 'bin', 'everai.js');
 /** The `everai` command a user runs: a launcher that gives the server its node flags. */
 export const EVERAI_LAUNCHER = join(REPO_ROOT, 'bin', 'everai');
+/** A PATH on which the launcher's `node` is this process's node. */
+export const PATH_WITH_THIS_NODE = `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}`;
 /** The node flags the launcher gives the server (its `server_flags='...'` line): a test's server runs with them, as a user's does. */
 export const SERVER_NODE_FLAGS = (/^server_flags='([^']*)'$/m.exec(readFileSync(EVERAI_LAUNCHER, 'utf8'))?.[1] ?? '').split(/\s+/).filter(Boolean);
 /**
