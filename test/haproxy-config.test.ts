@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { renderHaproxyConfig } from '../src/server/gateway/haproxy/haproxy-config';
+import { dispatchPortFor, renderHaproxyConfig, type HaproxyServer } from '../src/server/gateway/haproxy/haproxy-config';
 import { mapFileText, routeEntries, tokenEntries } from '../src/server/gateway/haproxy/haproxy-maps';
 import { readServedLines, type HaproxyServed } from '../src/server/gateway/haproxy/haproxy-access';
 import { countSessions, parseShowStat, serversInService } from '../src/server/gateway/haproxy/haproxy-stats';
@@ -24,6 +24,7 @@ test('the generated config is one HAProxy accepts, with a backend per app and it
     writeFileSync(files.tokensMap, '');
     const config = renderHaproxyConfig({
       nodeAddress: '127.0.0.1:1',
+      publicPort: 1002,
       maxRequestBodyBytes: 1024,
       activatorSecret: '0123abcd',
       files,
@@ -34,18 +35,19 @@ test('the generated config is one HAProxy accepts, with a backend per app and it
           concurrency: 3,
           queueTimeoutMs: 2000,
           servers: [
-            { id: 'W1', address: '127.0.0.1:2', draining: false },
-            { id: 'W2', address: '127.0.0.1:3', draining: true },
+            { id: 'W1', host: '127.0.0.1', port: 2, servicePorts: {}, draining: false },
+            { id: 'W2', host: '127.0.0.1', port: 3, servicePorts: {}, draining: true },
           ],
         },
       ],
     });
     assert.match(config, /^backend app_A1$/m);
-    assert.match(config, /^ {2}server W1 127\.0\.0\.1:2 maxconn 3 pool-max-conn \d+ pool-purge-delay 5s check .* on-error mark-down$/m);
+    // Ports are offsets from the public port's (1002): requests HAProxy routes alone reach port 2.
+    assert.match(config, /^ {2}server W1 127\.0\.0\.1:-1000 maxconn 3 pool-max-conn \d+ pool-purge-delay 5s check port 2 .* on-error mark-down$/m);
     // With no worker up, the app's requests go to the Node gateway's queue through the activator.
     assert.match(config, /^ {2}server activator unix@\S+activator\.sock backup non-stick$/m);
     assert.match(config, /^ {2}http-request set-header x-everai-activator 0123abcd$/m);
-    assert.match(config, /^ {2}server W2 127\.0\.0\.1:3 maxconn 3 .* disabled$/m);
+    assert.match(config, /^ {2}server W2 127\.0\.0\.1:-999 maxconn 3 .* disabled$/m);
     // What the Node server forwards to a worker comes in through the dispatch frontend, to the app's
     // backend by its id (the activator above is non-stick: its requests come back there).
     assert.match(config, /^frontend dispatch\n {2}bind unix@\S+dispatch\.sock mode 600$/m);
@@ -59,6 +61,28 @@ test('the generated config is one HAProxy accepts, with a backend per app and it
     publicSocket.close();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("a service port is reached through HAProxy only when every worker it may pick keeps it at one distance from its main port", () => {
+  const worker = (id: string, port: number, admin: number | undefined, draining = false): HaproxyServer => ({
+    id,
+    host: '127.0.0.1',
+    port,
+    servicePorts: admin === undefined ? { 8080: port } : { 8080: port, 8081: admin },
+    draining,
+  });
+  // The public port plus the distance: each server's offset then turns it into its own service port.
+  assert.equal(dispatchPortFor([worker('A', 40000, 40001), worker('B', 45000, 45001)], '8081', 30000), 30001);
+  assert.equal(dispatchPortFor([worker('A', 40000, 40001)], '8080', 30000), 30000);
+  // Below zero or past 65535, the port wraps as HAProxy's sum does.
+  assert.equal(dispatchPortFor([worker('A', 40000, 100)], '8081', 30000), 30000 + 100 - 40000 + 65536);
+  assert.equal(dispatchPortFor([worker('A', 100, 40000)], '8081', 30000), 30000 + 40000 - 100 - 65536);
+  // Two layouts (an upgrade that moved a port), a worker without the port, no worker: the gateway picks the worker.
+  assert.equal(dispatchPortFor([worker('A', 40000, 40001), worker('B', 45000, 45002)], '8081', 30000), undefined);
+  assert.equal(dispatchPortFor([worker('A', 40000, 40001), worker('B', 45000, undefined)], '8081', 30000), undefined);
+  assert.equal(dispatchPortFor([], '8081', 30000), undefined);
+  // A draining worker counts too: HAProxy may pick it until its maintenance is set.
+  assert.equal(dispatchPortFor([worker('A', 40000, 40001), worker('B', 45000, 45009, true)], '8081', 30000), undefined);
 });
 
 test('the routes map holds only apps HAProxy may serve alone; the tokens map holds each token hash', () => {

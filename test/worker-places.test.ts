@@ -1,14 +1,16 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { copyExampleApp, deployApp, editFile, workersJson } from './helpers/app-fixture';
+import { cliOk, copyExampleApp, deployApp, editFile, waitDeployed, workersJson } from './helpers/app-fixture';
 import { useNumericArgs } from './helpers/autoscale';
+import { DEBIAN_IMAGE_MISSING, pushDebianPythonImage } from './helpers/debian-image';
 import { usePlatform } from './helpers/platform';
 import { waitFor } from './helpers/wait';
 
 // A worker serves at most its app's concurrency at once, whichever dispatcher sends it a request:
 // the data plane, or the Node gateway behind HAProxy (a cold start's held requests, and whatever
-// HAProxy hands the Node server, such as a chunked body).
+// HAProxy hands the Node server, such as a chunked body or a service port).
 
 /** The most requests the worker held at once so far, told with each answer. */
 const HELD_ROUTE = `
@@ -72,4 +74,80 @@ test('a chunked POST and a GET at once: the worker (concurrency 1) holds one at 
   }
   const most = Math.max(...answers);
   assert.equal(most, 1, `the worker held ${most} requests at once`);
+});
+
+/** A program serving its main port and port 8081 alike: each GET is held `ms`, and answers the most requests held at once on both. */
+const TWO_PORTS = `import os, threading, time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+lock = threading.Lock()
+state = {"inflight": 0, "most": 0}
+class Held(BaseHTTPRequestHandler):
+    def do_GET(self):
+        with lock:
+            state["inflight"] += 1
+            state["most"] = max(state["most"], state["inflight"])
+        time.sleep(int(parse_qs(urlsplit(self.path).query)["ms"][0]) / 1000)
+        with lock:
+            state["inflight"] -= 1
+            body = str(state["most"]).encode()
+        self.send_response(200)
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+host = os.environ.get("EVERAI_LISTEN_HOST", "0.0.0.0")
+threading.Thread(target=ThreadingHTTPServer((host, int(os.environ["PORT_8081"])), Held).serve_forever, daemon=True).start()
+ThreadingHTTPServer((host, int(os.environ["PORT"])), Held).serve_forever()
+`;
+
+test('the main port and a service port at once: each worker (concurrency 1) holds one request at a time', { skip: DEBIAN_IMAGE_MISSING }, async () => {
+  const image = await pushDebianPythonImage(platform);
+  const dir = mkdtempSync(join(platform.home, 'two-ports-'));
+  const program = TWO_PORTS.trimEnd().split('\n').map((line) => `      ${line}`).join('\n');
+  writeFileSync(
+    join(dir, 'app.yaml'),
+    [
+      'version: everai/v1alpha1',
+      'kind: App',
+      'metadata:',
+      '  name: two-ports',
+      'spec:',
+      `  image: ${image}`,
+      '  command:',
+      '    - python3',
+      '    - -c',
+      '    - |',
+      program,
+      '  port: 8080',
+      '  services:',
+      '    - port: 8080',
+      '    - port: 8081',
+      '  concurrency: 1',
+      '  autoscaler:',
+      '    manual:',
+      '      defaultWorkerNum: 2',
+      '',
+    ].join('\n'),
+  );
+  await cliOk(platform, ['app', 'create'], dir);
+  await waitDeployed(platform, 'two-ports', 120_000);
+
+  // Main-port requests HAProxy serves alone; service-port ones come through the Node server. Both
+  // kinds must count against the one place each worker has.
+  const get = async (servicePort: string | undefined): Promise<number> => {
+    const res = await fetch(`${platform.url}/api/routes/v1/default/two-ports/held?ms=400`, {
+      headers: { authorization: `Bearer ${platform.token}`, ...(servicePort ? { 'x-everai-port': servicePort } : {}) },
+    });
+    const text = await res.text();
+    assert.equal(res.status, 200, text);
+    return Number(text);
+  };
+  const answers: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    answers.push(...(await Promise.all(Array.from({ length: 8 }, (_, i) => get(i % 2 === 0 ? undefined : '8081')))));
+  }
+  const most = Math.max(...answers);
+  assert.equal(most, 1, `a worker held ${most} requests at once`);
 });

@@ -15,3 +15,35 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
     });
   });
 }
+
+/** The lowest port a worker is given: below it, ports are for the machine's own services. */
+const LOWEST_PORT = 1024;
+const HIGHEST_PORT = 65535;
+/** Free ports tried for a layout before giving up on it. */
+const LAYOUT_TRIES = 20;
+
+/** Whether `port` on `host` can be listened on now. */
+function portFree(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.unref();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, host, () => probe.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A free port `base` such that `base + distance` is free too for each of `distances`, or undefined
+ * when LAYOUT_TRIES free ports gave none. As racy as freePort.
+ */
+export async function freePortsAt(distances: readonly number[], host = '127.0.0.1'): Promise<number | undefined> {
+  for (let attempt = 0; attempt < LAYOUT_TRIES; attempt++) {
+    const base = await freePort(host);
+    const others = distances.filter((distance) => distance !== 0).map((distance) => base + distance);
+    if (others.every((port) => port >= LOWEST_PORT && port <= HIGHEST_PORT)) {
+      const free = await Promise.all(others.map((port) => portFree(port, host)));
+      if (free.every(Boolean)) return base;
+    }
+  }
+  return undefined;
+}

@@ -9,8 +9,12 @@ import type { AppRecord } from '../store/records';
 export interface Relay {
   /** Keep-alive connections to it, as they are now (a reload of the data plane renews them). */
   pool(): Pool;
-  /** The request target and the added headers that send a request for `app` to one of its workers at `workerPath`. */
-  target(app: AppRecord, workerPath: string): { path: string; headers: Record<string, string> };
+  /**
+   * The request target and the added headers that send a request for `app` to one of its workers
+   * at `workerPath`, on its main port or on the declared `servicePort`. Undefined when it cannot
+   * reach that service port on whichever worker it picks: the gateway then picks the worker.
+   */
+  target(app: AppRecord, workerPath: string, servicePort?: string): { path: string; headers: Record<string, string> } | undefined;
   /** The response header naming the worker that answered: the relay adds it, the client never gets it. */
   readonly workerHeader: string;
   /**

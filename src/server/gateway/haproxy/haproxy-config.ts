@@ -9,8 +9,12 @@ import { SESSION_TTL_MS } from '../node/session-pins';
 /** One worker as HAProxy knows it: a server of its app's backend. */
 export interface HaproxyServer {
   id: string;
-  /** host:port of the worker's main port. */
-  address: string;
+  /** Where it listens: loopback, or its container's address. */
+  host: string;
+  /** Its main port. */
+  port: number;
+  /** Each port it declares (`x-everai-port`), the main one included, and where it listens for it. */
+  servicePorts: Record<string, number>;
   /** REMOVE: in maintenance, it takes nothing new. */
   draining: boolean;
 }
@@ -43,6 +47,8 @@ export const PUBLIC_SOCKET_FD = 3;
 export interface HaproxyConfigInput {
   /** The Node server behind HAProxy (API, registry, console, and the gateway as activator). */
   nodeAddress: string;
+  /** The port HAProxy's public socket listens on: the servers' ports are offsets from it (serverArgs). */
+  publicPort: number;
   maxRequestBodyBytes: number;
   /** Proves to the Node server that a request came through the activator frontend (ACTIVATOR_HEADER). */
   activatorSecret: string;
@@ -57,6 +63,8 @@ export const ACTIVATED_APP_HEADER = 'x-everai-app-id';
 
 /** The worker that answered a request the Node server sent through the dispatch frontend, for its access line; the client never gets it. */
 export const DISPATCHED_WORKER_HEADER = 'x-everai-worker';
+/** Set by the Node server on each request it sends through the dispatch frontend: the port its server offsets start from (dispatchPortFor). */
+export const DISPATCH_PORT_HEADER = 'x-everai-dispatch-port';
 
 /**
  * What follows the route prefix, as the worker's own path: both forms' prefixes are 5 segments
@@ -116,17 +124,46 @@ function errorLines(backend: HaproxyBackend): string[] {
   ];
 }
 
+/** 2^16: HAProxy adds a server's port offset to a request's port modulo this. */
+const PORTS = 65536;
+
 /**
  * A server's settings, as the config and `add server` take them: a worker takes at most
- * `concurrency` requests at once; the backend's queue holds the rest.
+ * `concurrency` requests at once, to any of its ports; the backend's queue holds the rest.
+ *
+ * Its port is an offset from the port the request came to (HAProxy's `+N`/`-N`): a request HAProxy
+ * routes alone came to the public port, which the offset turns into the worker's main port; one
+ * the Node server sends to a service port comes through the dispatch frontend, which sets the port
+ * that the same offset turns into the service port (dispatchPortFor). One server, with one
+ * maxconn, so counts every request its worker holds, and the fast path pays for no rule.
  */
-export function serverArgs(server: HaproxyServer, concurrency: number): string {
+export function serverArgs(server: HaproxyServer, concurrency: number, publicPort: number): string {
+  const offset = server.port - publicPort;
+  const address = `${server.host}:${offset < 0 ? '' : '+'}${offset}`;
   // Keep-alive connections to the worker: a server added at runtime keeps none unless told both.
   const pool = `pool-max-conn ${IDLE_CONNECTIONS} pool-purge-delay 5s`;
   // A worker that dies is down at its first failed connection, before the controller hears of it:
   // the request's retry then goes to another worker, or to the activator when it was the only one.
-  const health = `check inter ${CHECK_INTERVAL_MS} observe layer4 error-limit 1 on-error mark-down`;
-  return `${server.address} maxconn ${concurrency} ${pool} ${health}${server.draining ? ' disabled' : ''}`;
+  // Checks go to the main port itself: an offset server has no port of its own.
+  const health = `check port ${server.port} inter ${CHECK_INTERVAL_MS} observe layer4 error-limit 1 on-error mark-down`;
+  return `${address} maxconn ${concurrency} ${pool} ${health}${server.draining ? ' disabled' : ''}`;
+}
+
+/**
+ * The port a request must come to for each server's offset (serverArgs) to reach the service port
+ * `declared` on its worker: one port serves only if every server keeps that port at the same
+ * distance from its main port (containers keep the declared ports, the process runtime keeps their
+ * distances). Undefined when they do not, or when one lacks the port. Draining servers count too:
+ * HAProxy may still pick one until its maintenance is set.
+ */
+export function dispatchPortFor(servers: Iterable<HaproxyServer>, declared: string, publicPort: number): number | undefined {
+  let distance: number | undefined;
+  for (const server of servers) {
+    const real = server.servicePorts[declared];
+    if (real === undefined || (distance !== undefined && real - server.port !== distance)) return undefined;
+    distance = real - server.port;
+  }
+  return distance === undefined ? undefined : (((publicPort + distance) % PORTS) + PORTS) % PORTS;
 }
 
 /**
@@ -223,8 +260,8 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     `  http-request set-header ${ACTIVATOR_HEADER} ${input.activatorSecret}`,
     '  default_backend node',
     '',
-    // What the Node server forwards to a worker's main port (a request it held while its app had no
-    // worker, a chunked body, a long path), checked and rewritten, with its app in a header: the
+    // What the Node server forwards to a worker (a request it held while its app had no worker, a
+    // chunked body, a long path, a service port), checked and rewritten, with its app in a header: the
     // app's backend queues it and picks the worker, counting it against maxconn with the requests
     // HAProxy takes itself. The target keeps a route prefix, which the backend strips.
     'frontend dispatch',
@@ -235,6 +272,10 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     `  http-request del-header ${ACTIVATED_APP_HEADER}`,
     // The caller the Node server authenticated, kept as the public frontend keeps a token's: the backend sets x-everai-user from it.
     `  http-request set-var-fmt(txn.caller) "-|%[req.fhdr(${USER_HEADER})]" if { req.fhdr(${USER_HEADER}) -m found }`,
+    // The port the backend's server offsets start from (serverArgs), which the Node server names
+    // for each request (in place of any the client sent): the public port, for the main port.
+    `  http-request set-dst-port req.hdr(${DISPATCH_PORT_HEADER})`,
+    `  http-request del-header ${DISPATCH_PORT_HEADER}`,
     // A request the activator served came back through another dispatch, which named its worker.
     `  http-response set-header ${DISPATCHED_WORKER_HEADER} %[srv_name] unless { srv_name ${ACTIVATOR_SERVER} }`,
     `  use_backend ${backendName('')}%[var(txn.app)]`,
@@ -289,7 +330,7 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
       // non-stick: a session is never pinned to the activator, whose requests come back through the
       // dispatch frontend: pinned, they would go to it again, and again.
       `  server ${ACTIVATOR_SERVER} unix@${files.activatorSocket} backup non-stick`,
-      ...backend.servers.map((s) => `  server ${serverName(s.id)} ${serverArgs(s, backend.concurrency)}`),
+      ...backend.servers.map((s) => `  server ${serverName(s.id)} ${serverArgs(s, backend.concurrency, input.publicPort)}`),
       '',
     );
   }

@@ -14,7 +14,7 @@ import type { Logger } from '../../logger';
 import { AccessLineReader, ACTIVATOR_SERVER, readServedLines, type HaproxyServed } from './haproxy-access';
 import { appLabel } from '../../metrics/metrics';
 import type { AppRecord, UserRecord } from '../../store/records';
-import { ACTIVATED_APP_HEADER, ACTIVATOR_HEADER, backendName, DISPATCHED_WORKER_HEADER, renderHaproxyConfig, serverArgs, serverName, type HaproxyFiles, type HaproxyServer } from './haproxy-config';
+import { ACTIVATED_APP_HEADER, ACTIVATOR_HEADER, backendName, DISPATCH_PORT_HEADER, DISPATCHED_WORKER_HEADER, dispatchPortFor, renderHaproxyConfig, serverArgs, serverName, type HaproxyFiles, type HaproxyServer } from './haproxy-config';
 import { mapFileText, routeEntries, tokenEntries } from './haproxy-maps';
 import { HaproxyProcess } from './haproxy-process';
 import { countSessions, parseShowStat, serversInService, type HaproxyLoad } from './haproxy-stats';
@@ -62,7 +62,6 @@ interface AppEntry {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** host:port of a worker's URL. */
-const addressOf = (url: string): string => new URL(url).host;
 
 /**
  * HAProxy in front, the Node gateway behind it as the activator. Every change the controller makes
@@ -135,15 +134,19 @@ export class HaproxyDataPlane implements DataPlane {
       log: options.log,
     });
     this.relayPool = relayPoolTo(this.files.dispatchSocket);
-    // Through the dispatch frontend the Node gateway forwards what it sends a worker's main port:
-    // HAProxy alone then counts each worker's places. The target keeps a route prefix (the app's
-    // own route form) that the app's backend strips, as from any request HAProxy routes.
+    // Through the dispatch frontend the Node gateway forwards what it sends a worker: HAProxy alone
+    // then counts each worker's places. The target keeps a route prefix (the app's own route form)
+    // that the app's backend strips, as from any request HAProxy routes.
     this.relay = {
       pool: () => this.relayPool,
-      target: (app, workerPath) => ({
-        path: `/api/apps/v1/routes/${encodeURIComponent(app.routeName)}${workerPath}`,
-        headers: { [ACTIVATED_APP_HEADER]: app.id },
-      }),
+      target: (app, workerPath, servicePort) => {
+        const port = servicePort === undefined ? this.publicAddress.port : dispatchPortFor(this.apps.get(app.id)?.servers.values() ?? [], servicePort, this.publicAddress.port);
+        if (port === undefined) return undefined;
+        return {
+          path: `/api/apps/v1/routes/${encodeURIComponent(app.routeName)}${workerPath}`,
+          headers: { [ACTIVATED_APP_HEADER]: app.id, [DISPATCH_PORT_HEADER]: String(port) },
+        };
+      },
       workerHeader: DISPATCHED_WORKER_HEADER,
       routes: (appId) => this.loadedApps.has(appId),
       up: (appId) => this.hasWorkerUp(appId),
@@ -293,10 +296,12 @@ export class HaproxyDataPlane implements DataPlane {
     const entry = this.apps.get(app.id) ?? { app, label: appLabel(app), servers: new Map<string, HaproxyServer>() };
     this.apps.set(app.id, entry);
     if (entry.servers.has(worker.id)) return;
-    const server: HaproxyServer = { id: worker.id, address: addressOf(worker.url), draining: false };
+    // A URL leaves out port 80 (a container's main port may be 80).
+    const { hostname, port } = new URL(worker.url);
+    const server: HaproxyServer = { id: worker.id, host: hostname, port: port === '' ? 80 : Number(port), servicePorts: worker.servicePorts, draining: false };
     entry.servers.set(worker.id, server);
     const name = `${backendName(app.id)}/${serverName(worker.id)}`;
-    void this.command(`add server ${name} ${serverArgs(server, entry.app.concurrency)}`);
+    void this.command(`add server ${name} ${serverArgs(server, entry.app.concurrency, this.publicAddress.port)}`);
     void this.command(`enable server ${name}`);
     void this.command(`enable health ${name}`);
     void this.enqueue(async () => {
@@ -422,6 +427,7 @@ export class HaproxyDataPlane implements DataPlane {
     const { options, files } = this;
     const config = renderHaproxyConfig({
       nodeAddress: `127.0.0.1:${this.nodePort}`,
+      publicPort: this.publicAddress.port,
       maxRequestBodyBytes: options.maxRequestBodyBytes,
       activatorSecret: this.activatorSecret.toString(),
       files,

@@ -272,9 +272,8 @@ export class Gateway {
   }
 
   /**
-   * Forwards to a worker of `route`: through the relay when there is one that routes the app (a
-   * service port aside: the relay knows each worker's main port only), else straight to a worker.
-   * `sentBack`: the relay handed the request here (HAProxy's activator).
+   * Forwards to a worker of `route`: through the relay when there is one that routes the app, else
+   * straight to a worker. `sentBack`: the relay handed the request here (HAProxy's activator).
    */
   private async dispatch(req: IncomingMessage, res: ServerResponse, route: AppRoute, userName: string | undefined, path: string, note: AccessNote, sentBack = false): Promise<void> {
     const client = new Abort();
@@ -285,7 +284,7 @@ export class Gateway {
     const forwarding: Forwarding = { req, res, route, path, headers: forwardRequestHeaders(req.headers, userName), body, note, client };
     const portHeader = req.headers[SERVICE_PORT_HEADER];
     const servicePort = Array.isArray(portHeader) ? portHeader[0] : portHeader;
-    if (this.relay?.routes(route.app.id) && servicePort === undefined) return this.throughRelay(forwarding, this.relay, sentBack);
+    if (this.relay?.routes(route.app.id)) return this.throughRelay(forwarding, this.relay, sentBack, servicePort);
     return this.toWorker(forwarding, servicePort);
   }
 
@@ -335,8 +334,10 @@ export class Gateway {
   /**
    * Through the relay, which queues the request and picks its worker, counting it with the ones it
    * takes itself: the gateway holds it only while the app has no worker (at zero, a cold start).
+   * A service port the relay cannot reach on each worker (they keep it at different places, or
+   * some lack it: an upgrade that changes the app's ports) goes straight to a worker.
    */
-  private async throughRelay(forwarding: Forwarding, relay: Relay, sentBack: boolean): Promise<void> {
+  private async throughRelay(forwarding: Forwarding, relay: Relay, sentBack: boolean, servicePort: string | undefined): Promise<void> {
     const { req, res, route, body, note, client } = forwarding;
     const method = req.method ?? 'GET';
     const takeWorker = (headers: Record<string, string | string[]>) => {
@@ -350,7 +351,8 @@ export class Gateway {
     let confirm = sentBack;
     for (let attempt = 1; ; attempt++) {
       await this.untilRelayable(route, relay, confirm, client);
-      const target = relay.target(route.app, forwarding.path);
+      const target = relay.target(route.app, forwarding.path, servicePort);
+      if (!target) return this.toWorker(forwarding, servicePort);
       try {
         const { ok } = await proxyToWorker(res, relay.pool(), { method, path: target.path, headers: { ...forwarding.headers, ...target.headers }, body }, client, takeWorker);
         if (note.worker !== undefined) this.served(route.app.id, note.worker, ok, Date.now());

@@ -5,7 +5,7 @@ import { LISTEN_HOST_ENV } from '../../../contract/worker-env';
 import type { WorkerLaunch } from '../runtime';
 import { expandVars } from '../local/expand-vars';
 import { platformEnv, type WorkerPlaces, type WorkerPorts } from '../local/platform-env';
-import { freePort } from '../../free-port';
+import { freePort, freePortsAt } from '../../free-port';
 import { DATA_DIR_ENV } from './worker-processes';
 
 /** The SDK's worker main, run inside the unpacked image's app folder. */
@@ -13,12 +13,20 @@ const WORKER_ENTRY = join(__dirname, '..', '..', '..', 'sdk', 'worker', 'worker-
 /** What a worker inherits from the server's environment; nothing else (no tokens, no secrets). */
 const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'TZ', 'TMPDIR'];
 
-/** A free port for the main port and for every other declared one. */
+/**
+ * A free port for the main port and for every other declared one, at the same distance from the
+ * main one as declared, as a container keeps them: HAProxy reaches a service port of any worker
+ * from its main one (docs/data-plane.md, "Service ports"). When no such layout is free, each gets
+ * any free port, and such a worker's service ports are reached beside HAProxy's count.
+ */
 export async function allocatePorts(launch: WorkerLaunch): Promise<WorkerPorts> {
-  const main = await freePort();
+  if (launch.program.kind !== 'command') return { main: await freePort(), service: {} };
+  const { port: declaredMain, servicePorts } = launch.program;
+  const laidOut = await freePortsAt(servicePorts.map((declared) => declared - declaredMain));
+  const main = laidOut ?? (await freePort());
   const service: Record<string, number> = {};
-  if (launch.program.kind === 'command') {
-    for (const declared of launch.program.servicePorts) service[declared] = declared === launch.program.port ? main : await freePort();
+  for (const declared of servicePorts) {
+    service[declared] = laidOut === undefined && declared !== declaredMain ? await freePort() : main + declared - declaredMain;
   }
   return { main, service };
 }
