@@ -27,9 +27,9 @@ export async function run(): Promise<void> {
 
     // When each version was last heard from: an old version's last answer ends its upgrade.
     const lastHeard = new Map<string, number>();
-    const clients = startLoop(`${platform.url}/api/apps/v1/routes/get-start/hello`, platform.token, CLIENTS, (body) =>
-      lastHeard.set(body, Date.now()),
-    );
+    const clients = startLoop(`${platform.url}/api/apps/v1/routes/get-start/hello`, platform.token, CLIENTS, {
+      onAnswer: (body) => lastHeard.set(body, Date.now()),
+    });
     const switchS: number[] = [];
     let previous = 'hello world';
     for (let i = 1; i <= UPGRADES; i++) {

@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { cliOk, copyExampleApp, deployApp, editFile, waitDeployed, workersJson } from './helpers/app-fixture';
+import { appJson, cliOk, copyExampleApp, deployApp, editFile, waitDeployed, workersJson } from './helpers/app-fixture';
 import { useNumericArgs } from './helpers/autoscale';
 import { DEBIAN_IMAGE_MISSING, pushDebianPythonImage } from './helpers/debian-image';
+import { startLoop } from './helpers/load';
 import { usePlatform } from './helpers/platform';
 import { waitFor } from './helpers/wait';
 
@@ -76,21 +77,26 @@ test('a chunked POST and a GET at once: the worker (concurrency 1) holds one at 
   assert.equal(most, 1, `the worker held ${most} requests at once`);
 });
 
-/** A program serving its main port and port 8081 alike: each GET is held `ms`, and answers the most requests held at once on both. */
+/**
+ * A program serving its main port and port 8081 alike: each GET is held `ms`, and answers the most
+ * requests the program held at once, on both ports, while it held that one.
+ */
 const TWO_PORTS = `import os, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 lock = threading.Lock()
-state = {"inflight": 0, "most": 0}
+held = []
 class Held(BaseHTTPRequestHandler):
     def do_GET(self):
+        mine = {"most": 0}
         with lock:
-            state["inflight"] += 1
-            state["most"] = max(state["most"], state["inflight"])
+            held.append(mine)
+            for request in held:
+                request["most"] = max(request["most"], len(held))
         time.sleep(int(parse_qs(urlsplit(self.path).query)["ms"][0]) / 1000)
         with lock:
-            state["inflight"] -= 1
-            body = str(state["most"]).encode()
+            held.remove(mine)
+        body = str(mine["most"]).encode()
         self.send_response(200)
         self.send_header("content-length", str(len(body)))
         self.end_headers()
@@ -102,13 +108,10 @@ threading.Thread(target=ThreadingHTTPServer((host, int(os.environ["PORT_8081"]))
 ThreadingHTTPServer((host, int(os.environ["PORT"])), Held).serve_forever()
 `;
 
-test('the main port and a service port at once: each worker (concurrency 1) holds one request at a time', { skip: DEBIAN_IMAGE_MISSING }, async () => {
-  const image = await pushDebianPythonImage(platform);
-  const dir = mkdtempSync(join(platform.home, 'two-ports-'));
+/** app.yaml of the TWO_PORTS program on `image`, its main port `main`, beside 8081. */
+function twoPortsManifest(image: string, main: number): string {
   const program = TWO_PORTS.trimEnd().split('\n').map((line) => `      ${line}`).join('\n');
-  writeFileSync(
-    join(dir, 'app.yaml'),
-    [
+  return [
       'version: everai/v1alpha1',
       'kind: App',
       'metadata:',
@@ -120,34 +123,62 @@ test('the main port and a service port at once: each worker (concurrency 1) hold
       '    - -c',
       '    - |',
       program,
-      '  port: 8080',
-      '  services:',
-      '    - port: 8080',
-      '    - port: 8081',
-      '  concurrency: 1',
-      '  autoscaler:',
-      '    manual:',
-      '      defaultWorkerNum: 2',
-      '',
-    ].join('\n'),
-  );
-  await cliOk(platform, ['app', 'create'], dir);
-  await waitDeployed(platform, 'two-ports', 120_000);
+    `  port: ${main}`,
+    '  services:',
+    `    - port: ${main}`,
+    '    - port: 8081',
+    '  concurrency: 1',
+    '  autoscaler:',
+    '    manual:',
+    '      defaultWorkerNum: 2',
+    '',
+  ].join('\n');
+}
 
-  // Main-port requests HAProxy serves alone; service-port ones come through the Node server. Both
-  // kinds must count against the one place each worker has.
+const twoPortsRoute = () => `${platform.url}/api/routes/v1/default/two-ports/held`;
+
+/** 8 requests at once, half to the main port and half to port 8081: the most requests a worker held at once, as they answer. */
+async function heldOnBothPorts(): Promise<number> {
   const get = async (servicePort: string | undefined): Promise<number> => {
-    const res = await fetch(`${platform.url}/api/routes/v1/default/two-ports/held?ms=400`, {
+    const res = await fetch(`${twoPortsRoute()}?ms=400`, {
       headers: { authorization: `Bearer ${platform.token}`, ...(servicePort ? { 'x-everai-port': servicePort } : {}) },
     });
     const text = await res.text();
     assert.equal(res.status, 200, text);
     return Number(text);
   };
-  const answers: number[] = [];
-  for (let round = 0; round < 3; round++) {
-    answers.push(...(await Promise.all(Array.from({ length: 8 }, (_, i) => get(i % 2 === 0 ? undefined : '8081')))));
+  return Math.max(...(await Promise.all(Array.from({ length: 8 }, (_, i) => get(i % 2 === 0 ? undefined : '8081')))));
+}
+
+test('the main port and a service port at once: each worker (concurrency 1) holds one request at a time, before and after an upgrade that moves the main port', { skip: DEBIAN_IMAGE_MISSING }, async () => {
+  const image = await pushDebianPythonImage(platform);
+  const dir = mkdtempSync(join(platform.home, 'two-ports-'));
+  writeFileSync(join(dir, 'app.yaml'), twoPortsManifest(image, 8080));
+  await cliOk(platform, ['app', 'create'], dir);
+  await waitDeployed(platform, 'two-ports', 120_000);
+
+  // Main-port requests HAProxy serves alone; service-port ones come through the Node server. Both
+  // kinds must count against the one place each worker has.
+  const before: number[] = [];
+  for (let round = 0; round < 3; round++) before.push(await heldOnBothPorts());
+  assert.equal(Math.max(...before), 1, `a worker held ${Math.max(...before)} requests at once`);
+
+  // 8081 was 1 port above the main one, and is 9 below it now: while both revisions serve, no one
+  // port reaches it on every worker. Requests to both ports keep being served all along.
+  const loops = [startLoop(`${twoPortsRoute()}?ms=20`, platform.token, 2), startLoop(`${twoPortsRoute()}?ms=20`, platform.token, 2, { headers: { 'x-everai-port': '8081' } })];
+  try {
+    writeFileSync(join(dir, 'app.yaml'), twoPortsManifest(image, 8090));
+    await cliOk(platform, ['app', 'update'], dir);
+    await waitFor('revision 2 alone', async () => {
+      const app = await appJson(platform, 'two-ports');
+      return app.revision === 2 && app.workers.ready === 2 && app.servingRevisions.join() === '2';
+    }, 120_000, 300);
+  } finally {
+    const [main, service] = await Promise.all(loops.map((loop) => loop.stop()));
+    assert.deepEqual([main?.failures, service?.failures], [[], []]);
+    assert.ok((main?.ok ?? 0) > 0 && (service?.ok ?? 0) > 0);
   }
-  const most = Math.max(...answers);
-  assert.equal(most, 1, `a worker held ${most} requests at once`);
+  const after: number[] = [];
+  for (let round = 0; round < 3; round++) after.push(await heldOnBothPorts());
+  assert.equal(Math.max(...after), 1, `a worker of revision 2 held ${Math.max(...after)} requests at once`);
 });

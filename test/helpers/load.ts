@@ -9,22 +9,21 @@ export interface LoadReport {
   bodies: Set<string>;
 }
 
-/**
- * `clients` loops of GET `url` until `stop()`; every non-200 or network error counts as failed.
- * `onAnswer` sees each 200 answer as it arrives (a benchmark times them).
- */
-export function startLoop(
-  url: string,
-  token: string,
-  clients: number,
-  onAnswer?: (body: string) => void,
-): { stop: () => Promise<LoadReport> } {
+export interface LoopOptions {
+  /** Sees each 200 answer as it arrives (a benchmark times them). */
+  onAnswer?: (body: string) => void;
+  /** Sent with each request, beside the token. */
+  headers?: Record<string, string>;
+}
+
+/** `clients` loops of GET `url` until `stop()`; every non-200 or network error counts as failed. */
+export function startLoop(url: string, token: string, clients: number, { onAnswer, headers }: LoopOptions = {}): { stop: () => Promise<LoadReport> } {
   const report: LoadReport = { ok: 0, failed: 0, failures: [], bodies: new Set() };
   let running = true;
   const loop = async () => {
     while (running) {
       try {
-        const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+        const res = await fetch(url, { headers: { ...headers, authorization: `Bearer ${token}` } });
         const body = await res.text();
         if (res.status === 200) {
           report.ok++;
