@@ -72,7 +72,13 @@ async function digestOfPieces(pieces: readonly Buffer[], size: number): Promise<
   const buffer = await hashBuffers.take();
   try {
     let at = 0;
-    for (const piece of pieces) at += piece.copy(buffer, at);
+    for (const piece of pieces) {
+      // fill, not copy: V8 copies into shared memory with relaxed atomics, byte by byte from an
+      // unaligned source (a blob's bytes start anywhere in a batch's chunks), where Node's fill
+      // is a memcpy: 1 GiB in 64 KiB pieces took 320-400 ms against 65-105 ms.
+      buffer.fill(piece, at, at + piece.length);
+      at += piece.length;
+    }
     return await hashShared(buffer.subarray(0, size));
   } finally {
     hashBuffers.give(buffer);
