@@ -61,8 +61,6 @@ interface AppEntry {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** host:port of a worker's URL. */
-
 /**
  * HAProxy in front, the Node gateway behind it as the activator. Every change the controller makes
  * goes to both: the Node gateway keeps serving what HAProxy sends it (an app at zero or paused, a
