@@ -112,17 +112,17 @@ ThreadingHTTPServer((host, int(os.environ["PORT"])), Held).serve_forever()
 function twoPortsManifest(image: string, main: number): string {
   const program = TWO_PORTS.trimEnd().split('\n').map((line) => `      ${line}`).join('\n');
   return [
-      'version: everai/v1alpha1',
-      'kind: App',
-      'metadata:',
-      '  name: two-ports',
-      'spec:',
-      `  image: ${image}`,
-      '  command:',
-      '    - python3',
-      '    - -c',
-      '    - |',
-      program,
+    'version: everai/v1alpha1',
+    'kind: App',
+    'metadata:',
+    '  name: two-ports',
+    'spec:',
+    `  image: ${image}`,
+    '  command:',
+    '    - python3',
+    '    - -c',
+    '    - |',
+    program,
     `  port: ${main}`,
     '  services:',
     `    - port: ${main}`,
@@ -166,18 +166,23 @@ test('the main port and a service port at once: each worker (concurrency 1) hold
   // 8081 was 1 port above the main one, and is 9 below it now: while both revisions serve, no one
   // port reaches it on every worker. Requests to both ports keep being served all along.
   const loops = [startLoop(`${twoPortsRoute()}?ms=20`, platform.token, 2), startLoop(`${twoPortsRoute()}?ms=20`, platform.token, 2, { headers: { 'x-everai-port': '8081' } })];
-  try {
+  const stopLoops = () => Promise.all(loops.map((loop) => loop.stop()));
+  const upgrade = async () => {
     writeFileSync(join(dir, 'app.yaml'), twoPortsManifest(image, 8090));
     await cliOk(platform, ['app', 'update'], dir);
     await waitFor('revision 2 alone', async () => {
       const app = await appJson(platform, 'two-ports');
       return app.revision === 2 && app.workers.ready === 2 && app.servingRevisions.join() === '2';
     }, 120_000, 300);
-  } finally {
-    const [main, service] = await Promise.all(loops.map((loop) => loop.stop()));
-    assert.deepEqual([main?.failures, service?.failures], [[], []]);
-    assert.ok((main?.ok ?? 0) > 0 && (service?.ok ?? 0) > 0);
-  }
+  };
+  // Stopped whatever happens (a loop left running would keep the test process alive); a failed
+  // upgrade is the error the test reports.
+  const [main, service] = await upgrade().then(stopLoops, async (error: unknown) => {
+    await stopLoops();
+    throw error;
+  });
+  assert.deepEqual([main?.failures, service?.failures], [[], []]);
+  assert.ok((main?.ok ?? 0) > 0 && (service?.ok ?? 0) > 0);
   const after: number[] = [];
   for (let round = 0; round < 3; round++) after.push(await heldOnBothPorts());
   assert.equal(Math.max(...after), 1, `a worker of revision 2 held ${Math.max(...after)} requests at once`);
