@@ -2,6 +2,12 @@ import { EveraiError, isErrorCode, type ErrorBody } from '../contract/errors';
 import { cliToken, endpoint } from './config-file';
 import { exchange, type Exchange } from './http-exchange';
 
+/** A failure to connect, as Node reports it: a system error's code (ECONNREFUSED), or OpenSSL's for a certificate. */
+type SystemError = Error & { code?: string };
+
+/** OpenSSL's codes for a certificate chain that did not verify (SELF_SIGNED_CERT_IN_CHAIN...), and Node's for a wrong name. */
+const UNTRUSTED_CERTIFICATE = /CERT|SELF_SIGNED|VERIFY/;
+
 /** The CLI's one door to the server's REST API: adds the token, turns error bodies into EveraiErrors. */
 export class ApiClient {
   constructor(
@@ -22,7 +28,7 @@ export class ApiClient {
     try {
       return await fetch(`${this.baseUrl}${path}`, { ...init, headers: { ...this.authHeaders(), ...(init.headers as Record<string, string>) } });
     } catch (error) {
-      throw this.unreachable((error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message);
+      throw this.unreachable((error as { cause?: SystemError }).cause ?? (error as Error));
     }
   }
 
@@ -34,14 +40,20 @@ export class ApiClient {
     try {
       res = await exchange(`${this.baseUrl}${path}`, method, headers, json);
     } catch (error) {
-      throw this.unreachable((error as { code?: string }).code ?? (error as Error).message);
+      throw this.unreachable(error as SystemError);
     }
     if (res.status < 200 || res.status > 299) throw errorFromResponse(res.status, res.text);
     return (res.text ? JSON.parse(res.text) : {}) as T;
   }
 
-  private unreachable(cause: string): EveraiError {
-    return new EveraiError('EVERAI_UNREACHABLE', `cannot reach the everai server at ${this.baseUrl} (${cause}); is \`everai server\` running?`);
+  private unreachable(error: SystemError): EveraiError {
+    if (error.code && UNTRUSTED_CERTIFICATE.test(error.code)) {
+      return new EveraiError(
+        'EVERAI_UNREACHABLE',
+        `the everai server at ${this.baseUrl} showed a certificate this machine does not trust (${error.code}: ${error.message}); if a private CA signed it, name the CA's PEM file in NODE_EXTRA_CA_CERTS`,
+      );
+    }
+    return new EveraiError('EVERAI_UNREACHABLE', `cannot reach the everai server at ${this.baseUrl} (${error.code ?? error.message}); is \`everai server\` running?`);
   }
 
   get<T>(path: string): Promise<T> {
