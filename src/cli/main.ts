@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { EveraiError } from '../contract/errors';
 import { groupsFor, VERSION_FLAGS } from './command-groups';
 import { VERSION } from '../contract/version';
+import { extraCaCertsNeeded, runWithExtraCaCerts } from './extra-ca-certs';
 
 /** The program with the commands `argv` may run (all of them when `argv` is not given). */
 export function buildProgram(argv: readonly string[] = []): Command {
@@ -33,6 +34,11 @@ export function reportError(error: unknown): number {
 
 export async function main(argv: string[]): Promise<void> {
   try {
+    const extraCaCerts = extraCaCertsNeeded(argv);
+    if (extraCaCerts) {
+      process.exitCode = await runWithExtraCaCerts(argv, extraCaCerts);
+      return;
+    }
     await buildProgram(argv).parseAsync(argv, { from: 'user' });
   } catch (error) {
     // Help and version also end in a CommanderError, with exit code 0.

@@ -24,15 +24,19 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the real `everai` CLI as a user would, in its own process. */
+/**
+ * Runs the real `everai` CLI as a user would, in its own process: its entry with this process's
+ * node, or with `launcher` the `everai` command itself (bin/everai, with node from PATH).
+ */
 export function runCli(
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string; timeoutMs?: number } = {},
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string; timeoutMs?: number; launcher?: boolean } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [EVERAI_BIN, ...args], {
+    const [command, argv] = options.launcher ? [EVERAI_LAUNCHER, args] : [process.execPath, [EVERAI_BIN, ...args]];
+    const child = spawn(command, argv, {
       cwd: options.cwd ?? REPO_ROOT,
-      env: { ...process.env, EVERAI_BUILD_CACHE: TEST_BUILD_CACHE, ...options.env },
+      env: { ...process.env, ...(options.launcher ? { PATH: PATH_WITH_THIS_NODE } : {}), EVERAI_BUILD_CACHE: TEST_BUILD_CACHE, ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
