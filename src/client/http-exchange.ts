@@ -1,8 +1,15 @@
-import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
+import type { ClientRequest, IncomingHttpHeaders, IncomingMessage, RequestOptions } from 'node:http';
 
 export interface Exchange {
   status: number;
+  headers: IncomingHttpHeaders;
   text: string;
+}
+
+/** A header of an answer, once (node:http gives a repeated one as a list only for a few names). */
+export function headerValue(res: Exchange, name: string): string | undefined {
+  const value = res.headers[name];
+  return Array.isArray(value) ? value[0] : value;
 }
 
 /** Writes a request's body and ends it; a rejection aborts the request with that error. */
@@ -10,11 +17,11 @@ export type BodyWriter = (req: ClientRequest) => Promise<void>;
 
 /**
  * One request with a small body and its whole answer as text, over node:http(s). The CLI's JSON
- * calls take this path rather than the global `fetch`, whose first call loads Node's bundled undici:
- * about 40 ms of the 100-odd a short command such as `everai worker list` is worth. A failure to
- * connect rejects with the system error (`code`: ECONNREFUSED...).
+ * calls and its registry calls take this path rather than the global `fetch`, whose first call loads
+ * Node's bundled undici: about 40 ms of the 100-odd a short command such as `everai worker list` is
+ * worth. A failure to connect rejects with the system error (`code`: ECONNREFUSED...).
  */
-export function exchange(url: string, method: string, headers: Record<string, string>, body?: string): Promise<Exchange> {
+export function exchange(url: string, method: string, headers: Record<string, string>, body?: string | Uint8Array): Promise<Exchange> {
   const withLength = body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) };
   return streamExchange(url, method, withLength, async (req) => void req.end(body));
 }
@@ -34,7 +41,7 @@ export function streamExchange(url: string, method: string, headers: Record<stri
     const req = transport.request(target, options, (res: IncomingMessage) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
       res.on('error', reject);
     });
     req.on('error', reject);

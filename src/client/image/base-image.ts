@@ -2,14 +2,8 @@ import type { ApiClient } from '../api-client';
 import { EveraiError } from '../../contract/errors';
 import { DEFAULT_TAG, parseImageRef } from '../../contract/image-ref';
 import { inUserSpace } from '../../contract/image-space';
-import {
-  IMAGE_MANIFEST_TYPES,
-  imageConfigSchema,
-  imageIndexSchema,
-  imageManifestSchema,
-  INDEX_MANIFEST_TYPES,
-  type OciImageConfig,
-} from '../../contract/oci';
+import { IMAGE_ARCHITECTURE, IMAGE_MANIFEST_TYPES, INDEX_MANIFEST_TYPES, type OciImageConfig } from '../../contract/oci';
+import { imageConfigSchema, imageIndexSchema, imageManifestSchema } from '../../contract/oci-schemas';
 import type { ImageLayer } from './oci-image-builder';
 import { sameHost } from './push-target';
 import { registryError } from './registry-push-client';
@@ -22,14 +16,10 @@ export interface BaseImage {
   layers: ImageLayer[];
 }
 
-/** Node's names for CPUs, as the image spec (Go's GOARCH) spells them. */
-export const IMAGE_ARCHITECTURE: string = ({ x64: 'amd64', arm64: 'arm64' } as Record<string, string>)[process.arch] ?? process.arch;
-
 async function getJson(api: ApiClient, path: string, what: string, accept: readonly string[]): Promise<unknown> {
-  const res = await api.fetch(path, { headers: { accept: accept.join(', ') } });
-  const text = await res.text();
-  if (res.status !== 200) throw registryError(res.status, text, what);
-  return JSON.parse(text) as unknown;
+  const res = await api.call('GET', path, { headers: { accept: accept.join(', ') } });
+  if (res.status !== 200) throw registryError(res.status, res.text, what);
+  return JSON.parse(res.text) as unknown;
 }
 
 /**

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { ApiClient } from '../api-client';
+import { headerValue } from '../http-exchange';
 import { EveraiError } from '../../contract/errors';
 import type { PushTarget } from './push-target';
 
@@ -68,8 +69,8 @@ export async function buildWithDockerfile(builder: BuilderName, appDir: string, 
     await run('docker', ['login', host, '--username', 'everai', '--password-stdin'], token);
     await run('docker', ['push', ref]);
   }
-  const res = await api.fetch(`/v2/${target.repository}/manifests/${target.tag}`, { method: 'HEAD' });
-  const digest = res.headers.get('docker-content-digest');
-  if (!res.ok || !digest) throw new EveraiError('EVERAI_INTERNAL', `${builder} pushed ${ref}, but the registry does not show it (HTTP ${res.status})`);
+  const res = await api.call('HEAD', `/v2/${target.repository}/manifests/${target.tag}`);
+  const digest = headerValue(res, 'docker-content-digest');
+  if (res.status !== 200 || !digest) throw new EveraiError('EVERAI_INTERNAL', `${builder} pushed ${ref}, but the registry does not show it (HTTP ${res.status})`);
   return digest;
 }

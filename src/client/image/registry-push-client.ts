@@ -1,7 +1,7 @@
 import type { ApiClient } from '../api-client';
 import { sendFileBytes } from '../file-body';
 import type { ClientRequest } from 'node:http';
-import { exchange, streamExchange } from '../http-exchange';
+import { exchange, headerValue, streamExchange, type Exchange } from '../http-exchange';
 import { EveraiError } from '../../contract/errors';
 import { MEDIA_TYPES } from '../../contract/oci';
 import type { BuiltImage, ImageBlob } from './oci-image-builder';
@@ -30,8 +30,8 @@ export function registryError(status: number, text: string, what: string): Evera
 }
 
 /** A same-server `Location` (absolute or not) as a URL. */
-function uploadUrl(res: Response, baseUrl: string): URL {
-  const location = res.headers.get('location');
+function uploadUrl(res: Exchange, baseUrl: string): URL {
+  const location = headerValue(res, 'location');
   if (!location) throw new EveraiError('EVERAI_INTERNAL', 'the registry started an upload without a Location');
   const url = new URL(location, `${baseUrl}/`);
   if (url.origin !== new URL(baseUrl).origin) {
@@ -71,18 +71,16 @@ export class RegistryPushClient {
       else await this.upload(blob, started, progress);
     }
     const what = `the manifest of ${target.repository}:${target.tag}`;
-    const res = await this.api.fetch(`/v2/${target.repository}/manifests/${target.tag}`, {
-      method: 'PUT',
+    const res = await this.api.call('PUT', `/v2/${target.repository}/manifests/${target.tag}`, {
       headers: { 'content-type': MEDIA_TYPES.ociManifest },
-      body: new Uint8Array(image.manifest),
+      body: image.manifest,
     });
-    const text = await res.text();
-    if (res.status !== 201) throw registryError(res.status, text, what);
-    return res.headers.get('docker-content-digest') ?? image.manifestDigest;
+    if (res.status !== 201) throw registryError(res.status, res.text, what);
+    return headerValue(res, 'docker-content-digest') ?? image.manifestDigest;
   }
 
   async hasBlob(repository: string, digest: string): Promise<boolean> {
-    const res = await this.api.fetch(`/v2/${repository}/blobs/${digest}`, { method: 'HEAD' });
+    const res = await this.api.call('HEAD', `/v2/${repository}/blobs/${digest}`);
     if (res.status === 200) return true;
     if (res.status === 404) return false;
     throw registryError(res.status, '', `a check for blob ${digest}`);
@@ -144,10 +142,9 @@ export class RegistryPushClient {
   private startUpload(repository: string, blob: ImageBlob): Promise<URL | 'mounted'>;
   private async startUpload(repository: string, blob?: ImageBlob): Promise<URL | 'mounted'> {
     const query = blob?.from ? `?${new URLSearchParams({ mount: blob.digest, from: blob.from }).toString()}` : '';
-    const started = await this.api.fetch(`/v2/${repository}/blobs/uploads/${query}`, { method: 'POST' });
-    const startText = await started.text();
+    const started = await this.api.call('POST', `/v2/${repository}/blobs/uploads/${query}`);
     if (blob?.from && started.status === 201) return 'mounted';
-    if (started.status !== 202) throw registryError(started.status, startText, `an upload to '${repository}'`);
+    if (started.status !== 202) throw registryError(started.status, started.text, `an upload to '${repository}'`);
     return uploadUrl(started, this.api.baseUrl);
   }
 

@@ -1,7 +1,8 @@
 import { EveraiError } from '../../contract/errors';
 import { formatImageRef, parseImageRef } from '../../contract/image-ref';
 import { inUserSpace } from '../../contract/image-space';
-import { imageConfigSchema, MANIFEST_SIZE_LIMIT, type Descriptor, type OciImageConfig } from '../../contract/oci';
+import { MANIFEST_SIZE_LIMIT, type Descriptor, type OciImageConfig } from '../../contract/oci';
+import { imageConfigSchema } from '../../contract/oci-schemas';
 import type { BlobStore } from '../blobs/blob-store';
 import type { UserRecord } from '../store/records';
 import type { Store } from '../store/store';

@@ -1,11 +1,5 @@
-import {
-  IMAGE_MANIFEST_TYPES,
-  INDEX_MANIFEST_TYPES,
-  imageIndexSchema,
-  imageManifestSchema,
-  type ImageIndex,
-  type ImageManifest,
-} from '../../contract/oci';
+import { IMAGE_MANIFEST_TYPES, INDEX_MANIFEST_TYPES, type ImageIndex, type ImageManifest } from '../../contract/oci';
+import { imageIndexSchema, imageManifestSchema } from '../../contract/oci-schemas';
 import { RegistryError } from './registry-errors';
 
 export type ParsedManifest =

@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import { EveraiError } from '../../../contract/errors';
 import { formatImageRef, type ImageRef } from '../../../contract/image-ref';
-import { imageConfigSchema, MANIFEST_SIZE_LIMIT, MEDIA_TYPES } from '../../../contract/oci';
+import { MANIFEST_SIZE_LIMIT, MEDIA_TYPES } from '../../../contract/oci';
+import { imageConfigSchema } from '../../../contract/oci-schemas';
 import type { BlobStore } from '../../blobs/blob-store';
 import { chooseFromIndex, parseJson, readBlob, type ResolvedImage } from '../image-resolver';
 import { parseManifest, type ParsedManifest } from '../manifest-parse';
