@@ -62,7 +62,7 @@ test('behind TLS with a private CA, the everai command trusts NODE_EXTRA_CA_CERT
     const pulledPath = (JSON.parse((await everai(['volume', 'get', 'weights', '-o', 'json'], elsewhere)).stdout) as { path: string }).path;
     assert.ok(readFileSync(join(pulledPath, 'shard', 'part-0.bin')).equals(bytes), 'the pulled file is the pushed one');
 
-    // Through fetch (undici), which streams an app's logs: the server's answer, not a TLS failure.
+    // A streamed answer (an app's logs): the server's answer, not a TLS failure.
     const logs = await everai(['app', 'logs', 'no-such-app']);
     assert.notEqual(logs.code, 0);
     assert.match(logs.stderr, /not found/i);

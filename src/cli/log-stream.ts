@@ -4,7 +4,11 @@ import { ApiClient, errorFromResponse } from '../client/api-client';
 export async function* streamFrom(path: string, query: URLSearchParams): AsyncGenerator<Uint8Array> {
   const client = new ApiClient();
   client.requireToken();
-  const res = await client.fetch(`${path}?${query}`);
-  if (!res.ok) throw errorFromResponse(res.status, await res.text());
-  yield* res.body as unknown as AsyncIterable<Uint8Array>;
+  const res = await client.stream(`${path}?${query}`);
+  if (res.statusCode !== 200) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of res) chunks.push(chunk as Buffer);
+    throw errorFromResponse(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'));
+  }
+  yield* res as AsyncIterable<Uint8Array>;
 }

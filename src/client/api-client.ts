@@ -1,6 +1,7 @@
 import { EveraiError, isErrorCode, type ErrorBody } from '../contract/errors';
 import { cliToken, endpoint } from './config-file';
-import { exchange, type Exchange } from './http-exchange';
+import type { IncomingMessage } from 'node:http';
+import { exchange, openStream, type Exchange } from './http-exchange';
 
 /** A failure to connect, as Node reports it: a system error's code (ECONNREFUSED), or OpenSSL's for a certificate. */
 type SystemError = Error & { code?: string };
@@ -24,15 +25,12 @@ export class ApiClient {
     return this.token;
   }
 
-  /**
-   * A streamed answer (a log's lines as they come), through the global fetch. Its first call loads
-   * Node's bundled undici, about 55 ms: a call whose answer is read whole goes through `call`.
-   */
-  async fetch(path: string, init: RequestInit = {}): Promise<Response> {
+  /** A GET with the token whose answer streams (a log being followed): the answer as its head comes. */
+  async stream(path: string): Promise<IncomingMessage> {
     try {
-      return await fetch(`${this.baseUrl}${path}`, { ...init, headers: { ...this.authHeaders(), ...(init.headers as Record<string, string>) } });
+      return await openStream(`${this.baseUrl}${path}`, this.authHeaders());
     } catch (error) {
-      throw this.unreachable((error as { cause?: SystemError }).cause ?? (error as Error));
+      throw this.unreachable(error as SystemError);
     }
   }
 

@@ -6,6 +6,12 @@ export interface Exchange {
   text: string;
 }
 
+/** node:https, and tls with it, only for an https endpoint. */
+function transportFor(target: URL): typeof import('node:http') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (target.protocol === 'https:' ? require('node:https') : require('node:http')) as typeof import('node:http');
+}
+
 /** A header of an answer, once (node:http gives a repeated one as a list only for a few names). */
 export function headerValue(res: Exchange, name: string): string | undefined {
   const value = res.headers[name];
@@ -33,12 +39,9 @@ export function exchange(url: string, method: string, headers: Record<string, st
  */
 export function streamExchange(url: string, method: string, headers: Record<string, string>, write: BodyWriter): Promise<Exchange> {
   const target = new URL(url);
-  // https, and tls with it, only for an https endpoint.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const transport = (target.protocol === 'https:' ? require('node:https') : require('node:http')) as typeof import('node:http');
   const options: RequestOptions = { method, headers };
   return new Promise((resolve, reject) => {
-    const req = transport.request(target, options, (res: IncomingMessage) => {
+    const req = transportFor(target).request(target, options, (res: IncomingMessage) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
@@ -49,5 +52,18 @@ export function streamExchange(url: string, method: string, headers: Record<stri
       reject(error);
       req.destroy(error);
     });
+  });
+}
+
+/**
+ * A GET whose answer is read as it comes (a log being followed): the answer once its head is in,
+ * its body an async iterable of chunks that ends when the server ends it.
+ */
+export function openStream(url: string, headers: Record<string, string>): Promise<IncomingMessage> {
+  const target = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = transportFor(target).request(target, { method: 'GET', headers }, resolve);
+    req.on('error', reject);
+    req.end();
   });
 }
