@@ -9,7 +9,7 @@ import { endpoint } from '../client/config-file';
  * of 10,000 files took 0.29-0.33 s with it, 0.25-0.28 s without, 7 alternating runs each). Most
  * commands speak plain HTTP to a server on loopback; one that may speak TLS runs again with it back.
  */
-export const MOVED_EXTRA_CA_CERTS = 'EVERAI_NODE_EXTRA_CA_CERTS';
+const MOVED_EXTRA_CA_CERTS = 'EVERAI_NODE_EXTRA_CA_CERTS';
 
 /** The `app` commands that run the app's own code here, which may call HTTPS services. */
 const APP_CODE_COMMANDS: readonly string[] = ['check', 'prepare', 'run'];

@@ -1,19 +1,24 @@
 import { createServer } from 'node:net';
 
+/** Listens on `port` of `host` (0: any) for a moment: the port it got; rejects when it cannot. */
+function probe(port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const { port: got } = server.address() as { port: number };
+      server.close(() => resolve(got));
+    });
+  });
+}
+
 /**
  * A port free on `host` a moment ago, for a process that is told a port rather than picking one
  * (a worker). Another process could take it in between; the start then fails and says so.
  */
 export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.unref();
-    probe.once('error', reject);
-    probe.listen(0, host, () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
+  return probe(0, host);
 }
 
 /** The lowest port a worker is given: below it, ports are for the machine's own services. */
@@ -24,12 +29,10 @@ const LAYOUT_TRIES = 20;
 
 /** Whether `port` on `host` can be listened on now. */
 function portFree(port: number, host: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.unref();
-    probe.once('error', () => resolve(false));
-    probe.listen(port, host, () => probe.close(() => resolve(true)));
-  });
+  return probe(port, host).then(
+    () => true,
+    () => false,
+  );
 }
 
 /**
