@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { hashBehind, hashShared, HashThreads, SHARED_HASH_FROM_BYTES } from '../src/contract/file-hash';
+import { hashBehind, hashShared, HashThreads, SHARED_HASH_FROM_BYTES, storeShared } from '../src/contract/file-hash';
 
 // The hash thread reads a file back behind its writer (contract/file-hash.ts): what it answers must
 // be the sha256 of exactly the bytes the writer told it of, however they were written.
@@ -77,6 +77,25 @@ test('bytes in shared memory hash to their sha256, small and large; a view of me
     assert.equal(await hashShared(shared(bytes)), sha256(bytes), `${size} bytes`);
   }
   await assert.rejects(hashShared(randomBytes(SHARED_HASH_FROM_BYTES)), TypeError);
+});
+
+test('bytes stored by a hash thread land at their target, folder made, only if they are the digest expected; a failed write leaves no temp file', async () => {
+  const bytes = randomBytes(2 * MIB + 3);
+  const store = (name: string, digest: string) => ({ digest, temp: join(work, `${name}.tmp`), target: join(work, name, 'blob'), mode: 0o444 });
+  assert.equal(await storeShared(shared(bytes), store('stored', sha256(bytes))), sha256(bytes));
+  assert.ok(readFileSync(join(work, 'stored', 'blob')).equals(bytes));
+  assert.equal(statSync(join(work, 'stored', 'blob')).mode & 0o777, 0o444);
+  assert.ok(!existsSync(join(work, 'stored.tmp')));
+
+  // Other bytes: their digest comes back, and nothing is written.
+  assert.equal(await storeShared(shared(bytes), store('other', sha256(randomBytes(8)))), sha256(bytes));
+  assert.ok(!existsSync(join(work, 'other.tmp')) && !existsSync(join(work, 'other')));
+
+  // A target that cannot be made (a file where its folder should be): the error comes back, the temp file goes.
+  writeFileSync(join(work, 'blocked'), 'a file');
+  await assert.rejects(storeShared(shared(bytes), store('blocked', sha256(bytes))), /writing .*blocked\/blob failed: .*(ENOTDIR|EEXIST)/);
+  assert.ok(!existsSync(join(work, 'blocked.tmp')));
+  await assert.rejects(storeShared(randomBytes(SHARED_HASH_FROM_BYTES), store('unused', sha256(bytes))), TypeError);
 });
 
 test('a pool of 3 hash threads: files and shared bytes hashed at once each get their own digest, on no more than 3 threads, and an idle one is reused', async () => {

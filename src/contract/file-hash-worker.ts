@@ -1,6 +1,8 @@
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync, rmSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
+import { renameIntoPlace } from './rename-into-place';
+import { writeAll } from './write-all';
 
 /**
  * The script of the hash thread (file-hash.ts starts it): it reads each file being written back
@@ -8,12 +10,28 @@ import { parentPort } from 'node:worker_threads';
  */
 
 /**
- * Read the file `path` up to byte `upTo` into digest `id`; with `last`, answer its digest. `drop`
- * abandons it. `bytes` (a view of shared memory: it is not copied) are hashed whole and answered.
+ * Where bytes hashed here go if they hash to `digest`: written to the new file `temp` (made with
+ * `mode`), which is then renamed to `target`.
  */
-export type HashRequest = { id: number; path: string; upTo: number; last: boolean } | { id: number; drop: true } | { id: number; bytes: Uint8Array };
+export interface StoreIfDigest {
+  digest: string;
+  temp: string;
+  target: string;
+  mode: number;
+}
 
-export type HashAnswer = { id: number; digest: string } | { id: number; path: string; error: string };
+/**
+ * Read the file `path` up to byte `upTo` into digest `id`; with `last`, answer its digest. `drop`
+ * abandons it. `bytes` (a view of shared memory: it is not copied) are hashed whole and answered,
+ * and with `store`, stored there if they are its digest.
+ */
+export type HashRequest =
+  | { id: number; path: string; upTo: number; last: boolean }
+  | { id: number; drop: true }
+  | { id: number; bytes: Uint8Array; store?: StoreIfDigest };
+
+/** A digest, or why there is none (the whole message). */
+export type HashAnswer = { id: number; digest: string } | { id: number; error: string };
 
 interface Hashing {
   fd: number;
@@ -42,14 +60,36 @@ function advance(state: Hashing, path: string, upTo: number): void {
   }
 }
 
+/** Writes `bytes` to `store.temp` and renames it to `store.target`; a failed write leaves no temp file. */
+function storeBytes(bytes: Uint8Array, store: StoreIfDigest): void {
+  try {
+    const fd = openSync(store.temp, 'wx', store.mode);
+    try {
+      writeAll(fd, bytes);
+    } finally {
+      closeSync(fd);
+    }
+    renameIntoPlace(store.temp, store.target);
+  } catch (error) {
+    rmSync(store.temp, { force: true });
+    throw error;
+  }
+}
+
 parentPort?.on('message', (request: HashRequest) => {
   if ('drop' in request) {
     failed.delete(request.id);
     return close(request.id);
   }
   if ('bytes' in request) {
-    const digest = `sha256:${createHash('sha256').update(request.bytes).digest('hex')}`;
-    return parentPort?.postMessage({ id: request.id, digest } satisfies HashAnswer);
+    const { id, bytes, store } = request;
+    const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    try {
+      if (store?.digest === digest) storeBytes(bytes, store);
+      return parentPort?.postMessage({ id, digest } satisfies HashAnswer);
+    } catch (error) {
+      return parentPort?.postMessage({ id, error: `writing ${store?.target} failed: ${(error as Error).message}` } satisfies HashAnswer);
+    }
   }
   const { id, path, upTo, last } = request;
   if (failed.has(id)) return;
@@ -64,6 +104,6 @@ parentPort?.on('message', (request: HashRequest) => {
   } catch (error) {
     close(id);
     failed.add(id);
-    parentPort?.postMessage({ id, path, error: (error as Error).message } satisfies HashAnswer);
+    parentPort?.postMessage({ id, error: `hashing ${path} failed: ${(error as Error).message}` } satisfies HashAnswer);
   }
 });

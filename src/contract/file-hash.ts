@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { HashAnswer, HashRequest } from './file-hash-worker';
+import type { HashAnswer, HashRequest, StoreIfDigest } from './file-hash-worker';
 
 /**
  * The sha256 of a file being written, hashed on a thread of its own (file-hash-worker.ts), which
@@ -78,14 +78,14 @@ class HashThread {
     };
   }
 
-  /** The digest of `bytes`, a view of shared memory, which must not change until it comes. */
-  hashShared(bytes: Uint8Array): Promise<string> {
+  /** The digest of `bytes`, a view of shared memory, which must not change until it comes; with `store`, stored there if they are its digest. */
+  hashShared(bytes: Uint8Array, store?: StoreIfDigest): Promise<string> {
     const worker = (this.worker ??= this.start());
     const id = ++this.lastId;
     this.hashing++;
     worker.ref();
     const answer = new Promise<string>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
-    worker.postMessage({ id, bytes } satisfies HashRequest);
+    worker.postMessage({ id, bytes, ...(store ? { store } : {}) } satisfies HashRequest);
     return answer.finally(() => this.hashing--);
   }
 
@@ -97,7 +97,7 @@ class HashThread {
       this.waiting.delete(answer.id);
       if (this.waiting.size === 0) worker.unref();
       if ('digest' in answer) return waiting?.resolve(answer.digest);
-      const error = new Error(`hashing ${answer.path} failed: ${answer.error}`);
+      const error = new Error(answer.error);
       // The thread forgets the hash; one whose digest is not asked for yet fails when it is.
       worker.postMessage({ id: answer.id, drop: true } satisfies HashRequest);
       if (waiting) waiting.reject(error);
@@ -148,6 +148,16 @@ export class HashThreads {
     return this.next().hashShared(bytes);
   }
 
+  /**
+   * The digest of bytes in shared memory, hashed on a hash thread, which also stores them as
+   * `store` says if they hash to its digest (else nothing is written): the caller's thread neither
+   * hashes nor writes them.
+   */
+  async storeShared(bytes: Uint8Array, store: StoreIfDigest): Promise<string> {
+    if (!(bytes.buffer instanceof SharedArrayBuffer)) throw new TypeError('storeShared takes a view of shared memory');
+    return this.next().hashShared(bytes, store);
+  }
+
   /** How many threads have been started. */
   get started(): number {
     return this.threads.length;
@@ -175,6 +185,11 @@ const processThreads = new HashThreads(Math.max(1, Math.min(4, availableParallel
 /** Starts hashing the file at `path` behind its writer, on one of the process's hash threads. */
 export function hashBehind(path: string): FileHash {
   return processThreads.hashBehind(path);
+}
+
+/** Bytes in shared memory hashed, and stored if they are the digest expected, on one of the process's hash threads (HashThreads.storeShared). */
+export function storeShared(bytes: Uint8Array, store: StoreIfDigest): Promise<string> {
+  return processThreads.storeShared(bytes, store);
 }
 
 /** The digest of bytes in shared memory, on one of the process's hash threads (HashThreads.hashShared). */

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, createReadStream, createWriteStream, mkdirSync, openSync, promises as fs, renameSync, rmSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { closeSync, createReadStream, createWriteStream, mkdirSync, openSync, promises as fs, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { EveraiError } from '../../../contract/errors';
@@ -8,10 +8,11 @@ import type { BlobStore } from '../blob-store';
 import { isDigest, parseDigest } from '../digest';
 import { sendFileRange } from './file-sender';
 import { ifExists } from '../../../contract/if-exists';
-import { hashBehind, hashShared, SHARED_HASH_FROM_BYTES, type FileHash } from '../../../contract/file-hash';
+import { hashBehind, SHARED_HASH_FROM_BYTES, storeShared, type FileHash } from '../../../contract/file-hash';
 import { BufferPool } from '../../../contract/buffer-pool';
 import { BATCH_FILE_LIMIT } from '../../../contract/blob-batch';
-import { WRITE_CALL_BYTES, writeAll } from '../../../contract/write-all';
+import { writeAll } from '../../../contract/write-all';
+import { renameIntoPlace } from '../../../contract/rename-into-place';
 import { touchFiles } from './touch-thread';
 
 /** Blobs never change once written: read-only, so a hard link to one (a volume tree) is too. */
@@ -28,60 +29,22 @@ const READ_CHUNK = 1024 * 1024;
  */
 const WRITE_BUFFER = 1024 * 1024;
 
-/** Blobs `writeBytes` writes with synchronous calls (writeSmall): below this, a thread-pool round trip costs more than the write. */
-const SYNC_WRITE_BELOW_BYTES = 64 * 1024;
-/** The largest blob `writeBytes` hashes off the main thread: a batch's file (BATCH_FILE_LIMIT). */
-const SHARED_HASH_BYTES = BATCH_FILE_LIMIT;
-/** Shared memory the bytes of a batch's blobs are copied into to be hashed there; a few at once. */
-const hashBuffers = new BufferPool(SHARED_HASH_BYTES, 8, true);
-
-/** `pieces` in order, as the pieces of write calls of at most WRITE_CALL_BYTES each (a longer piece is cut). */
-function* writeCalls(pieces: readonly Buffer[]): Generator<Buffer[]> {
-  let call: Buffer[] = [];
-  let size = 0;
-  for (const piece of pieces) {
-    for (let at = 0; at < piece.length; ) {
-      const part = piece.subarray(at, at + WRITE_CALL_BYTES - size);
-      call.push(part);
-      size += part.length;
-      at += part.length;
-      if (size === WRITE_CALL_BYTES) {
-        yield call;
-        call = [];
-        size = 0;
-      }
-    }
-  }
-  if (size > 0) yield call;
-}
+/** The largest blob `writeBytes` copies into one of its pooled buffers: a batch's file (BATCH_FILE_LIMIT). */
+const POOLED_BYTES = BATCH_FILE_LIMIT;
+/** Shared memory the bytes of a batch's blobs are copied into for a hash thread to hash and write; a few at once. */
+const sharedBuffers = new BufferPool(POOLED_BYTES, 8, true);
 
 /**
- * The digest of bytes held in memory, before a byte is written (written first and read back on the
- * hash thread, a push of 1024 files of 1 MiB took 3.97-5.49 s against 4.02-4.58 s). Copied into
- * shared memory and hashed on a hash thread: on the main thread the hashing of a push's small files
- * kept the server's other requests, and the push's other sockets, waiting (0.9 s of a 2.9 s push of
- * 1024 files of 1 MiB on 16 CPUs); a copy costs a tenth of a hash. A small one is hashed here:
- * the copy and the message would cost more (SHARED_HASH_FROM_BYTES).
+ * `pieces` copied into `buffer` (shared memory, at least their size), one after another. With
+ * fill, not copy: V8 copies into shared memory with relaxed atomics, byte by byte from an
+ * unaligned source (a blob's bytes start anywhere in a batch's chunks), where Node's fill is a
+ * memcpy: 1 GiB in 64 KiB pieces took 320-400 ms against 65-105 ms.
  */
-async function digestOfPieces(pieces: readonly Buffer[], size: number): Promise<string> {
-  if (size > SHARED_HASH_BYTES || size < SHARED_HASH_FROM_BYTES) {
-    const hash = createHash('sha256');
-    for (const piece of pieces) hash.update(piece);
-    return `sha256:${hash.digest('hex')}`;
-  }
-  const buffer = await hashBuffers.take();
-  try {
-    let at = 0;
-    for (const piece of pieces) {
-      // fill, not copy: V8 copies into shared memory with relaxed atomics, byte by byte from an
-      // unaligned source (a blob's bytes start anywhere in a batch's chunks), where Node's fill
-      // is a memcpy: 1 GiB in 64 KiB pieces took 320-400 ms against 65-105 ms.
-      buffer.fill(piece, at, at + piece.length);
-      at += piece.length;
-    }
-    return await hashShared(buffer.subarray(0, size));
-  } finally {
-    hashBuffers.give(buffer);
+function gather(pieces: readonly Buffer[], buffer: Buffer): void {
+  let at = 0;
+  for (const piece of pieces) {
+    buffer.fill(piece, at, at + piece.length);
+    at += piece.length;
   }
 }
 
@@ -208,35 +171,36 @@ export class LocalBlobStore implements BlobStore {
     }
   }
 
+  /**
+   * A blob under SHARED_HASH_FROM_BYTES is hashed and written here, synchronously (writeSmall).
+   * A larger one is copied into shared memory (a tenth of a hash's cost), and a hash thread hashes
+   * it and, if it is `expectedDigest`, writes it and renames it into place: on this thread, which
+   * receives every push's bytes, the hashing of a push's small files kept the server's other
+   * requests and the push's other sockets waiting (0.9 s of a 2.9 s push of 1024 files of 1 MiB on
+   * 16 CPUs), and each blob's open, writes, close and rename through the thread pool cost it a
+   * round trip each.
+   */
   async writeBytes(pieces: readonly Buffer[], expectedDigest: string): Promise<{ digest: string; size: number }> {
     parseDigest(expectedDigest);
     const size = pieces.reduce((sum, piece) => sum + piece.length, 0);
-    const digest = await digestOfPieces(pieces, size);
-    if (digest !== expectedDigest) throw new EveraiError('EVERAI_BAD_REQUEST', `blob content hashes to ${digest}, not the declared ${expectedDigest}`);
     const tmp = this.tempPath();
-    if (size < SYNC_WRITE_BELOW_BYTES) {
-      this.writeSmall(tmp, pieces, digest);
-      return { digest, size };
-    }
-    try {
-      // Made with the blob's mode, and the pieces written as they arrived, a few to a call:
-      // gathering them into one buffer first copied every byte and made a buffer per blob to collect.
-      const file = await fs.open(tmp, 'wx', BLOB_MODE);
+    let digest: string;
+    if (size < SHARED_HASH_FROM_BYTES) {
+      const hash = createHash('sha256');
+      for (const piece of pieces) hash.update(piece);
+      digest = `sha256:${hash.digest('hex')}`;
+      if (digest === expectedDigest) this.writeSmall(tmp, pieces, digest);
+    } else {
+      // A blob over the pool's size (only a client of its own sends one in a batch) gets shared memory of its own.
+      const buffer = size <= POOLED_BYTES ? await sharedBuffers.take() : Buffer.from(new SharedArrayBuffer(size));
       try {
-        for (const call of writeCalls(pieces)) {
-          const { bytesWritten } = await file.writev(call);
-          // A short write (the disk filling up, a signal) goes on where it stopped.
-          const callSize = call.reduce((sum, piece) => sum + piece.length, 0);
-          if (bytesWritten < callSize) await file.writeFile(Buffer.concat(call).subarray(bytesWritten));
-        }
+        gather(pieces, buffer);
+        digest = await storeShared(buffer.subarray(0, size), { digest: expectedDigest, temp: tmp, target: this.pathOf(expectedDigest), mode: BLOB_MODE });
       } finally {
-        await file.close();
+        if (size <= POOLED_BYTES) sharedBuffers.give(buffer);
       }
-      this.moveIntoPlace(tmp, digest);
-    } catch (error) {
-      await fs.rm(tmp, { force: true });
-      throw error;
     }
+    if (digest !== expectedDigest) throw new EveraiError('EVERAI_BAD_REQUEST', `blob content hashes to ${digest}, not the declared ${expectedDigest}`);
     return { digest, size };
   }
 
@@ -392,19 +356,8 @@ export class LocalBlobStore implements BlobStore {
     return digest;
   }
 
-  /**
-   * Renames a finished, checked temp file to blob `digest`. Synchronous: a rename moves a name,
-   * not bytes, in microseconds, where a thread-pool round trip cost the main thread some 40 µs.
-   */
+  /** Renames a finished, checked temp file to blob `digest`. */
   private moveIntoPlace(path: string, digest: string): void {
-    const target = this.pathOf(digest);
-    try {
-      renameSync(path, target);
-    } catch (error) {
-      // The first blob under its two-hex-digit folder makes the folder; later ones skip the call.
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      mkdirSync(dirname(target), { recursive: true });
-      renameSync(path, target);
-    }
+    renameIntoPlace(path, this.pathOf(digest));
   }
 }
