@@ -6,7 +6,10 @@ import { writeAll } from './write-all';
 
 /**
  * The script of the hash thread (file-hash.ts starts it): it reads each file being written back
- * from the page cache, up to where its writer has written it, and hashes it there.
+ * from the page cache, up to where its writer has written it, and hashes it there; and it hashes
+ * bytes in shared memory, writing them to a file when asked and only if they are the digest
+ * expected. Its writes block this thread alone: the page cache's pace (a kernel that throttles a
+ * writer with many unflushed pages) never stalls the caller's event loop.
  */
 
 /**
