@@ -28,8 +28,36 @@ export function transferProgress(verb: 'uploading' | 'downloading', stream: Node
   return stream.isTTY ? barProgress(verb, stream) : lineProgress(verb, stream);
 }
 
+/**
+ * How long a log's lines may wait to be written together. A write per finished file (a system call,
+ * and a pipe's reader woken each time) cost the CLI about 130 µs each: 0.13 s of a pull of 1024
+ * files, more than its requests.
+ */
+const LOG_FLUSH_MS = 100;
+
+/** Lines for `stream`, written together at most LOG_FLUSH_MS after the first of them, or at `flush`. */
+function batchedLines(stream: NodeJS.WriteStream): { write(line: string): void; flush(): void } {
+  let pending = '';
+  // Not unref'd: a command that ends without `flush` still writes its last lines.
+  let timer: NodeJS.Timeout | undefined;
+  const flush = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    if (pending.length > 0) stream.write(pending);
+    pending = '';
+  };
+  return {
+    write: (line) => {
+      pending += line;
+      timer ??= setTimeout(flush, LOG_FLUSH_MS);
+    },
+    flush,
+  };
+}
+
 function lineProgress(verb: string, stream: NodeJS.WriteStream): TransferProgress {
   const done = verb === 'uploading' ? 'uploaded' : 'downloaded';
+  const lines = batchedLines(stream);
   let totalFiles = 0;
   let totalBytes = 0;
   let files = 0;
@@ -38,20 +66,21 @@ function lineProgress(verb: string, stream: NodeJS.WriteStream): TransferProgres
     start: (fileCount, byteCount) => {
       totalFiles = fileCount;
       totalBytes = byteCount;
-      stream.write(`${verb} ${fileCount} file${fileCount === 1 ? '' : 's'} (${formatBytes(byteCount)})\n`);
+      lines.write(`${verb} ${fileCount} file${fileCount === 1 ? '' : 's'} (${formatBytes(byteCount)})\n`);
+      lines.flush();
     },
     advance: () => undefined,
     fileDone: (path, size) => {
       files++;
       bytes += size;
-      stream.write(`${done} ${path} (${formatBytes(size)}): ${files}/${totalFiles} files, ${formatBytes(bytes)} / ${formatBytes(totalBytes)}\n`);
+      lines.write(`${done} ${path} (${formatBytes(size)}): ${files}/${totalFiles} files, ${formatBytes(bytes)} / ${formatBytes(totalBytes)}\n`);
     },
     fileHeld: (path, size) => {
       totalFiles--;
       totalBytes -= size;
-      stream.write(`not sent ${path} (${formatBytes(size)}): the platform has these bytes already\n`);
+      lines.write(`not sent ${path} (${formatBytes(size)}): the platform has these bytes already\n`);
     },
-    stop: () => undefined,
+    stop: () => lines.flush(),
   };
 }
 
