@@ -223,19 +223,16 @@ export function registerVolumeRoutes(router: ApiRouter, deps: { volumes: VolumeS
       responses: { 200: { description: 'Files, each a `DIGEST SIZE` line and its bytes', contentType: 'application/octet-stream' } },
     },
     async ({ user, res, params: { ref = '', revision = '' }, body }) => {
-      const files = await volumes.openFiles(user, ref, revision, (await body()).paths);
-      const lines = files.map(({ file }) => blobBatchLine(file.digest, file.size));
-      const bytes = files.reduce((sum, { file }) => sum + file.size, 0);
+      const opened = await volumes.openFiles(user, ref, revision, (await body()).paths);
+      const lines = new Map(opened.files.map((file) => [file, blobBatchLine(file.digest, file.size)]));
+      const bytes = opened.files.reduce((sum, file) => sum + file.size, 0);
       res.writeHead(200, {
         'content-type': 'application/octet-stream',
-        'content-length': String(lines.reduce((sum, line) => sum + line.length, bytes)),
+        'content-length': String([...lines.values()].reduce((sum, line) => sum + line.length, bytes)),
       });
-      // File by file: a few pieces of one file at a time in memory, however many are asked.
+      // A few MiB at a time in memory, however many files are asked.
       try {
-        for (const [index, opened] of files.entries()) {
-          res.write(lines[index]);
-          await opened.send(res);
-        }
+        await opened.send(res, (file) => lines.get(file) as Buffer);
         res.end();
         metrics.volumeTransferred('pull', bytes);
       } catch {

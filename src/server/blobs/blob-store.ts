@@ -18,6 +18,12 @@ export interface BlobStore {
    */
   send(digest: string, range: { start: number; end: number }, target: Writable): Promise<number>;
   /**
+   * Writes `parts` to `target` one after another, a Buffer as it is and a blob's whole bytes,
+   * without ending it; resolves with how many bytes the connection took. For a batched download:
+   * many small blobs may cost far less than a `send` each. Rejects as `send` does.
+   */
+  sendAll(parts: readonly (Buffer | { digest: string; size: number })[], target: Writable): Promise<number>;
+  /**
    * Streams `body` into the store and verifies it hashes to `expectedDigest` (when given) before it
    * becomes visible; a mismatch stores nothing. Returns the digest and size written.
    */

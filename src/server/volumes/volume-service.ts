@@ -32,6 +32,12 @@ export interface OpenedFile {
   send(target: Writable): Promise<number>;
 }
 
+/** Files of a revision, to download together: `send` writes each, after the bytes `lineOf` gives for it, to a response (BlobStore.sendAll). */
+export interface OpenedFiles {
+  files: VolumeFile[];
+  send(target: Writable, lineOf: (file: VolumeFile) => Buffer): Promise<number>;
+}
+
 /** A user resumes only their own uploads: bytes someone else sent are never theirs to complete and claim. */
 function uploadKey(user: UserRecord, digest: string): string {
   return `${user.id}/${digest}`;
@@ -217,14 +223,19 @@ export class VolumeService {
    * Files of a revision by path, in the order asked, each with a way to stream its bytes, for a
    * batched download; refused whole (before any byte) when one is not in the revision.
    */
-  async openFiles(user: UserRecord, ref: string, revision: string, paths: readonly string[]): Promise<OpenedFile[]> {
+  async openFiles(user: UserRecord, ref: string, revision: string, paths: readonly string[]): Promise<OpenedFiles> {
     const { files } = await this.fileList(user, ref, revision);
     const byPath = new Map(files.map((f) => [f.path, f]));
-    return paths.map((path) => {
+    const asked = paths.map((path) => {
       const file = byPath.get(path);
       if (!file) throw new EveraiError('EVERAI_NOT_FOUND', `volume '${ref}' has no file ${quotePath(path)} in revision ${revision}`);
-      return this.opened(file);
+      return file;
     });
+    return {
+      files: asked,
+      // An empty file is sent without touching the store.
+      send: (target, lineOf) => this.deps.blobs.sendAll(asked.flatMap((file) => [lineOf(file), ...(file.size === 0 ? [] : [file])]), target),
+    };
   }
 
   async commit(user: UserRecord, ref: string, request: CommitRequest): Promise<CommitView> {

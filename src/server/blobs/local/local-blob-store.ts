@@ -6,14 +6,14 @@ import { pipeline } from 'node:stream/promises';
 import { EveraiError } from '../../../contract/errors';
 import type { BlobStore } from '../blob-store';
 import { isDigest, parseDigest } from '../digest';
-import { sendFileRange } from './file-sender';
+import { sendFileRange, sendParts } from './file-sender';
 import { ifExists } from '../../../contract/if-exists';
 import { hashBehind, SHARED_HASH_FROM_BYTES, storeShared, type FileHash } from '../../../contract/file-hash';
 import { BufferPool } from '../../../contract/buffer-pool';
 import { BATCH_FILE_LIMIT } from '../../../contract/blob-batch';
 import { writeAll } from '../../../contract/write-all';
 import { renameIntoPlace } from '../../../contract/rename-into-place';
-import { touchFiles } from './touch-thread';
+import { touchFiles } from './file-thread';
 
 /** Blobs never change once written: read-only, so a hard link to one (a volume tree) is too. */
 const BLOB_MODE = 0o444;
@@ -130,6 +130,13 @@ export class LocalBlobStore implements BlobStore {
 
   send(digest: string, range: { start: number; end: number }, target: Writable): Promise<number> {
     return sendFileRange(this.pathOf(digest), range.start, range.end, target);
+  }
+
+  sendAll(parts: readonly (Buffer | { digest: string; size: number })[], target: Writable): Promise<number> {
+    return sendParts(
+      parts.map((part) => (Buffer.isBuffer(part) ? part : { path: this.pathOf(part.digest), size: part.size })),
+      target,
+    );
   }
 
   async touchAll(digests: Iterable<string>): Promise<Map<string, number>> {
