@@ -140,7 +140,7 @@ export interface FilePart {
  * together, up to GROUP bytes to a write, their files read into shared memory on the file thread
  * in one message (the next group is read while one goes out): a batched download of small files
  * had cost the server an open, a read and a close through the thread pool per file, and a wait for
- * the connection to take each file before the next, 1.5 s of its CPU for 10,000 small files.
+ * the connection to take each file before the next: 1.7 s of its CPU for 10,000 small files.
  */
 export async function sendParts(parts: readonly (Buffer | FilePart)[], target: Writable): Promise<number> {
   const writes = new PacedWrites(target);
@@ -183,9 +183,16 @@ async function sendGroup(parts: readonly (Buffer | FilePart)[], size: number, wr
     else files.push({ path: part.path, size: part.size, at });
     at += Buffer.isBuffer(part) ? part.length : part.size;
   }
-  await readFiles(files, buffer);
-  await writes.room(GROUPS_IN_FLIGHT, () => `a group of ${parts.length} parts`);
-  writes.write(buffer.subarray(0, size), () => {
+  const giveBack = () => {
     if (freeGroups.length < KEPT_GROUPS) freeGroups.push(buffer);
-  });
+  };
+  try {
+    await readFiles(files, buffer);
+    await writes.room(GROUPS_IN_FLIGHT, () => `a group of ${parts.length} parts`);
+  } catch (error) {
+    // Nothing was written from it: the next group may have it.
+    giveBack();
+    throw error;
+  }
+  writes.write(buffer.subarray(0, size), giveBack);
 }
