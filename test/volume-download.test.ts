@@ -91,3 +91,19 @@ for (const [name, size] of [['inline', 3 * MIB], ['threaded', 70 * MIB]] as cons
     assert.deepEqual(readTree(copy), {});
   });
 }
+
+test('a batched download answers each path asked, a path asked twice twice, an empty file as its line alone', async () => {
+  await volumeOk(platform, ['volume', 'create', 'batched']);
+  const { path } = await volumeJson(platform, 'batched');
+  const files: Record<string, Buffer> = { 'a.txt': randomBytes(3000), 'empty.txt': Buffer.alloc(0), 'big.bin': randomBytes(3 * MIB) };
+  writeFiles(path, files);
+  const { revision } = await push(platform, 'batched');
+
+  const asked = ['a.txt', 'empty.txt', 'big.bin', 'a.txt'];
+  const res = await volumeApi(platform)('POST', 'batched', `/revisions/${revision}/files:download`, { paths: asked });
+  assert.equal(res.status, 200);
+  const body = Buffer.from(await res.arrayBuffer());
+  assert.equal(Number(res.headers.get('content-length')), body.length);
+  const expected = Buffer.concat(asked.flatMap((name) => [Buffer.from(`${sha256(files[name] as Buffer)} ${(files[name] as Buffer).length}\n`), files[name] as Buffer]));
+  assert.ok(body.equals(expected));
+});

@@ -7,6 +7,7 @@ import { clientGoneSignal } from '../registry/registry-call';
 import type { VolumeService } from '../volumes/volume-service';
 import type { PlatformMetrics } from '../metrics/metrics';
 import { UPLOAD_OFFSET_HEADER, VOLUMES_API } from '../../contract/volume-view';
+import type { VolumeFile } from '../../contract/volume-file';
 import {
   blobBatchViewSchema,
   blobViewSchema,
@@ -224,15 +225,15 @@ export function registerVolumeRoutes(router: ApiRouter, deps: { volumes: VolumeS
     },
     async ({ user, res, params: { ref = '', revision = '' }, body }) => {
       const opened = await volumes.openFiles(user, ref, revision, (await body()).paths);
-      const lines = new Map(opened.files.map((file) => [file, blobBatchLine(file.digest, file.size)]));
+      const lineOf = (file: VolumeFile) => blobBatchLine(file.digest, file.size);
       const bytes = opened.files.reduce((sum, file) => sum + file.size, 0);
       res.writeHead(200, {
         'content-type': 'application/octet-stream',
-        'content-length': String([...lines.values()].reduce((sum, line) => sum + line.length, bytes)),
+        'content-length': String(opened.files.reduce((sum, file) => sum + lineOf(file).length, bytes)),
       });
       // A few MiB at a time in memory, however many files are asked.
       try {
-        await opened.send(res, (file) => lines.get(file) as Buffer);
+        await opened.send(res, lineOf);
         res.end();
         metrics.volumeTransferred('pull', bytes);
       } catch {
