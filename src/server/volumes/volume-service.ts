@@ -220,8 +220,8 @@ export class VolumeService {
   }
 
   /**
-   * Files of a revision by path, in the order asked, each with a way to stream its bytes, for a
-   * batched download; refused whole (before any byte) when one is not in the revision.
+   * Files of a revision by path, in the order asked, with a way to stream them all, for a batched
+   * download; refused whole (before any byte) when one is not in the revision.
    */
   async openFiles(user: UserRecord, ref: string, revision: string, paths: readonly string[]): Promise<OpenedFiles> {
     const { files } = await this.fileList(user, ref, revision);
