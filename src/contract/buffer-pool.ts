@@ -1,3 +1,5 @@
+import { pageAlignedBuffer } from './page-aligned';
+
 /** Each read of a file being uploaded: big, since a call per 64 KiB cost more than the bytes. */
 export const READ_CHUNK = 1024 * 1024;
 
@@ -32,7 +34,7 @@ export class BufferPool {
       if (buffer) return buffer;
       if (this.made < this.max) {
         this.made++;
-        return this.shared ? Buffer.from(new SharedArrayBuffer(this.size)) : Buffer.allocUnsafeSlow(this.size);
+        return pageAlignedBuffer(this.size, this.shared);
       }
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     }

@@ -3,6 +3,7 @@ import { closeSync, openSync, readSync, rmSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { renameIntoPlace } from './rename-into-place';
 import { writeAll } from './write-all';
+import { pageAlignedBuffer } from './page-aligned';
 
 /**
  * The script of the hash thread (file-hash.ts starts it): it reads each file being written back
@@ -43,7 +44,7 @@ interface Hashing {
 }
 
 const READ_CHUNK = 1024 * 1024;
-const buffer = Buffer.allocUnsafe(READ_CHUNK);
+const buffer = pageAlignedBuffer(READ_CHUNK);
 const hashing = new Map<number, Hashing>();
 /** Digests that failed: what was sent for them before the main thread heard it is ignored, until it drops them. */
 const failed = new Set<number>();

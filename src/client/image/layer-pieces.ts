@@ -3,6 +3,7 @@ import type { ClientRequest } from 'node:http';
 import { Writable } from 'node:stream';
 import { EveraiError } from '../../contract/errors';
 import { writeAll } from '../../contract/write-all';
+import { pageAlignedBuffer } from '../../contract/page-aligned';
 
 /** Each read of a file going into a layer: big, since a call per 64 KiB cost more than the bytes. */
 export const FILE_PIECE = 1024 * 1024;
@@ -19,7 +20,7 @@ export class PieceBuffers {
   take(): Buffer {
     const buffer = this.free.pop();
     if (buffer) return buffer;
-    const made = Buffer.allocUnsafeSlow(FILE_PIECE);
+    const made = pageAlignedBuffer(FILE_PIECE);
     this.ours.add(made.buffer);
     return made;
   }

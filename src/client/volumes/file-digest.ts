@@ -1,6 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { HashedFile } from './volume-cache';
+import { pageAlignedBuffer } from '../../contract/page-aligned';
 
 /** Big reads: hashing a model file in 64 KiB pieces spends more time in calls than in sha256. */
 export const READ_CHUNK = 1024 * 1024;
@@ -11,7 +12,7 @@ const READS_PER_TURN = 16;
  * One buffer for every hash: each read is hashed before the next call can read, so lanes that
  * hash at once never see each other's bytes, and no buffer per read is left to collect.
  */
-const hashBuffer = Buffer.allocUnsafe(READ_CHUNK);
+const hashBuffer = pageAlignedBuffer(READ_CHUNK);
 
 /**
  * sha256 of a file, read in big synchronous pieces (a thread-pool round trip and a new buffer

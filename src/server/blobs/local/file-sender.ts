@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { readFiles } from './file-thread';
 import type { FileSpan } from './file-worker';
+import { pageAlignedBuffer } from '../../../contract/page-aligned';
 
 /** Each read of a file being sent: big, since a thread-pool round trip per 64 KiB cost more than the bytes. */
 const PIECE = 1024 * 1024;
@@ -111,7 +112,7 @@ async function sendRange(path: string, start: number, end: number, writes: Paced
     let position = start;
     while (position <= end) {
       await writes.room(IN_FLIGHT, () => `byte ${position} of ${path}`);
-      const buffer = free.pop() ?? Buffer.allocUnsafeSlow(PIECE);
+      const buffer = free.pop() ?? pageAlignedBuffer(PIECE);
       const { bytesRead } = await file.read(buffer, 0, Math.min(PIECE, end + 1 - position), position);
       if (bytesRead === 0) {
         free.push(buffer);
@@ -175,7 +176,7 @@ export async function sendParts(parts: readonly (Buffer | FilePart)[], target: W
 
 /** Writes `parts` (`size` bytes in all, at most GROUP) in one write, their files read on the file thread. */
 async function sendGroup(parts: readonly (Buffer | FilePart)[], size: number, writes: PacedWrites): Promise<void> {
-  const buffer = freeGroups.pop() ?? Buffer.from(new SharedArrayBuffer(GROUP));
+  const buffer = freeGroups.pop() ?? pageAlignedBuffer(GROUP, true);
   const files: FileSpan[] = [];
   let at = 0;
   for (const part of parts) {

@@ -1,4 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { pageAlignedBuffer } from '../../../contract/page-aligned';
 
 /**
  * Reads a plain (uncompressed) tar file with synchronous reads at offsets, for the layer worker
@@ -77,7 +78,7 @@ export function* tarFileEntries(path: string): Generator<TarEntry> {
   const fd = openSync(path, 'r');
   try {
     const block = Buffer.alloc(BLOCK);
-    const piece = Buffer.allocUnsafe(PIECE);
+    const piece = pageAlignedBuffer(PIECE);
     const fileSize = fstatSync(fd).size;
     let position = 0;
     const readExactly = (into: Buffer, length: number): void => {
