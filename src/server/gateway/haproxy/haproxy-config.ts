@@ -292,10 +292,12 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     // The Node server logs (and counts) what it serves itself. Set here, not in the frontend: a rule
     // the fast path never runs.
     '  http-request set-log-level silent',
-    // No splice-request/splice-response: a volume's bytes pass here 16 KiB a system call, 1.0-1.2 s
-    // of HAProxy's CPU a GiB. Splicing cut that to 0.4-0.55 s (1024 files of 1 MiB, 3 rounds each
-    // way), but the process receiving the bytes spent about 0.3 s more, and neither a push (4.07-4.46
-    // s against 3.40-4.53 s) nor a pull (2.48-3.12 s against 2.64-3.03 s) got faster.
+    // What the Node server sends (a pull's bytes) is spliced: HAProxy moves the pages, where it
+    // copied them 16 KiB a system call, 0.5-0.68 s of its CPU a GiB pulled, 0.25-0.3 s so, and the
+    // CLI receiving them spent no more (1 GiB, 3 alternating rounds: 1024 files of 1 MiB, 1.98-2.07
+    // s -> 1.82-2.03 s; one file, 1.96-2.01 s -> 1.85-1.95 s). Not what it receives: the Node server
+    // then spent 0.25-0.3 s more a GiB pushed on its main thread, which takes every push's bytes.
+    '  option splice-response',
     '  option forwardfor',
     `  server node ${input.nodeAddress}`,
     '',
