@@ -10,7 +10,7 @@ import { startTestPlatform, type TestPlatform } from '../test/helpers/platform';
 import { copySeconds, CP_RUNS } from './copy-baseline';
 import { settleBefore, settleNote } from './page-cache';
 import { peakRss, resetPeakRss, runCliMeasured } from './peak-rss';
-import { countPlatformCpu, cpuBoundRatio, cpuColumnsNote, type TransferCpu } from './transfer-cpu';
+import { countPlatformCpu, cpuBoundRatio, cpuColumnsNote, threadBoundRatio, type TransferCpu } from './transfer-cpu';
 import { mibFiles } from './volume-datasets';
 
 /**
@@ -106,6 +106,8 @@ export async function run(): Promise<void> {
           { header: 'HAPROXY_CPU_S', value: (f) => cpuSeconds(f, 'haproxy') },
           { header: 'SERVER_CPU_S', value: (f) => cpuSeconds(f, 'server') },
           { header: 'CPU_BOUND_VS_CP', value: (f) => (f.cpu === undefined || f === unchanged ? '-' : `${cpuBoundRatio(cp.seconds, f.cpu).toFixed(2)}x`) },
+          { header: 'BUSIEST_THREAD_S', value: (f) => cpuSeconds(f, 'busiestThread') },
+          { header: 'THREAD_BOUND_VS_CP', value: (f) => (f.cpu === undefined || f === unchanged ? '-' : `${threadBoundRatio(cp.seconds, f.cpu).toFixed(2)}x`) },
         ]),
         '',
         'Targets',

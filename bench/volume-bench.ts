@@ -10,7 +10,7 @@ import { volumeJson, volumeOk } from '../test/helpers/volumes';
 import { copySeconds, CP_RUNS } from './copy-baseline';
 import { settleBefore, settleNote } from './page-cache';
 import { peakRss, resetPeakRss, runCliMeasured } from './peak-rss';
-import { countPlatformCpu, cpuBoundRatio, cpuColumnsNote, totalCpu, type TransferCpu } from './transfer-cpu';
+import { countPlatformCpu, cpuBoundRatio, cpuColumnsNote, threadBoundRatio, totalCpu, type TransferCpu } from './transfer-cpu';
 import { mibFiles, oneLargeFile, smallFiles, type Dataset } from './volume-datasets';
 import { measureVolumeStart, type VolumeStartFigures } from './worker-start-volume';
 
@@ -146,7 +146,7 @@ function transferVerdicts(figures: readonly Figure[]): string[] {
   return lines;
 }
 
-/** Where each operation's CPU went, and the ratio to its `cp -r` (`cpOf`) that CPU allows. */
+/** Where each operation's CPU went, and the ratios to its `cp -r` (`cpOf`) that CPU and its busiest thread allow. */
 function cpuTable(figures: readonly Figure[], cpOf: (f: Figure) => Figure | undefined): string {
   const spent = figures.flatMap((figure) => (figure.cpu ? [{ figure, cpu: figure.cpu, cp: cpOf(figure) }] : []));
   return renderTable(spent, [
@@ -157,6 +157,8 @@ function cpuTable(figures: readonly Figure[], cpOf: (f: Figure) => Figure | unde
     { header: 'SERVER_CPU_S', value: ({ cpu }) => cpu.server.toFixed(2) },
     { header: 'CPU_S_PER_GIB', value: ({ figure, cpu }) => (figure.dataset.bytes > MB ? (totalCpu(cpu) / (figure.dataset.bytes / GIB)).toFixed(2) : '-') },
     { header: 'CPU_BOUND_VS_CP', value: ({ cpu, cp }) => (cp ? `${cpuBoundRatio(cp.seconds, cpu).toFixed(2)}x` : '-') },
+    { header: 'BUSIEST_THREAD_S', value: ({ cpu }) => cpu.busiestThread.toFixed(2) },
+    { header: 'THREAD_BOUND_VS_CP', value: ({ cpu, cp }) => (cp ? `${threadBoundRatio(cp.seconds, cpu).toFixed(2)}x` : '-') },
   ]);
 }
 
