@@ -2,7 +2,6 @@ import type { IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
 import { finished } from 'node:stream/promises';
 import { ChunkedDecoder } from './chunked-decoder';
-import { pageAlignedBuffer } from '../contract/page-aligned';
 
 /**
  * What one read off a download's socket may take. 256 KiB: a GiB comes in a few thousand reads,
@@ -146,7 +145,7 @@ function openPlain(target: URL, method: string, headers: Record<string, string>,
     const socket = connect({
       host: target.hostname.replace(/^\[(.*)\]$/, '$1'),
       port: Number(target.port || 80),
-      onread: { buffer: pageAlignedBuffer(READ_BUFFER_BYTES), callback: read },
+      onread: { buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES), callback: read },
     });
     socket.on('error', fail);
     socket.on('close', () => {
