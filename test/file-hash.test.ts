@@ -4,7 +4,8 @@ import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { hashBehind, hashShared, HashThreads, SHARED_HASH_FROM_BYTES, storeShared } from '../src/contract/file-hash';
+import { fedHash, hashBehind, hashShared, HashThreads, SHARED_HASH_FROM_BYTES, storeShared } from '../src/contract/file-hash';
+import { pageAlignedBuffer } from '../src/contract/page-aligned';
 
 // The hash thread reads a file back behind its writer (contract/file-hash.ts): what it answers must
 // be the sha256 of exactly the bytes the writer told it of, however they were written.
@@ -116,4 +117,19 @@ test('a pool of 3 hash threads: files and shared bytes hashed at once each get t
   const again = randomBytes(SHARED_HASH_FROM_BYTES * 2);
   assert.equal(await pool.hashShared(shared(again)), sha256(again));
   assert.equal(pool.started, 3);
+});
+
+test('a digest fed piece by piece, shared and copied, is the sha256 of the pieces in order; a shared piece is taken once hashed', async () => {
+  const pieces = [randomBytes(MIB), Buffer.from('a header'), randomBytes(3 * MIB + 5), Buffer.alloc(0), randomBytes(100)];
+  const hash = fedHash();
+  const taken: number[] = [];
+  pieces.forEach((bytes, index) => {
+    const shared = index % 2 === 0 ? pageAlignedBuffer(bytes.length, true) : Buffer.from(bytes);
+    if (index % 2 === 0) bytes.copy(shared);
+    hash.update(shared, () => taken.push(index));
+  });
+  // The copied ones at once; the shared ones once the thread has hashed them, in order.
+  assert.deepEqual(taken, [1, 3]);
+  assert.equal(await hash.digest(), sha256(Buffer.concat(pieces)));
+  assert.deepEqual(taken, [1, 3, 0, 2, 4]);
 });

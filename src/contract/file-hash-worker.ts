@@ -27,15 +27,19 @@ export interface StoreIfDigest {
 /**
  * Read the file `path` up to byte `upTo` into digest `id`; with `last`, answer its digest. `drop`
  * abandons it. `bytes` (a view of shared memory: it is not copied) are hashed whole and answered,
- * and with `store`, stored there if they are its digest.
+ * and with `store`, stored there if they are its digest. `piece` goes next into digest `id`,
+ * answered with `took` once hashed when `answer` says so (a view of shared memory, which its
+ * sender must not change until then); `end` answers that digest.
  */
 export type HashRequest =
   | { id: number; path: string; upTo: number; last: boolean }
   | { id: number; drop: true }
-  | { id: number; bytes: Uint8Array; store?: StoreIfDigest };
+  | { id: number; bytes: Uint8Array; store?: StoreIfDigest }
+  | { id: number; piece: Uint8Array; answer: boolean }
+  | { id: number; end: true };
 
-/** A digest, or why there is none (the whole message). */
-export type HashAnswer = { id: number; digest: string } | { id: number; error: string };
+/** A digest, or why there is none (the whole message); or that a piece of digest `id` is hashed. */
+export type HashAnswer = { id: number; digest: string } | { id: number; error: string } | { id: number; took: true };
 
 interface Hashing {
   fd: number;
@@ -46,6 +50,8 @@ interface Hashing {
 const READ_CHUNK = 1024 * 1024;
 const buffer = pageAlignedBuffer(READ_CHUNK);
 const hashing = new Map<number, Hashing>();
+/** Digests fed piece by piece. */
+const fed = new Map<number, Hash>();
 /** Digests that failed: what was sent for them before the main thread heard it is ignored, until it drops them. */
 const failed = new Set<number>();
 
@@ -83,7 +89,21 @@ function storeBytes(bytes: Uint8Array, store: StoreIfDigest): void {
 parentPort?.on('message', (request: HashRequest) => {
   if ('drop' in request) {
     failed.delete(request.id);
+    fed.delete(request.id);
     return close(request.id);
+  }
+  if ('piece' in request) {
+    const { id, piece, answer } = request;
+    let hash = fed.get(id);
+    if (!hash) fed.set(id, (hash = createHash('sha256')));
+    hash.update(piece);
+    if (answer) parentPort?.postMessage({ id, took: true } satisfies HashAnswer);
+    return;
+  }
+  if ('end' in request) {
+    const digest = `sha256:${(fed.get(request.id) ?? createHash('sha256')).digest('hex')}`;
+    fed.delete(request.id);
+    return parentPort?.postMessage({ id: request.id, digest } satisfies HashAnswer);
   }
   if ('bytes' in request) {
     const { id, bytes, store } = request;

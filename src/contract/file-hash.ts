@@ -19,6 +19,19 @@ export interface FileHash {
   drop(): void;
 }
 
+/** A digest fed its bytes piece by piece, in order, hashed on a hash thread. */
+export interface FedHash {
+  /**
+   * Adds `piece`. One in shared memory is hashed where it lies: `taken` runs once it is, and until
+   * then the piece must not change. Another is copied to the thread, and `taken` runs at once.
+   */
+  update(piece: Uint8Array, taken: () => void): void;
+  /** The digest of the pieces added; the hash is done after. */
+  digest(): Promise<string>;
+  /** Forgets the hash (a transfer that broke off). */
+  drop(): void;
+}
+
 /** Tells the thread how far a file is written every this many bytes: a message per 8 MiB, not per piece. */
 const TELL_EVERY = 8 * 1024 * 1024;
 
@@ -32,6 +45,8 @@ class HashThread {
   private worker: Worker | undefined;
   private lastId = 0;
   private readonly waiting = new Map<number, Waiting>();
+  /** What runs as each shared piece of a fed digest is hashed, by digest, in the order the pieces went. */
+  private readonly taking = new Map<number, (() => void)[]>();
   /** Hashes the thread failed before their digest was asked for. */
   private readonly failures = new Map<number, Error>();
   /** Files given to the thread whose digest has not come back, nor been dropped. */
@@ -78,6 +93,41 @@ class HashThread {
     };
   }
 
+  /** A digest fed piece by piece (FedHash). */
+  fed(): FedHash {
+    const worker = (this.worker ??= this.start());
+    const id = ++this.lastId;
+    const takers: (() => void)[] = [];
+    this.taking.set(id, takers);
+    this.hashing++;
+    let done = false;
+    const finish = () => {
+      if (!done) {
+        this.hashing--;
+        this.taking.delete(id);
+      }
+      done = true;
+    };
+    return {
+      update: (piece, taken) => {
+        const shared = piece.buffer instanceof SharedArrayBuffer;
+        if (shared) takers.push(taken);
+        worker.postMessage({ id, piece, answer: shared } satisfies HashRequest);
+        if (!shared) taken();
+      },
+      digest: () => {
+        worker.ref();
+        const answer = new Promise<string>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+        worker.postMessage({ id, end: true } satisfies HashRequest);
+        return answer.finally(finish);
+      },
+      drop: () => {
+        finish();
+        worker.postMessage({ id, drop: true } satisfies HashRequest);
+      },
+    };
+  }
+
   /** The digest of `bytes`, a view of shared memory, which must not change until it comes; with `store`, stored there if they are its digest. */
   hashShared(bytes: Uint8Array, store?: StoreIfDigest): Promise<string> {
     const worker = (this.worker ??= this.start());
@@ -93,6 +143,7 @@ class HashThread {
     const worker = new Worker(join(__dirname, 'file-hash-worker.js'));
     worker.unref();
     worker.on('message', (answer: HashAnswer) => {
+      if ('took' in answer) return this.taking.get(answer.id)?.shift()?.();
       const waiting = this.waiting.get(answer.id);
       this.waiting.delete(answer.id);
       if (this.waiting.size === 0) worker.unref();
@@ -108,6 +159,8 @@ class HashThread {
       if (this.worker === worker) this.worker = undefined;
       for (const waiting of this.waiting.values()) waiting.reject(error);
       this.waiting.clear();
+      // Pieces it held are its no more: their memory may be used again.
+      for (const takers of this.taking.values()) for (const taken of takers.splice(0)) taken();
     };
     worker.on('error', fail);
     worker.on('exit', (exitCode) => fail(new Error(`the hash thread exited (code ${exitCode}) before it finished`)));
@@ -158,6 +211,11 @@ export class HashThreads {
     return this.next().hashShared(bytes, store);
   }
 
+  /** A digest fed piece by piece on a hash thread (FedHash). */
+  fed(): FedHash {
+    return this.next().fed();
+  }
+
   /** How many threads have been started. */
   get started(): number {
     return this.threads.length;
@@ -195,4 +253,9 @@ export function storeShared(bytes: Uint8Array, store: StoreIfDigest): Promise<st
 /** The digest of bytes in shared memory, on one of the process's hash threads (HashThreads.hashShared). */
 export function hashShared(bytes: Uint8Array): Promise<string> {
   return processThreads.hashShared(bytes);
+}
+
+/** A digest fed piece by piece on one of the process's hash threads (FedHash). */
+export function fedHash(): FedHash {
+  return processThreads.fed();
 }

@@ -1,9 +1,11 @@
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { closeSync, createReadStream, openSync } from 'node:fs';
 import { Readable, Transform, type TransformCallback, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { pack as tarPack, type Pack } from 'tar-stream';
+import { fedHash } from '../../contract/file-hash';
 import { MEDIA_TYPES } from '../../contract/oci';
 import type { LayerEntry } from './layer-entries';
 import { FILE_PIECE, layerFileSink, PieceBuffers, writeFilePieces } from './layer-pieces';
@@ -26,12 +28,58 @@ export type LayerCompression = 'gzip' | 'none';
 /** Fixed, since the level changes the bytes: zlib's default, a fair trade of size for time. */
 const GZIP_LEVEL = 6;
 
+/** Starting a hash thread costs some 35 ms of CPU, what hashing 60 MB costs. */
+const HASH_THREAD_FROM_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Whether an uncompressed layer of `bytes` (its files' sizes) has its tar hashed on a hash
+ * thread: a big one, on a machine of more than 2 CPUs. The thread took the hash off the thread
+ * that packs and sends the layer, the build's busiest (1.35-1.76 s of CPU down to 0.76-0.95 s, 1
+ * GiB in 1024 files); but on 2 CPUs, shared with the platform's own threads, the build took
+ * longer (2.74-3.00 s against 2.55-3.14 s, medians 2.92 and 2.64 s, 6 alternating runs).
+ */
+export function tarHashOnThread(bytes: number, cpus = availableParallelism()): boolean {
+  return bytes >= HASH_THREAD_FROM_BYTES && cpus > 2;
+}
+
+/** The sha256 of the pieces that pass a HashTap. */
+interface PieceHash {
+  update(piece: Buffer): void;
+  digest(): Promise<string>;
+  /** Forgets the hash (a layer that failed). */
+  drop(): void;
+}
+
+function hashHere(): PieceHash {
+  const hash = createHash('sha256');
+  return {
+    update: (piece) => void hash.update(piece),
+    digest: () => Promise.resolve(`sha256:${hash.digest('hex')}`),
+    drop: () => undefined,
+  };
+}
+
+/** Hashed on a hash thread, where the pieces lie: a piece in one of `buffers` is held until the thread has hashed it. */
+function hashOnThread(buffers: PieceBuffers): PieceHash {
+  const hash = fedHash();
+  return {
+    update: (piece) => {
+      buffers.hold(piece);
+      hash.update(piece, () => buffers.give(piece));
+    },
+    digest: () => hash.digest(),
+    drop: () => hash.drop(),
+  };
+}
+
 /** Hashes (and counts) what flows through, changing nothing; `onBytes` sees each piece's length. */
 class HashTap extends Transform {
-  readonly hash: Hash = createHash('sha256');
   size = 0;
 
-  constructor(private readonly onBytes?: (bytes: number) => void) {
+  constructor(
+    readonly hash: PieceHash,
+    private readonly onBytes?: (bytes: number) => void,
+  ) {
     super();
   }
 
@@ -94,17 +142,24 @@ export type LayerSink = (buffers: PieceBuffers) => Writable;
 
 /**
  * Packs the entries, in the order given, as one layer into `sink`, streaming: a tar (hashed for
- * the diff id; `onTarBytes` counts it), then for gzip a fixed level and a fixed OS byte (hashed
- * for the digest). Same entries in, same bytes out, on any machine running the same zlib.
+ * the diff id, on a hash thread where `hashThread`; `onTarBytes` counts it), then for gzip a fixed
+ * level and a fixed OS byte (hashed for the digest). Same entries in, same bytes out, on any
+ * machine running the same zlib.
  */
-export async function packLayer(entries: readonly LayerEntry[], compression: LayerCompression, sink: LayerSink, onTarBytes?: (bytes: number) => void): Promise<WrittenLayer> {
+export async function packLayer(
+  entries: readonly LayerEntry[],
+  compression: LayerCompression,
+  sink: LayerSink,
+  onTarBytes?: (bytes: number) => void,
+  hashThread = tarHashOnThread(entries.reduce((sum, entry) => sum + entry.size, 0)),
+): Promise<WrittenLayer> {
   const pack = tarPack();
-  const tar = new HashTap(onTarBytes);
-  const blob = new HashTap();
   const buffers = new PieceBuffers();
   // Uncompressed, every piece reaches the sink as it was read, and its buffer can come back;
   // gzip makes pieces of its own, so files are read as streams.
   const reads = compression === 'none' ? buffers : undefined;
+  const tar = new HashTap(reads && hashThread ? hashOnThread(reads) : hashHere(), onTarBytes);
+  const blob = new HashTap(hashHere());
   const writing = compression === 'none' ? pipeline(pack, tar, sink(buffers)) : pipeline(pack, tar, createGzip({ level: GZIP_LEVEL }), new GzipOsByte(), blob, sink(buffers));
   const adding = (async () => {
     try {
@@ -116,17 +171,22 @@ export async function packLayer(entries: readonly LayerEntry[], compression: Lay
       throw error;
     }
   })();
-  await Promise.all([writing, adding]);
-  const diffId = `sha256:${tar.hash.digest('hex')}`;
+  try {
+    await Promise.all([writing, adding]);
+  } catch (error) {
+    tar.hash.drop();
+    throw error;
+  }
+  const diffId = await tar.hash.digest();
   if (compression === 'none') return { digest: diffId, diffId, size: tar.size, mediaType: MEDIA_TYPES.ociLayerTar };
-  return { digest: `sha256:${blob.hash.digest('hex')}`, diffId, size: blob.size, mediaType: MEDIA_TYPES.ociLayerGzip };
+  return { digest: await blob.hash.digest(), diffId, size: blob.size, mediaType: MEDIA_TYPES.ociLayerGzip };
 }
 
 /** Packs the entries as one layer into the file `target` (packLayer). */
-export async function writeLayer(entries: readonly LayerEntry[], target: string, compression: LayerCompression): Promise<WrittenLayer> {
+export async function writeLayer(entries: readonly LayerEntry[], target: string, compression: LayerCompression, hashThread?: boolean): Promise<WrittenLayer> {
   const fd = openSync(target, 'w');
   try {
-    return await packLayer(entries, compression, (buffers) => layerFileSink(fd, buffers));
+    return await packLayer(entries, compression, (buffers) => layerFileSink(fd, buffers), undefined, hashThread);
   } finally {
     closeSync(fd);
   }
