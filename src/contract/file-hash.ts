@@ -32,6 +32,12 @@ export interface FedHash {
   drop(): void;
 }
 
+/**
+ * Bytes to hash, in one file or stream, from which a hash thread is worth it: starting one costs
+ * some 35 ms of CPU, what hashing 60 MB costs.
+ */
+export const HASH_THREAD_FROM_BYTES = 64 * 1024 * 1024;
+
 /** Tells the thread how far a file is written every this many bytes: a message per 8 MiB, not per piece. */
 const TELL_EVERY = 8 * 1024 * 1024;
 

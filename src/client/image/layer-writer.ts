@@ -5,7 +5,7 @@ import { Readable, Transform, type TransformCallback, type Writable } from 'node
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { pack as tarPack, type Pack } from 'tar-stream';
-import { fedHash } from '../../contract/file-hash';
+import { fedHash, HASH_THREAD_FROM_BYTES } from '../../contract/file-hash';
 import { MEDIA_TYPES } from '../../contract/oci';
 import type { LayerEntry } from './layer-entries';
 import { FILE_PIECE, layerFileSink, PieceBuffers, writeFilePieces } from './layer-pieces';
@@ -27,9 +27,6 @@ export type LayerCompression = 'gzip' | 'none';
 
 /** Fixed, since the level changes the bytes: zlib's default, a fair trade of size for time. */
 const GZIP_LEVEL = 6;
-
-/** Starting a hash thread costs some 35 ms of CPU, what hashing 60 MB costs. */
-const HASH_THREAD_FROM_BYTES = 64 * 1024 * 1024;
 
 /**
  * Whether an uncompressed layer of `bytes` (its files' sizes) has its tar hashed on a hash

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { hashBehind } from '../../contract/file-hash';
+import { HASH_THREAD_FROM_BYTES, hashBehind } from '../../contract/file-hash';
 import { hashFileStart } from './file-digest';
 
 /**
@@ -16,12 +16,12 @@ export interface StreamedDigest {
 }
 
 /**
- * Files uploaded of at least this size are hashed on the hash thread, smaller ones inline: starting
- * the thread costs some 35 ms of CPU, what hashing 60 MB costs, and for the many small files of a
- * batch, a message to the thread and a read back each cost more than hashing them where they pass
- * (A/B, 1024 files of 1 MiB: the push took 2.7-3.4 s with the thread, 2.5-2.7 s without).
+ * Files uploaded of at least this size are hashed on the hash thread, smaller ones inline: for the
+ * many small files of a batch, a message to the thread and a read back each cost more than hashing
+ * them where they pass (A/B, 1024 files of 1 MiB: the push took 2.7-3.4 s with the thread, 2.5-2.7
+ * s without).
  */
-export const UPLOAD_THREAD_FROM_BYTES = 64 * 1024 * 1024;
+export const UPLOAD_THREAD_FROM_BYTES = HASH_THREAD_FROM_BYTES;
 /**
  * Files downloaded of at least this size are hashed on the hash thread. A pull's pace is the CLI's
  * main thread, busy the whole time receiving, writing and hashing, so taking the hash off it pays
