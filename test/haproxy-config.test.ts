@@ -35,8 +35,8 @@ test('the generated config is one HAProxy accepts, with a backend per app and it
           concurrency: 3,
           queueTimeoutMs: 2000,
           servers: [
-            { id: 'W1', host: '127.0.0.1', port: 2, servicePorts: {}, draining: false },
-            { id: 'W2', host: '127.0.0.1', port: 3, servicePorts: {}, draining: true },
+            { id: 'W1', host: '127.0.0.1', port: 2, servicePorts: {}, draining: false, inMaintenance: false },
+            { id: 'W2', host: '127.0.0.1', port: 3, servicePorts: {}, draining: true, inMaintenance: true },
           ],
         },
       ],
@@ -64,12 +64,13 @@ test('the generated config is one HAProxy accepts, with a backend per app and it
 });
 
 test("a service port is reached through HAProxy only when every worker it may pick keeps it at one distance from its main port", () => {
-  const worker = (id: string, port: number, admin: number | undefined, draining = false): HaproxyServer => ({
+  const worker = (id: string, port: number, admin: number | undefined, state: 'serving' | 'draining' | 'in maintenance' = 'serving'): HaproxyServer => ({
     id,
     host: '127.0.0.1',
     port,
     servicePorts: admin === undefined ? { 8080: port } : { 8080: port, 8081: admin },
-    draining,
+    draining: state !== 'serving',
+    inMaintenance: state === 'in maintenance',
   });
   // The public port plus the distance: each server's offset then turns it into its own service port.
   assert.equal(dispatchPortFor([worker('A', 40000, 40001), worker('B', 45000, 45001)], '8081', 30000), 30001);
@@ -81,8 +82,10 @@ test("a service port is reached through HAProxy only when every worker it may pi
   assert.equal(dispatchPortFor([worker('A', 40000, 40001), worker('B', 45000, 45002)], '8081', 30000), undefined);
   assert.equal(dispatchPortFor([worker('A', 40000, 40001), worker('B', 45000, undefined)], '8081', 30000), undefined);
   assert.equal(dispatchPortFor([], '8081', 30000), undefined);
-  // A draining worker counts too: HAProxy may pick it until its maintenance is set.
-  assert.equal(dispatchPortFor([worker('A', 40000, 40001), worker('B', 45000, 45009, true)], '8081', 30000), undefined);
+  // A draining worker counts too: HAProxy may pick it until its maintenance is set; from then on, it does not.
+  assert.equal(dispatchPortFor([worker('A', 40000, 40001), worker('B', 45000, 45009, 'draining')], '8081', 30000), undefined);
+  assert.equal(dispatchPortFor([worker('A', 40000, 40001), worker('B', 45000, 45009, 'in maintenance')], '8081', 30000), 30001);
+  assert.equal(dispatchPortFor([worker('B', 45000, 45009, 'in maintenance')], '8081', 30000), undefined);
 });
 
 test('the routes map holds only apps HAProxy may serve alone; the tokens map holds each token hash', () => {

@@ -163,6 +163,10 @@ test('the main port and a service port at once: each worker (concurrency 1) hold
   for (let round = 0; round < 3; round++) before.push(await heldOnBothPorts());
   assert.equal(Math.max(...before), 1, `a worker held ${Math.max(...before)} requests at once`);
 
+  // An old worker holds one request all through the upgrade: it drains until the test lets the
+  // request go, so the rounds after the upgrade run while HAProxy still has it, in maintenance.
+  const lingering = new AbortController();
+  const lingered = fetch(`${twoPortsRoute()}?ms=600000`, { headers: { authorization: `Bearer ${platform.token}` }, signal: lingering.signal }).catch(() => undefined);
   // 8081 was 1 port above the main one, and is 9 below it now: while both revisions serve, no one
   // port reaches it on every worker. Requests to both ports keep being served all along.
   const loops = [startLoop(`${twoPortsRoute()}?ms=20`, platform.token, 2), startLoop(`${twoPortsRoute()}?ms=20`, platform.token, 2, { headers: { 'x-everai-port': '8081' } })];
@@ -185,5 +189,9 @@ test('the main port and a service port at once: each worker (concurrency 1) hold
   assert.ok((main?.ok ?? 0) > 0 && (service?.ok ?? 0) > 0);
   const after: number[] = [];
   for (let round = 0; round < 3; round++) after.push(await heldOnBothPorts());
+  const drainingOld = (await workersJson(platform, 'two-ports')).filter((w) => w.appRevision === 1 && w.status === 'STATUS_RUNNING' && w.detailStatus === 'DETAIL_STATUS_REMOVE');
+  lingering.abort();
+  await lingered;
   assert.equal(Math.max(...after), 1, `a worker of revision 2 held ${Math.max(...after)} requests at once`);
+  assert.equal(drainingOld.length, 1, 'an old worker still drained after the rounds');
 });

@@ -17,6 +17,8 @@ export interface HaproxyServer {
   servicePorts: Record<string, number>;
   /** REMOVE: in maintenance, it takes nothing new. */
   draining: boolean;
+  /** HAProxy has it in maintenance (a drain told it so): it picks it for no request from now on. */
+  inMaintenance: boolean;
 }
 
 export interface HaproxyBackend {
@@ -153,12 +155,14 @@ export function serverArgs(server: HaproxyServer, concurrency: number, publicPor
  * The port a request must come to for each server's offset (serverArgs) to reach the service port
  * `declared` on its worker: one port serves only if every server keeps that port at the same
  * distance from its main port (containers keep the declared ports, the process runtime keeps their
- * distances). Undefined when they do not, or when one lacks the port. Draining servers count too:
- * HAProxy may still pick one until its maintenance is set.
+ * distances). Undefined when they do not, or when one lacks the port. A draining server counts
+ * until its maintenance is set, as HAProxy may pick it till then; not after, so an upgrade that
+ * moved the main port sends service ports through HAProxy again once the old workers take nothing.
  */
 export function dispatchPortFor(servers: Iterable<HaproxyServer>, declared: string, publicPort: number): number | undefined {
   let distance: number | undefined;
   for (const server of servers) {
+    if (server.inMaintenance) continue;
     const real = server.servicePorts[declared];
     if (real === undefined || (distance !== undefined && real - server.port !== distance)) return undefined;
     distance = real - server.port;

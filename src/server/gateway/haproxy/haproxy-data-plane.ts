@@ -296,7 +296,7 @@ export class HaproxyDataPlane implements DataPlane {
     if (entry.servers.has(worker.id)) return;
     // A URL leaves out port 80 (a container's main port may be 80).
     const { hostname, port } = new URL(worker.url);
-    const server: HaproxyServer = { id: worker.id, host: hostname, port: port === '' ? 80 : Number(port), servicePorts: worker.servicePorts, draining: false };
+    const server: HaproxyServer = { id: worker.id, host: hostname, port: port === '' ? 80 : Number(port), servicePorts: worker.servicePorts, draining: false, inMaintenance: false };
     entry.servers.set(worker.id, server);
     const name = `${backendName(app.id)}/${serverName(worker.id)}`;
     void this.command(`add server ${name} ${serverArgs(server, entry.app.concurrency, this.publicAddress.port)}`);
@@ -320,6 +320,7 @@ export class HaproxyDataPlane implements DataPlane {
     const node = this.gateway.drainWorker(appId, workerId, deadlineMs);
     // In maintenance it takes nothing new, a session pinned to it included; what it holds goes on.
     await this.command(`set server ${name} state maint`);
+    server.inMaintenance = true;
     stopped?.();
     const [drained, proxied] = await Promise.all([node, this.untilIdle(name, deadlineMs)]);
     if (proxied > 0) await this.command(`shutdown sessions server ${name}`);
