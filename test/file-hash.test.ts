@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { fedHash, hashBehind, hashShared, HashThreads, SHARED_HASH_FROM_BYTES, storeShared } from '../src/contract/file-hash';
+import { fedHash, hashBehind, hashShared, HashThreads, SHARED_HASH_FROM_BYTES, storeShared, writeShared } from '../src/contract/file-hash';
 import { pageAlignedBuffer } from '../src/contract/page-aligned';
 
 // The hash thread reads a file back behind its writer (contract/file-hash.ts): what it answers must
@@ -132,4 +133,67 @@ test('a digest fed piece by piece, shared and copied, is the sha256 of the piece
   assert.deepEqual(taken, [1, 3]);
   assert.equal(await hash.digest(), sha256(Buffer.concat(pieces)));
   assert.deepEqual(taken, [1, 3, 0, 2, 4]);
+});
+
+test('a dropped digest gives back the shared pieces it held at once', () => {
+  const hash = fedHash();
+  const taken: number[] = [];
+  for (const index of [0, 1]) hash.update(pageAlignedBuffer(MIB, true), () => taken.push(index));
+  hash.drop();
+  assert.deepEqual(taken, [0, 1]);
+});
+
+test('bytes in shared memory are written on the write thread at the byte asked, in order; memory not shared is refused', async () => {
+  const path = join(work, 'written.bin');
+  const bytes = randomBytes(3 * MIB + 7);
+  const fd = openSync(path, 'w');
+  try {
+    // Sent out of place order: each lands at its own offset.
+    const second = pageAlignedBuffer(MIB + 7, true);
+    bytes.copy(second, 0, 2 * MIB);
+    const first = pageAlignedBuffer(2 * MIB, true);
+    bytes.copy(first, 0, 0, 2 * MIB);
+    await Promise.all([writeShared(fd, second, 2 * MIB), writeShared(fd, first, 0)]);
+  } finally {
+    closeSync(fd);
+  }
+  assert.ok(readFileSync(path).equals(bytes));
+  assert.throws(() => writeShared(0, Buffer.alloc(10), 0), /shared memory/);
+  // A file open for reading only: the write fails with the system's word, and the thread goes on.
+  const readOnly = openSync(path, 'r');
+  try {
+    await assert.rejects(writeShared(readOnly, pageAlignedBuffer(MIB, true), 0), /writing failed: EBADF/);
+  } finally {
+    closeSync(readOnly);
+  }
+  const after = openSync(join(work, 'after-failure.bin'), 'w');
+  try {
+    await writeShared(after, pageAlignedBuffer(MIB, true).fill(1), 0);
+  } finally {
+    closeSync(after);
+  }
+  assert.ok(readFileSync(join(work, 'after-failure.bin')).equals(Buffer.alloc(MIB, 1)));
+});
+
+test('a process that awaits nothing but a shared piece being hashed, or written, lives until it is', () => {
+  // A download that waits for its buffers to come back has its socket paused: the threads holding
+  // them must keep the process alive, or it ends half-way with nothing said.
+  const modules = { hash: join(__dirname, '../src/contract/file-hash.js'), memory: join(__dirname, '../src/contract/page-aligned.js') };
+  const path = join(work, 'alone.bin');
+  const script = `
+    const { fedHash, writeShared } = require(${JSON.stringify(modules.hash)});
+    const { pageAlignedBuffer } = require(${JSON.stringify(modules.memory)});
+    const piece = pageAlignedBuffer(${8 * MIB}, true).fill(7);
+    const fd = require('node:fs').openSync(${JSON.stringify(path)}, 'w');
+    // Each thread started and idle first: one still starting keeps the process alive on its own.
+    const warm = fedHash();
+    warm.update(Buffer.from('warm'), () => undefined);
+    Promise.all([warm.digest(), writeShared(fd, piece.subarray(0, 1), 0)]).then(() => {
+      if (process.argv[1] === 'hash') fedHash().update(piece, () => console.log('taken'));
+      else writeShared(fd, piece, 0).then(() => console.log('written'));
+    });
+  `;
+  assert.equal(execFileSync(process.execPath, ['-e', script, 'hash'], { encoding: 'utf8' }), 'taken\n');
+  assert.equal(execFileSync(process.execPath, ['-e', script, 'write'], { encoding: 'utf8' }), 'written\n');
+  assert.ok(readFileSync(path).equals(Buffer.alloc(8 * MIB, 7)));
 });

@@ -9,8 +9,9 @@ import { pageAlignedBuffer } from './page-aligned';
  * The script of the hash thread (file-hash.ts starts it): it reads each file being written back
  * from the page cache, up to where its writer has written it, and hashes it there; and it hashes
  * bytes in shared memory, writing them to a file when asked and only if they are the digest
- * expected. Its writes block this thread alone: the page cache's pace (a kernel that throttles a
- * writer with many unflushed pages) never stalls the caller's event loop.
+ * expected. The write thread runs it too, to write bytes in shared memory to a file as they are.
+ * Its writes block this thread alone: the page cache's pace (a kernel that throttles a writer
+ * with many unflushed pages) never stalls the caller's event loop.
  */
 
 /**
@@ -29,17 +30,19 @@ export interface StoreIfDigest {
  * abandons it. `bytes` (a view of shared memory: it is not copied) are hashed whole and answered,
  * and with `store`, stored there if they are its digest. `piece` goes next into digest `id`,
  * answered with `took` once hashed when `answer` says so (a view of shared memory, which its
- * sender must not change until then); `end` answers that digest.
+ * sender must not change until then); `end` answers that digest. `write` (a view of shared
+ * memory, as a piece) goes into the open file `fd` at byte `at`, answered with `wrote`.
  */
 export type HashRequest =
   | { id: number; path: string; upTo: number; last: boolean }
   | { id: number; drop: true }
   | { id: number; bytes: Uint8Array; store?: StoreIfDigest }
   | { id: number; piece: Uint8Array; answer: boolean }
-  | { id: number; end: true };
+  | { id: number; end: true }
+  | { id: number; write: Uint8Array; fd: number; at: number };
 
-/** A digest, or why there is none (the whole message); or that a piece of digest `id` is hashed. */
-export type HashAnswer = { id: number; digest: string } | { id: number; error: string } | { id: number; took: true };
+/** A digest, or why there is none (the whole message); or that a piece of digest `id` is hashed, or request `id` written. */
+export type HashAnswer = { id: number; digest: string } | { id: number; error: string } | { id: number; took: true } | { id: number; wrote: true };
 
 interface Hashing {
   fd: number;
@@ -87,6 +90,15 @@ function storeBytes(bytes: Uint8Array, store: StoreIfDigest): void {
 }
 
 parentPort?.on('message', (request: HashRequest) => {
+  if ('write' in request) {
+    const { id, write, fd, at } = request;
+    try {
+      writeAll(fd, write, at);
+      return parentPort?.postMessage({ id, wrote: true } satisfies HashAnswer);
+    } catch (error) {
+      return parentPort?.postMessage({ id, error: `writing failed: ${(error as Error).message}` } satisfies HashAnswer);
+    }
+  }
   if ('drop' in request) {
     failed.delete(request.id);
     fed.delete(request.id);

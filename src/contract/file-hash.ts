@@ -46,7 +46,7 @@ interface Waiting {
   reject: (error: Error) => void;
 }
 
-/** The hash thread, started at its first file and kept; it keeps the process alive only while a digest is awaited. */
+/** A hash thread (or the write thread), started at its first task and kept; it keeps the process alive only while a digest or a write is awaited. */
 class HashThread {
   private worker: Worker | undefined;
   private lastId = 0;
@@ -57,6 +57,8 @@ class HashThread {
   private readonly failures = new Map<number, Error>();
   /** Files given to the thread whose digest has not come back, nor been dropped. */
   hashing = 0;
+  /** Shared pieces sent to the thread that it has not answered `took` for yet. */
+  private piecesOut = 0;
 
   hashOf(path: string): FileHash {
     const worker = (this.worker ??= this.start());
@@ -117,7 +119,12 @@ class HashThread {
     return {
       update: (piece, taken) => {
         const shared = piece.buffer instanceof SharedArrayBuffer;
-        if (shared) takers.push(taken);
+        if (shared) {
+          takers.push(taken);
+          // Kept alive until it took the piece: its holder (a paused download) may wait on nothing else.
+          this.piecesOut++;
+          worker.ref();
+        }
         worker.postMessage({ id, piece, answer: shared } satisfies HashRequest);
         if (!shared) taken();
       },
@@ -128,10 +135,23 @@ class HashThread {
         return answer.finally(finish);
       },
       drop: () => {
+        // The pieces it still holds are given back now: what it reads of them from here on goes
+        // into a digest no one asks for.
+        for (const taken of takers.splice(0)) taken();
         finish();
         worker.postMessage({ id, drop: true } satisfies HashRequest);
       },
     };
+  }
+
+  /** Writes `bytes`, a view of shared memory that must not change until this settles, into the open file `fd` at byte `at`. */
+  writeShared(fd: number, bytes: Uint8Array, at: number): Promise<void> {
+    const worker = (this.worker ??= this.start());
+    const id = ++this.lastId;
+    worker.ref();
+    const answer = new Promise<string>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+    worker.postMessage({ id, write: bytes, fd, at } satisfies HashRequest);
+    return answer.then(() => undefined);
   }
 
   /** The digest of `bytes`, a view of shared memory, which must not change until it comes; with `store`, stored there if they are its digest. */
@@ -149,10 +169,15 @@ class HashThread {
     const worker = new Worker(join(__dirname, 'file-hash-worker.js'));
     worker.unref();
     worker.on('message', (answer: HashAnswer) => {
-      if ('took' in answer) return this.taking.get(answer.id)?.shift()?.();
+      if ('took' in answer) {
+        this.piecesOut--;
+        this.unrefWhenIdle(worker);
+        return this.taking.get(answer.id)?.shift()?.();
+      }
       const waiting = this.waiting.get(answer.id);
       this.waiting.delete(answer.id);
-      if (this.waiting.size === 0) worker.unref();
+      this.unrefWhenIdle(worker);
+      if ('wrote' in answer) return waiting?.resolve('');
       if ('digest' in answer) return waiting?.resolve(answer.digest);
       const error = new Error(answer.error);
       // The thread forgets the hash; one whose digest is not asked for yet fails when it is.
@@ -163,6 +188,7 @@ class HashThread {
     // A thread that died fails what it held; the next file starts a new one.
     const fail = (error: Error) => {
       if (this.worker === worker) this.worker = undefined;
+      this.piecesOut = 0;
       for (const waiting of this.waiting.values()) waiting.reject(error);
       this.waiting.clear();
       // Pieces it held are its no more: their memory may be used again.
@@ -171,6 +197,11 @@ class HashThread {
     worker.on('error', fail);
     worker.on('exit', (exitCode) => fail(new Error(`the hash thread exited (code ${exitCode}) before it finished`)));
     return worker;
+  }
+
+  /** Lets the process exit without the thread once nothing is awaited of it. */
+  private unrefWhenIdle(worker: Worker): void {
+    if (this.waiting.size === 0 && this.piecesOut === 0) worker.unref();
   }
 }
 
@@ -264,4 +295,17 @@ export function hashShared(bytes: Uint8Array): Promise<string> {
 /** A digest fed piece by piece on one of the process's hash threads (FedHash). */
 export function fedHash(): FedHash {
   return processThreads.fed();
+}
+
+/** The process's write thread, started at its first write: a thread of its own, not a hash thread, so that bytes fed to a hash are written beside their hashing. */
+const writeThread = new HashThread();
+
+/**
+ * Writes `bytes`, a view of shared memory that must not change until this settles, into the open
+ * file `fd` at byte `at`, on the process's write thread. A file's writes run there one after the
+ * other, in the order asked; the file must stay open until the last has settled.
+ */
+export function writeShared(fd: number, bytes: Uint8Array, at: number): Promise<void> {
+  if (!(bytes.buffer instanceof SharedArrayBuffer)) throw new TypeError('writeShared takes a view of shared memory');
+  return writeThread.writeShared(fd, bytes, at);
 }

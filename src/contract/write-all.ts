@@ -12,13 +12,14 @@ import { writeSync } from 'node:fs';
 export const WRITE_CALL_BYTES = 256 * 1024;
 
 /**
- * Writes all of `bytes` to `fd` at its current position, synchronously, in calls of at most
- * WRITE_CALL_BYTES (a write may also take less than it was given). Transfers write each piece
- * this way: a few microseconds against the page cache, where an asynchronous write's thread-pool
- * round trip cost ten times that in CPU.
+ * Writes all of `bytes` to `fd` at `position` (by default, its current position), synchronously,
+ * in calls of at most WRITE_CALL_BYTES (a write may also take less than it was given). Transfers
+ * write each piece this way: a few microseconds against the page cache, where an asynchronous
+ * write's thread-pool round trip cost ten times that in CPU.
  */
-export function writeAll(fd: number, bytes: Uint8Array): void {
+export function writeAll(fd: number, bytes: Uint8Array, position?: number): void {
   for (let written = 0; written < bytes.length; ) {
-    written += writeSync(fd, bytes, written, Math.min(WRITE_CALL_BYTES, bytes.length - written));
+    const at = position === undefined ? null : position + written;
+    written += writeSync(fd, bytes, written, Math.min(WRITE_CALL_BYTES, bytes.length - written), at);
   }
 }

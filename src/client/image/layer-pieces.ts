@@ -3,43 +3,10 @@ import type { ClientRequest } from 'node:http';
 import { Writable } from 'node:stream';
 import { EveraiError } from '../../contract/errors';
 import { writeAll } from '../../contract/write-all';
-import { pageAlignedBuffer } from '../../contract/page-aligned';
+import type { PieceBuffers } from '../../contract/piece-buffers';
 
 /** Each read of a file going into a layer: big, since a call per 64 KiB cost more than the bytes. */
 export const FILE_PIECE = 1024 * 1024;
-
-/**
- * Read buffers of a layer being written, each given back by the file sink once its bytes are on
- * their way to disk (and by the hash thread once it hashed them, where it holds them too). A new
- * buffer per read left a gigabyte of fresh memory per gigabyte packed: page faults and collections
- * that cost more CPU than the reads (about 0.6 s per GiB). In shared memory, which a hash thread
- * reads where it lies.
- */
-export class PieceBuffers {
-  private readonly free: Buffer[] = [];
-  /** Who still holds each buffer given out: the sink, and the hash thread where it holds it too. */
-  private readonly holders = new WeakMap<ArrayBufferLike, number>();
-
-  take(): Buffer {
-    const buffer = this.free.pop() ?? pageAlignedBuffer(FILE_PIECE, true);
-    this.holders.set(buffer.buffer, 1);
-    return buffer;
-  }
-
-  /** One more holds the buffer under `piece` (when it is one of these: a header or padding is not) until it gives it back too. */
-  hold(piece: Buffer): void {
-    const holders = this.holders.get(piece.buffer);
-    if (holders !== undefined) this.holders.set(piece.buffer, holders + 1);
-  }
-
-  /** Gives back the buffer under `piece` (when it is one of these); the last holder to do so frees it. */
-  give(piece: Buffer): void {
-    const holders = this.holders.get(piece.buffer);
-    if (holders === undefined) return;
-    this.holders.set(piece.buffer, holders - 1);
-    if (holders === 1) this.free.push(Buffer.from(piece.buffer));
-  }
-}
 
 /** What a tar entry's sink (tar-stream's, a streamx Writable) is used as here. */
 interface EntrySink {

@@ -7,8 +7,9 @@ import { createGzip } from 'node:zlib';
 import { pack as tarPack, type Pack } from 'tar-stream';
 import { fedHash, HASH_THREAD_FROM_BYTES } from '../../contract/file-hash';
 import { MEDIA_TYPES } from '../../contract/oci';
+import { PieceBuffers } from '../../contract/piece-buffers';
 import type { LayerEntry } from './layer-entries';
-import { FILE_PIECE, layerFileSink, PieceBuffers, writeFilePieces } from './layer-pieces';
+import { FILE_PIECE, layerFileSink, writeFilePieces } from './layer-pieces';
 
 export interface WrittenLayer {
   /** sha256 of the blob's bytes: the layer's digest in the manifest. */
@@ -151,7 +152,7 @@ export async function packLayer(
   hashThread = tarHashOnThread(entries.reduce((sum, entry) => sum + entry.size, 0)),
 ): Promise<WrittenLayer> {
   const pack = tarPack();
-  const buffers = new PieceBuffers();
+  const buffers = new PieceBuffers(FILE_PIECE);
   // Uncompressed, every piece reaches the sink as it was read, and its buffer can come back;
   // gzip makes pieces of its own, so files are read as streams.
   const reads = compression === 'none' ? buffers : undefined;
