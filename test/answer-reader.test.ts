@@ -36,7 +36,7 @@ function rawServer(pieces: readonly (string | Buffer)[], close: boolean): Promis
 /** Opens `url` and collects its 200 body from the pieces, each copied (the buffer behind it is read into again). */
 async function collect(url: string, method = 'GET', body?: string): Promise<{ status: number; text: string; bytes: Buffer }> {
   const pieces: Buffer[] = [];
-  const answer = await openAnswer(url, method, { 'x-test': '1' }, body, (piece) => pieces.push(Buffer.from(piece)));
+  const answer = await openAnswer(url, method, { 'x-test': '1' }, body, (piece) => void pieces.push(Buffer.from(piece)));
   const text = await answer.body;
   return { status: answer.status, text, bytes: Buffer.concat(pieces) };
 }
@@ -62,6 +62,40 @@ test('a large body of known length arrives whole, with the request method, heade
   assert.equal(answer.status, 200);
   assert.equal(answer.text, '');
   assert.ok(answer.bytes.equals(content));
+});
+
+test('a sink that asks to wait gets no piece until its promise settles, then the rest, in order', async () => {
+  const content = randomBytes(8 * 1024 * 1024);
+  const url = await listen(
+    createHttpServer((_req, res) => {
+      res.writeHead(200, { 'content-length': String(content.length) });
+      res.end(content);
+    }),
+  );
+  const pieces: Buffer[] = [];
+  let received = 0;
+  let waits = 0;
+  let waiting = false;
+  let whileWaiting = 0;
+  const answer = await openAnswer(url, 'GET', {}, undefined, (piece) => {
+    if (waiting) whileWaiting++;
+    pieces.push(Buffer.from(piece));
+    received += piece.length;
+    if (waits === 3 || received < (waits + 1) * 2 * 1024 * 1024) return;
+    waits++;
+    // The rest of the read at hand may still come; from the next turn on, nothing until the wait is over.
+    queueMicrotask(() => (waiting = true));
+    return new Promise<void>((resolve) =>
+      setTimeout(() => {
+        waiting = false;
+        resolve();
+      }, 50),
+    );
+  });
+  assert.equal(await answer.body, '');
+  assert.equal(waits, 3);
+  assert.equal(whileWaiting, 0, 'pieces came while the sink waited');
+  assert.ok(Buffer.concat(pieces).equals(content));
 });
 
 test('an answer other than 200 gives its text, and nothing to the sink', async () => {

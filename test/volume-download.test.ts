@@ -85,7 +85,7 @@ for (const [name, size] of [['inline', 3 * MIB], ['threaded', 70 * MIB]] as cons
 
     const root = join(work, `spoiled-${name}`);
     const pull = await volumeCli(platform, ['volume', 'pull', name], { root });
-    assert.notEqual(pull.code, 0);
+    assert.notEqual(pull.code, 0, JSON.stringify(pull));
     assert.match(pull.stderr, /Error: the bytes of "(large|small)\.bin" arrived as sha256:[0-9a-f]{64}, not sha256:[0-9a-f]{64}; pull again\n$/);
     const copy = (await volumeJson(platform, name, { root })).path;
     assert.deepEqual(readTree(copy), {});

@@ -1,11 +1,10 @@
-import { closeSync, openSync } from 'node:fs';
 import { errorFromResponse, type ApiClient } from '../api-client';
 import { BlobBatchReader, encodeBlobBatch } from '../../contract/blob-batch';
 import { EveraiError } from '../../contract/errors';
-import { writeAll } from '../../contract/write-all';
 import { streamExchange, type Exchange } from '../http-exchange';
 import { openAnswer } from '../answer-reader';
-import { DOWNLOAD_THREAD_FROM_BYTES, streamedDigest, UPLOAD_THREAD_FROM_BYTES, type StreamedDigest } from './streamed-digest';
+import { downloadTarget, type DownloadTarget } from './download-target';
+import { streamedDigest, UPLOAD_THREAD_FROM_BYTES } from './streamed-digest';
 import { sendFileBytes } from '../file-body';
 import type { VolumeFile } from '../../contract/volume-file';
 import { UPLOAD_OFFSET_HEADER, volumeApiPath, type DownloadFilesRequest, type FinishUploadRequest } from '../../contract/volume-view';
@@ -98,52 +97,6 @@ export async function uploadBatch(api: ApiClient, ref: string, blobs: readonly {
   if (res.status !== 201) throw errorFromResponse(res.status, res.text);
 }
 
-/**
- * A file being downloaded into `target`: each piece is written as it arrives, synchronously (the
- * bytes are read off the socket once, and a write costs microseconds where a stream's round trip
- * cost more), and its digest fed; `finish` refuses bytes that are not the file's digest.
- */
-class DownloadTarget {
-  private readonly fd: number;
-  private readonly digest: StreamedDigest;
-  private written = 0;
-  private closed = false;
-
-  constructor(
-    private readonly file: VolumeFile,
-    target: string,
-  ) {
-    this.fd = openSync(target, 'w');
-    this.digest = streamedDigest(target, file.size >= DOWNLOAD_THREAD_FROM_BYTES);
-  }
-
-  write(piece: Buffer): void {
-    writeAll(this.fd, piece);
-    this.written += piece.length;
-    this.digest.passed(piece, this.written);
-  }
-
-  /** Closes the file; one that broke off is hashed no further. */
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    closeSync(this.fd);
-  }
-
-  abandon(): void {
-    this.close();
-    this.digest.drop();
-  }
-
-  async finish(): Promise<void> {
-    this.close();
-    const digest = await this.digest.digest();
-    if (digest !== this.file.digest) {
-      throw new EveraiError('EVERAI_INTERNAL', `the bytes of ${JSON.stringify(this.file.path)} arrived as ${digest}, not ${this.file.digest}; pull again`);
-    }
-  }
-}
-
 /** Downloads one file of a revision into `target`, checking its bytes against the file's digest. */
 export async function downloadFile(
   api: ApiClient,
@@ -157,11 +110,10 @@ export async function downloadFile(
   const url = `${api.baseUrl}${volumeApiPath(ref, `/revisions/${revision}/files/${path}`)}`;
   let sink: DownloadTarget | undefined;
   const answer = await openAnswer(url, 'GET', api.authHeaders(), undefined, (piece) => {
-    // Written in the read, synchronously: no promise, and no copy, per piece.
-    sink ??= new DownloadTarget(file, target);
-    sink.write(piece);
+    sink ??= downloadTarget(file, target);
     onBytes(piece.length);
-  }).catch((error: unknown) => {
+    return sink.write(piece);
+  }, () => sink?.alignment() ?? 0).catch((error: unknown) => {
     throw brokeOff(api, error);
   });
   try {
@@ -173,7 +125,7 @@ export async function downloadFile(
     throw new EveraiError('EVERAI_INTERNAL', `downloading ${JSON.stringify(file.path)} failed: ${(error as Error).message}`);
   }
   // An empty file has no piece that made it.
-  sink ??= new DownloadTarget(file, target);
+  sink ??= downloadTarget(file, target);
   await sink.finish();
 }
 
@@ -195,6 +147,8 @@ export async function downloadBatch(
   const url = `${api.baseUrl}${volumeApiPath(ref, `/revisions/${revision}/files:download`)}`;
   let index = 0;
   let current: { file: VolumeFile; sink: DownloadTarget } | undefined;
+  /** What a file's sink asked to wait for during the piece at hand. */
+  let hold: Promise<void> | undefined;
   /** Files whole and being checked (their digest may come from the hash thread), and the first that failed. */
   const checking: Promise<void>[] = [];
   let failed: Error | undefined;
@@ -205,10 +159,10 @@ export async function downloadBatch(
         if (!file || file.digest !== digest || file.size !== size) {
           throw new EveraiError('EVERAI_INTERNAL', `the platform sent ${digest} (${size} bytes) as file ${index} of a batch, not ${file ? `${file.digest} (${file.size} bytes)` : 'nothing'}; pull again`);
         }
-        current = { file, sink: new DownloadTarget(file, targetOf(file)) };
+        current = { file, sink: downloadTarget(file, targetOf(file)) };
       },
       bytes: (piece) => {
-        current?.sink.write(piece);
+        hold = current?.sink.write(piece) ?? hold;
         onBytes(piece.length);
       },
       end: () => {
@@ -222,7 +176,12 @@ export async function downloadBatch(
         );
       },
     });
-    const answer = await openAnswer(url, 'POST', { ...api.authHeaders(), 'content-type': 'application/json' }, body, (piece) => reader.push(piece)).catch((error: unknown) => {
+    const answer = await openAnswer(url, 'POST', { ...api.authHeaders(), 'content-type': 'application/json' }, body, (piece) => {
+      reader.push(piece);
+      const asked = hold;
+      hold = undefined;
+      return asked;
+    }, () => current?.sink.alignment() ?? 0).catch((error: unknown) => {
       throw brokeOff(api, error);
     });
     const text = await answer.body;

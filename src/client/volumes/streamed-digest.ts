@@ -3,8 +3,8 @@ import { HASH_THREAD_FROM_BYTES, hashBehind } from '../../contract/file-hash';
 import { hashFileStart } from './file-digest';
 
 /**
- * The digest of a file whose bytes pass through this thread in order, sent or received and
- * written: `passed` after each piece (with the piece, and the bytes of the file passed so far),
+ * The digest of a file whose bytes pass through this thread in order, as they are sent: `passed`
+ * after each piece (with the piece, and the bytes of the file passed so far),
  * `digest` once all have, `drop` if the transfer broke off. `readStart` first hashes the file's
  * first bytes, which do not pass (an upload resumed after them).
  */
@@ -22,19 +22,11 @@ export interface StreamedDigest {
  * s without).
  */
 export const UPLOAD_THREAD_FROM_BYTES = HASH_THREAD_FROM_BYTES;
-/**
- * Files downloaded of at least this size are hashed on the hash thread. A pull's pace is the CLI's
- * main thread, busy the whole time receiving, writing and hashing, so taking the hash off it pays
- * for the message and the read back (A/B, 5 alternating rounds, 1024 files of 1 MiB: 1.73-1.76 s
- * against 1.83-2.12 s inline, 12 MB more peak RSS); for tiny files it does not (10,000 files of a
- * few bytes: 3.67-3.83 s against 3.54-3.64 s).
- */
-export const DOWNLOAD_THREAD_FROM_BYTES = 1024 * 1024;
 
 /**
  * The digest of the file at `path`. Inline, each piece is hashed as it passes. `threaded`, the
- * hash thread (contract/file-hash.ts) reads the file behind the transfer instead: sending, or
- * receiving and writing, a GiB cost the CLI about 0.6 s of CPU and hashing it as much again, so
+ * hash thread (contract/file-hash.ts) reads the file behind the transfer instead: sending a GiB
+ * cost the CLI about 0.6 s of CPU and hashing it as much again, so
  * a transfer is then bound by the slower of the two, not by their sum.
  */
 export function streamedDigest(path: string, threaded: boolean): StreamedDigest {
