@@ -29,18 +29,9 @@ export interface StreamedAnswer {
 }
 
 /**
- * Where the sink would have the next piece start in memory, as a byte offset modulo 8: the place,
- * modulo 8, it copies that piece to in shared memory. V8 copies into shared memory a word at a
- * time only when both sides line up, else a byte at a time: 0.35 s a GiB against 0.05 s.
- */
-export type PieceAlignment = () => number;
-
-/**
  * A request with a small body (or none) whose answer's body, for a 200, goes piece by piece to
  * `onPiece`, synchronously. Over plain HTTP the socket reads into one buffer of its own (`onread`),
- * and the body is cut from it as it is: no buffer is allocated per read and none is copied. Each
- * read lands where `alignment` says, so the pieces of every read but the first (which follows the
- * head) line up with where the sink copies them.
+ * and the body is cut from it as it is: no buffer is allocated per read and none is copied.
  * node:http allocated a 64 KiB buffer for each read and its parser copied each body piece into
  * another one: with the stream around them, a quarter to a third of the CLI's CPU in a pull. The
  * platform answers downloads with a Content-Length; a chunked answer is decoded, and one with
@@ -48,9 +39,9 @@ export type PieceAlignment = () => number;
  * reads as before. The promise rejects with the system error (`code`: ECONNREFUSED...) if no
  * answer starts.
  */
-export function openAnswer(url: string, method: string, headers: Record<string, string>, body: string | undefined, onPiece: PieceSink, alignment?: PieceAlignment): Promise<StreamedAnswer> {
+export function openAnswer(url: string, method: string, headers: Record<string, string>, body: string | undefined, onPiece: PieceSink): Promise<StreamedAnswer> {
   const target = new URL(url);
-  return target.protocol === 'https:' ? openSecure(target, method, headers, body, onPiece) : openPlain(target, method, headers, body, onPiece, alignment);
+  return target.protocol === 'https:' ? openSecure(target, method, headers, body, onPiece) : openPlain(target, method, headers, body, onPiece);
 }
 
 interface Head {
@@ -82,7 +73,7 @@ function parseHead(text: string): Head {
   return { status: Number(status), length: chunked ? -1 : length, chunked };
 }
 
-function openPlain(target: URL, method: string, headers: Record<string, string>, body: string | undefined, onPiece: PieceSink, alignment?: PieceAlignment): Promise<StreamedAnswer> {
+function openPlain(target: URL, method: string, headers: Record<string, string>, body: string | undefined, onPiece: PieceSink): Promise<StreamedAnswer> {
   return new Promise((resolveHead, rejectHead) => {
     let resolveBody: (text: string) => void = () => undefined;
     let rejectBody: (error: Error) => void = () => undefined;
@@ -130,11 +121,6 @@ function openPlain(target: URL, method: string, headers: Record<string, string>,
       left -= mine.length;
       if (left === 0) finish();
     };
-    const readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES + 8);
-    const readPlace = (): [number, number] => {
-      const at = alignment ? alignment() & 7 : 0;
-      return [at, at + READ_BUFFER_BYTES];
-    };
     const read = (bytes: number, buffer: Buffer): boolean => {
       if (settled) return false;
       try {
@@ -171,9 +157,7 @@ function openPlain(target: URL, method: string, headers: Record<string, string>,
     const socket = connect({
       host: target.hostname.replace(/^\[(.*)\]$/, '$1'),
       port: Number(target.port || 80),
-      // A buffer of its own (not of Node's pool), 8 more bytes than a read takes: each read starts
-      // at the offset the sink asks for, its start 8-aligned.
-      onread: { buffer: () => readBuffer.subarray(...readPlace()), callback: read },
+      onread: { buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES), callback: read },
     });
     socket.on('error', fail);
     socket.on('close', () => {

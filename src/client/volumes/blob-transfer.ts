@@ -113,7 +113,7 @@ export async function downloadFile(
     sink ??= downloadTarget(file, target);
     onBytes(piece.length);
     return sink.write(piece);
-  }, () => sink?.alignment() ?? 0).catch((error: unknown) => {
+  }).catch((error: unknown) => {
     throw brokeOff(api, error);
   });
   try {
@@ -181,7 +181,7 @@ export async function downloadBatch(
       const asked = hold;
       hold = undefined;
       return asked;
-    }, () => current?.sink.alignment() ?? 0).catch((error: unknown) => {
+    }).catch((error: unknown) => {
       throw brokeOff(api, error);
     });
     const text = await answer.body;

@@ -35,8 +35,6 @@ const downloadPieces = new PieceBuffers(1024 * 1024, 16);
  */
 export interface DownloadTarget {
   write(piece: Buffer): Promise<void> | undefined;
-  /** Where its next piece is best read to, modulo 8 (PieceAlignment). */
-  alignment(): number;
   abandon(): void;
   finish(): Promise<void>;
 }
@@ -72,10 +70,6 @@ class InlineTarget implements DownloadTarget {
     writeAll(this.fd, piece);
     this.hash.update(piece);
     return undefined;
-  }
-
-  alignment(): number {
-    return 0;
   }
 
   abandon(): void {
@@ -122,17 +116,15 @@ class ThreadedTarget implements DownloadTarget {
   write(piece: Buffer): Promise<void> | undefined {
     for (let from = 0; from < piece.length; ) {
       const buffer = (this.buffer ??= downloadPieces.take());
-      const copied = piece.copy(buffer, this.filled, from);
+      const copied = Math.min(piece.length - from, buffer.length - this.filled);
+      // fill, not copy: copy (TypedArray.set) moves bytes into shared memory one at a time unless
+      // both sides agree modulo 8 (0.35 s a GiB, 43% of the main thread), fill is a memcpy (0.03 s).
+      buffer.fill(piece.subarray(from, from + copied), this.filled, this.filled + copied);
       this.filled += copied;
       from += copied;
       if (this.filled === buffer.length) this.send();
     }
     return downloadPieces.untilRoom();
-  }
-
-  /** Where the next piece is copied to: a piece there too is copied a word at a time. */
-  alignment(): number {
-    return this.filled;
   }
 
   /** Hands the bytes filled so far to the write thread and to the hash thread, each holding them until done. */
