@@ -8,8 +8,9 @@ import { after, test } from 'node:test';
 import { fedHash, hashBehind, hashShared, HashThreads, SHARED_HASH_FROM_BYTES, storeShared, writeShared } from '../src/contract/file-hash';
 import { pageAlignedBuffer } from '../src/contract/page-aligned';
 
-// The hash thread reads a file back behind its writer (contract/file-hash.ts): what it answers must
-// be the sha256 of exactly the bytes the writer told it of, however they were written.
+// The hash thread reads a file back behind its writer, or hashes bytes fed to it where they lie
+// (contract/file-hash.ts): what it answers must be the sha256 of exactly those bytes, however they
+// came. The write thread puts bytes of shared memory where it is asked to.
 
 const MIB = 1024 * 1024;
 const work = mkdtempSync(join(tmpdir(), 'everai-file-hash-'));

@@ -60,6 +60,9 @@ class HashThread {
   /** Shared pieces sent to the thread that it has not answered `took` for yet. */
   private piecesOut = 0;
 
+  /** `role`: what the thread is, in the error that says it died. */
+  constructor(private readonly role = 'hash thread') {}
+
   hashOf(path: string): FileHash {
     const worker = (this.worker ??= this.start());
     const id = ++this.lastId;
@@ -195,7 +198,7 @@ class HashThread {
       for (const takers of this.taking.values()) for (const taken of takers.splice(0)) taken();
     };
     worker.on('error', fail);
-    worker.on('exit', (exitCode) => fail(new Error(`the hash thread exited (code ${exitCode}) before it finished`)));
+    worker.on('exit', (exitCode) => fail(new Error(`the ${this.role} exited (code ${exitCode}) before it finished`)));
     return worker;
   }
 
@@ -298,7 +301,7 @@ export function fedHash(): FedHash {
 }
 
 /** The process's write thread, started at its first write: a thread of its own, not a hash thread, so that bytes fed to a hash are written beside their hashing. */
-const writeThread = new HashThread();
+const writeThread = new HashThread('write thread');
 
 /**
  * Writes `bytes`, a view of shared memory that must not change until this settles, into the open

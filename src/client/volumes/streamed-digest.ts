@@ -4,9 +4,9 @@ import { hashFileStart } from './file-digest';
 
 /**
  * The digest of a file whose bytes pass through this thread in order, as they are sent: `passed`
- * after each piece (with the piece, and the bytes of the file passed so far),
- * `digest` once all have, `drop` if the transfer broke off. `readStart` first hashes the file's
- * first bytes, which do not pass (an upload resumed after them).
+ * after each piece (with the piece, and the bytes of the file passed so far), `digest` once all
+ * have, `drop` if the transfer broke off. `readStart` first hashes the file's first bytes, which
+ * do not pass (an upload resumed after them).
  */
 export interface StreamedDigest {
   readStart(bytes: number): Promise<void>;
@@ -26,8 +26,8 @@ export const UPLOAD_THREAD_FROM_BYTES = HASH_THREAD_FROM_BYTES;
 /**
  * The digest of the file at `path`. Inline, each piece is hashed as it passes. `threaded`, the
  * hash thread (contract/file-hash.ts) reads the file behind the transfer instead: sending a GiB
- * cost the CLI about 0.6 s of CPU and hashing it as much again, so
- * a transfer is then bound by the slower of the two, not by their sum.
+ * cost the CLI about 0.6 s of CPU and hashing it as much again, so a transfer is then bound by the
+ * slower of the two, not by their sum.
  */
 export function streamedDigest(path: string, threaded: boolean): StreamedDigest {
   if (threaded) {
