@@ -79,7 +79,8 @@ test('a chunked POST and a GET at once: the worker (concurrency 1) holds one at 
 
 /**
  * A program serving its main port and port 8081 alike: each GET is held `ms`, and answers the most
- * requests the program held at once, on both ports, while it held that one.
+ * requests the program held at once, on both ports, while it held that one. Any other port it
+ * declares answers 421: a request sent there was meant for another.
  */
 const TWO_PORTS = `import os, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -103,13 +104,21 @@ class Held(BaseHTTPRequestHandler):
         self.wfile.write(body)
     def log_message(self, *args):
         pass
+class Misdirected(Held):
+    def do_GET(self):
+        self.send_response(421)
+        self.send_header("content-length", "0")
+        self.end_headers()
 host = os.environ.get("EVERAI_LISTEN_HOST", "0.0.0.0")
 threading.Thread(target=ThreadingHTTPServer((host, int(os.environ["PORT_8081"])), Held).serve_forever, daemon=True).start()
+for name, port in os.environ.items():
+    if name.startswith("PORT_") and port not in (os.environ["PORT"], os.environ["PORT_8081"]):
+        threading.Thread(target=ThreadingHTTPServer((host, int(port)), Misdirected).serve_forever, daemon=True).start()
 ThreadingHTTPServer((host, int(os.environ["PORT"])), Held).serve_forever()
 `;
 
-/** app.yaml of the TWO_PORTS program on `image`, its main port `main`, beside 8081. */
-function twoPortsManifest(image: string, main: number): string {
+/** app.yaml of the TWO_PORTS program on `image`, its main port `main`, beside 8081 and `misdirected`. */
+function twoPortsManifest(image: string, main: number, misdirected: number[] = []): string {
   const program = TWO_PORTS.trimEnd().split('\n').map((line) => `      ${line}`).join('\n');
   return [
     'version: everai/v1alpha1',
@@ -127,6 +136,7 @@ function twoPortsManifest(image: string, main: number): string {
     '  services:',
     `    - port: ${main}`,
     '    - port: 8081',
+    ...misdirected.map((port) => `    - port: ${port}`),
     '  concurrency: 1',
     '  autoscaler:',
     '    manual:',
@@ -167,31 +177,37 @@ test('the main port and a service port at once: each worker (concurrency 1) hold
   // request go, so the rounds after the upgrade run while HAProxy still has it, in maintenance.
   const lingering = new AbortController();
   const lingered = fetch(`${twoPortsRoute()}?ms=600000`, { headers: { authorization: `Bearer ${platform.token}` }, signal: lingering.signal }).catch(() => undefined);
-  // 8081 was 1 port above the main one, and is 9 below it now: while both revisions serve, no one
-  // port reaches it on every worker. Requests to both ports keep being served all along.
-  const loops = [startLoop(`${twoPortsRoute()}?ms=20`, platform.token, 2), startLoop(`${twoPortsRoute()}?ms=20`, platform.token, 2, { headers: { 'x-everai-port': '8081' } })];
-  const stopLoops = () => Promise.all(loops.map((loop) => loop.stop()));
-  const upgrade = async () => {
-    writeFileSync(join(dir, 'app.yaml'), twoPortsManifest(image, 8090));
-    await cliOk(platform, ['app', 'update'], dir);
-    await waitFor('revision 2 alone', async () => {
-      const app = await appJson(platform, 'two-ports');
-      return app.revision === 2 && app.workers.ready === 2 && app.servingRevisions.join() === '2';
-    }, 120_000, 300);
-  };
-  // Stopped whatever happens (a loop left running would keep the test process alive); a failed
-  // upgrade is the error the test reports.
-  const [main, service] = await upgrade().then(stopLoops, async (error: unknown) => {
-    await stopLoops();
-    throw error;
-  });
-  assert.deepEqual([main?.failures, service?.failures], [[], []]);
-  assert.ok((main?.ok ?? 0) > 0 && (service?.ok ?? 0) > 0);
-  const after: number[] = [];
-  for (let round = 0; round < 3; round++) after.push(await heldOnBothPorts());
-  const drainingOld = (await workersJson(platform, 'two-ports')).filter((w) => w.appRevision === 1 && w.status === 'STATUS_RUNNING' && w.detailStatus === 'DETAIL_STATUS_REMOVE');
-  lingering.abort();
-  await lingered;
-  assert.equal(Math.max(...after), 1, `a worker of revision 2 held ${Math.max(...after)} requests at once`);
-  assert.equal(drainingOld.length, 1, 'an old worker still drained after the rounds');
+  // Let go whatever happens: a request left open would keep the test process alive.
+  try {
+    // 8081 was 1 port above the main one, and is 9 below it now: while both revisions serve, no one
+    // port reaches it on every worker. Requests to both ports keep being served all along, each by
+    // the port it names: the new revision also declares the port 1 above its main one, where a
+    // service-port request sent for the old revision would reach it.
+    const loops = [startLoop(`${twoPortsRoute()}?ms=20`, platform.token, 2), startLoop(`${twoPortsRoute()}?ms=20`, platform.token, 2, { headers: { 'x-everai-port': '8081' } })];
+    const stopLoops = () => Promise.all(loops.map((loop) => loop.stop()));
+    const upgrade = async () => {
+      writeFileSync(join(dir, 'app.yaml'), twoPortsManifest(image, 8090, [8091]));
+      await cliOk(platform, ['app', 'update'], dir);
+      await waitFor('revision 2 alone', async () => {
+        const app = await appJson(platform, 'two-ports');
+        return app.revision === 2 && app.workers.ready === 2 && app.servingRevisions.join() === '2';
+      }, 120_000, 300);
+    };
+    // Stopped whatever happens (a loop left running would keep the test process alive); a failed
+    // upgrade is the error the test reports.
+    const [main, service] = await upgrade().then(stopLoops, async (error: unknown) => {
+      await stopLoops();
+      throw error;
+    });
+    assert.deepEqual([main?.failures, service?.failures], [[], []]);
+    assert.ok((main?.ok ?? 0) > 0 && (service?.ok ?? 0) > 0);
+    const after: number[] = [];
+    for (let round = 0; round < 3; round++) after.push(await heldOnBothPorts());
+    const drainingOld = (await workersJson(platform, 'two-ports')).filter((w) => w.appRevision === 1 && w.status === 'STATUS_RUNNING' && w.detailStatus === 'DETAIL_STATUS_REMOVE');
+    assert.equal(Math.max(...after), 1, `a worker of revision 2 held ${Math.max(...after)} requests at once`);
+    assert.equal(drainingOld.length, 1, 'an old worker still drained after the rounds');
+  } finally {
+    lingering.abort();
+    await lingered;
+  }
 });

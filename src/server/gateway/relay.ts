@@ -1,6 +1,14 @@
 import type { Pool } from 'undici';
 import type { AppRecord } from '../store/records';
 
+/** Where the relay takes a request, and how it hears that the request has left its queue. */
+export interface RelayTarget {
+  path: string;
+  headers: Record<string, string>;
+  /** Told once the relay answered the request or failed it (more than once is once): it waits in the relay's queue no more. */
+  answered(): void;
+}
+
 /**
  * A data plane in front of the Node gateway that owns each worker's places (HAProxy, with its
  * `maxconn` and queue): the Node gateway sends it the app requests it forwards, rather than going
@@ -14,7 +22,7 @@ export interface Relay {
    * at `workerPath`, on its main port or on the declared `servicePort`. Undefined when it cannot
    * reach that service port on whichever worker it picks: the gateway then picks the worker.
    */
-  target(app: AppRecord, workerPath: string, servicePort?: string): { path: string; headers: Record<string, string> } | undefined;
+  target(app: AppRecord, workerPath: string, servicePort?: string): RelayTarget | undefined;
   /** The response header naming the worker that answered: the relay adds it, the client never gets it. */
   readonly workerHeader: string;
   /**

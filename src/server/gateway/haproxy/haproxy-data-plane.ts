@@ -18,6 +18,7 @@ import { ACTIVATED_APP_HEADER, ACTIVATOR_HEADER, backendName, DISPATCH_PORT_HEAD
 import { mapFileText, routeEntries, tokenEntries } from './haproxy-maps';
 import { HaproxyProcess } from './haproxy-process';
 import { countSessions, parseShowStat, serversInService, type HaproxyLoad } from './haproxy-stats';
+import { RelayedRequests } from './relayed-requests';
 import { runtimeCommand } from './runtime-socket';
 
 export interface HaproxyDataPlaneOptions {
@@ -96,6 +97,9 @@ export class HaproxyDataPlane implements DataPlane {
   /** The apps whose backends the config last written has, and the one HAProxy runs. */
   private writtenApps: ReadonlySet<string> = new Set();
   private loadedApps: ReadonlySet<string> = new Set();
+  private readonly relayed = new RelayedRequests();
+  /** Servers of workers addWorker has, kept from HAProxy until the requests they wait for left the queue: each one's wait. */
+  private readonly heldBack = new Map<HaproxyServer, Promise<void>>();
 
   constructor(
     private readonly gateway: Gateway,
@@ -143,6 +147,8 @@ export class HaproxyDataPlane implements DataPlane {
         return {
           path: `/api/apps/v1/routes/${encodeURIComponent(app.routeName)}${workerPath}`,
           headers: { [ACTIVATED_APP_HEADER]: app.id, [DISPATCH_PORT_HEADER]: String(port) },
+          // The main port is the public one on every server: only a service port's may go stale.
+          answered: servicePort === undefined ? () => {} : this.relayed.sent(app.id, servicePort, port),
         };
       },
       workerHeader: DISPATCHED_WORKER_HEADER,
@@ -298,20 +304,44 @@ export class HaproxyDataPlane implements DataPlane {
     const { hostname, port } = new URL(worker.url);
     const server: HaproxyServer = { id: worker.id, host: hostname, port: port === '' ? 80 : Number(port), servicePorts: worker.servicePorts, draining: false, inMaintenance: false };
     entry.servers.set(worker.id, server);
+    // Service-port requests sent for other distances than this worker keeps may wait in the
+    // backend's queue: given this server, they would reach other ports of it than the one they
+    // name (refused, or another service's). It joins once they have left the queue; meanwhile
+    // dispatchPortFor counts it, so service ports go straight to a worker.
+    const queued = this.relayed.untilNoneQueuedFor(app.id, server, this.publicAddress.port, app.queueTimeoutMs ?? this.options.queueTimeoutMs);
+    if (!queued) return this.addServer(app, server, worker);
+    const joining = queued.then(() => {
+      this.heldBack.delete(server);
+      if (this.apps.get(app.id)?.servers.get(worker.id) === server && !server.draining && !this.closed) this.addServer(app, server, worker);
+    });
+    this.heldBack.set(server, joining);
+  }
+
+  /** HAProxy takes the server, then the gateway hears of its worker. */
+  private addServer(app: AppRecord, server: HaproxyServer, worker: ReadyWorker): void {
     const name = `${backendName(app.id)}/${serverName(worker.id)}`;
-    void this.command(`add server ${name} ${serverArgs(server, entry.app.concurrency, this.publicAddress.port)}`);
+    const concurrency = this.apps.get(app.id)?.app.concurrency ?? app.concurrency;
+    void this.command(`add server ${name} ${serverArgs(server, concurrency, this.publicAddress.port)}`);
     void this.command(`enable server ${name}`);
     void this.command(`enable health ${name}`);
     void this.enqueue(async () => {
       // Drained or removed while it waited: the gateway must not take it for a live worker.
-      if (entry.servers.get(worker.id) === server && !server.draining) this.gateway.addWorker(app, worker);
+      if (this.apps.get(app.id)?.servers.get(worker.id) === server && !server.draining) this.gateway.addWorker(app, worker);
     });
     void this.publishRoutes();
   }
 
   async drainWorker(appId: string, workerId: string, deadlineMs: number, stopped?: () => void): Promise<{ cut: number }> {
-    const server = this.apps.get(appId)?.servers.get(workerId);
-    if (!server) return this.gateway.drainWorker(appId, workerId, deadlineMs, stopped);
+    const servers = this.apps.get(appId)?.servers ?? new Map<string, HaproxyServer>();
+    const server = servers.get(workerId);
+    if (!server || this.heldBack.has(server)) {
+      // HAProxy has no server of the worker: a held-back one will not join it now.
+      if (server) server.draining = true;
+      return this.gateway.drainWorker(appId, workerId, deadlineMs, stopped);
+    }
+    // This worker may be one that serves the requests a held-back server waits for: it takes
+    // requests till that server joins, or the app could be left with none that HAProxy picks.
+    await Promise.all([...servers.values()].flatMap((other) => this.heldBack.get(other) ?? []));
     server.draining = true;
     const name = `${backendName(appId)}/${serverName(workerId)}`;
     await this.publishRoutes();
@@ -399,7 +429,7 @@ export class HaproxyDataPlane implements DataPlane {
   }
 
   /** Whether HAProxy may send the app's requests straight to a worker: it has one taking requests. */
-  private routable = (appId: string): boolean => [...(this.apps.get(appId)?.servers.values() ?? [])].some((s) => !s.draining);
+  private routable = (appId: string): boolean => [...(this.apps.get(appId)?.servers.values() ?? [])].some((s) => !s.draining && !this.heldBack.has(s));
 
   /**
    * Loads a config written from the state now. Reloads asked for while one waits to run are that
@@ -435,7 +465,7 @@ export class HaproxyDataPlane implements DataPlane {
         appName: app.name,
         concurrency: app.concurrency,
         queueTimeoutMs: app.queueTimeoutMs ?? options.queueTimeoutMs,
-        servers: [...servers.values()],
+        servers: [...servers.values()].filter((s) => !this.heldBack.has(s)),
       })),
     });
     writeAtomically(this.configPath, config);

@@ -340,11 +340,6 @@ export class Gateway {
   private async throughRelay(forwarding: Forwarding, relay: Relay, sentBack: boolean, servicePort: string | undefined): Promise<void> {
     const { req, res, route, body, note, client } = forwarding;
     const method = req.method ?? 'GET';
-    const takeWorker = (headers: Record<string, string | string[]>) => {
-      const worker = headers[relay.workerHeader];
-      delete headers[relay.workerHeader];
-      if (typeof worker === 'string') note.worker = worker;
-    };
     // A request the relay sent here, or one it failed, goes back only once it says it has a worker
     // up: it may have none though the gateway has one (its check found the worker dead first), and
     // the request would go round between them.
@@ -353,8 +348,14 @@ export class Gateway {
       await this.untilRelayable(route, relay, confirm, client);
       const target = relay.target(route.app, forwarding.path, servicePort);
       if (!target) return this.toWorker(forwarding, servicePort);
+      const onAnswer = (headers: Record<string, string | string[]>) => {
+        target.answered();
+        const worker = headers[relay.workerHeader];
+        delete headers[relay.workerHeader];
+        if (typeof worker === 'string') note.worker = worker;
+      };
       try {
-        const { ok } = await proxyToWorker(res, relay.pool(), { method, path: target.path, headers: { ...forwarding.headers, ...target.headers }, body }, client, takeWorker);
+        const { ok } = await proxyToWorker(res, relay.pool(), { method, path: target.path, headers: { ...forwarding.headers, ...target.headers }, body }, client, onAnswer);
         if (note.worker !== undefined) this.served(route.app.id, note.worker, ok, Date.now());
         return;
       } catch (error) {
@@ -366,6 +367,8 @@ export class Gateway {
           throw new EveraiError('EVERAI_WORKER_FAILED', `the data plane failed before answering: ${(error as Error).message}`, { cause: error });
         }
         confirm = true;
+      } finally {
+        target.answered();
       }
     }
   }
