@@ -117,14 +117,14 @@ for name, port in os.environ.items():
 ThreadingHTTPServer((host, int(os.environ["PORT"])), Held).serve_forever()
 `;
 
-/** app.yaml of the TWO_PORTS program on `image`, its main port `main`, beside 8081 and `misdirected`. */
-function twoPortsManifest(image: string, main: number, misdirected: number[] = []): string {
+/** app.yaml of the TWO_PORTS program on `image` as app `name`, its main port `main`, beside 8081 and `misdirected`. */
+function twoPortsManifest(image: string, main: number, { name = 'two-ports', misdirected = [] as number[] } = {}): string {
   const program = TWO_PORTS.trimEnd().split('\n').map((line) => `      ${line}`).join('\n');
   return [
     'version: everai/v1alpha1',
     'kind: App',
     'metadata:',
-    '  name: two-ports',
+    `  name: ${name}`,
     'spec:',
     `  image: ${image}`,
     '  command:',
@@ -145,7 +145,26 @@ function twoPortsManifest(image: string, main: number, misdirected: number[] = [
   ].join('\n');
 }
 
-const twoPortsRoute = () => `${platform.url}/api/routes/v1/default/two-ports/held`;
+const twoPortsRoute = (app = 'two-ports') => `${platform.url}/api/routes/v1/default/${app}/held`;
+
+/** Deploys the TWO_PORTS program as `name` on 2 workers (main port 8080); its directory. */
+async function deployTwoPorts(image: string, name: string): Promise<string> {
+  const dir = mkdtempSync(join(platform.home, `${name}-`));
+  writeFileSync(join(dir, 'app.yaml'), twoPortsManifest(image, 8080, { name }));
+  await cliOk(platform, ['app', 'create'], dir);
+  await waitDeployed(platform, name, 120_000);
+  return dir;
+}
+
+/** Upgrades the app in `dir` to `manifest`, its revision 2, and waits until revision 2 alone serves, on 2 ready workers. */
+async function upgradeTo(dir: string, name: string, manifest: string): Promise<void> {
+  writeFileSync(join(dir, 'app.yaml'), manifest);
+  await cliOk(platform, ['app', 'update'], dir);
+  await waitFor('revision 2 alone', async () => {
+    const app = await appJson(platform, name);
+    return app.revision === 2 && app.workers.ready === 2 && app.servingRevisions.join() === '2';
+  }, 120_000, 300);
+}
 
 /** 8 requests at once, half to the main port and half to port 8081: the most requests a worker held at once, as they answer. */
 async function heldOnBothPorts(): Promise<number> {
@@ -162,10 +181,7 @@ async function heldOnBothPorts(): Promise<number> {
 
 test('the main port and a service port at once: each worker (concurrency 1) holds one request at a time, before and after an upgrade that moves the main port', { skip: DEBIAN_IMAGE_MISSING }, async () => {
   const image = await pushDebianPythonImage(platform);
-  const dir = mkdtempSync(join(platform.home, 'two-ports-'));
-  writeFileSync(join(dir, 'app.yaml'), twoPortsManifest(image, 8080));
-  await cliOk(platform, ['app', 'create'], dir);
-  await waitDeployed(platform, 'two-ports', 120_000);
+  const dir = await deployTwoPorts(image, 'two-ports');
 
   // Main-port requests HAProxy serves alone; service-port ones come through the Node server. Both
   // kinds must count against the one place each worker has.
@@ -185,17 +201,10 @@ test('the main port and a service port at once: each worker (concurrency 1) hold
     // service-port request sent for the old revision would reach it.
     const loops = [startLoop(`${twoPortsRoute()}?ms=20`, platform.token, 2), startLoop(`${twoPortsRoute()}?ms=20`, platform.token, 2, { headers: { 'x-everai-port': '8081' } })];
     const stopLoops = () => Promise.all(loops.map((loop) => loop.stop()));
-    const upgrade = async () => {
-      writeFileSync(join(dir, 'app.yaml'), twoPortsManifest(image, 8090, [8091]));
-      await cliOk(platform, ['app', 'update'], dir);
-      await waitFor('revision 2 alone', async () => {
-        const app = await appJson(platform, 'two-ports');
-        return app.revision === 2 && app.workers.ready === 2 && app.servingRevisions.join() === '2';
-      }, 120_000, 300);
-    };
     // Stopped whatever happens (a loop left running would keep the test process alive); a failed
     // upgrade is the error the test reports.
-    const [main, service] = await upgrade().then(stopLoops, async (error: unknown) => {
+    const upgrade = upgradeTo(dir, 'two-ports', twoPortsManifest(image, 8090, { misdirected: [8091] }));
+    const [main, service] = await upgrade.then(stopLoops, async (error: unknown) => {
       await stopLoops();
       throw error;
     });
@@ -210,4 +219,23 @@ test('the main port and a service port at once: each worker (concurrency 1) hold
     lingering.abort();
     await lingered;
   }
+});
+
+test('an upgrade under a queue: each new worker (concurrency 1) holds one request at a time as HAProxy takes it in', { skip: DEBIAN_IMAGE_MISSING }, async () => {
+  const image = await pushDebianPythonImage(platform);
+  const dir = await deployTwoPorts(image, 'queued-upgrade');
+  // Six clients of the main port on two workers of concurrency 1: HAProxy's queue holds requests
+  // all through the upgrade, as each new worker joins and each old one drains.
+  const loop = startLoop(`${twoPortsRoute('queued-upgrade')}?ms=20`, platform.token, 6);
+  const report = await upgradeTo(dir, 'queued-upgrade', twoPortsManifest(image, 8090, { name: 'queued-upgrade' })).then(
+    () => loop.stop(),
+    async (error: unknown) => {
+      await loop.stop();
+      throw error;
+    },
+  );
+  assert.deepEqual(report.failures, []);
+  assert.ok(report.ok > 0);
+  // Each answer is the most requests its worker held at once so far.
+  assert.deepEqual([...report.bodies].sort(), ['1'], `a worker held ${[...report.bodies].sort().at(-1)} requests at once`);
 });
