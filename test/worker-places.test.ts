@@ -166,6 +166,18 @@ async function upgradeTo(dir: string, name: string, manifest: string): Promise<v
   }, 120_000, 300);
 }
 
+/**
+ * Waits for `work`, then stops the load with `stop` whatever happened (a loop left running would
+ * keep the test process alive): a failed `work` is the error reported.
+ */
+async function stopAfter<T>(work: Promise<unknown>, stop: () => Promise<T>): Promise<T> {
+  await work.catch(async (error: unknown) => {
+    await stop();
+    throw error;
+  });
+  return stop();
+}
+
 /** 8 requests at once, half to the main port and half to port 8081: the most requests a worker held at once, as they answer. */
 async function heldOnBothPorts(): Promise<number> {
   const get = async (servicePort: string | undefined): Promise<number> => {
@@ -200,14 +212,8 @@ test('the main port and a service port at once: each worker (concurrency 1) hold
     // the port it names: the new revision also declares the port 1 above its main one, where a
     // service-port request sent for the old revision would reach it.
     const loops = [startLoop(`${twoPortsRoute()}?ms=20`, platform.token, 2), startLoop(`${twoPortsRoute()}?ms=20`, platform.token, 2, { headers: { 'x-everai-port': '8081' } })];
-    const stopLoops = () => Promise.all(loops.map((loop) => loop.stop()));
-    // Stopped whatever happens (a loop left running would keep the test process alive); a failed
-    // upgrade is the error the test reports.
     const upgrade = upgradeTo(dir, 'two-ports', twoPortsManifest(image, 8090, { misdirected: [8091] }));
-    const [main, service] = await upgrade.then(stopLoops, async (error: unknown) => {
-      await stopLoops();
-      throw error;
-    });
+    const [main, service] = await stopAfter(upgrade, () => Promise.all(loops.map((loop) => loop.stop())));
     assert.deepEqual([main?.failures, service?.failures], [[], []]);
     assert.ok((main?.ok ?? 0) > 0 && (service?.ok ?? 0) > 0);
     const after: number[] = [];
@@ -227,13 +233,7 @@ test('an upgrade under a queue: each new worker (concurrency 1) holds one reques
   // Six clients of the main port on two workers of concurrency 1: HAProxy's queue holds requests
   // all through the upgrade, as each new worker joins and each old one drains.
   const loop = startLoop(`${twoPortsRoute('queued-upgrade')}?ms=20`, platform.token, 6);
-  const report = await upgradeTo(dir, 'queued-upgrade', twoPortsManifest(image, 8090, { name: 'queued-upgrade' })).then(
-    () => loop.stop(),
-    async (error: unknown) => {
-      await loop.stop();
-      throw error;
-    },
-  );
+  const report = await stopAfter(upgradeTo(dir, 'queued-upgrade', twoPortsManifest(image, 8090, { name: 'queued-upgrade' })), () => loop.stop());
   assert.deepEqual(report.failures, []);
   assert.ok(report.ok > 0);
   // Each answer is the most requests its worker held at once so far.
