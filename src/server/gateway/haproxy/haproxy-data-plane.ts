@@ -321,15 +321,18 @@ export class HaproxyDataPlane implements DataPlane {
   private addServer(app: AppRecord, server: HaproxyServer, worker: ReadyWorker): void {
     const name = `${backendName(app.id)}/${serverName(worker.id)}`;
     const concurrency = this.apps.get(app.id)?.app.concurrency ?? app.concurrency;
-    // Enabled at weight 0, then weighed 1 as a config's server is. HAProxy 2.6, enabling a server
-    // of weight 1, hands it requests from the backend's queue that count against its maxconn only
-    // once they run, and a request arriving meanwhile takes the same place: under a queue, a worker
-    // of concurrency 1 held 2 at each add (HAProxy's own `smax` said 2 too). Enabled at weight 0,
-    // it takes nothing from the queue then; weighed, it takes queued requests as it frees places.
+    // Enabled at weight 0, weighed 1 as a config's server is, then given its queued requests by
+    // `set maxconn`. HAProxy 2.6, enabling a server of weight 1, hands it requests from the
+    // backend's queue that count against its maxconn only once they run, and a request arriving
+    // meanwhile takes the same place: under a queue, a worker of concurrency 1 held 2 at each add
+    // (HAProxy's own `smax` said 2 too). At weight 0 it takes none then, nor does a new weight
+    // give it any: a burst already queued would wait for the old workers alone. `set maxconn`
+    // dequeues for it as a finished request does, counting each at once.
     void this.command(`add server ${name} ${serverArgs(server, concurrency, this.publicAddress.port)} weight 0`);
     void this.command(`enable server ${name}`);
     void this.command(`enable health ${name}`);
     void this.command(`set weight ${name} 1`);
+    void this.command(`set maxconn server ${name} ${concurrency}`);
     void this.enqueue(async () => {
       // Drained or removed while it waited: the gateway must not take it for a live worker.
       if (this.apps.get(app.id)?.servers.get(worker.id) === server && !server.draining) this.gateway.addWorker(app, worker);
