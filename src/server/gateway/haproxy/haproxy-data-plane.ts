@@ -341,9 +341,9 @@ export class HaproxyDataPlane implements DataPlane {
   }
 
   async drainWorker(appId: string, workerId: string, deadlineMs: number, stopped?: () => void): Promise<{ cut: number }> {
-    const servers = this.apps.get(appId)?.servers ?? new Map<string, HaproxyServer>();
-    const server = servers.get(workerId);
-    if (!server || this.heldBack.has(server)) {
+    const servers = this.apps.get(appId)?.servers;
+    const server = servers?.get(workerId);
+    if (!servers || !server || this.heldBack.has(server)) {
       // HAProxy has no server of the worker: a held-back one will not join it now.
       if (server) server.draining = true;
       return this.gateway.drainWorker(appId, workerId, deadlineMs, stopped);
