@@ -7,7 +7,7 @@ import { resolveImage } from '../src/server/registry/image-resolver';
 import { ImageUnpacker } from '../src/server/runtime/local/image-unpacker';
 import { SqliteStore } from '../src/server/store/sqlite/sqlite-store';
 import { startTestPlatform, type TestPlatform } from '../test/helpers/platform';
-import { copySeconds, CP_RUNS } from './copy-baseline';
+import { copyBaseline, CP_RUNS } from './copy-baseline';
 import { settleBefore, settleNote } from './page-cache';
 import { peakRss, resetPeakRss, runCliMeasured } from './peak-rss';
 import { countPlatformCpu, cpuBoundRatio, cpuColumnsNote, threadBoundRatio, type TransferCpu } from './transfer-cpu';
@@ -70,7 +70,7 @@ export async function run(): Promise<void> {
       await runCliMeasured(['image', 'build'], platform.env, app);
       await unpacker.ensureUnpacked(await resolved());
       DATA.write(join(app, 'data'));
-      figures.push({ operation: 'cp -r', seconds: await copySeconds(app, join(work, 'copy')) });
+      figures.push({ operation: 'cp -r', seconds: (await copyBaseline(app, join(work, 'copy'))).seconds });
       await settleBefore([app]);
       figures.push(await measuredBuild('image build', platform, app));
       const image = await resolved();
