@@ -19,11 +19,11 @@ test('the generated config is one HAProxy accepts, with a backend per app and it
   const dir = mkdtempSync(join(tmpdir(), 'everai-haproxy-'));
   const publicSocket = createServer();
   try {
-    const files = { socket: join(dir, 'api.sock'), activatorSocket: join(dir, 'activator.sock'), dispatchSocket: join(dir, 'dispatch.sock'), routesMap: join(dir, 'routes.map'), tokensMap: join(dir, 'tokens.map') };
+    const files = { socket: join(dir, 'api.sock'), activatorSocket: join(dir, 'activator.sock'), dispatchSocket: join(dir, 'dispatch.sock'), uploadSocket: join(dir, 'upload.sock'), routesMap: join(dir, 'routes.map'), tokensMap: join(dir, 'tokens.map') };
     writeFileSync(files.routesMap, '');
     writeFileSync(files.tokensMap, '');
     const config = renderHaproxyConfig({
-      nodeAddress: '127.0.0.1:1',
+      nodePort: 1,
       publicPort: 1002,
       maxRequestBodyBytes: 1024,
       activatorSecret: '0123abcd',

@@ -19,6 +19,7 @@ import { mapFileText, routeEntries, tokenEntries } from './haproxy-maps';
 import { HaproxyProcess } from './haproxy-process';
 import { countSessions, parseShowStat, serversInService, type HaproxyLoad } from './haproxy-stats';
 import { RelayedRequests } from './relayed-requests';
+import { listenForUploads } from './upload-listener';
 import { runtimeCommand } from './runtime-socket';
 
 export interface HaproxyDataPlaneOptions {
@@ -110,6 +111,7 @@ export class HaproxyDataPlane implements DataPlane {
       socket: join(options.dir, 'haproxy.sock'),
       activatorSocket: join(options.dir, 'activator.sock'),
       dispatchSocket: join(options.dir, 'dispatch.sock'),
+      uploadSocket: join(options.dir, 'upload.sock'),
       routesMap: join(options.dir, 'routes.map'),
       tokensMap: join(options.dir, 'tokens.map'),
     };
@@ -188,9 +190,13 @@ export class HaproxyDataPlane implements DataPlane {
   /** The public address HAProxy listens on: port 0 until the first start has bound one. */
   private publicAddress = { host: '127.0.0.1', port: 0 };
 
-  /** Starts HAProxy on the public address (port 0: a free one) in front of the Node server on `nodePort` (loopback). */
-  async start(nodePort: number, publicAddress: { host: string; port: number }): Promise<void> {
-    this.nodePort = nodePort;
+  /**
+   * Starts HAProxy on the public address (port 0: a free one) in front of the Node server `node`,
+   * which listens on loopback already, and from now on on the upload socket too.
+   */
+  async start(node: Server, publicAddress: { host: string; port: number }): Promise<void> {
+    this.nodePort = (node.address() as AddressInfo).port;
+    await listenForUploads(node, this.files.uploadSocket);
     this.publicAddress = { ...publicAddress };
     this.users = await this.options.users();
     await this.process.start();
@@ -464,7 +470,7 @@ export class HaproxyDataPlane implements DataPlane {
   private writeFiles(): void {
     const { options, files } = this;
     const config = renderHaproxyConfig({
-      nodeAddress: `127.0.0.1:${this.nodePort}`,
+      nodePort: this.nodePort,
       publicPort: this.publicAddress.port,
       maxRequestBodyBytes: options.maxRequestBodyBytes,
       activatorSecret: this.activatorSecret.toString(),
