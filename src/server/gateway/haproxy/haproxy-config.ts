@@ -113,6 +113,13 @@ export const ROUTE_KEY_FIELDS = '3,/,4';
  * from the socket), so everything else stays there.
  */
 const UPLOAD_BACKEND = 'node_upload';
+/**
+ * A Content-Length of ten digits or more: a GB or more. HAProxy 2.6 reads a header's number as a
+ * 32-bit one (req.hdr_val: 2^31 reads as -2^31, 2^32 and a KiB as a KiB), so such a body could
+ * pass for a small one; where a small one may go straight to a worker, it goes to the Node server,
+ * which reads the length whole (and a limit of a GB or more may still be right).
+ */
+const LONG_BODY = 'req.fhdr(content-length),length gt 9';
 /** A body this large or chunked goes through UPLOAD_BACKEND: a few of HAProxy's 16 KiB buffers. */
 const UPLOAD_BODY_BYTES = 64 * 1024;
 
@@ -272,6 +279,7 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     '  acl basic req.fhdr(authorization) -m reg -i ^basic\\s',
     `  acl node_only req.hdr(${SERVICE_PORT_HEADER}) -m found`,
     '  acl node_only req.hdr(transfer-encoding) -m found',
+    `  acl node_only ${LONG_BODY}`,
     `  acl node_only req.hdr_val(content-length) gt ${input.maxRequestBodyBytes}`,
     `  acl node_only path -m len ${LOGGED_PATH_BYTES + 1}:`,
     `  acl node_only path -m reg '${ESCAPED_PATH}'`,
@@ -282,7 +290,10 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     // own (not a platform token), or a platform token the map knows. One rule: its terms stop at the
     // first that holds, and node_only is read only once the caller may take it.
     '  use_backend %[var(txn.route),field(1,|)] if owner_calls !node_only || public !has_auth !node_only || public !bearer !basic !node_only || public known_caller !node_only',
-    `  use_backend ${UPLOAD_BACKEND} if { req.hdr(transfer-encoding) -m found } || { req.hdr_val(content-length) gt ${UPLOAD_BODY_BYTES} }`,
+    '  acl upload req.hdr(transfer-encoding) -m found',
+    `  acl upload req.hdr_val(content-length) gt ${UPLOAD_BODY_BYTES}`,
+    `  acl upload ${LONG_BODY}`,
+    `  use_backend ${UPLOAD_BACKEND} if upload`,
     '  default_backend node',
     '',
     // What an app's backend cannot serve (no worker up: its only one died, or the last one drains)
