@@ -173,7 +173,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   server.on('upgrade', (req, socket, head) => handleExecUpgrade({ auth, runtime, launch, log: execLog }, req, socket, head));
   server.keepAliveTimeout = CLIENT_KEEP_ALIVE_MS;
   // The port first: a busy one ends the start before any worker, loop or timer begins. With
-  // HAProxy, the Node server takes a loopback port, and HAProxy the public one.
+  // HAProxy, the Node server takes a loopback port (and an upload socket), and HAProxy the public one.
   const started = haproxy ? listen(server, 0, '127.0.0.1').then(() => haproxy.start(server, { host, port })) : listen(server, port, host);
   await started.catch(async (error: unknown) => {
     server.close();

@@ -19,8 +19,8 @@ import { mapFileText, routeEntries, tokenEntries } from './haproxy-maps';
 import { HaproxyProcess } from './haproxy-process';
 import { countSessions, parseShowStat, serversInService, type HaproxyLoad } from './haproxy-stats';
 import { RelayedRequests } from './relayed-requests';
-import { listenForUploads } from './upload-listener';
 import { runtimeCommand } from './runtime-socket';
+import { listenForUploads } from './upload-listener';
 
 export interface HaproxyDataPlaneOptions {
   /** Where the config, the maps, the pid file and the runtime socket live. */
