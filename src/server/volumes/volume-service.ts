@@ -260,7 +260,7 @@ export class VolumeService {
   async *referencedBlobs(): AsyncIterable<string> {
     for (const listDigest of await this.deps.store.volumes.fileListDigests()) {
       yield listDigest;
-      for (const file of await this.lists.read(listDigest)) yield file.digest;
+      for (const file of await this.lists.readOnce(listDigest)) yield file.digest;
     }
   }
 
