@@ -45,3 +45,19 @@ test('a blob whose bytes are not its declared digest is refused and nothing is s
   }
   assert.deepEqual(readdirSync(join(dir, 'blobs', 'tmp')), ['partial']);
 });
+
+test('touching many blobs at once answers the size of each one held, wherever it stands in the list', async () => {
+  // A commit of a large volume names more blobs than the file thread is sent at once (10,000).
+  const held = [randomBytes(10), randomBytes(2000), randomBytes(0), randomBytes(70 * 1024)];
+  const digests = await Promise.all(held.map(async (bytes) => (await blobs.writeBytes([bytes], sha256(bytes))).digest));
+  const asked = Array.from({ length: 25_000 }, (_, i) => `sha256:${i.toString(16).padStart(64, 'f')}`);
+  const places = [0, 9_999, 10_000, 24_999];
+  places.forEach((place, i) => (asked[place] = digests[i] as string));
+  const before = Date.now() - 1000;
+  const sizes = await blobs.touchAll(asked);
+  assert.deepEqual(
+    [...sizes].sort(),
+    digests.map((digest, i) => [digest, (held[i] as Buffer).length]).sort(),
+  );
+  for (const digest of digests) assert.ok(statSync(blobs.localPath(digest)).mtimeMs >= before, 'a blob asked for is touched');
+});

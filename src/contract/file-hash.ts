@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { HashAnswer, HashRequest, StoreIfDigest } from './file-hash-worker';
+import { HELPER_THREAD_HEAP } from './helper-thread-heap';
 
 /**
  * The sha256 of a file being written, hashed on a thread of its own (file-hash-worker.ts), which
@@ -169,7 +170,7 @@ class HashThread {
   }
 
   private start(): Worker {
-    const worker = new Worker(join(__dirname, 'file-hash-worker.js'));
+    const worker = new Worker(join(__dirname, 'file-hash-worker.js'), { resourceLimits: HELPER_THREAD_HEAP });
     worker.unref();
     worker.on('message', (answer: HashAnswer) => {
       if ('took' in answer) {

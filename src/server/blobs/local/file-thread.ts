@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { HELPER_THREAD_HEAP } from '../../../contract/helper-thread-heap';
 import type { FileAnswer, FileRequest, FileSpan, FileWork } from './file-worker';
 
 interface Waiting {
@@ -33,7 +34,7 @@ class FileThread {
   }
 
   private start(): Worker {
-    const worker = new Worker(join(__dirname, 'file-worker.js'));
+    const worker = new Worker(join(__dirname, 'file-worker.js'), { resourceLimits: HELPER_THREAD_HEAP });
     worker.unref();
     worker.on('message', (answer: FileAnswer) => {
       const waiting = this.waiting.get(answer.id);
@@ -60,11 +61,17 @@ function fileThread(): FileThread {
   return (thread ??= new FileThread());
 }
 
+/** Paths a touch sends the file thread at once: what it holds alive stays a few MB, however many files a commit names. */
+const TOUCH_PATHS = 10_000;
+
 /** Sets the times of each file to `at` on the file thread; the size of each, -1 for one not there. */
 export async function touchFiles(paths: string[], at: Date): Promise<number[]> {
-  if (paths.length === 0) return [];
-  const answer = await fileThread().call({ touch: { paths, atMs: at.getTime() } });
-  return 'sizes' in answer ? answer.sizes : [];
+  const sizes: number[] = [];
+  for (let from = 0; from < paths.length; from += TOUCH_PATHS) {
+    const answer = await fileThread().call({ touch: { paths: paths.slice(from, from + TOUCH_PATHS), atMs: at.getTime() } });
+    if ('sizes' in answer) sizes.push(...answer.sizes);
+  }
+  return sizes;
 }
 
 /**
