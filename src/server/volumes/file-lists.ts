@@ -6,10 +6,10 @@ import type { BlobStore } from '../blobs/blob-store';
 /**
  * Lists read again and again (a pull, then the requests that download its files) stay parsed; they
  * never change. Bounded by their size, not their number: parsed, a list takes about 1.4 times its
- * JSON in heap (10,000 files: 1.36 MB of JSON, 1.91 MB parsed), and the server's memory about 2.5
- * times that. Bounded at 64 lists, each pull of a new revision of 10,000 files left the server 2 MB
- * more heap, past 200 MB of memory after 12; bounded so, it stops some 12 MB of heap up. The list
- * read last stays, however large, so that a pull's downloads do not parse it again each.
+ * JSON in heap (10,000 files: 1.36 MB of JSON, 1.91 MB parsed). Bounded at 64 lists, each pull of
+ * a new revision of 10,000 files left the server's heap 1.9 MB larger, toward some 120 MB; bounded
+ * so, it stopped 10 MB up. The list read last stays, however large, so that a pull's downloads do
+ * not parse it again each.
  */
 const CACHED_LIST_BYTES = 8 * 1024 * 1024;
 
