@@ -69,7 +69,9 @@ export async function touchFiles(paths: string[], at: Date): Promise<number[]> {
   const sizes: number[] = [];
   for (let from = 0; from < paths.length; from += TOUCH_PATHS) {
     const answer = await fileThread().call({ touch: { paths: paths.slice(from, from + TOUCH_PATHS), atMs: at.getTime() } });
-    if ('sizes' in answer) sizes.push(...answer.sizes);
+    // Each slice's sizes must line up with its paths: one missing would shift every later one.
+    if (!('sizes' in answer)) throw new Error('the file thread answered a touch without sizes');
+    sizes.push(...answer.sizes);
   }
   return sizes;
 }
